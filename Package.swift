@@ -1,0 +1,117 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// One set of settings for every target, as Hummingbird's own manifest does.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+extension Target.Dependency {
+    static let hummingbird = Self.product(name: "Hummingbird", package: "hummingbird")
+    static let hummingbirdTesting = Self.product(name: "HummingbirdTesting", package: "hummingbird")
+    static let hummingbirdWebSocket = Self.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
+    static let bcrypt = Self.product(name: "HummingbirdBcrypt", package: "hummingbird-auth")
+    static let postgres = Self.product(name: "PostgresNIO", package: "postgres-nio")
+    static let httpClient = Self.product(name: "AsyncHTTPClient", package: "async-http-client")
+    static let jwt = Self.product(name: "JWTKit", package: "jwt-kit")
+    static let logging = Self.product(name: "Logging", package: "swift-log")
+    static let metrics = Self.product(name: "Metrics", package: "swift-metrics")
+    static let prometheus = Self.product(name: "Prometheus", package: "swift-prometheus")
+    static let lifecycle = Self.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+    static let configuration = Self.product(name: "Configuration", package: "swift-configuration")
+    static let httpTypes = Self.product(name: "HTTPTypes", package: "swift-http-types")
+    static let nioCore = Self.product(name: "NIOCore", package: "swift-nio")
+    static let nioPosix = Self.product(name: "NIOPosix", package: "swift-nio")
+}
+
+/// A service is a testable library (`buildApplication(configuration:)`) and a thin executable.
+func service(_ name: String, product: String, dependencies: [Target.Dependency]) -> [Target] {
+    [
+        .target(
+            name: "\(name)App",
+            dependencies: dependencies,
+            path: "Services/\(name)/Sources",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: product,
+            dependencies: [.byName(name: "\(name)App"), "ServiceKit", .lifecycle, .logging],
+            path: "Services/\(name)/Main",
+            swiftSettings: swiftSettings
+        ),
+    ]
+}
+
+let package = Package(
+    name: "swift-chat",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gateway", targets: ["gateway"]),
+        .executable(name: "messages", targets: ["messages"]),
+        .executable(name: "presence", targets: ["presence"]),
+        .executable(name: "uploads", targets: ["uploads"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(
+            name: "Redis",
+            dependencies: ["CHiredis", .nioCore, .nioPosix, .logging, .lifecycle],
+            path: "Shared/Redis",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChatModels",
+            path: "Shared/ChatModels",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ServiceKit",
+            dependencies: [
+                "ChatModels", "Redis", .hummingbird, .jwt, .bcrypt, .logging, .metrics, .prometheus,
+                .lifecycle, .configuration, .httpTypes, .nioCore, .nioPosix,
+            ],
+            path: "Shared/ServiceKit",
+            swiftSettings: swiftSettings
+        ),
+    ]
+        + service("Gateway", product: "gateway", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .hummingbirdWebSocket, .httpClient])
+        + service("Messages", product: "messages", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .postgres])
+        + service("Presence", product: "presence", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird])
+        + service("Uploads", product: "uploads", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird])
+        + [
+            .testTarget(
+                name: "RedisTests",
+                dependencies: ["Redis", .nioPosix, .lifecycle],
+                path: "Tests/RedisTests",
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "ServiceKitTests",
+                dependencies: ["ServiceKit", .hummingbirdTesting],
+                path: "Tests/ServiceKitTests",
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "ServicesTests",
+                dependencies: ["GatewayApp", "MessagesApp", "PresenceApp", "UploadsApp", "ServiceKit", .hummingbirdTesting, .httpClient],
+                path: "Tests/ServicesTests",
+                swiftSettings: swiftSettings
+            ),
+        ]
+)

@@ -1,0 +1,135 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import ServiceLifecycle
+
+/// A Redis client that keeps one pipelined connection open, reconnecting with backoff
+/// whenever it drops. Run it as a `Service`; commands issued while it reconnects wait up
+/// to `connectionWaitTimeout`, then fail with the retryable `RedisError.unavailable`.
+///
+/// Blocking commands (`XREADGROUP … BLOCK`) hold the connection: give them a client of their own.
+public final class RedisClient: Service, Sendable {
+    public let configuration: RedisConfiguration
+    private let eventLoop: any EventLoop
+    private let logger: Logger
+    private let state: NIOLockedValueBox<State>
+
+    private enum State {
+        /// Not connected; callers wait on the promise, which the next connection fulfils.
+        case connecting(EventLoopPromise<RedisConnection>)
+        case connected(RedisConnection)
+        case shutdown
+    }
+
+    public init(configuration: RedisConfiguration, eventLoopGroup: any EventLoopGroup, logger: Logger) {
+        self.configuration = configuration
+        self.eventLoop = eventLoopGroup.next()
+        self.logger = logger
+        self.state = NIOLockedValueBox(.connecting(self.eventLoop.makePromise()))
+    }
+
+    deinit {
+        if case .connecting(let promise) = self.state.withLockedValue({ $0 }) {
+            promise.fail(RedisError.shutdown)
+        }
+    }
+
+    /// Sends one command; an error reply throws `RedisError.server`.
+    public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws -> RESPValue {
+        let connection = try await self.connection()
+        return try await Self.closingOnTimeout(connection) {
+            try await connection.send(command, timeout: timeout ?? self.configuration.commandTimeout)
+        }
+    }
+
+    public func send(_ name: String, _ arguments: RedisArgument...) async throws -> RESPValue {
+        try await self.send(RedisCommand(name, arguments))
+    }
+
+    /// Sends the commands in one write; returns every reply in order, error replies included.
+    public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws -> [RESPValue] {
+        let connection = try await self.connection()
+        return try await Self.closingOnTimeout(connection) {
+            try await connection.pipeline(commands, timeout: timeout ?? self.configuration.commandTimeout)
+        }
+    }
+
+    /// A server that stops answering is treated as gone: closing makes `run` reconnect.
+    private static func closingOnTimeout<T>(_ connection: RedisConnection, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch RedisError.timeout {
+            connection.channel.close(promise: nil)
+            throw RedisError.timeout
+        }
+    }
+
+    /// The live connection, waiting for a reconnect for at most `connectionWaitTimeout`.
+    public func connection() async throws -> RedisConnection {
+        let pending: EventLoopFuture<RedisConnection> = try self.state.withLockedValue { state in
+            switch state {
+            case .connected(let connection): return self.eventLoop.makeSucceededFuture(connection)
+            case .connecting(let promise): return promise.futureResult
+            case .shutdown: throw RedisError.shutdown
+            }
+        }
+        let bounded = self.eventLoop.makePromise(of: RedisConnection.self)
+        pending.cascade(to: bounded)
+        let deadline = self.eventLoop.scheduleTask(in: TimeAmount(self.configuration.connectionWaitTimeout)) {
+            bounded.fail(RedisError.unavailable)
+        }
+        bounded.futureResult.whenComplete { _ in deadline.cancel() }
+        return try await bounded.futureResult.get()
+    }
+
+    public func run() async throws {
+        var backoff = Backoff()
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let connection = try await RedisConnection.connect(configuration: self.configuration, eventLoop: self.eventLoop, logger: self.logger)
+                backoff.reset()
+                self.logger.debug("redis connected", metadata: ["redis.host": "\(self.configuration.host):\(self.configuration.port)"])
+                self.becomeConnected(connection)
+                await withTaskCancellationOrGracefulShutdownHandler {
+                    try? await connection.closeFuture.get()
+                } onCancelOrGracefulShutdown: {
+                    connection.channel.close(promise: nil)
+                }
+                self.becomeDisconnected()
+                self.logger.warning("redis connection lost")
+            } catch {
+                self.logger.warning("redis connect failed", metadata: ["error": "\(error)"])
+            }
+            let delay = backoff.next()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+        }
+        self.shutdown()
+    }
+
+    private func becomeConnected(_ connection: RedisConnection) {
+        let waiters: EventLoopPromise<RedisConnection>? = self.state.withLockedValue { state in
+            guard case .connecting(let promise) = state else { return nil }
+            state = .connected(connection)
+            return promise
+        }
+        waiters?.succeed(connection)
+    }
+
+    private func becomeDisconnected() {
+        self.state.withLockedValue { state in
+            if case .connected = state { state = .connecting(self.eventLoop.makePromise()) }
+        }
+    }
+
+    private func shutdown() {
+        let previous = self.state.withLockedValue { state in
+            defer { state = .shutdown }
+            return state
+        }
+        switch previous {
+        case .connecting(let promise): promise.fail(RedisError.shutdown)
+        case .connected(let connection): connection.channel.close(promise: nil)
+        case .shutdown: break
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// What can go wrong talking to Redis. `isRetryable` tells a caller whether the same
+/// command may succeed later (connection trouble) or never will (the server refused it).
+public enum RedisError: Error, Sendable, Equatable {
+    /// No connection could be had within the wait allowed.
+    case unavailable
+    /// The connection closed before the reply came.
+    case connectionClosed
+    /// No reply within the command's timeout.
+    case timeout
+    /// The server answered with an error reply.
+    case server(String)
+    /// The bytes from the server were not valid RESP, or a reply had an unexpected shape.
+    case protocolError(String)
+    /// The client was shut down.
+    case shutdown
+
+    public var isRetryable: Bool {
+        switch self {
+        case .unavailable, .connectionClosed, .timeout: true
+        case .server(let message): message.hasPrefix("LOADING") || message.hasPrefix("BUSY ") || message.hasPrefix("TRYAGAIN")
+        case .protocolError, .shutdown: false
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// A Redis pub/sub subscriber on a connection of its own. It remembers every channel and
+/// pattern asked for and, when the connection drops (a Redis restart, a network fault),
+/// reconnects with backoff and subscribes to all of them again.
+///
+/// Messages are handed to `onEvent` on the connection's event loop, in the order Redis
+/// sent them; the handler must not block.
+public actor RedisSubscriber: Service {
+    public enum Event: Sendable {
+        case message(RedisPubSubMessage)
+        /// Subscribed again after a reconnect: messages published meanwhile were missed.
+        case resubscribed
+        case disconnected
+    }
+
+    private let configuration: RedisConfiguration
+    private let eventLoop: any EventLoop
+    private let logger: Logger
+    private let onEvent: @Sendable (Event) -> Void
+    private let keepaliveInterval: Duration
+
+    private var channels: Set<String> = []
+    private var patterns: Set<String> = []
+    private var connection: (any Channel)?
+
+    public init(
+        configuration: RedisConfiguration,
+        eventLoopGroup: any EventLoopGroup,
+        logger: Logger,
+        keepaliveInterval: Duration = .seconds(5),
+        onEvent: @escaping @Sendable (Event) -> Void
+    ) {
+        self.configuration = configuration
+        self.eventLoop = eventLoopGroup.next()
+        self.logger = logger
+        self.keepaliveInterval = keepaliveInterval
+        self.onEvent = onEvent
+    }
+
+    public var subscribedChannels: Set<String> { self.channels }
+
+    /// Subscribes to the channels; returns once Redis confirms (or at once when offline:
+    /// the subscription is made on reconnect).
+    public func subscribe(_ channels: [String]) async throws {
+        let added = channels.filter { self.channels.insert($0).inserted }
+        try await self.send(.subscribe, added)
+    }
+
+    public func unsubscribe(_ channels: [String]) async throws {
+        let removed = channels.filter { self.channels.remove($0) != nil }
+        try await self.send(.unsubscribe, removed)
+    }
+
+    public func psubscribe(_ patterns: [String]) async throws {
+        let added = patterns.filter { self.patterns.insert($0).inserted }
+        try await self.send(.psubscribe, added)
+    }
+
+    public func punsubscribe(_ patterns: [String]) async throws {
+        let removed = patterns.filter { self.patterns.remove($0) != nil }
+        try await self.send(.punsubscribe, removed)
+    }
+
+    private func send(_ kind: PubSubRequest.Kind, _ names: [String]) async throws {
+        guard let connection = self.connection else { return }
+        try await Self.request(kind, names, on: connection, timeout: self.configuration.commandTimeout)
+    }
+
+    private static func request(_ kind: PubSubRequest.Kind, _ names: [String], on channel: any Channel, timeout: Duration) async throws {
+        guard kind == .ping || !names.isEmpty else { return }
+        let done = channel.eventLoop.makePromise(of: Void.self)
+        let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { done.fail(RedisError.timeout) }
+        done.futureResult.whenComplete { _ in deadline.cancel() }
+        channel.writeAndFlush(PubSubRequest(kind: kind, names: names, done: done)).whenFailure { _ in
+            done.fail(RedisError.connectionClosed)
+        }
+        try await done.futureResult.get()
+    }
+
+    public func run() async throws {
+        var backoff = Backoff()
+        var everConnected = false
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let channel = try await self.connect()
+                backoff.reset()
+                self.connection = channel
+                try await Self.request(.subscribe, Array(self.channels), on: channel, timeout: self.configuration.commandTimeout)
+                try await Self.request(.psubscribe, Array(self.patterns), on: channel, timeout: self.configuration.commandTimeout)
+                if everConnected { self.onEvent(.resubscribed) }
+                everConnected = true
+                self.logger.debug("redis subscriber connected", metadata: ["channels": "\(self.channels.count)", "patterns": "\(self.patterns.count)"])
+                await self.keepAlive(channel)
+            } catch {
+                self.logger.warning("redis subscriber connection failed", metadata: ["error": "\(error)"])
+            }
+            if let channel = self.connection {
+                self.connection = nil
+                try? await channel.close()
+                self.onEvent(.disconnected)
+            }
+            let delay = backoff.next()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+        }
+    }
+
+    /// Pings until the connection closes or stops answering, or the service shuts down.
+    private func keepAlive(_ channel: any Channel) async {
+        let interval = self.keepaliveInterval
+        let timeout = self.configuration.commandTimeout
+        await withTaskCancellationOrGracefulShutdownHandler {
+            while channel.isActive && !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard channel.isActive, !Task.isCancelled else { break }
+                do {
+                    try await Self.request(.ping, [], on: channel, timeout: timeout)
+                } catch {
+                    break
+                }
+            }
+        } onCancelOrGracefulShutdown: {
+            channel.close(promise: nil)
+        }
+    }
+
+    private func connect() async throws -> any Channel {
+        let connection = try await RedisConnection.connect(configuration: self.configuration, eventLoop: self.eventLoop, logger: self.logger)
+        let onEvent = self.onEvent
+        do {
+            return try await connection.becomeSubscriber { onEvent(.message($0)) }
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,1 @@
+import Hummingbird; import JWTKit; import HummingbirdBcrypt; import Prometheus; import Configuration; import HTTPTypes
