@@ -13,16 +13,18 @@ extension Target.Dependency {
     static let hummingbirdWebSocket = Self.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
     static let bcrypt = Self.product(name: "HummingbirdBcrypt", package: "hummingbird-auth")
     static let postgres = Self.product(name: "PostgresNIO", package: "postgres-nio")
+    static let connectionPool = Self.product(name: "_ConnectionPoolModule", package: "postgres-nio")
     static let httpClient = Self.product(name: "AsyncHTTPClient", package: "async-http-client")
     static let jwt = Self.product(name: "JWTKit", package: "jwt-kit")
     static let logging = Self.product(name: "Logging", package: "swift-log")
     static let metrics = Self.product(name: "Metrics", package: "swift-metrics")
     static let prometheus = Self.product(name: "Prometheus", package: "swift-prometheus")
     static let lifecycle = Self.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
-    static let configuration = Self.product(name: "Configuration", package: "swift-configuration")
     static let httpTypes = Self.product(name: "HTTPTypes", package: "swift-http-types")
     static let nioCore = Self.product(name: "NIOCore", package: "swift-nio")
     static let nioPosix = Self.product(name: "NIOPosix", package: "swift-nio")
+    static let nioHTTP1 = Self.product(name: "NIOHTTP1", package: "swift-nio")
+    static let nioFoundation = Self.product(name: "NIOFoundationCompat", package: "swift-nio")
 }
 
 /// A service is a testable library (`buildApplication(configuration:)`) and a thin executable.
@@ -61,7 +63,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -84,14 +85,14 @@ let package = Package(
             name: "ServiceKit",
             dependencies: [
                 "ChatModels", "Redis", .hummingbird, .jwt, .bcrypt, .logging, .metrics, .prometheus,
-                .lifecycle, .configuration, .httpTypes, .nioCore, .nioPosix,
+                .lifecycle, .httpTypes, .nioCore, .nioPosix, .nioFoundation,
             ],
             path: "Shared/ServiceKit",
             swiftSettings: swiftSettings
         ),
     ]
-        + service("Gateway", product: "gateway", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .hummingbirdWebSocket, .httpClient])
-        + service("Messages", product: "messages", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .postgres])
+        + service("Gateway", product: "gateway", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .hummingbirdWebSocket, .httpClient, .httpTypes, .nioHTTP1])
+        + service("Messages", product: "messages", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .postgres, .connectionPool])
         + service("Presence", product: "presence", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird])
         + service("Uploads", product: "uploads", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird])
         + [

@@ -1,1 +1,6 @@
-print("x")
+import GatewayApp
+import ServiceKit
+
+await ServiceMain.run(name: "gateway") { values in
+    try await buildApplication(configuration: GatewayConfiguration(values))
+}

@@ -1,1 +1,6 @@
-print("x")
+import PresenceApp
+import ServiceKit
+
+await ServiceMain.run(name: "presence") { values in
+    try await buildApplication(configuration: PresenceConfiguration(values))
+}

@@ -1,1 +1,6 @@
-print("x")
+import ServiceKit
+import UploadsApp
+
+await ServiceMain.run(name: "uploads") { values in
+    try await buildApplication(configuration: UploadsConfiguration(values))
+}

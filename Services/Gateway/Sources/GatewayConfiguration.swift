@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import Redis
+import ServiceKit
+
+/// Everything the gateway reads from its environment, read once at start.
+public struct GatewayConfiguration: Sendable {
+    public var http: HTTPSettings
+    public var upstreams: UpstreamSettings
+    public var redis: RedisConfiguration
+    public var auth: AuthSettings
+    public var logLevel: Logger.Level
+
+    public init(
+        http: HTTPSettings = HTTPSettings(port: 8080),
+        upstreams: UpstreamSettings = UpstreamSettings(),
+        redis: RedisConfiguration = RedisConfiguration(),
+        auth: AuthSettings,
+        logLevel: Logger.Level = .info
+    ) {
+        self.http = http
+        self.upstreams = upstreams
+        self.redis = redis
+        self.auth = auth
+        self.logLevel = logLevel
+    }
+
+    public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        self.init(
+            http: try HTTPSettings(values, defaultPort: 8080),
+            upstreams: try UpstreamSettings(values),
+            redis: try RedisConfiguration(values),
+            auth: try AuthSettings(values),
+            logLevel: try values.logLevel()
+        )
+    }
+}
+
+/// Where the services behind the gateway are, and how long to wait for them.
+public struct UpstreamSettings: Sendable {
+    public var messages: URL
+    public var presence: URL
+    public var uploads: URL
+    /// Connecting to a service; a service that is down is answered 503 after this.
+    public var connectTimeout: Duration
+    /// Waiting for a response head, and the longest silence while streaming a body.
+    public var timeout: Duration
+    /// Waiting for the head of an upload's response, which comes after the whole body.
+    public var uploadTimeout: Duration
+
+    public init(
+        messages: URL = URL(string: "http://127.0.0.1:8081")!,
+        presence: URL = URL(string: "http://127.0.0.1:8082")!,
+        uploads: URL = URL(string: "http://127.0.0.1:8083")!,
+        connectTimeout: Duration = .seconds(1),
+        timeout: Duration = .seconds(10),
+        uploadTimeout: Duration = .seconds(900)
+    ) {
+        self.messages = messages
+        self.presence = presence
+        self.uploads = uploads
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+        self.uploadTimeout = uploadTimeout
+    }
+
+    /// `MESSAGES_URL`, `PRESENCE_URL`, `UPLOADS_URL`, `UPSTREAM_CONNECT_TIMEOUT`, `UPSTREAM_TIMEOUT`, `UPLOAD_TIMEOUT`.
+    public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        func url(_ name: String, _ defaultValue: String) throws(ConfigurationError) -> URL {
+            let text = values.string(name, default: defaultValue)
+            guard let url = URL(string: text), url.scheme == "http", url.host != nil else { throw .invalid(name, "an http://host:port URL") }
+            return url
+        }
+        self.init(
+            messages: try url("MESSAGES_URL", "http://127.0.0.1:8081"),
+            presence: try url("PRESENCE_URL", "http://127.0.0.1:8082"),
+            uploads: try url("UPLOADS_URL", "http://127.0.0.1:8083"),
+            connectTimeout: try values.seconds("UPSTREAM_CONNECT_TIMEOUT", default: .seconds(1)),
+            timeout: try values.seconds("UPSTREAM_TIMEOUT", default: .seconds(10)),
+            uploadTimeout: try values.seconds("UPLOAD_TIMEOUT", default: .seconds(900))
+        )
+    }
+}

@@ -1,0 +1,69 @@
+import Hummingbird
+import Logging
+import NIOPosix
+import PostgresNIO
+import Redis
+import ServiceKit
+import ServiceLifecycle
+
+/// The Messages service: users, conversations and messages in Postgres, behind a JSON API
+/// that the gateway routes to, with every change announced on the Redis bus.
+public func buildApplication(configuration: MessagesConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+    var logger = logger ?? Logger(label: "messages")
+    logger.logLevel = configuration.logLevel
+    let metrics = ServiceMetrics()
+    let postgres = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: logger)
+    let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+    let database = Database(client: postgres, queryTimeout: configuration.database.queryTimeout, logger: logger)
+    let tokens = await TokenAuthority(settings: configuration.auth)
+
+    let users = UserStore(database: database)
+    let conversations = ConversationStore(database: database)
+    let messages = MessageStore(database: database)
+    let events = MessageEvents(bus: ChatBus(redis: redis), logger: logger)
+
+    let router = Router(context: ChatRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
+    router.add(middleware: ErrorMiddleware())
+    HealthRoutes(
+        checks: [
+            ReadinessCheck("postgres") { try await postgres.query("SELECT 1") },
+            ReadinessCheck("redis") { _ = try await redis.send("PING") },
+        ],
+        metrics: metrics
+    ).register(on: router)
+
+    let api = router.group("api")
+    let authenticated = api.group().add(middleware: AuthMiddleware(tokens: tokens))
+    let chat = authenticated.group("chat")
+    AuthController(users: users, tokens: tokens, hasher: PasswordHasher(cost: configuration.auth.bcryptCost))
+        .register(public: api, authenticated: authenticated)
+    ConversationController(users: users, conversations: conversations, events: events, limits: configuration.limits).register(on: chat)
+    MessageController(conversations: conversations, messages: messages, events: events, limits: configuration.limits).register(on: chat)
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "messages"),
+        services: [postgres, redis],
+        logger: logger
+    )
+    app.beforeServerStarts { [logger] in
+        try await migrateWhenReachable(postgres, logger: logger)
+    }
+    return app
+}
+
+/// Migrates, waiting with backoff for a Postgres that is still starting.
+func migrateWhenReachable(_ postgres: PostgresClient, logger: Logger) async throws {
+    var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
+    while true {
+        do {
+            try await Migrator().migrate(postgres, logger: logger)
+            return
+        } catch {
+            logger.warning("migrations could not run yet", metadata: ["error": "\(error)"])
+            try await Task.sleep(for: backoff.next())
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Logging
+import PostgresNIO
+import ServiceKit
+import _ConnectionPoolModule
+
+/// The Postgres pool with the service's error policy: every database fault reaches
+/// callers as an `APIError`, and no request waits longer than `queryTimeout` for it.
+struct Database: Sendable {
+    let client: PostgresClient
+    let queryTimeout: Duration
+    let logger: Logger
+
+    /// Runs `body` with a connection.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await self.guarded { try await self.client.withConnection(body) }
+    }
+
+    /// Runs `body` in a transaction, rolled back if it throws.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await self.guarded {
+            do {
+                return try await self.client.withTransaction(logger: self.logger) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError {
+                throw error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error
+            }
+        }
+    }
+
+    private func guarded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        do {
+            return try await withTimeout(self.queryTimeout, body)
+        } catch {
+            throw Self.clientError(for: error, logger: self.logger)
+        }
+    }
+
+    /// What a database fault means to a client: a retryable outage, or our bug. Errors
+    /// a closure threw on purpose pass through unchanged.
+    static func clientError(for error: any Error, logger: Logger) -> any Error {
+        switch error {
+        case let error as PSQLError where error.code == .server:
+            switch error.serverInfo?[.sqlState] {
+            case "40001", "40P01", "57P01", "57P03":  // serialization, deadlock, shutting down, starting up
+                return APIError.unavailable("The database is busy, try again")
+            default:
+                logger.error("query failed", metadata: ["error": "\(String(reflecting: error))"])
+                return APIError.internalError
+            }
+        case is PSQLError, is ConnectionPoolError, is TimeoutError:
+            logger.warning("database unavailable", metadata: ["error": "\(error)"])
+            return APIError.unavailable("The database is unavailable, try again")
+        default:
+            return error
+        }
+    }
+
+    /// The constraint a unique violation broke, if `error` is one.
+    static func uniqueViolation(_ error: any Error) -> String? {
+        guard let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" else { return nil }
+        return error.serverInfo?[.constraintName] ?? ""
+    }
+}

@@ -1,0 +1,43 @@
+import ChatModels
+import Foundation
+import Logging
+import ServiceKit
+
+/// Announces stored changes to the gateways. A failure to publish is logged, not thrown:
+/// the change is committed, and clients catch up from `seq`.
+struct MessageEvents: Sendable {
+    let bus: ChatBus
+    let logger: Logger
+
+    /// `new_message` to the conversation, `notification` to every member but the sender.
+    func stored(_ message: Message, memberIDs: [UUID]) async {
+        await self.publish {
+            try await self.bus.publish(
+                try BusEnvelope(event: ServerEvent.newMessage, encoding: message),
+                to: [BusChannel.conversation(message.conversationId)]
+            )
+            try await self.bus.publish(
+                try BusEnvelope(event: ServerEvent.notification, encoding: ChatNotification(newMessage: message)),
+                to: memberIDs.filter { $0 != message.senderId }.map(BusChannel.user)
+            )
+        }
+    }
+
+    /// `messages_read` to the conversation.
+    func read(_ receipt: ReadReceipt) async {
+        await self.publish {
+            try await self.bus.publish(
+                try BusEnvelope(event: ServerEvent.messagesRead, encoding: receipt),
+                to: [BusChannel.conversation(receipt.conversationId)]
+            )
+        }
+    }
+
+    private func publish(_ body: () async throws -> Void) async {
+        do {
+            try await body()
+        } catch {
+            self.logger.warning("publishing an event failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import PostgresNIO
+import Redis
+import ServiceKit
+
+/// Everything the Messages service reads from its environment, read once at start.
+public struct MessagesConfiguration: Sendable {
+    public var http: HTTPSettings
+    public var database: DatabaseSettings
+    public var redis: RedisConfiguration
+    public var auth: AuthSettings
+    public var limits: MessageLimits
+    public var logLevel: Logger.Level
+
+    public init(
+        http: HTTPSettings = HTTPSettings(port: 8081),
+        database: DatabaseSettings,
+        redis: RedisConfiguration = RedisConfiguration(),
+        auth: AuthSettings,
+        limits: MessageLimits = MessageLimits(),
+        logLevel: Logger.Level = .info
+    ) {
+        self.http = http
+        self.database = database
+        self.redis = redis
+        self.auth = auth
+        self.limits = limits
+        self.logLevel = logLevel
+    }
+
+    public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        self.init(
+            http: try HTTPSettings(values, defaultPort: 8081),
+            database: try DatabaseSettings(values),
+            redis: try RedisConfiguration(values),
+            auth: try AuthSettings(values),
+            limits: try MessageLimits(values),
+            logLevel: try values.logLevel()
+        )
+    }
+}
+
+/// Bounds on what clients may store.
+public struct MessageLimits: Sendable {
+    /// Characters in one message.
+    public var maxContentLength: Int
+    /// Messages in one page of history.
+    public var maxPageSize: Int
+    /// Other participants in one conversation.
+    public var maxParticipants: Int
+
+    public init(maxContentLength: Int = 10_000, maxPageSize: Int = 200, maxParticipants: Int = 100) {
+        self.maxContentLength = maxContentLength
+        self.maxPageSize = maxPageSize
+        self.maxParticipants = maxParticipants
+    }
+
+    /// `MAX_MESSAGE_LENGTH`.
+    public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        self.init(maxContentLength: try values.int("MAX_MESSAGE_LENGTH", default: 10_000, in: 1...1_000_000))
+    }
+}
+
+/// Where Postgres is (`DATABASE_URL`), how many connections to hold and how long a request may wait for it.
+public struct DatabaseSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    public var poolSize: Int
+    public var queryTimeout: Duration
+
+    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, poolSize: Int = 10, queryTimeout: Duration = .seconds(5)) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.poolSize = poolSize
+        self.queryTimeout = queryTimeout
+    }
+
+    /// `DATABASE_URL` (`postgres://user[:password]@host[:port]/database`), `DB_POOL_SIZE`, `DB_TIMEOUT`.
+    public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        let url = values.string("DATABASE_URL", default: "postgres://chat@127.0.0.1:5432/chat")
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
+            let host = components.host, let username = components.user
+        else {
+            throw .invalid("DATABASE_URL", "a postgres://user[:password]@host[:port]/database URL")
+        }
+        let database = String(components.path.drop { $0 == "/" })
+        self.init(
+            host: host,
+            port: components.port ?? 5432,
+            username: username,
+            password: components.password?.removingPercentEncoding,
+            database: database.isEmpty ? username : database,
+            poolSize: try values.int("DB_POOL_SIZE", default: 10, in: 1...500),
+            queryTimeout: try values.seconds("DB_TIMEOUT", default: .seconds(5))
+        )
+    }
+
+    var clientConfiguration: PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(
+            host: self.host, port: self.port, username: self.username, password: self.password, database: self.database, tls: .disable
+        )
+        configuration.options.maximumConnections = self.poolSize
+        configuration.options.connectTimeout = .seconds(3)
+        return configuration
+    }
+}

@@ -1,0 +1,83 @@
+import ChatModels
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// `/api/chat/experts` and `/api/chat/conversations[/{id}[/read]]`.
+struct ConversationController: Sendable {
+    let users: UserStore
+    let conversations: ConversationStore
+    let events: MessageEvents
+    let limits: MessageLimits
+
+    func register(on chat: RouterGroup<ChatRequestContext>) {
+        chat.get("experts", use: self.experts)
+        chat.get("conversations", use: self.list)
+        chat.post("conversations", use: self.create)
+        chat.get("conversations/{id}", use: self.show)
+        chat.post("conversations/{id}/read", use: self.markRead)
+    }
+
+    @Sendable func experts(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<[User]> {
+        _ = try context.requireIdentity()
+        let limit = try request.queryInteger("limit", in: 1...500) ?? 200
+        return JSONResponse(try await self.users.users(role: .expert, limit: limit))
+    }
+
+    @Sendable func list(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<[Conversation]> {
+        let identity = try context.requireIdentity()
+        let limit = try request.queryInteger("limit", in: 1...200) ?? 100
+        return JSONResponse(try await self.conversations.list(for: identity.userID, limit: limit))
+    }
+
+    @Sendable func show(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Conversation> {
+        let identity = try context.requireIdentity()
+        let id = try context.parameters.require("id", as: UUID.self)
+        _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
+        return JSONResponse(try await self.conversations.conversation(id, for: identity.userID))
+    }
+
+    /// 201 with a new conversation, or 200 with the existing direct one.
+    @Sendable func create(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Conversation> {
+        let identity = try context.requireIdentity()
+        let body = try await request.decodeJSON(as: CreateConversationRequest.self, context: context)
+        var otherIDs = (body.participantIds ?? []) + (body.expertId.map { [$0] } ?? [])
+        otherIDs = Array(Set(otherIDs).subtracting([identity.userID]))
+        guard !otherIDs.isEmpty else { throw APIError.validation("'participantIds' must name at least one other user") }
+        guard otherIDs.count <= self.limits.maxParticipants else {
+            throw APIError.validation("A conversation has at most \(self.limits.maxParticipants) other participants")
+        }
+        let title = try body.title.map { title throws(APIError) in try Validate.name(title, field: "title", maxLength: 200) }
+        let others = try await self.users.users(ids: otherIDs)
+        guard others.count == otherIDs.count else { throw APIError.validation("Unknown participant") }
+        if let expertID = body.expertId, others.first(where: { $0.id == expertID })?.role != .expert {
+            throw APIError.validation("'expertId' must name an expert")
+        }
+        guard let creator = try await self.users.user(id: identity.userID) else { throw APIError.invalidToken }
+
+        let result = try await self.conversations.create(creator: creator, others: others, title: title)
+        if let welcome = result.welcome {
+            await self.events.stored(welcome, memberIDs: [creator.id] + otherIDs)
+        }
+        let conversation = try await self.conversations.conversation(result.id, for: identity.userID)
+        return JSONResponse(conversation, status: result.created ? .created : .ok)
+    }
+
+    @Sendable func markRead(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<ReadReceipt> {
+        let identity = try context.requireIdentity()
+        let id = try context.parameters.require("id", as: UUID.self)
+        let body = try await request.decodeJSON(as: MarkReadRequest.self, context: context)
+        let target: ReadTarget
+        switch (body.seq, body.messageId) {
+        case (let seq?, nil) where seq >= 0: target = .seq(seq)
+        case (nil, let messageID?): target = .message(messageID)
+        case (_?, _?): throw APIError.validation("Give 'seq' or 'messageId', not both")
+        case (_?, nil): throw APIError.validation("'seq' must not be negative")
+        case (nil, nil): throw APIError.validation("Give 'seq' or 'messageId'")
+        }
+        _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
+        let (receipt, moved) = try await self.conversations.markRead(conversationID: id, userID: identity.userID, upTo: target)
+        if moved { await self.events.read(receipt) }
+        return JSONResponse(receipt)
+    }
+}

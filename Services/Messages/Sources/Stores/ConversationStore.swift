@@ -1,0 +1,209 @@
+import ChatModels
+import Foundation
+import PostgresNIO
+import ServiceKit
+
+/// A member's standing in a conversation.
+struct Membership: Sendable {
+    var conversationID: UUID
+    var userID: UUID
+    var lastReadSeq: Int64
+    var lastSeq: Int64
+}
+
+/// Conversations, their members and read watermarks.
+struct ConversationStore: Sendable {
+    let database: Database
+
+    /// The caller's membership; 404 when the conversation does not exist, 403 when they are not in it.
+    func requireMember(conversationID: UUID, userID: UUID) async throws -> Membership {
+        try await self.database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT c.last_seq, m.last_read_seq FROM conversations c
+                LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = \(userID)
+                WHERE c.id = \(conversationID)
+                """,
+                logger: self.database.logger
+            )
+            for try await (lastSeq, lastReadSeq) in rows.decode((Int64, Int64?).self) {
+                guard let lastReadSeq else { throw APIError.forbidden("You are not a member of this conversation") }
+                return Membership(conversationID: conversationID, userID: userID, lastReadSeq: lastReadSeq, lastSeq: lastSeq)
+            }
+            throw APIError.notFound("Conversation not found")
+        }
+    }
+
+    func memberIDs(conversationID: UUID) async throws -> [UUID] {
+        try await self.database.withConnection { connection in
+            try await connection.query(
+                "SELECT user_id FROM conversation_members WHERE conversation_id = \(conversationID)",
+                logger: self.database.logger
+            ).decode(UUID.self).reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    /// Creates a conversation of `creator` with `others`, with its SYSTEM welcome message.
+    /// A direct conversation (one other, no title) exists once per pair: asking again,
+    /// even concurrently, returns the existing one with `created == false`.
+    func create(creator: User, others: [User], title: String?) async throws -> (id: UUID, created: Bool, welcome: Message?) {
+        let isDirect = others.count == 1 && title == nil
+        let directKey = isDirect ? [creator.id, others[0].id].map { $0.uuidString.lowercased() }.sorted().joined(separator: ":") : nil
+        let id = UUID()
+        let memberIDs = [creator.id] + others.map(\.id)
+        let welcome = Self.welcomeText(creator: creator, others: others, title: title)
+        return try await self.database.transaction { connection in
+            let logger = self.database.logger
+            let inserted = try await connection.query(
+                """
+                INSERT INTO conversations (id, kind, title, direct_key, created_by)
+                VALUES (\(id), \(isDirect ? "direct" : "group"), \(title), \(directKey), \(creator.id))
+                ON CONFLICT (direct_key) DO NOTHING RETURNING id
+                """,
+                logger: logger
+            )
+            guard try await inserted.decode(UUID.self).reduce(into: 0, { count, _ in count += 1 }) == 1 else {
+                // Another request made this pair's conversation first (we waited on its row until it committed).
+                let rows = try await connection.query("SELECT id FROM conversations WHERE direct_key = \(directKey)", logger: logger)
+                for try await existing in rows.decode(UUID.self) { return (existing, false, nil) }
+                throw APIError.unavailable("The conversation could not be created, try again")
+            }
+            try await connection.query(
+                "INSERT INTO conversation_members (conversation_id, user_id) SELECT \(id), unnest(\(memberIDs)::uuid[])",
+                logger: logger
+            )
+            let message = try await MessageStore.insert(
+                NewMessage(conversationID: id, senderID: nil, content: welcome, type: .system, clientMessageID: nil),
+                on: connection,
+                logger: logger
+            )
+            return (id, true, message)
+        }
+    }
+
+    static func welcomeText(creator: User, others: [User], title: String?) -> String {
+        if let title {
+            return "\(creator.name) created “\(title)” with \(others.map(\.name).joined(separator: ", ")). Welcome!"
+        }
+        let other = others.map(\.name).joined(separator: ", ")
+        return "Welcome, \(creator.name) and \(other)! This is the start of your conversation."
+    }
+
+    /// The caller's conversations, newest activity first.
+    func list(for userID: UUID, limit: Int) async throws -> [Conversation] {
+        try await self.summaries(for: userID, only: nil, limit: limit)
+    }
+
+    /// One conversation as the caller sees it.
+    func conversation(_ id: UUID, for userID: UUID) async throws -> Conversation {
+        guard let conversation = try await self.summaries(for: userID, only: id, limit: 1).first else {
+            throw APIError.notFound("Conversation not found")
+        }
+        return conversation
+    }
+
+    /// Unread counts come from the watermark: messages by others (not SYSTEM) after it.
+    private func summaries(for userID: UUID, only: UUID?, limit: Int) async throws -> [Conversation] {
+        try await self.database.withConnection { connection in
+            let logger = self.database.logger
+            let rows = try await connection.query(
+                """
+                SELECT c.id, c.kind, c.title, c.last_seq, c.created_at, c.updated_at,
+                    (SELECT count(*) FROM messages x
+                     WHERE x.conversation_id = c.id AND x.seq > m.last_read_seq
+                       AND x.message_type <> 'SYSTEM' AND x.sender_id IS DISTINCT FROM m.user_id)
+                FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+                WHERE m.user_id = \(userID) AND (\(only)::uuid IS NULL OR c.id = \(only))
+                ORDER BY c.updated_at DESC, c.id DESC
+                LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            var conversations: [Conversation] = []
+            for try await (id, kind, title, lastSeq, createdAt, updatedAt, unread) in rows.decode((UUID, String, String?, Int64, Date, Date, Int64).self) {
+                conversations.append(Conversation(
+                    id: id, kind: ConversationKind(rawValue: kind) ?? .group, title: title, participants: [], lastMessage: nil,
+                    unreadCount: Int(unread), lastSeq: lastSeq, createdAt: createdAt, updatedAt: updatedAt
+                ))
+            }
+            guard !conversations.isEmpty else { return [] }
+            let ids = conversations.map(\.id)
+
+            var participants: [UUID: [User]] = [:]
+            let members = try await connection.query(
+                """
+                SELECT m.conversation_id, \(unescaped: UserStore.columns) FROM conversation_members m JOIN users u ON u.id = m.user_id
+                WHERE m.conversation_id = ANY(\(ids)) ORDER BY m.joined_at, u.name
+                """,
+                logger: logger
+            )
+            for try await row in members.decode((UUID, UUID, String, String, String, String?).self) {
+                participants[row.0, default: []].append(UserStore.user((row.1, row.2, row.3, row.4, row.5)))
+            }
+
+            let lastRows = try await connection.query(
+                """
+                SELECT \(unescaped: MessageRows.columns) FROM messages m JOIN conversations c ON m.conversation_id = c.id AND m.seq = c.last_seq
+                WHERE c.id = ANY(\(ids))
+                """,
+                logger: logger
+            )
+            let lastMessages = try await MessageRows.withAttachments(try await MessageRows.messages(lastRows), on: connection, logger: logger)
+            let lastByConversation = Dictionary(lastMessages.map { ($0.conversationId, $0) }, uniquingKeysWith: { first, _ in first })
+
+            return conversations.map { conversation in
+                var conversation = conversation
+                conversation.participants = participants[conversation.id] ?? []
+                conversation.lastMessage = lastByConversation[conversation.id]
+                return conversation
+            }
+        }
+    }
+
+    /// Moves the reader's watermark forward to `seq` (never back, never past the last message).
+    /// Returns the receipt, and whether the watermark moved.
+    func markRead(conversationID: UUID, userID: UUID, upTo target: ReadTarget) async throws -> (receipt: ReadReceipt, moved: Bool) {
+        try await self.database.transaction { connection in
+            let logger = self.database.logger
+            let seq: Int64
+            switch target {
+            case .seq(let value):
+                seq = value
+            case .message(let messageID):
+                let rows = try await connection.query(
+                    "SELECT seq FROM messages WHERE id = \(messageID) AND conversation_id = \(conversationID)",
+                    logger: logger
+                )
+                var found: Int64?
+                for try await value in rows.decode(Int64.self) { found = value }
+                guard let found else { throw APIError.notFound("Message not found in this conversation") }
+                seq = found
+            }
+            let rows = try await connection.query(
+                """
+                WITH previous AS (
+                    SELECT last_read_seq FROM conversation_members
+                    WHERE conversation_id = \(conversationID) AND user_id = \(userID) FOR UPDATE
+                )
+                UPDATE conversation_members m
+                SET last_read_seq = GREATEST(m.last_read_seq, LEAST(\(seq), c.last_seq)),
+                    last_read_at = CASE WHEN LEAST(\(seq), c.last_seq) > m.last_read_seq THEN now() ELSE m.last_read_at END
+                FROM conversations c, previous
+                WHERE c.id = m.conversation_id AND m.conversation_id = \(conversationID) AND m.user_id = \(userID)
+                RETURNING m.last_read_seq, COALESCE(m.last_read_at, now()), previous.last_read_seq
+                """,
+                logger: logger
+            )
+            for try await (newSeq, readAt, previous) in rows.decode((Int64, Date, Int64).self) {
+                return (ReadReceipt(conversationId: conversationID, userId: userID, seq: newSeq, readAt: readAt), newSeq > previous)
+            }
+            throw APIError.forbidden("You are not a member of this conversation")
+        }
+    }
+}
+
+/// What a reader has read up to.
+enum ReadTarget: Sendable {
+    case seq(Int64)
+    case message(UUID)
+}

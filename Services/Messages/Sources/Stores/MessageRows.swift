@@ -1,0 +1,51 @@
+import ChatModels
+import Foundation
+import PostgresNIO
+
+/// How messages and their attachments are read from rows, shared by the stores.
+enum MessageRows {
+    static let columns = "m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.message_type, m.client_message_id, m.created_at"
+    typealias Row = (UUID, UUID, Int64, UUID?, String, String, String?, Date)
+
+    static func message(_ row: Row) -> Message {
+        Message(
+            id: row.0, conversationId: row.1, seq: row.2, senderId: row.3, content: row.4,
+            messageType: MessageType(rawValue: row.5) ?? .text, clientMessageId: row.6, createdAt: row.7
+        )
+    }
+
+    static func messages(_ rows: PostgresRowSequence) async throws -> [Message] {
+        try await rows.decode(Row.self).reduce(into: []) { $0.append(Self.message($1)) }
+    }
+
+    /// Fills in the attachments of `messages` with one query.
+    static func withAttachments(_ messages: [Message], on connection: PostgresConnection, logger: Logger) async throws -> [Message] {
+        let ids = messages.filter { $0.messageType == .image || $0.messageType == .file }.map(\.id)
+        guard !ids.isEmpty else { return messages }
+        var byMessage: [UUID: [Attachment]] = [:]
+        let rows = try await connection.query(
+            """
+            SELECT a.message_id, a.id, a.name, a.size, a.mime_type, a.sha256 FROM attachments a
+            WHERE a.message_id = ANY(\(ids)) ORDER BY a.created_at, a.id
+            """,
+            logger: logger
+        )
+        for try await (messageID, id, name, size, mimeType, sha256) in rows.decode((UUID, UUID, String, Int64, String, String).self) {
+            byMessage[messageID, default: []].append(
+                Attachment(id: id, name: name, size: size, mimeType: mimeType, sha256: sha256, url: Attachment.downloadPath(id))
+            )
+        }
+        return messages.map { message in
+            var message = message
+            message.attachments = byMessage[message.id] ?? []
+            return message
+        }
+    }
+}
+
+extension Attachment {
+    /// Where members download an attachment, through the gateway.
+    static func downloadPath(_ id: UUID) -> String {
+        "/api/chat/attachments/\(id.uuidString.lowercased())"
+    }
+}

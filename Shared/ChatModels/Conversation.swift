@@ -1,0 +1,81 @@
+import Foundation
+
+public enum ConversationKind: String, Codable, Sendable {
+    case direct
+    case group
+}
+
+/// A conversation as one member sees it: the unread count and last message are theirs.
+public struct Conversation: Codable, Sendable, Hashable {
+    public var id: UUID
+    public var kind: ConversationKind
+    public var title: String?
+    public var participants: [User]
+    public var lastMessage: Message?
+    public var unreadCount: Int
+    /// The `seq` of the newest message; what a client compares with the last one it saw.
+    public var lastSeq: Int64
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: UUID,
+        kind: ConversationKind,
+        title: String?,
+        participants: [User],
+        lastMessage: Message?,
+        unreadCount: Int,
+        lastSeq: Int64,
+        createdAt: Date,
+        updatedAt: Date
+    ) {
+        self.id = id
+        self.kind = kind
+        self.title = title
+        self.participants = participants
+        self.lastMessage = lastMessage
+        self.unreadCount = unreadCount
+        self.lastSeq = lastSeq
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// `POST /api/chat/conversations`: `participantIds`, or the old frontend's `expertId`.
+public struct CreateConversationRequest: Codable, Sendable {
+    public var participantIds: [UUID]?
+    public var expertId: UUID?
+    public var title: String?
+
+    public init(participantIds: [UUID]? = nil, expertId: UUID? = nil, title: String? = nil) {
+        self.participantIds = participantIds
+        self.expertId = expertId
+        self.title = title
+    }
+}
+
+/// `POST /api/chat/conversations/{id}/read`: up to a `seq`, or up to a message.
+public struct MarkReadRequest: Codable, Sendable {
+    public var seq: Int64?
+    public var messageId: UUID?
+
+    public init(seq: Int64? = nil, messageId: UUID? = nil) {
+        self.seq = seq
+        self.messageId = messageId
+    }
+}
+
+/// Where a member's read watermark now stands.
+public struct ReadReceipt: Codable, Sendable, Hashable {
+    public var conversationId: UUID
+    public var userId: UUID
+    public var seq: Int64
+    public var readAt: Date
+
+    public init(conversationId: UUID, userId: UUID, seq: Int64, readAt: Date) {
+        self.conversationId = conversationId
+        self.userId = userId
+        self.seq = seq
+        self.readAt = readAt
+    }
+}

@@ -1,0 +1,33 @@
+import ChatModels
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The request context every service uses: the caller's identity once verified, the
+/// request id, and the shared JSON conventions.
+public struct ChatRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `AuthMiddleware`; routes behind it can rely on it.
+    public var identity: Identity?
+    public var requestID: String = ""
+    /// The peer of the connection (the load balancer's address behind one).
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// JSON bodies are small; uploads stream instead of collecting.
+    public var maxUploadSize: Int { 256 * 1024 }
+
+    public var requestDecoder: JSONDecoder { ChatJSON.decoder() }
+    public var responseEncoder: JSONEncoder { ChatJSON.encoder() }
+
+    /// The verified caller, or 401.
+    public func requireIdentity() throws(APIError) -> Identity {
+        guard let identity else { throw .missingToken }
+        return identity
+    }
+}

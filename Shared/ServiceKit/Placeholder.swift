@@ -1,1 +1,0 @@
-import Hummingbird; import JWTKit; import HummingbirdBcrypt; import Prometheus; import Configuration; import HTTPTypes

@@ -1,0 +1,60 @@
+import ChatModels
+import Foundation
+import JWTKit
+
+/// Who a verified token says the caller is.
+public struct Identity: Sendable, Hashable {
+    public var userID: UUID
+    public var role: Role
+
+    public init(userID: UUID, role: Role) {
+        self.userID = userID
+        self.role = role
+    }
+}
+
+/// The claims of our access tokens.
+struct AccessClaims: JWTPayload {
+    var sub: SubjectClaim
+    var role: Role
+    var iat: IssuedAtClaim
+    var exp: ExpirationClaim
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try self.exp.verifyNotExpired()
+    }
+}
+
+/// Issues and verifies HS256 access tokens. Every service holds one, so each checks
+/// tokens itself and none trusts a caller's word for who it is.
+public struct TokenAuthority: Sendable {
+    private let keys: JWTKeyCollection
+    public let lifetime: Duration
+
+    public init(settings: AuthSettings) async {
+        self.keys = JWTKeyCollection()
+        await self.keys.add(hmac: HMACKey(from: settings.jwtSecret), digestAlgorithm: .sha256)
+        self.lifetime = settings.tokenLifetime
+    }
+
+    public func issue(for userID: UUID, role: Role, now: Date = Date()) async throws -> String {
+        let claims = AccessClaims(
+            sub: SubjectClaim(value: userID.uuidString.lowercased()),
+            role: role,
+            iat: IssuedAtClaim(value: now),
+            exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(self.lifetime.components.seconds)))
+        )
+        return try await self.keys.sign(claims)
+    }
+
+    /// The identity in a token; any fault — forged, expired, malformed — is `.invalidToken`.
+    public func verify(_ token: some StringProtocol) async throws(APIError) -> Identity {
+        do {
+            let claims = try await self.keys.verify(String(token), as: AccessClaims.self)
+            guard let userID = UUID(uuidString: claims.sub.value) else { throw APIError.invalidToken }
+            return Identity(userID: userID, role: claims.role)
+        } catch {
+            throw .invalidToken
+        }
+    }
+}

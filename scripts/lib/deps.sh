@@ -1,0 +1,40 @@
+# Installs what the scripts need and a fresh Debian machine lacks. Sourced, not run.
+
+ensure_packages() {
+    local missing=()
+    command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+    command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+    [ -e /usr/include/hiredis/hiredis.h ] || missing+=(libhiredis-dev)
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
+    python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "Installing ${missing[*]} (apt-get)..."
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    if ! command -v swift >/dev/null 2>&1; then
+        if [ -x /opt/swift/usr/bin/swift ]; then
+            export PATH="/opt/swift/usr/bin:$PATH"
+        else
+            echo "Swift 6.2 or newer is needed on PATH (https://www.swift.org/install/)." >&2
+            return 1
+        fi
+    fi
+}
+
+# The Python environment of the end-to-end and interop tests, in .state/venv.
+ensure_python_env() {
+    local venv=.state/venv
+    local stamp="$venv/.requirements"
+    if [ ! -x "$venv/bin/python" ]; then
+        python3 -m venv "$venv"
+    fi
+    if ! cmp -s Tests/e2e/requirements.txt "$stamp"; then
+        echo "Installing the test's Python packages (pip)..."
+        "$venv/bin/pip" install -q --disable-pip-version-check -r Tests/e2e/requirements.txt
+        cp Tests/e2e/requirements.txt "$stamp"
+    fi
+}

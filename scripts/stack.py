@@ -1,0 +1,368 @@
+#!/usr/bin/env python3
+"""The chat backend's local topology as processes: Postgres, Redis, messages, presence,
+uploads, two gateways and haproxy in front of them, as compose.yaml describes it.
+
+Used three ways:
+  scripts/run                       -> `stack.py run`: everything up, supervised, until Ctrl-C
+  scripts/test                      -> `stack.py infra -- CMD`: Postgres + Redis around a command
+  Tests/e2e (pytest)                -> `Stack(...)`: a whole stack per test session
+
+Only the standard library: it runs before any dependency is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("messages", "presence", "uploads", "gateway1", "gateway2")
+
+
+def log(message: str) -> None:
+    print(f"[stack] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def postgres_bin(program: str) -> str:
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{program}"), key=lambda p: int(p.split("/")[4]))
+    if candidates:
+        return candidates[-1]
+    found = shutil.which(program)
+    if not found:
+        sys.exit(f"{program} not found: install postgresql (scripts/run and scripts/test do)")
+    return found
+
+
+def wait_for(check, what: str, timeout: float = 60.0, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {process.returncode} while starting")
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{what} was not ready within {timeout:.0f} s")
+
+
+def http_ok(url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+@dataclass
+class Ports:
+    postgres: int = 55432
+    redis: int = 56379
+    messages: int = 8081
+    presence: int = 8082
+    uploads: int = 8083
+    gateway1: int = 8091
+    gateway2: int = 8092
+    lb: int = 8080
+
+    @classmethod
+    def from_environment(cls) -> "Ports":
+        defaults = cls()
+        return cls(**{name: int(os.environ.get(f"{name.upper()}_PORT", value)) for name, value in vars(defaults).items()})
+
+    @classmethod
+    def free(cls) -> "Ports":
+        return cls(**{name: free_port() for name in vars(cls())})
+
+
+@dataclass
+class Stack:
+    """Processes of one local deployment, all state under `state_dir`."""
+
+    state_dir: Path
+    bin_dir: Path
+    ports: Ports
+    durable: bool = True
+    log_level: str = "info"
+    database: str = "chat"
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    stopping: bool = False
+
+    # Infrastructure
+
+    @property
+    def database_url(self) -> str:
+        return f"postgres://chat@127.0.0.1:{self.ports.postgres}/{self.database}"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.ports.redis}"
+
+    @property
+    def lb_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.lb}"
+
+    def service_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{getattr(self.ports, name)}"
+
+    def jwt_secret(self) -> str:
+        path = self.state_dir / "jwt_secret"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def _as_postgres(self, command: list[str]) -> list[str]:
+        return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+    def start_postgres(self) -> None:
+        home = self.state_dir / "postgres"
+        data = home / "data"
+        home.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(home, "postgres", "postgres")
+        pg_ctl = postgres_bin("pg_ctl")
+        if (data / "postmaster.pid").exists():
+            # A run that was killed left it up: stop it, then start it ours.
+            subprocess.run(self._as_postgres([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]), cwd=home,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not (data / "PG_VERSION").exists():
+            subprocess.run(self._as_postgres([postgres_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                                              "--no-sync", "-E", "UTF8"]),
+                           cwd=home, check=True, stdout=subprocess.DEVNULL)
+        options = f"-p {self.ports.postgres} -k {home} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        subprocess.run(self._as_postgres([pg_ctl, "-D", str(data), "-l", str(home / "postgres.log"), "-o", options,
+                                          "-w", "-t", "60", "start"]),
+                       cwd=home, check=True, stdout=subprocess.DEVNULL)
+        self.psql(f"DO $$ BEGIN CREATE ROLE chat LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;")
+        self.create_database(self.database)
+        log(f"postgres on 127.0.0.1:{self.ports.postgres}")
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        result = subprocess.run([postgres_bin("psql"), "-h", "127.0.0.1", "-p", str(self.ports.postgres), "-U", "postgres",
+                                 "-d", database, "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
+                                check=True, capture_output=True, text=True)
+        return result.stdout.strip()
+
+    def create_database(self, name: str) -> None:
+        if self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
+            self.psql(f'CREATE DATABASE "{name}" OWNER chat')
+
+    def stop_postgres(self) -> None:
+        data = self.state_dir / "postgres" / "data"
+        if (data / "postmaster.pid").exists():
+            subprocess.run(self._as_postgres([postgres_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+                           cwd=self.state_dir / "postgres", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start_redis(self) -> None:
+        home = self.state_dir / "redis"
+        home.mkdir(parents=True, exist_ok=True)
+        arguments = ["--port", str(self.ports.redis), "--bind", "127.0.0.1", "--dir", str(home), "--save", "",
+                     "--appendonly", "yes" if self.durable else "no", "--daemonize", "no", "--logfile", str(home / "redis.log")]
+        self.spawn("redis", [shutil.which("redis-server") or "redis-server", *arguments])
+        wait_for(lambda: self._redis_ping(), "redis", process=self.processes["redis"])
+        log(f"redis on 127.0.0.1:{self.ports.redis}")
+
+    def _redis_ping(self) -> bool:
+        with socket.create_connection(("127.0.0.1", self.ports.redis), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+
+    def start_infrastructure(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.start_postgres()
+        self.start_redis()
+
+    # Services
+
+    def environment(self, name: str) -> dict[str, str]:
+        environment = {
+            **os.environ,
+            "LOG_LEVEL": self.log_level,
+            "JWT_SECRET": self.jwt_secret(),
+            "REDIS_URL": self.redis_url,
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_PORT": str(getattr(self.ports, name)),
+        }
+        if name == "messages":
+            environment["DATABASE_URL"] = self.database_url
+        if name == "uploads":
+            environment["UPLOADS_DIR"] = str(self.state_dir / "uploads")
+        if name.startswith("gateway"):
+            environment.update({
+                "MESSAGES_URL": self.service_url("messages"),
+                "PRESENCE_URL": self.service_url("presence"),
+                "UPLOADS_URL": self.service_url("uploads"),
+            })
+        if not self.durable:
+            environment.setdefault("BCRYPT_COST", "4")
+        return environment
+
+    def spawn(self, name: str, command: list[str], environment: dict[str, str] | None = None) -> subprocess.Popen:
+        logs = self.state_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        with open(logs / f"{name}.log", "ab") as output:
+            process = subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
+        self.processes[name] = process
+        return process
+
+    def start_service(self, name: str, wait: bool = True) -> None:
+        binary = self.bin_dir / ("gateway" if name.startswith("gateway") else name)
+        process = self.spawn(name, [str(binary)], self.environment(name))
+        if wait:
+            self.wait_ready(name, process)
+
+    def wait_ready(self, name: str, process: subprocess.Popen | None = None, timeout: float = 60.0) -> None:
+        wait_for(lambda: http_ok(f"{self.service_url(name)}/readyz"), name, timeout, process or self.processes.get(name))
+
+    def start_services(self) -> None:
+        for name in SERVICES:
+            self.start_service(name, wait=False)
+        for name in SERVICES:
+            self.wait_ready(name)
+            log(f"{name} ready on {self.service_url(name)}")
+
+    def start_load_balancer(self) -> None:
+        environment = {**os.environ, "LB_BIND": f"127.0.0.1:{self.ports.lb}",
+                       "GATEWAY1": f"127.0.0.1:{self.ports.gateway1}", "GATEWAY2": f"127.0.0.1:{self.ports.gateway2}"}
+        process = self.spawn("haproxy", [shutil.which("haproxy") or "haproxy", "-f", str(ROOT / "deploy" / "haproxy.cfg"), "-db"],
+                             environment)
+        wait_for(lambda: http_ok(f"{self.lb_url}/healthz"), "haproxy", process=process)
+        log(f"load balancer on {self.lb_url}")
+
+    def up(self) -> None:
+        self.start_infrastructure()
+        self.start_services()
+        self.start_load_balancer()
+
+    def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int | None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return None if process is None else process.returncode
+        process.send_signal(sig)
+        try:
+            return process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait()
+
+    def kill(self, name: str) -> None:
+        self.stop(name, signal.SIGKILL)
+
+    def down(self) -> None:
+        self.stopping = True
+        for name in ["haproxy", *reversed(SERVICES)]:
+            self.stop(name)
+        self.stop("redis")
+        self.stop_postgres()
+
+    def supervise(self) -> None:
+        """Restarts a service that dies, as compose's restart policy would, until stopped."""
+        while not self.stopping:
+            for name, process in list(self.processes.items()):
+                if process.poll() is not None and not self.stopping:
+                    log(f"{name} exited with status {process.returncode}; restarting it")
+                    if name in SERVICES:
+                        self.start_service(name, wait=False)
+                    elif name == "redis":
+                        self.start_redis()
+                    elif name == "haproxy":
+                        self.start_load_balancer()
+            time.sleep(0.5)
+
+
+def build_dir(configuration: str) -> Path:
+    output = subprocess.run(["swift", "build", "-c", configuration, "--show-bin-path"], cwd=ROOT, check=True,
+                            capture_output=True, text=True)
+    return Path(output.stdout.strip())
+
+
+def command_run(arguments: argparse.Namespace) -> int:
+    stack = Stack(state_dir=ROOT / ".state" / "run", bin_dir=build_dir(arguments.configuration), ports=Ports.from_environment(),
+                  log_level=os.environ.get("LOG_LEVEL", "info"))
+
+    def stop(signum, _frame):
+        if not stack.stopping:
+            log(f"{signal.Signals(signum).name}: stopping everything")
+            stack.stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        stack.up()
+        print(f"""
+The chat backend is up.
+  REST and Socket.IO:  {stack.lb_url}   (Socket.IO path /socket.io/ or /api/socket/)
+  gateways:            {stack.service_url('gateway1')}  {stack.service_url('gateway2')}
+  services:            messages {stack.service_url('messages')}  presence {stack.service_url('presence')}  uploads {stack.service_url('uploads')}
+  postgres:            {stack.database_url}
+  redis:               {stack.redis_url}
+  logs:                {stack.state_dir / 'logs'}
+Ctrl-C stops everything.
+""", flush=True)
+        stack.supervise()
+    finally:
+        stack.down()
+        log("stopped")
+    return 0
+
+
+def command_infra(arguments: argparse.Namespace) -> int:
+    """Starts a throwaway Postgres and Redis, runs the command with their URLs, tears down."""
+    state = Path(arguments.state) if arguments.state else ROOT / ".state" / f"test-{os.getpid()}"
+    stack = Stack(state_dir=state, bin_dir=Path("."), ports=Ports.free(), durable=False, database="chat_test")
+    try:
+        stack.start_infrastructure()
+        environment = {**os.environ, "DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url,
+                       "REDIS_SERVER": shutil.which("redis-server") or "redis-server"}
+        return subprocess.run(arguments.command, env=environment).returncode
+    finally:
+        stack.down()
+        if not arguments.keep:
+            shutil.rmtree(state, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command_name", required=True)
+    run = commands.add_parser("run", help="start everything and supervise it until Ctrl-C")
+    run.add_argument("--configuration", default="release", choices=["debug", "release"])
+    run.set_defaults(handler=command_run)
+    infra = commands.add_parser("infra", help="run a command with a throwaway Postgres and Redis")
+    infra.add_argument("--state", help="state directory (default: a new one under .state/)")
+    infra.add_argument("--keep", action="store_true", help="keep the state directory afterwards")
+    infra.add_argument("command", nargs=argparse.REMAINDER)
+    infra.set_defaults(handler=command_infra)
+    arguments = parser.parse_args()
+    if arguments.command_name == "infra":
+        arguments.command = arguments.command[1:] if arguments.command[:1] == ["--"] else arguments.command
+        if not arguments.command:
+            parser.error("infra needs a command to run")
+    return arguments.handler(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
