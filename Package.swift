@@ -104,13 +104,13 @@ let package = Package(
             ),
             .testTarget(
                 name: "ServiceKitTests",
-                dependencies: ["ServiceKit", .hummingbirdTesting],
+                dependencies: ["ServiceKit", "ChatModels", .hummingbirdTesting, .httpTypes],
                 path: "Tests/ServiceKitTests",
                 swiftSettings: swiftSettings
             ),
             .testTarget(
                 name: "ServicesTests",
-                dependencies: ["GatewayApp", "MessagesApp", "PresenceApp", "UploadsApp", "ServiceKit", .hummingbirdTesting, .httpClient],
+                dependencies: ["GatewayApp", "MessagesApp", "PresenceApp", "UploadsApp", "ServiceKit", "ChatModels", "Redis", .hummingbirdTesting, .httpClient, .postgres, .httpTypes, .nioPosix, .nioFoundation],
                 path: "Tests/ServicesTests",
                 swiftSettings: swiftSettings
             ),

@@ -156,7 +156,7 @@ class Stack:
         subprocess.run(self._as_postgres([pg_ctl, "-D", str(data), "-l", str(home / "postgres.log"), "-o", options,
                                           "-w", "-t", "60", "start"]),
                        cwd=home, check=True, stdout=subprocess.DEVNULL)
-        self.psql(f"DO $$ BEGIN CREATE ROLE chat LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;")
+        self.psql(f"DO $$ BEGIN CREATE ROLE chat LOGIN CREATEDB; EXCEPTION WHEN duplicate_object THEN NULL; END $$;")
         self.create_database(self.database)
         log(f"postgres on 127.0.0.1:{self.ports.postgres}")
 
@@ -192,6 +192,8 @@ class Stack:
 
     def start_infrastructure(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.state_dir.chmod(0o755)  # postgres must be able to reach its directory inside
+        self.reap_leftovers()
         self.start_postgres()
         self.start_redis()
 
@@ -226,8 +228,30 @@ class Stack:
         with open(logs / f"{name}.log", "ab") as output:
             process = subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        process.started_at = time.monotonic()
         self.processes[name] = process
+        pids = self.state_dir / "pids"
+        pids.mkdir(exist_ok=True)
+        (pids / name).write_text(f"{process.pid} {Path(command[0]).name}")
         return process
+
+    def reap_leftovers(self) -> None:
+        """Stops what an earlier run that was killed outright left running, so its ports are free."""
+        for record in (self.state_dir / "pids").glob("*") if (self.state_dir / "pids").exists() else []:
+            pid_text, _, program = record.read_text().partition(" ")
+            record.unlink()
+            try:
+                pid = int(pid_text)
+                if program not in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+                    continue  # the pid was reused by something else
+                os.kill(pid, signal.SIGTERM)
+                log(f"stopped {record.name} (pid {pid}) left over from an earlier run")
+                for _ in range(50):
+                    os.kill(pid, 0)
+                    time.sleep(0.1)
+                os.kill(pid, signal.SIGKILL)
+            except (ValueError, OSError):
+                continue
 
     def start_service(self, name: str, wait: bool = True) -> None:
         binary = self.bin_dir / ("gateway" if name.startswith("gateway") else name)
@@ -253,13 +277,26 @@ class Stack:
         wait_for(lambda: http_ok(f"{self.lb_url}/healthz"), "haproxy", process=process)
         log(f"load balancer on {self.lb_url}")
 
+    def check_ports_free(self) -> None:
+        for name, port in vars(self.ports).items():
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    sys.exit(f"port {port} ({name}) is in use by another program: free it or set {name.upper()}_PORT")
+
     def up(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.reap_leftovers()
+        self.check_ports_free()
         self.start_infrastructure()
         self.start_services()
         self.start_load_balancer()
 
     def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int | None:
         process = self.processes.pop(name, None)
+        (self.state_dir / "pids" / name).unlink(missing_ok=True)
         if process is None or process.poll() is not None:
             return None if process is None else process.returncode
         process.send_signal(sig)
@@ -280,11 +317,21 @@ class Stack:
         self.stop_postgres()
 
     def supervise(self) -> None:
-        """Restarts a service that dies, as compose's restart policy would, until stopped."""
+        """Restarts a process that dies, as compose's restart policy would, until stopped;
+        one that keeps dying is restarted less and less often (up to every 10 s)."""
+        delays: dict[str, float] = {}
+        due: dict[str, float] = {}
         while not self.stopping:
             for name, process in list(self.processes.items()):
                 if process.poll() is not None and not self.stopping:
-                    log(f"{name} exited with status {process.returncode}; restarting it")
+                    now = time.monotonic()
+                    if name not in due:
+                        delays[name] = min(delays.get(name, 0.25) * 2, 10.0) if now - process_started(process) < 10 else 0.5
+                        due[name] = now + delays[name]
+                        log(f"{name} exited with status {process.returncode}; restarting it in {delays[name]:.1f} s")
+                    if now < due[name]:
+                        continue
+                    del due[name]
                     if name in SERVICES:
                         self.start_service(name, wait=False)
                     elif name == "redis":
@@ -292,6 +339,10 @@ class Stack:
                     elif name == "haproxy":
                         self.start_load_balancer()
             time.sleep(0.5)
+
+
+def process_started(process: subprocess.Popen) -> float:
+    return getattr(process, "started_at", 0.0)
 
 
 def build_dir(configuration: str) -> Path:

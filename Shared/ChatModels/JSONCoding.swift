@@ -11,7 +11,7 @@ public enum ChatJSON {
             var container = encoder.singleValueContainer()
             try container.encode(date.formatted(timestamp))
         }
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
     }
 

@@ -34,7 +34,9 @@ extension APIError {
         case let error as any APIErrorConvertible:
             self = error.apiError
         case let error as HTTPError:
-            self = APIError(httpError: error)
+            self = APIError(status: error.status, message: error.body)
+        case let error as any HTTPResponseError:
+            self = APIError(status: error.status, message: nil)
         case let error as DecodingError:
             self = .badRequest(error.clientDescription)
         case let error as RedisError where error.isRetryable:
@@ -44,21 +46,21 @@ extension APIError {
         }
     }
 
-    init(httpError: HTTPError) {
-        let status = httpError.status
+    /// Hummingbird's own errors (no route, body too large, a bad path parameter).
+    init(status: HTTPResponse.Status, message: String?) {
         switch status {
-        case .notFound: self = .notFound(httpError.body ?? "No such route")
+        case .notFound: self = .notFound(message ?? "No such route")
         case .contentTooLarge: self = .payloadTooLarge
         case .methodNotAllowed: self = APIError(status, code: "method_not_allowed", message: "Method not allowed here")
         case .unauthorized: self = .missingToken
         default:
-            self = APIError(status, code: status.kind == .serverError ? "internal" : "bad_request", message: httpError.body ?? status.reasonPhrase)
+            self = APIError(status, code: status.kind == .serverError ? "internal" : "bad_request", message: message ?? status.reasonPhrase)
         }
     }
 
     /// The JSON response for this error.
     public func response() -> Response {
-        let json = (try? JSONEncoder().encode(self.body)) ?? Data(#"{"error":{"code":"internal","message":"error"}}"#.utf8)
+        let json = (try? ChatJSON.encoder().encode(self.body)) ?? Data(#"{"error":{"code":"internal","message":"error"}}"#.utf8)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if self.retryable { headers[.retryAfter] = "1" }
         return Response(status: self.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))

@@ -7,6 +7,7 @@ ensure_packages() {
     [ -e /usr/include/hiredis/hiredis.h ] || missing+=(libhiredis-dev)
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
+    command -v jq >/dev/null 2>&1 || missing+=(jq)
     python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "Installing ${missing[*]} (apt-get)..."

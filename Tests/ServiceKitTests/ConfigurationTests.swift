@@ -1,0 +1,39 @@
+import Logging
+import Redis
+import ServiceKit
+import Testing
+
+@Suite struct ConfigurationTests {
+    let secret = String(repeating: "s", count: 32)
+
+    @Test func defaultsApplyWhenNothingIsSet() throws {
+        let values = ConfigurationValues(["JWT_SECRET": secret])
+        let http = try HTTPSettings(values, defaultPort: 8081)
+        #expect(http.host == "127.0.0.1" && http.port == 8081)
+        #expect(try RedisConfiguration(values).port == 6379)
+        #expect(try values.logLevel() == .info)
+        #expect(try AuthSettings(values).bcryptCost == 10)
+    }
+
+    @Test func malformedValuesAreRefusedWithTheirName() {
+        #expect(throws: ConfigurationError.invalid("HTTP_PORT", "a whole number in 0...65535")) {
+            try HTTPSettings(ConfigurationValues(["HTTP_PORT": "eighty"]), defaultPort: 1)
+        }
+        #expect(throws: ConfigurationError.invalid("HTTP_PORT", "a whole number in 0...65535")) {
+            try HTTPSettings(ConfigurationValues(["HTTP_PORT": "70000"]), defaultPort: 1)
+        }
+        #expect(throws: ConfigurationError.self) { try ConfigurationValues(["LOG_LEVEL": "loud"]).logLevel() }
+        #expect(throws: ConfigurationError.self) { try RedisConfiguration(ConfigurationValues(["REDIS_URL": "localhost:6379"])) }
+        #expect(throws: ConfigurationError.self) { try ConfigurationValues(["TOKEN_TTL": "-5"]).seconds("TOKEN_TTL", default: .seconds(1)) }
+    }
+
+    @Test func theJWTSecretIsRequiredAndLongEnough() {
+        #expect(throws: ConfigurationError.missing("JWT_SECRET")) { try AuthSettings(ConfigurationValues([:])) }
+        #expect(throws: ConfigurationError.self) { try AuthSettings(ConfigurationValues(["JWT_SECRET": "short"])) }
+        #expect((try? AuthSettings(ConfigurationValues(["JWT_SECRET": secret, "TOKEN_TTL": "1.5"])))?.tokenLifetime == .milliseconds(1500))
+    }
+
+    @Test func errorsSayWhatToFix() {
+        #expect(ConfigurationError.missing("JWT_SECRET").description == "JWT_SECRET must be set")
+    }
+}

@@ -1,0 +1,51 @@
+import ChatModels
+import Foundation
+import ServiceKit
+import Testing
+
+@Suite struct TokenAuthorityTests {
+    let settings = AuthSettings(jwtSecret: "a-test-secret-that-is-long-enough-0123456789", tokenLifetime: .seconds(60), bcryptCost: 4)
+
+    @Test func anIssuedTokenVerifiesToItsUserAndRole() async throws {
+        let tokens = await TokenAuthority(settings: settings)
+        let id = UUID()
+        let identity = try await tokens.verify(try await tokens.issue(for: id, role: .expert))
+        #expect(identity == Identity(userID: id, role: .expert))
+    }
+
+    @Test func anExpiredTokenIsRefused() async throws {
+        let tokens = await TokenAuthority(settings: settings)
+        let token = try await tokens.issue(for: UUID(), role: .student, now: Date().addingTimeInterval(-120))
+        await #expect(throws: APIError.invalidToken) { try await tokens.verify(token) }
+    }
+
+    @Test func aTokenSignedWithAnotherSecretIsRefused() async throws {
+        let other = await TokenAuthority(settings: AuthSettings(jwtSecret: String(repeating: "x", count: 40)))
+        let forged = try await other.issue(for: UUID(), role: .admin)
+        await #expect(throws: APIError.invalidToken) { try await TokenAuthority(settings: settings).verify(forged) }
+    }
+
+    @Test func anUnsignedOrTamperedTokenIsRefused() async throws {
+        let tokens = await TokenAuthority(settings: settings)
+        let token = try await tokens.issue(for: UUID(), role: .student)
+        let parts = token.split(separator: ".").map(String.init)
+        // alg "none", no signature
+        let none = Data(#"{"alg":"none","typ":"JWT"}"#.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+        await #expect(throws: APIError.invalidToken) { try await tokens.verify("\(none).\(parts[1]).") }
+        // payload swapped for an admin one, signature kept
+        let admin = Data(#"{"sub":"\#(UUID().uuidString)","role":"admin","iat":1,"exp":99999999999}"#.utf8).base64EncodedString()
+            .replacingOccurrences(of: "=", with: "")
+        await #expect(throws: APIError.invalidToken) { try await tokens.verify("\(parts[0]).\(admin).\(parts[2])") }
+        for garbage in ["", "abc", "a.b.c", String(repeating: "A", count: 10_000)] {
+            await #expect(throws: APIError.invalidToken) { try await tokens.verify(garbage) }
+        }
+    }
+
+    @Test func passwordsVerifyOnlyAgainstTheirOwnHash() async throws {
+        let hasher = PasswordHasher(cost: 4)
+        let hash = try await hasher.hash("correct horse")
+        #expect(try await hasher.verify("correct horse", hash: hash))
+        #expect(!(try await hasher.verify("wrong horse", hash: hash)))
+        #expect(!(try await hasher.verify("correct horse", hash: nil)))
+    }
+}

@@ -1,0 +1,58 @@
+import ChatModels
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ServiceKit
+import Testing
+
+@Suite struct WireTests {
+    @Test func busEnvelopesRoundTrip() throws {
+        let user = UUID()
+        let envelope = BusEnvelope(event: "user_typing", skipUser: user, data: ByteBuffer(string: #"{"a":"line\nbreak"}"#))
+        let decoded = try #require(BusEnvelope(decoding: try envelope.encoded()))
+        #expect(decoded == envelope)
+        #expect(BusEnvelope(decoding: ByteBuffer(string: "no header at all")) == nil)
+        #expect(BusEnvelope(decoding: ByteBuffer(string: "{not json}\n{}")) == nil)
+        #expect(BusEnvelope(decoding: ByteBuffer()) == nil)
+    }
+
+    @Test func timestampsAreISO8601WithMilliseconds() throws {
+        let date = Date(timeIntervalSince1970: 1_795_587_949.125)
+        let json = String(decoding: try ChatJSON.encoder().encode([date]), as: UTF8.self)
+        #expect(json == #"["2026-11-25T06:25:49.125Z"]"#)
+        #expect(try ChatJSON.decoder().decode([Date].self, from: Data(json.utf8)) == [date])
+        #expect(try ChatJSON.decoder().decode([Date].self, from: Data(#"["2026-11-25T06:25:49Z"]"#.utf8)) == [Date(timeIntervalSince1970: 1_795_587_949)])
+    }
+
+    @Test func errorsMapToTheirStatusAndCode() throws {
+        #expect(APIError(HTTPError(.notFound)).code == "not_found")
+        #expect(APIError(HTTPError(.contentTooLarge)).status == .contentTooLarge)
+        #expect(APIError(CancellationError()) == .internalError)
+        struct Secret: Error { let password = "hunter2" }
+        let hidden = APIError(Secret())
+        #expect(hidden.status == .internalServerError && !hidden.message.contains("hunter2"))
+        let missing = try #require(decodingError(#"{"email":"a@b.c"}"#, as: LoginRequest.self))
+        #expect(APIError(missing).message == "Missing field 'password'")
+        let wrongType = try #require(decodingError(#"{"email":1,"password":"x"}"#, as: LoginRequest.self))
+        #expect(APIError(wrongType).message == "Wrong type for 'email'")
+        let notJSON = try #require(decodingError("{", as: LoginRequest.self))
+        #expect(APIError(notJSON).message == "The body is not valid JSON")
+    }
+
+    @Test func theErrorResponseIsTheJSONShape() throws {
+        let response = APIError.unavailable("Down").response()
+        #expect(response.status == .serviceUnavailable)
+        #expect(response.headers[.retryAfter] == "1")
+        #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+    }
+
+    func decodingError<T: Decodable>(_ json: String, as type: T.Type) -> DecodingError? {
+        do {
+            _ = try ChatJSON.decoder().decode(T.self, from: Data(json.utf8))
+            return nil
+        } catch {
+            return error as? DecodingError
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import ChatModels
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MessagesApp
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOFoundationCompat
+import NIOPosix
+import Redis
+import ServiceKit
+import Testing
+
+@Suite struct EventPublishingTests {
+    /// Everything received on the bus, decoded.
+    final class Received: Sendable {
+        private let box = NIOLockedValueBox<[(channel: String, envelope: BusEnvelope)]>([])
+        func record(_ event: RedisSubscriber.Event) {
+            guard case .message(let message) = event, let envelope = BusEnvelope(decoding: message.payload) else { return }
+            self.box.withLockedValue { $0.append((message.channel, envelope)) }
+        }
+        var all: [(channel: String, envelope: BusEnvelope)] { self.box.withLockedValue { $0 } }
+        func events(on channel: String) -> [String] { self.all.filter { $0.channel == channel }.map(\.envelope.event) }
+    }
+
+    @Test func storedMessagesAndReadsReachTheBus() async throws {
+        let configuration = try TestEnvironment.messages()
+        let app = try await buildApplication(configuration: configuration, logger: TestEnvironment.logger)
+        let received = Received()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let subscriber = RedisSubscriber(configuration: configuration.redis, eventLoopGroup: group, logger: TestEnvironment.logger, onEvent: received.record)
+        let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: group, logger: TestEnvironment.logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await subscriber.run() }
+            tasks.addTask { try await redis.run() }
+            defer { tasks.cancelAll() }
+            try await app.test(.router) { client in
+                let student = try await client.register("Pub")
+                let expert = try await client.register("Sub", role: .expert)
+                let conversation = try await client.open(student, with: [expert])
+                let conversationChannel = BusChannel.conversation(conversation.id)
+                let channels = [conversationChannel, BusChannel.user(student.user.id), BusChannel.user(expert.user.id)]
+                try await subscribed(subscriber, to: channels, checkingWith: redis)
+
+                let message = try await client.send(student, "over the bus", in: conversation.id).decode(Message.self)
+                _ = try await client.call(.post, "/api/chat/conversations/\(conversation.id)/read", token: expert.token, json: MarkReadRequest(seq: 2))
+                // Reading up to where one already is moves nothing and announces nothing.
+                _ = try await client.call(.post, "/api/chat/conversations/\(conversation.id)/read", token: expert.token, json: MarkReadRequest(seq: 2))
+
+                let deadline = ContinuousClock.now + .seconds(5)
+                while received.events(on: conversationChannel).count < 2 || received.events(on: channels[2]).isEmpty, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await Task.sleep(for: .milliseconds(100))
+                #expect(received.events(on: conversationChannel) == ["new_message", "messages_read"])
+                let published = try #require(received.all.first { $0.channel == conversationChannel })
+                #expect(try ChatJSON.decoder().decode(Message.self, from: Data(buffer: published.envelope.data)) == message)
+                let receipt = try #require(received.all.last { $0.envelope.event == "messages_read" })
+                #expect(try ChatJSON.decoder().decode(ReadReceipt.self, from: Data(buffer: receipt.envelope.data)).seq == 2)
+
+                // A notification for the other member; none for the sender.
+                #expect(received.events(on: channels[2]) == ["notification"])
+                let notification = try ChatJSON.decoder().decode(ChatNotification.self, from: Data(buffer: try #require(received.all.first { $0.channel == channels[2] }).envelope.data))
+                #expect(notification.message == message && notification.conversationId == conversation.id)
+                #expect(received.events(on: channels[1]).isEmpty)
+            }
+        }
+    }
+
+    /// Subscribes and waits until Redis counts each subscription.
+    func subscribed(_ subscriber: RedisSubscriber, to channels: [String], checkingWith redis: RedisClient) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            try await subscriber.subscribe(channels)
+            let counts = try await redis.send(RedisCommand("PUBSUB", ["NUMSUB"] + channels.map(RedisArgument.string))).array ?? []
+            if stride(from: 1, to: counts.count, by: 2).allSatisfy({ counts[$0].int == 1 }) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw SetupError("the subscriptions never reached Redis")
+    }
+}

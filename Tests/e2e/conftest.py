@@ -1,0 +1,81 @@
+"""A whole stack of real processes for the session: Postgres, Redis, messages, presence,
+uploads, two gateways and haproxy, started from the debug build on free ports."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import stack as stack_module  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def stack():
+    (ROOT / ".state").mkdir(exist_ok=True)
+    state = Path(tempfile.mkdtemp(prefix="e2e-", dir=ROOT / ".state"))
+    deployment = stack_module.Stack(
+        state_dir=state,
+        bin_dir=stack_module.build_dir("debug"),
+        ports=stack_module.Ports.free(),
+        durable=False,
+        database="chat_e2e",
+        log_level="warning",
+    )
+    try:
+        deployment.up()
+        yield deployment
+    except BaseException:
+        for log in sorted((state / "logs").glob("*.log")):
+            print(f"--- {log.name}\n{log.read_text(errors='replace')[-4000:]}")
+        raise
+    finally:
+        deployment.down()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+class Api:
+    """The REST API through one base URL, as a client would use it."""
+
+    def __init__(self, base: str, token: str | None = None):
+        self.base = base
+        self.token = token
+        self.session = requests.Session()
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if self.token:
+            headers.setdefault("Authorization", f"Bearer {self.token}")
+        return self.session.request(method, self.base + path, headers=headers, timeout=15, **kwargs)
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def as_user(self, token: str) -> "Api":
+        return Api(self.base, token)
+
+    def register(self, name: str, role: str = "student", password: str = "correct horse") -> tuple["Api", dict]:
+        email = f"{name.lower()}-{uuid.uuid4().hex[:10]}@example.com"
+        response = self.post("/api/auth/register", json={"name": name, "email": email, "password": password, "role": role})
+        assert response.status_code == 201, response.text
+        login = self.post("/api/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        body = login.json()
+        return self.as_user(body["token"]), body["user"]
+
+
+@pytest.fixture
+def api(stack) -> Api:
+    """A client of the load balancer."""
+    return Api(stack.lb_url)

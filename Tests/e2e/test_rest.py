@@ -1,0 +1,121 @@
+"""The foundation's promise, through the load balancer, with curl's eyes: register, log in,
+find an expert, open one conversation (twice), talk, page history, read, and stay out of
+other people's conversations; and a JSON 503 when the messages service is down."""
+
+import time
+import uuid
+
+import requests
+
+from conftest import Api
+
+
+def error_code(response: requests.Response) -> str:
+    body = response.json()
+    assert set(body) == {"error"} and body["error"]["message"], body
+    return body["error"]["code"]
+
+
+def test_two_users_chat_through_the_load_balancer(api: Api):
+    student, student_user = api.register("Ada", "student")
+    expert, expert_user = api.register("Grace", "expert")
+
+    experts = student.get("/api/chat/experts").json()
+    assert expert_user["id"] in [user["id"] for user in experts]
+    assert all(user["role"] == "expert" for user in experts)
+
+    opened = student.post("/api/chat/conversations", json={"expertId": expert_user["id"]})
+    assert opened.status_code == 201
+    conversation = opened.json()
+    again = student.post("/api/chat/conversations", json={"participantIds": [expert_user["id"]]})
+    assert again.status_code == 200 and again.json()["id"] == conversation["id"]
+    assert conversation["lastMessage"]["messageType"] == "SYSTEM"
+    assert {p["id"] for p in conversation["participants"]} == {student_user["id"], expert_user["id"]}
+
+    base = f"/api/chat/conversations/{conversation['id']}"
+    for index in range(6):
+        sender = student if index % 2 == 0 else expert
+        sent = sender.post(f"{base}/messages", json={"content": f"message {index}", "clientMessageId": f"m-{index}"})
+        assert sent.status_code == 201, sent.text
+    retry = student.post(f"{base}/messages", json={"content": "message 0", "clientMessageId": "m-0"})
+    assert retry.status_code == 200 and retry.json()["seq"] == 2
+
+    newest = student.get(f"{base}/messages", params={"limit": 3}).json()
+    assert [m["seq"] for m in newest["messages"]] == [5, 6, 7] and newest["hasMore"]
+    older = student.get(f"{base}/messages", params={"limit": 3, "before": 5}).json()
+    assert [m["seq"] for m in older["messages"]] == [2, 3, 4] and older["hasMore"]
+    first = student.get(f"{base}/messages", params={"limit": 3, "before": 2}).json()
+    assert [m["seq"] for m in first["messages"]] == [1] and not first["hasMore"]
+    caught_up = expert.get(f"{base}/messages", params={"after": 4}).json()
+    assert [m["content"] for m in caught_up["messages"]] == ["message 3", "message 4", "message 5"]
+
+    def unread(client: Api) -> int:
+        listed = client.get("/api/chat/conversations").json()
+        return next(c["unreadCount"] for c in listed if c["id"] == conversation["id"])
+
+    assert unread(student) == 3 and unread(expert) == 3
+    assert student.post(f"{base}/read", json={"seq": 5}).json()["seq"] == 5
+    assert unread(student) == 1
+    last = expert.get(f"{base}/messages").json()["messages"][-1]
+    expert.post(f"{base}/read", json={"messageId": last["id"]})
+    assert unread(expert) == 0
+
+    outsider, _ = api.register("Mallory", "student")
+    for response in [outsider.get(f"{base}/messages"), outsider.post(f"{base}/messages", json={"content": "hi"}),
+                     outsider.get(base), outsider.post(f"{base}/read", json={"seq": 1})]:
+        assert response.status_code in (403, 404), response.text
+        assert error_code(response) in ("forbidden", "not_found")
+    assert outsider.get("/api/chat/conversations").json() == []
+
+
+def test_every_gateway_serves_the_same_data(stack, api: Api):
+    student, _ = api.register("Lin", "student")
+    expert, expert_user = api.register("Lou", "expert")
+    conversation = student.post("/api/chat/conversations", json={"expertId": expert_user["id"]}).json()
+    for port in (stack.ports.gateway1, stack.ports.gateway2):
+        direct = Api(f"http://127.0.0.1:{port}", student.token)
+        listed = direct.get("/api/chat/conversations")
+        assert listed.status_code == 200 and [c["id"] for c in listed.json()] == [conversation["id"]]
+
+
+def test_bad_requests_get_the_json_error_shape(api: Api):
+    student, _ = api.register("Bo", "student")
+    cases = [
+        (api.get("/api/chat/conversations"), 401, "unauthorized"),
+        (Api(api.base, "not.a.token").get("/api/me"), 401, "invalid_token"),
+        (api.post("/api/auth/login", data="{", headers={"Content-Type": "application/json"}), 400, "bad_request"),
+        (api.post("/api/auth/login", json={"email": "nobody@example.com", "password": "whatever1"}), 401, "invalid_credentials"),
+        (student.get(f"/api/chat/conversations/{uuid.uuid4()}/messages"), 404, "not_found"),
+        (student.get("/api/chat/conversations/not-an-id/messages"), 400, "bad_request"),
+        (student.post("/api/chat/conversations", json={"participantIds": []}), 422, "validation_failed"),
+        (student.get("/api/no/such/route"), 404, "not_found"),
+        (api.post("/api/auth/login", data=b"x" * (3 * 1024 * 1024), headers={"Content-Type": "application/json"}), 413, "payload_too_large"),
+    ]
+    for response, status, code in cases:
+        assert response.status_code == status, (response.request.url, response.text)
+        assert error_code(response) == code
+        assert response.headers.get("X-Request-Id")
+
+
+def test_request_ids_travel_through(api: Api):
+    response = api.post("/api/auth/login", json={"email": "x@example.com", "password": "whatever1"},
+                        headers={"X-Request-Id": "e2e-trace-1"})
+    assert response.headers["X-Request-Id"] == "e2e-trace-1"
+
+
+def test_a_stopped_messages_service_is_a_json_503_then_recovers(stack, api: Api):
+    student, _ = api.register("Stan", "student")
+    stack.stop("messages")
+    try:
+        started = time.monotonic()
+        response = student.get("/api/chat/conversations")
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503, response.text
+        assert error_code(response) == "upstream_unavailable"
+        assert response.json()["error"].get("retryable") is True
+        assert elapsed < 5
+        # The gateways themselves are fine.
+        assert api.get("/healthz").status_code == 200
+    finally:
+        stack.start_service("messages")
+    assert student.get("/api/chat/conversations").status_code == 200
