@@ -77,6 +77,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SocketIO",
+            dependencies: [.nioCore, .nioFoundation],
+            path: "Shared/SocketIO",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ChatModels",
             path: "Shared/ChatModels",
             swiftSettings: swiftSettings
@@ -100,6 +106,12 @@ let package = Package(
                 name: "RedisTests",
                 dependencies: ["Redis", .nioPosix, .lifecycle],
                 path: "Tests/RedisTests",
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "SocketIOTests",
+                dependencies: ["SocketIO", .nioCore],
+                path: "Tests/SocketIOTests",
                 swiftSettings: swiftSettings
             ),
             .testTarget(

@@ -11,13 +11,16 @@ public struct ChatRequestContext: RequestContext {
     /// Set by `AuthMiddleware`; routes behind it can rely on it.
     public var identity: Identity?
     public var requestID: String = ""
-    /// The peer of the connection (the load balancer's address behind one).
-    public let remoteAddress: SocketAddress?
+    /// The connection the request came on.
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.remoteAddress = source.channel.remoteAddress
+        self.channel = source.channel
     }
+
+    /// The peer of the connection (the load balancer's address behind one).
+    public var remoteAddress: SocketAddress? { self.channel.remoteAddress }
 
     /// JSON bodies are small; uploads stream instead of collecting.
     public var maxUploadSize: Int { 256 * 1024 }

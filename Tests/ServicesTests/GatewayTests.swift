@@ -52,6 +52,10 @@ struct EchoUpstream {
     func application() -> some ApplicationProtocol {
         let router = Router()
         let requests = self.requests
+        router.on("api/early", method: .post) { _, _ -> Response in
+            // Answers before reading the body, as a size limit does mid-upload.
+            Response(status: .contentTooLarge, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"error":{"code":"payload_too_large","message":"too large"}}"#)))
+        }
         router.on("api/slow", method: .get) { _, _ -> String in
             try await Task.sleep(for: .seconds(2))
             return "late"
@@ -103,6 +107,24 @@ struct EchoUpstream {
                 #expect(seen.bytes == body.readableBytes)
                 #expect(seen.forwardedFor == "127.0.0.1")
                 #expect(seen.connection == nil)
+            }
+        }
+    }
+
+    @Test func anUpstreamAnsweringBeforeTheBodyEndsLeavesTheConnectionUsable() async throws {
+        let echo = EchoUpstream()
+        try await echo.application().test(.live) { upstream in
+            try await self.gateway(upstreams: self.settings(echoPort: try #require(upstream.port))).test(.live) { client in
+                let token = try await TokenAuthority(settings: TestEnvironment.auth).issue(for: UUID(), role: .student)
+                for _ in 0..<3 {
+                    let response = try await client.execute(
+                        uri: "/api/early", method: .post, headers: [.authorization: "Bearer \(token)"],
+                        body: ByteBuffer(repeating: 1, count: 4 * 1024 * 1024)
+                    )
+                    #expect(response.status == .contentTooLarge && response.errorCode == "payload_too_large")
+                    // The same connection serves the next request.
+                    #expect(try await client.call(.get, "/healthz").status == .ok)
+                }
             }
         }
     }

@@ -3,6 +3,7 @@ uploads, two gateways and haproxy, started from the debug build on free ports.""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -39,7 +40,10 @@ def stack():
         raise
     finally:
         deployment.down()
-        shutil.rmtree(state, ignore_errors=True)
+        if os.environ.get("KEEP_STATE"):
+            print(f"state kept in {state}")
+        else:
+            shutil.rmtree(state, ignore_errors=True)
 
 
 class Api:

@@ -19,9 +19,10 @@ struct UpstreamProxy: Sendable {
         var upstream = HTTPClientRequest(url: base + request.uri.description)
         upstream.method = HTTPMethod(rawValue: request.method.rawValue)
         upstream.headers = Self.forwardedHeaders(request.headers, context: context)
+        let relay = RequestBodyRelay(request.body)
         if request.method != .get && request.method != .head {
             let length = request.headers[.contentLength].flatMap { Int($0) }
-            upstream.body = .stream(request.body, length: length.map { .known(Int64($0)) } ?? .unknown)
+            upstream.body = .stream(relay, length: length.map { .known(Int64($0)) } ?? .unknown)
         }
         let isUpload = service == .uploads && request.method == .post
         let timeout = isUpload ? self.settings.uploadTimeout : self.settings.timeout
@@ -30,6 +31,7 @@ struct UpstreamProxy: Sendable {
         do {
             response = try await self.client.execute(upstream, timeout: TimeAmount.nanoseconds(timeout.nanoseconds), logger: context.logger)
         } catch {
+            await relay.stop(closingAfter: .seconds(5), context.channel)
             throw Self.clientError(for: error, service: service, logger: context.logger)
         }
         var headers = HTTPFields()
@@ -39,7 +41,20 @@ struct UpstreamProxy: Sendable {
         return Response(
             status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase),
             headers: headers,
-            body: ResponseBody(asyncSequence: response.body)
+            body: ResponseBody { [channel = context.channel] writer in
+                // An upstream that answered before reading the whole body (413 mid-upload)
+                // leaves the rest to Hummingbird, which reads it after this returns.
+                do {
+                    for try await chunk in response.body {
+                        try await writer.write(chunk)
+                    }
+                } catch {
+                    await relay.stop(closingAfter: .seconds(5), channel)
+                    throw error
+                }
+                await relay.stop(closingAfter: .seconds(5), channel)
+                try await writer.finish(nil)
+            }
         )
     }
 

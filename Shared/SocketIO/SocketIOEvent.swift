@@ -1,0 +1,67 @@
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+
+/// A client's event: its name, its arguments as raw JSON, and the ack id if it wants an answer.
+public struct SocketIOEvent: Sendable, Equatable {
+    public var name: String
+    public var arguments: [ByteBuffer]
+    public var ackID: Int?
+
+    public init(name: String, arguments: [ByteBuffer] = [], ackID: Int? = nil) {
+        self.name = name
+        self.arguments = arguments
+        self.ackID = ackID
+    }
+
+    /// Reads an EVENT packet; the payload must be a non-empty array whose first element is a string.
+    public init(packet: SocketIOPacket) throws(SocketIOProtocolError) {
+        let elements = try JSONArrayScanner.elements(of: packet.payload)
+        guard let first = elements.first, let name = JSONString.decode(first) else {
+            throw .invalidSocketIOPacket("an event needs a name")
+        }
+        self.init(name: name, arguments: Array(elements.dropFirst()), ackID: packet.ackID)
+    }
+
+    /// The first argument decoded as `T`, or nil when there is none.
+    public func argument<T: Decodable>(_ type: T.Type, decoder: JSONDecoder) throws -> T? {
+        guard let first = self.arguments.first else { return nil }
+        return try decoder.decode(T.self, from: first)
+    }
+}
+
+/// JSON string literals: encoded for frames we write, decoded from frames we read.
+public enum JSONString {
+    /// Decodes a JSON string literal; nil when the bytes are not one.
+    public static func decode(_ bytes: ByteBuffer) -> String? {
+        let view = bytes.readableBytesView
+        guard view.count >= 2, view.first == UInt8(ascii: "\""), view.last == UInt8(ascii: "\"") else { return nil }
+        let inner = view.dropFirst().dropLast()
+        if !inner.contains(UInt8(ascii: "\\")) {
+            return String(validating: inner, as: UTF8.self)
+        }
+        return try? JSONDecoder().decode(String.self, from: bytes)
+    }
+
+    /// Appends `text` as a JSON string literal.
+    public static func write(_ text: String, into buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
+            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+            case 0..<0x20:
+                buffer.writeStaticString("\\u00")
+                buffer.writeInteger(Self.hex[Int(byte >> 4)])
+                buffer.writeInteger(Self.hex[Int(byte & 0xF)])
+            default: buffer.writeInteger(byte)
+            }
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+}
