@@ -10,7 +10,6 @@ let swiftSettings: [SwiftSetting] = [
 extension Target.Dependency {
     static let hummingbird = Self.product(name: "Hummingbird", package: "hummingbird")
     static let hummingbirdTesting = Self.product(name: "HummingbirdTesting", package: "hummingbird")
-    static let hummingbirdWebSocket = Self.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
     static let bcrypt = Self.product(name: "HummingbirdBcrypt", package: "hummingbird-auth")
     static let postgres = Self.product(name: "PostgresNIO", package: "postgres-nio")
     static let connectionPool = Self.product(name: "_ConnectionPoolModule", package: "postgres-nio")
@@ -24,6 +23,10 @@ extension Target.Dependency {
     static let nioCore = Self.product(name: "NIOCore", package: "swift-nio")
     static let nioPosix = Self.product(name: "NIOPosix", package: "swift-nio")
     static let nioHTTP1 = Self.product(name: "NIOHTTP1", package: "swift-nio")
+    static let nioWebSocket = Self.product(name: "NIOWebSocket", package: "swift-nio")
+    static let nioHTTPTypes = Self.product(name: "NIOHTTPTypes", package: "swift-nio-extras")
+    static let nioHTTPTypesHTTP1 = Self.product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras")
+    static let hummingbirdCore = Self.product(name: "HummingbirdCore", package: "hummingbird")
     static let nioFoundation = Self.product(name: "NIOFoundationCompat", package: "swift-nio")
 }
 
@@ -56,7 +59,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
@@ -67,6 +69,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", providers: [.apt(["libhiredis-dev"])]),
@@ -90,16 +93,16 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "ChatModels", "Redis", .hummingbird, .jwt, .bcrypt, .logging, .metrics, .prometheus,
+                "ChatModels", "Redis", .hummingbird, .jwt, .bcrypt, .httpClient, .logging, .metrics, .prometheus,
                 .lifecycle, .httpTypes, .nioCore, .nioPosix, .nioFoundation,
             ],
             path: "Shared/ServiceKit",
             swiftSettings: swiftSettings
         ),
     ]
-        + service("Gateway", product: "gateway", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .hummingbirdWebSocket, .httpClient, .httpTypes, .nioHTTP1])
-        + service("Messages", product: "messages", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .postgres, .connectionPool])
-        + service("Presence", product: "presence", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird])
+        + service("Gateway", product: "gateway", dependencies: ["ServiceKit", "ChatModels", "Redis", "SocketIO", .hummingbird, .hummingbirdCore, .httpClient, .httpTypes, .nioHTTP1, .nioWebSocket, .nioHTTPTypes, .nioHTTPTypesHTTP1, .nioFoundation])
+        + service("Messages", product: "messages", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .postgres, .connectionPool, .httpClient, .nioFoundation, .nioHTTP1])
+        + service("Presence", product: "presence", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .httpClient, .nioFoundation, .nioHTTP1])
         + service("Uploads", product: "uploads", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird])
         + [
             .testTarget(

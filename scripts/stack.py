@@ -105,6 +105,8 @@ class Stack:
     durable: bool = True
     log_level: str = "info"
     database: str = "chat"
+    # Settings every service gets on top of the computed ones (tests shorten timers).
+    overrides: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     stopping: bool = False
 
@@ -210,6 +212,9 @@ class Stack:
         }
         if name == "messages":
             environment["DATABASE_URL"] = self.database_url
+            environment["PRESENCE_URL"] = self.service_url("presence")
+        if name == "presence":
+            environment["MESSAGES_URL"] = self.service_url("messages")
         if name == "uploads":
             environment["UPLOADS_DIR"] = str(self.state_dir / "uploads")
         if name.startswith("gateway"):
@@ -220,6 +225,7 @@ class Stack:
             })
         if not self.durable:
             environment.setdefault("BCRYPT_COST", "4")
+        environment.update(self.overrides)
         return environment
 
     def spawn(self, name: str, command: list[str], environment: dict[str, str] | None = None) -> subprocess.Popen:

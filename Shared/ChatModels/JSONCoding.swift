@@ -9,10 +9,21 @@ public enum ChatJSON {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(timestamp))
+            try container.encode(format(date))
         }
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
+    }
+
+    /// Rounded to the millisecond in integers: formatting the `Double` directly can drop a
+    /// millisecond, so a timestamp would change each time it is decoded and encoded again.
+    static func format(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, fraction) = (milliseconds - ((milliseconds % 1000) + 1000) % 1000, ((milliseconds % 1000) + 1000) % 1000)
+        var text = Date(timeIntervalSince1970: TimeInterval(seconds / 1000)).formatted(timestampWithoutFraction)
+        text.removeLast()  // "Z"
+        let digits = String(fraction)
+        return text + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 
     public static func decoder() -> JSONDecoder {

@@ -65,20 +65,33 @@ public actor RedisSubscriber: Service {
         try await self.send(.punsubscribe, removed)
     }
 
-    private func send(_ kind: PubSubRequest.Kind, _ names: [String]) async throws {
-        guard let connection = self.connection else { return }
-        try await Self.request(kind, names, on: connection, timeout: self.configuration.commandTimeout)
+    /// Subscribes to or unsubscribes from `channel` so that it matches `wanted()`, which is
+    /// read inside the actor: calls that race each other (a join and a leave) end in the
+    /// state the last of them saw, because commands go out in the order the set changes.
+    public func reconcile(_ channel: String, wanted: @Sendable () -> Bool) async throws {
+        if wanted() {
+            try await self.subscribe([channel])
+        } else {
+            try await self.unsubscribe([channel])
+        }
     }
 
-    private static func request(_ kind: PubSubRequest.Kind, _ names: [String], on channel: any Channel, timeout: Duration) async throws {
-        guard kind == .ping || !names.isEmpty else { return }
+    private func send(_ kind: PubSubRequest.Kind, _ names: [String]) async throws {
+        guard let connection = self.connection else { return }
+        try await Self.request(kind, names, on: connection, timeout: self.configuration.commandTimeout).get()
+    }
+
+    /// Writes the request at once (in the caller's isolation, so requests go out in the
+    /// order they are made) and returns the confirmation to wait for.
+    private static func request(_ kind: PubSubRequest.Kind, _ names: [String], on channel: any Channel, timeout: Duration) -> EventLoopFuture<Void> {
+        guard kind == .ping || !names.isEmpty else { return channel.eventLoop.makeSucceededVoidFuture() }
         let done = channel.eventLoop.makePromise(of: Void.self)
         let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { done.fail(RedisError.timeout) }
         done.futureResult.whenComplete { _ in deadline.cancel() }
         channel.writeAndFlush(PubSubRequest(kind: kind, names: names, done: done)).whenFailure { _ in
             done.fail(RedisError.connectionClosed)
         }
-        try await done.futureResult.get()
+        return done.futureResult
     }
 
     public func run() async throws {
@@ -89,8 +102,10 @@ public actor RedisSubscriber: Service {
                 let channel = try await self.connect()
                 backoff.reset()
                 self.connection = channel
-                try await Self.request(.subscribe, Array(self.channels), on: channel, timeout: self.configuration.commandTimeout)
-                try await Self.request(.psubscribe, Array(self.patterns), on: channel, timeout: self.configuration.commandTimeout)
+                let channels = Self.request(.subscribe, Array(self.channels), on: channel, timeout: self.configuration.commandTimeout)
+                let patterns = Self.request(.psubscribe, Array(self.patterns), on: channel, timeout: self.configuration.commandTimeout)
+                try await channels.get()
+                try await patterns.get()
                 if everConnected { self.onEvent(.resubscribed) }
                 everConnected = true
                 self.logger.debug("redis subscriber connected", metadata: ["channels": "\(self.channels.count)", "patterns": "\(self.patterns.count)"])
@@ -117,7 +132,7 @@ public actor RedisSubscriber: Service {
                 try? await Task.sleep(for: interval)
                 guard channel.isActive, !Task.isCancelled else { break }
                 do {
-                    try await Self.request(.ping, [], on: channel, timeout: timeout)
+                    try await Self.request(.ping, [], on: channel, timeout: timeout).get()
                 } catch {
                     break
                 }

@@ -69,7 +69,7 @@ extension APIError {
 
 extension DecodingError {
     /// Which field was wrong and how, without echoing the input.
-    var clientDescription: String {
+    public var clientDescription: String {
         func path(_ context: Context) -> String {
             let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
             return path.isEmpty ? "the body" : "'\(path)'"

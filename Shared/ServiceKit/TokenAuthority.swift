@@ -25,6 +25,20 @@ struct AccessClaims: JWTPayload {
     }
 }
 
+/// The claims of tokens services present to each other's internal routes. They carry no
+/// role, so they cannot pass for a user's token, and a user's token lacks the audience.
+struct ServiceClaims: JWTPayload {
+    static let audience = "internal"
+    var sub: SubjectClaim
+    var aud: AudienceClaim
+    var exp: ExpirationClaim
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try self.exp.verifyNotExpired()
+        try self.aud.verifyIntendedAudience(includes: Self.audience)
+    }
+}
+
 /// Issues and verifies HS256 access tokens. Every service holds one, so each checks
 /// tokens itself and none trusts a caller's word for who it is.
 public struct TokenAuthority: Sendable {
@@ -45,6 +59,26 @@ public struct TokenAuthority: Sendable {
             exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(self.lifetime.components.seconds)))
         )
         return try await self.keys.sign(claims)
+    }
+
+    /// A short-lived token for calling another service's internal routes.
+    public func issueServiceToken(for service: String, lifetime: Duration = .seconds(3600), now: Date = Date()) async throws -> String {
+        try await self.keys.sign(ServiceClaims(
+            sub: SubjectClaim(value: "service:\(service)"),
+            aud: AudienceClaim(value: ServiceClaims.audience),
+            exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(lifetime.components.seconds)))
+        ))
+    }
+
+    /// The calling service's name, from a service token.
+    public func verifyServiceToken(_ token: some StringProtocol) async throws(APIError) -> String {
+        do {
+            let claims = try await self.keys.verify(String(token), as: ServiceClaims.self)
+            guard claims.sub.value.hasPrefix("service:") else { throw APIError.invalidToken }
+            return String(claims.sub.value.dropFirst("service:".count))
+        } catch {
+            throw .invalidToken
+        }
     }
 
     /// The identity in a token; any fault — forged, expired, malformed — is `.invalidToken`.

@@ -23,6 +23,16 @@ import Testing
         #expect(json == #"["2026-11-25T06:25:49.125Z"]"#)
         #expect(try ChatJSON.decoder().decode([Date].self, from: Data(json.utf8)) == [date])
         #expect(try ChatJSON.decoder().decode([Date].self, from: Data(#"["2026-11-25T06:25:49Z"]"#.utf8)) == [Date(timeIntervalSince1970: 1_795_587_949)])
+        #expect(String(decoding: try ChatJSON.encoder().encode([Date(timeIntervalSince1970: -0.5)]), as: UTF8.self) == #"["1969-12-31T23:59:59.500Z"]"#)
+    }
+
+    @Test func timestampsSurviveDecodingAndEncodingAgain() throws {
+        // Microsecond timestamps from Postgres, sent on and read back many times.
+        for micros in stride(from: Int64(1_795_587_949_000_000), to: 1_795_587_949_000_000 + 3000, by: 7) {
+            let once = try ChatJSON.encoder().encode([Date(timeIntervalSince1970: Double(micros) / 1e6)])
+            let twice = try ChatJSON.encoder().encode(try ChatJSON.decoder().decode([Date].self, from: once))
+            #expect(once == twice)
+        }
     }
 
     @Test func errorsMapToTheirStatusAndCode() throws {

@@ -30,6 +30,8 @@ def stack():
         durable=False,
         database="chat_e2e",
         log_level="warning",
+        # Short Engine.IO timers, so that ping behaviour is seen within a test.
+        overrides={"PING_INTERVAL": "1", "PING_TIMEOUT": "1"},
     )
     try:
         deployment.up()

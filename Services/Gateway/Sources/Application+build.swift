@@ -6,24 +6,30 @@ import NIOPosix
 import Redis
 import ServiceKit
 
-/// The gateway: the public edge. It routes `/api/**` to the owning service after
-/// checking the caller's token (and, with the real-time issue, serves Socket.IO).
+/// The gateway: the public edge. It serves Socket.IO (v4, over WebSocket) to clients,
+/// fanned out through Redis so that a conversation spans any number of gateways, and
+/// routes `/api/**` to the owning service after checking the caller's token.
 public func buildApplication(configuration: GatewayConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "gateway")
     logger.logLevel = configuration.logLevel
+    logger[metadataKey: "gateway"] = .string(configuration.realtime.gatewayID)
     let metrics = ServiceMetrics()
-    let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+    let group = MultiThreadedEventLoopGroup.singleton
+    let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: group, logger: logger)
     let tokens = await TokenAuthority(settings: configuration.auth)
+    let httpClient = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: .upstreams(configuration.upstreams))
 
-    var clientConfiguration = HTTPClient.Configuration()
-    clientConfiguration.timeout = .init(
-        connect: .nanoseconds(configuration.upstreams.connectTimeout.nanoseconds),
-        read: .nanoseconds(configuration.upstreams.timeout.nanoseconds)
+    let listener = BusListener(logger: logger)
+    let subscriber = RedisSubscriber(configuration: configuration.redis, eventLoopGroup: group, logger: logger, onEvent: listener.handle)
+    let rooms = RoomRegistry(subscriber: subscriber, logger: logger)
+    let commands = CommandClient(redis: redis, gatewayID: configuration.realtime.gatewayID, timeout: configuration.realtime.sendTimeout, eventLoop: group.next())
+    listener.bind(rooms: rooms, commands: commands)
+    let presence = PresenceReporter(redis: redis, gatewayID: configuration.realtime.gatewayID, heartbeatInterval: configuration.realtime.heartbeatInterval, logger: logger)
+    let realtime = RealtimeContext(
+        settings: configuration.realtime, tokens: tokens, rooms: rooms, commands: commands, presence: presence,
+        messages: MessagesAPI(client: httpClient, base: configuration.upstreams.messages, timeout: configuration.upstreams.timeout),
+        logger: logger
     )
-    clientConfiguration.redirectConfiguration = .disallow
-    clientConfiguration.decompression = .disabled
-    clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-    let httpClient = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: clientConfiguration)
 
     let router = Router(context: ChatRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -31,11 +37,32 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: ProxyMiddleware(proxy: UpstreamProxy(client: httpClient, settings: configuration.upstreams), tokens: tokens))
     HealthRoutes(checks: [ReadinessCheck("redis") { _ = try await redis.send("PING") }], metrics: metrics).register(on: router)
+    SocketIOFallbackRoutes(paths: configuration.realtime.paths).register(on: router)
 
-    return Application(
+    var app = Application(
         router: router,
+        server: .realtime(settings: configuration.realtime) { [logger] connection, packets in
+            await SocketSession(connection: connection, context: realtime, logger: logger).run(packets)
+        },
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "gateway"),
-        services: [redis, HTTPClientService(client: httpClient)],
+        services: [redis, subscriber, presence, HTTPClientService(client: httpClient)],
         logger: logger
     )
+    app.beforeServerStarts {
+        // Replies to this gateway's commands come on its own channel.
+        try await subscriber.subscribe([commands.channel])
+    }
+    return app
+}
+
+extension HTTPClient.Configuration {
+    /// Talking to the services behind the gateway: short connects, no redirects, bytes as they are.
+    static func upstreams(_ settings: UpstreamSettings) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .nanoseconds(settings.connectTimeout.nanoseconds), read: .nanoseconds(settings.timeout.nanoseconds))
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        return configuration
+    }
 }

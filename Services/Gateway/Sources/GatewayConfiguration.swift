@@ -7,6 +7,7 @@ import ServiceKit
 public struct GatewayConfiguration: Sendable {
     public var http: HTTPSettings
     public var upstreams: UpstreamSettings
+    public var realtime: RealtimeSettings
     public var redis: RedisConfiguration
     public var auth: AuthSettings
     public var logLevel: Logger.Level
@@ -14,12 +15,14 @@ public struct GatewayConfiguration: Sendable {
     public init(
         http: HTTPSettings = HTTPSettings(port: 8080),
         upstreams: UpstreamSettings = UpstreamSettings(),
+        realtime: RealtimeSettings = RealtimeSettings(),
         redis: RedisConfiguration = RedisConfiguration(),
         auth: AuthSettings,
         logLevel: Logger.Level = .info
     ) {
         self.http = http
         self.upstreams = upstreams
+        self.realtime = realtime
         self.redis = redis
         self.auth = auth
         self.logLevel = logLevel
@@ -29,6 +32,7 @@ public struct GatewayConfiguration: Sendable {
         self.init(
             http: try HTTPSettings(values, defaultPort: 8080),
             upstreams: try UpstreamSettings(values),
+            realtime: try RealtimeSettings(values),
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
             logLevel: try values.logLevel()

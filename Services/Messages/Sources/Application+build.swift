@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Hummingbird
 import Logging
 import NIOPosix
@@ -14,8 +15,10 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let metrics = ServiceMetrics()
     let postgres = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: logger)
     let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+    let commandStream = RedisClient(configuration: configuration.redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
     let database = Database(client: postgres, queryTimeout: configuration.database.queryTimeout, logger: logger)
     let tokens = await TokenAuthority(settings: configuration.auth)
+    let httpClient = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
 
     let users = UserStore(database: database)
     let conversations = ConversationStore(database: database)
@@ -39,13 +42,22 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let chat = authenticated.group("chat")
     AuthController(users: users, tokens: tokens, hasher: PasswordHasher(cost: configuration.auth.bcryptCost))
         .register(public: api, authenticated: authenticated)
-    ConversationController(users: users, conversations: conversations, events: events, limits: configuration.limits).register(on: chat)
+    ConversationController(
+        users: users, conversations: conversations, events: events,
+        presence: PresenceLookup(client: httpClient, base: configuration.presenceURL), limits: configuration.limits
+    ).register(on: chat)
     MessageController(conversations: conversations, messages: messages, events: events, limits: configuration.limits).register(on: chat)
+    InternalController(conversations: conversations).register(on: router.group("internal").add(middleware: InternalAuthMiddleware(tokens: tokens)))
 
+    let consumer = CommandConsumer(
+        stream: StreamConsumer(redis: commandStream, stream: CommandStream.key, group: CommandStream.group, settings: configuration.commands, logger: logger),
+        bus: ChatBus(redis: redis), messages: messages, conversations: conversations,
+        events: events, limits: configuration.limits, logger: logger
+    )
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "messages"),
-        services: [postgres, redis],
+        services: [postgres, redis, commandStream, HTTPClientService(client: httpClient), consumer],
         logger: logger
     )
     app.beforeServerStarts { [logger] in

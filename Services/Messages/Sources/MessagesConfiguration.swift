@@ -10,6 +10,9 @@ public struct MessagesConfiguration: Sendable {
     public var redis: RedisConfiguration
     public var auth: AuthSettings
     public var limits: MessageLimits
+    public var commands: StreamConsumerSettings
+    /// Where presence is, for the `online` flag of user lists.
+    public var presenceURL: URL
     public var logLevel: Logger.Level
 
     public init(
@@ -18,6 +21,8 @@ public struct MessagesConfiguration: Sendable {
         redis: RedisConfiguration = RedisConfiguration(),
         auth: AuthSettings,
         limits: MessageLimits = MessageLimits(),
+        commands: StreamConsumerSettings = StreamConsumerSettings(),
+        presenceURL: URL = URL(string: "http://127.0.0.1:8082")!,
         logLevel: Logger.Level = .info
     ) {
         self.http = http
@@ -25,16 +30,24 @@ public struct MessagesConfiguration: Sendable {
         self.redis = redis
         self.auth = auth
         self.limits = limits
+        self.commands = commands
+        self.presenceURL = presenceURL
         self.logLevel = logLevel
     }
 
+    /// Also `PRESENCE_URL`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        guard let presenceURL = URL(string: values.string("PRESENCE_URL", default: "http://127.0.0.1:8082")), presenceURL.scheme == "http" else {
+            throw .invalid("PRESENCE_URL", "an http://host:port URL")
+        }
         self.init(
             http: try HTTPSettings(values, defaultPort: 8081),
             database: try DatabaseSettings(values),
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
             limits: try MessageLimits(values),
+            commands: try StreamConsumerSettings(values),
+            presenceURL: presenceURL,
             logLevel: try values.logLevel()
         )
     }

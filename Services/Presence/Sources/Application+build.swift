@@ -1,28 +1,46 @@
+import AsyncHTTPClient
 import Hummingbird
 import Logging
 import NIOPosix
 import Redis
 import ServiceKit
 
-/// The Presence service: who is online and who is typing, kept in Redis. This first
-/// increment runs, connects to Redis and reports its health; its features come with the
-/// real-time issue.
+/// The Presence service: who is online and who is typing, all of it in Redis. It works
+/// through what gateways report on the `presence:events` stream, sweeps expired typing
+/// and dead gateways, tells the users concerned, and answers `GET /api/presence`.
 public func buildApplication(configuration: PresenceConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "presence")
     logger.logLevel = configuration.logLevel
+    let group = MultiThreadedEventLoopGroup.singleton
     let metrics = ServiceMetrics()
-    let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+    let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: group, logger: logger)
+    let streamRedis = RedisClient(configuration: configuration.redis, eventLoopGroup: group, logger: logger)
+    let tokens = await TokenAuthority(settings: configuration.auth)
+    let httpClient = HTTPClient(eventLoopGroupProvider: .shared(group))
+
+    let store = PresenceStore(redis: redis)
+    let announcer = PresenceAnnouncer(
+        bus: ChatBus(redis: redis),
+        contacts: ContactsClient(client: httpClient, messagesURL: configuration.messagesURL, token: ServiceTokenCache(tokens: tokens, service: "presence")),
+        logger: logger
+    )
+    let consumer = PresenceConsumer(
+        stream: StreamConsumer(redis: streamRedis, stream: PresenceStream.key, group: PresenceStream.group, settings: configuration.stream, logger: logger),
+        store: store, announcer: announcer, typingTTL: configuration.typingTTL, logger: logger
+    )
+    let sweeper = PresenceSweeper(store: store, announcer: announcer, gatewayDeadAfter: configuration.gatewayDeadAfter, every: configuration.sweepEvery, logger: logger)
 
     let router = Router(context: ChatRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
     HealthRoutes(checks: [ReadinessCheck("redis") { _ = try await redis.send("PING") }], metrics: metrics).register(on: router)
+    PresenceRoutes(store: store).register(on: router.group("api").add(middleware: AuthMiddleware(tokens: tokens)))
 
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "presence"),
-        services: [redis],
+        services: [redis, streamRedis, HTTPClientService(client: httpClient), consumer, sweeper],
         logger: logger
     )
 }

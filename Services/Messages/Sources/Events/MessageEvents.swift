@@ -12,14 +12,19 @@ struct MessageEvents: Sendable {
     /// `new_message` to the conversation, `notification` to every member but the sender.
     func stored(_ message: Message, memberIDs: [UUID]) async {
         await self.publish {
-            try await self.bus.publish(
-                try BusEnvelope(event: ServerEvent.newMessage, encoding: message),
-                to: [BusChannel.conversation(message.conversationId)]
-            )
-            try await self.bus.publish(
-                try BusEnvelope(event: ServerEvent.notification, encoding: ChatNotification(newMessage: message)),
-                to: memberIDs.filter { $0 != message.senderId }.map(BusChannel.user)
-            )
+            // The message id lets gateways deliver it once even when it is published again
+            // (a redelivered command whose first consumer died after committing).
+            let id = message.id.uuidString
+            try await self.bus.publish([
+                (
+                    try BusEnvelope(event: ServerEvent.newMessage, id: id, seq: message.seq, encoding: message),
+                    [BusChannel.conversation(message.conversationId)]
+                ),
+                (
+                    try BusEnvelope(event: ServerEvent.notification, id: id, seq: message.seq, encoding: ChatNotification(newMessage: message)),
+                    memberIDs.filter { $0 != message.senderId }.map(BusChannel.user)
+                ),
+            ])
         }
     }
 

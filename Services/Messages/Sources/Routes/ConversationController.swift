@@ -8,6 +8,7 @@ struct ConversationController: Sendable {
     let users: UserStore
     let conversations: ConversationStore
     let events: MessageEvents
+    let presence: PresenceLookup
     let limits: MessageLimits
 
     func register(on chat: RouterGroup<ChatRequestContext>) {
@@ -21,7 +22,10 @@ struct ConversationController: Sendable {
     @Sendable func experts(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<[User]> {
         _ = try context.requireIdentity()
         let limit = try request.queryInteger("limit", in: 1...500) ?? 200
-        return JSONResponse(try await self.users.users(role: .expert, limit: limit))
+        var experts = try await self.users.users(role: .expert, limit: limit)
+        let online = await self.presence.online(experts.map(\.id), token: try AuthMiddleware.bearerToken(request.headers))
+        for index in experts.indices { experts[index].online = online[experts[index].id] }
+        return JSONResponse(experts)
     }
 
     @Sendable func list(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<[Conversation]> {

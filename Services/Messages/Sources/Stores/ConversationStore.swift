@@ -43,6 +43,20 @@ struct ConversationStore: Sendable {
         }
     }
 
+    /// Everyone who shares a conversation with the user: whom their presence concerns.
+    func contacts(of userID: UUID) async throws -> [UUID] {
+        try await self.database.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT DISTINCT other.user_id FROM conversation_members mine
+                JOIN conversation_members other ON other.conversation_id = mine.conversation_id
+                WHERE mine.user_id = \(userID) AND other.user_id <> \(userID)
+                """,
+                logger: self.database.logger
+            ).decode(UUID.self).reduce(into: []) { $0.append($1) }
+        }
+    }
+
     /// Creates a conversation of `creator` with `others`, with its SYSTEM welcome message.
     /// A direct conversation (one other, no title) exists once per pair: asking again,
     /// even concurrently, returns the existing one with `created == false`.

@@ -2,10 +2,14 @@ import AsyncHTTPClient
 import ServiceLifecycle
 
 /// Shuts the shared HTTP client down when the service group stops.
-struct HTTPClientService: Service {
+public struct HTTPClientService: Service {
     let client: HTTPClient
 
-    func run() async throws {
+    public init(client: HTTPClient) {
+        self.client = client
+    }
+
+    public func run() async throws {
         try? await gracefulShutdown()
         try await self.client.shutdown()
     }

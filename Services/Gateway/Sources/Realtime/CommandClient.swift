@@ -1,0 +1,72 @@
+import HTTPTypes
+import ChatModels
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOFoundationCompat
+import Redis
+import ServiceKit
+
+/// Sends commands down the durable stream and waits for their replies, which come back
+/// on this gateway's own channel.
+final class CommandClient: Sendable {
+    private let redis: RedisClient
+    private let replyChannel: String
+    private let timeout: Duration
+    private let eventLoop: any EventLoop
+    private let pending = NIOLockedValueBox<[String: EventLoopPromise<CommandReply>]>([:])
+
+    init(redis: RedisClient, gatewayID: String, timeout: Duration, eventLoop: any EventLoop) {
+        self.redis = redis
+        self.replyChannel = BusChannel.gateway(gatewayID)
+        self.timeout = timeout
+        self.eventLoop = eventLoop
+    }
+
+    var channel: String { self.replyChannel }
+
+    /// Appends the command to the stream and returns the reply to wait for. A timeout or an
+    /// unavailable Redis is a retryable error: resending with the same `clientMessageId`
+    /// stores nothing twice.
+    func submit(_ command: SendMessageCommand) async throws -> EventLoopFuture<CommandReply> {
+        let reply = self.eventLoop.makePromise(of: CommandReply.self)
+        self.pending.withLockedValue { $0[command.requestId] = reply }
+        let deadline = self.eventLoop.scheduleTask(in: TimeAmount(self.timeout)) {
+            reply.fail(APIError(.gatewayTimeout, code: "timeout", message: "The message was not confirmed in time; send it again with the same clientMessageId", retryable: true))
+        }
+        reply.futureResult.whenComplete { [pending] _ in
+            deadline.cancel()
+            pending.withLockedValue { _ = $0.removeValue(forKey: command.requestId) }
+        }
+        do {
+            _ = try await self.redis.xadd(
+                CommandStream.key,
+                fields: [
+                    CommandStream.commandField: .bytes(ByteBuffer(bytes: try ChatJSON.encoder().encode(command))),
+                    CommandStream.replyField: .string(self.replyChannel),
+                ],
+                maxLength: 1_000_000
+            )
+        } catch {
+            let unavailable = APIError.unavailable("Messages cannot be sent right now, try again")
+            reply.fail(unavailable)
+            throw unavailable
+        }
+        return reply.futureResult
+    }
+
+    /// The stored message, or the error the consumer answered with.
+    func result(of reply: EventLoopFuture<CommandReply>) async throws -> Message {
+        let answer = try await reply.get()
+        if let message = answer.message { return message }
+        let error = answer.error ?? ErrorBody.Detail(code: "internal", message: "Something went wrong on our side")
+        throw APIError(.badRequest, code: error.code, message: error.message, retryable: error.retryable ?? false)
+    }
+
+    /// A reply heard on this gateway's channel.
+    func receive(_ envelope: BusEnvelope) {
+        guard let reply = try? ChatJSON.decoder().decode(CommandReply.self, from: envelope.data) else { return }
+        let promise = self.pending.withLockedValue { $0.removeValue(forKey: reply.requestId) }
+        promise?.succeed(reply)
+    }
+}

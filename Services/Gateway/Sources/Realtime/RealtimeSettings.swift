@@ -1,0 +1,68 @@
+import Foundation
+import ServiceKit
+
+/// The Socket.IO side of the gateway: protocol timings and the per-connection limits that
+/// keep one client from hurting the others.
+public struct RealtimeSettings: Sendable {
+    /// This gateway's name on the bus and in presence; unique per process.
+    public var gatewayID: String
+    /// Paths Socket.IO is served at (with or without the trailing slash).
+    public var paths: [String]
+    public var pingInterval: Duration
+    public var pingTimeout: Duration
+    /// The largest Engine.IO packet (one WebSocket message) a client may send.
+    public var maxPayload: Int
+    /// How long a connection may stay without a Socket.IO CONNECT.
+    public var connectTimeout: Duration
+    /// Events a connection may send: a burst, then a steady rate per second.
+    public var eventBurst: Int
+    public var eventsPerSecond: Int
+    /// Bytes that may wait for a slow reader before it is disconnected.
+    public var maxOutboundBytes: Int
+    /// How long `send_message` waits for the stored message.
+    public var sendTimeout: Duration
+    /// How often the gateway tells presence it is alive.
+    public var heartbeatInterval: Duration
+
+    public init(
+        gatewayID: String = "gw-" + UUID().uuidString.prefix(8).lowercased(),
+        paths: [String] = ["/socket.io", "/api/socket"],
+        pingInterval: Duration = .seconds(25),
+        pingTimeout: Duration = .seconds(20),
+        maxPayload: Int = 128 * 1024,
+        connectTimeout: Duration = .seconds(10),
+        eventBurst: Int = 60,
+        eventsPerSecond: Int = 30,
+        maxOutboundBytes: Int = 4 * 1024 * 1024,
+        sendTimeout: Duration = .seconds(10),
+        heartbeatInterval: Duration = .seconds(2)
+    ) {
+        self.gatewayID = gatewayID
+        self.paths = paths
+        self.pingInterval = pingInterval
+        self.pingTimeout = pingTimeout
+        self.maxPayload = maxPayload
+        self.connectTimeout = connectTimeout
+        self.eventBurst = eventBurst
+        self.eventsPerSecond = eventsPerSecond
+        self.maxOutboundBytes = maxOutboundBytes
+        self.sendTimeout = sendTimeout
+        self.heartbeatInterval = heartbeatInterval
+    }
+
+    /// `GATEWAY_ID`, `PING_INTERVAL`, `PING_TIMEOUT`, `SOCKET_MAX_PAYLOAD`, `SOCKET_EVENTS_PER_SECOND`,
+    /// `SOCKET_EVENT_BURST`, `SOCKET_MAX_OUTBOUND_BYTES`, `SEND_TIMEOUT`.
+    public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        let defaults = RealtimeSettings()
+        self.init(
+            gatewayID: values.string("GATEWAY_ID", default: defaults.gatewayID),
+            pingInterval: try values.seconds("PING_INTERVAL", default: defaults.pingInterval),
+            pingTimeout: try values.seconds("PING_TIMEOUT", default: defaults.pingTimeout),
+            maxPayload: try values.int("SOCKET_MAX_PAYLOAD", default: defaults.maxPayload, in: 1024...(16 << 20)),
+            eventBurst: try values.int("SOCKET_EVENT_BURST", default: defaults.eventBurst, in: 1...100_000),
+            eventsPerSecond: try values.int("SOCKET_EVENTS_PER_SECOND", default: defaults.eventsPerSecond, in: 1...100_000),
+            maxOutboundBytes: try values.int("SOCKET_MAX_OUTBOUND_BYTES", default: defaults.maxOutboundBytes, in: 4096...(1 << 30)),
+            sendTimeout: try values.seconds("SEND_TIMEOUT", default: defaults.sendTimeout)
+        )
+    }
+}

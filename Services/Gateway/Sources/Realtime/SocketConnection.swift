@@ -1,0 +1,67 @@
+import ChatModels
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+import ServiceKit
+import SocketIO
+
+/// One client connection as the rest of the gateway sees it: who it is once it has
+/// connected, and a way to send it frames from any thread.
+final class SocketConnection: Sendable {
+    /// The Engine.IO session id.
+    let engineID: String
+    /// The Socket.IO session id, given in the CONNECT reply (not the Engine.IO one).
+    let socketID = SessionID.make()
+    let channel: any Channel
+    /// The upgrade request's headers, for an `Authorization` header some clients send instead of `auth`.
+    let requestHeaders: HTTPHeaders
+    private let authenticated = NIOLockedValueBox<(identity: Identity, token: String)?>(nil)
+
+    init(engineID: String, channel: any Channel, requestHeaders: HTTPHeaders) {
+        self.engineID = engineID
+        self.channel = channel
+        self.requestHeaders = requestHeaders
+    }
+
+    var identity: Identity? { self.authenticated.withLockedValue { $0?.identity } }
+    var userID: UUID? { self.identity?.userID }
+    /// The bearer token the client connected with, for calls made on its behalf.
+    var token: String? { self.authenticated.withLockedValue { $0?.token } }
+
+    func authenticate(_ identity: Identity, token: String) {
+        self.authenticated.withLockedValue { $0 = (identity, token) }
+    }
+
+    /// Sends one text frame (an Engine.IO packet).
+    func send(_ text: ByteBuffer) {
+        self.channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: text), promise: nil)
+    }
+
+    /// Answers an event's ack id with one value.
+    func ack(_ id: Int?, _ value: some Encodable) {
+        guard let id, let json = try? ChatJSON.encoder().encode(value) else { return }
+        self.send(SocketIOFrame.ack(id, data: ByteBuffer(bytes: json)))
+    }
+
+    func ack(_ id: Int?, error: APIError) {
+        self.ack(id, error.body)
+    }
+
+    /// Ends the session: `41` (so a JS client does not reconnect on its own), then a clean close.
+    func disconnect() {
+        self.send(SocketIOFrame.disconnect)
+        self.close(.normalClosure)
+    }
+
+    /// Closes the WebSocket with a close frame.
+    func close(_ code: WebSocketErrorCode) {
+        let channel = self.channel
+        var data = channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: code)
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+}

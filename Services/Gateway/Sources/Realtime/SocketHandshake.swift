@@ -1,0 +1,39 @@
+import NIOHTTP1
+
+/// What an upgrade request asks for: Engine.IO 4 over WebSocket on one of our paths.
+/// Query parameters are read by name in any order; `t`, `b64` and unknown ones are ignored.
+enum SocketHandshake: Equatable {
+    case accept
+    /// Not a Socket.IO path: the request goes on to the HTTP router.
+    case notSocketIO
+    /// A Socket.IO path, but a request we do not serve; Engine.IO's error code and message.
+    case refuse(code: Int, message: String)
+
+    init(uri: String, paths: [String]) {
+        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var path = parts.first.map(String.init) ?? ""
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        guard paths.contains(path) else {
+            self = .notSocketIO
+            return
+        }
+        var query: [Substring: Substring] = [:]
+        for pair in (parts.count > 1 ? parts[1] : "").split(separator: "&") {
+            let keyValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            query[keyValue[0]] = keyValue.count > 1 ? keyValue[1] : ""
+        }
+        guard query["EIO"] == "4" else {
+            self = .refuse(code: 5, message: "Unsupported protocol version")
+            return
+        }
+        guard query["transport"] == "websocket" else {
+            self = .refuse(code: 0, message: "Transport unknown")
+            return
+        }
+        self = .accept
+    }
+
+    init(head: HTTPRequestHead, paths: [String]) {
+        self.init(uri: head.uri, paths: paths)
+    }
+}

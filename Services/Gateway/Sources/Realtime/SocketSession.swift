@@ -1,0 +1,99 @@
+import HTTPTypes
+import ChatModels
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOFoundationCompat
+import NIOWebSocket
+import ServiceKit
+import ServiceLifecycle
+import SocketIO
+
+/// One connection's Socket.IO session, from CONNECT to the end: authenticates, answers
+/// events in the order they come (a send's reply is awaited off the line, so a slow
+/// store does not hold up the next event), and leaves everything behind when it ends.
+struct SocketSession {
+    let connection: SocketConnection
+    let context: RealtimeContext
+    let logger: Logger
+
+    static let maxConnectAttempts = 3
+
+    func run(_ packets: AsyncStream<SocketIOPacket>) async {
+        var connected = false
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                var attempts = 0
+                for await packet in packets {
+                    switch (packet.type, connected) {
+                    case (.connect, _) where packet.namespace != "/":
+                        self.connection.send(SocketIOFrame.connectError(namespace: packet.namespace, message: "Invalid namespace"))
+                    case (.connect, false):
+                        attempts += 1
+                        connected = await self.connect(packet)
+                        if !connected && attempts >= Self.maxConnectAttempts { self.connection.close(.policyViolation) }
+                    case (.connect, true):
+                        self.connection.send(SocketIOFrame.connected(sid: self.connection.socketID))
+                    case (_, false):
+                        // Nothing but CONNECT before CONNECT (the protocol says: close).
+                        self.connection.close(.policyViolation)
+                    case (.event, true):
+                        await self.handle(packet, group: &group)
+                    case (.binaryEvent, true):
+                        self.connection.ack(packet.ackID, error: APIError.badRequest("Binary payloads are not supported; send files through the upload route"))
+                    case (.disconnect, true):
+                        self.connection.close(.normalClosure)
+                    case (.ack, true), (.binaryAck, true):
+                        break  // the server asks for no acks
+                    case (.connectError, true):
+                        self.connection.close(.protocolError)
+                    }
+                }
+            }
+        } onGracefulShutdown: { [connection] in
+            // Going away, not a Socket.IO disconnect: clients reconnect (through the load
+            // balancer, to another gateway) and catch up from the last seq they saw.
+            connection.close(.goingAway)
+        }
+        if connected { await self.end() }
+    }
+
+    /// CONNECT to "/": the token is `auth.token` (or the upgrade's `Authorization` header).
+    private func connect(_ packet: SocketIOPacket) async -> Bool {
+        struct Auth: Decodable { var token: String? }
+        let fromAuth = packet.payload.readableBytes > 0 ? (try? JSONDecoder().decode(Auth.self, from: packet.payload))?.token : nil
+        let fromHeader = self.connection.requestHeaders.first(name: "authorization").flatMap { value -> String? in
+            let parts = value.split(separator: " ", maxSplits: 1)
+            return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
+        }
+        guard let token = fromAuth ?? fromHeader else {
+            self.refuse("A token is required: connect with auth {token}", code: "unauthorized")
+            return false
+        }
+        guard let identity = try? await self.context.tokens.verify(token) else {
+            self.refuse("invalid token", code: "invalid_token")
+            return false
+        }
+        self.connection.authenticate(identity, token: token)
+        do {
+            try await self.context.rooms.register(self.connection, user: identity.userID)
+        } catch {
+            self.logger.warning("could not listen to the user's channel", metadata: ["error": "\(error)"])
+        }
+        self.context.presence.report(.connected, self.connection)
+        self.connection.send(SocketIOFrame.connected(sid: self.connection.socketID))
+        self.logger.debug("connected", metadata: ["user.id": "\(identity.userID)"])
+        return true
+    }
+
+    private func refuse(_ message: String, code: String) {
+        let data = ByteBuffer(string: #"{"code":"\#(code)"}"#)
+        self.connection.send(SocketIOFrame.connectError(message: message, data: data))
+    }
+
+    private func end() async {
+        await self.context.rooms.unregister(self.connection)
+        self.context.presence.report(.disconnected, self.connection)
+    }
+}

@@ -1,0 +1,30 @@
+import ChatModels
+import Foundation
+import Logging
+import ServiceKit
+
+/// Tells the users concerned: a status change goes to the user's contacts and their own
+/// other devices (on whichever gateway), typing to the conversation but the typist.
+struct PresenceAnnouncer: Sendable {
+    let bus: ChatBus
+    let contacts: ContactsClient
+    let logger: Logger
+
+    func announce(_ change: StatusChange, of user: UUID) async throws {
+        let event: UserStatusChanged
+        switch change {
+        case .online: event = UserStatusChanged(userId: user, status: .online)
+        case .offline(let lastSeen): event = UserStatusChanged(userId: user, status: .offline, lastSeenAt: lastSeen)
+        case .none: return
+        }
+        let audience = try await self.contacts.contacts(of: user) + [user]
+        try await self.bus.publish(try BusEnvelope(event: ServerEvent.userStatusChanged, encoding: event), to: audience.map(BusChannel.user))
+    }
+
+    func typing(_ isTyping: Bool, user: UUID, conversation: UUID) async throws {
+        try await self.bus.publish(
+            try BusEnvelope(event: ServerEvent.userTyping, skipUser: user, encoding: UserTyping(conversationId: conversation, userId: user, isTyping: isTyping)),
+            to: [BusChannel.conversation(conversation)]
+        )
+    }
+}

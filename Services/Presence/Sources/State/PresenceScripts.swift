@@ -1,0 +1,43 @@
+/// Status changes as Lua scripts, so that each is one atomic step in Redis however many
+/// presence instances handle events at once. Each returns whether the user's visible
+/// status changed: 1 online, 2 offline, 0 no change, -1 ignored.
+enum PresenceScripts {
+    /// KEYS: connections, gateway set, hidden, tombstone. ARGV: user member, gateway member, user id.
+    static let connect = """
+        if redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
+        local added = redis.call('SADD', KEYS[1], ARGV[1])
+        redis.call('SADD', KEYS[2], ARGV[2])
+        if added == 1 and redis.call('SCARD', KEYS[1]) == 1 and redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 0 then
+            return 1
+        end
+        return 0
+        """
+
+    /// KEYS: connections, gateway set, hidden, tombstone, last seen. ARGV: user member, gateway member, user id, now.
+    /// Appearing offline ends with the last connection.
+    static let disconnect = """
+        redis.call('SET', KEYS[4], '1', 'EX', 120)
+        local removed = redis.call('SREM', KEYS[1], ARGV[1])
+        redis.call('SREM', KEYS[2], ARGV[2])
+        if removed == 1 and redis.call('SCARD', KEYS[1]) == 0 then
+            redis.call('SET', KEYS[5], ARGV[4])
+            if redis.call('SREM', KEYS[3], ARGV[3]) == 0 then return 2 end
+        end
+        return 0
+        """
+
+    /// KEYS: connections, hidden, last seen. ARGV: user id, "1" to appear online or "0" offline, now.
+    static let visibility = """
+        local count = redis.call('SCARD', KEYS[1])
+        if ARGV[2] == '1' then
+            if redis.call('SREM', KEYS[2], ARGV[1]) == 1 and count > 0 then return 1 end
+            return 0
+        end
+        if count == 0 then return 0 end
+        if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+            redis.call('SET', KEYS[3], ARGV[3])
+            return 2
+        end
+        return 0
+        """
+}

@@ -1,0 +1,150 @@
+import Foundation
+
+// The payloads of the Socket.IO events clients send, and of the acks they get back.
+
+/// `join_conversation` and `leave_conversation`.
+public struct ConversationRef: Codable, Sendable, Hashable {
+    public var conversationId: UUID
+    public init(conversationId: UUID) { self.conversationId = conversationId }
+}
+
+/// `send_message`: the sender is the socket's user, never a field of the payload.
+public struct SendMessagePayload: Codable, Sendable {
+    public var conversationId: UUID
+    public var content: String
+    public var messageType: MessageType?
+    public var clientMessageId: String?
+
+    public init(conversationId: UUID, content: String, messageType: MessageType? = nil, clientMessageId: String? = nil) {
+        self.conversationId = conversationId
+        self.content = content
+        self.messageType = messageType
+        self.clientMessageId = clientMessageId
+    }
+}
+
+/// `typing`: `isTyping` defaults to true; false says the user stopped.
+public struct TypingPayload: Codable, Sendable {
+    public var conversationId: UUID
+    public var isTyping: Bool?
+    public init(conversationId: UUID, isTyping: Bool? = nil) {
+        self.conversationId = conversationId
+        self.isTyping = isTyping
+    }
+}
+
+/// `mark_read`: up to a `seq` or a message.
+public struct MarkReadPayload: Codable, Sendable {
+    public var conversationId: UUID
+    public var seq: Int64?
+    public var messageId: UUID?
+    public init(conversationId: UUID, seq: Int64? = nil, messageId: UUID? = nil) {
+        self.conversationId = conversationId
+        self.seq = seq
+        self.messageId = messageId
+    }
+}
+
+/// `sync_conversation`: the messages after `after` (the catch-up a reconnecting client asks for).
+public struct SyncPayload: Codable, Sendable {
+    public var conversationId: UUID
+    public var after: Int64
+    public var limit: Int?
+    public init(conversationId: UUID, after: Int64, limit: Int? = nil) {
+        self.conversationId = conversationId
+        self.after = after
+        self.limit = limit
+    }
+}
+
+/// `user_typing`
+public struct UserTyping: Codable, Sendable, Hashable {
+    public var conversationId: UUID
+    public var userId: UUID
+    public var isTyping: Bool
+    public init(conversationId: UUID, userId: UUID, isTyping: Bool) {
+        self.conversationId = conversationId
+        self.userId = userId
+        self.isTyping = isTyping
+    }
+}
+
+public enum PresenceStatus: String, Codable, Sendable {
+    case online, offline
+}
+
+/// `user_status_changed`
+public struct UserStatusChanged: Codable, Sendable, Hashable {
+    public var userId: UUID
+    public var status: PresenceStatus
+    public var lastSeenAt: Date?
+    public init(userId: UUID, status: PresenceStatus, lastSeenAt: Date? = nil) {
+        self.userId = userId
+        self.status = status
+        self.lastSeenAt = lastSeenAt
+    }
+}
+
+/// One user's presence, as `GET /api/presence` answers it.
+public struct UserPresence: Codable, Sendable, Hashable {
+    public var userId: UUID
+    public var status: PresenceStatus
+    public var lastSeenAt: Date?
+    public init(userId: UUID, status: PresenceStatus, lastSeenAt: Date? = nil) {
+        self.userId = userId
+        self.status = status
+        self.lastSeenAt = lastSeenAt
+    }
+}
+
+/// Acks: `{ok: true, …}`.
+public struct JoinAck: Codable, Sendable {
+    public var ok = true
+    public var conversationId: UUID
+    public var lastSeq: Int64
+    public init(conversationId: UUID, lastSeq: Int64) {
+        self.conversationId = conversationId
+        self.lastSeq = lastSeq
+    }
+}
+
+public struct MessageAck: Codable, Sendable {
+    public var ok = true
+    public var message: Message
+    public init(message: Message) { self.message = message }
+}
+
+public struct OkAck: Codable, Sendable {
+    public var ok = true
+    public init() {}
+}
+
+public struct ReadAck: Codable, Sendable {
+    public var ok = true
+    public var conversationId: UUID
+    public var seq: Int64
+    public var readAt: Date
+    public init(_ receipt: ReadReceipt) {
+        self.conversationId = receipt.conversationId
+        self.seq = receipt.seq
+        self.readAt = receipt.readAt
+    }
+}
+
+public struct SyncAck: Codable, Sendable {
+    public var ok = true
+    public var conversationId: UUID
+    public var messages: [Message]
+    public var hasMore: Bool
+    public init(conversationId: UUID, page: MessagePage) {
+        self.conversationId = conversationId
+        self.messages = page.messages
+        self.hasMore = page.hasMore
+    }
+}
+
+public struct StatusAck: Codable, Sendable {
+    public var ok = true
+    public var status: PresenceStatus
+    public init(status: PresenceStatus) { self.status = status }
+}

@@ -1,0 +1,60 @@
+import ChatModels
+import Foundation
+
+/// The durable send path: gateways append commands to a Redis stream, which a consumer
+/// group of `messages` instances works through, acknowledging each entry only after its
+/// transaction commits.
+public enum CommandStream {
+    public static let key = "chat:commands"
+    public static let group = "messages"
+    /// Entry fields: the command's JSON, and the channel to answer on.
+    public static let commandField = "c"
+    public static let replyField = "r"
+}
+
+/// `send_message` as the gateway hands it on: the sender is the socket's verified user.
+public struct SendMessageCommand: Codable, Sendable, Hashable {
+    public var requestId: String
+    public var senderId: UUID
+    public var conversationId: UUID
+    public var content: String
+    public var messageType: MessageType
+    /// Always set: the gateway makes one when the client gave none, so a redelivered
+    /// entry is stored once.
+    public var clientMessageId: String
+
+    public init(requestId: String, senderId: UUID, conversationId: UUID, content: String, messageType: MessageType, clientMessageId: String) {
+        self.requestId = requestId
+        self.senderId = senderId
+        self.conversationId = conversationId
+        self.content = content
+        self.messageType = messageType
+        self.clientMessageId = clientMessageId
+    }
+}
+
+/// The answer to a command, published on the requesting gateway's channel.
+public struct CommandReply: Codable, Sendable, Hashable {
+    public var requestId: String
+    public var message: Message?
+    public var error: ErrorBody.Detail?
+
+    public init(requestId: String, message: Message) {
+        self.requestId = requestId
+        self.message = message
+    }
+
+    public init(requestId: String, error: ErrorBody.Detail) {
+        self.requestId = requestId
+        self.error = error
+    }
+
+    public static let event = "command_reply"
+}
+
+extension BusChannel {
+    /// Where a gateway hears the replies to its commands.
+    public static func gateway(_ id: String) -> String {
+        "gateway:" + id
+    }
+}

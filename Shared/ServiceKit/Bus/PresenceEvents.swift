@@ -1,0 +1,38 @@
+import Foundation
+
+/// What gateways report to presence, through a Redis stream so that a presence restart
+/// loses nothing: connections opening and closing, typing, manual visibility.
+public enum PresenceStream {
+    public static let key = "presence:events"
+    public static let group = "presence"
+    public static let field = "e"
+    /// A sorted set: gateway id → its last heartbeat (ms since 1970).
+    public static let heartbeatsKey = "presence:gateways"
+}
+
+public struct PresenceEvent: Codable, Sendable, Hashable {
+    public enum Kind: String, Codable, Sendable {
+        case connected, disconnected, typing, visibility
+    }
+
+    public var kind: Kind
+    public var userId: UUID
+    public var gatewayId: String
+    public var connectionId: String
+    public var conversationId: UUID?
+    public var isTyping: Bool?
+    public var visible: Bool?
+
+    public init(
+        kind: Kind, userId: UUID, gatewayId: String, connectionId: String,
+        conversationId: UUID? = nil, isTyping: Bool? = nil, visible: Bool? = nil
+    ) {
+        self.kind = kind
+        self.userId = userId
+        self.gatewayId = gatewayId
+        self.connectionId = connectionId
+        self.conversationId = conversationId
+        self.isTyping = isTyping
+        self.visible = visible
+    }
+}

@@ -1,0 +1,112 @@
+"""Helpers for the end-to-end tests: REST accounts and python-socketio clients that
+record what they receive."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import requests
+import socketio
+
+EVENTS = ("new_message", "user_typing", "messages_read", "notification", "user_status_changed")
+
+
+def register(base: str, name: str, role: str = "student") -> tuple[str, dict]:
+    email = f"{name.lower()}-{uuid.uuid4().hex[:10]}@example.com"
+    response = requests.post(f"{base}/api/auth/register", json={"name": name, "email": email, "password": "correct horse", "role": role}, timeout=15)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return body["token"], body["user"]
+
+
+def open_conversation(base: str, token: str, *others: dict) -> dict:
+    response = requests.post(f"{base}/api/chat/conversations", json={"participantIds": [other["id"] for other in others]},
+                             headers={"Authorization": f"Bearer {token}"}, timeout=15)
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def history(base: str, token: str, conversation_id: str, after: int = 0) -> list[dict]:
+    messages, cursor = [], after
+    while True:
+        page = requests.get(f"{base}/api/chat/conversations/{conversation_id}/messages", params={"after": cursor, "limit": 200},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=15).json()
+        messages += page["messages"]
+        if not page["hasMore"]:
+            return messages
+        cursor = messages[-1]["seq"]
+
+
+class Recorder:
+    """Every event a client receives, in order, with a way to wait for one."""
+
+    def __init__(self):
+        self.events: list[tuple[str, dict]] = []
+        self.condition = threading.Condition()
+
+    def add(self, name: str, data: dict) -> None:
+        with self.condition:
+            self.events.append((name, data))
+            self.condition.notify_all()
+
+    def of(self, name: str) -> list[dict]:
+        with self.condition:
+            return [data for event, data in self.events if event == name]
+
+    def wait_for(self, predicate, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        with self.condition:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.condition.wait(remaining)
+            return True
+
+    def wait_event(self, name: str, match=lambda data: True, timeout: float = 10.0) -> dict | None:
+        found: list[dict] = []
+
+        def matched() -> bool:
+            found[:] = [data for event, data in self.events if event == name and match(data)]
+            return bool(found)
+
+        return found[0] if self.wait_for(matched, timeout) else None
+
+
+class ChatClient:
+    """A python-socketio client (websocket transport) on one gateway, recording events."""
+
+    def __init__(self, url: str, token: str | None, path: str = "/socket.io/"):
+        self.url, self.token, self.path = url, token, path
+        self.recorder = Recorder()
+        self.client = socketio.Client(reconnection=False)
+        for name in EVENTS:
+            self.client.on(name, self._recording(name))
+
+    def _recording(self, name: str):
+        return lambda data: self.recorder.add(name, data)
+
+    def connect(self) -> "ChatClient":
+        self.client.connect(self.url, socketio_path=self.path, transports=["websocket"],
+                            auth={"token": self.token} if self.token is not None else None, wait_timeout=10)
+        return self
+
+    def call(self, event: str, payload=None, timeout: float = 15.0) -> dict:
+        return self.client.call(event, payload, timeout=timeout)
+
+    def join(self, conversation_id: str) -> dict:
+        ack = self.call("join_conversation", {"conversationId": conversation_id})
+        assert ack.get("ok"), ack
+        return ack
+
+    def disconnect(self) -> None:
+        if self.client.connected:
+            self.client.disconnect()
+
+    def __enter__(self) -> "ChatClient":
+        return self.connect()
+
+    def __exit__(self, *exc) -> None:
+        self.disconnect()

@@ -1,0 +1,319 @@
+"""The real-time surface with a real third-party client: python-socketio (websocket
+transport) against two gateways at once, through Redis, with every service running."""
+
+import json
+import socket
+import time
+import uuid
+
+import pytest
+import requests
+import socketio
+import websocket
+
+from chat import ChatClient, history, open_conversation, register
+
+
+@pytest.fixture
+def gateways(stack) -> tuple[str, str]:
+    return stack.service_url("gateway1"), stack.service_url("gateway2")
+
+
+@pytest.fixture
+def pair(stack):
+    """A student and an expert with their conversation."""
+    student_token, student = register(stack.lb_url, "Ada", "student")
+    expert_token, expert = register(stack.lb_url, "Grace", "expert")
+    conversation = open_conversation(stack.lb_url, student_token, expert)
+    return (student_token, student), (expert_token, expert), conversation
+
+
+def test_a_message_reaches_every_member_once_across_gateways(gateways, pair):
+    (a_token, a_user), (b_token, _), conversation = pair
+    with ChatClient(gateways[0], a_token, "/api/socket/") as a, ChatClient(gateways[1], b_token) as b:
+        assert a.join(conversation["id"])["lastSeq"] == 1
+        assert b.join(conversation["id"])["lastSeq"] == 1
+        ack = a.call("send_message", {"conversationId": conversation["id"], "content": "hello across gateways", "clientMessageId": "c-1"})
+        assert ack["ok"] and ack["message"]["seq"] == 2 and ack["message"]["senderId"] == a_user["id"]
+        assert ack["message"]["content"] == "hello across gateways"
+        for client in (a, b):
+            assert client.recorder.wait_event("new_message", lambda m: m["id"] == ack["message"]["id"])
+        time.sleep(0.5)
+        assert [m["id"] for m in a.recorder.of("new_message")] == [ack["message"]["id"]]
+        assert [m["id"] for m in b.recorder.of("new_message")] == [ack["message"]["id"]]
+        # The same clientMessageId again is the same message, delivered to nobody twice.
+        again = a.call("send_message", {"conversationId": conversation["id"], "content": "hello across gateways", "clientMessageId": "c-1"})
+        assert again["message"]["id"] == ack["message"]["id"]
+        time.sleep(0.5)
+        assert len(b.recorder.of("new_message")) == 1
+
+
+def test_typing_reaches_the_others_not_the_typist_and_expires(gateways, pair):
+    (a_token, a_user), (b_token, _), conversation = pair
+    with ChatClient(gateways[0], a_token) as a, ChatClient(gateways[1], b_token) as b:
+        a.join(conversation["id"])
+        b.join(conversation["id"])
+        assert a.call("typing", {"conversationId": conversation["id"]})["ok"]
+        started = b.recorder.wait_event("user_typing", lambda e: e["isTyping"])
+        assert started == {"conversationId": conversation["id"], "userId": a_user["id"], "isTyping": True}
+        # Nobody says "stopped": the indicator ends by itself.
+        began = time.monotonic()
+        assert b.recorder.wait_event("user_typing", lambda e: not e["isTyping"], timeout=15)
+        assert 3 < time.monotonic() - began < 12
+        assert a.recorder.of("user_typing") == []
+
+
+def test_mark_read_reaches_the_sender(gateways, pair):
+    (a_token, _), (b_token, b_user), conversation = pair
+    with ChatClient(gateways[0], a_token) as a, ChatClient(gateways[1], b_token) as b:
+        a.join(conversation["id"])
+        b.join(conversation["id"])
+        sent = a.call("send_message", {"conversationId": conversation["id"], "content": "read me"})["message"]
+        ack = b.call("mark_read", {"conversationId": conversation["id"], "messageId": sent["id"]})
+        assert ack["ok"] and ack["seq"] == sent["seq"]
+        receipt = a.recorder.wait_event("messages_read")
+        assert receipt["userId"] == b_user["id"] and receipt["seq"] == sent["seq"]
+
+
+def test_status_follows_connections_on_any_gateway(stack, gateways, pair):
+    (a_token, _), (b_token, b_user), conversation = pair
+    b_id = b_user["id"]
+
+    def presence() -> str:
+        response = requests.get(f"{stack.lb_url}/api/presence", params={"userIds": b_id}, headers={"Authorization": f"Bearer {a_token}"})
+        return response.json()[0]["status"]
+
+    with ChatClient(gateways[0], a_token) as a:
+        b = ChatClient(gateways[1], b_token).connect()
+        assert a.recorder.wait_event("user_status_changed", lambda e: e["userId"] == b_id and e["status"] == "online")
+        assert presence() == "online"
+        experts = requests.get(f"{stack.lb_url}/api/chat/experts", headers={"Authorization": f"Bearer {a_token}"}).json()
+        assert next(e for e in experts if e["id"] == b_id)["online"] is True
+
+        # A second device keeps B online when the first goes.
+        second = ChatClient(gateways[0], b_token).connect()
+        b.disconnect()
+        time.sleep(1.5)
+        assert presence() == "online"
+        second.disconnect()
+        offline = a.recorder.wait_event("user_status_changed", lambda e: e["userId"] == b_id and e["status"] == "offline")
+        assert offline and offline["lastSeenAt"]
+        assert presence() == "offline"
+
+        b = ChatClient(gateways[1], b_token).connect()
+        online_events = lambda: [e for e in a.recorder.of("user_status_changed") if e["userId"] == b_id and e["status"] == "online"]
+        assert a.recorder.wait_for(lambda: len(online_events()) == 2)
+        # Appearing offline by choice, and back.
+        assert b.call("user_offline")["status"] == "offline"
+        assert a.recorder.wait_for(lambda: len([e for e in a.recorder.of("user_status_changed") if e["userId"] == b_id and e["status"] == "offline"]) == 2)
+        assert presence() == "offline"
+        assert b.call("user_online")["status"] == "online"
+        assert a.recorder.wait_for(lambda: len(online_events()) == 3)
+        b.disconnect()
+
+
+def test_status_changes_reach_contacts_only(stack, gateways, pair):
+    (a_token, _), (b_token, b_user), _ = pair
+    stranger_token, _ = register(stack.lb_url, "Stranger")
+    with ChatClient(gateways[0], a_token) as a, ChatClient(gateways[0], stranger_token) as stranger:
+        with ChatClient(gateways[1], b_token):
+            assert a.recorder.wait_event("user_status_changed", lambda e: e["userId"] == b_user["id"])
+        time.sleep(1)
+        assert [e for e in stranger.recorder.of("user_status_changed") if e["userId"] == b_user["id"]] == []
+
+
+def test_a_notification_reaches_a_member_outside_the_room(gateways, pair):
+    (a_token, _), (b_token, _), conversation = pair
+    with ChatClient(gateways[0], a_token) as a, ChatClient(gateways[1], b_token) as b:
+        a.join(conversation["id"])
+        sent = a.call("send_message", {"conversationId": conversation["id"], "content": "ping"})["message"]
+        note = b.recorder.wait_event("notification")
+        assert note == {"type": "new_message", "conversationId": conversation["id"], "message": sent}
+        assert b.recorder.of("new_message") == []  # not in the room
+        assert a.recorder.of("notification") == []  # not to the sender
+
+
+@pytest.mark.parametrize("token", [None, "", "not-a-jwt", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."])
+def test_a_bad_token_is_refused_at_connect(gateways, token):
+    client = socketio.Client(reconnection=False)
+    refusals = []
+    client.on("connect_error", lambda data: refusals.append(data))
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(gateways[0], transports=["websocket"], auth={"token": token} if token is not None else None, wait_timeout=5)
+    assert not client.connected
+    assert len(refusals) == 1 and "token" in refusals[0]["message"]
+    assert refusals[0]["data"]["code"] in ("unauthorized", "invalid_token")
+
+
+def test_non_members_cannot_join_or_send(stack, gateways, pair):
+    (_, _), (_, _), conversation = pair
+    outsider_token, _ = register(stack.lb_url, "Mallory")
+    with ChatClient(gateways[0], outsider_token) as outsider:
+        joined = outsider.call("join_conversation", {"conversationId": conversation["id"]})
+        assert joined["error"]["code"] == "forbidden"
+        sent = outsider.call("send_message", {"conversationId": conversation["id"], "content": "let me in"})
+        assert sent["error"]["code"] == "forbidden"
+        typed = outsider.call("typing", {"conversationId": conversation["id"]})
+        assert typed["error"]["code"] == "not_joined"
+        read = outsider.call("mark_read", {"conversationId": conversation["id"], "seq": 1})
+        assert read["error"]["code"] == "forbidden"
+        missing = outsider.call("join_conversation", {"conversationId": str(uuid.uuid4())})
+        assert missing["error"]["code"] == "not_found"
+    student_token = pair[0][0]
+    assert [m["seq"] for m in history(stack.lb_url, student_token, conversation["id"])] == [1]
+
+
+@pytest.mark.parametrize("event,payload,code", [
+    ("no_such_event", {}, "unknown_event"),
+    ("send_message", None, "bad_request"),
+    ("send_message", {"conversationId": "not-a-uuid", "content": "x"}, "bad_request"),
+    ("send_message", {"content": "no conversation"}, "bad_request"),
+    ("send_message", {"conversationId": str(uuid.uuid4()), "content": 42}, "bad_request"),
+    ("send_message", {"conversationId": str(uuid.uuid4()), "content": "   "}, "validation_failed"),
+    ("send_message", {"conversationId": str(uuid.uuid4()), "content": "x", "messageType": "SYSTEM"}, "validation_failed"),
+    ("join_conversation", "not-a-uuid", "bad_request"),
+    ("join_conversation", [1, 2], "bad_request"),
+    ("mark_read", {"conversationId": str(uuid.uuid4())}, "validation_failed"),
+])
+def test_bad_events_are_answered_in_their_ack(stack, gateways, event, payload, code):
+    token, _ = register(stack.lb_url, "Bad")
+    with ChatClient(gateways[1], token) as client:
+        ack = client.call(event, payload)
+        assert ack["error"]["code"] == code, ack
+        assert ack["error"]["message"]
+        assert client.client.connected
+
+
+def test_content_over_the_limit_is_refused(stack, gateways, pair):
+    (a_token, _), _, conversation = pair
+    with ChatClient(gateways[0], a_token) as a:
+        ack = a.call("send_message", {"conversationId": conversation["id"], "content": "x" * 10_001})
+        assert ack["error"]["code"] == "validation_failed"
+    assert len(history(stack.lb_url, a_token, conversation["id"])) == 1
+
+
+def raw_socket(url: str) -> websocket.WebSocket:
+    ws = websocket.create_connection(url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket", timeout=10)
+    opened = ws.recv()
+    assert opened.startswith("0{") and set(json.loads(opened[1:])) == {"sid", "upgrades", "pingInterval", "pingTimeout", "maxPayload"}
+    return ws
+
+
+@pytest.mark.parametrize("garbage", ["hello", "9", "4x", "42[\"unterminated", "2", "40{\"token\":1"])
+def test_garbage_on_a_raw_websocket_is_closed_cleanly_and_the_next_client_is_served(stack, gateways, garbage):
+    ws = raw_socket(gateways[0])
+    ws.send(garbage)
+    if garbage.startswith("40"):
+        # A CONNECT with a token that is not a string is refused, not fatal.
+        assert ws.recv().startswith("44")
+        ws.send("42[\"x\"]")  # an event before a successful CONNECT ends it
+    frame = ws.recv_data_frame(control_frame=True)[1]
+    assert frame.opcode == websocket.ABNF.OPCODE_CLOSE
+    ws.close()
+    token, _ = register(stack.lb_url, "Next")
+    with ChatClient(gateways[0], token) as client:
+        assert client.call("no_such_event")["error"]["code"] == "unknown_event"
+
+
+def test_a_frame_over_max_payload_closes_the_connection(stack, gateways):
+    ws = raw_socket(gateways[1])
+    try:
+        ws.send("4" + "2[\"x\",\"" + "a" * 200_000 + "\"]")
+        frame = ws.recv_data_frame(control_frame=True)[1]
+        assert frame.opcode == websocket.ABNF.OPCODE_CLOSE
+        assert int.from_bytes(frame.data[:2], "big") == 1009  # message too big
+    except (ConnectionResetError, BrokenPipeError, websocket.WebSocketConnectionClosedException):
+        pass  # closed while the rest of the frame was still on its way: also refused
+    ws.close()
+    token, _ = register(stack.lb_url, "After")
+    with ChatClient(gateways[1], token) as client:
+        assert client.call("no_such_event")["error"]["code"] == "unknown_event"
+
+
+def test_the_server_pings_and_a_silent_client_is_dropped(stack):
+    # The e2e stack pings every second and waits a second for the pong (see conftest).
+    ws = raw_socket_with_timing(stack.service_url("gateway1"))
+    assert ws.recv() == "2"
+    ws.send("3")
+    assert ws.recv() == "2"  # still alive after answering
+    started = time.monotonic()
+    frame = ws.recv_data_frame(control_frame=True)[1]  # no answer this time
+    assert frame.opcode == websocket.ABNF.OPCODE_CLOSE
+    assert time.monotonic() - started < 4
+
+
+def raw_socket_with_timing(url: str) -> websocket.WebSocket:
+    ws = websocket.create_connection(url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket", timeout=10)
+    handshake = json.loads(ws.recv()[1:])
+    assert handshake["pingInterval"] == 1000 and handshake["pingTimeout"] == 1000 and handshake["upgrades"] == []
+    ws.send("40" + json.dumps({"token": "x"}))
+    assert ws.recv().startswith("44")
+    return ws
+
+
+def test_flooding_is_rate_limited_and_the_client_survives(stack, gateways):
+    token, _ = register(stack.lb_url, "Flood")
+    with ChatClient(gateways[0], token) as client:
+        answers = [client.call("no_such_event", timeout=5)["error"]["code"] for _ in range(5)]
+        assert answers == ["unknown_event"] * 5
+        ws_client = client.client
+        results = []
+        for index in range(120):
+            ws_client.emit("no_such_event", {}, callback=lambda answer: results.append(answer["error"]["code"]))
+        deadline = time.monotonic() + 10
+        while len(results) < 120 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "rate_limited" in results and "unknown_event" in results
+        time.sleep(2.5)  # the allowance refills
+        assert client.call("no_such_event")["error"]["code"] == "unknown_event"
+
+
+def test_a_client_that_missed_messages_catches_up_from_its_last_seq(stack, gateways, pair):
+    (a_token, _), (b_token, _), conversation = pair
+    with ChatClient(gateways[0], a_token) as a:
+        a.join(conversation["id"])
+        with ChatClient(gateways[1], b_token) as b:
+            last_seen = b.join(conversation["id"])["lastSeq"]
+        for index in range(5):
+            a.call("send_message", {"conversationId": conversation["id"], "content": f"while you were away {index}"})
+        with ChatClient(gateways[1], b_token) as b:
+            joined = b.join(conversation["id"])
+            assert joined["lastSeq"] == last_seen + 5
+            missed = b.call("sync_conversation", {"conversationId": conversation["id"], "after": last_seen})
+            assert [m["content"] for m in missed["messages"]] == [f"while you were away {i}" for i in range(5)]
+            assert missed["hasMore"] is False
+            paged = b.call("sync_conversation", {"conversationId": conversation["id"], "after": last_seen, "limit": 2})
+            assert len(paged["messages"]) == 2 and paged["hasMore"] is True
+
+
+def redis_command(stack, *parts: str):
+    with socket.create_connection(("127.0.0.1", stack.ports.redis)) as connection:
+        connection.sendall(("*%d\r\n" % len(parts) + "".join("$%d\r\n%s\r\n" % (len(p), p) for p in parts)).encode())
+        return connection.recv(65536).decode()
+
+
+def subscribers(stack, channel: str) -> int:
+    reply = redis_command(stack, "PUBSUB", "NUMSUB", channel).split("\r\n")  # *2, $n, channel, :count
+    return int(reply[3].lstrip(":"))
+
+
+def test_each_gateway_subscribes_once_per_conversation(stack, gateways, pair):
+    (a_token, _), (b_token, _), conversation = pair
+    channel = "conv:" + conversation["id"].lower()
+    clients = [ChatClient(gateways[0], a_token).connect() for _ in range(3)] + [ChatClient(gateways[1], b_token).connect()]
+    try:
+        for client in clients:
+            client.join(conversation["id"])
+        assert subscribers(stack, channel) == 2  # one per gateway, not one per socket
+        clients[0].call("leave_conversation", {"conversationId": conversation["id"]})
+        clients[1].disconnect()
+        assert subscribers(stack, channel) == 2
+        clients[2].call("leave_conversation", {"conversationId": conversation["id"]})
+        time.sleep(0.3)
+        assert subscribers(stack, channel) == 1  # gateway 1 has nobody left in it
+        clients[3].disconnect()
+        time.sleep(0.5)
+        assert subscribers(stack, channel) == 0
+    finally:
+        for client in clients:
+            client.disconnect()
