@@ -125,7 +125,7 @@ let package = Package(
             ),
             .testTarget(
                 name: "ServicesTests",
-                dependencies: ["GatewayApp", "MessagesApp", "PresenceApp", "UploadsApp", "ServiceKit", "ChatModels", "Redis", .hummingbirdTesting, .httpClient, .postgres, .httpTypes, .nioPosix, .nioFoundation],
+                dependencies: ["GatewayApp", "MessagesApp", "PresenceApp", "UploadsApp", "ServiceKit", "ChatModels", "Redis", .hummingbirdTesting, .httpClient, .postgres, .httpTypes, .nioPosix, .nioFoundation, .nioWebSocket, .nioHTTP1, .product(name: "NIOEmbedded", package: "swift-nio"), "SocketIO"],
                 path: "Tests/ServicesTests",
                 swiftSettings: swiftSettings
             ),

@@ -50,7 +50,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     InternalController(conversations: conversations).register(on: router.group("internal").add(middleware: InternalAuthMiddleware(tokens: tokens)))
 
     let consumer = CommandConsumer(
-        stream: StreamConsumer(redis: commandStream, stream: CommandStream.key, group: CommandStream.group, settings: configuration.commands, logger: logger),
+        stream: StreamConsumer(redis: commandStream, stream: configuration.commandStream, group: CommandStream.group, settings: configuration.commands, logger: logger),
         bus: ChatBus(redis: redis), messages: messages, conversations: conversations,
         events: events, limits: configuration.limits, logger: logger
     )

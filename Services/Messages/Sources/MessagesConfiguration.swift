@@ -11,6 +11,8 @@ public struct MessagesConfiguration: Sendable {
     public var auth: AuthSettings
     public var limits: MessageLimits
     public var commands: StreamConsumerSettings
+    /// The stream gateways append commands to (tests use one of their own).
+    public var commandStream: String = CommandStream.key
     /// Where presence is, for the `online` flag of user lists.
     public var presenceURL: URL
     public var logLevel: Logger.Level
