@@ -184,6 +184,14 @@ def test_bad_events_are_answered_in_their_ack(stack, gateways, event, payload, c
         assert client.client.connected
 
 
+def test_binary_payloads_are_refused_cleanly(stack, gateways):
+    token, _ = register(stack.lb_url, "Binary")
+    with ChatClient(gateways[0], token) as client:
+        ack = client.call("send_message", {"conversationId": str(uuid.uuid4()), "content": b"\x00\x01 raw bytes"})
+        assert ack["error"]["code"] == "bad_request" and "upload" in ack["error"]["message"]
+        assert client.call("no_such_event")["error"]["code"] == "unknown_event"  # the connection goes on
+
+
 def test_content_over_the_limit_is_refused(stack, gateways, pair):
     (a_token, _), _, conversation = pair
     with ChatClient(gateways[0], a_token) as a:
