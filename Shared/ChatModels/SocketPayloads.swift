@@ -73,19 +73,7 @@ public enum PresenceStatus: String, Codable, Sendable {
     case online, offline
 }
 
-/// `user_status_changed`
-public struct UserStatusChanged: Codable, Sendable, Hashable {
-    public var userId: UUID
-    public var status: PresenceStatus
-    public var lastSeenAt: Date?
-    public init(userId: UUID, status: PresenceStatus, lastSeenAt: Date? = nil) {
-        self.userId = userId
-        self.status = status
-        self.lastSeenAt = lastSeenAt
-    }
-}
-
-/// One user's presence, as `GET /api/presence` answers it.
+/// One user's presence: what `GET /api/presence` answers, and the `user_status_changed` event.
 public struct UserPresence: Codable, Sendable, Hashable {
     public var userId: UUID
     public var status: PresenceStatus

@@ -123,7 +123,7 @@ import Testing
                         try await Task.sleep(for: .milliseconds(20))
                     }
                     let heard = try #require(received.all.first { $0.channel == BusChannel.user(watcher.user.id) })
-                    let status = try ChatJSON.decoder().decode(UserStatusChanged.self, from: Data(buffer: heard.envelope.data))
+                    let status = try ChatJSON.decoder().decode(UserPresence.self, from: Data(buffer: heard.envelope.data))
                     #expect(heard.envelope.event == "user_status_changed" && status.userId == goner.user.id && status.status == .offline)
                 }
                 try await http.shutdown()

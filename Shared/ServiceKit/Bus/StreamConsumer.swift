@@ -17,7 +17,7 @@ public struct StreamConsumerSettings: Sendable {
     public var claimEvery: Duration
 
     public init(
-        consumerName: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(6).lowercased())",
+        consumerName: String = "\(ProcessInfo.processInfo.environment["HOSTNAME"] ?? "consumer")-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(6).lowercased())",
         batchSize: Int = 128,
         blockFor: Duration = .seconds(1),
         claimAfter: Duration = .seconds(10),

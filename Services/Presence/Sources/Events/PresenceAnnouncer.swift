@@ -11,10 +11,10 @@ struct PresenceAnnouncer: Sendable {
     let logger: Logger
 
     func announce(_ change: StatusChange, of user: UUID) async throws {
-        let event: UserStatusChanged
+        let event: UserPresence
         switch change {
-        case .online: event = UserStatusChanged(userId: user, status: .online)
-        case .offline(let lastSeen): event = UserStatusChanged(userId: user, status: .offline, lastSeenAt: lastSeen)
+        case .online: event = UserPresence(userId: user, status: .online)
+        case .offline(let lastSeen): event = UserPresence(userId: user, status: .offline, lastSeenAt: lastSeen)
         case .none: return
         }
         let audience = try await self.contacts.contacts(of: user) + [user]
