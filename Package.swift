@@ -27,6 +27,7 @@ extension Target.Dependency {
     static let nioHTTPTypes = Self.product(name: "NIOHTTPTypes", package: "swift-nio-extras")
     static let nioHTTPTypesHTTP1 = Self.product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras")
     static let hummingbirdCore = Self.product(name: "HummingbirdCore", package: "hummingbird")
+    static let crypto = Self.product(name: "Crypto", package: "swift-crypto")
     static let nioFoundation = Self.product(name: "NIOFoundationCompat", package: "swift-nio")
 }
 
@@ -70,6 +71,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", providers: [.apt(["libhiredis-dev"])]),
@@ -103,7 +105,7 @@ let package = Package(
         + service("Gateway", product: "gateway", dependencies: ["ServiceKit", "ChatModels", "Redis", "SocketIO", .hummingbird, .hummingbirdCore, .httpClient, .httpTypes, .nioHTTP1, .nioWebSocket, .nioHTTPTypes, .nioHTTPTypesHTTP1, .nioFoundation])
         + service("Messages", product: "messages", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .postgres, .connectionPool, .httpClient, .nioFoundation, .nioHTTP1])
         + service("Presence", product: "presence", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .httpClient, .nioFoundation, .nioHTTP1])
-        + service("Uploads", product: "uploads", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird])
+        + service("Uploads", product: "uploads", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .httpClient, .httpTypes, .crypto, .nioCore, .nioPosix, .nioFoundation, .nioHTTP1])
         + [
             .testTarget(
                 name: "RedisTests",
@@ -125,7 +127,7 @@ let package = Package(
             ),
             .testTarget(
                 name: "ServicesTests",
-                dependencies: ["GatewayApp", "MessagesApp", "PresenceApp", "UploadsApp", "ServiceKit", "ChatModels", "Redis", .hummingbirdTesting, .httpClient, .postgres, .httpTypes, .nioPosix, .nioFoundation, .nioWebSocket, .nioHTTP1, .product(name: "NIOEmbedded", package: "swift-nio"), "SocketIO"],
+                dependencies: ["GatewayApp", "MessagesApp", "PresenceApp", "UploadsApp", "ServiceKit", "ChatModels", "Redis", .hummingbirdTesting, .httpClient, .postgres, .httpTypes, .nioPosix, .nioFoundation, .nioWebSocket, .nioHTTP1, .product(name: "NIOEmbedded", package: "swift-nio"), "SocketIO", .product(name: "Crypto", package: "swift-crypto")],
                 path: "Tests/ServicesTests",
                 swiftSettings: swiftSettings
             ),

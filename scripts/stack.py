@@ -217,6 +217,7 @@ class Stack:
             environment["MESSAGES_URL"] = self.service_url("messages")
         if name == "uploads":
             environment["UPLOADS_DIR"] = str(self.state_dir / "uploads")
+            environment["MESSAGES_URL"] = self.service_url("messages")
         if name.startswith("gateway"):
             environment.update({
                 "MESSAGES_URL": self.service_url("messages"),
@@ -244,9 +245,9 @@ class Stack:
     def reap_leftovers(self) -> None:
         """Stops what an earlier run that was killed outright left running, so its ports are free."""
         for record in (self.state_dir / "pids").glob("*") if (self.state_dir / "pids").exists() else []:
-            pid_text, _, program = record.read_text().partition(" ")
-            record.unlink()
             try:
+                pid_text, _, program = record.read_text().partition(" ")
+                record.unlink(missing_ok=True)
                 pid = int(pid_text)
                 if program not in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
                     continue  # the pid was reused by something else
@@ -256,7 +257,7 @@ class Stack:
                     os.kill(pid, 0)
                     time.sleep(0.1)
                 os.kill(pid, signal.SIGKILL)
-            except (ValueError, OSError):
+            except (ValueError, OSError):  # gone already, or not ours
                 continue
 
     def start_service(self, name: str, wait: bool = True) -> None:

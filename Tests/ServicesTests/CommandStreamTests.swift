@@ -16,7 +16,7 @@ import Testing
 @Suite struct CommandStreamTests {
     /// Replies heard on a made-up gateway's channel.
     final class Replies: Sendable {
-        let channel = BusChannel.gateway("test-\(UUID().uuidString.prefix(8))")
+        let channel = BusChannel.replies("test-\(UUID().uuidString.prefix(8))")
         private let box = NIOLockedValueBox<[CommandReply]>([])
 
         func record(_ event: RedisSubscriber.Event) {

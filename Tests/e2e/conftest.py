@@ -31,7 +31,7 @@ def stack():
         database="chat_e2e",
         log_level="warning",
         # Short Engine.IO timers, so that ping behaviour is seen within a test.
-        overrides={"PING_INTERVAL": "1", "PING_TIMEOUT": "1"},
+        overrides={"PING_INTERVAL": "1", "PING_TIMEOUT": "1", "UPLOAD_MAX_BYTES": str(250 << 20)},
     )
     try:
         deployment.up()

@@ -22,7 +22,7 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
     let listener = BusListener(logger: logger)
     let subscriber = RedisSubscriber(configuration: configuration.redis, eventLoopGroup: group, logger: logger, onEvent: listener.handle)
     let rooms = RoomRegistry(subscriber: subscriber, logger: logger)
-    let commands = CommandClient(redis: redis, gatewayID: configuration.realtime.gatewayID, timeout: configuration.realtime.sendTimeout, eventLoop: group.next())
+    let commands = CommandClient(redis: redis, instanceID: configuration.realtime.gatewayID, timeout: configuration.realtime.sendTimeout, eventLoop: group.next())
     listener.bind(rooms: rooms, commands: commands)
     let presence = PresenceReporter(redis: redis, gatewayID: configuration.realtime.gatewayID, heartbeatInterval: configuration.realtime.heartbeatInterval, logger: logger)
     let realtime = RealtimeContext(

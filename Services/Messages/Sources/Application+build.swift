@@ -47,7 +47,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         presence: PresenceLookup(client: httpClient, base: configuration.presenceURL), limits: configuration.limits
     ).register(on: chat)
     MessageController(conversations: conversations, messages: messages, events: events, limits: configuration.limits).register(on: chat)
-    InternalController(conversations: conversations).register(on: router.group("internal").add(middleware: InternalAuthMiddleware(tokens: tokens)))
+    InternalController(conversations: conversations, attachments: AttachmentStore(database: database)).register(on: router.group("internal").add(middleware: InternalAuthMiddleware(tokens: tokens)))
 
     let consumer = CommandConsumer(
         stream: StreamConsumer(redis: commandStream, stream: configuration.commandStream, group: CommandStream.group, settings: configuration.commands, logger: logger),

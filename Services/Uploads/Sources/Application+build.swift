@@ -1,18 +1,35 @@
+import AsyncHTTPClient
+import Foundation
 import Hummingbird
 import Logging
 import NIOPosix
 import Redis
 import ServiceKit
 
-/// The Uploads service: file bytes on disk. This first increment runs, prepares its
-/// directory, connects to Redis and reports its health; uploads come with their issue.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Uploads service: file bytes on disk. An upload streams to a temporary file (limited,
+/// hashed, sniffed), is fsynced and moved into place, then becomes an IMAGE or FILE message
+/// through the durable command stream; members download it with ranges and safe headers.
 public func buildApplication(configuration: UploadsConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "uploads")
     logger.logLevel = configuration.logLevel
+    let group = MultiThreadedEventLoopGroup.singleton
     let metrics = ServiceMetrics()
-    let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-    let directory = UploadDirectory(path: configuration.directory)
-    try directory.prepare()
+    let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: group, logger: logger)
+    let tokens = await TokenAuthority(settings: configuration.auth)
+    let httpClient = HTTPClient(eventLoopGroupProvider: .shared(group))
+    let store = BlobStore(root: configuration.directory)
+    try store.prepare()
+
+    let commands = CommandClient(redis: redis, instanceID: configuration.instanceID, timeout: configuration.sendTimeout, eventLoop: group.next())
+    let replies = RedisSubscriber(configuration: configuration.redis, eventLoopGroup: group, logger: logger) { event in
+        if case .message(let message) = event, let envelope = BusEnvelope(decoding: message.payload) { commands.receive(envelope) }
+    }
+    let attachments = AttachmentsAPI(client: httpClient, base: configuration.messagesURL, token: ServiceTokenCache(tokens: tokens, service: "uploads"))
+    let sweeper = OrphanSweeper(store: store, attachments: attachments, grace: configuration.orphanGrace, every: configuration.sweepEvery, logger: logger)
 
     let router = Router(context: ChatRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -21,15 +38,28 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
     HealthRoutes(
         checks: [
             ReadinessCheck("redis") { _ = try await redis.send("PING") },
-            ReadinessCheck("disk") { try directory.checkWritable() },
+            ReadinessCheck("disk") {
+                guard access(store.temporaryDirectory, W_OK) == 0 else { throw APIError.unavailable("The uploads directory is not writable") }
+            },
         ],
         metrics: metrics
     ).register(on: router)
+    let api = router.group("api").add(middleware: AuthMiddleware(tokens: tokens))
+    UploadRoutes(
+        receiver: UploadReceiver(store: store, maxBytes: configuration.maxUploadBytes),
+        messages: MessagesAPI(client: httpClient, base: configuration.messagesURL, timeout: .seconds(5)),
+        commands: commands
+    ).register(on: api)
+    DownloadRoutes(store: store, attachments: attachments).register(on: api)
 
-    return Application(
+    var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "uploads"),
-        services: [redis],
+        services: [redis, replies, HTTPClientService(client: httpClient), sweeper],
         logger: logger
     )
+    app.beforeServerStarts {
+        try await replies.subscribe([commands.channel])
+    }
+    return app
 }

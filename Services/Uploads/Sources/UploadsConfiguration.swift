@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Redis
 import ServiceKit
@@ -9,6 +10,17 @@ public struct UploadsConfiguration: Sendable {
     public var auth: AuthSettings
     /// Where files live; several instances may share it.
     public var directory: String
+    /// The largest file accepted.
+    public var maxUploadBytes: Int64
+    /// Where messages is: membership, the message a file becomes, attachment records.
+    public var messagesURL: URL
+    /// How long a file may wait for its message before cleanup removes it.
+    public var orphanGrace: Duration
+    public var sweepEvery: Duration
+    /// How long an upload waits for its message to be stored.
+    public var sendTimeout: Duration
+    /// This instance's name on the bus.
+    public var instanceID: String
     public var logLevel: Logger.Level
 
     public init(
@@ -16,22 +28,42 @@ public struct UploadsConfiguration: Sendable {
         redis: RedisConfiguration = RedisConfiguration(),
         auth: AuthSettings,
         directory: String,
+        maxUploadBytes: Int64 = 50 << 20,
+        messagesURL: URL = URL(string: "http://127.0.0.1:8081")!,
+        orphanGrace: Duration = .seconds(3600),
+        sweepEvery: Duration = .seconds(600),
+        sendTimeout: Duration = .seconds(15),
+        instanceID: String = "uploads-" + UUID().uuidString.prefix(8).lowercased(),
         logLevel: Logger.Level = .info
     ) {
         self.http = http
         self.redis = redis
         self.auth = auth
         self.directory = directory
+        self.maxUploadBytes = maxUploadBytes
+        self.messagesURL = messagesURL
+        self.orphanGrace = orphanGrace
+        self.sweepEvery = sweepEvery
+        self.sendTimeout = sendTimeout
+        self.instanceID = instanceID
         self.logLevel = logLevel
     }
 
-    /// `UPLOADS_DIR`, `.state/uploads` under the working directory by default.
+    /// `UPLOADS_DIR` (`.state/uploads`), `UPLOAD_MAX_BYTES`, `MESSAGES_URL`, `UPLOAD_ORPHAN_GRACE`
+    /// and `UPLOAD_SWEEP_EVERY` (seconds).
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        guard let messagesURL = URL(string: values.string("MESSAGES_URL", default: "http://127.0.0.1:8081")), messagesURL.scheme == "http" else {
+            throw .invalid("MESSAGES_URL", "an http://host:port URL")
+        }
         self.init(
             http: try HTTPSettings(values, defaultPort: 8083),
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
             directory: values.string("UPLOADS_DIR", default: ".state/uploads"),
+            maxUploadBytes: Int64(try values.int("UPLOAD_MAX_BYTES", default: 50 << 20, in: 1...(1 << 40))),
+            messagesURL: messagesURL,
+            orphanGrace: try values.seconds("UPLOAD_ORPHAN_GRACE", default: .seconds(3600)),
+            sweepEvery: try values.seconds("UPLOAD_SWEEP_EVERY", default: .seconds(600)),
             logLevel: try values.logLevel()
         )
     }

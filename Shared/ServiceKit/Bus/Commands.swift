@@ -22,14 +22,20 @@ public struct SendMessageCommand: Codable, Sendable, Hashable {
     /// Always set: the gateway makes one when the client gave none, so a redelivered
     /// entry is stored once.
     public var clientMessageId: String
+    /// The file of an IMAGE or FILE message, already stored by uploads.
+    public var attachment: AttachmentDraft?
 
-    public init(requestId: String, senderId: UUID, conversationId: UUID, content: String, messageType: MessageType, clientMessageId: String) {
+    public init(
+        requestId: String, senderId: UUID, conversationId: UUID, content: String, messageType: MessageType,
+        clientMessageId: String, attachment: AttachmentDraft? = nil
+    ) {
         self.requestId = requestId
         self.senderId = senderId
         self.conversationId = conversationId
         self.content = content
         self.messageType = messageType
         self.clientMessageId = clientMessageId
+        self.attachment = attachment
     }
 }
 
@@ -53,8 +59,8 @@ public struct CommandReply: Codable, Sendable, Hashable {
 }
 
 extension BusChannel {
-    /// Where a gateway hears the replies to its commands.
-    public static func gateway(_ id: String) -> String {
-        "gateway:" + id
+    /// Where an instance (a gateway, an uploads instance) hears the replies to its commands.
+    public static func replies(_ instanceID: String) -> String {
+        "replies:" + instanceID
     }
 }

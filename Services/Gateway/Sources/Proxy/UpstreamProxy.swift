@@ -7,55 +7,86 @@ import NIOCore
 import NIOHTTP1
 import ServiceKit
 
-/// Forwards a request to a service and streams the answer back: bodies flow through
-/// without being collected, the request id travels along, and a service that is down
-/// or silent is answered with a JSON 503 or 504 within the configured time.
+/// Forwards a request to a service and streams it through: the request id travels along,
+/// and a service that is down or silent is answered with a JSON 503 or 504 within the
+/// configured time.
+///
+/// Two paths, for two kinds of body. A request with a body (uploads, JSON) is sent with
+/// each chunk written to the upstream connection before the next is read from the client
+/// — async-http-client's async body API reads ahead of its writes, which let a 200 MB
+/// upload pile up in the gateway's memory — and its (small) answer is collected. A request
+/// without one (downloads) has its answer streamed back as it comes.
 struct UpstreamProxy: Sendable {
     let client: HTTPClient
     let settings: UpstreamSettings
+    /// The largest answer to a request with a body that is collected.
+    static let maxCollectedResponse = 16 << 20
 
     func forward(_ request: Request, to service: UpstreamRoute.Service, context: ChatRequestContext) async throws -> Response {
-        let base = self.base(for: service)
-        var upstream = HTTPClientRequest(url: base + request.uri.description)
-        upstream.method = HTTPMethod(rawValue: request.method.rawValue)
-        upstream.headers = Self.forwardedHeaders(request.headers, context: context)
-        let relay = RequestBodyRelay(request.body)
-        if request.method != .get && request.method != .head {
-            let length = request.headers[.contentLength].flatMap { Int($0) }
-            upstream.body = .stream(relay, length: length.map { .known(Int64($0)) } ?? .unknown)
+        let url = self.base(for: service) + request.uri.description
+        let headers = Self.forwardedHeaders(request.headers, context: context)
+        let method = HTTPMethod(rawValue: request.method.rawValue)
+        if request.method == .get || request.method == .head || request.method == .delete {
+            return try await self.streaming(url: url, method: method, headers: headers, service: service, context: context)
         }
-        let isUpload = service == .uploads && request.method == .post
-        let timeout = isUpload ? self.settings.uploadTimeout : self.settings.timeout
-
-        let response: HTTPClientResponse
+        let timeout = service == .uploads ? self.settings.uploadTimeout : self.settings.timeout
+        let relay = RequestBodyRelay(request.body)
+        let eventLoop = self.client.eventLoopGroup.any()
+        let length = request.headers[.contentLength].flatMap { Int64($0) }
         do {
-            response = try await self.client.execute(upstream, timeout: TimeAmount.nanoseconds(timeout.nanoseconds), logger: context.logger)
+            let upstream = try HTTPClient.Request(url: url, method: method, headers: headers, body: .stream(contentLength: length) { writer in
+                let sent = eventLoop.makePromise(of: Void.self)
+                sent.completeWithTask {
+                    for try await chunk in relay {
+                        try await writer.write(.byteBuffer(chunk)).get()  // written before the next is read
+                    }
+                }
+                return sent.futureResult
+            })
+            let response = try await self.client.execute(
+                request: upstream,
+                delegate: ResponseAccumulator(request: upstream, maxBodySize: Self.maxCollectedResponse),
+                deadline: .now() + .nanoseconds(timeout.nanoseconds),
+                logger: context.logger
+            ).get()
+            // An upstream that answered before reading the whole body (413 mid-upload)
+            // leaves the rest to Hummingbird, which reads it after this returns.
+            await relay.stop(closingAfter: .seconds(5), context.channel)
+            return Response(
+                status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase),
+                headers: Self.returnedHeaders(response.headers),
+                body: ResponseBody(byteBuffer: response.body ?? ByteBuffer())
+            )
         } catch {
             await relay.stop(closingAfter: .seconds(5), context.channel)
             throw Self.clientError(for: error, service: service, logger: context.logger)
         }
-        var headers = HTTPFields()
-        for header in response.headers where !Self.hopByHop.contains(header.name.lowercased()) {
-            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+    }
+
+    /// No request body: the answer streams back as it comes.
+    private func streaming(url: String, method: HTTPMethod, headers: HTTPHeaders, service: UpstreamRoute.Service, context: ChatRequestContext) async throws -> Response {
+        var upstream = HTTPClientRequest(url: url)
+        upstream.method = method
+        upstream.headers = headers
+        let response: HTTPClientResponse
+        do {
+            response = try await self.client.execute(upstream, timeout: TimeAmount.nanoseconds(self.settings.timeout.nanoseconds), logger: context.logger)
+        } catch {
+            throw Self.clientError(for: error, service: service, logger: context.logger)
         }
         return Response(
             status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase),
-            headers: headers,
-            body: ResponseBody { [channel = context.channel] writer in
-                // An upstream that answered before reading the whole body (413 mid-upload)
-                // leaves the rest to Hummingbird, which reads it after this returns.
-                do {
-                    for try await chunk in response.body {
-                        try await writer.write(chunk)
-                    }
-                } catch {
-                    await relay.stop(closingAfter: .seconds(5), channel)
-                    throw error
-                }
-                await relay.stop(closingAfter: .seconds(5), channel)
-                try await writer.finish(nil)
-            }
+            headers: Self.returnedHeaders(response.headers),
+            body: ResponseBody(asyncSequence: response.body)
         )
+    }
+
+    static func returnedHeaders(_ upstream: HTTPHeaders) -> HTTPFields {
+        var headers = HTTPFields()
+        for header in upstream where !Self.hopByHop.contains(header.name.lowercased()) {
+            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+        }
+        return headers
     }
 
     private func base(for service: UpstreamRoute.Service) -> String {
@@ -96,6 +127,8 @@ struct UpstreamProxy: Sendable {
             return APIError(.gatewayTimeout, code: "upstream_timeout", message: "The \(service.rawValue) service did not answer in time", retryable: true)
         case let error as HTTPClientError where error == .remoteConnectionClosed:
             return APIError(.badGateway, code: "bad_gateway", message: "The \(service.rawValue) service closed the connection", retryable: true)
+        case is ResponseAccumulator.ResponseTooBigError:
+            return APIError(.badGateway, code: "bad_gateway", message: "The \(service.rawValue) service answered with too much", retryable: false)
         default:
             return APIError(.serviceUnavailable, code: "upstream_unavailable", message: "The \(service.rawValue) service is unavailable", retryable: true)
         }

@@ -79,12 +79,18 @@ struct CommandConsumer: Service {
     /// Checks, stores and publishes one message; a message already stored is published again
     /// (its first consumer may have died before publishing; gateways deliver it once).
     private func store(_ command: SendMessageCommand) async throws -> Message {
-        guard command.messageType == .text else { throw APIError.validation("Only TEXT messages are sent this way") }
+        switch (command.messageType, command.attachment) {
+        case (.text, nil), (.image, _?), (.file, _?): break
+        default: throw APIError.validation("TEXT messages carry no file; IMAGE and FILE messages carry one")
+        }
         let content = try Validate.content(command.content, maxLength: self.limits.maxContentLength)
         let clientMessageID = try Validate.clientMessageID(command.clientMessageId)
         _ = try await self.conversations.requireMember(conversationID: command.conversationId, userID: command.senderId)
         let (message, _) = try await self.messages.append(
-            NewMessage(conversationID: command.conversationId, senderID: command.senderId, content: content, type: .text, clientMessageID: clientMessageID)
+            NewMessage(
+                conversationID: command.conversationId, senderID: command.senderId, content: content, type: command.messageType,
+                clientMessageID: clientMessageID, attachment: command.attachment
+            )
         )
         await self.events.stored(message, memberIDs: try await self.conversations.memberIDs(conversationID: command.conversationId))
         return message

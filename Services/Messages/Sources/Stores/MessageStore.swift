@@ -11,6 +11,8 @@ struct NewMessage: Sendable {
     var content: String
     var type: MessageType
     var clientMessageID: String?
+    /// Stored in the message's transaction.
+    var attachment: AttachmentDraft? = nil
 }
 
 /// Which page of history: older than a `seq`, newer than one, or the newest.
@@ -67,10 +69,23 @@ struct MessageStore: Sendable {
             """,
             logger: logger
         )
-        for try await createdAt in inserted.decode(Date.self) {
+        var createdAt: Date?
+        for try await value in inserted.decode(Date.self) { createdAt = value }
+        if let createdAt {
+            var attachments: [Attachment] = []
+            if let file = new.attachment, let uploader = new.senderID {
+                try await connection.query(
+                    """
+                    INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
+                    VALUES (\(file.id), \(new.conversationID), \(id), \(uploader), \(file.name), \(file.size), \(file.mimeType), \(file.sha256), \(file.storageKey))
+                    """,
+                    logger: logger
+                )
+                attachments.append(Attachment(id: file.id, name: file.name, size: file.size, mimeType: file.mimeType, sha256: file.sha256, url: Attachment.downloadPath(file.id)))
+            }
             return Message(
                 id: id, conversationId: new.conversationID, seq: seq, senderId: new.senderID, content: new.content,
-                messageType: new.type, clientMessageId: new.clientMessageID, createdAt: createdAt
+                messageType: new.type, clientMessageId: new.clientMessageID, createdAt: createdAt, attachments: attachments
             )
         }
         // Rolls back the `seq` bump with the transaction.

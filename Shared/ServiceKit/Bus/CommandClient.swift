@@ -5,30 +5,29 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
 import Redis
-import ServiceKit
 
 /// Sends commands down the durable stream and waits for their replies, which come back
-/// on this gateway's own channel.
-final class CommandClient: Sendable {
+/// on this instance's own channel (subscribe to `channel`, hand what arrives to `receive`).
+public final class CommandClient: Sendable {
     private let redis: RedisClient
     private let replyChannel: String
     private let timeout: Duration
     private let eventLoop: any EventLoop
     private let pending = NIOLockedValueBox<[String: EventLoopPromise<CommandReply>]>([:])
 
-    init(redis: RedisClient, gatewayID: String, timeout: Duration, eventLoop: any EventLoop) {
+    public init(redis: RedisClient, instanceID: String, timeout: Duration, eventLoop: any EventLoop) {
         self.redis = redis
-        self.replyChannel = BusChannel.gateway(gatewayID)
+        self.replyChannel = BusChannel.replies(instanceID)
         self.timeout = timeout
         self.eventLoop = eventLoop
     }
 
-    var channel: String { self.replyChannel }
+    public var channel: String { self.replyChannel }
 
     /// Appends the command to the stream and returns the reply to wait for. A timeout or an
     /// unavailable Redis is a retryable error: resending with the same `clientMessageId`
     /// stores nothing twice.
-    func submit(_ command: SendMessageCommand) async throws -> EventLoopFuture<CommandReply> {
+    public func submit(_ command: SendMessageCommand) async throws -> EventLoopFuture<CommandReply> {
         let reply = self.eventLoop.makePromise(of: CommandReply.self)
         self.pending.withLockedValue { $0[command.requestId] = reply }
         let deadline = self.eventLoop.scheduleTask(in: TimeAmount(self.timeout)) {
@@ -56,15 +55,20 @@ final class CommandClient: Sendable {
     }
 
     /// The stored message, or the error the consumer answered with.
-    func result(of reply: EventLoopFuture<CommandReply>) async throws -> Message {
+    public func result(of reply: EventLoopFuture<CommandReply>) async throws -> Message {
         let answer = try await reply.get()
         if let message = answer.message { return message }
         let error = answer.error ?? ErrorBody.Detail(code: "internal", message: "Something went wrong on our side")
         throw APIError(.badRequest, code: error.code, message: error.message, retryable: error.retryable ?? false)
     }
 
-    /// A reply heard on this gateway's channel.
-    func receive(_ envelope: BusEnvelope) {
+    /// Submits and waits for the stored message.
+    public func send(_ command: SendMessageCommand) async throws -> Message {
+        try await self.result(of: try await self.submit(command))
+    }
+
+    /// A reply heard on this instance's channel.
+    public func receive(_ envelope: BusEnvelope) {
         guard let reply = try? ChatJSON.decoder().decode(CommandReply.self, from: envelope.data) else { return }
         let promise = self.pending.withLockedValue { $0.removeValue(forKey: reply.requestId) }
         promise?.succeed(reply)

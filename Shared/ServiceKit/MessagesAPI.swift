@@ -5,24 +5,29 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import ServiceKit
 
-/// The messages service's REST API, called on behalf of a socket's user with their token,
-/// so that messages makes every access decision itself.
-struct MessagesAPI: Sendable {
+/// The messages service's REST API, called on behalf of a user with their token (a
+/// socket's, an uploader's), so that messages makes every access decision itself.
+public struct MessagesAPI: Sendable {
     let client: HTTPClient
     let base: URL
     let timeout: Duration
 
-    func conversation(_ id: UUID, token: String) async throws -> Conversation {
+    public init(client: HTTPClient, base: URL, timeout: Duration) {
+        self.client = client
+        self.base = base
+        self.timeout = timeout
+    }
+
+    public func conversation(_ id: UUID, token: String) async throws -> Conversation {
         try await self.call(.GET, "/api/chat/conversations/\(id)", token: token)
     }
 
-    func markRead(_ id: UUID, seq: Int64?, messageID: UUID?, token: String) async throws -> ReadReceipt {
+    public func markRead(_ id: UUID, seq: Int64?, messageID: UUID?, token: String) async throws -> ReadReceipt {
         try await self.call(.POST, "/api/chat/conversations/\(id)/read", token: token, body: MarkReadRequest(seq: seq, messageId: messageID))
     }
 
-    func history(_ id: UUID, after: Int64, limit: Int, token: String) async throws -> MessagePage {
+    public func history(_ id: UUID, after: Int64, limit: Int, token: String) async throws -> MessagePage {
         try await self.call(.GET, "/api/chat/conversations/\(id)/messages?after=\(after)&limit=\(limit)", token: token)
     }
 

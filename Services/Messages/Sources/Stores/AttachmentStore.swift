@@ -1,0 +1,40 @@
+import Foundation
+import PostgresNIO
+import ServiceKit
+
+/// Attachment records, for uploads: to serve a download to members, and to learn which
+/// stored files nothing refers to any more.
+struct AttachmentStore: Sendable {
+    let database: Database
+
+    /// The attachment, if `userID` is a member of its conversation (403 if not, 404 if there is none).
+    func record(_ id: UUID, for userID: UUID) async throws -> AttachmentRecord {
+        try await self.database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT a.id, a.conversation_id, a.name, a.size, a.mime_type, a.sha256, a.storage_key, m.user_id
+                FROM attachments a
+                LEFT JOIN conversation_members m ON m.conversation_id = a.conversation_id AND m.user_id = \(userID)
+                WHERE a.id = \(id)
+                """,
+                logger: self.database.logger
+            )
+            for try await row in rows.decode((UUID, UUID, String, Int64, String, String, String, UUID?).self) {
+                guard row.7 != nil else { throw APIError.forbidden("You are not a member of this conversation") }
+                return AttachmentRecord(id: row.0, conversationId: row.1, name: row.2, size: row.3, mimeType: row.4, sha256: row.5, storageKey: row.6)
+            }
+            throw APIError.notFound("Attachment not found")
+        }
+    }
+
+    /// Which of these storage keys an attachment still refers to.
+    func referenced(_ keys: [String]) async throws -> [String] {
+        guard !keys.isEmpty else { return [] }
+        return try await self.database.withConnection { connection in
+            try await connection.query(
+                "SELECT DISTINCT storage_key FROM attachments WHERE storage_key = ANY(\(keys))",
+                logger: self.database.logger
+            ).decode(String.self).reduce(into: []) { $0.append($1) }
+        }
+    }
+}

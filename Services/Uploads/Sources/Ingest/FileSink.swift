@@ -1,0 +1,48 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import NIOCore
+import ServiceKit
+
+/// Where an upload's bytes go as they arrive: counted against the limit (413 the moment
+/// it is passed), hashed, their first bytes kept to sniff the type, written to a temporary
+/// file; then made durable and moved into place, or removed.
+final class FileSink {
+    private let store: BlobStore
+    private let writer: BlobWriter
+    private let maxBytes: Int64
+    private var hasher = SHA256()
+    private var size: Int64 = 0
+    private var prefix: [UInt8] = []
+
+    init(store: BlobStore, maxBytes: Int64) throws {
+        self.store = store
+        self.writer = try store.begin()
+        self.maxBytes = maxBytes
+    }
+
+    func append(_ chunk: ByteBuffer) async throws {
+        self.size += Int64(chunk.readableBytes)
+        guard self.size <= self.maxBytes else {
+            throw APIError(.contentTooLarge, code: "payload_too_large", message: "Files are limited to \(self.maxBytes) bytes")
+        }
+        chunk.withUnsafeReadableBytes { self.hasher.update(bufferPointer: $0) }
+        if self.prefix.count < ContentSniffer.prefixLength {
+            self.prefix += chunk.readableBytesView.prefix(ContentSniffer.prefixLength - self.prefix.count)
+        }
+        try await self.writer.write(chunk)
+    }
+
+    /// Makes the file durable and moves it into place.
+    func finish(name: String) async throws -> AttachmentDraft {
+        guard self.size > 0 else { throw APIError.validation("The file is empty") }
+        try await self.writer.finish()
+        let sha256 = self.hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let key = try await self.store.commit(self.writer, sha256: sha256)
+        return AttachmentDraft(id: UUID(), name: name, size: self.size, mimeType: ContentSniffer.sniff(self.prefix).mimeType, sha256: sha256, storageKey: key)
+    }
+
+    func abort() async {
+        await self.writer.abort()
+    }
+}

@@ -1,0 +1,39 @@
+import ChatModels
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ServiceKit
+
+/// `POST /api/chat/conversations/{id}/upload`: a file becomes an IMAGE or FILE message
+/// through the same durable path as any message.
+struct UploadRoutes: Sendable {
+    let receiver: UploadReceiver
+    let messages: MessagesAPI
+    let commands: CommandClient
+
+    func register(on api: RouterGroup<ChatRequestContext>) {
+        api.post("chat/conversations/{id}/upload", use: self.upload)
+    }
+
+    @Sendable func upload(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Message> {
+        let identity = try context.requireIdentity()
+        let conversationID = try context.parameters.require("id", as: UUID.self)
+        // Members only, and before a byte is stored.
+        _ = try await self.messages.conversation(conversationID, token: String(try AuthMiddleware.bearerToken(request.headers)))
+        let received = try await self.receiver.receive(request)
+        let query = request.uri.queryParameters
+        let caption = received.fields["content"] ?? received.fields["caption"] ?? query["caption"].map(String.init)
+        let clientMessageID = received.fields["clientMessageId"] ?? query["clientMessageId"].map(String.init)
+        let message = try await self.commands.send(SendMessageCommand(
+            requestId: UUID().uuidString,
+            senderId: identity.userID,
+            conversationId: conversationID,
+            content: caption.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } ?? received.file.name,
+            messageType: received.file.mimeType.hasPrefix("image/") ? .image : .file,
+            clientMessageId: clientMessageID ?? "upload-\(UUID().uuidString)",
+            attachment: received.file
+        ))
+        return JSONResponse(message, status: .created)
+    }
+}

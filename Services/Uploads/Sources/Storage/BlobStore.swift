@@ -1,0 +1,65 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Files on disk, content-addressed: `blobs/ab/cd/<sha256>`. An upload is written to
+/// `tmp/`, fsynced, then renamed into place (and the directory fsynced), so a file is
+/// either whole or absent; identical content is stored once. Several instances can share
+/// the directory: temporary names are unique and renames are atomic.
+struct BlobStore: Sendable {
+    let root: String
+
+    var temporaryDirectory: String { self.root + "/tmp" }
+    var blobDirectory: String { self.root + "/blobs" }
+
+    func prepare() throws {
+        for directory in [self.temporaryDirectory, self.blobDirectory] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+    }
+
+    func begin() throws -> BlobWriter {
+        try BlobWriter(path: "\(self.temporaryDirectory)/\(UUID().uuidString.lowercased()).part")
+    }
+
+    /// The storage key of content with this hash.
+    static func key(sha256: String) -> String {
+        let hex = Array(sha256)
+        return "\(String(hex[0..<2]))/\(String(hex[2..<4]))/\(sha256)"
+    }
+
+    func path(for key: String) -> String {
+        "\(self.blobDirectory)/\(key)"
+    }
+
+    /// Moves a finished upload into place; if the same content is already there, keeps
+    /// that one (refreshing its age, so cleanup leaves it be) and drops the new copy.
+    func commit(_ writer: BlobWriter, sha256: String) async throws -> String {
+        let key = Self.key(sha256: sha256)
+        let destination = self.path(for: key)
+        try await NIOThreadPool.singleton.runIfActive {
+            let directory = (destination as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            if access(destination, F_OK) == 0 {
+                unlink(writer.path)
+                utimes(destination, nil)
+                return
+            }
+            guard rename(writer.path, destination) == 0 else { throw BlobError.system("rename", errno) }
+            let handle = open(directory, O_RDONLY | O_DIRECTORY)
+            if handle >= 0 {
+                fsync(handle)
+                close(handle)
+            }
+        }
+        return key
+    }
+
+    func exists(_ key: String) -> Bool {
+        access(self.path(for: key), F_OK) == 0
+    }
+}

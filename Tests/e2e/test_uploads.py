@@ -1,0 +1,211 @@
+"""Files in a conversation: streamed to disk, sent as messages through the durable path,
+downloaded by members only, with ranges and safe headers."""
+
+import hashlib
+import os
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+
+from chat import ChatClient, history, open_conversation, register
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+
+
+@pytest.fixture
+def pair(stack):
+    student_token, student = register(stack.lb_url, "Uploader", "student")
+    expert_token, expert = register(stack.lb_url, "Viewer", "expert")
+    conversation = open_conversation(stack.lb_url, student_token, expert)
+    return (student_token, student), (expert_token, expert), conversation
+
+
+def upload(stack, token, conversation_id, data, name="file.bin", multipart=True, **extra):
+    url = f"{stack.lb_url}/api/chat/conversations/{conversation_id}/upload"
+    headers = {"Authorization": f"Bearer {token}"}
+    if multipart:
+        return requests.post(url, headers=headers, files={"file": (name, data, "application/x-lie")}, data=extra, timeout=300)
+    return requests.post(url, headers={**headers, "X-File-Name": name, "Content-Type": "application/x-lie"}, data=data,
+                         params=extra, timeout=300)
+
+
+def stored_files(stack) -> list[str]:
+    root = stack.state_dir / "uploads"
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+def test_an_image_reaches_the_other_gateway_and_downloads_intact(stack, pair):
+    (a_token, a_user), (b_token, _), conversation = pair
+    with ChatClient(stack.service_url("gateway2"), b_token) as b:
+        b.join(conversation["id"])
+        response = upload(stack, a_token, conversation["id"], PNG, name="diagram.png", content="the diagram")
+        assert response.status_code == 201, response.text
+        message = response.json()
+        assert message["messageType"] == "IMAGE" and message["content"] == "the diagram" and message["senderId"] == a_user["id"]
+        attachment = message["attachments"][0]
+        assert attachment["name"] == "diagram.png" and attachment["mimeType"] == "image/png"  # sniffed, not the client's type
+        assert attachment["size"] == len(PNG) and attachment["sha256"] == hashlib.sha256(PNG).hexdigest()
+
+        delivered = b.recorder.wait_event("new_message", lambda m: m["id"] == message["id"])
+        assert delivered["attachments"] == [attachment]
+        download = requests.get(stack.lb_url + delivered["attachments"][0]["url"], headers={"Authorization": f"Bearer {b_token}"})
+        assert download.status_code == 200
+        assert hashlib.sha256(download.content).hexdigest() == attachment["sha256"]
+        assert download.headers["Content-Type"] == "image/png"
+        assert download.headers["Content-Disposition"].startswith("inline;")
+        assert download.headers["X-Content-Type-Options"] == "nosniff"
+        assert download.headers["ETag"] == f'"{attachment["sha256"]}"'
+        assert download.headers["Accept-Ranges"] == "bytes"
+        again = requests.get(stack.lb_url + attachment["url"], headers={"Authorization": f"Bearer {b_token}", "If-None-Match": download.headers["ETag"]})
+        assert again.status_code == 304 and again.content == b""
+
+
+def test_a_raw_body_with_its_name_in_a_header_becomes_a_file_message(stack, pair):
+    (a_token, _), (b_token, _), conversation = pair
+    data = b"<html><script>alert(1)</script></html>"
+    response = upload(stack, a_token, conversation["id"], data, name="page.html", multipart=False, clientMessageId="raw-1")
+    assert response.status_code == 201, response.text
+    message = response.json()
+    assert message["messageType"] == "FILE" and message["clientMessageId"] == "raw-1"
+    attachment = message["attachments"][0]
+    assert attachment["mimeType"] == "application/octet-stream"  # never served as HTML
+    download = requests.get(stack.lb_url + attachment["url"], headers={"Authorization": f"Bearer {b_token}"})
+    assert download.content == data
+    assert download.headers["Content-Type"] == "application/octet-stream"
+    assert download.headers["Content-Disposition"].startswith('attachment; filename="page.html"')
+    # The same upload again (same clientMessageId) is the same message.
+    again = upload(stack, a_token, conversation["id"], data, name="page.html", multipart=False, clientMessageId="raw-1")
+    assert again.status_code == 201 and again.json()["id"] == message["id"]
+
+
+def test_byte_ranges_return_the_right_bytes(stack, pair):
+    (a_token, _), (b_token, _), conversation = pair
+    attachment = upload(stack, a_token, conversation["id"], PNG, name="r.png").json()["attachments"][0]
+    url, auth = stack.lb_url + attachment["url"], {"Authorization": f"Bearer {b_token}"}
+    for header, expected, content_range in [
+        ("bytes=0-9", PNG[0:10], f"bytes 0-9/{len(PNG)}"),
+        ("bytes=100-199", PNG[100:200], f"bytes 100-199/{len(PNG)}"),
+        ("bytes=-16", PNG[-16:], f"bytes {len(PNG) - 16}-{len(PNG) - 1}/{len(PNG)}"),
+        (f"bytes={len(PNG) - 3}-", PNG[-3:], f"bytes {len(PNG) - 3}-{len(PNG) - 1}/{len(PNG)}"),
+    ]:
+        response = requests.get(url, headers={**auth, "Range": header})
+        assert response.status_code == 206, header
+        assert response.content == expected and response.headers["Content-Range"] == content_range
+    beyond = requests.get(url, headers={**auth, "Range": f"bytes={len(PNG)}-"})
+    assert beyond.status_code == 416 and beyond.headers["Content-Range"] == f"bytes */{len(PNG)}"
+
+
+def test_concurrent_uploads_of_the_same_bytes_store_one_file(stack, pair):
+    (a_token, _), (b_token, _), conversation = pair
+    data = os.urandom(3 << 20)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(upload(stack, a_token, conversation["id"], data, name="same.bin"))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in results] == [201] * 4
+    digests = {r.json()["attachments"][0]["sha256"] for r in results}
+    assert digests == {hashlib.sha256(data).hexdigest()}
+    assert len({r.json()["id"] for r in results}) == 4  # four messages
+    copies = [f for f in stored_files(stack) if f.endswith(hashlib.sha256(data).hexdigest())]
+    assert len(copies) == 1  # one file on disk
+    assert not [f for f in stored_files(stack) if f.startswith("tmp/")]
+
+
+@pytest.mark.parametrize("name,shown", [
+    ("../../../etc/passwd", "passwd"),
+    ("..", "file"),
+    ("C:\\Windows\\system32\\evil.dll", "evil.dll"),
+    ("bad\x07name\x1b.txt", "badname.txt"),
+    ("\u202egnp.exe", "gnp.exe"),
+])
+def test_file_names_are_sanitized_and_never_used_on_disk(stack, pair, name, shown):
+    (a_token, _), _, conversation = pair
+    response = upload(stack, a_token, conversation["id"], b"some bytes " + name.encode(), name=name)
+    assert response.status_code == 201, response.text
+    assert response.json()["attachments"][0]["name"] == shown
+    assert all(part.startswith(("blobs/", "tmp/")) for part in stored_files(stack))
+    assert not [f for f in stored_files(stack) if shown in f or "passwd" in f]
+
+
+def test_non_members_can_neither_upload_nor_download(stack, pair):
+    (a_token, _), _, conversation = pair
+    outsider_token, _ = register(stack.lb_url, "Mallory")
+    before = stored_files(stack)
+    refused = upload(stack, outsider_token, conversation["id"], b"sneaky bytes that must not land", name="x.bin")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    assert stored_files(stack) == before
+    attachment = upload(stack, a_token, conversation["id"], b"private", name="p.txt").json()["attachments"][0]
+    download = requests.get(stack.lb_url + attachment["url"], headers={"Authorization": f"Bearer {outsider_token}"})
+    assert download.status_code == 403 and download.json()["error"]["code"] == "forbidden"
+    assert requests.get(stack.lb_url + attachment["url"]).status_code == 401
+    missing = requests.get(f"{stack.lb_url}/api/chat/attachments/{uuid.uuid4()}", headers={"Authorization": f"Bearer {a_token}"})
+    assert missing.status_code == 404
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def test_a_200_mb_upload_streams_through_in_bounded_memory(stack, pair):
+    (a_token, _), (b_token, _), conversation = pair
+    pids = {name: stack.processes[name].pid for name in ("uploads", "gateway1", "gateway2")}
+    baseline = {name: rss_kib(pid) for name, pid in pids.items()}
+    peaks = dict(baseline)
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            for name, pid in pids.items():
+                peaks[name] = max(peaks[name], rss_kib(pid))
+            time.sleep(0.05)
+
+    block = os.urandom(1 << 20)
+    digest = hashlib.sha256()
+    for _ in range(200):
+        digest.update(block)
+
+    def body():  # streamed, chunked: never whole in this process either
+        for _ in range(200):
+            yield block
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.monotonic()
+    try:
+        response = requests.post(f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/upload",
+                                 headers={"Authorization": f"Bearer {a_token}", "X-File-Name": "big.bin"}, data=body(), timeout=600)
+    finally:
+        done.set()
+        sampler.join()
+    elapsed = time.monotonic() - started
+    assert response.status_code == 201, response.text
+    attachment = response.json()["attachments"][0]
+    assert attachment["size"] == 200 << 20 and attachment["sha256"] == digest.hexdigest()
+    growth = {name: (peaks[name] - baseline[name]) // 1024 for name in pids}
+    print(f"\n200 MiB upload through the load balancer in {elapsed:.1f} s; RSS growth (MiB): {growth}; "
+          f"baseline (MiB): { {n: v // 1024 for n, v in baseline.items()} }")
+    assert growth["uploads"] < 64, growth
+    assert max(growth["gateway1"], growth["gateway2"]) < 64, growth
+
+    ranged = requests.get(stack.lb_url + attachment["url"], headers={"Authorization": f"Bearer {b_token}", "Range": "bytes=104857600-104857615"})
+    assert ranged.status_code == 206 and ranged.content == block[:16]
+
+
+def test_with_uploads_down_the_gateway_answers_503_and_the_chat_goes_on(stack, pair):
+    (a_token, _), _, conversation = pair
+    stack.stop("uploads")
+    try:
+        response = upload(stack, a_token, conversation["id"], b"bytes", name="x.bin")
+        assert response.status_code == 503 and response.json()["error"]["code"] == "upstream_unavailable"
+        sent = requests.post(f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/messages",
+                             json={"content": "still here"}, headers={"Authorization": f"Bearer {a_token}"})
+        assert sent.status_code == 201
+    finally:
+        stack.start_service("uploads")
+    assert upload(stack, a_token, conversation["id"], b"bytes", name="x.bin").status_code == 201
