@@ -96,7 +96,7 @@ let package = Package(
             name: "ServiceKit",
             dependencies: [
                 "ChatModels", "Redis", .hummingbird, .jwt, .bcrypt, .httpClient, .logging, .metrics, .prometheus,
-                .lifecycle, .httpTypes, .nioCore, .nioPosix, .nioFoundation,
+                .lifecycle, .httpTypes, .nioCore, .nioPosix, .nioFoundation, .nioHTTP1,
             ],
             path: "Shared/ServiceKit",
             swiftSettings: swiftSettings

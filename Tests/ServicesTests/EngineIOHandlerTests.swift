@@ -79,7 +79,7 @@ import Testing
         try harness.send(#"40{"token":"t"}"#)
         try harness.send(#"421["join_conversation",{"conversationId":"x"}]"#)
         try harness.send("41")
-        try harness.channel.close().wait()
+        try await harness.channel.close().get()
         let packets = await harness.received()
         #expect(packets.map(\.type) == [.connect, .event, .disconnect])
         #expect(packets[1].ackID == 1)
