@@ -1,27 +1,46 @@
 # One image per service, chosen with a build argument:
 #   docker build --build-arg SERVICE=gateway -t chat-gateway .
-# Built in the official Swift image, run in slim Debian with only the runtime libraries.
+# The binaries are built in the official Swift image (every product at once, with the Swift
+# runtime linked in statically, so the stage is shared by the four images), and run in slim
+# Debian with only the runtime libraries, as an unprivileged user.
+#
+# Where base images cannot be pulled (the tests on a machine without a registry), the
+# binaries can come from the build context instead (BINARIES=prebuilt, prebuilt/<product>)
+# and the runtime base from a local image that has its packages already
+# (RUNTIME_IMAGE=…, INSTALL_RUNTIME_PACKAGES=0); see scripts/docker-test.
 ARG SWIFT_IMAGE=swift:6.2-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
+ARG BINARIES=source
 
-FROM ${SWIFT_IMAGE} AS build
+FROM ${SWIFT_IMAGE} AS binaries-source
 RUN apt-get update && apt-get install -y --no-install-recommends libhiredis-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
 COPY Shared Shared
 COPY Services Services
 COPY Tests Tests
-ARG SERVICE
-RUN swift build -c release --static-swift-stdlib --product "${SERVICE}" \
-    && install -D "$(swift build -c release --show-bin-path)/${SERVICE}" /out/service
+RUN swift build -c release --static-swift-stdlib \
+    && mkdir -p /out \
+    && for product in gateway messages presence uploads; do cp "$(swift build -c release --show-bin-path)/$product" /out/; done
+
+FROM scratch AS binaries-prebuilt
+COPY prebuilt/ /out/
+
+FROM binaries-${BINARIES} AS binaries
 
 FROM ${RUNTIME_IMAGE}
-RUN apt-get update && apt-get install -y --no-install-recommends libhiredis0.14 ca-certificates tzdata \
-    && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /app chat \
-    && mkdir -p /app /data/uploads && chown chat /data/uploads
-COPY --from=build /out/service /app/service
+ARG INSTALL_RUNTIME_PACKAGES=1
+RUN if [ "$INSTALL_RUNTIME_PACKAGES" = 1 ]; then \
+        apt-get update && apt-get install -y --no-install-recommends libhiredis0.14 ca-certificates tzdata \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi \
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin chat \
+    && mkdir -p /data/uploads && chown chat /data/uploads
+ARG SERVICE
+COPY --from=binaries /out/${SERVICE} /app/service
 USER chat
 WORKDIR /app
 ENV HTTP_HOST=0.0.0.0
+HEALTHCHECK --interval=5s --timeout=4s --start-period=10s --retries=3 CMD ["/app/service", "healthcheck"]
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["/app/service"]

@@ -18,7 +18,7 @@ public final class RedisConnection: Sendable {
     ) async throws -> RedisConnection {
         let channel = try await ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(RESPReplyHandler(), RedisCommandHandler())

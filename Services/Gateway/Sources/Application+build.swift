@@ -44,7 +44,7 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
         server: .realtime(settings: configuration.realtime) { [logger] connection, packets in
             await SocketSession(connection: connection, context: realtime, logger: logger).run(packets)
         },
-        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "gateway"),
+        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: configuration.realtime.gatewayID),
         services: [redis, subscriber, presence, HTTPClientService(client: httpClient)],
         logger: logger
     )

@@ -1,0 +1,54 @@
+"""compose.yaml (and its host-network override) against the Compose Specification's
+schema, plus what the schema cannot see. Cheap: no containers."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import check_compose  # noqa: E402
+
+FILES = [ROOT / "compose.yaml", ROOT / "deploy" / "compose.host.yaml"]
+
+
+def test_the_compose_files_follow_the_specification():
+    result = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec", *map(str, FILES)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dependencies_health_checks_and_volumes_are_consistent():
+    base = yaml.safe_load(FILES[0].read_text())
+    assert check_compose.problems(base) == []
+    assert check_compose.problems(check_compose.merge(base, yaml.safe_load(FILES[1].read_text()))) == []
+
+
+def test_the_checks_catch_what_they_are_for():
+    broken = {
+        "services": {
+            "a": {"depends_on": {"ghost": {"condition": "service_started"}}, "volumes": ["undeclared:/data"]},
+            "b": {"image": "x"},
+            "c": {"depends_on": {"b": {"condition": "service_healthy"}}},
+        },
+        "volumes": {},
+    }
+    found = check_compose.problems(broken)
+    assert any("ghost" in problem for problem in found)
+    assert any("undeclared" in problem for problem in found)
+    assert any("b has no healthcheck" in problem for problem in found)
+
+
+def test_the_deployment_is_what_the_design_asks():
+    services = yaml.safe_load(FILES[0].read_text())["services"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"loadbalancer"}, "only the load balancer is published"
+    assert services["gateway"]["deploy"]["replicas"] >= 2
+    assert "uploads-data:/data/uploads" in services["uploads"]["volumes"]
+    assert "--appendonly" in services["redis"]["command"]
+    for name in ("messages", "presence", "uploads", "gateway"):
+        assert services[name]["restart"] == "unless-stopped" and services[name]["healthcheck"]
+        assert services[name]["build"]["args"]["SERVICE"] == name
