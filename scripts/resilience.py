@@ -55,11 +55,14 @@ class Member:
         self.name, self.url, self.token, self.user = name, url, token, user
         self.conversation_id, self.interval = conversation_id, interval
         self.sends: list[Send] = []
+        self.refused: list[dict] = []
         self.received: dict[str, dict] = {}
         self.live_duplicates = 0
         self.connection_epoch = 0
         self.seen_this_epoch: set[str] = set()
         self.last_seq = 0
+        self.resume_after: int | None = None  # the last seq seen before a disconnection, until caught up
+        self.events: list[tuple[float, str]] = []
         self.rejoin = threading.Event()
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -73,6 +76,11 @@ class Member:
         with self.lock:
             self.connection_epoch += 1
             self.seen_this_epoch = set()
+            self.events.append((time.monotonic(), "disconnected"))
+            # Live messages may arrive on the new connection before the catch-up finishes:
+            # it must start from what was seen before the gap, not from the newest.
+            if self.resume_after is None:
+                self.resume_after = self.last_seq
 
     def _on_message(self, message: dict):
         with self.lock:
@@ -93,13 +101,23 @@ class Member:
         joined = self.client.call("join_conversation", {"conversationId": self.conversation_id}, timeout=10)
         if not joined.get("ok"):
             raise RuntimeError(joined)
+        with self.lock:
+            after = self.resume_after if self.resume_after is not None else self.last_seq
+            epoch = self.connection_epoch
         while True:
-            page = self.client.call("sync_conversation", {"conversationId": self.conversation_id, "after": self.last_seq, "limit": 200}, timeout=10)
+            page = self.client.call("sync_conversation", {"conversationId": self.conversation_id, "after": after, "limit": 200}, timeout=10)
+            messages = page.get("messages", [])
             with self.lock:
-                for message in page.get("messages", []):
+                for message in messages:
                     self._record(message)
-            if not page.get("hasMore"):
+            if not page.get("hasMore") or not messages:
                 break
+            after = messages[-1]["seq"]
+        with self.lock:
+            if self.connection_epoch != epoch:
+                raise RuntimeError("disconnected while catching up")
+            self.resume_after = None
+            self.events.append((time.monotonic(), "caught up"))
 
     def _run(self):
         number = 0
@@ -117,10 +135,9 @@ class Member:
                 self.sends.append(send)
             while not self.stop.is_set():
                 send.attempts += 1
-                try:
-                    ack = self.client.call("send_message", {"conversationId": self.conversation_id, "content": send.key, "clientMessageId": send.key}, timeout=12)
-                except Exception:
-                    time.sleep(0.3)  # not connected, or no answer in time: resend the same key
+                ack = self._send(send.key)
+                if ack is None:
+                    time.sleep(0.3)  # no answer (not connected, connection lost, too slow): resend the same key
                     if self.rejoin.is_set() and self.client.connected:
                         break
                     continue
@@ -128,9 +145,29 @@ class Member:
                     send.message, send.acked_at = ack["message"], time.monotonic()
                     break
                 if not ack.get("error", {}).get("retryable"):
-                    raise RuntimeError(f"{self.name}: {ack}")
+                    self.refused.append(ack)  # counted against the run; the member goes on
+                    break
                 time.sleep(0.3)
             self.stop.wait(self.interval)
+
+    def _send(self, key: str) -> dict | None:
+        """The ack, or None once the connection drops or 12 s pass: as a client gives up
+        on an ack whose connection is gone, rather than waiting for it."""
+        answered = threading.Event()
+        answer: dict = {}
+        with self.lock:
+            epoch = self.connection_epoch
+        try:
+            self.client.emit("send_message", {"conversationId": self.conversation_id, "content": key, "clientMessageId": key},
+                             callback=lambda ack: (answer.update(ack), answered.set()))
+        except Exception:
+            return None
+        deadline = time.monotonic() + 12
+        while not answered.wait(0.05):
+            with self.lock:
+                if self.connection_epoch != epoch or time.monotonic() > deadline:
+                    return None
+        return answer
 
     def finish(self):
         self.stop.set()
@@ -166,6 +203,7 @@ def run(arguments: argparse.Namespace) -> int:
                                     durable=True, database="chat_resilience", log_level="warning", overrides={"BCRYPT_COST": "4"})
     members: list[Member] = []
     phases: list[Phase] = []
+    ok = False
     try:
         deployment.up()
         lb = deployment.lb_url
@@ -257,6 +295,7 @@ def run(arguments: argparse.Namespace) -> int:
         lost = [s.key for s in acked_all if s.key not in set(stored_keys)]
         undelivered = {member.name: len(stored_ids - set(member.received)) for member in members}
         live_duplicates = sum(member.live_duplicates for member in members)
+        refused = [ack for member in members for ack in member.refused]
         seqs = sorted(m["seq"] for m in stored)
         gapless = seqs == list(range(seqs[0], seqs[0] + len(seqs))) if seqs else True
 
@@ -275,12 +314,14 @@ def run(arguments: argparse.Namespace) -> int:
                 break
             time.sleep(0.2)
 
-        ok = not lost and duplicates == 0 and not any(undelivered.values()) and live_duplicates == 0 and gapless and online_ok \
+        ok = not lost and not refused and duplicates == 0 and not any(undelivered.values()) and live_duplicates == 0 and gapless and online_ok \
             and offline_after is not None and all(p.recovery is not None for p in phases)
-        write_report(arguments, phases, len(all_sends), len(acked_all), len(stored), lost, duplicates, undelivered, live_duplicates, gapless,
-                     online_ok, offline_after, ok)
-        print(f"[resilience] {'PASS' if ok else 'FAIL'}: acked {len(acked_all)}, stored {len(stored)}, lost {len(lost)}, duplicated {duplicates}, "
+        write_report(arguments, phases, len(all_sends), len(acked_all), len(stored), lost, refused, duplicates, undelivered, live_duplicates,
+                     gapless, online_ok, offline_after, ok)
+        print(f"[resilience] {'PASS' if ok else 'FAIL'}: acked {len(acked_all)}, stored {len(stored)}, lost {len(lost)}, refused {refused[:3]}, duplicated {duplicates}, "
               f"undelivered {undelivered}, live duplicates {live_duplicates}", flush=True)
+        if not ok:
+            explain_undelivered(members, stored, phases)
         return 0 if ok else 1
     finally:
         for member in members:
@@ -290,10 +331,24 @@ def run(arguments: argparse.Namespace) -> int:
             except Exception:
                 pass
         deployment.down()
-        shutil.rmtree(state, ignore_errors=True)
+        if ok:
+            shutil.rmtree(state, ignore_errors=True)
+        else:
+            print(f"[resilience] logs kept in {state / 'logs'}", flush=True)
 
 
-def write_report(arguments, phases, sent, acked, stored, lost, duplicates, undelivered, live_duplicates, gapless, online_ok, offline_after, ok):
+def explain_undelivered(members: list[Member], stored: list[dict], phases: list[Phase]):
+    """Which seqs each member never got, next to its connection events and the faults."""
+    origin = phases[0].started if phases else 0.0
+    print("[resilience] faults at " + ", ".join(f"{p.name} +{p.fault_at - origin:.1f} s" for p in phases), flush=True)
+    for member in members:
+        missing = sorted(m["seq"] for m in stored if m["id"] not in member.received)
+        if missing:
+            events = ", ".join(f"{what} +{when - origin:.1f} s" for when, what in member.events)
+            print(f"[resilience]   {member.name} missed seqs {missing[:40]}; events: {events or 'none'}", flush=True)
+
+
+def write_report(arguments, phases, sent, acked, stored, lost, refused, duplicates, undelivered, live_duplicates, gapless, online_ok, offline_after, ok):
     lines = [
         "# Resilience: faults under load",
         "",
@@ -320,6 +375,7 @@ def write_report(arguments, phases, sent, acked, stored, lost, duplicates, undel
     lines += [
         "",
         f"Whole run: {sent} sends, {acked} acked, {stored} stored; **lost {len(lost)}**, **duplicated {duplicates}** "
+        f"(refused with an error that said not to retry: {len(refused)}) "
         f"(a clientMessageId stored twice); seq gapless: {gapless}; messages a member never got, live or by catch-up: "
         f"{sum(undelivered.values())}; a message delivered twice on one connection: {live_duplicates}.",
         f"Presence: every connected member online after the faults: {online_ok}; all offline "

@@ -67,7 +67,7 @@ extension RedisClient {
             guard let parts = stream.array, parts.count == 2, let entries = parts[1].array else {
                 throw RedisError.protocolError("XREADGROUP reply")
             }
-            return try entries.compactMap(RedisStreamEntry.init(reply:))
+            return try entries.map(RedisStreamEntry.init(reply:))
         }
     }
 
@@ -93,17 +93,19 @@ extension RedisClient {
         guard let parts = reply.array, parts.count >= 2, let next = parts[0].string, let entries = parts[1].array else {
             throw RedisError.protocolError("XAUTOCLAIM reply")
         }
-        return (next, try entries.compactMap(RedisStreamEntry.init(reply:)))
+        return (next, try entries.map(RedisStreamEntry.init(reply:)))
     }
 }
 
 extension RedisStreamEntry {
     /// Parses `[id, [field, value, …]]`; an entry deleted while pending (`[id, nil]`) yields nil.
-    init?(reply: RESPValue) throws {
+    init(reply: RESPValue) throws {
         guard let parts = reply.array, parts.count == 2, let id = parts[0].string else {
             throw RedisError.protocolError("stream entry")
         }
-        guard let flat = parts[1].array else { return nil }
+        // An entry deleted (trimmed) while pending comes back without fields: it is kept,
+        // empty, so that its reader can acknowledge it and let it go.
+        let flat = parts[1].array ?? []
         var fields: [String: ByteBuffer] = [:]
         var index = 0
         while index + 1 < flat.count {

@@ -26,6 +26,9 @@ public actor RedisSubscriber: Service {
     private var channels: Set<String> = []
     private var patterns: Set<String> = []
     private var connection: (any Channel)?
+    /// Subscriptions sent and not yet confirmed: a second caller asking for the same
+    /// channel waits for the first one's confirmation instead of returning early.
+    private var confirming: [String: EventLoopFuture<Void>] = [:]
 
     public init(
         configuration: RedisConfiguration,
@@ -46,8 +49,15 @@ public actor RedisSubscriber: Service {
     /// Subscribes to the channels; returns once Redis confirms (or at once when offline:
     /// the subscription is made on reconnect).
     public func subscribe(_ channels: [String]) async throws {
+        let inFlight = channels.compactMap { self.confirming[$0] }
         let added = channels.filter { self.channels.insert($0).inserted }
-        try await self.send(.subscribe, added)
+        if let connection = self.connection, !added.isEmpty {
+            let confirmation = Self.request(.subscribe, added, on: connection, timeout: self.configuration.commandTimeout)
+            for name in added { self.confirming[name] = confirmation }
+            defer { for name in added where self.confirming[name] === confirmation { self.confirming[name] = nil } }
+            try await confirmation.get()
+        }
+        for confirmation in inFlight { try await confirmation.get() }
     }
 
     public func unsubscribe(_ channels: [String]) async throws {
@@ -123,19 +133,27 @@ public actor RedisSubscriber: Service {
         }
     }
 
-    /// Pings until the connection closes or stops answering, or the service shuts down.
+    /// Pings until the connection closes or stops answering, or the service shuts down;
+    /// a closed connection ends it at once, not at the next ping.
     private func keepAlive(_ channel: any Channel) async {
         let interval = self.keepaliveInterval
         let timeout = self.configuration.commandTimeout
         await withTaskCancellationOrGracefulShutdownHandler {
-            while channel.isActive && !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard channel.isActive, !Task.isCancelled else { break }
-                do {
-                    try await Self.request(.ping, [], on: channel, timeout: timeout).get()
-                } catch {
-                    break
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await channel.closeFuture.get() }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: interval)
+                        guard channel.isActive, !Task.isCancelled else { return }
+                        do {
+                            try await Self.request(.ping, [], on: channel, timeout: timeout).get()
+                        } catch {
+                            return
+                        }
+                    }
                 }
+                await group.next()
+                group.cancelAll()
             }
         } onCancelOrGracefulShutdown: {
             channel.close(promise: nil)

@@ -92,7 +92,7 @@ import Testing
     ])
     func badMessagesAreRefusedAndNothingIsStored(body: String, status: Int) async throws {
         try await withMessages(.router) { client in
-            let (student, expert, conversation) = try await client.pair("Val", "Vic")
+            let (student, _, conversation) = try await client.pair("Val", "Vic")
             let base = "/api/chat/conversations/\(conversation.id)/messages"
             let response = try await client.execute(
                 uri: base, method: .post,

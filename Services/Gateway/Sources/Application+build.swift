@@ -25,10 +25,10 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
     let commands = CommandClient(redis: redis, instanceID: configuration.realtime.gatewayID, timeout: configuration.realtime.sendTimeout, eventLoop: group.next())
     listener.bind(rooms: rooms, commands: commands)
     let presence = PresenceReporter(redis: redis, gatewayID: configuration.realtime.gatewayID, heartbeatInterval: configuration.realtime.heartbeatInterval, logger: logger)
+    let messagesAPI = MessagesAPI(client: httpClient, base: configuration.upstreams.messages, timeout: configuration.upstreams.timeout)
     let realtime = RealtimeContext(
         settings: configuration.realtime, tokens: tokens, rooms: rooms, commands: commands, presence: presence,
-        messages: MessagesAPI(client: httpClient, base: configuration.upstreams.messages, timeout: configuration.upstreams.timeout),
-        logger: logger
+        messages: messagesAPI, logger: logger
     )
 
     let router = Router(context: ChatRequestContext.self)
@@ -45,7 +45,10 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
             await SocketSession(connection: connection, context: realtime, logger: logger).run(packets)
         },
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: configuration.realtime.gatewayID),
-        services: [redis, subscriber, presence, HTTPClientService(client: httpClient)],
+        services: [
+            redis, subscriber, presence, HTTPClientService(client: httpClient),
+            CatchUpService(requests: listener.catchUpRequests, rooms: rooms, messages: messagesAPI),
+        ],
         logger: logger
     )
     app.beforeServerStarts {

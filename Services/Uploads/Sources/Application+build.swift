@@ -26,7 +26,11 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
 
     let commands = CommandClient(redis: redis, instanceID: configuration.instanceID, timeout: configuration.sendTimeout, eventLoop: group.next())
     let replies = RedisSubscriber(configuration: configuration.redis, eventLoopGroup: group, logger: logger) { event in
-        if case .message(let message) = event, let envelope = BusEnvelope(decoding: message.payload) { commands.receive(envelope) }
+        switch event {
+        case .message(let message): BusEnvelope(decoding: message.payload).map(commands.receive)
+        case .disconnected: commands.repliesInterrupted()
+        case .resubscribed: commands.repliesResumed()
+        }
     }
     let attachments = AttachmentsAPI(client: httpClient, base: configuration.messagesURL, token: ServiceTokenCache(tokens: tokens, service: "uploads"))
     let sweeper = OrphanSweeper(store: store, attachments: attachments, grace: configuration.orphanGrace, every: configuration.sweepEvery, logger: logger)

@@ -13,7 +13,14 @@ public final class CommandClient: Sendable {
     private let replyChannel: String
     private let timeout: Duration
     private let eventLoop: any EventLoop
-    private let pending = NIOLockedValueBox<[String: EventLoopPromise<CommandReply>]>([:])
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var pending: [String: EventLoopPromise<CommandReply>] = [:]
+        /// Whether replies can be heard: a reply published while this instance is not
+        /// subscribed is lost, so no command is sent then.
+        var listening = true
+    }
 
     public init(redis: RedisClient, instanceID: String, timeout: Duration, eventLoop: any EventLoop) {
         self.redis = redis
@@ -29,13 +36,21 @@ public final class CommandClient: Sendable {
     /// stores nothing twice.
     public func submit(_ command: SendMessageCommand) async throws -> EventLoopFuture<CommandReply> {
         let reply = self.eventLoop.makePromise(of: CommandReply.self)
-        self.pending.withLockedValue { $0[command.requestId] = reply }
+        let listening = self.state.withLockedValue { state in
+            if state.listening { state.pending[command.requestId] = reply }
+            return state.listening
+        }
+        guard listening else {
+            let unavailable = APIError.unavailable("Messages cannot be sent right now, try again")
+            reply.fail(unavailable)
+            throw unavailable
+        }
         let deadline = self.eventLoop.scheduleTask(in: TimeAmount(self.timeout)) {
             reply.fail(APIError(.gatewayTimeout, code: "timeout", message: "The message was not confirmed in time; send it again with the same clientMessageId", retryable: true))
         }
-        reply.futureResult.whenComplete { [pending] _ in
+        reply.futureResult.whenComplete { [state] _ in
             deadline.cancel()
-            pending.withLockedValue { _ = $0.removeValue(forKey: command.requestId) }
+            state.withLockedValue { _ = $0.pending.removeValue(forKey: command.requestId) }
         }
         do {
             _ = try await self.redis.xadd(
@@ -67,10 +82,30 @@ public final class CommandClient: Sendable {
         try await self.result(of: try await self.submit(command))
     }
 
+    /// The reply channel's subscription was lost (Redis went away): every command still
+    /// waiting fails, since its reply may be published while nobody listens, and new ones
+    /// are refused until `repliesResumed()`. Clients resend with the same
+    /// `clientMessageId` and get the stored message, instead of waiting out the timeout.
+    public func repliesInterrupted() {
+        let waiting = self.state.withLockedValue { state in
+            defer { state.pending.removeAll() }
+            state.listening = false
+            return Array(state.pending.values)
+        }
+        for reply in waiting {
+            reply.fail(APIError.unavailable("The connection to the message store was interrupted; send again with the same clientMessageId"))
+        }
+    }
+
+    /// The reply channel is subscribed again.
+    public func repliesResumed() {
+        self.state.withLockedValue { $0.listening = true }
+    }
+
     /// A reply heard on this instance's channel.
     public func receive(_ envelope: BusEnvelope) {
         guard let reply = try? ChatJSON.decoder().decode(CommandReply.self, from: envelope.data) else { return }
-        let promise = self.pending.withLockedValue { $0.removeValue(forKey: reply.requestId) }
+        let promise = self.state.withLockedValue { $0.pending.removeValue(forKey: reply.requestId) }
         promise?.succeed(reply)
     }
 }

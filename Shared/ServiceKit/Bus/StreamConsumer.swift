@@ -20,8 +20,8 @@ public struct StreamConsumerSettings: Sendable {
         consumerName: String = "\(ProcessInfo.processInfo.environment["HOSTNAME"] ?? "consumer")-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(6).lowercased())",
         batchSize: Int = 128,
         blockFor: Duration = .seconds(1),
-        claimAfter: Duration = .seconds(10),
-        claimEvery: Duration = .seconds(2)
+        claimAfter: Duration = .seconds(5),
+        claimEvery: Duration = .seconds(1)
     ) {
         self.consumerName = consumerName
         self.batchSize = batchSize
@@ -42,8 +42,9 @@ public struct StreamConsumerSettings: Sendable {
 }
 
 /// One member of a Redis consumer group: reads new entries, hands them to `process`, and
-/// acknowledges exactly the ids `process` says are settled; entries left pending by a
-/// consumer that stopped are claimed after `claimAfter` and processed again. Redis being
+/// acknowledges exactly the ids `process` says are settled; the rest are offered again
+/// after a backoff, and entries left pending by a consumer that stopped are claimed after
+/// `claimAfter` and processed again. Redis being
 /// away is waited out with backoff; a graceful shutdown lets the batch in hand finish.
 public struct StreamConsumer: Sendable {
     let redis: RedisClient
@@ -65,6 +66,7 @@ public struct StreamConsumer: Sendable {
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
         var lastClaim = ContinuousClock.now - self.settings.claimEvery
         var groupReady = false
+        var retryPending = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 if !groupReady {
@@ -75,14 +77,22 @@ public struct StreamConsumer: Sendable {
                     lastClaim = ContinuousClock.now
                     try await self.claimAbandoned(process)
                 }
+                // Entries left unsettled (their store is down) are read back from this
+                // consumer's own pending list, before anything new: a conversation keeps its
+                // order, and the retry comes after a backoff rather than a claim.
                 let entries = try await self.redis.xreadgroup(
                     group: self.group, consumer: self.settings.consumerName, stream: self.stream,
-                    count: self.settings.batchSize, block: self.settings.blockFor
+                    id: retryPending ? "0" : ">", count: self.settings.batchSize, block: retryPending ? nil : self.settings.blockFor
                 )
-                if !entries.isEmpty {
-                    try await self.redis.xack(self.stream, group: self.group, ids: try await process(entries))
+                let settled = entries.isEmpty ? [] : try await process(entries)
+                if !settled.isEmpty { try await self.redis.xack(self.stream, group: self.group, ids: settled) }
+                retryPending = settled.count < entries.count
+                if retryPending {
+                    let delay = backoff.next()
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                } else {
+                    backoff.reset()
                 }
-                backoff.reset()
             } catch {
                 if case RedisError.server(let message) = error, message.hasPrefix("NOGROUP") { groupReady = false }
                 self.logger.warning("stream unavailable", metadata: ["stream": "\(self.stream)", "error": "\(error)"])

@@ -1,3 +1,4 @@
+import ChatModels
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -14,6 +15,8 @@ final class RoomRegistry: Sendable {
     private struct Listeners {
         var sockets: [ObjectIdentifier: SocketConnection] = [:]
         var recent = RecentIDs()
+        /// The newest message seq this gateway knows the room has (conversation rooms).
+        var lastSeq: Int64 = 0
     }
 
     private struct State {
@@ -31,9 +34,13 @@ final class RoomRegistry: Sendable {
         self.logger = logger
     }
 
-    /// Adds the socket to the conversation's room.
-    func join(_ connection: SocketConnection, conversation: UUID) async throws {
-        try await self.add(connection, to: BusChannel.conversation(conversation))
+    /// Adds the socket to the conversation's room, whose newest message is `lastSeq`.
+    func join(_ connection: SocketConnection, conversation: UUID, lastSeq: Int64) async throws {
+        let channel = BusChannel.conversation(conversation)
+        try await self.add(connection, to: channel)
+        self.state.withLockedValue { state in
+            if state.channels[channel] != nil { state.channels[channel]!.lastSeq = max(state.channels[channel]!.lastSeq, lastSeq) }
+        }
     }
 
     func leave(_ connection: SocketConnection, conversation: UUID) async {
@@ -62,13 +69,13 @@ final class RoomRegistry: Sendable {
 
     private func add(_ connection: SocketConnection, to channel: String) async throws {
         let key = ObjectIdentifier(connection)
-        let first = self.state.withLockedValue { state in
-            let first = state.channels[channel] == nil
+        self.state.withLockedValue { state in
             state.channels[channel, default: Listeners()].sockets[key] = connection
             state.joined[key, default: []].insert(channel)
-            return first
         }
-        if first { try await self.reconcile(channel) }
+        // Every joiner goes through the subscriber, not just the first: a later one must
+        // not be acknowledged while the first one's SUBSCRIBE is still unconfirmed.
+        try await self.reconcile(channel)
     }
 
     private func remove(_ connection: SocketConnection, from channels: [String]) async {
@@ -104,6 +111,7 @@ final class RoomRegistry: Sendable {
         let sockets: [SocketConnection] = self.state.withLockedValue { state in
             guard state.channels[channel] != nil else { return [] }
             if let id = envelope.id, !state.channels[channel]!.recent.insert(id) { return [] }
+            if let seq = envelope.seq { state.channels[channel]!.lastSeq = max(state.channels[channel]!.lastSeq, seq) }
             return Array(state.channels[channel]!.sockets.values)
         }
         guard !sockets.isEmpty else { return }
@@ -111,5 +119,37 @@ final class RoomRegistry: Sendable {
         for socket in sockets where envelope.skipUser == nil || socket.userID != envelope.skipUser {
             socket.send(frame)
         }
+    }
+
+    /// Delivers what each room missed while the gateway was not listening (Redis went away
+    /// and came back): the messages after the room's last seq, asked of messages on behalf
+    /// of one of its members, each to every socket that has not had it.
+    func catchUp(using messages: MessagesAPI) async {
+        let rooms: [(channel: String, conversation: UUID, after: Int64, token: String)] = self.state.withLockedValue { state in
+            state.channels.compactMap { channel, listeners in
+                guard channel.hasPrefix("conv:"), let conversation = UUID(uuidString: String(channel.dropFirst(5))),
+                    let token = listeners.sockets.values.lazy.compactMap(\.token).first
+                else { return nil }
+                return (channel, conversation, listeners.lastSeq, token)
+            }
+        }
+        var delivered = 0
+        for room in rooms {
+            var after = room.after
+            do {
+                while true {
+                    let page = try await messages.history(room.conversation, after: after, limit: 200, token: room.token)
+                    for message in page.messages {
+                        self.deliver(try BusEnvelope(event: ServerEvent.newMessage, id: message.id.uuidString, seq: message.seq, encoding: message), on: room.channel)
+                        delivered += 1
+                    }
+                    guard page.hasMore, let last = page.messages.last else { break }
+                    after = last.seq
+                }
+            } catch {
+                self.logger.warning("catch-up failed", metadata: ["channel": "\(room.channel)", "error": "\(error)"])
+            }
+        }
+        self.logger.info("caught up after resubscribing", metadata: ["rooms": "\(rooms.count)", "messages": "\(delivered)"])
     }
 }

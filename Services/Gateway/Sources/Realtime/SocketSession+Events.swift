@@ -22,8 +22,8 @@ extension SocketSession {
             switch event.name {
             case "join_conversation":
                 let conversationID = try self.conversationID(event)
-                _ = try await self.context.messages.conversation(conversationID, token: token)  // members only
-                try await self.context.rooms.join(self.connection, conversation: conversationID)
+                let before = try await self.context.messages.conversation(conversationID, token: token)  // members only
+                try await self.context.rooms.join(self.connection, conversation: conversationID, lastSeq: before.lastSeq)
                 // Read after subscribing: anything newer than this is delivered live.
                 let conversation = try await self.context.messages.conversation(conversationID, token: token)
                 self.connection.ack(ack, JoinAck(conversationId: conversationID, lastSeq: conversation.lastSeq))

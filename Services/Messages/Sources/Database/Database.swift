@@ -39,13 +39,16 @@ struct Database: Sendable {
     static func clientError(for error: any Error, logger: Logger) -> any Error {
         switch error {
         case let error as PSQLError where error.code == .server:
-            switch error.serverInfo?[.sqlState] {
-            case "40001", "40P01", "57P01", "57P03":  // serialization, deadlock, shutting down, starting up
+            // SQLSTATE classes that pass: connection exception, transaction rollback
+            // (serialization, deadlock), insufficient resources, operator intervention
+            // (shutting down, starting up), system error.
+            let state = error.serverInfo?[.sqlState] ?? ""
+            if ["08", "40", "53", "57", "58"].contains(String(state.prefix(2))) {
+                logger.warning("database busy or restarting", metadata: ["sqlstate": "\(state)"])
                 return APIError.unavailable("The database is busy, try again")
-            default:
-                logger.error("query failed", metadata: ["error": "\(String(reflecting: error))"])
-                return APIError.internalError
             }
+            logger.error("query failed", metadata: ["error": "\(String(reflecting: error))"])
+            return APIError.internalError
         case is PSQLError, is ConnectionPoolError, is TimeoutError:
             logger.warning("database unavailable", metadata: ["error": "\(error)"])
             return APIError.unavailable("The database is unavailable, try again")
