@@ -57,6 +57,7 @@ let package = Package(
         .executable(name: "messages", targets: ["messages"]),
         .executable(name: "presence", targets: ["presence"]),
         .executable(name: "uploads", targets: ["uploads"]),
+        .executable(name: "chat-loadtest", targets: ["chat-loadtest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -72,6 +73,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", providers: [.apt(["libhiredis-dev"])]),
@@ -107,6 +110,24 @@ let package = Package(
         + service("Presence", product: "presence", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .httpClient, .nioFoundation, .nioHTTP1])
         + service("Uploads", product: "uploads", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .httpClient, .httpTypes, .crypto, .nioCore, .nioPosix, .nioFoundation, .nioHTTP1])
         + [
+            .target(
+                name: "LoadTestKit",
+                dependencies: ["SocketIO", .nioCore, .nioPosix, .nioHTTP1, .nioWebSocket, .httpClient, .nioFoundation, .product(name: "Histogram", package: "hdrhistogram-swift")],
+                path: "Tools/LoadTest/Sources",
+                swiftSettings: swiftSettings
+            ),
+            .executableTarget(
+                name: "chat-loadtest",
+                dependencies: ["LoadTestKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                path: "Tools/LoadTest/Main",
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "LoadTestKitTests",
+                dependencies: ["LoadTestKit", "SocketIO", .nioCore],
+                path: "Tests/LoadTestKitTests",
+                swiftSettings: swiftSettings
+            ),
             .testTarget(
                 name: "RedisTests",
                 dependencies: ["Redis", .nioPosix, .lifecycle],

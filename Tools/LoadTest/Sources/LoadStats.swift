@@ -1,0 +1,147 @@
+import Histogram
+import NIOCore
+
+/// Latencies in microseconds, up to a minute, to three significant digits.
+public typealias LatencyHistogram = Histogram<UInt64>
+
+extension LatencyHistogram {
+    public static func latencies() -> Self { Self(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three) }
+
+    mutating func record(since start: UInt64, now: UInt64) {
+        _ = self.record(now > start ? (now - start) / 1000 : 0)
+    }
+}
+
+/// Counts of one run (or one event loop's share of it, or one second of it).
+public struct LoadCounts: Sendable, Equatable, Codable {
+    public var connectAttempts = 0
+    public var connected = 0
+    public var connectFailed = 0
+    /// Connections the server closed or lost during the run (not at its end).
+    public var dropped = 0
+    public var sent = 0
+    public var acked = 0
+    public var ackErrors = 0
+    public var delivered = 0
+    public var duplicated = 0
+    public var otherEvents = 0
+
+    public init() {}
+
+    public static func + (a: Self, b: Self) -> Self {
+        var sum = a
+        sum.connectAttempts += b.connectAttempts
+        sum.connected += b.connected
+        sum.connectFailed += b.connectFailed
+        sum.dropped += b.dropped
+        sum.sent += b.sent
+        sum.acked += b.acked
+        sum.ackErrors += b.ackErrors
+        sum.delivered += b.delivered
+        sum.duplicated += b.duplicated
+        sum.otherEvents += b.otherEvents
+        return sum
+    }
+
+    public static func - (a: Self, b: Self) -> Self {
+        var difference = a
+        difference.connectAttempts -= b.connectAttempts
+        difference.connected -= b.connected
+        difference.connectFailed -= b.connectFailed
+        difference.dropped -= b.dropped
+        difference.sent -= b.sent
+        difference.acked -= b.acked
+        difference.ackErrors -= b.ackErrors
+        difference.delivered -= b.delivered
+        difference.duplicated -= b.duplicated
+        difference.otherEvents -= b.otherEvents
+        return difference
+    }
+}
+
+/// One event loop's figures. Touched only on its loop, so it needs no lock: the sockets
+/// of a loop count into it directly, and the run reads it through `eventLoop.submit`.
+public final class LoopStats {
+    public var counts = LoadCounts()
+    public var handshake = LatencyHistogram.latencies()
+    public var ack = LatencyHistogram.latencies()
+    public var delivery = LatencyHistogram.latencies()
+    /// The first connect error of each kind, to explain failures.
+    public var errors: [String: Int] = [:]
+
+    public init() {}
+
+    func failed(_ error: any Error) {
+        let key = String(describing: error).prefix(160)
+        self.errors[String(key), default: 0] += 1
+    }
+}
+
+/// Everything the loops measured, gathered on one thread.
+public struct LoadTotals: @unchecked Sendable {
+    public var counts = LoadCounts()
+    public var handshake = LatencyHistogram.latencies()
+    public var ack = LatencyHistogram.latencies()
+    public var delivery = LatencyHistogram.latencies()
+    public var errors: [String: Int] = [:]
+
+    public init() {}
+
+    mutating func add(_ stats: LoopStats) {
+        self.counts = self.counts + stats.counts
+        self.handshake.add(stats.handshake)
+        self.ack.add(stats.ack)
+        self.delivery.add(stats.delivery)
+        self.errors.merge(stats.errors, uniquingKeysWith: +)
+    }
+}
+
+/// The stats of every loop of a group, one per loop.
+public final class StatsBoard: Sendable {
+    private let loops: [(any EventLoop, NIOLoopBoundBox<LoopStats>)]
+
+    public init(group: any EventLoopGroup) {
+        self.loops = group.makeIterator().map { loop in (loop, NIOLoopBoundBox.makeBoxSendingValue(LoopStats(), eventLoop: loop)) }
+    }
+
+    /// The stats of the loop `loop`; call it on that loop.
+    public func stats(on loop: any EventLoop) -> LoopStats {
+        for (candidate, stats) in self.loops where candidate === loop { return stats.value }
+        preconditionFailure("not a loop of this board's group")
+    }
+
+    /// Counts only, cheap enough for the progress line.
+    public func counts() async -> LoadCounts {
+        var total = LoadCounts()
+        for (loop, stats) in self.loops {
+            total = total + (try! await loop.submit { stats.value.counts }.get())
+        }
+        return total
+    }
+
+    public func totals() async -> LoadTotals {
+        var totals = LoadTotals()
+        for (loop, stats) in self.loops {
+            let part = try! await loop.submit { LoadTotals.Part(stats.value) }.get()
+            totals.add(part.stats)
+        }
+        return totals
+    }
+}
+
+extension LoadTotals {
+    /// A loop's stats carried off its loop once the loop is done with them (the histograms
+    /// are copied; nothing is shared).
+    struct Part: @unchecked Sendable {
+        let stats: LoopStats
+        init(_ stats: LoopStats) {
+            let copy = LoopStats()
+            copy.counts = stats.counts
+            copy.handshake = stats.handshake
+            copy.ack = stats.ack
+            copy.delivery = stats.delivery
+            copy.errors = stats.errors
+            self.stats = copy
+        }
+    }
+}
