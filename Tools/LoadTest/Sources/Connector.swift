@@ -37,7 +37,7 @@ public struct Connector: Sendable {
     public func open(index: Int, target: SocketTarget, source: SocketAddress?, auth: ByteBuffer, on loop: any EventLoop, board: StatsBoard) -> EventLoopFuture<NIOLoopBound<LoadSocket>> {
         loop.flatSubmit {
             let stats = board.stats(on: loop)
-            stats.counts.connectAttempts += 1
+            stats.figures.counts.connectAttempts += 1
             let ready = loop.makePromise(of: Void.self)
             let socket = LoadSocket(index: index, auth: auth, stats: stats, startedAt: Clock.now(), ready: ready)
             let bound = NIOLoopBound(socket, eventLoop: loop)
@@ -59,8 +59,8 @@ public struct Connector: Sendable {
             ready.futureResult.whenComplete { result in
                 timeout.cancel()
                 if case .failure(let error) = result {
-                    failures.value.counts.connectFailed += 1
-                    failures.value.failed(error)
+                    failures.value.figures.counts.connectFailed += 1
+                    failures.value.figures.failed(error)
                     connection.whenSuccess { $0.close(promise: nil) }
                 }
             }

@@ -35,7 +35,7 @@ public struct LoadReport: Codable, Sendable {
     public var delivery: LatencySummary
     public var errors: [String: Int]
 
-    public init(scenario: String, parameters: [String: String], totals: LoadTotals, connectSeconds: Double, sendSeconds: Double, expected: Int, lost: Int) {
+    public init(scenario: String, parameters: [String: String], totals: LoadFigures, connectSeconds: Double, sendSeconds: Double, expected: Int, lost: Int) {
         self.scenario = scenario
         self.parameters = parameters
         self.seconds = sendSeconds

@@ -63,7 +63,7 @@ public final class LoadSocket: ChannelInboundHandler, RemovableChannelHandler {
         case .connectionClose:
             context.close(promise: nil)
         default:
-            self.stats.counts.otherEvents += 1
+            self.stats.figures.counts.otherEvents += 1
         }
     }
 
@@ -83,7 +83,7 @@ public final class LoadSocket: ChannelInboundHandler, RemovableChannelHandler {
         case UInt8(ascii: "1"):
             context.close(promise: nil)
         default:
-            self.stats.counts.otherEvents += 1
+            self.stats.figures.counts.otherEvents += 1
         }
     }
 
@@ -94,13 +94,13 @@ public final class LoadSocket: ChannelInboundHandler, RemovableChannelHandler {
         case UInt8(ascii: "2"):
             if FrameScan.payload(packet, startsWith: Self.newMessage), let probe = Probe(in: packet) {
                 if self.received[probe.sender, default: Bitset()].insert(probe.number) {
-                    self.stats.counts.delivered += 1
-                    self.stats.delivery.record(since: probe.sentAt, now: Clock.now())
+                    self.stats.figures.counts.delivered += 1
+                    self.stats.figures.delivery.record(since: probe.sentAt, now: Clock.now())
                 } else {
-                    self.stats.counts.duplicated += 1
+                    self.stats.figures.counts.duplicated += 1
                 }
             } else {
-                self.stats.counts.otherEvents += 1
+                self.stats.figures.counts.otherEvents += 1
             }
         case UInt8(ascii: "3"):
             var id = 0
@@ -112,8 +112,8 @@ public final class LoadSocket: ChannelInboundHandler, RemovableChannelHandler {
         case UInt8(ascii: "0"):
             guard !self.isConnected else { return }
             self.isConnected = true
-            self.stats.counts.connected += 1
-            self.stats.handshake.record(since: self.startedAt, now: Clock.now())
+            self.stats.figures.counts.connected += 1
+            self.stats.figures.handshake.record(since: self.startedAt, now: Clock.now())
             self.ready.succeed()
         case UInt8(ascii: "4"):
             self.ready.fail(LoadTestError.refused(String(buffer: packet)))
@@ -121,7 +121,7 @@ public final class LoadSocket: ChannelInboundHandler, RemovableChannelHandler {
         case UInt8(ascii: "1"):
             context.close(promise: nil)
         default:
-            self.stats.counts.otherEvents += 1
+            self.stats.figures.counts.otherEvents += 1
         }
     }
 
@@ -131,14 +131,14 @@ public final class LoadSocket: ChannelInboundHandler, RemovableChannelHandler {
             promise.succeed(ok)
         case .send(let number, let sentAt):
             if ok {
-                self.stats.counts.acked += 1
-                self.stats.ack.record(since: sentAt, now: Clock.now())
+                self.stats.figures.counts.acked += 1
+                self.stats.figures.ack.record(since: sentAt, now: Clock.now())
                 self.acked.insert(number)
             } else {
-                self.stats.counts.ackErrors += 1
+                self.stats.figures.counts.ackErrors += 1
             }
         case nil:
-            self.stats.counts.otherEvents += 1
+            self.stats.figures.counts.otherEvents += 1
         }
     }
 
@@ -163,7 +163,7 @@ public final class LoadSocket: ChannelInboundHandler, RemovableChannelHandler {
         let probe = Probe(sender: self.index, number: number, sentAt: now)
         var buffer = context.channel.allocator.buffer(capacity: 160)
         buffer.writeString("42\(id)[\"send_message\",{\"conversationId\":\"\(conversation)\",\"content\":\"\(probe.content)\",\"clientMessageId\":\"lt-\(self.index)-\(number)\"}]")
-        self.stats.counts.sent += 1
+        self.stats.figures.counts.sent += 1
         self.write(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buffer), context: context)
     }
 
@@ -174,7 +174,7 @@ public final class LoadSocket: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
-        if self.isConnected && !self.isClosing { self.stats.counts.dropped += 1 }
+        if self.isConnected && !self.isClosing { self.stats.figures.counts.dropped += 1 }
         self.ready.fail(LoadTestError.closed)
         for case .join(let promise) in self.pending.values { promise.succeed(false) }
         self.pending.removeAll()

@@ -59,41 +59,35 @@ public struct LoadCounts: Sendable, Equatable, Codable {
     }
 }
 
-/// One event loop's figures. Touched only on its loop, so it needs no lock: the sockets
-/// of a loop count into it directly, and the run reads it through `eventLoop.submit`.
-public final class LoopStats {
+/// Everything measured: of a run, or of one event loop's share of it.
+public struct LoadFigures: @unchecked Sendable {
     public var counts = LoadCounts()
     public var handshake = LatencyHistogram.latencies()
     public var ack = LatencyHistogram.latencies()
     public var delivery = LatencyHistogram.latencies()
-    /// The first connect error of each kind, to explain failures.
+    /// Connect errors by kind, to explain failures.
     public var errors: [String: Int] = [:]
 
     public init() {}
 
-    func failed(_ error: any Error) {
-        let key = String(describing: error).prefix(160)
-        self.errors[String(key), default: 0] += 1
+    mutating func add(_ other: LoadFigures) {
+        self.counts = self.counts + other.counts
+        self.handshake.add(other.handshake)
+        self.ack.add(other.ack)
+        self.delivery.add(other.delivery)
+        self.errors.merge(other.errors, uniquingKeysWith: +)
+    }
+
+    mutating func failed(_ error: any Error) {
+        self.errors[String(String(describing: error).prefix(160)), default: 0] += 1
     }
 }
 
-/// Everything the loops measured, gathered on one thread.
-public struct LoadTotals: @unchecked Sendable {
-    public var counts = LoadCounts()
-    public var handshake = LatencyHistogram.latencies()
-    public var ack = LatencyHistogram.latencies()
-    public var delivery = LatencyHistogram.latencies()
-    public var errors: [String: Int] = [:]
-
+/// One event loop's figures. Touched only on its loop, so it needs no lock: the sockets
+/// of a loop count into it directly, and the run reads a copy through `eventLoop.submit`.
+public final class LoopStats {
+    public var figures = LoadFigures()
     public init() {}
-
-    mutating func add(_ stats: LoopStats) {
-        self.counts = self.counts + stats.counts
-        self.handshake.add(stats.handshake)
-        self.ack.add(stats.ack)
-        self.delivery.add(stats.delivery)
-        self.errors.merge(stats.errors, uniquingKeysWith: +)
-    }
 }
 
 /// The stats of every loop of a group, one per loop.
@@ -114,34 +108,16 @@ public final class StatsBoard: Sendable {
     public func counts() async -> LoadCounts {
         var total = LoadCounts()
         for (loop, stats) in self.loops {
-            total = total + (try! await loop.submit { stats.value.counts }.get())
+            total = total + (try! await loop.submit { stats.value.figures.counts }.get())
         }
         return total
     }
 
-    public func totals() async -> LoadTotals {
-        var totals = LoadTotals()
+    public func totals() async -> LoadFigures {
+        var totals = LoadFigures()
         for (loop, stats) in self.loops {
-            let part = try! await loop.submit { LoadTotals.Part(stats.value) }.get()
-            totals.add(part.stats)
+            totals.add(try! await loop.submit { stats.value.figures }.get())
         }
         return totals
-    }
-}
-
-extension LoadTotals {
-    /// A loop's stats carried off its loop once the loop is done with them (the histograms
-    /// are copied; nothing is shared).
-    struct Part: @unchecked Sendable {
-        let stats: LoopStats
-        init(_ stats: LoopStats) {
-            let copy = LoopStats()
-            copy.counts = stats.counts
-            copy.handshake = stats.handshake
-            copy.ack = stats.ack
-            copy.delivery = stats.delivery
-            copy.errors = stats.errors
-            self.stats = copy
-        }
     }
 }
