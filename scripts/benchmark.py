@@ -18,7 +18,6 @@ import datetime
 import json
 import os
 import platform
-import resource
 import shutil
 import signal
 import subprocess
@@ -65,11 +64,6 @@ def rss_bytes(pid: int) -> int:
         return 0
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 @dataclass
 class Sample:
     cpu: dict[str, float]
@@ -104,7 +98,6 @@ class Result:
     cpu: dict[str, float]          # CPU seconds used during the run, by role
     rss_before: dict[str, int]
     rss_peak: dict[str, int]
-    tool_cpu: float
 
     def cpu_percent(self, role: str) -> float:
         return 100 * self.cpu.get(role, 0) / self.seconds if self.seconds else 0
@@ -119,7 +112,6 @@ def run_tool(name: str, target: str, arguments: list[str], processes: Processes,
     command = [str(tool), *arguments, "--json", "--quiet"]
     log(f"{name} against {target}: {' '.join(arguments)}")
     before = processes.sample()
-    tool_cpu_before = children_cpu()
     peak = dict(before.rss)
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -138,10 +130,8 @@ def run_tool(name: str, target: str, arguments: list[str], processes: Processes,
     report = json.loads(stdout)
     if process.returncode != 0:
         log(f"  exit {process.returncode} (loss or failures past the threshold)")
-    # The load tool's own CPU: what reaped children used, before and after it.
-    tool_cpu = children_cpu() - tool_cpu_before
     result = Result(name, target, command, report, elapsed, {role: after.cpu.get(role, 0) - before.cpu.get(role, 0) for role in after.cpu},
-                    before.rss, peak, tool_cpu)
+                    before.rss, peak)
     counts = report["counts"]
     log(f"  {counts['connected']} connected, {counts['sent']} sent, {counts['delivered']} delivered "
         f"({report['deliveredPerSecond']:.0f}/s), lost {report['lost']}, delivery p50 {report['delivery']['p50']} ms "
@@ -154,8 +144,8 @@ class Peer:
 
     def __init__(self, state: Path):
         self.state = state
-        self.ports = [free_port(), free_port()]
-        self.redis_port = free_port()
+        self.ports = [stack_module.free_port(), stack_module.free_port()]
+        self.redis_port = stack_module.free_port()
         self.processes: list[subprocess.Popen] = []
 
     def start(self) -> Processes:
@@ -187,10 +177,6 @@ class Peer:
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
-
-
-def free_port() -> int:
-    return stack_module.Ports.free().lb
 
 
 def url_arguments(urls: list[str]) -> list[str]:

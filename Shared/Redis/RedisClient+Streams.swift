@@ -98,7 +98,7 @@ extension RedisClient {
 }
 
 extension RedisStreamEntry {
-    /// Parses `[id, [field, value, …]]`; an entry deleted while pending (`[id, nil]`) yields nil.
+    /// Parses `[id, [field, value, …]]`.
     init(reply: RESPValue) throws {
         guard let parts = reply.array, parts.count == 2, let id = parts[0].string else {
             throw RedisError.protocolError("stream entry")

@@ -31,12 +31,8 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
         messages: messagesAPI, logger: logger
     )
 
-    let router = Router(context: ChatRequestContext.self)
-    router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: MetricsMiddleware(metrics: metrics))
-    router.add(middleware: ErrorMiddleware())
+    let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)])
     router.add(middleware: ProxyMiddleware(proxy: UpstreamProxy(client: httpClient, settings: configuration.upstreams), tokens: tokens))
-    HealthRoutes(checks: [ReadinessCheck("redis") { _ = try await redis.send("PING") }], metrics: metrics).register(on: router)
     SocketIOFallbackRoutes(paths: configuration.realtime.paths).register(on: router)
 
     var app = Application(

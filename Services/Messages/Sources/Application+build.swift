@@ -25,17 +25,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let messages = MessageStore(database: database)
     let events = MessageEvents(bus: ChatBus(redis: redis), logger: logger)
 
-    let router = Router(context: ChatRequestContext.self)
-    router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: MetricsMiddleware(metrics: metrics))
-    router.add(middleware: ErrorMiddleware())
-    HealthRoutes(
-        checks: [
-            ReadinessCheck("postgres") { try await postgres.query("SELECT 1") },
-            ReadinessCheck("redis") { _ = try await redis.send("PING") },
-        ],
-        metrics: metrics
-    ).register(on: router)
+    let router = ServiceRouter.make(metrics: metrics, checks: [ReadinessCheck("postgres") { try await postgres.query("SELECT 1") }, .redis(redis)])
 
     let api = router.group("api")
     let authenticated = api.group().add(middleware: AuthMiddleware(tokens: tokens))

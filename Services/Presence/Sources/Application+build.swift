@@ -30,11 +30,7 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
     )
     let sweeper = PresenceSweeper(store: store, announcer: announcer, gatewayDeadAfter: configuration.gatewayDeadAfter, every: configuration.sweepEvery, logger: logger)
 
-    let router = Router(context: ChatRequestContext.self)
-    router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: MetricsMiddleware(metrics: metrics))
-    router.add(middleware: ErrorMiddleware())
-    HealthRoutes(checks: [ReadinessCheck("redis") { _ = try await redis.send("PING") }], metrics: metrics).register(on: router)
+    let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)])
     PresenceRoutes(store: store).register(on: router.group("api").add(middleware: AuthMiddleware(tokens: tokens)))
 
     return Application(

@@ -35,19 +35,15 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
     let attachments = AttachmentsAPI(client: httpClient, base: configuration.messagesURL, token: ServiceTokenCache(tokens: tokens, service: "uploads"))
     let sweeper = OrphanSweeper(store: store, attachments: attachments, grace: configuration.orphanGrace, every: configuration.sweepEvery, logger: logger)
 
-    let router = Router(context: ChatRequestContext.self)
-    router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: MetricsMiddleware(metrics: metrics))
-    router.add(middleware: ErrorMiddleware())
-    HealthRoutes(
+    let router = ServiceRouter.make(
+        metrics: metrics,
         checks: [
-            ReadinessCheck("redis") { _ = try await redis.send("PING") },
+            .redis(redis),
             ReadinessCheck("disk") {
                 guard access(store.temporaryDirectory, W_OK) == 0 else { throw APIError.unavailable("The uploads directory is not writable") }
             },
-        ],
-        metrics: metrics
-    ).register(on: router)
+        ]
+    )
     let api = router.group("api").add(middleware: AuthMiddleware(tokens: tokens))
     UploadRoutes(
         receiver: UploadReceiver(store: store, maxBytes: configuration.maxUploadBytes),

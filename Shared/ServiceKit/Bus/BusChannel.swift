@@ -8,6 +8,11 @@ public enum BusChannel {
         "conv:" + id.uuidString.lowercased()
     }
 
+    /// The conversation whose channel `channel` is, if it is one.
+    public static func conversationID(of channel: String) -> UUID? {
+        channel.hasPrefix("conv:") ? UUID(uuidString: String(channel.dropFirst(5))) : nil
+    }
+
     public static func user(_ id: UUID) -> String {
         "user:" + id.uuidString.lowercased()
     }

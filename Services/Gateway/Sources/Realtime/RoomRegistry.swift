@@ -127,7 +127,7 @@ final class RoomRegistry: Sendable {
     func catchUp(using messages: MessagesAPI) async {
         let rooms: [(channel: String, conversation: UUID, after: Int64, token: String)] = self.state.withLockedValue { state in
             state.channels.compactMap { channel, listeners in
-                guard channel.hasPrefix("conv:"), let conversation = UUID(uuidString: String(channel.dropFirst(5))),
+                guard let conversation = BusChannel.conversationID(of: channel),
                     let token = listeners.sockets.values.lazy.compactMap(\.token).first
                 else { return nil }
                 return (channel, conversation, listeners.lastSeq, token)

@@ -1,0 +1,22 @@
+import Hummingbird
+import Redis
+
+/// The router every service starts from: request ids, metrics and the error model around
+/// each route, and `/healthz`, `/readyz` (answering `checks`) and `/metrics`.
+public enum ServiceRouter {
+    public static func make(metrics: ServiceMetrics, checks: [ReadinessCheck]) -> Router<ChatRequestContext> {
+        let router = Router(context: ChatRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorMiddleware())
+        HealthRoutes(checks: checks, metrics: metrics).register(on: router)
+        return router
+    }
+}
+
+extension ReadinessCheck {
+    /// Redis answers a PING.
+    public static func redis(_ redis: RedisClient) -> ReadinessCheck {
+        ReadinessCheck("redis") { _ = try await redis.send("PING") }
+    }
+}
