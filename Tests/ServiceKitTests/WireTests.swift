@@ -17,6 +17,35 @@ import Testing
         #expect(BusEnvelope(decoding: ByteBuffer()) == nil)
     }
 
+    @Test func everyHeaderFieldRoundTripsAndAMangledHeaderIsRefused() throws {
+        let audience = (0..<20).map { _ in UUID() }
+        let envelope = BusEnvelope(
+            event: "notification", id: "3F2504E0-4F89-11D3-9A0C-0305E82C3301", seq: 9_007_199_254_740_993, skipRoom: UUID(), audience: audience,
+            data: ByteBuffer(string: #"{"tab":"\t","newline":"\n"}"#)
+        )
+        var encoded = try envelope.encoded()
+        #expect(BusEnvelope(decoding: encoded) == envelope)
+        // Read from the middle of a larger buffer, as the subscriber hands payloads over.
+        var framed = ByteBuffer(string: "prefix")
+        framed.writeBuffer(&encoded)
+        framed.moveReaderIndex(forwardBy: 6)
+        #expect(BusEnvelope(decoding: framed) == envelope)
+
+        let header = "new_message\t\t\t1\t\t"
+        #expect(BusEnvelope(decoding: ByteBuffer(string: header + "\n{}"))?.seq == 1)
+        for mangled in [
+            "\t\t\t\t\t\n{}",  // no event name
+            "e\t\t\t\t\n{}",  // a field missing
+            "e\tnot-a-uuid\t\t\t\t\n{}",
+            "e\t\t\tseven\t\t\n{}",
+            "e\t\t\t\t\t\(UUID().uuidString),\n{}",  // an empty audience member
+            "e\t\t\t\t\t\(UUID().uuidString.dropLast())g\n{}",
+        ] {
+            #expect(BusEnvelope(decoding: ByteBuffer(string: mangled)) == nil, "\(mangled)")
+        }
+        #expect(throws: (any Error).self) { try BusEnvelope(event: "bad\tname", data: ByteBuffer()).encoded() }
+    }
+
     @Test func timestampsAreISO8601WithMilliseconds() throws {
         let date = Date(timeIntervalSince1970: 1_795_587_949.125)
         let json = String(decoding: try ChatJSON.encoder().encode([date]), as: UTF8.self)

@@ -129,5 +129,77 @@ import Testing
             #expect(history.messages.map(\.content).last == "orphan")
         }
     }
-}
 
+    /// Appends `commands` to a stream no consumer reads yet, then starts an instance on it:
+    /// its first read takes them all, as one batch.
+    func inOneBatch(
+        _ client: any TestClientProtocol, _ redis: RedisClient, _ replies: Replies, _ commands: [SendMessageCommand]
+    ) async throws -> [String: CommandReply] {
+        var configuration = try TestEnvironment.messages()
+        configuration.commandStream = "test:commands:\(UUID().uuidString.prefix(8))"
+        for command in commands {
+            try await self.append(command, replyTo: replies.channel, on: redis, stream: configuration.commandStream)
+        }
+        let instance = try await MessagesApp.buildApplication(configuration: configuration, logger: TestEnvironment.logger)
+        try await instance.test(.router) { _ in _ = try await replies.waitFor(commands.count) }
+        let answers = replies.all
+        #expect(answers.count == commands.count)
+        return Dictionary(answers.map { ($0.requestId, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    @Test func aBatchStoresInOrderAndRefusesOnlyItsBadCommands() async throws {
+        try await self.withStream { client, redis, replies in
+            let (student, expert, first) = try await client.pair("Batch", "Mate")
+            let second = try await client.open(student, with: [try await client.register("Other", role: .expert)])
+            let outsider = try await client.register("Outsider")
+            func command(_ id: String, _ sender: Account, _ conversation: UUID, _ content: String, key: String) -> SendMessageCommand {
+                SendMessageCommand(requestId: id, senderId: sender.user.id, conversationId: conversation, content: content, messageType: .text, clientMessageId: key)
+            }
+            let answers = try await self.inOneBatch(client, redis, replies, [
+                command("r1", student, first.id, "one", key: "k1"),
+                command("r2", expert, first.id, "two", key: "k2"),
+                command("r3", outsider, first.id, "sneaky", key: "k3"),
+                command("r4", student, first.id, "one again", key: "k1"),  // a retry of r1
+                command("r5", student, second.id, "elsewhere", key: "k5"),
+                command("r6", student, second.id, "reused key", key: "k2"),  // k2 is the expert's: fine
+                command("r7", student, second.id, "reused key", key: "k1"),  // k1 is the student's, in `first`
+                command("r8", student, first.id, String(repeating: "x", count: 10_001), key: "k8"),
+                command("r9", student, UUID(), "nowhere", key: "k9"),
+                command("r10", student, first.id, "three", key: "k10"),
+            ])
+            #expect(answers["r1"]?.message?.seq == 2 && answers["r2"]?.message?.seq == 3 && answers["r10"]?.message?.seq == 4)
+            #expect(answers["r4"]?.message == answers["r1"]?.message && answers["r4"]?.message?.content == "one")
+            #expect(answers["r5"]?.message?.seq == 2 && answers["r6"]?.message?.seq == 3)
+            #expect(answers["r3"]?.error?.code == "forbidden")
+            #expect(answers["r7"]?.error?.code == "client_message_id_reused")
+            #expect(answers["r8"]?.error?.code == "validation_failed")
+            #expect(answers["r9"]?.error?.code == "not_found")
+            let history = try await client.call(.get, "/api/chat/conversations/\(first.id)/messages", token: student.token).decode(MessagePage.self)
+            #expect(history.messages.map(\.seq) == [1, 2, 3, 4])
+            #expect(history.messages.dropFirst().map(\.content) == ["one", "two", "three"])
+            #expect(history.messages.last?.createdAt == answers["r10"]?.message?.createdAt)
+        }
+    }
+
+    @Test func aCommandThatBreaksItsBatchIsRefusedAloneAndTheRestStored() async throws {
+        try await self.withStream { client, redis, replies in
+            let (student, _, conversation) = try await client.pair("Break", "Batch")
+            // Two messages claiming one attachment: the second insert violates its key.
+            let file = AttachmentDraft(id: UUID(), name: "a.png", size: 3, mimeType: "image/png", sha256: String(repeating: "0", count: 64), storageKey: "ab/cd")
+            func command(_ id: String, _ type: MessageType, attachment: AttachmentDraft? = nil) -> SendMessageCommand {
+                SendMessageCommand(
+                    requestId: id, senderId: student.user.id, conversationId: conversation.id, content: id, messageType: type,
+                    clientMessageId: "key-\(id)", attachment: attachment
+                )
+            }
+            let answers = try await self.inOneBatch(client, redis, replies, [
+                command("before", .text), command("image", .image, attachment: file), command("again", .image, attachment: file), command("after", .text),
+            ])
+            #expect(answers["before"]?.message?.seq == 2 && answers["image"]?.message?.seq == 3 && answers["after"]?.message?.seq == 4)
+            #expect(answers["image"]?.message?.attachments.map(\.id) == [file.id])
+            #expect(answers["again"]?.error?.code == "internal")
+            let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(MessagePage.self)
+            #expect(history.messages.map(\.content) == [history.messages[0].content, "before", "image", "after"])
+        }
+    }
+}

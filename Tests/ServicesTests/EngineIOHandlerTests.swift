@@ -14,15 +14,21 @@ import Testing
         let channel = EmbeddedChannel()
         let packets: AsyncStream<SocketIOPacket>
         let settings: RealtimeSettings
+        let connection: SocketConnection
 
         init(settings: RealtimeSettings = RealtimeSettings(pingInterval: .seconds(25), pingTimeout: .seconds(20))) throws {
             self.settings = settings
             let (packets, inbound) = AsyncStream.makeStream(of: SocketIOPacket.self, bufferingPolicy: .bufferingOldest(16))
             self.packets = packets
-            let connection = SocketConnection(engineID: "engine-sid", channel: self.channel, requestHeaders: HTTPHeaders())
             try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+            try self.channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
+            let output = try SocketOutput(
+                channel: self.channel, flushes: FlushQueue(eventLoop: self.channel.embeddedEventLoop), maxBacklog: settings.maxOutboundBytes,
+                logger: TestEnvironment.logger
+            )
+            self.connection = SocketConnection(engineID: "engine-sid", channel: self.channel, output: output, requestHeaders: HTTPHeaders())
             try self.channel.pipeline.syncOperations.addHandler(
-                EngineIOHandler(settings: settings, connection: connection, inbound: inbound, logger: TestEnvironment.logger)
+                EngineIOHandler(settings: settings, connection: self.connection, inbound: inbound, logger: TestEnvironment.logger)
             )
         }
 
@@ -34,13 +40,29 @@ import Testing
             try self.channel.writeInbound(WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: [1, 2, 3])))
         }
 
-        /// The text frames written so far.
+        /// The frames flushed so far, parsed from the bytes on the wire: a text frame's
+        /// text, "close <code>", "pong <data>".
         func written() throws -> [String] {
-            var texts: [String] = []
-            while let frame = try self.channel.readOutbound(as: WebSocketFrame.self) {
-                texts.append(frame.opcode == .connectionClose ? "close \(frame.data.getInteger(at: frame.data.readerIndex, as: UInt16.self) ?? 0)" : String(buffer: frame.data))
+            self.channel.embeddedEventLoop.run()  // the flushes of this pass
+            var wire = ByteBuffer()
+            while var bytes = try self.channel.readOutbound(as: ByteBuffer.self) { wire.writeBuffer(&bytes) }
+            var frames: [String] = []
+            while let first = wire.readInteger(as: UInt8.self), let second = wire.readInteger(as: UInt8.self) {
+                #expect(first & 0x80 != 0 && second & 0x80 == 0)  // final, unmasked
+                var length = Int(second & 0x7F)
+                if length == 126 { length = Int(wire.readInteger(as: UInt16.self)!) } else if length == 127 { length = Int(wire.readInteger(as: UInt64.self)!) }
+                guard let payload = wire.readSlice(length: length) else {
+                    Issue.record("a frame cut short")
+                    break
+                }
+                switch first & 0x0F {
+                case 0x8: frames.append("close \(payload.getInteger(at: payload.readerIndex, as: UInt16.self) ?? 0)")
+                case 0xA: frames.append("pong \(String(buffer: payload))")
+                default: frames.append(String(buffer: payload))
+                }
             }
-            return texts
+            #expect(wire.readableBytes == 0)
+            return frames
         }
 
         func received() async -> [SocketIOPacket] {
@@ -122,34 +144,62 @@ import Testing
         let harness = try Harness(settings: RealtimeSettings(maxOutboundBytes: 10_000))
         _ = try harness.written()
         harness.channel.isWritable = false
-        let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(repeating: 1, count: 4_000))
-        harness.channel.writeAndFlush(frame, promise: nil)
-        harness.channel.writeAndFlush(frame, promise: nil)
+        let text = ByteBuffer(repeating: 1, count: 4_000)
+        harness.connection.send(text)
+        harness.connection.send(text)
         #expect(harness.channel.isActive)
-        harness.channel.writeAndFlush(frame, promise: nil)
+        harness.connection.send(text)
         #expect(!harness.channel.isActive)
     }
 
     @Test func aReaderThatCatchesUpIsForgiven() throws {
         let harness = try Harness(settings: RealtimeSettings(maxOutboundBytes: 10_000))
         _ = try harness.written()
-        let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(repeating: 1, count: 4_000))
+        let text = ByteBuffer(repeating: 1, count: 4_000)
         for _ in 0..<5 {
             harness.channel.isWritable = false
-            harness.channel.writeAndFlush(frame, promise: nil)
-            harness.channel.writeAndFlush(frame, promise: nil)
+            harness.connection.send(text)
+            harness.connection.send(text)
             harness.channel.isWritable = true
             harness.channel.pipeline.fireChannelWritabilityChanged()
         }
         #expect(harness.channel.isActive)
     }
 
+    @Test func framesWrittenInOnePassAreFlushedOnceAfterIt() throws {
+        let harness = try Harness()
+        _ = try harness.written()
+        let frame = ServerFrame(text: ByteBuffer(string: #"42["new_message",{}]"#))
+        var flushes = 0
+        try harness.channel.pipeline.syncOperations.addHandler(FlushCounter { flushes += 1 }, position: .first)
+        for _ in 0..<3 { harness.connection.output.value.write(frame) }
+        harness.connection.send(ByteBuffer(string: "431[{}]"))
+        #expect(flushes == 0)
+        #expect(try harness.written() == [#"42["new_message",{}]"#, #"42["new_message",{}]"#, #"42["new_message",{}]"#, "431[{}]"])
+        #expect(flushes == 1)
+        // Framed by length: a frame past 125 bytes and one past 65,535.
+        for size in [126, 70_000] {
+            harness.connection.send(ByteBuffer(repeating: UInt8(ascii: "x"), count: size))
+            #expect(try harness.written() == [String(repeating: "x", count: size)])
+        }
+    }
+
+    /// Counts the flushes that reach the socket.
+    final class FlushCounter: ChannelOutboundHandler {
+        typealias OutboundIn = ByteBuffer
+        let counted: () -> Void
+        init(_ counted: @escaping () -> Void) { self.counted = counted }
+        func flush(context: ChannelHandlerContext) {
+            self.counted()
+            context.flush()
+        }
+    }
+
     @Test func webSocketPingsAreAnsweredAndACloseIsReturned() throws {
         let harness = try Harness()
         _ = try harness.written()
         try harness.channel.writeInbound(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer(string: "hi")))
-        let pong = try harness.channel.readOutbound(as: WebSocketFrame.self)
-        #expect(pong?.opcode == .pong && pong.map { String(buffer: $0.data) } == "hi")
+        #expect(try harness.written() == ["pong hi"])
         try harness.channel.writeInbound(WebSocketFrame(fin: true, opcode: .connectionClose, data: ByteBuffer()))
         #expect(try harness.written() == ["close 1000"])
     }

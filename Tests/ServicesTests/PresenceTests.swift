@@ -97,7 +97,7 @@ import Testing
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await subscriber.run() }
                     defer { group.cancelAll() }
-                    try await EventPublishingTests().subscribed(subscriber, to: [BusChannel.user(watcher.user.id)], checkingWith: redis)
+                    try await EventPublishingTests().subscribed(subscriber, to: [BusChannel.users], checkingWith: redis)
                     let announcer = PresenceAnnouncer(
                         bus: ChatBus(redis: redis),
                         contacts: ContactsClient(client: http, messagesURL: URL(string: "http://127.0.0.1:\(port)")!, token: ServiceTokenCache(tokens: await TokenAuthority(settings: TestEnvironment.auth), service: "presence")),
@@ -119,12 +119,13 @@ import Testing
 
                     // The watcher, who shares a conversation with the goner, hears of it.
                     let deadline = ContinuousClock.now + .seconds(5)
-                    while received.events(on: BusChannel.user(watcher.user.id)).isEmpty, ContinuousClock.now < deadline {
+                    while received.addressed(to: watcher.user.id).isEmpty, ContinuousClock.now < deadline {
                         try await Task.sleep(for: .milliseconds(20))
                     }
-                    let heard = try #require(received.all.first { $0.channel == BusChannel.user(watcher.user.id) })
-                    let status = try ChatJSON.decoder().decode(UserPresence.self, from: Data(buffer: heard.envelope.data))
-                    #expect(heard.envelope.event == "user_status_changed" && status.userId == goner.user.id && status.status == .offline)
+                    let heard = try #require(received.addressed(to: watcher.user.id).first)
+                    let status = try ChatJSON.decoder().decode(UserPresence.self, from: Data(buffer: heard.data))
+                    #expect(heard.event == "user_status_changed" && status.userId == goner.user.id && status.status == .offline)
+                    #expect(heard.audience.contains(goner.user.id))  // their own other devices hear it too
                 }
                 try await http.shutdown()
             }

@@ -133,6 +133,20 @@ def test_a_notification_reaches_a_member_outside_the_room(gateways, pair):
         assert a.recorder.of("notification") == []  # not to the sender
 
 
+def test_a_member_in_the_room_gets_the_message_not_a_notification(gateways, pair):
+    (a_token, _), (b_token, _), conversation = pair
+    # b has two devices: one looking at the conversation, one elsewhere (on the other gateway).
+    with ChatClient(gateways[0], a_token) as a, ChatClient(gateways[1], b_token) as viewing, ChatClient(gateways[0], b_token) as away:
+        a.join(conversation["id"])
+        viewing.join(conversation["id"])
+        sent = a.call("send_message", {"conversationId": conversation["id"], "content": "look"})["message"]
+        assert viewing.recorder.wait_event("new_message")["id"] == sent["id"]
+        assert away.recorder.wait_event("notification")["message"]["id"] == sent["id"]
+        time.sleep(0.5)
+        assert viewing.recorder.of("notification") == []
+        assert away.recorder.of("new_message") == [] and len(away.recorder.of("notification")) == 1
+
+
 @pytest.mark.parametrize("token", [None, "", "not-a-jwt", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."])
 def test_a_bad_token_is_refused_at_connect(gateways, token):
     client = socketio.Client(reconnection=False)

@@ -48,8 +48,9 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
         logger: logger
     )
     app.beforeServerStarts {
-        // Replies to this gateway's commands come on its own channel.
-        try await subscriber.subscribe([commands.channel])
+        // Replies to this gateway's commands come on its own channel, what is addressed to
+        // users on theirs.
+        try await subscriber.subscribe([commands.channel, BusChannel.users])
     }
     return app
 }

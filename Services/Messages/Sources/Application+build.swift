@@ -41,8 +41,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
 
     let consumer = CommandConsumer(
         stream: StreamConsumer(redis: commandStream, stream: configuration.commandStream, group: CommandStream.group, settings: configuration.commands, logger: logger),
-        bus: ChatBus(redis: redis), messages: messages, conversations: conversations,
-        events: events, limits: configuration.limits, logger: logger
+        bus: ChatBus(redis: redis), messages: messages, events: events, limits: configuration.limits, logger: logger
     )
     var app = Application(
         router: router,

@@ -3,50 +3,143 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 
-/// An event as it crosses the bus: a one-line JSON header — the event's name, a user whose
-/// sockets must not get it (the typist), an id by which a gateway delivers it once however
-/// often it is published, the message's `seq` — then the event's data as JSON. A gateway frames the data
-/// for Socket.IO once per event, never re-encoding it.
+/// An event as it crosses the bus: a one-line header, then the event's data as JSON. A
+/// gateway frames the data for Socket.IO once per event, never re-encoding it, and reads
+/// the header without a JSON decoder (every gateway reads every header it hears).
+///
+/// The header's tab-separated fields: the event's name; a user whose sockets must not get
+/// it (the typist); an id by which a gateway delivers it once however often it is
+/// published; the message's `seq`; a conversation whose joined sockets must not get it;
+/// and, on the users channel, the users whose sockets get it, comma-separated.
 public struct BusEnvelope: Sendable, Hashable {
     public var event: String
     public var skipUser: UUID?
     public var id: String?
     public var seq: Int64?
+    /// Not to sockets that joined this conversation (they get the message itself).
+    public var skipRoom: UUID?
+    /// On ``BusChannel/users``: the users whose sockets get it.
+    public var audience: [UUID]
     public var data: ByteBuffer
 
-    public init(event: String, skipUser: UUID? = nil, id: String? = nil, seq: Int64? = nil, data: ByteBuffer) {
+    public init(
+        event: String, skipUser: UUID? = nil, id: String? = nil, seq: Int64? = nil, skipRoom: UUID? = nil, audience: [UUID] = [],
+        data: ByteBuffer
+    ) {
         self.event = event
         self.skipUser = skipUser
         self.id = id
         self.seq = seq
+        self.skipRoom = skipRoom
+        self.audience = audience
         self.data = data
     }
 
-    public init(event: String, skipUser: UUID? = nil, id: String? = nil, seq: Int64? = nil, encoding value: some Encodable) throws {
-        self.init(event: event, skipUser: skipUser, id: id, seq: seq, data: ByteBuffer(bytes: try ChatJSON.encoder().encode(value)))
+    public init(
+        event: String, skipUser: UUID? = nil, id: String? = nil, seq: Int64? = nil, skipRoom: UUID? = nil, audience: [UUID] = [],
+        encoding value: some Encodable
+    ) throws {
+        self.init(
+            event: event, skipUser: skipUser, id: id, seq: seq, skipRoom: skipRoom, audience: audience,
+            data: ByteBuffer(bytes: try ChatJSON.encoder().encode(value))
+        )
     }
 
-    private struct Header: Codable {
-        var e: String
-        var x: UUID?
-        var i: String?
-        var s: Int64?
-    }
+    private static let tab = UInt8(ascii: "\t")
+    private static let newline = UInt8(ascii: "\n")
+    private static let comma = UInt8(ascii: ",")
 
     public func encoded() throws -> ByteBuffer {
-        var buffer = ByteBuffer(bytes: try JSONEncoder().encode(Header(e: self.event, x: self.skipUser, i: self.id, s: self.seq)))
-        buffer.writeInteger(UInt8(ascii: "\n"))
+        guard !self.event.utf8.contains(where: { $0 == Self.tab || $0 == Self.newline }),
+            !(self.id?.utf8.contains(where: { $0 == Self.tab || $0 == Self.newline }) ?? false)
+        else { throw EnvelopeError.unencodable }
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(64 + 37 * self.audience.count + self.data.readableBytes)
+        buffer.writeString(self.event)
+        buffer.writeInteger(Self.tab)
+        if let skipUser { buffer.writeString(skipUser.uuidString) }
+        buffer.writeInteger(Self.tab)
+        if let id { buffer.writeString(id) }
+        buffer.writeInteger(Self.tab)
+        if let seq { buffer.writeString(String(seq)) }
+        buffer.writeInteger(Self.tab)
+        if let skipRoom { buffer.writeString(skipRoom.uuidString) }
+        buffer.writeInteger(Self.tab)
+        for (index, user) in self.audience.enumerated() {
+            if index > 0 { buffer.writeInteger(Self.comma) }
+            buffer.writeString(user.uuidString)
+        }
+        buffer.writeInteger(Self.newline)
         buffer.writeImmutableBuffer(self.data)
         return buffer
     }
 
     /// Parses a published payload; nil for anything that is not an envelope.
     public init?(decoding payload: ByteBuffer) {
-        guard let newline = payload.readableBytesView.firstIndex(of: UInt8(ascii: "\n")),
-            let headerBytes = payload.getSlice(at: payload.readerIndex, length: newline - payload.readerIndex),
-            let header = try? JSONDecoder().decode(Header.self, from: headerBytes),
-            let data = payload.getSlice(at: newline + 1, length: payload.writerIndex - newline - 1)
-        else { return nil }
-        self.init(event: header.e, skipUser: header.x, id: header.i, seq: header.s, data: data)
+        let bytes = payload.readableBytesView
+        guard let newline = bytes.firstIndex(of: Self.newline) else { return nil }
+        let fields = bytes[bytes.startIndex..<newline].split(separator: Self.tab, omittingEmptySubsequences: false)
+        guard fields.count == 6, !fields[0].isEmpty else { return nil }
+        func uuid(_ field: ByteBufferView.SubSequence) -> UUID?? {
+            field.isEmpty ? .some(nil) : UUID(asciiBytes: field).map { .some($0) }
+        }
+        guard let skipUser = uuid(fields[1]), let skipRoom = uuid(fields[4]) else { return nil }
+        var seq: Int64?
+        if !fields[3].isEmpty {
+            guard let value = Int64(String(decoding: fields[3], as: UTF8.self)) else { return nil }
+            seq = value
+        }
+        var audience: [UUID] = []
+        if !fields[5].isEmpty {
+            for field in fields[5].split(separator: Self.comma, omittingEmptySubsequences: false) {
+                guard let user = UUID(asciiBytes: field) else { return nil }
+                audience.append(user)
+            }
+        }
+        self.init(
+            event: String(decoding: fields[0], as: UTF8.self), skipUser: skipUser,
+            id: fields[2].isEmpty ? nil : String(decoding: fields[2], as: UTF8.self), seq: seq, skipRoom: skipRoom, audience: audience,
+            data: payload.getSlice(at: newline + 1, length: bytes.endIndex - newline - 1)!
+        )
+    }
+
+    enum EnvelopeError: Error {
+        /// A tab or newline in the event's name or id would break the header.
+        case unencodable
+    }
+}
+
+extension UUID {
+    /// Parses the 36-character textual form from bytes, without making a string first.
+    init?(asciiBytes bytes: some Collection<UInt8>) {
+        guard bytes.count == 36 else { return nil }
+        var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var high: UInt8? = nil
+        var written = 0
+        let parsed = withUnsafeMutableBytes(of: &value) { out -> Bool in
+            for (position, byte) in bytes.enumerated() {
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    guard byte == UInt8(ascii: "-") else { return false }
+                    continue
+                }
+                let nibble: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
+                default: return false
+                }
+                if let first = high {
+                    out[written] = first << 4 | nibble
+                    written += 1
+                    high = nil
+                } else {
+                    high = nibble
+                }
+            }
+            return written == 16
+        }
+        guard parsed else { return nil }
+        self.init(uuid: value)
     }
 }

@@ -8,12 +8,10 @@ import SocketIO
 
 /// The Engine.IO side of one WebSocket connection, on its event loop: the open packet, the
 /// server's pings and the pong deadline, packet parsing, the event rate limit, refusing
-/// binary events, and disconnecting a reader too slow for what it is sent. Socket.IO
-/// packets go on to the connection's session through `inbound`.
-final class EngineIOHandler: ChannelDuplexHandler {
+/// binary events. Socket.IO packets go on to the connection's session through `inbound`;
+/// everything it sends goes through the connection's `SocketOutput`.
+final class EngineIOHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
-    typealias OutboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
 
     private let settings: RealtimeSettings
     private let connection: SocketConnection
@@ -27,9 +25,7 @@ final class EngineIOHandler: ChannelDuplexHandler {
     private var refusedInARow = 0
     /// Binary attachments still expected for a refused binary packet.
     private var attachmentsToSkip = 0
-    /// Bytes written while the socket could take no more.
-    private var backlog = 0
-    private var closing = false
+    private var output: SocketOutput { self.connection.output.value }
 
     init(settings: RealtimeSettings, connection: SocketConnection, inbound: AsyncStream<SocketIOPacket>.Continuation, logger: Logger) {
         self.settings = settings
@@ -44,7 +40,7 @@ final class EngineIOHandler: ChannelDuplexHandler {
             sid: self.connection.engineID, pingInterval: self.settings.pingInterval,
             pingTimeout: self.settings.pingTimeout, maxPayload: self.settings.maxPayload
         )
-        context.writeAndFlush(Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: open)), promise: nil)
+        self.output.send(open)
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let interval = TimeAmount(self.settings.pingInterval)
         self.pings = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
@@ -60,7 +56,7 @@ final class EngineIOHandler: ChannelDuplexHandler {
 
     /// Engine.IO 4: the server pings; no pong within `pingTimeout` and the client is gone.
     private func ping(context: ChannelHandlerContext) {
-        context.writeAndFlush(Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: SocketIOFrame.ping)), promise: nil)
+        self.output.send(SocketIOFrame.ping)
         guard self.pongDeadline == nil else { return }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         self.pongDeadline = context.eventLoop.scheduleTask(in: TimeAmount(self.settings.pingTimeout)) {
@@ -71,7 +67,7 @@ final class EngineIOHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !self.closing else { return }
+        guard !self.output.closing else { return }
         let frame = Self.unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
@@ -81,7 +77,7 @@ final class EngineIOHandler: ChannelDuplexHandler {
             guard self.attachmentsToSkip > 0 else { return self.close(context: context, code: .unacceptableData) }
             self.attachmentsToSkip -= 1
         case .ping:
-            context.writeAndFlush(Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+            context.writeAndFlush(NIOAny(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
         case .pong:
             break
         case .connectionClose:
@@ -143,25 +139,8 @@ final class EngineIOHandler: ChannelDuplexHandler {
         }
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard !self.closing || Self.unwrapOutboundIn(data).opcode == .connectionClose else {
-            promise?.fail(ChannelError.ioOnClosedChannel)
-            return
-        }
-        if !context.channel.isWritable {
-            self.backlog += Self.unwrapOutboundIn(data).length
-            if self.backlog > self.settings.maxOutboundBytes {
-                self.logger.info("disconnecting a reader too slow for what it is sent", metadata: ["backlog": "\(self.backlog)"])
-                promise?.fail(ChannelError.outputClosed)
-                context.close(promise: nil)
-                return
-            }
-        }
-        context.write(data, promise: promise)
-    }
-
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { self.backlog = 0 }
+        self.output.writabilityChanged()
         context.fireChannelWritabilityChanged()
     }
 
@@ -187,16 +166,10 @@ final class EngineIOHandler: ChannelDuplexHandler {
 
     /// Sends a close frame and closes; what arrives meanwhile is ignored.
     private func close(context: ChannelHandlerContext, code: WebSocketErrorCode) {
-        guard !self.closing else { return }
-        self.closing = true
+        guard !self.output.closing else { return }
         self.stopTimers()
         self.inbound.finish()
-        var data = context.channel.allocator.buffer(capacity: 2)
-        data.write(webSocketErrorCode: code)
-        let channel = context.channel
-        context.writeAndFlush(Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))).whenComplete { _ in
-            channel.close(promise: nil)
-        }
+        self.output.close(code)
     }
 }
 

@@ -26,11 +26,13 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
 
     let responder: HTTPChannelHandler.Responder
     let settings: RealtimeSettings
+    let flushes: FlushQueues
     let serve: @Sendable (SocketConnection, AsyncStream<SocketIOPacket>) async -> Void
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let settings = self.settings
+            let flushes = self.flushes
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: settings.maxPayload,
                 shouldUpgrade: { channel, head in
@@ -38,10 +40,14 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
-                        let connection = SocketConnection(engineID: SessionID.make(), channel: channel, requestHeaders: head.headers)
-                        let (packets, inbound) = AsyncStream.makeStream(of: SocketIOPacket.self, bufferingPolicy: .bufferingOldest(256))
+                        let engineID = SessionID.make()
                         var socketLogger = logger
-                        socketLogger[metadataKey: "socket.id"] = .string(connection.engineID)
+                        socketLogger[metadataKey: "socket.id"] = .string(engineID)
+                        let output = try SocketOutput(
+                            channel: channel, flushes: flushes.queue(for: channel.eventLoop), maxBacklog: settings.maxOutboundBytes, logger: socketLogger
+                        )
+                        let connection = SocketConnection(engineID: engineID, channel: channel, output: output, requestHeaders: head.headers)
+                        let (packets, inbound) = AsyncStream.makeStream(of: SocketIOPacket.self, bufferingPolicy: .bufferingOldest(256))
                         try channel.pipeline.syncOperations.addHandlers(
                             NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64, maxAccumulatedFrameSize: settings.maxPayload),
                             EngineIOHandler(settings: settings, connection: connection, inbound: inbound, logger: socketLogger)
@@ -90,8 +96,9 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
 extension HTTPServerBuilder {
     /// HTTP/1.1 with Socket.IO over WebSocket on the realtime paths.
     static func realtime(settings: RealtimeSettings, serve: @escaping @Sendable (SocketConnection, AsyncStream<SocketIOPacket>) async -> Void) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in
-            RealtimeServerChannel(responder: responder, settings: settings, serve: serve)
+        let flushes = FlushQueues()
+        return HTTPServerBuilder { responder in
+            RealtimeServerChannel(responder: responder, settings: settings, flushes: flushes, serve: serve)
         }
     }
 }

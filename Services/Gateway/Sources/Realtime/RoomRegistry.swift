@@ -8,21 +8,37 @@ import ServiceKit
 import SocketIO
 
 /// The gateway's local view of who listens to what: each conversation's joined sockets
-/// and each user's sockets. The gateway subscribes to a channel once, however many of
-/// its sockets want it, and unsubscribes when the last one leaves; an event heard on a
-/// channel is framed once and written to every socket behind it.
+/// and each user's sockets. The gateway subscribes to a conversation's channel once,
+/// however many of its sockets joined it, and unsubscribes when the last one leaves;
+/// events for users arrive on the one `users` channel, naming their audience. An event is
+/// framed once, and written to its sockets with one task per event loop.
 final class RoomRegistry: Sendable {
     private struct Listeners {
-        var sockets: [ObjectIdentifier: SocketConnection] = [:]
+        var sockets: [ObjectIdentifier: SocketConnection] = [:] {
+            didSet { self.byLoop = nil }
+        }
+        /// `sockets` by event loop, kept between changes: most events find it made.
+        var byLoop: [LoopSockets]?
         var recent = RecentIDs()
         /// The newest message seq this gateway knows the room has (conversation rooms).
         var lastSeq: Int64 = 0
+
+        mutating func grouped() -> [LoopSockets] {
+            if let byLoop { return byLoop }
+            let made = LoopSockets.group(self.sockets.values)
+            self.byLoop = made
+            return made
+        }
     }
 
     private struct State {
         var channels: [String: Listeners] = [:]
         /// Each socket's channels, to leave them all when it goes.
         var joined: [ObjectIdentifier: Set<String>] = [:]
+        /// Each connected user's sockets on this gateway.
+        var users: [UUID: [ObjectIdentifier: SocketConnection]] = [:]
+        /// Ids of the user events delivered lately.
+        var recentUserEvents = RecentIDs(capacity: 4096)
     }
 
     private let state = NIOLockedValueBox(State())
@@ -37,10 +53,15 @@ final class RoomRegistry: Sendable {
     /// Adds the socket to the conversation's room, whose newest message is `lastSeq`.
     func join(_ connection: SocketConnection, conversation: UUID, lastSeq: Int64) async throws {
         let channel = BusChannel.conversation(conversation)
-        try await self.add(connection, to: channel)
+        let key = ObjectIdentifier(connection)
         self.state.withLockedValue { state in
-            if state.channels[channel] != nil { state.channels[channel]!.lastSeq = max(state.channels[channel]!.lastSeq, lastSeq) }
+            state.channels[channel, default: Listeners()].sockets[key] = connection
+            state.channels[channel]!.lastSeq = max(state.channels[channel]!.lastSeq, lastSeq)
+            state.joined[key, default: []].insert(channel)
         }
+        // Every joiner goes through the subscriber, not just the first: a later one must
+        // not be acknowledged while the first one's SUBSCRIBE is still unconfirmed.
+        try await self.reconcile(channel)
     }
 
     func leave(_ connection: SocketConnection, conversation: UUID) async {
@@ -51,31 +72,27 @@ final class RoomRegistry: Sendable {
         self.state.withLockedValue { $0.joined[ObjectIdentifier(connection)]?.contains(BusChannel.conversation(conversation)) ?? false }
     }
 
-    /// Listens to the user's own channel for this socket (notifications, status changes).
-    func register(_ connection: SocketConnection, user: UUID) async throws {
-        try await self.add(connection, to: BusChannel.user(user))
+    /// Counts the socket among its user's, for the events addressed to that user.
+    func register(_ connection: SocketConnection, user: UUID) {
+        self.state.withLockedValue { $0.users[user, default: [:]][ObjectIdentifier(connection)] = connection }
     }
 
     /// Takes the socket out of everything it joined.
     func unregister(_ connection: SocketConnection) async {
-        let channels = self.state.withLockedValue { $0.joined[ObjectIdentifier(connection)] ?? [] }
+        let key = ObjectIdentifier(connection)
+        let channels = self.state.withLockedValue { state in
+            if let user = connection.userID {
+                state.users[user]?[key] = nil
+                if state.users[user]?.isEmpty == true { state.users[user] = nil }
+            }
+            return state.joined[key] ?? []
+        }
         await self.remove(connection, from: Array(channels))
     }
 
     /// The number of channels this gateway listens to, and sockets behind them.
     var counts: (channels: Int, memberships: Int) {
         self.state.withLockedValue { state in (state.channels.count, state.joined.values.reduce(0) { $0 + $1.count }) }
-    }
-
-    private func add(_ connection: SocketConnection, to channel: String) async throws {
-        let key = ObjectIdentifier(connection)
-        self.state.withLockedValue { state in
-            state.channels[channel, default: Listeners()].sockets[key] = connection
-            state.joined[key, default: []].insert(channel)
-        }
-        // Every joiner goes through the subscriber, not just the first: a later one must
-        // not be acknowledged while the first one's SUBSCRIBE is still unconfirmed.
-        try await self.reconcile(channel)
     }
 
     private func remove(_ connection: SocketConnection, from channels: [String]) async {
@@ -105,20 +122,40 @@ final class RoomRegistry: Sendable {
         }
     }
 
-    /// An event heard on a channel: framed once, written to each socket behind the channel
-    /// (but the skipped user's), once per event id.
+    /// An event heard on a channel, once per event id: on a conversation's channel, for
+    /// the sockets in its room (but the skipped user's); on `users`, for the sockets of its
+    /// audience (but those in the skipped room).
     func deliver(_ envelope: BusEnvelope, on channel: String) {
-        let sockets: [SocketConnection] = self.state.withLockedValue { state in
+        let groups: [LoopSockets] = self.state.withLockedValue { state in
+            if channel == BusChannel.users { return Self.audience(of: envelope, in: &state) }
             guard state.channels[channel] != nil else { return [] }
             if let id = envelope.id, !state.channels[channel]!.recent.insert(id) { return [] }
             if let seq = envelope.seq { state.channels[channel]!.lastSeq = max(state.channels[channel]!.lastSeq, seq) }
-            return Array(state.channels[channel]!.sockets.values)
+            return state.channels[channel]!.grouped()
         }
-        guard !sockets.isEmpty else { return }
-        let frame = SocketIOFrame.event(envelope.event, data: envelope.data)
-        for socket in sockets where envelope.skipUser == nil || socket.userID != envelope.skipUser {
-            socket.send(frame)
+        guard !groups.isEmpty else { return }
+        let frame = ServerFrame(text: SocketIOFrame.event(envelope.event, data: envelope.data))
+        let skipUser = envelope.skipUser
+        for group in groups {
+            group.eventLoop.execute {
+                for socket in group.sockets where skipUser == nil || socket.userID != skipUser {
+                    socket.output.value.write(frame)
+                }
+            }
         }
+    }
+
+    private static func audience(of envelope: BusEnvelope, in state: inout State) -> [LoopSockets] {
+        if let id = envelope.id, !state.recentUserEvents.insert(envelope.event + id) { return [] }
+        let room = envelope.skipRoom.map(BusChannel.conversation)
+        var sockets: [SocketConnection] = []
+        for user in envelope.audience {
+            guard let mine = state.users[user] else { continue }
+            for (key, socket) in mine where room == nil || !(state.joined[key]?.contains(room!) ?? false) {
+                sockets.append(socket)
+            }
+        }
+        return LoopSockets.group(sockets)
     }
 
     /// Delivers what each room missed while the gateway was not listening (Redis went away
@@ -151,5 +188,23 @@ final class RoomRegistry: Sendable {
             }
         }
         self.logger.info("caught up after resubscribing", metadata: ["rooms": "\(rooms.count)", "messages": "\(delivered)"])
+    }
+}
+
+/// The sockets of one event loop, to be written to in one task on it.
+struct LoopSockets: Sendable {
+    let eventLoop: any EventLoop
+    var sockets: [SocketConnection]
+
+    static func group(_ sockets: some Sequence<SocketConnection>) -> [LoopSockets] {
+        var groups: [LoopSockets] = []
+        for socket in sockets {
+            if let index = groups.firstIndex(where: { $0.eventLoop === socket.eventLoop }) {
+                groups[index].sockets.append(socket)
+            } else {
+                groups.append(LoopSockets(eventLoop: socket.eventLoop, sockets: [socket]))
+            }
+        }
+        return groups
     }
 }

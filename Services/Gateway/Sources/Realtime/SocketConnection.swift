@@ -10,6 +10,9 @@ import SocketIO
 /// One client connection as the rest of the gateway sees it: who it is once it has
 /// connected, and a way to send it frames from any thread.
 final class SocketConnection: Sendable {
+    let eventLoop: any EventLoop
+    /// Its writes, on `eventLoop`.
+    let output: NIOLoopBound<SocketOutput>
     /// The Engine.IO session id.
     let engineID: String
     /// The Socket.IO session id, given in the CONNECT reply (not the Engine.IO one).
@@ -19,9 +22,12 @@ final class SocketConnection: Sendable {
     let requestHeaders: HTTPHeaders
     private let authenticated = NIOLockedValueBox<(identity: Identity, token: String)?>(nil)
 
-    init(engineID: String, channel: any Channel, requestHeaders: HTTPHeaders) {
+    /// Made on the channel's event loop.
+    init(engineID: String, channel: any Channel, output: SocketOutput, requestHeaders: HTTPHeaders) {
         self.engineID = engineID
         self.channel = channel
+        self.eventLoop = channel.eventLoop
+        self.output = NIOLoopBound(output, eventLoop: channel.eventLoop)
         self.requestHeaders = requestHeaders
     }
 
@@ -36,7 +42,7 @@ final class SocketConnection: Sendable {
 
     /// Sends one text frame (an Engine.IO packet).
     func send(_ text: ByteBuffer) {
-        self.channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: text), promise: nil)
+        self.onLoop { $0.send(text) }
     }
 
     /// Answers an event's ack id with one value.
@@ -57,11 +63,14 @@ final class SocketConnection: Sendable {
 
     /// Closes the WebSocket with a close frame.
     func close(_ code: WebSocketErrorCode) {
-        let channel = self.channel
-        var data = channel.allocator.buffer(capacity: 2)
-        data.write(webSocketErrorCode: code)
-        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in
-            channel.close(promise: nil)
+        self.onLoop { $0.close(code) }
+    }
+
+    private func onLoop(_ body: @escaping @Sendable (SocketOutput) -> Void) {
+        if self.eventLoop.inEventLoop {
+            body(self.output.value)
+        } else {
+            self.eventLoop.execute { body(self.output.value) }
         }
     }
 }

@@ -76,11 +76,7 @@ struct SocketSession {
             return false
         }
         self.connection.authenticate(identity, token: token)
-        do {
-            try await self.context.rooms.register(self.connection, user: identity.userID)
-        } catch {
-            self.logger.warning("could not listen to the user's channel", metadata: ["error": "\(error)"])
-        }
+        self.context.rooms.register(self.connection, user: identity.userID)
         self.context.presence.report(.connected, self.connection)
         self.connection.send(SocketIOFrame.connected(sid: self.connection.socketID))
         self.logger.debug("connected", metadata: ["user.id": "\(identity.userID)"])

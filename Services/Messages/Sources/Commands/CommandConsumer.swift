@@ -8,15 +8,14 @@ import ServiceKit
 import ServiceLifecycle
 
 /// Works through the send commands gateways append to `chat:commands`, as one member of
-/// the `messages` consumer group: stores each message in its transaction, publishes it,
-/// answers the gateway, and only then lets the entry be acknowledged. Storing is idempotent
-/// on `clientMessageId`, so an entry processed twice (claimed from a consumer that died)
-/// is stored once.
+/// the `messages` consumer group: stores each batch read in one transaction, publishes
+/// the messages and answers the gateways in one pipelined write, and only then lets the
+/// entries be acknowledged. Storing is idempotent on `clientMessageId`, so an entry
+/// processed twice (claimed from a consumer that died) is stored once.
 struct CommandConsumer: Service {
     let stream: StreamConsumer
     let bus: ChatBus
     let messages: MessageStore
-    let conversations: ConversationStore
     let events: MessageEvents
     let limits: MessageLimits
     let logger: Logger
@@ -25,75 +24,105 @@ struct CommandConsumer: Service {
         await self.stream.run { entries in try await self.process(entries) }
     }
 
-    /// Conversations are worked on concurrently, one conversation's commands in order.
-    /// Returns the entries that are settled: answered, whether stored or refused.
+    /// A command that passed the checks that need no database.
+    private struct Checked {
+        var entry: RedisStreamEntry
+        var command: SendMessageCommand
+        var draft: NewMessage
+    }
+
+    /// Returns the entries that are settled: answered, whether stored or refused. When the
+    /// database cannot be reached none of the stored kind is, and all of them come back.
     func process(_ entries: [RedisStreamEntry]) async throws -> [String] {
-        var byConversation: [UUID: [(RedisStreamEntry, SendMessageCommand)]] = [:]
         var settled: [String] = []
+        var publishes: [(envelope: BusEnvelope, channels: [String])] = []
+        var checked: [Checked] = []
         for entry in entries {
             guard let command = Self.command(in: entry) else {
                 self.logger.error("dropping a malformed command", metadata: ["entry": "\(entry.id)"])
                 settled.append(entry.id)
                 continue
             }
-            byConversation[command.conversationId, default: []].append((entry, command))
-        }
-        let outcomes = await withTaskGroup(of: [(String, BusEnvelope?, String?)].self) { group in
-            for commands in byConversation.values {
-                group.addTask { await self.handle(commands) }
-            }
-            return await group.reduce(into: []) { $0 += $1 }
-        }
-        var replies: [(BusEnvelope, [String])] = []
-        for (entryID, reply, channel) in outcomes {
-            settled.append(entryID)
-            if let reply, let channel { replies.append((reply, [channel])) }
-        }
-        // Answer first: an entry is only acknowledged once its gateway has been told.
-        try await self.bus.publish(replies)
-        return settled
-    }
-
-    /// Each settled entry with its reply; stops at the first one that may succeed later,
-    /// leaving it and those after it pending, so that a conversation keeps its order.
-    private func handle(_ commands: [(RedisStreamEntry, SendMessageCommand)]) async -> [(String, BusEnvelope?, String?)] {
-        var settled: [(String, BusEnvelope?, String?)] = []
-        for (entry, command) in commands {
-            let channel = entry.fields[CommandStream.replyField].map { String(buffer: $0) }
             do {
-                let message = try await self.store(command)
-                settled.append((entry.id, try BusEnvelope(event: CommandReply.event, encoding: CommandReply(requestId: command.requestId, message: message)), channel))
+                checked.append(Checked(entry: entry, command: command, draft: try self.draft(command)))
             } catch {
-                let apiError = APIError(error)
-                if apiError.retryable {
-                    self.logger.warning("command will be retried", metadata: ["entry": "\(entry.id)", "error": "\(error)"])
-                    break
-                }
-                let reply = CommandReply(requestId: command.requestId, error: apiError.body.error)
-                settled.append((entry.id, try? BusEnvelope(event: CommandReply.event, encoding: reply), channel))
+                settled.append(entry.id)
+                publishes += self.reply(to: entry, command, .refused(error))
             }
         }
+
+        let outcomes: [BatchOutcome]
+        do {
+            outcomes = try await self.messages.append(batch: checked.map(\.draft))
+        } catch let error as APIError where error.retryable {
+            self.logger.warning("commands will be retried", metadata: ["count": "\(checked.count)", "error": "\(error)"])
+            try await self.bus.publish(publishes)
+            return settled
+        } catch {
+            // Something in the batch breaks it (no fault of the database's): each alone,
+            // so that only the command at fault is refused.
+            self.logger.warning("a batch failed; storing its commands one by one", metadata: ["error": "\(error)"])
+            outcomes = try await self.oneByOne(checked.map(\.draft))
+        }
+        for (item, outcome) in zip(checked, outcomes) {
+            if case .refused(let error) = outcome, error.retryable { continue }
+            settled.append(item.entry.id)
+            if case .stored(let message, let members) = outcome {
+                // Published again for a retried send: its first consumer may have died
+                // before publishing, and gateways deliver a message id once.
+                publishes += self.events.envelopes(stored: message, memberIDs: members)
+            }
+            publishes += self.reply(to: item.entry, item.command, outcome)
+        }
+        // The events and the answers in one write; an entry is only acknowledged once its
+        // gateway has been told.
+        try await self.bus.publish(publishes)
         return settled
     }
 
-    /// Checks, stores and publishes one message; a message already stored is published again
-    /// (its first consumer may have died before publishing; gateways deliver it once).
-    private func store(_ command: SendMessageCommand) async throws -> Message {
+    /// The checks that need no database.
+    private func draft(_ command: SendMessageCommand) throws(APIError) -> NewMessage {
         switch (command.messageType, command.attachment) {
         case (.text, nil), (.image, _?), (.file, _?): break
-        default: throw APIError.validation("TEXT messages carry no file; IMAGE and FILE messages carry one")
+        default: throw .validation("TEXT messages carry no file; IMAGE and FILE messages carry one")
         }
-        let content = try Validate.content(command.content, maxLength: self.limits.maxContentLength)
-        let clientMessageID = try Validate.clientMessageID(command.clientMessageId)
-        _ = try await self.conversations.requireMember(conversationID: command.conversationId, userID: command.senderId)
-        let (message, _) = try await self.messages.append(
-            NewMessage(
-                conversationID: command.conversationId, senderID: command.senderId, content: content, type: command.messageType,
-                clientMessageID: clientMessageID, attachment: command.attachment
-            )
+        return NewMessage(
+            conversationID: command.conversationId, senderID: command.senderId,
+            content: try Validate.content(command.content, maxLength: self.limits.maxContentLength), type: command.messageType,
+            clientMessageID: try Validate.clientMessageID(command.clientMessageId), attachment: command.attachment
         )
-        await self.events.stored(message, memberIDs: try await self.conversations.memberIDs(conversationID: command.conversationId))
-        return message
+    }
+
+    /// Each draft in its own transaction; a conversation stops at its first retryable
+    /// failure, so that what follows it waits and keeps its order.
+    private func oneByOne(_ drafts: [NewMessage]) async throws -> [BatchOutcome] {
+        var blocked: Set<UUID> = []
+        var outcomes: [BatchOutcome] = []
+        for draft in drafts {
+            guard !blocked.contains(draft.conversationID) else {
+                outcomes.append(.refused(.unavailable("An earlier message of this conversation is waiting")))
+                continue
+            }
+            do {
+                outcomes += try await self.messages.append(batch: [draft])
+            } catch {
+                let apiError = APIError(error)
+                if apiError.retryable { blocked.insert(draft.conversationID) }
+                outcomes.append(.refused(apiError))
+            }
+        }
+        return outcomes
+    }
+
+    private func reply(to entry: RedisStreamEntry, _ command: SendMessageCommand, _ outcome: BatchOutcome) -> [(envelope: BusEnvelope, channels: [String])] {
+        guard let channel = entry.fields[CommandStream.replyField].map({ String(buffer: $0) }) else { return [] }
+        let reply: CommandReply
+        switch outcome {
+        case .stored(let message, _): reply = CommandReply(requestId: command.requestId, message: message)
+        case .refused(let error): reply = CommandReply(requestId: command.requestId, error: error.body.error)
+        }
+        guard let envelope = try? BusEnvelope(event: CommandReply.event, encoding: reply) else { return [] }
+        return [(envelope, [channel])]
     }
 
     static func command(in entry: RedisStreamEntry) -> SendMessageCommand? {

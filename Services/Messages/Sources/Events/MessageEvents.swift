@@ -11,20 +11,32 @@ struct MessageEvents: Sendable {
 
     /// `new_message` to the conversation, `notification` to every member but the sender.
     func stored(_ message: Message, memberIDs: [UUID]) async {
-        await self.publish {
-            // The message id lets gateways deliver it once even when it is published again
-            // (a redelivered command whose first consumer died after committing).
-            let id = message.id.uuidString
-            try await self.bus.publish([
+        await self.publish { try await self.bus.publish(self.envelopes(stored: message, memberIDs: memberIDs)) }
+    }
+
+    /// What `stored` publishes, for a caller that publishes it with more.
+    ///
+    /// The message id lets gateways deliver it once even when it is published again (a
+    /// redelivered command whose first consumer died after committing). The notification
+    /// is for members not looking at the conversation: sockets that joined it have the
+    /// message itself.
+    func envelopes(stored message: Message, memberIDs: [UUID]) -> [(envelope: BusEnvelope, channels: [String])] {
+        let id = message.id.uuidString
+        let audience = memberIDs.filter { $0 != message.senderId }
+        do {
+            return [
+                (try BusEnvelope(event: ServerEvent.newMessage, id: id, seq: message.seq, encoding: message), [BusChannel.conversation(message.conversationId)]),
                 (
-                    try BusEnvelope(event: ServerEvent.newMessage, id: id, seq: message.seq, encoding: message),
-                    [BusChannel.conversation(message.conversationId)]
+                    try BusEnvelope(
+                        event: ServerEvent.notification, id: id, seq: message.seq, skipRoom: message.conversationId, audience: audience,
+                        encoding: ChatNotification(newMessage: message)
+                    ),
+                    audience.isEmpty ? [] : [BusChannel.users]
                 ),
-                (
-                    try BusEnvelope(event: ServerEvent.notification, id: id, seq: message.seq, encoding: ChatNotification(newMessage: message)),
-                    memberIDs.filter { $0 != message.senderId }.map(BusChannel.user)
-                ),
-            ])
+            ]
+        } catch {
+            self.logger.error("could not encode a message's events", metadata: ["error": "\(error)"])
+            return []
         }
     }
 

@@ -18,7 +18,7 @@ struct PresenceAnnouncer: Sendable {
         case .none: return
         }
         let audience = try await self.contacts.contacts(of: user) + [user]
-        try await self.bus.publish(try BusEnvelope(event: ServerEvent.userStatusChanged, encoding: event), to: audience.map(BusChannel.user))
+        try await self.bus.publish(try BusEnvelope(event: ServerEvent.userStatusChanged, audience: audience, encoding: event), to: [BusChannel.users])
     }
 
     func typing(_ isTyping: Bool, user: UUID, conversation: UUID) async throws {

@@ -1,0 +1,26 @@
+import NIOCore
+
+/// A whole server-to-client WebSocket text frame (final, unmasked): header and payload in
+/// one buffer. Written below NIO's frame encoder, so a broadcast is framed once and every
+/// socket gets the same bytes, a reference to one buffer.
+struct ServerFrame: Sendable {
+    let bytes: ByteBuffer
+
+    init(text payload: ByteBuffer, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+        let length = payload.readableBytes
+        var bytes = allocator.buffer(capacity: 10 + length)
+        bytes.writeInteger(UInt8(0x81))  // FIN | text
+        switch length {
+        case ..<126:
+            bytes.writeInteger(UInt8(length))
+        case ...0xFFFF:
+            bytes.writeInteger(UInt8(126))
+            bytes.writeInteger(UInt16(length))
+        default:
+            bytes.writeInteger(UInt8(127))
+            bytes.writeInteger(UInt64(length))
+        }
+        bytes.writeImmutableBuffer(payload)
+        self.bytes = bytes
+    }
+}
