@@ -166,6 +166,7 @@ import Testing
                 command("r8", student, first.id, String(repeating: "x", count: 10_001), key: "k8"),
                 command("r9", student, UUID(), "nowhere", key: "k9"),
                 command("r10", student, first.id, "three", key: "k10"),
+                command(#"r"11\"#, student, first.id, "four", key: "k11"),  // a request id that needs escaping
             ])
             #expect(answers["r1"]?.message?.seq == 2 && answers["r2"]?.message?.seq == 3 && answers["r10"]?.message?.seq == 4)
             #expect(answers["r4"]?.message == answers["r1"]?.message && answers["r4"]?.message?.content == "one")
@@ -175,9 +176,10 @@ import Testing
             #expect(answers["r8"]?.error?.code == "validation_failed")
             #expect(answers["r9"]?.error?.code == "not_found")
             let history = try await client.call(.get, "/api/chat/conversations/\(first.id)/messages", token: student.token).decode(MessagePage.self)
-            #expect(history.messages.map(\.seq) == [1, 2, 3, 4])
-            #expect(history.messages.dropFirst().map(\.content) == ["one", "two", "three"])
-            #expect(history.messages.last?.createdAt == answers["r10"]?.message?.createdAt)
+            #expect(answers[#"r"11\"#]?.message?.seq == 5)
+            #expect(history.messages.map(\.seq) == [1, 2, 3, 4, 5])
+            #expect(history.messages.dropFirst().map(\.content) == ["one", "two", "three", "four"])
+            #expect(history.messages.last?.createdAt == answers[#"r"11\"#]?.message?.createdAt)
         }
     }
 

@@ -76,31 +76,60 @@ public struct BusEnvelope: Sendable, Hashable {
 
     /// Parses a published payload; nil for anything that is not an envelope.
     public init?(decoding payload: ByteBuffer) {
-        let bytes = payload.readableBytesView
-        guard let newline = bytes.firstIndex(of: Self.newline) else { return nil }
-        let fields = bytes[bytes.startIndex..<newline].split(separator: Self.tab, omittingEmptySubsequences: false)
-        guard fields.count == 6, !fields[0].isEmpty else { return nil }
-        func uuid(_ field: ByteBufferView.SubSequence) -> UUID?? {
-            field.isEmpty ? .some(nil) : UUID(asciiBytes: field).map { .some($0) }
-        }
-        guard let skipUser = uuid(fields[1]), let skipRoom = uuid(fields[4]) else { return nil }
-        var seq: Int64?
-        if !fields[3].isEmpty {
-            guard let value = Int64(String(decoding: fields[3], as: UTF8.self)) else { return nil }
-            seq = value
-        }
-        var audience: [UUID] = []
-        if !fields[5].isEmpty {
-            for field in fields[5].split(separator: Self.comma, omittingEmptySubsequences: false) {
-                guard let user = UUID(asciiBytes: field) else { return nil }
-                audience.append(user)
+        let parsed: (header: Header, dataStart: Int)? = payload.withUnsafeReadableBytes { bytes in
+            guard let newline = bytes.firstIndex(of: Self.newline) else { return nil }
+            var fields: [Range<Int>] = []
+            fields.reserveCapacity(6)
+            var start = 0
+            for index in 0..<newline where bytes[index] == Self.tab {
+                fields.append(start..<index)
+                start = index + 1
             }
+            fields.append(start..<newline)
+            guard fields.count == 6, !fields[0].isEmpty else { return nil }
+            func text(_ range: Range<Int>) -> String? {
+                range.isEmpty ? nil : String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            }
+            func uuid(_ range: Range<Int>) -> UUID?? {
+                range.isEmpty ? .some(nil) : UUID(asciiBytes: UnsafeRawBufferPointer(rebasing: bytes[range])).map { .some($0) }
+            }
+            guard let skipUser = uuid(fields[1]), let skipRoom = uuid(fields[4]) else { return nil }
+            var seq: Int64?
+            if let digits = text(fields[3]) {
+                guard let value = Int64(digits) else { return nil }
+                seq = value
+            }
+            var audience: [UUID] = []
+            if !fields[5].isEmpty {
+                // 36 characters and a comma each.
+                let list = fields[5]
+                audience.reserveCapacity((list.count + 1) / 37)
+                var memberStart = list.lowerBound
+                while memberStart <= list.upperBound {
+                    let memberEnd = min(memberStart + 36, list.upperBound)
+                    guard let user = UUID(asciiBytes: UnsafeRawBufferPointer(rebasing: bytes[memberStart..<memberEnd])) else { return nil }
+                    audience.append(user)
+                    guard memberEnd < list.upperBound else { break }
+                    guard bytes[memberEnd] == Self.comma else { return nil }
+                    memberStart = memberEnd + 1
+                }
+            }
+            return (Header(event: text(fields[0])!, skipUser: skipUser, id: text(fields[2]), seq: seq, skipRoom: skipRoom, audience: audience), newline + 1)
         }
+        guard let (header, dataStart) = parsed else { return nil }
         self.init(
-            event: String(decoding: fields[0], as: UTF8.self), skipUser: skipUser,
-            id: fields[2].isEmpty ? nil : String(decoding: fields[2], as: UTF8.self), seq: seq, skipRoom: skipRoom, audience: audience,
-            data: payload.getSlice(at: newline + 1, length: bytes.endIndex - newline - 1)!
+            event: header.event, skipUser: header.skipUser, id: header.id, seq: header.seq, skipRoom: header.skipRoom, audience: header.audience,
+            data: payload.getSlice(at: payload.readerIndex + dataStart, length: payload.readableBytes - dataStart)!
         )
+    }
+
+    private struct Header {
+        var event: String
+        var skipUser: UUID?
+        var id: String?
+        var seq: Int64?
+        var skipRoom: UUID?
+        var audience: [UUID]
     }
 
     enum EnvelopeError: Error {

@@ -67,12 +67,14 @@ struct CommandConsumer: Service {
         for (item, outcome) in zip(checked, outcomes) {
             if case .refused(let error) = outcome, error.retryable { continue }
             settled.append(item.entry.id)
-            if case .stored(let message, let members) = outcome {
+            if case .stored(let message, let members) = outcome, let encoded = try? EncodedMessage(message) {
                 // Published again for a retried send: its first consumer may have died
                 // before publishing, and gateways deliver a message id once.
-                publishes += self.events.envelopes(stored: message, memberIDs: members)
+                publishes += self.events.envelopes(stored: encoded, memberIDs: members)
+                publishes += self.reply(to: item.entry) { try BusEnvelope(event: CommandReply.event, data: encoded.reply(requestID: item.command.requestId)) }
+            } else {
+                publishes += self.reply(to: item.entry, item.command, outcome)
             }
-            publishes += self.reply(to: item.entry, item.command, outcome)
         }
         // The events and the answers in one write; an entry is only acknowledged once its
         // gateway has been told.
@@ -115,13 +117,17 @@ struct CommandConsumer: Service {
     }
 
     private func reply(to entry: RedisStreamEntry, _ command: SendMessageCommand, _ outcome: BatchOutcome) -> [(envelope: BusEnvelope, channels: [String])] {
-        guard let channel = entry.fields[CommandStream.replyField].map({ String(buffer: $0) }) else { return [] }
-        let reply: CommandReply
-        switch outcome {
-        case .stored(let message, _): reply = CommandReply(requestId: command.requestId, message: message)
-        case .refused(let error): reply = CommandReply(requestId: command.requestId, error: error.body.error)
+        self.reply(to: entry) {
+            switch outcome {
+            case .stored(let message, _): try BusEnvelope(event: CommandReply.event, encoding: CommandReply(requestId: command.requestId, message: message))
+            case .refused(let error): try BusEnvelope(event: CommandReply.event, encoding: CommandReply(requestId: command.requestId, error: error.body.error))
+            }
         }
-        guard let envelope = try? BusEnvelope(event: CommandReply.event, encoding: reply) else { return [] }
+    }
+
+    /// The reply, on the channel the entry names.
+    private func reply(to entry: RedisStreamEntry, _ make: () throws -> BusEnvelope) -> [(envelope: BusEnvelope, channels: [String])] {
+        guard let channel = entry.fields[CommandStream.replyField].map({ String(buffer: $0) }), let envelope = try? make() else { return [] }
         return [(envelope, [channel])]
     }
 

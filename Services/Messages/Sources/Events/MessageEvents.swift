@@ -21,23 +21,28 @@ struct MessageEvents: Sendable {
     /// is for members not looking at the conversation: sockets that joined it have the
     /// message itself.
     func envelopes(stored message: Message, memberIDs: [UUID]) -> [(envelope: BusEnvelope, channels: [String])] {
-        let id = message.id.uuidString
-        let audience = memberIDs.filter { $0 != message.senderId }
         do {
-            return [
-                (try BusEnvelope(event: ServerEvent.newMessage, id: id, seq: message.seq, encoding: message), [BusChannel.conversation(message.conversationId)]),
-                (
-                    try BusEnvelope(
-                        event: ServerEvent.notification, id: id, seq: message.seq, skipRoom: message.conversationId, audience: audience,
-                        encoding: ChatNotification(newMessage: message)
-                    ),
-                    audience.isEmpty ? [] : [BusChannel.users]
-                ),
-            ]
+            return self.envelopes(stored: try EncodedMessage(message), memberIDs: memberIDs)
         } catch {
             self.logger.error("could not encode a message's events", metadata: ["error": "\(error)"])
             return []
         }
+    }
+
+    func envelopes(stored encoded: EncodedMessage, memberIDs: [UUID]) -> [(envelope: BusEnvelope, channels: [String])] {
+        let message = encoded.message
+        let id = message.id.uuidString
+        let audience = memberIDs.filter { $0 != message.senderId }
+        return [
+            (BusEnvelope(event: ServerEvent.newMessage, id: id, seq: message.seq, data: encoded.json), [BusChannel.conversation(message.conversationId)]),
+            (
+                BusEnvelope(
+                    event: ServerEvent.notification, id: id, seq: message.seq, skipRoom: message.conversationId, audience: audience,
+                    data: encoded.notification
+                ),
+                audience.isEmpty ? [] : [BusChannel.users]
+            ),
+        ]
     }
 
     /// `messages_read` to the conversation.
