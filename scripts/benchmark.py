@@ -179,6 +179,82 @@ class Peer:
                 process.kill()
 
 
+@dataclass
+class ManySockets:
+    """Concurrent sockets past one process's 20,000 open files: several gateways, several load tools."""
+    target: int
+    gateways: int
+    tools: int
+    peak_sockets: int
+    rss_before: int
+    rss_at_peak: int
+    connected: int
+    failed: int
+    handshakes_per_second: float
+    handshake_p50: float
+    handshake_p99: float
+    command: list[str]
+
+
+def open_files(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
+def many_sockets(deployment: stack_module.Stack, total: int, api: str, per_process: int = 15_000) -> ManySockets:
+    """Opens `total` sockets at once over as many gateways and load-tool processes as the
+    per-process file limit needs, holds them, and counts them where they end: the gateways'
+    open files, sampled while every tool holds its sockets."""
+    count = -(-total // per_process)
+    gateways = {name: deployment.processes[name].pid for name in ("gateway1", "gateway2")}
+    urls = [deployment.service_url("gateway1"), deployment.service_url("gateway2")]
+    for index in range(3, max(count, 2) + 1):
+        name, port = f"gateway{index}", stack_module.free_port()
+        environment = deployment.environment("gateway1") | {"HTTP_PORT": str(port)}
+        gateways[name] = deployment.spawn(name, [str(deployment.bin_dir / "gateway")], environment).pid
+        urls.append(f"http://127.0.0.1:{port}")
+    for url in urls:
+        stack_module.wait_for(lambda: stack_module.http_ok(f"{url}/readyz"), url)
+    baseline = {pid: open_files(pid) for pid in gateways.values()}
+    rss_before = sum(rss_bytes(pid) for pid in gateways.values())
+    tool = stack_module.build_dir("release") / "chat-loadtest"
+    # Each tool from addresses of its own (an address has ~28,000 ephemeral ports), to every gateway.
+    # Paced below the handshake ceiling (all of it shares the two cores with the tools), and
+    # held until the last tool has opened all of its sockets.
+    rate = 2_000
+    hold = 20 + total // rate
+    commands = [
+        [str(tool), "storm", "--sockets", str(total // count), "--rate", str(rate // count), "--hold", str(hold), "--users", "20",
+         "--connect-timeout", "30",
+         *url_arguments(urls), "--api", api, "--source", f"127.0.1.{index + 1}", "--source", f"127.0.2.{index + 1}", "--json", "--quiet"]
+        for index in range(count)
+    ]
+    log(f"sockets: {total} over {len(urls)} gateways from {count} load-tool processes")
+    tools = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for command in commands]
+    peak, rss_at_peak = 0, rss_before
+    while any(process.poll() is None for process in tools):
+        time.sleep(1)
+        sockets = sum(max(0, open_files(pid) - baseline[pid]) for pid in gateways.values())
+        if sockets > peak:
+            peak, rss_at_peak = sockets, sum(rss_bytes(pid) for pid in gateways.values())
+    reports = [json.loads(process.communicate()[0]) for process in tools]
+    for name in list(gateways)[2:]:
+        deployment.stop(name)
+    counts = [report["counts"] for report in reports]
+    result = ManySockets(
+        target=total, gateways=len(urls), tools=count, peak_sockets=peak, rss_before=rss_before, rss_at_peak=rss_at_peak,
+        connected=sum(c["connected"] for c in counts), failed=sum(c["connectFailed"] for c in counts),
+        handshakes_per_second=sum(report["connectsPerSecond"] for report in reports),
+        handshake_p50=max(report["handshake"]["p50"] for report in reports), handshake_p99=max(report["handshake"]["p99"] for report in reports),
+        command=["chat-loadtest", *commands[0][1:]],
+    )
+    log(f"  {result.connected} connected ({result.failed} failed), peak {peak} open on the gateways, "
+        f"{(rss_at_peak - rss_before) / max(1, peak) / 1024:.1f} KiB RSS each")
+    return result
+
+
 def url_arguments(urls: list[str]) -> list[str]:
     return [argument for url in urls for argument in ("--url", url)]
 
@@ -202,7 +278,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="half the sizes, 5 s phases")
     parser.add_argument("--output", default=str(ROOT / "docs" / "BENCHMARKS.md"))
+    parser.add_argument("--sockets", type=int, help="concurrent sockets to hold at once (default 100000, quick 20000; 0 skips)")
     arguments = parser.parse_args()
+    if arguments.sockets is None:
+        arguments.sockets = 20_000 if arguments.quick else 100_000
 
     plan = scenarios(arguments.quick)
     state = Path(tempfile.mkdtemp(prefix="bench-", dir=ROOT / ".state"))
@@ -213,6 +292,7 @@ def main() -> int:
     )
     ours: dict[str, Result] = {}
     theirs: dict[str, Result] = {}
+    held: ManySockets | None = None
     sources = ["--source", "127.0.0.1", "--source", "127.0.0.2", "--source", "127.0.0.3"]
     try:
         deployment.up()
@@ -224,6 +304,7 @@ def main() -> int:
         gateways = url_arguments([deployment.service_url("gateway1"), deployment.service_url("gateway2")])
         for name, scenario in plan.items():
             ours[name] = run_tool(name, "swift", [*scenario, *gateways, "--api", deployment.lb_url, *sources], processes)
+        held = many_sockets(deployment, arguments.sockets, deployment.lb_url) if arguments.sockets else None
     finally:
         deployment.down()
 
@@ -235,13 +316,13 @@ def main() -> int:
     finally:
         peer.stop()
 
-    write_report(Path(arguments.output), ours, theirs, arguments)
+    write_report(Path(arguments.output), ours, theirs, held, arguments)
     shutil.rmtree(state, ignore_errors=True)
     log(f"wrote {arguments.output}")
     return 0
 
 
-def write_report(path: Path, ours: dict[str, Result], theirs: dict[str, Result], arguments) -> None:
+def write_report(path: Path, ours: dict[str, Result], theirs: dict[str, Result], held: ManySockets | None, arguments) -> None:
     gateways = ["gateway1", "gateway2"]
     backend = ["gateway1", "gateway2", "messages", "presence", "redis", "postgres"]
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -327,6 +408,18 @@ def write_report(path: Path, ours: dict[str, Result], theirs: dict[str, Result],
             f"{gateway_rss / 2**20:.1f} MiB: **{per_socket / 1024:.1f} KiB per connected socket** (peak RSS, both gateways).",
             "",
             f"`{' '.join(['chat-loadtest', *storm.command[1:]])}`",
+        ]
+    if held:
+        lines += [
+            "",
+            f"**{held.peak_sockets:,} sockets open at once** (of {held.target:,} asked; counted as the gateways' open files while "
+            f"every tool held its sockets) on {held.gateways} gateway processes, from {held.tools} load-tool processes each with "
+            f"source addresses of its own: {held.connected:,} connected, {held.failed} failed, "
+            f"{held.handshakes_per_second:,.0f} handshakes/s together (slowest tool's handshake p50 {held.handshake_p50} ms, "
+            f"p99 {held.handshake_p99} ms). Gateway RSS grew by {(held.rss_at_peak - held.rss_before) / 2**20:.0f} MiB: "
+            f"**{(held.rss_at_peak - held.rss_before) / max(1, held.peak_sockets) / 1024:.1f} KiB per open socket**.",
+            "",
+            f"`{' '.join(held.command)}` (one of {held.tools}, each with its own `--source` addresses)",
         ]
     # The hand-written analysis below the marker survives a rerun.
     marker = "<!-- analysis: kept by scripts/benchmark.py -->"
