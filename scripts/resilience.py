@@ -11,7 +11,7 @@ SIGKILLed. For each: what was acked, stored, lost, duplicated, and how long unti
 member had a message acked again. At the end every stored message must have reached every
 member, and presence must agree with who is connected.
 
-    python3 scripts/resilience.py [--configuration debug|release] [--phase-seconds 8]
+    ./scripts/resilience [--configuration debug|release] [--phase-seconds 8]
 """
 
 from __future__ import annotations
@@ -356,7 +356,7 @@ def write_report(arguments, phases, sent, acked, stored, lost, refused, duplicat
         f"({platform.machine()}, 2 cores shared by every process), {arguments.configuration} build, with",
         "",
         "```bash",
-        f"python3 scripts/resilience.py --configuration {arguments.configuration} --members {arguments.members} "
+        f"./scripts/resilience --configuration {arguments.configuration} --members {arguments.members} "
         f"--rate {arguments.rate} --phase-seconds {arguments.phase_seconds}",
         "```",
         "",
