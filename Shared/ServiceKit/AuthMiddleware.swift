@@ -21,7 +21,12 @@ public struct AuthMiddleware: RouterMiddleware {
 
     /// The token of an `Authorization: Bearer …` header.
     public static func bearerToken(_ headers: HTTPFields) throws(APIError) -> Substring {
-        guard let value = headers[.authorization] else { throw .missingToken }
+        try Self.bearerToken(authorization: headers[.authorization])
+    }
+
+    /// The token of an `Authorization` header's value (`Bearer …`).
+    public static func bearerToken(authorization value: String?) throws(APIError) -> Substring {
+        guard let value else { throw .missingToken }
         let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .invalidToken }
         return parts[1].drop { $0 == " " }

@@ -76,7 +76,7 @@ public struct BusEnvelope: Sendable, Hashable {
 
     /// Parses a published payload; nil for anything that is not an envelope.
     public init?(decoding payload: ByteBuffer) {
-        let parsed: (header: Header, dataStart: Int)? = payload.withUnsafeReadableBytes { bytes in
+        let parsed: BusEnvelope? = payload.withUnsafeReadableBytes { bytes in
             guard let newline = bytes.firstIndex(of: Self.newline) else { return nil }
             var fields: [Range<Int>] = []
             fields.reserveCapacity(6)
@@ -114,22 +114,13 @@ public struct BusEnvelope: Sendable, Hashable {
                     memberStart = memberEnd + 1
                 }
             }
-            return (Header(event: text(fields[0])!, skipUser: skipUser, id: text(fields[2]), seq: seq, skipRoom: skipRoom, audience: audience), newline + 1)
+            return BusEnvelope(
+                event: text(fields[0])!, skipUser: skipUser, id: text(fields[2]), seq: seq, skipRoom: skipRoom, audience: audience,
+                data: payload.getSlice(at: payload.readerIndex + newline + 1, length: bytes.count - newline - 1)!
+            )
         }
-        guard let (header, dataStart) = parsed else { return nil }
-        self.init(
-            event: header.event, skipUser: header.skipUser, id: header.id, seq: header.seq, skipRoom: header.skipRoom, audience: header.audience,
-            data: payload.getSlice(at: payload.readerIndex + dataStart, length: payload.readableBytes - dataStart)!
-        )
-    }
-
-    private struct Header {
-        var event: String
-        var skipUser: UUID?
-        var id: String?
-        var seq: Int64?
-        var skipRoom: UUID?
-        var audience: [UUID]
+        guard let parsed else { return nil }
+        self = parsed
     }
 
     enum EnvelopeError: Error {

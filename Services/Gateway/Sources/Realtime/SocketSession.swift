@@ -63,10 +63,7 @@ struct SocketSession {
     private func connect(_ packet: SocketIOPacket) async -> Bool {
         struct Auth: Decodable { var token: String? }
         let fromAuth = packet.payload.readableBytes > 0 ? (try? JSONDecoder().decode(Auth.self, from: packet.payload))?.token : nil
-        let fromHeader = self.connection.requestHeaders.first(name: "authorization").flatMap { value -> String? in
-            let parts = value.split(separator: " ", maxSplits: 1)
-            return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
-        }
+        let fromHeader = (try? AuthMiddleware.bearerToken(authorization: self.connection.requestHeaders.first(name: "authorization"))).map(String.init)
         guard let token = fromAuth ?? fromHeader else {
             self.refuse("A token is required: connect with auth {token}", code: "unauthorized")
             return false

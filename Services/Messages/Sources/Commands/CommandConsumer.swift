@@ -47,7 +47,7 @@ struct CommandConsumer: Service {
                 checked.append(Checked(entry: entry, command: command, draft: try self.draft(command)))
             } catch {
                 settled.append(entry.id)
-                publishes += self.reply(to: entry, command, .refused(error))
+                publishes += Self.reply(to: entry, Self.refusal(of: command, error))
             }
         }
 
@@ -65,15 +65,22 @@ struct CommandConsumer: Service {
             outcomes = try await self.oneByOne(checked.map(\.draft))
         }
         for (item, outcome) in zip(checked, outcomes) {
-            if case .refused(let error) = outcome, error.retryable { continue }
-            settled.append(item.entry.id)
-            if case .stored(let message, let members) = outcome, let encoded = try? EncodedMessage(message) {
+            switch outcome {
+            case .stored(let message, let members):
+                settled.append(item.entry.id)
+                guard let encoded = try? EncodedMessage(message) else {
+                    self.logger.error("could not encode a stored message", metadata: ["message": "\(message.id)"])
+                    continue
+                }
                 // Published again for a retried send: its first consumer may have died
                 // before publishing, and gateways deliver a message id once.
                 publishes += self.events.envelopes(stored: encoded, memberIDs: members)
-                publishes += self.reply(to: item.entry) { try BusEnvelope(event: CommandReply.event, data: encoded.reply(requestID: item.command.requestId)) }
-            } else {
-                publishes += self.reply(to: item.entry, item.command, outcome)
+                publishes += Self.reply(to: item.entry, try? BusEnvelope(event: CommandReply.event, data: encoded.reply(requestID: item.command.requestId)))
+            case .refused(let error) where error.retryable:
+                continue
+            case .refused(let error):
+                settled.append(item.entry.id)
+                publishes += Self.reply(to: item.entry, Self.refusal(of: item.command, error))
             }
         }
         // The events and the answers in one write; an entry is only acknowledged once its
@@ -116,19 +123,14 @@ struct CommandConsumer: Service {
         return outcomes
     }
 
-    private func reply(to entry: RedisStreamEntry, _ command: SendMessageCommand, _ outcome: BatchOutcome) -> [(envelope: BusEnvelope, channels: [String])] {
-        self.reply(to: entry) {
-            switch outcome {
-            case .stored(let message, _): try BusEnvelope(event: CommandReply.event, encoding: CommandReply(requestId: command.requestId, message: message))
-            case .refused(let error): try BusEnvelope(event: CommandReply.event, encoding: CommandReply(requestId: command.requestId, error: error.body.error))
-            }
-        }
+    private static func refusal(of command: SendMessageCommand, _ error: APIError) -> BusEnvelope? {
+        try? BusEnvelope(event: CommandReply.event, encoding: CommandReply(requestId: command.requestId, error: error.body.error))
     }
 
     /// The reply, on the channel the entry names.
-    private func reply(to entry: RedisStreamEntry, _ make: () throws -> BusEnvelope) -> [(envelope: BusEnvelope, channels: [String])] {
-        guard let channel = entry.fields[CommandStream.replyField].map({ String(buffer: $0) }), let envelope = try? make() else { return [] }
-        return [(envelope, [channel])]
+    private static func reply(to entry: RedisStreamEntry, _ reply: BusEnvelope?) -> [(envelope: BusEnvelope, channels: [String])] {
+        guard let reply, let channel = entry.fields[CommandStream.replyField].map({ String(buffer: $0) }) else { return [] }
+        return [(reply, [channel])]
     }
 
     static func command(in entry: RedisStreamEntry) -> SendMessageCommand? {
