@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -12,23 +13,21 @@ import Testing
 @Suite struct EngineIOHandlerTests {
     struct Harness {
         let channel = EmbeddedChannel()
-        let packets: AsyncStream<SocketIOPacket>
+        let inbox = RecordingSink()
         let settings: RealtimeSettings
         let connection: SocketConnection
 
         init(settings: RealtimeSettings = RealtimeSettings(pingInterval: .seconds(25), pingTimeout: .seconds(20))) throws {
             self.settings = settings
-            let (packets, inbound) = AsyncStream.makeStream(of: SocketIOPacket.self, bufferingPolicy: .bufferingOldest(16))
-            self.packets = packets
             try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
             try self.channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
             let output = try SocketOutput(
-                channel: self.channel, flushes: FlushQueue(eventLoop: self.channel.embeddedEventLoop), maxBacklog: settings.maxOutboundBytes,
+                channel: self.channel, engineID: "engine-sid", flushes: FlushQueue(eventLoop: self.channel.embeddedEventLoop), maxBacklog: settings.maxOutboundBytes,
                 logger: TestEnvironment.logger
             )
             self.connection = SocketConnection(engineID: "engine-sid", channel: self.channel, output: output, requestHeaders: HTTPHeaders())
             try self.channel.pipeline.syncOperations.addHandler(
-                EngineIOHandler(settings: settings, connection: self.connection, inbound: inbound, logger: TestEnvironment.logger)
+                EngineIOHandler(settings: settings, connection: self.connection, inbound: self.inbox, logger: TestEnvironment.logger)
             )
         }
 
@@ -65,12 +64,6 @@ import Testing
             return frames
         }
 
-        func received() async -> [SocketIOPacket] {
-            var packets: [SocketIOPacket] = []
-            var iterator = self.packets.makeAsyncIterator()
-            while let packet = await iterator.next() { packets.append(packet) }
-            return packets
-        }
     }
 
     @Test func theServerOpensPingsAndDropsAClientThatStopsAnswering() throws {
@@ -101,10 +94,12 @@ import Testing
         try harness.send(#"40{"token":"t"}"#)
         try harness.send(#"421["join_conversation",{"conversationId":"x"}]"#)
         try harness.send("41")
+        #expect(!harness.inbox.finished)
         try await harness.channel.close().get()
-        let packets = await harness.received()
+        let packets = harness.inbox.packets
         #expect(packets.map(\.type) == [.connect, .event, .disconnect])
         #expect(packets[1].ackID == 1)
+        #expect(harness.inbox.finished)
     }
 
     @Test(arguments: ["hello", "", "7", "2", "5", "0{}", "4", "4x", "49"])
@@ -114,6 +109,25 @@ import Testing
         try harness.send(frame)
         #expect(try harness.written() == ["close 1002"])
         #expect(!harness.channel.isActive)
+    }
+
+    @Test func aClientWhoseEventsOutpaceTheirHandlingIsLetGo() throws {
+        let harness = try Harness()
+        _ = try harness.written()
+        for id in 0..<16 { try harness.send(#"42\#(id)["typing",{}]"#) }  // the inbox's capacity
+        #expect(harness.channel.isActive)
+        try harness.send(#"4216["typing",{}]"#)
+        #expect(try harness.written() == ["close 1008"])
+        #expect(harness.inbox.finished)
+    }
+
+    @Test func aQuiescingServerClosesItsSocketsAsGoingAway() throws {
+        let harness = try Harness()
+        _ = try harness.written()
+        harness.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(try harness.written() == ["close 1001"])
+        #expect(!harness.channel.isActive)
+        #expect(harness.inbox.finished)
     }
 
     @Test func eventsBeyondTheAllowanceAreRefusedInTheirAck() throws {
@@ -235,5 +249,30 @@ import Testing
         let offsets: [TimeAmount] = [.zero, .zero, .zero, .milliseconds(250), .milliseconds(260), .seconds(10), .seconds(10), .seconds(10)]
         let taken = offsets.map { bucket.take(now: start + $0) }
         #expect(taken == [true, true, false, true, false, true, true, false])
+    }
+}
+
+/// Takes packets as a session's inbox would, up to a capacity, and keeps them.
+final class RecordingSink: SocketPacketSink {
+    private let state = NIOLockedValueBox((packets: [SocketIOPacket](), finished: false))
+    let capacity: Int
+
+    init(capacity: Int = 16) {
+        self.capacity = capacity
+    }
+
+    var packets: [SocketIOPacket] { self.state.withLockedValue { $0.packets } }
+    var finished: Bool { self.state.withLockedValue { $0.finished } }
+
+    func accept(_ packet: SocketIOPacket) -> Bool {
+        self.state.withLockedValue { state in
+            guard state.packets.count < self.capacity else { return false }
+            state.packets.append(packet)
+            return true
+        }
+    }
+
+    func finish() {
+        self.state.withLockedValue { $0.finished = true }
     }
 }

@@ -1,8 +1,11 @@
 """Faults the real-time path must survive with nothing lost: messages killed mid-send,
-a gateway dying without a word, presence restarted."""
+a gateway dying without a word or stopped with SIGTERM, presence restarted."""
 
+import json
 import threading
 import time
+
+import websocket
 
 from chat import ChatClient, history, open_conversation, register
 
@@ -62,20 +65,52 @@ def test_messages_killed_mid_send_stores_every_acked_message_once_and_delivers_i
         assert sorted(delivered) == sorted(m["id"] for m in stored), "each delivered to the reader exactly once"
 
 
-def test_a_gateway_that_dies_silently_has_its_users_marked_offline(stack):
+def contacts(stack, leaving: str, staying: str) -> tuple[str, dict, str]:
+    """Two users in a conversation, so each sees the other's status: (token, user) of the
+    first, the token of the second."""
     ensure_running(stack)
-    a_token, a_user = register(stack.lb_url, "Doomed", "student")
-    b_token, b_user = register(stack.lb_url, "Witness", "expert")
+    a_token, a_user = register(stack.lb_url, leaving, "student")
+    b_token, b_user = register(stack.lb_url, staying, "expert")
     open_conversation(stack.lb_url, a_token, b_user)
+    return a_token, a_user, b_token
+
+
+def status(user: dict, value: str):
+    return lambda event: event["userId"] == user["id"] and event["status"] == value
+
+
+def test_a_gateway_that_dies_silently_has_its_users_marked_offline(stack):
+    a_token, a_user, b_token = contacts(stack, "Doomed", "Witness")
     with ChatClient(stack.service_url("gateway2"), b_token) as b:
         doomed = ChatClient(stack.service_url("gateway1"), a_token).connect()
-        assert b.recorder.wait_event("user_status_changed", lambda e: e["userId"] == a_user["id"] and e["status"] == "online")
+        assert b.recorder.wait_event("user_status_changed", status(a_user, "online"))
         stack.kill("gateway1")
         killed = time.monotonic()
-        offline = b.recorder.wait_event("user_status_changed", lambda e: e["userId"] == a_user["id"] and e["status"] == "offline", timeout=20)
+        offline = b.recorder.wait_event("user_status_changed", status(a_user, "offline"), timeout=20)
         assert offline, "offline within 15 s of the gateway's death"
         assert time.monotonic() - killed < 15
         doomed.client.eio.disconnect(abort=True)
+    stack.start_service("gateway1")
+
+
+def test_a_gateway_stopped_with_sigterm_lets_its_sockets_go_and_exits(stack):
+    a_token, a_user, b_token = contacts(stack, "Leaving", "Staying")
+    with ChatClient(stack.service_url("gateway2"), b_token) as b:
+        leaving = [ChatClient(stack.service_url("gateway1"), a_token).connect() for _ in range(3)]
+        raw = websocket.create_connection(stack.service_url("gateway1").replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket", timeout=10)
+        assert raw.recv().startswith("0{")
+        raw.send("40" + json.dumps({"token": a_token}))
+        assert raw.recv().startswith("40{")
+        assert b.recorder.wait_event("user_status_changed", status(a_user, "online"))
+        started = time.monotonic()
+        assert stack.stop("gateway1", timeout=20) == 0, "a clean exit, not a kill after the timeout"
+        assert time.monotonic() - started < 10, "sockets closed at once, not left to time out"
+        assert all(not client.client.connected for client in leaving), "every socket let go"
+        while (frame := raw.recv_data_frame(control_frame=True)[1]).opcode != websocket.ABNF.OPCODE_CLOSE:
+            pass  # pings and status changes sent before the close
+        assert int.from_bytes(frame.data[:2], "big") == 1001, "going away: clients reconnect to another gateway"
+        raw.close()
+        assert b.recorder.wait_event("user_status_changed", status(a_user, "offline"), timeout=20), "its users reported offline"
     stack.start_service("gateway1")
 
 

@@ -37,8 +37,8 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
 
     var app = Application(
         router: router,
-        server: .realtime(settings: configuration.realtime) { [logger] connection, packets in
-            await SocketSession(connection: connection, context: realtime, logger: logger).run(packets)
+        server: .realtime(settings: configuration.realtime) { connection in
+            SocketInbox(handler: SocketSession(connection: connection, context: realtime), capacity: SocketSession.maxWaitingPackets)
         },
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: configuration.realtime.gatewayID),
         services: [

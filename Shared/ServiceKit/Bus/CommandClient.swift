@@ -71,7 +71,11 @@ public final class CommandClient: Sendable {
 
     /// The stored message, or the error the consumer answered with.
     public func result(of reply: EventLoopFuture<CommandReply>) async throws -> Message {
-        let answer = try await reply.get()
+        try Self.message(in: try await reply.get())
+    }
+
+    /// The stored message a reply carries, or its error thrown.
+    public static func message(in answer: CommandReply) throws -> Message {
         if let message = answer.message { return message }
         let error = answer.error ?? ErrorBody.Detail(code: "internal", message: "Something went wrong on our side")
         throw APIError(.badRequest, code: error.code, message: error.message, retryable: error.retryable ?? false)

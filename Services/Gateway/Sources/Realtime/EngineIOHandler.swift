@@ -9,13 +9,14 @@ import SocketIO
 /// The Engine.IO side of one WebSocket connection, on its event loop: the open packet, the
 /// server's pings and the pong deadline, packet parsing, the event rate limit, refusing
 /// binary events. Socket.IO packets go on to the connection's session through `inbound`;
-/// everything it sends goes through the connection's `SocketOutput`.
+/// everything it sends goes through the connection's `SocketOutput`. When the server
+/// quiesces (SIGTERM), the socket is closed as going away, so clients reconnect elsewhere.
 final class EngineIOHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
 
     private let settings: RealtimeSettings
     private let connection: SocketConnection
-    private let inbound: AsyncStream<SocketIOPacket>.Continuation
+    private let inbound: any SocketPacketSink
     private let logger: Logger
 
     private var pings: RepeatedTask?
@@ -26,8 +27,10 @@ final class EngineIOHandler: ChannelInboundHandler {
     /// Binary attachments still expected for a refused binary packet.
     private var attachmentsToSkip = 0
     private var output: SocketOutput { self.connection.output.value }
+    /// Made when something is logged: a logger of its own per socket would hold a dictionary each.
+    private var metadata: Logger.Metadata { ["socket.id": .string(self.connection.engineID)] }
 
-    init(settings: RealtimeSettings, connection: SocketConnection, inbound: AsyncStream<SocketIOPacket>.Continuation, logger: Logger) {
+    init(settings: RealtimeSettings, connection: SocketConnection, inbound: any SocketPacketSink, logger: Logger) {
         self.settings = settings
         self.connection = connection
         self.inbound = inbound
@@ -49,7 +52,7 @@ final class EngineIOHandler: ChannelInboundHandler {
         }
         self.connectDeadline = context.eventLoop.scheduleTask(in: TimeAmount(self.settings.connectTimeout)) {
             let (handler, context) = loopBound.value
-            handler.logger.debug("no CONNECT in time")
+            handler.logger.debug("no CONNECT in time", metadata: handler.metadata)
             handler.close(context: context, code: .policyViolation)
         }
     }
@@ -61,7 +64,7 @@ final class EngineIOHandler: ChannelInboundHandler {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         self.pongDeadline = context.eventLoop.scheduleTask(in: TimeAmount(self.settings.pingTimeout)) {
             let (handler, context) = loopBound.value
-            handler.logger.debug("pong timeout")
+            handler.logger.debug("pong timeout", metadata: handler.metadata)
             handler.close(context: context, code: .normalClosure)
         }
     }
@@ -121,7 +124,7 @@ final class EngineIOHandler: ChannelInboundHandler {
                 self.refusedInARow += 1
                 // Refusals are answered; only a client that keeps hammering is let go.
                 if self.refusedInARow > max(10 * self.settings.eventBurst, 500) {
-                    self.logger.info("disconnecting a client that keeps flooding")
+                    self.logger.info("disconnecting a client that keeps flooding", metadata: self.metadata)
                     return self.close(context: context, code: .policyViolation)
                 }
                 self.connection.ack(packet.ackID, error: APIError(.tooManyRequests, code: "rate_limited", message: "Too many events, slow down", retryable: true))
@@ -133,8 +136,8 @@ final class EngineIOHandler: ChannelInboundHandler {
         case .disconnect, .ack, .connectError:
             break
         }
-        if case .dropped = self.inbound.yield(packet) {
-            self.logger.info("disconnecting a client whose events outpace their handling")
+        if !self.inbound.accept(packet) {
+            self.logger.info("disconnecting a client whose events outpace their handling", metadata: self.metadata)
             self.close(context: context, code: .policyViolation)
         }
     }
@@ -144,6 +147,15 @@ final class EngineIOHandler: ChannelInboundHandler {
         context.fireChannelWritabilityChanged()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            // Going away, not a Socket.IO disconnect: clients reconnect (through the load
+            // balancer, to another gateway) and catch up from the last seq they saw.
+            return self.close(context: context, code: .goingAway)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         self.stopTimers()
         self.inbound.finish()
@@ -151,7 +163,7 @@ final class EngineIOHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.logger.debug("socket error", metadata: ["error": "\(error)"])
+        self.logger.debug("socket error", metadata: self.metadata.merging(["error": "\(error)"]) { $1 })
         self.close(context: context, code: .protocolError)
     }
 

@@ -12,10 +12,10 @@ import SocketIO
 /// The gateway's connections: HTTP/1.1 for REST (through the Hummingbird router), and on
 /// the Socket.IO paths an upgrade to WebSocket, after which the connection belongs to our
 /// own NIO handlers (`EngineIOHandler`) instead of an async stream of frames, so that a
-/// broadcast costs a write per socket and nothing more.
+/// broadcast costs a write per socket and nothing more, and an idle socket holds no task.
 struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
     enum UpgradeResult {
-        case socket(SocketConnection, AsyncStream<SocketIOPacket>)
+        case socket
         case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
     }
 
@@ -27,12 +27,17 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
     let responder: HTTPChannelHandler.Responder
     let settings: RealtimeSettings
     let flushes: FlushQueues
-    let serve: @Sendable (SocketConnection, AsyncStream<SocketIOPacket>) async -> Void
+    /// Where a connection's Socket.IO packets go.
+    let session: @Sendable (SocketConnection) -> any SocketPacketSink
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let settings = self.settings
             let flushes = self.flushes
+            let session = self.session
+            // The pool keeps one receive buffer per connection: NIO's default first size
+            // (2 KiB) would be most of an idle socket's memory. It grows for bigger reads.
+            try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 64 * 1024))
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: settings.maxPayload,
                 shouldUpgrade: { channel, head in
@@ -41,18 +46,16 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         let engineID = SessionID.make()
-                        var socketLogger = logger
-                        socketLogger[metadataKey: "socket.id"] = .string(engineID)
                         let output = try SocketOutput(
-                            channel: channel, flushes: flushes.queue(for: channel.eventLoop), maxBacklog: settings.maxOutboundBytes, logger: socketLogger
+                            channel: channel, engineID: engineID, flushes: flushes.queue(for: channel.eventLoop),
+                            maxBacklog: settings.maxOutboundBytes, logger: logger
                         )
                         let connection = SocketConnection(engineID: engineID, channel: channel, output: output, requestHeaders: head.headers)
-                        let (packets, inbound) = AsyncStream.makeStream(of: SocketIOPacket.self, bufferingPolicy: .bufferingOldest(256))
                         try channel.pipeline.syncOperations.addHandlers(
                             NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64, maxAccumulatedFrameSize: settings.maxPayload),
-                            EngineIOHandler(settings: settings, connection: connection, inbound: inbound, logger: socketLogger)
+                            EngineIOHandler(settings: settings, connection: connection, inbound: session(connection), logger: logger)
                         )
-                        return UpgradeResult.socket(connection, packets)
+                        return UpgradeResult.socket
                     }
                 }
             )
@@ -84,8 +87,8 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
             switch try await value.upgradeResult.get() {
             case .notUpgraded(let http):
                 await self.handleHTTP(asyncChannel: http, logger: logger)
-            case .socket(let connection, let packets):
-                await self.serve(connection, packets)
+            case .socket:
+                break  // the connection's handlers and its inbox take it from here
             }
         } catch {
             logger.debug("connection ended before it was set up", metadata: ["error": "\(error)"])
@@ -95,10 +98,10 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with Socket.IO over WebSocket on the realtime paths.
-    static func realtime(settings: RealtimeSettings, serve: @escaping @Sendable (SocketConnection, AsyncStream<SocketIOPacket>) async -> Void) -> HTTPServerBuilder {
+    static func realtime(settings: RealtimeSettings, session: @escaping @Sendable (SocketConnection) -> any SocketPacketSink) -> HTTPServerBuilder {
         let flushes = FlushQueues()
         return HTTPServerBuilder { responder in
-            RealtimeServerChannel(responder: responder, settings: settings, flushes: flushes, serve: serve)
+            RealtimeServerChannel(responder: responder, settings: settings, flushes: flushes, session: session)
         }
     }
 }

@@ -20,7 +20,12 @@ final class SocketConnection: Sendable {
     let channel: any Channel
     /// The upgrade request's headers, for an `Authorization` header some clients send instead of `auth`.
     let requestHeaders: HTTPHeaders
-    private let authenticated = NIOLockedValueBox<(identity: Identity, token: String)?>(nil)
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var authenticated: (identity: Identity, token: String)?
+        var connectAttempts = 0
+    }
 
     /// Made on the channel's event loop.
     init(engineID: String, channel: any Channel, output: SocketOutput, requestHeaders: HTTPHeaders) {
@@ -31,13 +36,21 @@ final class SocketConnection: Sendable {
         self.requestHeaders = requestHeaders
     }
 
-    var identity: Identity? { self.authenticated.withLockedValue { $0?.identity } }
+    var identity: Identity? { self.state.withLockedValue { $0.authenticated?.identity } }
     var userID: UUID? { self.identity?.userID }
     /// The bearer token the client connected with, for calls made on its behalf.
-    var token: String? { self.authenticated.withLockedValue { $0?.token } }
+    var token: String? { self.state.withLockedValue { $0.authenticated?.token } }
 
     func authenticate(_ identity: Identity, token: String) {
-        self.authenticated.withLockedValue { $0 = (identity, token) }
+        self.state.withLockedValue { $0.authenticated = (identity, token) }
+    }
+
+    /// Counts a refused CONNECT; returns how many there have been.
+    func countConnectAttempt() -> Int {
+        self.state.withLockedValue { state in
+            state.connectAttempts += 1
+            return state.connectAttempts
+        }
     }
 
     /// Sends one text frame (an Engine.IO packet).

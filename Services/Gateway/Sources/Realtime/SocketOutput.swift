@@ -15,17 +15,19 @@ final class SocketOutput {
     private let flushes: FlushQueue
     private let maxBacklog: Int
     private let logger: Logger
+    private let engineID: String
     /// Bytes written while the socket could take no more.
     private var backlog = 0
     private var flushQueued = false
     private(set) var closing = false
 
-    init(channel: any Channel, flushes: FlushQueue, maxBacklog: Int, logger: Logger) throws {
+    init(channel: any Channel, engineID: String, flushes: FlushQueue, maxBacklog: Int, logger: Logger) throws {
         self.channel = channel
         self.socket = try channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
         self.flushes = flushes
         self.maxBacklog = maxBacklog
         self.logger = logger
+        self.engineID = engineID
     }
 
     /// One Engine.IO packet, framed.
@@ -38,7 +40,7 @@ final class SocketOutput {
         if !self.channel.isWritable {
             self.backlog += frame.bytes.readableBytes
             if self.backlog > self.maxBacklog {
-                self.logger.info("disconnecting a reader too slow for what it is sent", metadata: ["backlog": "\(self.backlog)"])
+                self.logger.info("disconnecting a reader too slow for what it is sent", metadata: ["backlog": "\(self.backlog)", "socket.id": "\(self.engineID)"])
                 self.closing = true
                 self.channel.close(promise: nil)
                 return

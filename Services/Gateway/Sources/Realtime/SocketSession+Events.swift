@@ -9,7 +9,7 @@ import SocketIO
 
 /// The events clients send. Each answers in its ack: `{ok: true, …}` or `{error: {code, message}}`.
 extension SocketSession {
-    func handle(_ packet: SocketIOPacket, group: inout DiscardingTaskGroup) async {
+    func handleEvent(_ packet: SocketIOPacket) async {
         let event: SocketIOEvent
         do {
             event = try SocketIOEvent(packet: packet)
@@ -41,10 +41,9 @@ extension SocketSession {
                     content: payload.content, messageType: .text, clientMessageId: payload.clientMessageId ?? "gw-\(UUID().uuidString)"
                 )
                 // Appended in order; the reply is awaited off the line.
-                let reply = try await self.context.commands.submit(command)
-                group.addTask { [connection] in
+                try await self.context.commands.submit(command).whenComplete { [connection] reply in
                     do {
-                        connection.ack(ack, MessageAck(message: try await self.context.commands.result(of: reply)))
+                        connection.ack(ack, MessageAck(message: try CommandClient.message(in: reply.get())))
                     } catch {
                         connection.ack(ack, error: APIError(error))
                     }

@@ -7,56 +7,45 @@ import NIOHTTP1
 import NIOFoundationCompat
 import NIOWebSocket
 import ServiceKit
-import ServiceLifecycle
 import SocketIO
 
 /// One connection's Socket.IO session, from CONNECT to the end: authenticates, answers
 /// events in the order they come (a send's reply is awaited off the line, so a slow
 /// store does not hold up the next event), and leaves everything behind when it ends.
-struct SocketSession {
+/// Its packets come through a `SocketInbox`, one at a time.
+struct SocketSession: SocketPacketHandler {
     let connection: SocketConnection
     let context: RealtimeContext
-    let logger: Logger
 
     static let maxConnectAttempts = 3
+    /// Packets a connection may have waiting for their turn before it is let go.
+    static let maxWaitingPackets = 256
 
-    func run(_ packets: AsyncStream<SocketIOPacket>) async {
-        var connected = false
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                var attempts = 0
-                for await packet in packets {
-                    switch (packet.type, connected) {
-                    case (.connect, _) where packet.namespace != "/":
-                        self.connection.send(SocketIOFrame.connectError(namespace: packet.namespace, message: "Invalid namespace"))
-                    case (.connect, false):
-                        attempts += 1
-                        connected = await self.connect(packet)
-                        if !connected && attempts >= Self.maxConnectAttempts { self.connection.close(.policyViolation) }
-                    case (.connect, true):
-                        self.connection.send(SocketIOFrame.connected(sid: self.connection.socketID))
-                    case (_, false):
-                        // Nothing but CONNECT before CONNECT (the protocol says: close).
-                        self.connection.close(.policyViolation)
-                    case (.event, true):
-                        await self.handle(packet, group: &group)
-                    case (.binaryEvent, true):
-                        self.connection.ack(packet.ackID, error: APIError.badRequest("Binary payloads are not supported; send files through the upload route"))
-                    case (.disconnect, true):
-                        self.connection.close(.normalClosure)
-                    case (.ack, true), (.binaryAck, true):
-                        break  // the server asks for no acks
-                    case (.connectError, true):
-                        self.connection.close(.protocolError)
-                    }
-                }
-            }
-        } onGracefulShutdown: { [connection] in
-            // Going away, not a Socket.IO disconnect: clients reconnect (through the load
-            // balancer, to another gateway) and catch up from the last seq they saw.
-            connection.close(.goingAway)
+    var logger: Logger { self.context.logger }
+
+    func handle(_ packet: SocketIOPacket) async {
+        switch (packet.type, self.connection.identity != nil) {
+        case (.connect, _) where packet.namespace != "/":
+            self.connection.send(SocketIOFrame.connectError(namespace: packet.namespace, message: "Invalid namespace"))
+        case (.connect, false):
+            let connected = await self.connect(packet)
+            if !connected && self.connection.countConnectAttempt() >= Self.maxConnectAttempts { self.connection.close(.policyViolation) }
+        case (.connect, true):
+            self.connection.send(SocketIOFrame.connected(sid: self.connection.socketID))
+        case (_, false):
+            // Nothing but CONNECT before CONNECT (the protocol says: close).
+            self.connection.close(.policyViolation)
+        case (.event, true):
+            await self.handleEvent(packet)
+        case (.binaryEvent, true):
+            self.connection.ack(packet.ackID, error: APIError.badRequest("Binary payloads are not supported; send files through the upload route"))
+        case (.disconnect, true):
+            self.connection.close(.normalClosure)
+        case (.ack, true), (.binaryAck, true):
+            break  // the server asks for no acks
+        case (.connectError, true):
+            self.connection.close(.protocolError)
         }
-        if connected { await self.end() }
     }
 
     /// CONNECT to "/": the token is `auth.token` (or the upgrade's `Authorization` header).
@@ -76,7 +65,7 @@ struct SocketSession {
         self.context.rooms.register(self.connection, user: identity.userID)
         self.context.presence.report(.connected, self.connection)
         self.connection.send(SocketIOFrame.connected(sid: self.connection.socketID))
-        self.logger.debug("connected", metadata: ["user.id": "\(identity.userID)"])
+        self.logger.debug("connected", metadata: ["user.id": "\(identity.userID)", "socket.id": "\(self.connection.engineID)"])
         return true
     }
 
@@ -85,7 +74,8 @@ struct SocketSession {
         self.connection.send(SocketIOFrame.connectError(message: message, data: data))
     }
 
-    private func end() async {
+    func end() async {
+        guard self.connection.identity != nil else { return }
         await self.context.rooms.unregister(self.connection)
         self.context.presence.report(.disconnected, self.connection)
     }

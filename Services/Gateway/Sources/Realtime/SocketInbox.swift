@@ -1,0 +1,76 @@
+import NIOConcurrencyHelpers
+import SocketIO
+
+/// What a connection's Socket.IO packets are handed to, in the order they arrive.
+protocol SocketPacketSink: AnyObject, Sendable {
+    /// False when too many packets already wait: the client sends faster than its events are handled.
+    func accept(_ packet: SocketIOPacket) -> Bool
+    /// The connection is gone: what was accepted is still handled, then the end, and nothing more.
+    func finish()
+}
+
+/// Handles one connection's packets one at a time, then its end.
+protocol SocketPacketHandler: Sendable {
+    func handle(_ packet: SocketIOPacket) async
+    func end() async
+}
+
+/// A connection's packets, handled in order by a task that exists only while there are
+/// packets to handle. An idle socket holds no task: a task's stack slabs, its group and
+/// stream cost more memory than the rest of a connection together.
+final class SocketInbox<Handler: SocketPacketHandler>: SocketPacketSink {
+    private struct State {
+        var waiting: [SocketIOPacket] = []
+        /// A task is handling packets; it takes whatever arrives meanwhile.
+        var draining = false
+        var finished = false
+    }
+
+    private let handler: Handler
+    private let capacity: Int
+    private let state = NIOLockedValueBox(State())
+
+    init(handler: Handler, capacity: Int) {
+        self.handler = handler
+        self.capacity = capacity
+    }
+
+    func accept(_ packet: SocketIOPacket) -> Bool {
+        let start: Bool? = self.state.withLockedValue { state in
+            guard !state.finished, state.waiting.count < self.capacity else { return nil }
+            state.waiting.append(packet)
+            defer { state.draining = true }
+            return !state.draining
+        }
+        guard let start else { return false }
+        if start { self.startDraining() }
+        return true
+    }
+
+    func finish() {
+        let start = self.state.withLockedValue { state in
+            guard !state.finished else { return false }
+            state.finished = true
+            defer { state.draining = true }
+            return !state.draining
+        }
+        if start { self.startDraining() }
+    }
+
+    private func startDraining() {
+        Task { await self.drain() }
+    }
+
+    private func drain() async {
+        while true {
+            let (batch, ended) = self.state.withLockedValue { state in
+                defer { state.waiting = [] }
+                if state.waiting.isEmpty { state.draining = false }
+                return (state.waiting, state.waiting.isEmpty && state.finished)
+            }
+            if ended { return await self.handler.end() }
+            if batch.isEmpty { return }
+            for packet in batch { await self.handler.handle(packet) }
+        }
+    }
+}
