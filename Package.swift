@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "ChatModels", "Redis", .hummingbird, .jwt, .bcrypt, .httpClient, .logging, .metrics, .prometheus,
+                "ChatModels", "Redis", "SocketIO", .hummingbird, .jwt, .bcrypt, .httpClient, .logging, .metrics, .prometheus,
                 .lifecycle, .httpTypes, .nioCore, .nioPosix, .nioFoundation, .nioHTTP1,
             ],
             path: "Shared/ServiceKit",

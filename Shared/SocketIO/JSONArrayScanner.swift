@@ -13,19 +13,30 @@ public enum JSONArrayScanner {
     }
 
     static func elementRanges(_ bytes: UnsafeRawBufferPointer) throws(SocketIOProtocolError) -> [Range<Int>] {
-        var index = Self.skipWhitespace(bytes, 0)
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { throw .invalidJSON }
-        index = Self.skipWhitespace(bytes, index + 1)
         var elements: [Range<Int>] = []
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+        try Self.scanItems(bytes, open: UInt8(ascii: "["), close: UInt8(ascii: "]")) { start throws(SocketIOProtocolError) in
+            let end = try Self.scanValue(bytes, from: start)
+            elements.append(start..<end)
+            return end
+        }
+        return elements
+    }
+
+    /// Walks the one container `bytes` holds, separators and all; `item` scans each item
+    /// from its first byte and returns the index just past it.
+    static func scanItems(
+        _ bytes: UnsafeRawBufferPointer, open: UInt8, close: UInt8, item: (Int) throws(SocketIOProtocolError) -> Int
+    ) throws(SocketIOProtocolError) {
+        var index = Self.skipWhitespace(bytes, 0)
+        guard index < bytes.count, bytes[index] == open else { throw .invalidJSON }
+        index = Self.skipWhitespace(bytes, index + 1)
+        if index < bytes.count, bytes[index] == close {
             index += 1
         } else {
             while true {
-                let end = try Self.scanValue(bytes, from: index)
-                elements.append(index..<end)
-                index = Self.skipWhitespace(bytes, end)
+                index = Self.skipWhitespace(bytes, try item(index))
                 guard index < bytes.count else { throw .invalidJSON }
-                if bytes[index] == UInt8(ascii: "]") {
+                if bytes[index] == close {
                     index += 1
                     break
                 }
@@ -34,7 +45,6 @@ public enum JSONArrayScanner {
             }
         }
         guard Self.skipWhitespace(bytes, index) == bytes.count else { throw .invalidJSON }
-        return elements
     }
 
     /// The index just past the value starting at `start`.

@@ -3,8 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import ServiceKit
 import Testing
+
+@testable import ServiceKit
 
 @Suite struct WireTests {
     @Test func busEnvelopesRoundTrip() throws {
@@ -44,6 +45,34 @@ import Testing
             #expect(BusEnvelope(decoding: ByteBuffer(string: mangled)) == nil, "\(mangled)")
         }
         #expect(throws: (any Error).self) { try BusEnvelope(event: "bad\tname", data: ByteBuffer()).encoded() }
+    }
+
+    @Test func aCommandReplyIsReadWithoutDecodingItsMessage() throws {
+        let message = Message(
+            id: UUID(), conversationId: UUID(), seq: 7, senderId: UUID(), content: "caf\u{e9} \"quoted\"", messageType: .text,
+            clientMessageId: "k", createdAt: Date(timeIntervalSince1970: 1_700_000_000.125)
+        )
+        let encoded = try ChatJSON.encoder().encode(CommandReply(requestId: #"req-"1""#, message: message))
+        let (requestID, answer) = try #require(CommandClient.answer(in: ByteBuffer(bytes: encoded)))
+        #expect(requestID == #"req-"1""#)
+        let json = try CommandClient.messageJSON(in: answer)
+        #expect(try ChatJSON.decoder().decode(Message.self, from: Data(json.readableBytesView)) == message)
+
+        let refusal = try ChatJSON.encoder().encode(CommandReply(requestId: "r2", error: .init(code: "forbidden", message: "no", retryable: false)))
+        let refused = try #require(CommandClient.answer(in: ByteBuffer(bytes: refusal)))
+        #expect(refused.requestID == "r2")
+        #expect(throws: APIError.self) { try CommandClient.messageJSON(in: refused.answer) }
+        if case .refused(let detail) = refused.answer { #expect(detail.code == "forbidden") } else { Issue.record("not a refusal") }
+
+        for garbage in ["", "{}", #"{"message":{}}"#, #"{"requestId":1,"message":{}}"#, "[1]", #"{"requestId":"x","message":{"#] {
+            #expect(CommandClient.answer(in: ByteBuffer(string: garbage)) == nil, "\(garbage)")
+        }
+        // A reply that names its request but carries neither is a refusal, not a hang.
+        if case .refused(let detail)? = CommandClient.answer(in: ByteBuffer(string: #"{"requestId":"r3"}"#))?.answer {
+            #expect(detail.code == "internal")
+        } else {
+            Issue.record("not a refusal")
+        }
     }
 
     @Test func timestampsAreISO8601WithMilliseconds() throws {

@@ -5,9 +5,12 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
 import Redis
+import SocketIO
 
 /// Sends commands down the durable stream and waits for their replies, which come back
 /// on this instance's own channel (subscribe to `channel`, hand what arrives to `receive`).
+/// A reply is not decoded: its request id is found by scanning, and the stored message's
+/// JSON is handed on as it came (a gateway splices it into the sender's ack).
 public final class CommandClient: Sendable {
     private let redis: RedisClient
     private let replyChannel: String
@@ -16,10 +19,16 @@ public final class CommandClient: Sendable {
     private let state = NIOLockedValueBox(State())
 
     private struct State {
-        var pending: [String: EventLoopPromise<CommandReply>] = [:]
+        var pending: [String: EventLoopPromise<Answer>] = [:]
         /// Whether replies can be heard: a reply published while this instance is not
         /// subscribed is lost, so no command is sent then.
         var listening = true
+    }
+
+    /// A reply: the stored message's JSON, or the consumer's refusal.
+    public enum Answer: Sendable {
+        case stored(messageJSON: ByteBuffer)
+        case refused(ErrorBody.Detail)
     }
 
     public init(redis: RedisClient, instanceID: String, timeout: Duration, eventLoop: any EventLoop) {
@@ -34,8 +43,8 @@ public final class CommandClient: Sendable {
     /// Appends the command to the stream and returns the reply to wait for. A timeout or an
     /// unavailable Redis is a retryable error: resending with the same `clientMessageId`
     /// stores nothing twice.
-    public func submit(_ command: SendMessageCommand) async throws -> EventLoopFuture<CommandReply> {
-        let reply = self.eventLoop.makePromise(of: CommandReply.self)
+    public func submit(_ command: SendMessageCommand) async throws -> EventLoopFuture<Answer> {
+        let reply = self.eventLoop.makePromise(of: Answer.self)
         let listening = self.state.withLockedValue { state in
             if state.listening { state.pending[command.requestId] = reply }
             return state.listening
@@ -70,15 +79,16 @@ public final class CommandClient: Sendable {
     }
 
     /// The stored message, or the error the consumer answered with.
-    public func result(of reply: EventLoopFuture<CommandReply>) async throws -> Message {
-        try Self.message(in: try await reply.get())
+    public func result(of reply: EventLoopFuture<Answer>) async throws -> Message {
+        try ChatJSON.decoder().decode(Message.self, from: try Self.messageJSON(in: try await reply.get()))
     }
 
-    /// The stored message a reply carries, or its error thrown.
-    public static func message(in answer: CommandReply) throws -> Message {
-        if let message = answer.message { return message }
-        let error = answer.error ?? ErrorBody.Detail(code: "internal", message: "Something went wrong on our side")
-        throw APIError(.badRequest, code: error.code, message: error.message, retryable: error.retryable ?? false)
+    /// The stored message's JSON a reply carries, or its error thrown.
+    public static func messageJSON(in answer: Answer) throws(APIError) -> ByteBuffer {
+        switch answer {
+        case .stored(let json): return json
+        case .refused(let error): throw APIError(.badRequest, code: error.code, message: error.message, retryable: error.retryable ?? false)
+        }
     }
 
     /// Submits and waits for the stored message.
@@ -108,8 +118,18 @@ public final class CommandClient: Sendable {
 
     /// A reply heard on this instance's channel.
     public func receive(_ envelope: BusEnvelope) {
-        guard let reply = try? ChatJSON.decoder().decode(CommandReply.self, from: envelope.data) else { return }
-        let promise = self.state.withLockedValue { $0.pending.removeValue(forKey: reply.requestId) }
-        promise?.succeed(reply)
+        guard let (requestID, answer) = Self.answer(in: envelope.data) else { return }
+        let promise = self.state.withLockedValue { $0.pending.removeValue(forKey: requestID) }
+        promise?.succeed(answer)
+    }
+
+    /// A `CommandReply`'s request id and what it answers; nil for anything else.
+    static func answer(in json: ByteBuffer) -> (requestID: String, answer: Answer)? {
+        guard let members = try? JSONArrayScanner.members(of: json), let requestID = members["requestId"].flatMap(JSONString.decode) else { return nil }
+        if let message = members["message"], message.readableBytesView.first == UInt8(ascii: "{") {
+            return (requestID, .stored(messageJSON: message))
+        }
+        let error = members["error"].flatMap { try? ChatJSON.decoder().decode(ErrorBody.Detail.self, from: $0) }
+        return (requestID, .refused(error ?? ErrorBody.Detail(code: "internal", message: "Something went wrong on our side")))
     }
 }

@@ -60,8 +60,14 @@ final class SocketConnection: Sendable {
 
     /// Answers an event's ack id with one value.
     func ack(_ id: Int?, _ value: some Encodable) {
-        guard let id, let json = try? ChatJSON.encoder().encode(value) else { return }
-        self.send(SocketIOFrame.ack(id, data: ByteBuffer(bytes: json)))
+        guard let json = try? ChatJSON.encoder().encode(value) else { return }
+        self.ack(id, json: ByteBuffer(bytes: json))
+    }
+
+    /// Answers an event's ack id with one value already in JSON.
+    func ack(_ id: Int?, json: ByteBuffer) {
+        guard let id else { return }
+        self.send(SocketIOFrame.ack(id, data: json))
     }
 
     func ack(_ id: Int?, error: APIError) {

@@ -43,7 +43,7 @@ extension SocketSession {
                 // Appended in order; the reply is awaited off the line.
                 try await self.context.commands.submit(command).whenComplete { [connection] reply in
                     do {
-                        connection.ack(ack, MessageAck(message: try CommandClient.message(in: reply.get())))
+                        connection.ack(ack, json: MessageAck.json(message: try CommandClient.messageJSON(in: reply.get())))
                     } catch {
                         connection.ack(ack, error: APIError(error))
                     }
@@ -95,5 +95,17 @@ extension SocketSession {
             return id
         }
         return try self.argument(event, ConversationRef.self).conversationId
+    }
+}
+
+extension MessageAck {
+    /// `MessageAck`'s JSON around a stored message's JSON as the store sent it.
+    static func json(message: ByteBuffer) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(message.readableBytes + 24)
+        buffer.writeStaticString(#"{"ok":true,"message":"#)
+        buffer.writeImmutableBuffer(message)
+        buffer.writeStaticString("}")
+        return buffer
     }
 }

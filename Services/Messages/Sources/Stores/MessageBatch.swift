@@ -12,14 +12,17 @@ enum BatchOutcome: Sendable {
 }
 
 extension MessageStore {
-    /// Stores many sends with a handful of statements in one transaction, whatever their
-    /// number: the senders' memberships, the messages already stored under their
-    /// `clientMessageId`s, one `seq` bump per conversation, one multi-row insert. Drafts
-    /// keep their order within a conversation, and `seq` stays gapless. Throws only for
-    /// the whole batch: a retryable fault (nothing was stored), or an unexpected one.
+    /// Stores many sends in two round trips whatever their number: the senders'
+    /// memberships, then one statement that skips what is already stored under a
+    /// `clientMessageId`, bumps each conversation's `seq` once and inserts the rest with
+    /// their attachments (one statement is one transaction: all of it or nothing). Drafts
+    /// keep their order within a conversation, and `seq` stays gapless. Retries come back
+    /// with the message stored before, read in a third round trip only when there are any.
+    /// Throws only for the whole batch: a retryable fault (nothing was stored), or an
+    /// unexpected one.
     func append(batch drafts: [NewMessage]) async throws -> [BatchOutcome] {
         guard !drafts.isEmpty else { return [] }
-        return try await self.database.transaction { connection in
+        return try await self.database.withConnection { connection in
             try await Self.insert(batch: drafts, on: connection, logger: self.database.logger)
         }
     }
@@ -56,35 +59,36 @@ extension MessageStore {
             keyed.append((index, Key(sender: sender, clientMessageID: clientMessageID)))
         }
 
-        // Retries of sends stored before (or earlier in this batch) get that message back.
+        // A key sent twice in the batch is stored once, by its first draft.
+        var candidates: [(index: Int, key: Key)] = []
+        var claimed: Set<Key> = []
+        for (index, key) in keyed where claimed.insert(key).inserted {
+            candidates.append((index, key))
+        }
         var stored: [Key: Message] = [:]
-        if !keyed.isEmpty {
+        for message in try await self.insertFresh(candidates.map { drafts[$0.index] }, on: connection, logger: logger) {
+            stored[Key(sender: message.senderId!, clientMessageID: message.clientMessageId!)] = message
+        }
+        // The rest were stored before: retries get that message back.
+        let earlier = candidates.map(\.key).filter { stored[$0] == nil }
+        if !earlier.isEmpty {
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: MessageRows.columns) FROM messages m
-                JOIN unnest(\(keyed.map(\.key.sender)), \(keyed.map(\.key.clientMessageID))) AS k(sender_id, client_message_id)
+                JOIN unnest(\(earlier.map(\.sender)), \(earlier.map(\.clientMessageID))) AS k(sender_id, client_message_id)
                   ON m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id
                 """,
                 logger: logger
             )
             for message in try await MessageRows.withAttachments(try await MessageRows.messages(rows), on: connection, logger: logger) {
-                if let sender = message.senderId, let clientMessageID = message.clientMessageId {
-                    stored[Key(sender: sender, clientMessageID: clientMessageID)] = message
-                }
+                stored[Key(sender: message.senderId!, clientMessageID: message.clientMessageId!)] = message
             }
         }
-        var fresh: [(index: Int, key: Key)] = []
-        var claimed: Set<Key> = []
-        for (index, key) in keyed where stored[key] == nil && claimed.insert(key).inserted {
-            fresh.append((index, key))
-        }
-
-        if !fresh.isEmpty {
-            let created = try await self.insertFresh(fresh.map { drafts[$0.index] }, on: connection, logger: logger)
-            for ((_, key), message) in zip(fresh, created) { stored[key] = message }
-        }
         for (index, key) in keyed {
-            let message = stored[key]!
+            guard let message = stored[key] else {
+                outcomes[index] = .refused(.notFound("Conversation not found"))  // deleted meanwhile
+                continue
+            }
             outcomes[index] = message.conversationId == drafts[index].conversationID
                 ? .stored(message, members: members[message.conversationId] ?? [])
                 : .refused(.conflict("client_message_id_reused", "This clientMessageId was used in another conversation"))
@@ -92,73 +96,77 @@ extension MessageStore {
         return outcomes.map { $0! }
     }
 
-    /// Bumps each conversation's `last_seq` by its number of drafts (locking the rows in
-    /// id order, so concurrent consumers cannot deadlock) and inserts the drafts with
-    /// their `seq`s in one statement.
+    /// One statement: the drafts not stored yet get the next `seq`s of their conversation
+    /// (its row locked, in id order, so concurrent consumers cannot deadlock) and are
+    /// inserted with their attachments. Returns what it stored. A draft stored meanwhile by
+    /// another consumer (a claimed entry processed twice at once) breaks the unique index
+    /// and the whole statement: nothing is stored, and the retry finds it.
     private static func insertFresh(_ drafts: [NewMessage], on connection: PostgresConnection, logger: Logger) async throws -> [Message] {
-        var counts: [UUID: Int64] = [:]
-        for draft in drafts { counts[draft.conversationID, default: 0] += 1 }
-        let bumped = try await connection.query(
-            """
-            WITH locked AS (SELECT id FROM conversations WHERE id = ANY(\(Array(counts.keys))) ORDER BY id FOR UPDATE)
-            UPDATE conversations c SET last_seq = c.last_seq + v.n, updated_at = now()
-            FROM locked, unnest(\(Array(counts.keys)), \(Array(counts.values))) AS v(id, n)
-            WHERE c.id = locked.id AND c.id = v.id
-            RETURNING c.id, c.last_seq
-            """,
-            logger: logger
-        )
-        var nextSeq: [UUID: Int64] = [:]
-        for try await (conversation, last) in bumped.decode((UUID, Int64).self) {
-            nextSeq[conversation] = last - counts[conversation]! + 1
-        }
-        guard nextSeq.count == counts.count else { throw APIError.notFound("Conversation not found") }
-
-        var messages: [Message] = []
-        messages.reserveCapacity(drafts.count)
-        for draft in drafts {
-            let seq = nextSeq[draft.conversationID]!
-            nextSeq[draft.conversationID] = seq + 1
-            messages.append(
-                Message(
-                    id: UUID(), conversationId: draft.conversationID, seq: seq, senderId: draft.senderID, content: draft.content,
-                    messageType: draft.type, clientMessageId: draft.clientMessageID, createdAt: Date()
-                )
+        guard !drafts.isEmpty else { return [] }
+        var messages = drafts.map { draft in
+            Message(
+                id: UUID(), conversationId: draft.conversationID, seq: 0, senderId: draft.senderID, content: draft.content,
+                messageType: draft.type, clientMessageId: draft.clientMessageID, createdAt: Date()
             )
         }
-        let inserted = try await connection.query(
-            """
-            INSERT INTO messages (id, conversation_id, seq, sender_id, content, message_type, client_message_id)
-            SELECT * FROM unnest(
-                \(messages.map(\.id)), \(messages.map(\.conversationId)), \(messages.map(\.seq)), \(messages.map { $0.senderId! }),
-                \(messages.map(\.content)), \(messages.map(\.messageType.rawValue)), \(messages.map { $0.clientMessageId! })
-            )
-            ON CONFLICT (sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-            RETURNING id, created_at
-            """,
-            logger: logger
-        )
-        var createdAt: [UUID: Date] = [:]
-        for try await (id, date) in inserted.decode((UUID, Date).self) { createdAt[id] = date }
-        // Another consumer stored one of these since we looked (a claimed entry processed
-        // twice at once): roll back, and the retry finds it stored.
-        guard createdAt.count == messages.count else { throw APIError.unavailable("A message of the batch was stored concurrently, try again") }
-
-        for (index, draft) in drafts.enumerated() {
-            messages[index].createdAt = createdAt[messages[index].id]!
-            if let file = draft.attachment, let uploader = draft.senderID {
-                try await connection.query(
-                    """
+        let files = zip(drafts, messages).compactMap { draft, message in draft.attachment.map { (file: $0, message: message) } }
+        var insertedRows: [UUID: (seq: Int64, createdAt: Date)] = [:]
+        do {
+            let rows = try await connection.query(
+                """
+                WITH d AS (
+                    SELECT * FROM unnest(
+                        \(messages.map(\.id)), \(messages.map(\.conversationId)), \(messages.map { $0.senderId! }),
+                        \(messages.map(\.content)), \(messages.map(\.messageType.rawValue)), \(messages.map { $0.clientMessageId! })
+                    ) WITH ORDINALITY AS d(id, conversation_id, sender_id, content, message_type, client_message_id, ord)
+                ), fresh AS (
+                    SELECT d.* FROM d WHERE NOT EXISTS (
+                        SELECT 1 FROM messages m WHERE m.sender_id = d.sender_id AND m.client_message_id = d.client_message_id
+                    )
+                ), counts AS (
+                    SELECT conversation_id AS id, count(*) AS n FROM fresh GROUP BY conversation_id
+                ), locked AS (
+                    SELECT c.id FROM conversations c WHERE c.id IN (SELECT id FROM counts) ORDER BY c.id FOR UPDATE
+                ), bumped AS (
+                    UPDATE conversations c SET last_seq = c.last_seq + counts.n, updated_at = now()
+                    FROM locked, counts WHERE c.id = locked.id AND c.id = counts.id
+                    RETURNING c.id, c.last_seq - counts.n AS base
+                ), inserted AS (
+                    INSERT INTO messages (id, conversation_id, seq, sender_id, content, message_type, client_message_id)
+                    SELECT f.id, f.conversation_id, b.base + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord),
+                           f.sender_id, f.content, f.message_type, f.client_message_id
+                    FROM fresh f JOIN bumped b ON b.id = f.conversation_id
+                    RETURNING id, seq, created_at
+                ), attached AS (
                     INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
-                    VALUES (\(file.id), \(draft.conversationID), \(messages[index].id), \(uploader), \(file.name), \(file.size), \(file.mimeType), \(file.sha256), \(file.storageKey))
-                    """,
-                    logger: logger
+                    SELECT a.* FROM unnest(
+                        \(files.map(\.file.id)), \(files.map(\.message.conversationId)), \(files.map(\.message.id)),
+                        \(files.map { $0.message.senderId! }), \(files.map(\.file.name)), \(files.map(\.file.size)),
+                        \(files.map(\.file.mimeType)), \(files.map(\.file.sha256)), \(files.map(\.file.storageKey))
+                    ) AS a(id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
+                    WHERE a.message_id IN (SELECT id FROM inserted)
                 )
+                SELECT id, seq, created_at FROM inserted
+                """,
+                logger: logger
+            )
+            for try await (id, seq, createdAt) in rows.decode((UUID, Int64, Date).self) { insertedRows[id] = (seq, createdAt) }
+        } catch where Database.uniqueViolation(error) == "messages_sender_client_id_key" {
+            throw APIError.unavailable("A message of the batch was stored concurrently, try again")
+        }
+
+        var stored: [Message] = []
+        for (index, draft) in drafts.enumerated() {
+            guard let row = insertedRows[messages[index].id] else { continue }
+            messages[index].seq = row.seq
+            messages[index].createdAt = row.createdAt
+            if let file = draft.attachment {
                 messages[index].attachments = [
                     Attachment(id: file.id, name: file.name, size: file.size, mimeType: file.mimeType, sha256: file.sha256, url: Attachment.downloadPath(file.id))
                 ]
             }
+            stored.append(messages[index])
         }
-        return messages
+        return stored
     }
 }
