@@ -130,6 +130,16 @@ import Testing
         #expect(harness.inbox.finished)
     }
 
+    @Test func aClientThatClosesItsSideIsLetGoAtOnce() throws {
+        let harness = try Harness()
+        _ = try harness.written()
+        try harness.send("40")
+        harness.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(try harness.written() == ["close 1000"])
+        #expect(!harness.channel.isActive)
+        #expect(harness.inbox.finished)
+    }
+
     @Test func eventsBeyondTheAllowanceAreRefusedInTheirAck() throws {
         let harness = try Harness(settings: RealtimeSettings(eventBurst: 2, eventsPerSecond: 1))
         _ = try harness.written()

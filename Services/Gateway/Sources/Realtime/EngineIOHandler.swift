@@ -148,12 +148,18 @@ final class EngineIOHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
+        switch event {
+        case is ChannelShouldQuiesceEvent:
             // Going away, not a Socket.IO disconnect: clients reconnect (through the load
             // balancer, to another gateway) and catch up from the last seq they saw.
-            return self.close(context: context, code: .goingAway)
+            self.close(context: context, code: .goingAway)
+        case ChannelEvent.inputClosed:
+            // The server lets HTTP clients half-close; a WebSocket client that has stopped
+            // sending is gone, and waiting for its pong would hold the socket for a minute.
+            self.close(context: context, code: .normalClosure)
+        default:
+            context.fireUserInboundEventTriggered(event)
         }
-        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
