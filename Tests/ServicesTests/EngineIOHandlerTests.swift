@@ -25,7 +25,7 @@ import Testing
                 channel: self.channel, engineID: "engine-sid", flushes: FlushQueue(eventLoop: self.channel.embeddedEventLoop), maxBacklog: settings.maxOutboundBytes,
                 logger: TestEnvironment.logger
             )
-            self.connection = SocketConnection(engineID: "engine-sid", channel: self.channel, output: output, requestHeaders: HTTPHeaders())
+            self.connection = SocketConnection(engineID: "engine-sid", channel: self.channel, output: output, authorization: nil)
             try self.channel.pipeline.syncOperations.addHandler(
                 EngineIOHandler(settings: settings, connection: self.connection, inbound: self.inbox, logger: TestEnvironment.logger)
             )

@@ -339,3 +339,14 @@ def test_each_gateway_subscribes_once_per_conversation(stack, gateways, pair):
     finally:
         for client in clients:
             client.disconnect()
+
+
+def test_a_client_may_send_its_token_in_the_upgrades_authorization_header(stack, gateways):
+    token, _ = register(stack.lb_url, "Header")
+    url = gateways[0].replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    for header, answer in ((f"Bearer {token}", "40{"), ("Bearer not-a-token", "44"), (f"Basic {token}", "44")):
+        ws = websocket.create_connection(url, timeout=10, header=[f"Authorization: {header}"])
+        assert ws.recv().startswith("0{")
+        ws.send("40")  # no auth payload: the header is the token
+        assert ws.recv().startswith(answer), header
+        ws.close()

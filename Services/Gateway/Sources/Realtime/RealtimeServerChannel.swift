@@ -50,7 +50,7 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
                             channel: channel, engineID: engineID, flushes: flushes.queue(for: channel.eventLoop),
                             maxBacklog: settings.maxOutboundBytes, logger: logger
                         )
-                        let connection = SocketConnection(engineID: engineID, channel: channel, output: output, requestHeaders: head.headers)
+                        let connection = SocketConnection(engineID: engineID, channel: channel, output: output, authorization: head.headers.first(name: "authorization"))
                         try channel.pipeline.syncOperations.addHandlers(
                             NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64, maxAccumulatedFrameSize: settings.maxPayload),
                             EngineIOHandler(settings: settings, connection: connection, inbound: session(connection), logger: logger)

@@ -18,8 +18,9 @@ final class SocketConnection: Sendable {
     /// The Socket.IO session id, given in the CONNECT reply (not the Engine.IO one).
     let socketID = SessionID.make()
     let channel: any Channel
-    /// The upgrade request's headers, for an `Authorization` header some clients send instead of `auth`.
-    let requestHeaders: HTTPHeaders
+    /// The upgrade request's `Authorization` header, which some clients send instead of
+    /// `auth` (only it is kept: the whole header list would cost every socket its size).
+    let authorization: String?
     private let state = NIOLockedValueBox(State())
 
     private struct State {
@@ -28,12 +29,12 @@ final class SocketConnection: Sendable {
     }
 
     /// Made on the channel's event loop.
-    init(engineID: String, channel: any Channel, output: SocketOutput, requestHeaders: HTTPHeaders) {
+    init(engineID: String, channel: any Channel, output: SocketOutput, authorization: String?) {
         self.engineID = engineID
         self.channel = channel
         self.eventLoop = channel.eventLoop
         self.output = NIOLoopBound(output, eventLoop: channel.eventLoop)
-        self.requestHeaders = requestHeaders
+        self.authorization = authorization
     }
 
     var identity: Identity? { self.state.withLockedValue { $0.authenticated?.identity } }

@@ -52,7 +52,7 @@ struct SocketSession: SocketPacketHandler {
     private func connect(_ packet: SocketIOPacket) async -> Bool {
         struct Auth: Decodable { var token: String? }
         let fromAuth = packet.payload.readableBytes > 0 ? (try? JSONDecoder().decode(Auth.self, from: packet.payload))?.token : nil
-        let fromHeader = (try? AuthMiddleware.bearerToken(authorization: self.connection.requestHeaders.first(name: "authorization"))).map(String.init)
+        let fromHeader = (try? AuthMiddleware.bearerToken(authorization: self.connection.authorization)).map(String.init)
         guard let token = fromAuth ?? fromHeader else {
             self.refuse("A token is required: connect with auth {token}", code: "unauthorized")
             return false
