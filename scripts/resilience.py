@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import platform
 import shutil
 import sys
@@ -353,7 +354,7 @@ def write_report(arguments, phases, sent, acked, stored, lost, refused, duplicat
         "# Resilience: faults under load",
         "",
         f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node()} "
-        f"({platform.machine()}, 2 cores shared by every process), {arguments.configuration} build, with",
+        f"({platform.machine()}, {os.cpu_count()} cores shared by every process), {arguments.configuration} build, with",
         "",
         "```bash",
         f"./scripts/resilience --configuration {arguments.configuration} --members {arguments.members} "

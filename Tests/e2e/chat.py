@@ -28,6 +28,13 @@ def open_conversation(base: str, token: str, *others: dict) -> dict:
     return response.json()
 
 
+def student_and_expert(base: str, student_name: str = "Ada", expert_name: str = "Grace") -> tuple[tuple[str, dict], tuple[str, dict], dict]:
+    """A student and an expert with their conversation: (token, user) of each, then the conversation."""
+    student_token, student = register(base, student_name, "student")
+    expert_token, expert = register(base, expert_name, "expert")
+    return (student_token, student), (expert_token, expert), open_conversation(base, student_token, expert)
+
+
 def history(base: str, token: str, conversation_id: str, after: int = 0) -> list[dict]:
     messages, cursor = [], after
     while True:

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import stack as stack_module  # noqa: E402
+from chat import student_and_expert  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +86,9 @@ class Api:
 def api(stack) -> Api:
     """A client of the load balancer."""
     return Api(stack.lb_url)
+
+
+@pytest.fixture
+def pair(stack):
+    """A student and an expert with their conversation."""
+    return student_and_expert(stack.lb_url)

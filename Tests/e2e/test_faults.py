@@ -7,7 +7,7 @@ import time
 
 import websocket
 
-from chat import ChatClient, history, open_conversation, register
+from chat import ChatClient, history, open_conversation, register, student_and_expert
 
 
 def ensure_running(stack):
@@ -69,9 +69,7 @@ def contacts(stack, leaving: str, staying: str) -> tuple[str, dict, str]:
     """Two users in a conversation, so each sees the other's status: (token, user) of the
     first, the token of the second."""
     ensure_running(stack)
-    a_token, a_user = register(stack.lb_url, leaving, "student")
-    b_token, b_user = register(stack.lb_url, staying, "expert")
-    open_conversation(stack.lb_url, a_token, b_user)
+    (a_token, a_user), (b_token, _), _ = student_and_expert(stack.lb_url, leaving, staying)
     return a_token, a_user, b_token
 
 

@@ -11,21 +11,12 @@ import requests
 import socketio
 import websocket
 
-from chat import ChatClient, history, open_conversation, register
+from chat import ChatClient, history, register
 
 
 @pytest.fixture
 def gateways(stack) -> tuple[str, str]:
     return stack.service_url("gateway1"), stack.service_url("gateway2")
-
-
-@pytest.fixture
-def pair(stack):
-    """A student and an expert with their conversation."""
-    student_token, student = register(stack.lb_url, "Ada", "student")
-    expert_token, expert = register(stack.lb_url, "Grace", "expert")
-    conversation = open_conversation(stack.lb_url, student_token, expert)
-    return (student_token, student), (expert_token, expert), conversation
 
 
 def test_a_message_reaches_every_member_once_across_gateways(gateways, pair):

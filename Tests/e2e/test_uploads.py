@@ -10,17 +10,9 @@ import uuid
 import pytest
 import requests
 
-from chat import ChatClient, history, open_conversation, register
+from chat import ChatClient, register
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
-
-
-@pytest.fixture
-def pair(stack):
-    student_token, student = register(stack.lb_url, "Uploader", "student")
-    expert_token, expert = register(stack.lb_url, "Viewer", "expert")
-    conversation = open_conversation(stack.lb_url, student_token, expert)
-    return (student_token, student), (expert_token, expert), conversation
 
 
 def upload(stack, token, conversation_id, data, name="file.bin", multipart=True, **extra):

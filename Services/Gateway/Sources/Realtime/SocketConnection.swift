@@ -61,7 +61,7 @@ final class SocketConnection: Sendable {
 
     /// Answers an event's ack id with one value.
     func ack(_ id: Int?, _ value: some Encodable) {
-        guard let json = try? ChatJSON.encoder().encode(value) else { return }
+        guard id != nil, let json = try? ChatJSON.encoder().encode(value) else { return }  // no ack asked, nothing to encode
         self.ack(id, json: ByteBuffer(bytes: json))
     }
 

@@ -72,15 +72,9 @@ extension MessageStore {
         // The rest were stored before: retries get that message back.
         let earlier = candidates.map(\.key).filter { stored[$0] == nil }
         if !earlier.isEmpty {
-            let rows = try await connection.query(
-                """
-                SELECT \(unescaped: MessageRows.columns) FROM messages m
-                JOIN unnest(\(earlier.map(\.sender)), \(earlier.map(\.clientMessageID))) AS k(sender_id, client_message_id)
-                  ON m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id
-                """,
-                logger: logger
-            )
-            for message in try await MessageRows.withAttachments(try await MessageRows.messages(rows), on: connection, logger: logger) {
+            for message in try await Self.stored(
+                senders: earlier.map(\.sender), clientMessageIDs: earlier.map(\.clientMessageID), on: connection, logger: logger
+            ) {
                 stored[Key(sender: message.senderId!, clientMessageID: message.clientMessageId!)] = message
             }
         }
@@ -160,11 +154,7 @@ extension MessageStore {
             guard let row = insertedRows[messages[index].id] else { continue }
             messages[index].seq = row.seq
             messages[index].createdAt = row.createdAt
-            if let file = draft.attachment {
-                messages[index].attachments = [
-                    Attachment(id: file.id, name: file.name, size: file.size, mimeType: file.mimeType, sha256: file.sha256, url: Attachment.downloadPath(file.id))
-                ]
-            }
+            if let file = draft.attachment { messages[index].attachments = [file.attachment] }
             stored.append(messages[index])
         }
         return stored

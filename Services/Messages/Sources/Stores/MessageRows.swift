@@ -1,6 +1,7 @@
 import ChatModels
 import Foundation
 import PostgresNIO
+import ServiceKit
 
 /// How messages and their attachments are read from rows, shared by the stores.
 enum MessageRows {
@@ -47,5 +48,12 @@ extension Attachment {
     /// Where members download an attachment, through the gateway.
     static func downloadPath(_ id: UUID) -> String {
         "/api/chat/attachments/\(id.uuidString.lowercased())"
+    }
+}
+
+extension AttachmentDraft {
+    /// How the stored file appears in its message.
+    var attachment: Attachment {
+        Attachment(id: self.id, name: self.name, size: self.size, mimeType: self.mimeType, sha256: self.sha256, url: Attachment.downloadPath(self.id))
     }
 }

@@ -81,7 +81,7 @@ struct MessageStore: Sendable {
                     """,
                     logger: logger
                 )
-                attachments.append(Attachment(id: file.id, name: file.name, size: file.size, mimeType: file.mimeType, sha256: file.sha256, url: Attachment.downloadPath(file.id)))
+                attachments.append(file.attachment)
             }
             return Message(
                 id: id, conversationId: new.conversationID, seq: seq, senderId: new.senderID, content: new.content,
@@ -95,15 +95,21 @@ struct MessageStore: Sendable {
     private func existing(sender: UUID?, clientMessageID: String?) async throws -> Message? {
         guard let sender, let clientMessageID else { return nil }
         return try await self.database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT \(unescaped: MessageRows.columns) FROM messages m
-                WHERE m.sender_id = \(sender) AND m.client_message_id = \(clientMessageID)
-                """,
-                logger: self.database.logger
-            )
-            return try await MessageRows.withAttachments(try await MessageRows.messages(rows), on: connection, logger: self.database.logger).first
+            try await Self.stored(senders: [sender], clientMessageIDs: [clientMessageID], on: connection, logger: self.database.logger).first
         }
+    }
+
+    /// The messages stored earlier under these (sender, `clientMessageId`) pairs, with their attachments.
+    static func stored(senders: [UUID], clientMessageIDs: [String], on connection: PostgresConnection, logger: Logger) async throws -> [Message] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: MessageRows.columns) FROM messages m
+            JOIN unnest(\(senders), \(clientMessageIDs)) AS k(sender_id, client_message_id)
+              ON m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id
+            """,
+            logger: logger
+        )
+        return try await MessageRows.withAttachments(try await MessageRows.messages(rows), on: connection, logger: logger)
     }
 
     /// One page of a conversation's history, ascending by `seq`.
