@@ -66,12 +66,14 @@ public final class RedisClient: Service, Sendable {
 
     /// The live connection, waiting for a reconnect for at most `connectionWaitTimeout`.
     public func connection() async throws -> RedisConnection {
-        let pending: EventLoopFuture<RedisConnection> = try self.state.withLockedValue { state in
-            switch state {
-            case .connected(let connection): return self.eventLoop.makeSucceededFuture(connection)
-            case .connecting(let promise): return promise.futureResult
-            case .shutdown: throw RedisError.shutdown
-            }
+        let pending: EventLoopFuture<RedisConnection>
+        switch self.state.withLockedValue({ $0 }) {
+        case .connected(let connection):
+            // No timer to schedule and cancel (NIO finds a cancelled timer by searching its
+            // whole heap, which in a gateway holds a ping timer per socket).
+            return connection
+        case .connecting(let promise): pending = promise.futureResult
+        case .shutdown: throw RedisError.shutdown
         }
         let bounded = self.eventLoop.makePromise(of: RedisConnection.self)
         pending.cascade(to: bounded)

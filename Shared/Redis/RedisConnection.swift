@@ -82,19 +82,13 @@ public final class RedisConnection: Sendable {
     /// Hands the commands to the event loop in one task and flushes once.
     private func submit(_ commands: [RedisCommand], timeout: Duration) -> [EventLoopFuture<RESPValue>] {
         let loop = self.channel.eventLoop
+        let deadline = loop.now + TimeAmount(timeout)
         let requests = commands.map { command in
             var bytes = self.channel.allocator.buffer(capacity: 64)
             command.write(into: &bytes)
-            return RedisRequest(bytes: bytes, reply: loop.makePromise(of: RESPValue.self))
+            return RedisRequest(bytes: bytes, reply: loop.makePromise(of: RESPValue.self), deadline: deadline)
         }
         loop.execute { [channel] in
-            // Replies come in order, so the batch is done when its last reply is. A late
-            // reply to a command that timed out still lands on its own (failed) promise,
-            // which keeps later replies matched to their commands.
-            let deadline = loop.scheduleTask(in: TimeAmount(timeout)) {
-                for request in requests { request.reply.fail(RedisError.timeout) }
-            }
-            requests.last?.reply.futureResult.whenComplete { _ in deadline.cancel() }
             for request in requests {
                 channel.write(request).whenFailure { error in
                     request.reply.fail(error as? RedisError ?? .connectionClosed)

@@ -22,12 +22,6 @@ public struct SocketIOEvent: Sendable, Equatable {
         }
         self.init(name: name, arguments: Array(elements.dropFirst()), ackID: packet.ackID)
     }
-
-    /// The first argument decoded as `T`, or nil when there is none.
-    public func argument<T: Decodable>(_ type: T.Type, decoder: JSONDecoder) throws -> T? {
-        guard let first = self.arguments.first else { return nil }
-        return try decoder.decode(T.self, from: first)
-    }
 }
 
 /// JSON string literals: encoded for frames we write, decoded from frames we read.
@@ -43,22 +37,31 @@ public enum JSONString {
         return try? JSONDecoder().decode(String.self, from: bytes)
     }
 
-    /// Appends `text` as a JSON string literal.
+    /// Appends `text` as a JSON string literal, escaped as Foundation's `JSONEncoder` does
+    /// (without escaping slashes): runs that need no escape are copied whole.
     public static func write(_ text: String, into buffer: inout ByteBuffer) {
+        var text = text
         buffer.writeInteger(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
-            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
-            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
-            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
-            case 0..<0x20:
-                buffer.writeStaticString("\\u00")
-                buffer.writeInteger(Self.hex[Int(byte >> 4)])
-                buffer.writeInteger(Self.hex[Int(byte & 0xF)])
-            default: buffer.writeInteger(byte)
+        text.withUTF8 { bytes in
+            var start = 0
+            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                start = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
+                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+                case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+                case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+                case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+                case 0x08: buffer.writeStaticString("\\b")
+                case 0x0C: buffer.writeStaticString("\\f")
+                default:
+                    buffer.writeStaticString("\\u00")
+                    buffer.writeInteger(Self.hex[Int(byte >> 4)])
+                    buffer.writeInteger(Self.hex[Int(byte & 0xF)])
+                }
             }
+            buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[start...]))
         }
         buffer.writeInteger(UInt8(ascii: "\""))
     }

@@ -48,8 +48,8 @@ import Testing
         let channel = EmbeddedChannel(handlers: [RedisCommandHandler()])
         let first = channel.eventLoop.makePromise(of: RESPValue.self)
         let second = channel.eventLoop.makePromise(of: RESPValue.self)
-        try channel.writeOutbound(RedisRequest(bytes: ByteBuffer(string: "a"), reply: first))
-        try channel.writeOutbound(RedisRequest(bytes: ByteBuffer(string: "b"), reply: second))
+        try channel.writeOutbound(RedisRequest(bytes: ByteBuffer(string: "a"), reply: first, deadline: .distantFuture))
+        try channel.writeOutbound(RedisRequest(bytes: ByteBuffer(string: "b"), reply: second, deadline: .distantFuture))
         try channel.writeInbound(RESPValue.integer(1))
         try channel.writeInbound(RESPValue.integer(2))
         #expect(try first.futureResult.wait() == .integer(1))
@@ -59,9 +59,35 @@ import Testing
     @Test func closingFailsEveryWaitingCommand() throws {
         let channel = EmbeddedChannel(handlers: [RedisCommandHandler()])
         let waiting = channel.eventLoop.makePromise(of: RESPValue.self)
-        try channel.writeOutbound(RedisRequest(bytes: ByteBuffer(string: "a"), reply: waiting))
+        try channel.writeOutbound(RedisRequest(bytes: ByteBuffer(string: "a"), reply: waiting, deadline: .distantFuture))
         channel.pipeline.fireChannelInactive()
         #expect(throws: RedisError.connectionClosed) { try waiting.futureResult.wait() }
+    }
+
+    @Test func aLateReplyFailsItsCommandAndKeepsLaterRepliesInStep() throws {
+        let channel = EmbeddedChannel(handlers: [RedisCommandHandler()])
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 6379)).wait()
+        let loop = channel.embeddedEventLoop
+        let slow = loop.makePromise(of: RESPValue.self)
+        let patient = loop.makePromise(of: RESPValue.self)
+        let next = loop.makePromise(of: RESPValue.self)
+        try channel.writeOutbound(RedisRequest(bytes: ByteBuffer(string: "a"), reply: slow, deadline: loop.now + .seconds(1)))
+        try channel.writeOutbound(RedisRequest(bytes: ByteBuffer(string: "b"), reply: patient, deadline: loop.now + .seconds(10)))
+        loop.advanceTime(by: .milliseconds(999))
+        try channel.writeOutbound(RedisRequest(bytes: ByteBuffer(string: "c"), reply: next, deadline: loop.now + .milliseconds(500)))
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(throws: RedisError.timeout) { try slow.futureResult.wait() }
+        loop.advanceTime(by: .milliseconds(498))
+        // "c" has waited 499 ms of its 500; "b" 1.5 s of its 10.
+        try channel.writeInbound(RESPValue.integer(1))  // "a", late: dropped on its failed promise
+        try channel.writeInbound(RESPValue.integer(2))
+        #expect(try patient.futureResult.wait() == .integer(2))
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(throws: RedisError.timeout) { try next.futureResult.wait() }
+        try channel.writeInbound(RESPValue.integer(3))  // "c", late
+        #expect(channel.isActive)
+        // Three replies matched three commands: a fourth is one nobody asked for.
+        #expect(throws: RedisError.self) { try channel.writeInbound(RESPValue.integer(4)) }
     }
 
     @Test func aReplyNobodyAskedForIsAProtocolError() throws {

@@ -57,6 +57,52 @@ import Testing
         ])
     }
 
+    /// Timeouts come from one sweep timer, re-armed for the oldest command still waiting:
+    /// each command fails at its own deadline, not at the next sweep period.
+    @Test func eachUnansweredCommandTimesOutAtItsOwnDeadlineAndAnAnswerIsHeard() async throws {
+        let configuration = try TestEnvironment.messages()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: group, logger: TestEnvironment.logger)
+        // Nobody hears this instance's replies: whatever a consumer answers is lost.
+        let commands = CommandClient(redis: redis, instanceID: "timeout-test-\(UUID.random().text())", timeout: .milliseconds(400), eventLoop: group.next())
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await redis.run() }
+            defer { tasks.cancelAll() }
+            func command() -> SendMessageCommand {
+                SendMessageCommand(requestId: UUID.random().text(), senderId: UUID.random(), conversationId: UUID.random(), content: "x", messageType: .text, clientMessageId: UUID.random().text())
+            }
+            let outcomes = try await withThrowingTaskGroup(of: (Duration, APIError?).self) { waits in
+                for offset in [0, 150, 300] {
+                    waits.addTask {
+                        try await Task.sleep(for: .milliseconds(offset))
+                        let started = ContinuousClock.now
+                        let reply = try await commands.submit(command())
+                        do {
+                            _ = try await reply.get()
+                            return (started.duration(to: .now), nil)
+                        } catch {
+                            return (started.duration(to: .now), error as? APIError)
+                        }
+                    }
+                }
+                return try await waits.reduce(into: []) { $0.append($1) }
+            }
+            for (waited, error) in outcomes {
+                #expect(error?.body.error.code == "timeout" && error?.retryable == true)
+                #expect(waited >= .milliseconds(390) && waited < .milliseconds(900), "waited \(waited)")
+            }
+            let fresh = command()
+            let freshReply = try await commands.submit(fresh)
+            let message = Message(id: UUID.random(), conversationId: fresh.conversationId, seq: 1, senderId: fresh.senderId, content: "x", messageType: .text, clientMessageId: fresh.clientMessageId, createdAt: Date(timeIntervalSince1970: 1_764_063_000.125))
+            let reply = JSONObjectWriter.object { object in
+                object.json("message", message.json)
+                object.string("requestId", fresh.requestId)
+            }
+            commands.receive(BusEnvelope(event: CommandReply.event, data: reply))
+            #expect(try await commands.result(of: freshReply) == message)
+        }
+    }
+
     @Test func aCommandIsStoredOnceAndAnsweredEachTimeItIsDelivered() async throws {
         try await self.withStream { client, redis, replies in
             let (student, _, conversation) = try await client.pair("Cmd", "Con")

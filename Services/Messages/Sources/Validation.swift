@@ -35,7 +35,7 @@ enum Validate {
 
     /// Message text: not blank, at most `maxLength` characters, no NUL (Postgres text cannot hold it).
     static func content(_ value: String, maxLength: Int) throws(APIError) -> String {
-        guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .validation("'content' must not be empty") }
+        guard !value.isBlank else { throw .validation("'content' must not be empty") }
         guard value.unicodeScalars.count <= maxLength else { throw .validation("'content' must be at most \(maxLength) characters") }
         guard !value.utf8.contains(0) else { throw .validation("'content' must not contain NUL") }
         return value

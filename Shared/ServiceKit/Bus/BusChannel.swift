@@ -1,3 +1,4 @@
+import ChatModels
 import Foundation
 
 /// The Redis pub/sub channels events travel on. A gateway subscribes to a conversation's
@@ -8,11 +9,11 @@ public enum BusChannel {
     public static let users = "users"
 
     public static func conversation(_ id: UUID) -> String {
-        "conv:" + id.uuidString.lowercased()
+        "conv:" + id.text(lowercase: true)
     }
 
     /// The conversation whose channel `channel` is, if it is one.
     public static func conversationID(of channel: String) -> UUID? {
-        channel.hasPrefix("conv:") ? UUID(uuidString: String(channel.dropFirst(5))) : nil
+        channel.hasPrefix("conv:") ? UUID(text: channel.dropFirst(5)) : nil
     }
 }

@@ -57,17 +57,17 @@ public struct BusEnvelope: Sendable, Hashable {
         buffer.reserveCapacity(64 + 37 * self.audience.count + self.data.readableBytes)
         buffer.writeString(self.event)
         buffer.writeInteger(Self.tab)
-        if let skipUser { buffer.writeString(skipUser.uuidString) }
+        if let skipUser { buffer.writeUUID(skipUser) }
         buffer.writeInteger(Self.tab)
         if let id { buffer.writeString(id) }
         buffer.writeInteger(Self.tab)
         if let seq { buffer.writeString(String(seq)) }
         buffer.writeInteger(Self.tab)
-        if let skipRoom { buffer.writeString(skipRoom.uuidString) }
+        if let skipRoom { buffer.writeUUID(skipRoom) }
         buffer.writeInteger(Self.tab)
         for (index, user) in self.audience.enumerated() {
             if index > 0 { buffer.writeInteger(Self.comma) }
-            buffer.writeString(user.uuidString)
+            buffer.writeUUID(user)
         }
         buffer.writeInteger(Self.newline)
         buffer.writeImmutableBuffer(self.data)
@@ -126,40 +126,5 @@ public struct BusEnvelope: Sendable, Hashable {
     enum EnvelopeError: Error {
         /// A tab or newline in the event's name or id would break the header.
         case unencodable
-    }
-}
-
-extension UUID {
-    /// Parses the 36-character textual form from bytes, without making a string first.
-    init?(asciiBytes bytes: some Collection<UInt8>) {
-        guard bytes.count == 36 else { return nil }
-        var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var high: UInt8? = nil
-        var written = 0
-        let parsed = withUnsafeMutableBytes(of: &value) { out -> Bool in
-            for (position, byte) in bytes.enumerated() {
-                if position == 8 || position == 13 || position == 18 || position == 23 {
-                    guard byte == UInt8(ascii: "-") else { return false }
-                    continue
-                }
-                let nibble: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
-                default: return false
-                }
-                if let first = high {
-                    out[written] = first << 4 | nibble
-                    written += 1
-                    high = nil
-                } else {
-                    high = nibble
-                }
-            }
-            return written == 16
-        }
-        guard parsed else { return nil }
-        self.init(uuid: value)
     }
 }

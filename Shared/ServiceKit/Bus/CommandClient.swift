@@ -19,10 +19,16 @@ public final class CommandClient: Sendable {
     private let state = NIOLockedValueBox(State())
 
     private struct State {
-        var pending: [String: EventLoopPromise<Answer>] = [:]
+        var pending: [String: Pending] = [:]
+        var timer = SweepTimer()
         /// Whether replies can be heard: a reply published while this instance is not
         /// subscribed is lost, so no command is sent then.
         var listening = true
+    }
+
+    private struct Pending {
+        var reply: EventLoopPromise<Answer>
+        var deadline: NIODeadline
     }
 
     /// A reply: the stored message's JSON, or the consumer's refusal.
@@ -45,37 +51,51 @@ public final class CommandClient: Sendable {
     /// stores nothing twice.
     public func submit(_ command: SendMessageCommand) async throws -> EventLoopFuture<Answer> {
         let reply = self.eventLoop.makePromise(of: Answer.self)
+        let deadline = self.eventLoop.now + TimeAmount(self.timeout)
         let listening = self.state.withLockedValue { state in
-            if state.listening { state.pending[command.requestId] = reply }
-            return state.listening
+            guard state.listening else { return false }
+            state.pending[command.requestId] = Pending(reply: reply, deadline: deadline)
+            state.timer.ensureSweep(by: deadline, on: self.eventLoop) { self.sweep($0) }
+            return true
         }
         guard listening else {
             let unavailable = APIError.unavailable("Messages cannot be sent right now, try again")
             reply.fail(unavailable)
             throw unavailable
         }
-        let deadline = self.eventLoop.scheduleTask(in: TimeAmount(self.timeout)) {
-            reply.fail(APIError(.gatewayTimeout, code: "timeout", message: "The message was not confirmed in time; send it again with the same clientMessageId", retryable: true))
-        }
-        reply.futureResult.whenComplete { [state] _ in
-            deadline.cancel()
-            state.withLockedValue { _ = $0.pending.removeValue(forKey: command.requestId) }
-        }
         do {
             _ = try await self.redis.xadd(
                 CommandStream.key,
                 fields: [
-                    CommandStream.commandField: .bytes(ByteBuffer(bytes: try ChatJSON.encoder().encode(command))),
+                    CommandStream.commandField: .bytes(command.json),
                     CommandStream.replyField: .string(self.replyChannel),
                 ],
                 maxLength: 1_000_000
             )
         } catch {
+            self.state.withLockedValue { _ = $0.pending.removeValue(forKey: command.requestId) }
             let unavailable = APIError.unavailable("Messages cannot be sent right now, try again")
             reply.fail(unavailable)
             throw unavailable
         }
         return reply.futureResult
+    }
+
+    /// Fails the commands whose reply is overdue.
+    private func sweep(_ scheduled: NIODeadline) {
+        let now = self.eventLoop.now
+        let overdue: [EventLoopPromise<Answer>] = self.state.withLockedValue { state in
+            state.timer.swept(scheduled)
+            let overdue = state.pending.filter { $0.value.deadline <= now }
+            for requestID in overdue.keys { state.pending[requestID] = nil }
+            if let next = state.pending.values.lazy.map(\.deadline).min() {
+                state.timer.ensureSweep(by: next, on: self.eventLoop) { self.sweep($0) }
+            }
+            return overdue.values.map(\.reply)
+        }
+        for reply in overdue {
+            reply.fail(APIError(.gatewayTimeout, code: "timeout", message: "The message was not confirmed in time; send it again with the same clientMessageId", retryable: true))
+        }
     }
 
     /// The stored message, or the error the consumer answered with.
@@ -104,7 +124,7 @@ public final class CommandClient: Sendable {
         let waiting = self.state.withLockedValue { state in
             defer { state.pending.removeAll() }
             state.listening = false
-            return Array(state.pending.values)
+            return state.pending.values.map(\.reply)
         }
         for reply in waiting {
             reply.fail(APIError.unavailable("The connection to the message store was interrupted; send again with the same clientMessageId"))
@@ -119,8 +139,8 @@ public final class CommandClient: Sendable {
     /// A reply heard on this instance's channel.
     public func receive(_ envelope: BusEnvelope) {
         guard let (requestID, answer) = Self.answer(in: envelope.data) else { return }
-        let promise = self.state.withLockedValue { $0.pending.removeValue(forKey: requestID) }
-        promise?.succeed(answer)
+        let pending = self.state.withLockedValue { $0.pending.removeValue(forKey: requestID) }
+        pending?.reply.succeed(answer)
     }
 
     /// A `CommandReply`'s request id and what it answers; nil for anything else.

@@ -147,11 +147,12 @@ final class RoomRegistry: Sendable {
 
     private static func audience(of envelope: BusEnvelope, in state: inout State) -> [LoopSockets] {
         if let id = envelope.id, !state.recentUserEvents.insert(envelope.event + id) { return [] }
-        let room = envelope.skipRoom.map(BusChannel.conversation)
+        // The skipped room's sockets, looked up once for the whole audience.
+        let inRoom = envelope.skipRoom.flatMap { state.channels[BusChannel.conversation($0)]?.sockets } ?? [:]
         var sockets: [SocketConnection] = []
         for user in envelope.audience {
             guard let mine = state.users[user] else { continue }
-            for (key, socket) in mine where room == nil || !(state.joined[key]?.contains(room!) ?? false) {
+            for (key, socket) in mine where inRoom[key] == nil {
                 sockets.append(socket)
             }
         }
@@ -177,7 +178,7 @@ final class RoomRegistry: Sendable {
                 while true {
                     let page = try await messages.history(room.conversation, after: after, limit: 200, token: room.token)
                     for message in page.messages {
-                        self.deliver(try BusEnvelope(event: ServerEvent.newMessage, id: message.id.uuidString, seq: message.seq, encoding: message), on: room.channel)
+                        self.deliver(BusEnvelope(event: ServerEvent.newMessage, id: message.id.text(), seq: message.seq, data: message.json), on: room.channel)
                         delivered += 1
                     }
                     guard page.hasMore, let last = page.messages.last else { break }

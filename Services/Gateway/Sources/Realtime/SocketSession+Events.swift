@@ -33,12 +33,12 @@ extension SocketSession {
                 self.connection.ack(ack, OkAck())
 
             case "send_message":
-                let payload = try self.argument(event, SendMessagePayload.self)
+                let payload = try SendMessagePayload(json: try self.payload(event))
                 guard (payload.messageType ?? .text) == .text else { throw APIError.validation("Only TEXT messages are sent this way; files go through the upload route") }
-                guard !payload.content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw APIError.validation("'content' must not be empty") }
+                guard !payload.content.isBlank else { throw APIError.validation("'content' must not be empty") }
                 let command = SendMessageCommand(
-                    requestId: UUID().uuidString, senderId: identity.userID, conversationId: payload.conversationId,
-                    content: payload.content, messageType: .text, clientMessageId: payload.clientMessageId ?? "gw-\(UUID().uuidString)"
+                    requestId: UUID.random().text(), senderId: identity.userID, conversationId: payload.conversationId,
+                    content: payload.content, messageType: .text, clientMessageId: payload.clientMessageId ?? "gw-" + UUID.random().text()
                 )
                 // Appended in order; the reply is awaited off the line.
                 try await self.context.commands.submit(command).whenComplete { [connection] reply in
@@ -82,16 +82,19 @@ extension SocketSession {
 
     /// The first argument as `T`; a missing or malformed one is a 400 naming the field.
     func argument<T: Decodable>(_ event: SocketIOEvent, _ type: T.Type) throws -> T {
-        guard let value = try event.argument(T.self, decoder: ChatJSON.decoder()) else {
-            throw APIError.badRequest("The event needs a payload")
-        }
-        return value
+        try ChatJSON.decoder().decode(T.self, from: try self.payload(event))
+    }
+
+    /// The first argument's JSON.
+    func payload(_ event: SocketIOEvent) throws(APIError) -> ByteBuffer {
+        guard let first = event.arguments.first else { throw APIError.badRequest("The event needs a payload") }
+        return first
     }
 
     /// `{conversationId}`, or the bare id some clients send.
     func conversationID(_ event: SocketIOEvent) throws -> UUID {
         if let bare = event.arguments.first.flatMap(JSONString.decode) {
-            guard let id = UUID(uuidString: bare) else { throw APIError.badRequest("'conversationId' must be a UUID") }
+            guard let id = UUID(text: bare) else { throw APIError.badRequest("'conversationId' must be a UUID") }
             return id
         }
         return try self.argument(event, ConversationRef.self).conversationId

@@ -68,14 +68,11 @@ struct CommandConsumer: Service {
             switch outcome {
             case .stored(let message, let members):
                 settled.append(item.entry.id)
-                guard let encoded = try? EncodedMessage(message) else {
-                    self.logger.error("could not encode a stored message", metadata: ["message": "\(message.id)"])
-                    continue
-                }
+                let encoded = EncodedMessage(message)
                 // Published again for a retried send: its first consumer may have died
                 // before publishing, and gateways deliver a message id once.
                 publishes += self.events.envelopes(stored: encoded, memberIDs: members)
-                publishes += Self.reply(to: item.entry, try? BusEnvelope(event: CommandReply.event, data: encoded.reply(requestID: item.command.requestId)))
+                publishes += Self.reply(to: item.entry, BusEnvelope(event: CommandReply.event, data: encoded.reply(requestID: item.command.requestId)))
             case .refused(let error) where error.retryable:
                 continue
             case .refused(let error):
@@ -135,6 +132,6 @@ struct CommandConsumer: Service {
 
     static func command(in entry: RedisStreamEntry) -> SendMessageCommand? {
         guard let json = entry.fields[CommandStream.commandField] else { return nil }
-        return try? ChatJSON.decoder().decode(SendMessageCommand.self, from: json)
+        return try? SendMessageCommand(json: json)
     }
 }

@@ -21,17 +21,12 @@ struct MessageEvents: Sendable {
     /// is for members not looking at the conversation: sockets that joined it have the
     /// message itself.
     func envelopes(stored message: Message, memberIDs: [UUID]) -> [(envelope: BusEnvelope, channels: [String])] {
-        do {
-            return self.envelopes(stored: try EncodedMessage(message), memberIDs: memberIDs)
-        } catch {
-            self.logger.error("could not encode a message's events", metadata: ["error": "\(error)"])
-            return []
-        }
+        self.envelopes(stored: EncodedMessage(message), memberIDs: memberIDs)
     }
 
     func envelopes(stored encoded: EncodedMessage, memberIDs: [UUID]) -> [(envelope: BusEnvelope, channels: [String])] {
         let message = encoded.message
-        let id = message.id.uuidString
+        let id = message.id.text()
         let audience = memberIDs.filter { $0 != message.senderId }
         return [
             (BusEnvelope(event: ServerEvent.newMessage, id: id, seq: message.seq, data: encoded.json), [BusChannel.conversation(message.conversationId)]),

@@ -99,7 +99,7 @@ extension MessageStore {
         guard !drafts.isEmpty else { return [] }
         var messages = drafts.map { draft in
             Message(
-                id: UUID(), conversationId: draft.conversationID, seq: 0, senderId: draft.senderID, content: draft.content,
+                id: UUID.random(), conversationId: draft.conversationID, seq: 0, senderId: draft.senderID, content: draft.content,
                 messageType: draft.type, clientMessageId: draft.clientMessageID, createdAt: Date()
             )
         }

@@ -59,7 +59,7 @@ struct MessageStore: Sendable {
         for try await value in bumped.decode(Int64.self) { seq = value }
         guard let seq else { throw APIError.notFound("Conversation not found") }
 
-        let id = UUID()
+        let id = UUID.random()
         let inserted = try await connection.query(
             """
             INSERT INTO messages (id, conversation_id, seq, sender_id, content, message_type, client_message_id)

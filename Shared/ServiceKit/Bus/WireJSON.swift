@@ -1,0 +1,86 @@
+import ChatModels
+import Foundation
+import NIOCore
+
+// What crosses the bus for every message, written without `JSONEncoder` (see
+// `JSONObjectWriter`). Keys in sorted order: the bytes are `ChatJSON.encoder()`'s, which
+// WireTests checks, and which is what every other surface still uses.
+
+extension Message {
+    /// `ChatJSON.encoder().encode(self)`, written directly.
+    public var json: ByteBuffer {
+        JSONObjectWriter.object(capacity: 240 + self.content.utf8.count + 200 * self.attachments.count) { object in
+            object.array("attachments", self.attachments) { object, attachment in
+                object.file(id: attachment.id, mimeType: attachment.mimeType, name: attachment.name, sha256: attachment.sha256, size: attachment.size)
+                object.string("url", attachment.url)
+            }
+            object.string("clientMessageId", self.clientMessageId)
+            object.string("content", self.content)
+            object.uuid("conversationId", self.conversationId)
+            object.string("createdAt", ChatJSON.format(self.createdAt))
+            object.uuid("id", self.id)
+            object.string("messageType", self.messageType.rawValue)
+            object.uuid("senderId", self.senderId)
+            object.integer("seq", self.seq)
+        }
+    }
+}
+
+extension JSONObjectWriter {
+    /// The members a file has in every shape (`Attachment`, `AttachmentDraft`), sorted.
+    fileprivate mutating func file(id: UUID, mimeType: String, name: String, sha256: String, size: Int64) {
+        self.uuid("id", id)
+        self.string("mimeType", mimeType)
+        self.string("name", name)
+        self.string("sha256", sha256)
+        self.integer("size", size)
+    }
+}
+
+extension SendMessageCommand {
+    /// `ChatJSON.encoder().encode(self)`, written directly.
+    public var json: ByteBuffer {
+        JSONObjectWriter.object(capacity: 200 + self.content.utf8.count + self.clientMessageId.utf8.count + (self.attachment == nil ? 0 : 200)) { object in
+            if let attachment = self.attachment {
+                object.object("attachment") { object in
+                    object.file(id: attachment.id, mimeType: attachment.mimeType, name: attachment.name, sha256: attachment.sha256, size: attachment.size)
+                    object.string("storageKey", attachment.storageKey)
+                }
+            }
+            object.string("clientMessageId", self.clientMessageId)
+            object.string("content", self.content)
+            object.uuid("conversationId", self.conversationId)
+            object.string("messageType", self.messageType.rawValue)
+            object.string("requestId", self.requestId)
+            object.uuid("senderId", self.senderId)
+        }
+    }
+}
+
+extension SendMessageCommand {
+    /// Reads what `json` writes, and whatever else `JSONDecoder` would accept of it.
+    public init(json: ByteBuffer) throws(DecodingError) {
+        let object = try JSONObjectReader(json)
+        self.init(
+            requestId: try object.string("requestId"), senderId: try object.uuid("senderId"), conversationId: try object.uuid("conversationId"),
+            content: try object.string("content"), messageType: try object.enumValue("messageType", as: MessageType.self),
+            clientMessageId: try object.string("clientMessageId"), attachment: try object.optionalObject("attachment").map { draft throws(DecodingError) in
+                AttachmentDraft(
+                    id: try draft.uuid("id"), name: try draft.string("name"), size: try draft.integer("size"), mimeType: try draft.string("mimeType"),
+                    sha256: try draft.string("sha256"), storageKey: try draft.string("storageKey")
+                )
+            }
+        )
+    }
+}
+
+extension SendMessagePayload {
+    /// `send_message`'s argument, read as `JSONDecoder` would.
+    public init(json: ByteBuffer) throws(DecodingError) {
+        let object = try JSONObjectReader(json)
+        self.init(
+            conversationId: try object.uuid("conversationId"), content: try object.string("content"),
+            messageType: try object.optionalEnum("messageType", as: MessageType.self), clientMessageId: try object.optionalString("clientMessageId")
+        )
+    }
+}
