@@ -372,7 +372,7 @@ def write_report(path: Path, ours: dict[str, Result], theirs: dict[str, Result],
     lines += [
         "## This backend",
         "",
-        "| scenario | connected | sent/s | delivered/s | lost | dup | ack p50 / p99 / max ms | delivery p50 / p99 / max ms | µs CPU per delivery: gateways / whole backend | CPU % gw1, gw2, messages, presence, redis, postgres |",
+        "| scenario | connected / joined a room | sent/s | delivered/s | lost | dup | ack p50 / p99 / max ms | delivery p50 / p99 / max ms | µs CPU per delivery: gateways / whole backend | CPU % gw1, gw2, messages, presence, redis, postgres |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, result in ours.items():
@@ -384,7 +384,7 @@ def write_report(path: Path, ours: dict[str, Result], theirs: dict[str, Result],
         per_backend = result.micros_per_delivery(backend)
         cpu = ", ".join(f"{result.cpu_percent(role):.0f}" for role in backend)
         lines.append(
-            f"| {name} | {counts['connected']} | {report['sentPerSecond']:.0f} | {report['deliveredPerSecond']:.0f} | {report['lost']} | {counts['duplicated']} | "
+            f"| {name} | {counts['connected']} / {report['parameters'].get('joined', '–')} | {report['sentPerSecond']:.0f} | {report['deliveredPerSecond']:.0f} | {report['lost']} | {counts['duplicated']} | "
             f"{report['ack']['p50']} / {report['ack']['p99']} / {report['ack']['max']} | {report['delivery']['p50']} / {report['delivery']['p99']} / {report['delivery']['max']} | "
             f"{per_gateway or 0:.1f} / {per_backend or 0:.1f} | {cpu} |"
         )

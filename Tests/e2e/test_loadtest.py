@@ -33,6 +33,17 @@ def test_fanout_across_two_gateways_loses_nothing(stack):
     assert report["delivery"]["count"] == counts["delivered"] and report["delivery"]["p50"] > 0
 
 
+def test_a_burst_of_joins_all_get_in(stack):
+    # Every socket joins its room at once: 2 calls to messages each, queued behind the
+    # gateway's pooled connections, none given up as unavailable while it waits.
+    result = loadtest("fanout", *gateways(stack), "--clients", "1500", "--room", "20", "--senders", "1", "--rate", "1", "--duration", "1")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["counts"]["connected"] == 1500
+    assert report["parameters"]["joined"] == "1500"
+    assert report["lost"] == 0
+
+
 def test_storm_counts_refused_handshakes_as_failures(stack):
     # Anonymous clients carry no token: the gateway refuses every CONNECT.
     result = loadtest("storm", *gateways(stack), "--anonymous", "--sockets", "10", "--rate", "100", "--hold", "0", "--max-failed", "50")
