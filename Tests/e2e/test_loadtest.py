@@ -31,16 +31,19 @@ def test_fanout_across_two_gateways_loses_nothing(stack):
     assert report["lost"] == 0 and counts["duplicated"] == 0
     assert counts["delivered"] == report["expected"]
     assert report["delivery"]["count"] == counts["delivered"] and report["delivery"]["p50"] > 0
+    # Throughput is over the time deliveries took, which is never less than the sending.
+    assert report["seconds"] <= report["deliverySeconds"] < report["seconds"] + 10
+    assert abs(report["deliveredPerSecond"] * report["deliverySeconds"] - counts["delivered"]) < 1
 
 
 def test_a_burst_of_joins_all_get_in(stack):
     # Every socket joins its room at once: 2 calls to messages each, queued behind the
     # gateway's pooled connections, none given up as unavailable while it waits.
-    result = loadtest("fanout", *gateways(stack), "--clients", "1500", "--room", "20", "--senders", "1", "--rate", "1", "--duration", "1")
+    result = loadtest("fanout", *gateways(stack), "--clients", "1000", "--room", "20", "--senders", "1", "--rate", "1", "--duration", "1")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["counts"]["connected"] == 1500
-    assert report["parameters"]["joined"] == "1500"
+    assert report["counts"]["connected"] == 1000
+    assert report["parameters"]["joined"] == "1000"
     assert report["lost"] == 0
 
 

@@ -48,8 +48,9 @@ public struct UpstreamSettings: Sendable {
     /// Getting a connection to a service, new or from the pool: AsyncHTTPClient bounds both
     /// with it. A burst of calls (a gateway's sockets rejoining their rooms after a restart)
     /// queues behind the pool's busy connections for longer than a connect takes: at 1 s,
-    /// a third of 2,000 simultaneous joins failed as unavailable. A service that refuses
-    /// connections is answered 503 at once; one that cannot be reached, after this.
+    /// a third of 2,000 simultaneous joins failed as unavailable. So it is as long as a
+    /// response may take. A service that refuses connections is answered 503 at once; one
+    /// that cannot be reached, after this.
     public var connectTimeout: Duration
     /// Waiting for a response head, and the longest silence while streaming a body.
     public var timeout: Duration
@@ -60,7 +61,7 @@ public struct UpstreamSettings: Sendable {
         messages: URL = URL(string: "http://127.0.0.1:8081")!,
         presence: URL = URL(string: "http://127.0.0.1:8082")!,
         uploads: URL = URL(string: "http://127.0.0.1:8083")!,
-        connectTimeout: Duration = .seconds(5),
+        connectTimeout: Duration = .seconds(10),
         timeout: Duration = .seconds(10),
         uploadTimeout: Duration = .seconds(900)
     ) {
@@ -83,7 +84,7 @@ public struct UpstreamSettings: Sendable {
             messages: try url("MESSAGES_URL", "http://127.0.0.1:8081"),
             presence: try url("PRESENCE_URL", "http://127.0.0.1:8082"),
             uploads: try url("UPLOADS_URL", "http://127.0.0.1:8083"),
-            connectTimeout: try values.seconds("UPSTREAM_CONNECT_TIMEOUT", default: .seconds(5)),
+            connectTimeout: try values.seconds("UPSTREAM_CONNECT_TIMEOUT", default: .seconds(10)),
             timeout: try values.seconds("UPSTREAM_TIMEOUT", default: .seconds(10)),
             uploadTimeout: try values.seconds("UPLOAD_TIMEOUT", default: .seconds(900))
         )

@@ -30,12 +30,18 @@ public struct LoadReport: Codable, Sendable {
     public var connectsPerSecond: Double
     public var sentPerSecond: Double
     public var deliveredPerSecond: Double
+    /// From the first send to the last delivery (at least the sending time).
+    public var deliverySeconds: Double
     public var handshake: LatencySummary
     public var ack: LatencySummary
     public var delivery: LatencySummary
     public var errors: [String: Int]
 
-    public init(scenario: String, parameters: [String: String], totals: LoadFigures, connectSeconds: Double, sendSeconds: Double, expected: Int, lost: Int) {
+    /// `deliverySeconds`: from the first send to the last delivery, or the sending time if longer.
+    public init(
+        scenario: String, parameters: [String: String], totals: LoadFigures, connectSeconds: Double, sendSeconds: Double, deliverySeconds: Double? = nil,
+        expected: Int, lost: Int
+    ) {
         self.scenario = scenario
         self.parameters = parameters
         self.seconds = sendSeconds
@@ -45,7 +51,9 @@ public struct LoadReport: Codable, Sendable {
         self.lossPercent = expected > 0 ? Double(lost) * 100 / Double(expected) : 0
         self.connectsPerSecond = connectSeconds > 0 ? Double(totals.counts.connected) / connectSeconds : 0
         self.sentPerSecond = sendSeconds > 0 ? Double(totals.counts.sent) / sendSeconds : 0
-        self.deliveredPerSecond = sendSeconds > 0 ? Double(totals.counts.delivered) / sendSeconds : 0
+        let deliverySeconds = deliverySeconds ?? sendSeconds
+        self.deliverySeconds = deliverySeconds
+        self.deliveredPerSecond = deliverySeconds > 0 ? Double(totals.counts.delivered) / deliverySeconds : 0
         self.handshake = LatencySummary(totals.handshake)
         self.ack = LatencySummary(totals.ack)
         self.delivery = LatencySummary(totals.delivery)
@@ -68,7 +76,7 @@ public struct LoadReport: Codable, Sendable {
         text += String(format: "connections: %d made, %d failed, %d dropped (%.0f/s)\n", c.connected, c.connectFailed, c.dropped, self.connectsPerSecond)
         if c.sent > 0 {
             text += String(format: "messages: %d sent, %d acked, %d refused, %d unanswered over %.1f s (%.0f/s)\n", c.sent, c.acked, c.ackErrors, c.sent - c.acked - c.ackErrors, self.seconds, self.sentPerSecond)
-            text += String(format: "deliveries: %d of %d owed, %d lost (%.3f%%), %d duplicated (%.0f/s)\n", c.delivered, self.expected, self.lost, self.lossPercent, c.duplicated, self.deliveredPerSecond)
+            text += String(format: "deliveries: %d of %d owed, %d lost (%.3f%%), %d duplicated (%.0f/s over %.1f s)\n", c.delivered, self.expected, self.lost, self.lossPercent, c.duplicated, self.deliveredPerSecond, self.deliverySeconds)
         }
         text += latency("handshake", self.handshake) + latency("ack      ", self.ack) + latency("delivery ", self.delivery)
         for (error, count) in self.errors.sorted(by: { $0.value > $1.value }).prefix(5) {

@@ -94,8 +94,10 @@ public final class LoadSocket: ChannelInboundHandler, RemovableChannelHandler {
         case UInt8(ascii: "2"):
             if FrameScan.payload(packet, startsWith: Self.newMessage), let probe = Probe(in: packet) {
                 if self.received[probe.sender, default: Bitset()].insert(probe.number) {
+                    let now = Clock.now()
                     self.stats.figures.counts.delivered += 1
-                    self.stats.figures.delivery.record(since: probe.sentAt, now: Clock.now())
+                    self.stats.figures.delivery.record(since: probe.sentAt, now: now)
+                    self.stats.figures.lastDelivery = max(self.stats.figures.lastDelivery, now)
                 } else {
                     self.stats.figures.counts.duplicated += 1
                 }

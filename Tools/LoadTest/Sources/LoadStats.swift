@@ -67,6 +67,8 @@ public struct LoadFigures: @unchecked Sendable {
     public var delivery = LatencyHistogram.latencies()
     /// Connect errors by kind, to explain failures.
     public var errors: [String: Int] = [:]
+    /// When the last delivery came (`Clock`), 0 before the first.
+    public var lastDelivery: UInt64 = 0
 
     public init() {}
 
@@ -76,6 +78,7 @@ public struct LoadFigures: @unchecked Sendable {
         self.ack.add(other.ack)
         self.delivery.add(other.delivery)
         self.errors.merge(other.errors, uniquingKeysWith: +)
+        self.lastDelivery = max(self.lastDelivery, other.lastDelivery)
     }
 
     mutating func failed(_ error: any Error) {
