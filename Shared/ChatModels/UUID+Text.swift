@@ -15,42 +15,42 @@ extension UUID {
         }
     }
 
-    /// Parses the 36-character textual form, in either case, from bytes.
-    public init?(asciiBytes bytes: some Collection<UInt8>) {
-        guard bytes.count == 36 else { return nil }
+    /// Parses the 36-character textual form, in either case, from bytes. Not generic: a
+    /// generic parser called across modules walks a `String`'s bytes through witness calls.
+    public init?(asciiBytes bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 36, bytes[8] == Self.dash, bytes[13] == Self.dash, bytes[18] == Self.dash, bytes[23] == Self.dash else { return nil }
         var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var high: UInt8? = nil
-        var written = 0
         let parsed = withUnsafeMutableBytes(of: &value) { out -> Bool in
-            for (position, byte) in bytes.enumerated() {
-                if position == 8 || position == 13 || position == 18 || position == 23 {
-                    guard byte == UInt8(ascii: "-") else { return false }
-                    continue
-                }
-                let nibble: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
-                default: return false
-                }
-                if let first = high {
-                    out[written] = first << 4 | nibble
-                    written += 1
-                    high = nil
-                } else {
-                    high = nibble
-                }
+            var invalid: UInt8 = 0
+            for index in 0..<16 {
+                let high = Self.nibbles[Int(bytes[Self.digitPositions[index]])]
+                let low = Self.nibbles[Int(bytes[Self.digitPositions[index] + 1])]
+                invalid |= high | low
+                out[index] = high << 4 | low
             }
-            return written == 16
+            return invalid & 0xF0 == 0
         }
         guard parsed else { return nil }
         self.init(uuid: value)
     }
 
+    private static let dash = UInt8(ascii: "-")
+    /// Where each byte's two hex digits start in the text.
+    private static let digitPositions = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34]
+    /// Each ASCII byte's value as a hex digit; 0xFF for what is not one.
+    private static let nibbles: [UInt8] = (0...255).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(byte) - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt8(byte) - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt8(byte) - UInt8(ascii: "A") + 10
+        default: 0xFF
+        }
+    }
+
     /// Parses the textual form, as `UUID(uuidString:)` does.
     public init?(text: some StringProtocol) {
-        guard let parsed = UUID(asciiBytes: text.utf8) else { return nil }
+        var text = String(text)
+        guard let parsed = text.withUTF8({ UUID(asciiBytes: UnsafeRawBufferPointer($0)) }) else { return nil }
         self = parsed
     }
 

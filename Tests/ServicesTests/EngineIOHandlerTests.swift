@@ -168,6 +168,7 @@ import Testing
         let harness = try Harness(settings: RealtimeSettings(maxOutboundBytes: 10_000))
         _ = try harness.written()
         harness.channel.isWritable = false
+        harness.channel.pipeline.fireChannelWritabilityChanged()  // as a real channel tells it
         let text = ByteBuffer(repeating: 1, count: 4_000)
         harness.connection.send(text)
         harness.connection.send(text)
@@ -182,6 +183,7 @@ import Testing
         let text = ByteBuffer(repeating: 1, count: 4_000)
         for _ in 0..<5 {
             harness.channel.isWritable = false
+            harness.channel.pipeline.fireChannelWritabilityChanged()
             harness.connection.send(text)
             harness.connection.send(text)
             harness.channel.isWritable = true

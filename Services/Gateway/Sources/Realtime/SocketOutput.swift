@@ -18,12 +18,16 @@ final class SocketOutput {
     private let engineID: String
     /// Bytes written while the socket could take no more.
     private var backlog = 0
+    /// The channel's writability as last told: asking the channel is an atomic load
+    /// through an existential on every frame.
+    private var writable: Bool
     private var flushQueued = false
     private(set) var closing = false
 
     init(channel: any Channel, engineID: String, flushes: FlushQueue, maxBacklog: Int, logger: Logger) throws {
         self.channel = channel
         self.socket = try channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        self.writable = channel.isWritable
         self.flushes = flushes
         self.maxBacklog = maxBacklog
         self.logger = logger
@@ -37,7 +41,7 @@ final class SocketOutput {
 
     func write(_ frame: ServerFrame) {
         guard !self.closing else { return }
-        if !self.channel.isWritable {
+        if !self.writable {
             self.backlog += frame.bytes.readableBytes
             if self.backlog > self.maxBacklog {
                 self.logger.info("disconnecting a reader too slow for what it is sent", metadata: ["backlog": "\(self.backlog)", "socket.id": "\(self.engineID)"])
@@ -59,7 +63,8 @@ final class SocketOutput {
     }
 
     func writabilityChanged() {
-        if self.channel.isWritable { self.backlog = 0 }
+        self.writable = self.channel.isWritable
+        if self.writable { self.backlog = 0 }
     }
 
     /// A close frame, then the connection closed; anything sent afterwards is dropped.
