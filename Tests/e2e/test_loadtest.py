@@ -43,7 +43,7 @@ def test_a_burst_of_joins_all_get_in(stack):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["counts"]["connected"] == 1000
-    assert report["parameters"]["joined"] == "1000"
+    assert report["parameters"]["joined"] == "1000", json.dumps(report["counts"])
     assert report["lost"] == 0
 
 

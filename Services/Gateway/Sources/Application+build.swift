@@ -56,13 +56,17 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
 }
 
 extension HTTPClient.Configuration {
-    /// Talking to the services behind the gateway: short connects, no redirects, bytes as they are.
+    /// Talking to the services behind the gateway: no redirects, bytes as they are. The connect
+    /// timeout also bounds the wait for a pooled connection (a burst of joins queues there), so it
+    /// is generous; a refused connect fails the waiting calls at once instead of retrying with
+    /// backoff until that deadline, so a stopped service is a prompt 503.
     static func upstreams(_ settings: UpstreamSettings) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .nanoseconds(settings.connectTimeout.nanoseconds), read: .nanoseconds(settings.timeout.nanoseconds))
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        configuration.connectionPool.retryConnectionEstablishment = false
         return configuration
     }
 }
