@@ -93,5 +93,10 @@ import Testing
         let ids = (0..<1000).map { _ in SessionID.make() }
         #expect(Set(ids).count == 1000)
         #expect(ids.allSatisfy { $0.count == 20 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } })
+        // Both halves draw on the whole alphabet (each id is two random words, 10 characters each).
+        for half in [0..<10, 10..<20] {
+            let used = Set(ids.flatMap { Array($0.utf8)[half] })
+            #expect(used.count == 64)
+        }
     }
 }
