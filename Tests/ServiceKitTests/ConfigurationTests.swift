@@ -1,3 +1,4 @@
+import Hummingbird
 import Logging
 import Redis
 import ServiceKit
@@ -9,7 +10,8 @@ import Testing
     @Test func defaultsApplyWhenNothingIsSet() throws {
         let values = ConfigurationValues(["JWT_SECRET": secret])
         let http = try HTTPSettings(values, defaultPort: 8081)
-        #expect(http.host == "127.0.0.1" && http.port == 8081)
+        #expect(http.host == "127.0.0.1" && http.port == 8081 && http.backlog == 4096)
+        #expect(http.application(serverName: "messages").backlog == 4096)
         #expect(try RedisConfiguration(values).port == 6379)
         #expect(try values.logLevel() == .info)
         #expect(try AuthSettings(values).bcryptCost == 10)
@@ -21,6 +23,9 @@ import Testing
         }
         #expect(throws: ConfigurationError.invalid("HTTP_PORT", "a whole number in 0...65535")) {
             try HTTPSettings(ConfigurationValues(["HTTP_PORT": "70000"]), defaultPort: 1)
+        }
+        #expect(throws: ConfigurationError.invalid("HTTP_BACKLOG", "a whole number in 1...65535")) {
+            try HTTPSettings(ConfigurationValues(["HTTP_BACKLOG": "0"]), defaultPort: 1)
         }
         #expect(throws: ConfigurationError.self) { try ConfigurationValues(["LOG_LEVEL": "loud"]).logLevel() }
         #expect(throws: ConfigurationError.self) { try RedisConfiguration(ConfigurationValues(["REDIS_URL": "localhost:6379"])) }

@@ -40,7 +40,7 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
         server: .realtime(settings: configuration.realtime) { connection in
             SocketInbox(handler: SocketSession(connection: connection, context: realtime), capacity: SocketSession.maxWaitingPackets)
         },
-        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: configuration.realtime.gatewayID),
+        configuration: configuration.http.application(serverName: configuration.realtime.gatewayID),
         services: [
             redis, subscriber, presence, HTTPClientService(client: httpClient),
             CatchUpService(requests: listener.catchUpRequests, rooms: rooms, messages: messagesAPI),

@@ -45,7 +45,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     )
     var app = Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "messages"),
+        configuration: configuration.http.application(serverName: "messages"),
         services: [postgres, redis, commandStream, HTTPClientService(client: httpClient), consumer],
         logger: logger
     )

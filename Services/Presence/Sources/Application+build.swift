@@ -35,7 +35,7 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
 
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "presence"),
+        configuration: configuration.http.application(serverName: "presence"),
         services: [redis, streamRedis, HTTPClientService(client: httpClient), consumer, sweeper],
         logger: logger
     )

@@ -54,7 +54,7 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
 
     var app = Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "uploads"),
+        configuration: configuration.http.application(serverName: "uploads"),
         services: [redis, replies, HTTPClientService(client: httpClient), sweeper],
         logger: logger
     )
