@@ -20,18 +20,7 @@ extension RedisClient {
     /// Appends an entry; `maxLength` trims the stream approximately (`MAXLEN ~`).
     @discardableResult
     public func xadd(_ stream: String, fields: KeyValuePairs<String, RedisArgument>, maxLength: Int? = nil) async throws -> String {
-        var command = RedisCommand("XADD", .string(stream))
-        if let maxLength {
-            command.append("MAXLEN")
-            command.append("~")
-            command.append(.integer(maxLength))
-        }
-        command.append("*")
-        for (name, value) in fields {
-            command.append(.string(name))
-            command.append(value)
-        }
-        guard let id = try await self.send(command).string else { throw RedisError.protocolError("XADD returned no id") }
+        guard let id = try await self.send(.xadd(stream, fields: fields, maxLength: maxLength)).string else { throw RedisError.protocolError("XADD returned no id") }
         return id
     }
 
@@ -113,5 +102,24 @@ extension RedisStreamEntry {
             index += 2
         }
         self.init(id: id, fields: fields)
+    }
+}
+
+extension RedisCommand {
+    /// `XADD stream [MAXLEN ~ n] * field value …`: appends an entry, trimming the stream to
+    /// about `maxLength` entries.
+    public static func xadd(_ stream: String, fields: KeyValuePairs<String, RedisArgument>, maxLength: Int? = nil) -> RedisCommand {
+        var command = RedisCommand("XADD", .string(stream))
+        if let maxLength {
+            command.append("MAXLEN")
+            command.append("~")
+            command.append(.integer(maxLength))
+        }
+        command.append("*")
+        for (name, value) in fields {
+            command.append(.string(name))
+            command.append(value)
+        }
+        return command
     }
 }

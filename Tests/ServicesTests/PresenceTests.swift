@@ -84,6 +84,34 @@ import Testing
         }
     }
 
+    @Test func aBatchOfEventsIsAppliedInOrderInOnePipeline() async throws {
+        try await self.withStore { store, _ async throws in
+            let user = UUID(), conversation = UUID()
+            func event(_ kind: PresenceEvent.Kind, _ connection: String, conversation: UUID? = nil, isTyping: Bool? = nil, visible: Bool? = nil) -> PresenceEvent {
+                PresenceEvent(kind: kind, userId: user, gatewayId: "gw-a", connectionId: connection, conversationId: conversation, isTyping: isTyping, visible: visible)
+            }
+            let now = Date()
+            let effects = try await store.apply([
+                event(.connected, "b1"),
+                event(.connected, "b2"),
+                event(.typing, "b1", conversation: conversation, isTyping: true),
+                event(.typing, "b1", conversation: conversation, isTyping: true),  // a refresh
+                event(.typing, "b1"),  // no conversation: nothing to do
+                event(.visibility, "b1", visible: false),
+                event(.visibility, "b1", visible: true),
+                event(.disconnected, "b1"),
+                event(.disconnected, "b2"),
+                event(.connected, "b2"),  // after its disconnect: ignored
+            ], typingTTL: .seconds(5), now: now).map { try $0.get() }
+            #expect(effects == [
+                .status(.online), .status(.none), .typing(true), .typing(false), .status(.none),
+                .status(.offline(lastSeen: now)), .status(.online), .status(.none), .status(.offline(lastSeen: now)), .status(.none),
+            ])
+            #expect(try await store.presence(of: [user]).first?.status == .offline)
+            #expect(try await store.apply([], typingTTL: .seconds(5)).isEmpty)
+        }
+    }
+
     @Test func aSilentGatewaysUsersGoOfflineAndTheirContactsHearOfIt() async throws {
         try await withMessages(.live) { api in
             let watcher = try await api.register("Watcher")

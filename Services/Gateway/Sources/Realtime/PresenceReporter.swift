@@ -1,36 +1,48 @@
 import ChatModels
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Redis
 import ServiceKit
 import ServiceLifecycle
 
 /// Tells presence what happens on this gateway: events go into the `presence:events`
-/// stream in batches, and a heartbeat says the gateway is alive. While Redis is away the
-/// events wait here (up to a bound) and go out when it is back.
+/// stream in batches (what gathered while the last batch was in flight, in one pipeline),
+/// and a heartbeat says the gateway is alive. While Redis is away the events wait here (up
+/// to a bound, the oldest dropped first) and go out when it is back.
 final class PresenceReporter: Service, Sendable {
+    private static let maxWaiting = 100_000
+    private static let maxBatch = 512
+
     private let redis: RedisClient
     private let gatewayID: String
     private let heartbeatInterval: Duration
     private let logger: Logger
-    private let events: AsyncStream<PresenceEvent>
-    private let input: AsyncStream<PresenceEvent>.Continuation
+    private let waiting = NIOLockedValueBox<[PresenceEvent]>([])
+    /// Rung when `waiting` gains an event; one ring stands for any number of them.
+    private let doorbell: AsyncStream<Void>
+    private let ring: AsyncStream<Void>.Continuation
 
     init(redis: RedisClient, gatewayID: String, heartbeatInterval: Duration, logger: Logger) {
         self.redis = redis
         self.gatewayID = gatewayID
         self.heartbeatInterval = heartbeatInterval
         self.logger = logger
-        (self.events, self.input) = AsyncStream.makeStream(of: PresenceEvent.self, bufferingPolicy: .bufferingNewest(100_000))
+        (self.doorbell, self.ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     func report(_ kind: PresenceEvent.Kind, _ connection: SocketConnection, conversation: UUID? = nil, isTyping: Bool? = nil, visible: Bool? = nil) {
         guard let userID = connection.userID else { return }
-        self.input.yield(PresenceEvent(
+        let event = PresenceEvent(
             kind: kind, userId: userID, gatewayId: self.gatewayID, connectionId: connection.engineID,
             conversationId: conversation, isTyping: isTyping, visible: visible
-        ))
+        )
+        self.waiting.withLockedValue { waiting in
+            if waiting.count >= Self.maxWaiting { waiting.removeFirst(waiting.count - Self.maxWaiting + 1) }
+            waiting.append(event)
+        }
+        self.ring.yield()
     }
 
     func run() async throws {
@@ -40,7 +52,7 @@ final class PresenceReporter: Service, Sendable {
             try? await gracefulShutdown()
             // Sessions report their disconnects as they end; give those a moment to queue.
             try? await Task.sleep(for: .milliseconds(500))
-            self.input.finish()
+            self.ring.finish()
         }
     }
 
@@ -56,22 +68,37 @@ final class PresenceReporter: Service, Sendable {
         }
     }
 
-    /// Sends each event in turn, retrying one that fails until Redis is back (a few times
-    /// only once the gateway is shutting down).
+    /// Sends what waits, a batch at a time, retrying a batch that fails until Redis is back
+    /// (a few times only once the gateway is shutting down).
     private func forward() async {
+        for await _ in self.doorbell { await self.sendWaiting() }
+        await self.sendWaiting()
+    }
+
+    private func sendWaiting() async {
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
-        for await event in self.events {
-            guard let json = try? ChatJSON.encoder().encode(event) else { continue }
+        while true {
+            let batch = self.waiting.withLockedValue { waiting in
+                let batch = waiting.prefix(Self.maxBatch)
+                waiting.removeFirst(batch.count)
+                return Array(batch)
+            }
+            guard !batch.isEmpty else { return }
+            let commands = batch.compactMap { event in
+                (try? ChatJSON.encoder().encode(event)).map { json in
+                    RedisCommand.xadd(PresenceStream.key, fields: [PresenceStream.field: .bytes(ByteBuffer(bytes: json))], maxLength: 1_000_000)
+                }
+            }
             var attempts = 0
             while true {
                 do {
-                    try await self.redis.xadd(PresenceStream.key, fields: [PresenceStream.field: .bytes(ByteBuffer(bytes: json))], maxLength: 1_000_000)
+                    _ = try await self.redis.pipeline(commands)
                     backoff.reset()
                     break
                 } catch {
                     attempts += 1
-                    self.logger.warning("a presence event waits for Redis", metadata: ["error": "\(error)"])
-                    if Task.isCancelled || (Task.isShuttingDownGracefully && attempts >= 3) { break }
+                    self.logger.warning("presence events wait for Redis", metadata: ["events": "\(commands.count)", "error": "\(error)"])
+                    if Task.isCancelled || (Task.isShuttingDownGracefully && attempts >= 3) { return }
                     try? await Task.sleep(for: backoff.next())
                 }
             }

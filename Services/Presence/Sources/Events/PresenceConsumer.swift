@@ -1,6 +1,7 @@
 import ChatModels
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOFoundationCompat
 import Redis
 import ServiceKit
@@ -13,14 +14,19 @@ struct PresenceConsumer: Service {
     let announcer: PresenceAnnouncer
     let typingTTL: Duration
     let logger: Logger
+    /// Effects whose announcement failed, by entry: the entry is offered again, and its
+    /// transition, already applied, would now read as no change.
+    let unannounced = NIOLockedValueBox<[String: PresenceEffect]>([:])
 
     func run() async throws {
         await self.stream.run { entries in try await self.process(entries) }
     }
 
-    /// Settles entries in order and stops at the first that failed for a reason that may
-    /// pass (Redis, messages away), so that it and those after it are tried again.
+    /// Applies the entries' transitions in one Redis round trip, then announces what changed,
+    /// in order. Stops at the first announcement that failed for a reason that may pass
+    /// (messages away), keeping its effect and those after it for when they are offered again.
     func process(_ entries: [RedisStreamEntry]) async throws -> [String] {
+        var events: [(id: String, event: PresenceEvent)] = []
         var settled: [String] = []
         for entry in entries {
             guard let data = entry.fields[PresenceStream.field], let event = try? ChatJSON.decoder().decode(PresenceEvent.self, from: data) else {
@@ -28,34 +34,49 @@ struct PresenceConsumer: Service {
                 settled.append(entry.id)
                 continue
             }
+            events.append((entry.id, event))
+        }
+        let known = self.unannounced.withLockedValue { known in events.map { known[$0.id] } }
+        let fresh: [Result<PresenceEffect, RedisError>]
+        do {
+            fresh = try await self.store.apply(zip(events, known).filter { $1 == nil }.map(\.0.event), typingTTL: self.typingTTL)
+        } catch {
+            self.logger.warning("presence events will be retried", metadata: ["entries": "\(events.count)", "error": "\(error)"])
+            return settled
+        }
+        var next = fresh.makeIterator()
+        let effects = known.map { $0.map { .success($0) } ?? next.next()! }
+        for (index, ((id, event), effect)) in zip(events, effects).enumerated() {
             do {
-                try await self.apply(event)
-                settled.append(entry.id)
+                try await self.announce(effect.get(), of: event)
+                settled.append(id)
             } catch {
-                self.logger.warning("presence event will be retried", metadata: ["entry": "\(entry.id)", "error": "\(error)"])
+                self.logger.warning("presence event will be retried", metadata: ["entry": "\(id)", "error": "\(error)"])
+                self.keep(zip(events, effects).dropFirst(index).compactMap { entry, effect in (try? effect.get()).map { (entry.id, $0) } })
                 break
             }
+        }
+        self.unannounced.withLockedValue { known in
+            for id in settled { known[id] = nil }
         }
         return settled
     }
 
-    func apply(_ event: PresenceEvent) async throws {
-        switch event.kind {
-        case .connected:
-            let change = try await self.store.connected(user: event.userId, gateway: event.gatewayId, connection: event.connectionId)
+    /// Bounded: entries another instance claimed are not offered here again.
+    private func keep(_ effects: [(String, PresenceEffect)]) {
+        self.unannounced.withLockedValue { known in
+            if known.count > 100_000 { known.removeAll() }
+            for (id, effect) in effects { known[id] = effect }
+        }
+    }
+
+    private func announce(_ effect: PresenceEffect, of event: PresenceEvent) async throws {
+        switch effect {
+        case .status(let change):
             try await self.announcer.announce(change, of: event.userId)
-        case .disconnected:
-            let change = try await self.store.disconnected(user: event.userId, gateway: event.gatewayId, connection: event.connectionId)
-            try await self.announcer.announce(change, of: event.userId)
-        case .visibility:
-            let change = try await self.store.setVisible(user: event.userId, event.visible ?? true)
-            try await self.announcer.announce(change, of: event.userId)
-        case .typing:
-            guard let conversation = event.conversationId else { return }
-            let isTyping = event.isTyping ?? true
-            if try await self.store.typing(conversation: conversation, user: event.userId, isTyping: isTyping, ttl: self.typingTTL) {
-                try await self.announcer.typing(isTyping, user: event.userId, conversation: conversation)
-            }
+        case .typing(let heard):
+            guard heard, let conversation = event.conversationId else { return }
+            try await self.announcer.typing(event.isTyping ?? true, user: event.userId, conversation: conversation)
         }
     }
 }

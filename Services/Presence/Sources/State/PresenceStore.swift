@@ -10,49 +10,125 @@ enum StatusChange: Equatable {
     case none
 }
 
-/// Presence state in Redis (see `PresenceKeys`); every transition one atomic script.
+/// What one presence event did: a status change for others to hear of, or whether a
+/// typing indicator started or stopped (not a refresh).
+enum PresenceEffect: Equatable {
+    case status(StatusChange)
+    case typing(Bool)
+}
+
+/// Presence state in Redis (see `PresenceKeys`); every transition one atomic script or
+/// command, so a batch of them goes in one pipeline and Redis applies them in order.
 struct PresenceStore: Sendable {
     let redis: RedisClient
 
+    /// A transition and how to read its reply.
+    struct Step {
+        let command: RedisCommand
+        let effect: @Sendable (Int) -> PresenceEffect
+    }
+
     func connected(user: UUID, gateway: String, connection: String) async throws -> StatusChange {
-        let result = try await self.eval(
-            PresenceScripts.connect,
-            keys: [PresenceKeys.connections(user), PresenceKeys.gateway(gateway), PresenceKeys.hidden, PresenceKeys.closed(connection)],
-            arguments: ["\(gateway)|\(connection)", "\(PresenceKeys.member(user))|\(connection)", PresenceKeys.member(user)]
-        )
-        return self.change(result, now: Date())
+        try await self.status(self.connectStep(user: user, gateway: gateway, connection: connection))
     }
 
     func disconnected(user: UUID, gateway: String, connection: String, now: Date = Date()) async throws -> StatusChange {
-        let result = try await self.eval(
-            PresenceScripts.disconnect,
-            keys: [
-                PresenceKeys.connections(user), PresenceKeys.gateway(gateway), PresenceKeys.hidden,
-                PresenceKeys.closed(connection), PresenceKeys.lastSeen(user),
-            ],
-            arguments: ["\(gateway)|\(connection)", "\(PresenceKeys.member(user))|\(connection)", PresenceKeys.member(user), String(Self.milliseconds(now))]
-        )
-        return self.change(result, now: now)
+        try await self.status(self.disconnectStep(user: user, gateway: gateway, connection: connection, now: now))
     }
 
     func setVisible(user: UUID, _ visible: Bool, now: Date = Date()) async throws -> StatusChange {
-        let result = try await self.eval(
-            PresenceScripts.visibility,
-            keys: [PresenceKeys.connections(user), PresenceKeys.hidden, PresenceKeys.lastSeen(user)],
-            arguments: [PresenceKeys.member(user), visible ? "1" : "0", String(Self.milliseconds(now))]
-        )
-        return self.change(result, now: now)
+        try await self.status(self.visibilityStep(user: user, visible, now: now))
     }
 
     /// Starts, refreshes or stops a typing indicator; true when others should hear of it
     /// (a start or a stop, not a refresh).
     func typing(conversation: UUID, user: UUID, isTyping: Bool, ttl: Duration, now: Date = Date()) async throws -> Bool {
-        let member = "\(PresenceKeys.member(conversation))|\(PresenceKeys.member(user))"
-        if isTyping {
-            let expiry = Self.milliseconds(now) + Int(ttl.components.seconds * 1000) + Int(ttl.components.attoseconds / 1_000_000_000_000_000)
-            return try await self.redis.send("ZADD", .string(PresenceKeys.typing), .integer(expiry), .string(member)).int == 1
+        let step = self.typingStep(conversation: conversation, user: user, isTyping: isTyping, ttl: ttl, now: now)
+        return try await step.effect(self.redis.send(step.command).int ?? 0) == .typing(true)
+    }
+
+    /// Applies the events in order in one round trip: each one's effect, or an error reply's
+    /// text where Redis refused it (it and what follows are not settled by the caller).
+    func apply(_ events: [PresenceEvent], typingTTL: Duration, now: Date = Date()) async throws -> [Result<PresenceEffect, RedisError>] {
+        let steps = events.map { self.step(for: $0, typingTTL: typingTTL, now: now) }
+        let commands = steps.compactMap { $0?.command }
+        var replies = try await commands.isEmpty ? [] : self.redis.pipeline(commands)[...]
+        return steps.map { step in
+            guard let step else { return .success(.status(.none)) }
+            let reply = replies.removeFirst()
+            if case .error(let message) = reply { return .failure(.server(message)) }
+            return .success(step.effect(reply.int ?? 0))
         }
-        return try await self.redis.send("ZREM", .string(PresenceKeys.typing), .string(member)).int == 1
+    }
+
+    private func step(for event: PresenceEvent, typingTTL: Duration, now: Date) -> Step? {
+        switch event.kind {
+        case .connected:
+            return self.connectStep(user: event.userId, gateway: event.gatewayId, connection: event.connectionId)
+        case .disconnected:
+            return self.disconnectStep(user: event.userId, gateway: event.gatewayId, connection: event.connectionId, now: now)
+        case .visibility:
+            return self.visibilityStep(user: event.userId, event.visible ?? true, now: now)
+        case .typing:
+            guard let conversation = event.conversationId else { return nil }
+            return self.typingStep(conversation: conversation, user: event.userId, isTyping: event.isTyping ?? true, ttl: typingTTL, now: now)
+        }
+    }
+
+    private func connectStep(user: UUID, gateway: String, connection: String) -> Step {
+        Self.script(
+            PresenceScripts.connect,
+            keys: [PresenceKeys.connections(user), PresenceKeys.gateway(gateway), PresenceKeys.hidden, PresenceKeys.closed(connection)],
+            arguments: ["\(gateway)|\(connection)", "\(PresenceKeys.member(user))|\(connection)", PresenceKeys.member(user)],
+            now: Date()
+        )
+    }
+
+    private func disconnectStep(user: UUID, gateway: String, connection: String, now: Date) -> Step {
+        Self.script(
+            PresenceScripts.disconnect,
+            keys: [
+                PresenceKeys.connections(user), PresenceKeys.gateway(gateway), PresenceKeys.hidden,
+                PresenceKeys.closed(connection), PresenceKeys.lastSeen(user),
+            ],
+            arguments: ["\(gateway)|\(connection)", "\(PresenceKeys.member(user))|\(connection)", PresenceKeys.member(user), String(Self.milliseconds(now))],
+            now: now
+        )
+    }
+
+    private func visibilityStep(user: UUID, _ visible: Bool, now: Date) -> Step {
+        Self.script(
+            PresenceScripts.visibility,
+            keys: [PresenceKeys.connections(user), PresenceKeys.hidden, PresenceKeys.lastSeen(user)],
+            arguments: [PresenceKeys.member(user), visible ? "1" : "0", String(Self.milliseconds(now))],
+            now: now
+        )
+    }
+
+    private func typingStep(conversation: UUID, user: UUID, isTyping: Bool, ttl: Duration, now: Date) -> Step {
+        let member = "\(PresenceKeys.member(conversation))|\(PresenceKeys.member(user))"
+        guard isTyping else {
+            return Step(command: RedisCommand("ZREM", .string(PresenceKeys.typing), .string(member))) { .typing($0 == 1) }
+        }
+        let expiry = Self.milliseconds(now) + Int(ttl.components.seconds * 1000) + Int(ttl.components.attoseconds / 1_000_000_000_000_000)
+        return Step(command: RedisCommand("ZADD", .string(PresenceKeys.typing), .integer(expiry), .string(member))) { .typing($0 == 1) }
+    }
+
+    /// A status script: it answers 1 online, 2 offline (as of `now`), anything else no change.
+    private static func script(_ script: String, keys: [String], arguments: [String], now: Date) -> Step {
+        let command = RedisCommand("EVAL", [.string(script), .integer(keys.count)] + keys.map(RedisArgument.string) + arguments.map(RedisArgument.string))
+        return Step(command: command) { result in
+            switch result {
+            case 1: .status(.online)
+            case 2: .status(.offline(lastSeen: now))
+            default: .status(.none)
+            }
+        }
+    }
+
+    private func status(_ step: Step) async throws -> StatusChange {
+        guard case .status(let change) = step.effect(try await self.redis.send(step.command).int ?? 0) else { return .none }
+        return change
     }
 
     /// Typing indicators past their expiry, each returned by the one instance that removed it.
@@ -106,19 +182,6 @@ struct PresenceStore: Sendable {
             let online = (replies[index * 3].int ?? 0) > 0 && replies[index * 3 + 1].int != 1
             let lastSeen = replies[index * 3 + 2].int.map { Date(timeIntervalSince1970: Double($0) / 1000) }
             return UserPresence(userId: user, status: online ? .online : .offline, lastSeenAt: online ? nil : lastSeen)
-        }
-    }
-
-    private func eval(_ script: String, keys: [String], arguments: [String]) async throws -> Int {
-        let command = RedisCommand("EVAL", [.string(script), .integer(keys.count)] + keys.map(RedisArgument.string) + arguments.map(RedisArgument.string))
-        return try await self.redis.send(command).int ?? 0
-    }
-
-    private func change(_ result: Int, now: Date) -> StatusChange {
-        switch result {
-        case 1: .online
-        case 2: .offline(lastSeen: now)
-        default: .none
         }
     }
 
