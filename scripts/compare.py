@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""A/B of two or more builds under one chat-loadtest scenario.
+
+Each round starts a fresh stack from each build in turn (interleaved, so that the
+machine's drift falls on every build alike), runs the scenario once with that build's own
+chat-loadtest, and samples every server process's CPU. Prints each run, then the median
+of each figure per build. Builds are directories holding the release binaries (copy
+.build/release/{gateway,messages,presence,uploads,chat-loadtest} aside before switching
+commits).
+
+    python3 scripts/compare.py --build /tmp/old --build .build/release --rounds 3 -- \\
+        send --clients 200 --room 2 --senders 100 --rate 10 --duration 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import stack as stack_module
+from benchmark import ROOT, Processes, url_arguments
+
+FIGURES = ("ack p50", "ack p99", "delivery p50", "delivery p99", "delivered/s", "connects/s", "handshake p50")
+
+
+def run_once(build: Path, scenario: list[str]) -> dict[str, float]:
+    state = Path(tempfile.mkdtemp(prefix="compare-", dir=ROOT / ".state"))
+    deployment = stack_module.Stack(
+        state_dir=state, bin_dir=build, ports=stack_module.Ports.free(), durable=False, database="chat_compare", log_level="warning",
+        overrides={"BCRYPT_COST": "4", "SOCKET_EVENTS_PER_SECOND": "1000", "SOCKET_EVENT_BURST": "2000"},
+    )
+    try:
+        deployment.up()
+        processes = Processes(
+            pids={name: [deployment.processes[name].pid] for name in ("gateway1", "gateway2", "messages", "presence")}
+            | {"redis": [deployment.processes["redis"].pid]},
+            postmaster=int((state / "postgres" / "data" / "postmaster.pid").read_text().split()[0]),
+        )
+        gateways = url_arguments([deployment.service_url("gateway1"), deployment.service_url("gateway2")])
+        command = [str(build / "chat-loadtest"), *scenario, *gateways, "--api", deployment.lb_url,
+                   "--source", "127.0.0.1", "--source", "127.0.0.2", "--source", "127.0.0.3", "--json", "--quiet"]
+        before, started = processes.sample(), time.monotonic()
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=900)
+        after, seconds = processes.sample(), time.monotonic() - started
+    finally:
+        deployment.down()
+    if not finished.stdout.strip():
+        sys.exit(f"chat-loadtest printed no report (exit {finished.returncode}):\n{finished.stderr[-2000:]}")
+    report = json.loads(finished.stdout)
+    figures = {
+        "ack p50": report["ack"]["p50"], "ack p99": report["ack"]["p99"],
+        "delivery p50": report["delivery"]["p50"], "delivery p99": report["delivery"]["p99"],
+        "delivered/s": report.get("deliveredPerSecond", 0), "connects/s": report.get("connectsPerSecond", 0),
+        "handshake p50": report.get("handshake", {}).get("p50", 0),
+    }
+    figures |= {f"CPU % {role}": 100 * (after.cpu[role] - before.cpu[role]) / seconds for role in after.cpu}
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", action="append", required=True, help="a directory of release binaries (twice or more)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("scenario", nargs=argparse.REMAINDER, help="chat-loadtest arguments, after --")
+    arguments = parser.parse_args()
+    scenario = arguments.scenario[1:] if arguments.scenario[:1] == ["--"] else arguments.scenario
+    builds = [Path(build).resolve() for build in arguments.build]
+    if len(builds) < 2 or not scenario:
+        parser.error("give two or more --build directories and a scenario after --")
+
+    runs: dict[Path, list[dict[str, float]]] = {build: [] for build in builds}
+    for round_number in range(arguments.rounds):
+        for build in builds:
+            figures = run_once(build, scenario)
+            runs[build].append(figures)
+            print(f"round {round_number + 1} {build}: " + ", ".join(f"{name} {value:.1f}" for name, value in figures.items()), flush=True)
+            time.sleep(2)
+
+    names = list(runs[builds[0]][0])
+    print("\nmedians of", arguments.rounds, "rounds:", " ".join(scenario))
+    print("| figure | " + " | ".join(str(build) for build in builds) + " |")
+    print("|---|" + "---|" * len(builds))
+    for name in names:
+        print(f"| {name} | " + " | ".join(f"{statistics.median(run[name] for run in runs[build]):.1f}" for build in builds) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
