@@ -311,7 +311,7 @@ def main() -> int:
     peer = Peer(state)
     try:
         peer_processes = peer.start()
-        for name in ("fanout-A2",):
+        for name in ("fanout-A2", "storm"):
             theirs[name] = run_tool(name, "peer", [*plan[name], *url_arguments(peer.urls), "--path", "/api/socket/", "--anonymous"], peer_processes)
     finally:
         peer.stop()
@@ -350,6 +350,8 @@ def write_report(path: Path, ours: dict[str, Result], theirs: dict[str, Result],
     ]
     for name, peer in theirs.items():
         mine = ours.get(name)
+        if peer.report["scenario"] == "storm":
+            continue
         for label, result in (("this gateway", mine), ("python-socketio", peer)):
             if result is None:
                 continue
@@ -367,6 +369,27 @@ def write_report(path: Path, ours: dict[str, Result], theirs: dict[str, Result],
                           f"{p99_ratio:.1f}× ours. The peer persists nothing (it broadcasts and acks at once); this gateway's "
                           "figure includes waiting for Postgres.", ""]
         lines += [f"`{' '.join(Path(result.command[0]).name if index == 0 else part for index, part in enumerate(result.command))}`" for result in (mine, peer) if result]
+        lines.append("")
+
+    peer_storm, storm = theirs.get("storm"), ours.get("storm")
+    if peer_storm and storm:
+        def connections(result: Result) -> tuple[float, float, float]:
+            report = result.report
+            grown = sum(result.rss_peak.get(g, 0) - result.rss_before.get(g, 0) for g in gateways)
+            return report["connectsPerSecond"], report["handshake"]["p50"], grown / max(1, report["counts"]["connected"]) / 1024
+        (our_rate, our_p50, our_rss), (their_rate, their_p50, their_rss) = connections(storm), connections(peer_storm)
+        lines += [
+            "| storm | server | connected / failed | handshakes/s | handshake p50 / p99 ms | gateway RSS per socket KiB |",
+            "|---|---|---|---|---|---|",
+        ]
+        for label, result, (rate, _, rss) in (("this gateway", storm, (our_rate, our_p50, our_rss)), ("python-socketio", peer_storm, (their_rate, their_p50, their_rss))):
+            counts, handshake = result.report["counts"], result.report["handshake"]
+            lines.append(f"| storm | {label} | {counts['connected']} / {counts['connectFailed']} | {rate:.0f} | {handshake['p50']} / {handshake['p99']} | {rss:.1f} |")
+        lines += ["", f"Ratio (storm): the peer makes **{their_rate / max(our_rate, 1):.2f}×** our handshakes per second, at "
+                      f"{their_p50 / max(our_p50, 0.001):.1f}× our handshake p50, and grows **{their_rss / max(our_rss, 0.001):.1f}×** our RSS per "
+                      "socket. The peer checks no token (its clients send a made-up user id); ours verify a JWT on every CONNECT "
+                      "and report the connection to presence.", ""]
+        lines += [f"`{' '.join(Path(result.command[0]).name if index == 0 else part for index, part in enumerate(result.command))}`" for result in (storm, peer_storm)]
         lines.append("")
 
     lines += [
