@@ -43,6 +43,7 @@ struct ServiceClaims: JWTPayload {
 /// tokens itself and none trusts a caller's word for who it is.
 public struct TokenAuthority: Sendable {
     private let keys: JWTKeyCollection
+    private let verified = VerifiedTokens(capacity: 50_000)
     public let lifetime: Duration
 
     public init(settings: AuthSettings) async {
@@ -83,10 +84,14 @@ public struct TokenAuthority: Sendable {
 
     /// The identity in a token; any fault — forged, expired, malformed — is `.invalidToken`.
     public func verify(_ token: some StringProtocol) async throws(APIError) -> Identity {
+        let text = String(token)
+        if let identity = self.verified.identity(for: text) { return identity }
         do {
-            let claims = try await self.keys.verify(String(token), as: AccessClaims.self)
+            let claims = try await self.keys.verify(text, as: AccessClaims.self)
             guard let userID = UUID(uuidString: claims.sub.value) else { throw APIError.invalidToken }
-            return Identity(userID: userID, role: claims.role)
+            let identity = Identity(userID: userID, role: claims.role)
+            self.verified.remember(text, identity, expires: claims.exp.value)
+            return identity
         } catch {
             throw .invalidToken
         }

@@ -41,6 +41,26 @@ import Testing
         }
     }
 
+    @Test func aTokenVerifiedBeforeIsRefusedOnceItExpires() async throws {
+        let tokens = await TokenAuthority(settings: settings)
+        let id = UUID()
+        // Expires 1.5 s from now: verified (and remembered) now, refused after.
+        let token = try await tokens.issue(for: id, role: .student, now: Date().addingTimeInterval(-58.5))
+        #expect(try await tokens.verify(token) == Identity(userID: id, role: .student))
+        #expect(try await tokens.verify(token) == Identity(userID: id, role: .student))
+        try await Task.sleep(for: .seconds(2))
+        await #expect(throws: APIError.invalidToken) { try await tokens.verify(token) }
+    }
+
+    @Test func rememberingAVerifiedTokenAdmitsNoOtherText() async throws {
+        let tokens = await TokenAuthority(settings: settings)
+        let token = try await tokens.issue(for: UUID(), role: .student)
+        _ = try await tokens.verify(token)
+        for altered in [token + "x", String(token.dropLast()), " " + token, token.uppercased()] {
+            await #expect(throws: APIError.invalidToken) { try await tokens.verify(altered) }
+        }
+    }
+
     @Test func passwordsVerifyOnlyAgainstTheirOwnHash() async throws {
         let hasher = PasswordHasher(cost: 4)
         let hash = try await hasher.hash("correct horse")
