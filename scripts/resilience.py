@@ -99,12 +99,15 @@ class Member:
         self.thread.start()
 
     def _catch_up(self):
-        joined = self.client.call("join_conversation", {"conversationId": self.conversation_id}, timeout=10)
-        if not joined.get("ok"):
-            raise RuntimeError(joined)
+        # What was seen before joining: a message published just before the join reached
+        # the room is not delivered live, and one published just after it would otherwise
+        # raise last_seq past it before the sync reads.
         with self.lock:
             after = self.resume_after if self.resume_after is not None else self.last_seq
             epoch = self.connection_epoch
+        joined = self.client.call("join_conversation", {"conversationId": self.conversation_id}, timeout=10)
+        if not joined.get("ok"):
+            raise RuntimeError(joined)
         while True:
             page = self.client.call("sync_conversation", {"conversationId": self.conversation_id, "after": after, "limit": 200}, timeout=10)
             messages = page.get("messages", [])
