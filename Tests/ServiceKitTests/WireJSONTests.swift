@@ -49,6 +49,20 @@ import Testing
     }
 
     @Test(arguments: awkwardText)
+    func aPresenceEventIsWhatTheEncoderWrites(_ text: String) throws {
+        for event in [
+            PresenceEvent(kind: .connected, userId: UUID(), gatewayId: "gw-\(text)", connectionId: text),
+            PresenceEvent(kind: .typing, userId: UUID(), gatewayId: "gw", connectionId: "c", conversationId: UUID(), isTyping: false),
+            PresenceEvent(kind: .visibility, userId: UUID(), gatewayId: "gw", connectionId: "c", isTyping: true, visible: false),
+            PresenceEvent(kind: .disconnected, userId: UUID(), gatewayId: text, connectionId: "c", visible: true),
+        ] {
+            let expected = try ChatJSON.encoder().encode(event)
+            #expect(String(buffer: event.json) == String(decoding: expected, as: UTF8.self))
+            #expect(try ChatJSON.decoder().decode(PresenceEvent.self, from: event.json) == event)
+        }
+    }
+
+    @Test(arguments: awkwardText)
     func aSendCommandReadsBackWhatWasWritten(_ text: String) throws {
         let draft = AttachmentDraft(id: UUID(), name: text, size: -7, mimeType: "image/png", sha256: text, storageKey: "ab/cd")
         for command in [

@@ -84,3 +84,19 @@ extension SendMessagePayload {
         )
     }
 }
+
+extension PresenceEvent {
+    /// `ChatJSON.encoder().encode(self)`, written directly: a gateway reports every connect
+    /// and disconnect.
+    public var json: ByteBuffer {
+        JSONObjectWriter.object(capacity: 200 + self.gatewayId.utf8.count + self.connectionId.utf8.count) { object in
+            object.string("connectionId", self.connectionId)
+            object.uuid("conversationId", self.conversationId)
+            object.string("gatewayId", self.gatewayId)
+            object.bool("isTyping", self.isTyping)
+            object.string("kind", self.kind.rawValue)
+            object.uuid("userId", self.userId)
+            object.bool("visible", self.visible)
+        }
+    }
+}

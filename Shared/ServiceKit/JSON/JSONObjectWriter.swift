@@ -61,6 +61,12 @@ public struct JSONObjectWriter {
         self.buffer.writeString(String(value))
     }
 
+    public mutating func bool(_ name: StaticString, _ value: Bool?) {
+        guard let value else { return }
+        self.key(name)
+        self.buffer.writeStaticString(value ? "true" : "false")
+    }
+
     /// A value already in JSON.
     public mutating func json(_ name: StaticString, _ value: ByteBuffer?) {
         guard let value else { return }

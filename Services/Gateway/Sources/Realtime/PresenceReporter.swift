@@ -84,10 +84,8 @@ final class PresenceReporter: Service, Sendable {
                 return Array(batch)
             }
             guard !batch.isEmpty else { return }
-            let commands = batch.compactMap { event in
-                (try? ChatJSON.encoder().encode(event)).map { json in
-                    RedisCommand.xadd(PresenceStream.key, fields: [PresenceStream.field: .bytes(ByteBuffer(bytes: json))], maxLength: 1_000_000)
-                }
+            let commands = batch.map { event in
+                RedisCommand.xadd(PresenceStream.key, fields: [PresenceStream.field: .bytes(event.json)], maxLength: 1_000_000)
             }
             var attempts = 0
             while true {
