@@ -19,7 +19,7 @@ final class PresenceReporter: Service, Sendable {
     private let gatewayID: String
     private let heartbeatInterval: Duration
     private let logger: Logger
-    private let waiting = NIOLockedValueBox<[PresenceEvent]>([])
+    private let waiting = NIOLockedValueBox(CircularBuffer<PresenceEvent>(initialCapacity: 64))
     /// Rung when `waiting` gains an event; one ring stands for any number of them.
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
@@ -39,7 +39,7 @@ final class PresenceReporter: Service, Sendable {
             conversationId: conversation, isTyping: isTyping, visible: visible
         )
         self.waiting.withLockedValue { waiting in
-            if waiting.count >= Self.maxWaiting { waiting.removeFirst(waiting.count - Self.maxWaiting + 1) }
+            if waiting.count >= Self.maxWaiting { waiting.removeFirst() }
             waiting.append(event)
         }
         self.ring.yield()
@@ -79,9 +79,7 @@ final class PresenceReporter: Service, Sendable {
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
         while true {
             let batch = self.waiting.withLockedValue { waiting in
-                let batch = waiting.prefix(Self.maxBatch)
-                waiting.removeFirst(batch.count)
-                return Array(batch)
+                (0..<min(waiting.count, Self.maxBatch)).map { _ in waiting.removeFirst() }
             }
             guard !batch.isEmpty else { return }
             let commands = batch.map { event in
