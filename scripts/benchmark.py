@@ -259,6 +259,30 @@ def url_arguments(urls: list[str]) -> list[str]:
     return [argument for url in urls for argument in ("--url", url)]
 
 
+def benchmark_stack(state: Path, bin_dir: Path, database: str) -> stack_module.Stack:
+    """The stack every measurement runs against: cheap password hashing for the accounts the
+    tool registers, and an event allowance no load scenario reaches."""
+    return stack_module.Stack(
+        state_dir=state, bin_dir=bin_dir, ports=stack_module.Ports.free(), durable=False, database=database, log_level="warning",
+        overrides={"BCRYPT_COST": "4", "SOCKET_EVENTS_PER_SECOND": "1000", "SOCKET_EVENT_BURST": "2000"},
+    )
+
+
+def server_processes(deployment: stack_module.Stack) -> Processes:
+    return Processes(
+        pids={name: [deployment.processes[name].pid] for name in ("gateway1", "gateway2", "messages", "presence")}
+        | {"redis": [deployment.processes["redis"].pid]},
+        postmaster=int((deployment.state_dir / "postgres" / "data" / "postmaster.pid").read_text().split()[0]),
+    )
+
+
+def tool_targets(deployment: stack_module.Stack) -> list[str]:
+    """chat-loadtest's arguments for where to connect: both gateways, the API behind the load
+    balancer, three source addresses."""
+    return [*url_arguments([deployment.service_url("gateway1"), deployment.service_url("gateway2")]), "--api", deployment.lb_url,
+            "--source", "127.0.0.1", "--source", "127.0.0.2", "--source", "127.0.0.3"]
+
+
 def scenarios(quick: bool) -> dict[str, list[str]]:
     scale = 0.5 if quick else 1
     duration = "5" if quick else "10"
@@ -285,25 +309,15 @@ def main() -> int:
 
     plan = scenarios(arguments.quick)
     state = Path(tempfile.mkdtemp(prefix="bench-", dir=ROOT / ".state"))
-    deployment = stack_module.Stack(
-        state_dir=state, bin_dir=stack_module.build_dir("release"), ports=stack_module.Ports.free(), durable=False, database="chat_bench",
-        log_level="warning",
-        overrides={"BCRYPT_COST": "4", "SOCKET_EVENTS_PER_SECOND": "1000", "SOCKET_EVENT_BURST": "2000"},
-    )
+    deployment = benchmark_stack(state, stack_module.build_dir("release"), database="chat_bench")
     ours: dict[str, Result] = {}
     theirs: dict[str, Result] = {}
     held: ManySockets | None = None
-    sources = ["--source", "127.0.0.1", "--source", "127.0.0.2", "--source", "127.0.0.3"]
     try:
         deployment.up()
-        processes = Processes(
-            pids={name: [deployment.processes[name].pid] for name in ("gateway1", "gateway2", "messages", "presence")}
-            | {"redis": [deployment.processes["redis"].pid]},
-            postmaster=int((state / "postgres" / "data" / "postmaster.pid").read_text().split()[0]),
-        )
-        gateways = url_arguments([deployment.service_url("gateway1"), deployment.service_url("gateway2")])
+        processes = server_processes(deployment)
         for name, scenario in plan.items():
-            ours[name] = run_tool(name, "swift", [*scenario, *gateways, "--api", deployment.lb_url, *sources], processes)
+            ours[name] = run_tool(name, "swift", [*scenario, *tool_targets(deployment)], processes)
         held = many_sockets(deployment, arguments.sockets, deployment.lb_url) if arguments.sockets else None
     finally:
         deployment.down()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,33 +24,21 @@ import tempfile
 import time
 from pathlib import Path
 
-import stack as stack_module
-from benchmark import ROOT, Processes, url_arguments
-
-FIGURES = ("ack p50", "ack p99", "delivery p50", "delivery p99", "delivered/s", "connects/s", "handshake p50")
-
+from benchmark import ROOT, benchmark_stack, server_processes, tool_targets
 
 def run_once(build: Path, scenario: list[str]) -> dict[str, float]:
     state = Path(tempfile.mkdtemp(prefix="compare-", dir=ROOT / ".state"))
-    deployment = stack_module.Stack(
-        state_dir=state, bin_dir=build, ports=stack_module.Ports.free(), durable=False, database="chat_compare", log_level="warning",
-        overrides={"BCRYPT_COST": "4", "SOCKET_EVENTS_PER_SECOND": "1000", "SOCKET_EVENT_BURST": "2000"},
-    )
+    deployment = benchmark_stack(state, build, database="chat_compare")
     try:
         deployment.up()
-        processes = Processes(
-            pids={name: [deployment.processes[name].pid] for name in ("gateway1", "gateway2", "messages", "presence")}
-            | {"redis": [deployment.processes["redis"].pid]},
-            postmaster=int((state / "postgres" / "data" / "postmaster.pid").read_text().split()[0]),
-        )
-        gateways = url_arguments([deployment.service_url("gateway1"), deployment.service_url("gateway2")])
-        command = [str(build / "chat-loadtest"), *scenario, *gateways, "--api", deployment.lb_url,
-                   "--source", "127.0.0.1", "--source", "127.0.0.2", "--source", "127.0.0.3", "--json", "--quiet"]
+        processes = server_processes(deployment)
+        command = [str(build / "chat-loadtest"), *scenario, *tool_targets(deployment), "--json", "--quiet"]
         before, started = processes.sample(), time.monotonic()
         finished = subprocess.run(command, capture_output=True, text=True, timeout=900)
         after, seconds = processes.sample(), time.monotonic() - started
     finally:
         deployment.down()
+        shutil.rmtree(state, ignore_errors=True)
     if not finished.stdout.strip():
         sys.exit(f"chat-loadtest printed no report (exit {finished.returncode}):\n{finished.stderr[-2000:]}")
     report = json.loads(finished.stdout)

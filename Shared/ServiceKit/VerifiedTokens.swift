@@ -30,12 +30,14 @@ final class VerifiedTokens: Sendable {
         }
     }
 
-    /// Bounded: when full, the expired go, and if none had, everything does.
+    /// Bounded: when full, the expired go, and if that leaves it more than half full,
+    /// everything does (so a full cache is swept once per half of its capacity, not on
+    /// every new token).
     func remember(_ token: String, _ identity: Identity, expires: Date, now: Date = Date()) {
         self.entries.withLockedValue { entries in
             if entries.count >= self.capacity {
                 entries = entries.filter { now < $0.value.expires }
-                if entries.count >= self.capacity { entries.removeAll(keepingCapacity: true) }
+                if entries.count > self.capacity / 2 { entries.removeAll(keepingCapacity: true) }
             }
             entries[token] = Entry(identity: identity, expires: expires)
         }
