@@ -8,30 +8,39 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 extension Target.Dependency {
-    static let hummingbird = Self.product(name: "Hummingbird", package: "hummingbird")
-    static let hummingbirdTesting = Self.product(name: "HummingbirdTesting", package: "hummingbird")
+    static let argumentParser = Self.product(name: "ArgumentParser", package: "swift-argument-parser")
     static let bcrypt = Self.product(name: "HummingbirdBcrypt", package: "hummingbird-auth")
-    static let postgres = Self.product(name: "PostgresNIO", package: "postgres-nio")
     static let connectionPool = Self.product(name: "_ConnectionPoolModule", package: "postgres-nio")
+    static let crypto = Self.product(name: "Crypto", package: "swift-crypto")
+    static let histogram = Self.product(name: "Histogram", package: "hdrhistogram-swift")
     static let httpClient = Self.product(name: "AsyncHTTPClient", package: "async-http-client")
+    static let httpTypes = Self.product(name: "HTTPTypes", package: "swift-http-types")
+    static let hummingbird = Self.product(name: "Hummingbird", package: "hummingbird")
+    static let hummingbirdCore = Self.product(name: "HummingbirdCore", package: "hummingbird")
+    static let hummingbirdTesting = Self.product(name: "HummingbirdTesting", package: "hummingbird")
     static let jwt = Self.product(name: "JWTKit", package: "jwt-kit")
+    static let lifecycle = Self.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
     static let logging = Self.product(name: "Logging", package: "swift-log")
     static let metrics = Self.product(name: "Metrics", package: "swift-metrics")
-    static let prometheus = Self.product(name: "Prometheus", package: "swift-prometheus")
-    static let lifecycle = Self.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
-    static let httpTypes = Self.product(name: "HTTPTypes", package: "swift-http-types")
+    static let nioConcurrency = Self.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
     static let nioCore = Self.product(name: "NIOCore", package: "swift-nio")
-    static let nioPosix = Self.product(name: "NIOPosix", package: "swift-nio")
+    static let nioEmbedded = Self.product(name: "NIOEmbedded", package: "swift-nio")
+    static let nioFoundation = Self.product(name: "NIOFoundationCompat", package: "swift-nio")
     static let nioHTTP1 = Self.product(name: "NIOHTTP1", package: "swift-nio")
-    static let nioWebSocket = Self.product(name: "NIOWebSocket", package: "swift-nio")
     static let nioHTTPTypes = Self.product(name: "NIOHTTPTypes", package: "swift-nio-extras")
     static let nioHTTPTypesHTTP1 = Self.product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras")
-    static let hummingbirdCore = Self.product(name: "HummingbirdCore", package: "hummingbird")
-    static let crypto = Self.product(name: "Crypto", package: "swift-crypto")
-    static let nioFoundation = Self.product(name: "NIOFoundationCompat", package: "swift-nio")
+    static let nioPosix = Self.product(name: "NIOPosix", package: "swift-nio")
+    static let nioWebSocket = Self.product(name: "NIOWebSocket", package: "swift-nio")
+    static let postgres = Self.product(name: "PostgresNIO", package: "postgres-nio")
+    static let prometheus = Self.product(name: "Prometheus", package: "swift-prometheus")
 }
 
-/// A service is a testable library (`buildApplication(configuration:)`) and a thin executable.
+/// A library target under `Shared/<name>`.
+func shared(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .target(name: name, dependencies: dependencies, path: "Shared/\(name)", swiftSettings: swiftSettings)
+}
+
+/// A service: a testable library (`buildApplication(configuration:)`) and a thin executable.
 func service(_ name: String, product: String, dependencies: [Target.Dependency]) -> [Target] {
     [
         .target(
@@ -42,12 +51,28 @@ func service(_ name: String, product: String, dependencies: [Target.Dependency])
         ),
         .executableTarget(
             name: product,
-            dependencies: [.byName(name: "\(name)App"), "ServiceKit", .lifecycle, .logging],
+            dependencies: [.byName(name: "\(name)App"), "ServiceKit", "ServiceConfiguration"],
             path: "Services/\(name)/Main",
             swiftSettings: swiftSettings
         ),
     ]
 }
+
+/// A test target under `Tests/<name>`.
+func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .testTarget(name: name, dependencies: dependencies, path: "Tests/\(name)", swiftSettings: swiftSettings)
+}
+
+/// What every service target uses: the runtime, configuration, logging and lifecycle.
+let serviceBase: [Target.Dependency] = [
+    "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", .hummingbird, .logging, .lifecycle, .nioCore, .nioPosix,
+]
+
+/// What every service's tests use.
+let serviceTests: [Target.Dependency] = [
+    "ChatTestSupport", "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", "EventBus", "Redis", .hummingbird,
+    .hummingbirdTesting, .httpClient, .httpTypes, .logging, .lifecycle, .nioCore, .nioConcurrency, .nioPosix, .nioFoundation,
+]
 
 let package = Package(
     name: "swift-chat",
@@ -77,80 +102,87 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
+        // Shared: Redis → bus → services, with the codecs and the service runtime beside them.
         .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", providers: [.apt(["libhiredis-dev"])]),
-        .target(
-            name: "Redis",
-            dependencies: ["CHiredis", .nioCore, .nioPosix, .logging, .lifecycle],
-            path: "Shared/Redis",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "SocketIO",
-            dependencies: [.nioCore, .nioFoundation],
-            path: "Shared/SocketIO",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "ChatModels",
-            path: "Shared/ChatModels",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "ServiceKit",
-            dependencies: [
-                "ChatModels", "Redis", "SocketIO", .hummingbird, .jwt, .bcrypt, .httpClient, .logging, .metrics, .prometheus,
-                .lifecycle, .httpTypes, .nioCore, .nioPosix, .nioFoundation, .nioHTTP1,
-            ],
-            path: "Shared/ServiceKit",
-            swiftSettings: swiftSettings
-        ),
+        shared("Redis", ["CHiredis", .nioCore, .nioPosix, .nioConcurrency, .logging, .lifecycle]),
+        shared("JSONKit", [.nioCore, .nioFoundation]),
+        shared("ChatModels", ["JSONKit", .httpTypes, .nioCore]),
+        shared("SocketIO", ["JSONKit", .nioCore]),
+        shared("ServiceConfiguration", [.logging]),
+        shared("EventBus", [
+            "Redis", "ChatModels", "JSONKit", "ServiceConfiguration", .httpTypes, .nioCore, .nioConcurrency,
+            .nioFoundation, .logging, .lifecycle,
+        ]),
+        shared("ServiceKit", [
+            "ChatModels", "JSONKit", "ServiceConfiguration", "Redis", .hummingbird, .jwt, .httpClient, .httpTypes,
+            .logging, .metrics, .prometheus, .lifecycle, .nioCore, .nioPosix, .nioConcurrency, .nioFoundation, .nioHTTP1,
+        ]),
+        shared("ServiceClients", ["ServiceKit", "ChatModels", "JSONKit", .httpClient, .nioHTTP1]),
     ]
-        + service("Gateway", product: "gateway", dependencies: ["ServiceKit", "ChatModels", "Redis", "SocketIO", .hummingbird, .hummingbirdCore, .httpClient, .httpTypes, .nioHTTP1, .nioWebSocket, .nioHTTPTypes, .nioHTTPTypesHTTP1, .nioFoundation])
-        + service("Messages", product: "messages", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .postgres, .connectionPool, .httpClient, .nioFoundation, .nioHTTP1])
-        + service("Presence", product: "presence", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .httpClient, .nioFoundation, .nioHTTP1])
-        + service("Uploads", product: "uploads", dependencies: ["ServiceKit", "ChatModels", "Redis", .hummingbird, .httpClient, .httpTypes, .crypto, .nioCore, .nioPosix, .nioFoundation, .nioHTTP1])
+        + service(
+            "Gateway", product: "gateway",
+            dependencies: serviceBase + [
+                "EventBus", "ServiceClients", "SocketIO", "Redis", .hummingbirdCore, .httpClient, .httpTypes,
+                .nioConcurrency, .nioFoundation, .nioHTTP1, .nioWebSocket, .nioHTTPTypes, .nioHTTPTypesHTTP1,
+            ]
+        )
+        + service(
+            "Messages", product: "messages",
+            dependencies: serviceBase + [
+                "EventBus", "ServiceClients", "Redis", .postgres, .connectionPool, .bcrypt, .httpClient, .nioFoundation,
+            ]
+        )
+        + service(
+            "Presence", product: "presence",
+            dependencies: serviceBase + ["EventBus", "ServiceClients", "Redis", .httpClient, .nioConcurrency, .nioFoundation]
+        )
+        + service(
+            "Uploads", product: "uploads",
+            dependencies: serviceBase + [
+                "EventBus", "ServiceClients", "Redis", .httpClient, .httpTypes, .crypto, .nioFoundation,
+            ]
+        )
         + [
             .target(
                 name: "LoadTestKit",
-                dependencies: ["SocketIO", .nioCore, .nioPosix, .nioHTTP1, .nioWebSocket, .httpClient, .nioFoundation, .product(name: "Histogram", package: "hdrhistogram-swift")],
+                dependencies: [
+                    "SocketIO", "JSONKit", .nioCore, .nioPosix, .nioHTTP1, .nioWebSocket, .nioFoundation, .httpClient,
+                    .histogram,
+                ],
                 path: "Tools/LoadTest/Sources",
                 swiftSettings: swiftSettings
             ),
             .executableTarget(
                 name: "chat-loadtest",
-                dependencies: ["LoadTestKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                dependencies: ["LoadTestKit", .argumentParser, .httpClient, .nioCore],
                 path: "Tools/LoadTest/Main",
                 swiftSettings: swiftSettings
             ),
-            .testTarget(
-                name: "LoadTestKitTests",
-                dependencies: ["LoadTestKit", "SocketIO", .nioCore],
-                path: "Tests/LoadTestKitTests",
+            tests("LoadTestKitTests", ["LoadTestKit", "SocketIO", .nioCore]),
+            tests("RedisTests", ["Redis", .nioCore, .nioPosix, .nioConcurrency, .logging, .lifecycle]),
+            tests("JSONKitTests", ["JSONKit", .nioCore, .nioFoundation]),
+            tests("SocketIOTests", ["SocketIO", "JSONKit", .nioCore, .nioFoundation]),
+            tests("EventBusTests", [
+                "EventBus", "ChatModels", "JSONKit", "Redis", "ServiceConfiguration", "ServiceKit", "ChatTestSupport", .httpTypes,
+                .nioCore, .nioConcurrency, .nioPosix, .nioFoundation,
+            ]),
+            tests("ServiceKitTests", [
+                "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", "Redis", .hummingbird, .hummingbirdTesting,
+                .httpTypes, .nioCore, .nioFoundation, .logging,
+            ]),
+            // What the services' tests share: the environment ./scripts/test sets up, accounts, calls.
+            .target(
+                name: "ChatTestSupport",
+                dependencies: [
+                    "GatewayApp", "MessagesApp", "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", "EventBus",
+                    "Redis", .hummingbird, .hummingbirdTesting, .httpTypes, .logging, .nioCore, .nioConcurrency, .nioFoundation,
+                ],
+                path: "Tests/Support",
                 swiftSettings: swiftSettings
             ),
-            .testTarget(
-                name: "RedisTests",
-                dependencies: ["Redis", .nioPosix, .lifecycle],
-                path: "Tests/RedisTests",
-                swiftSettings: swiftSettings
-            ),
-            .testTarget(
-                name: "SocketIOTests",
-                dependencies: ["SocketIO", .nioCore],
-                path: "Tests/SocketIOTests",
-                swiftSettings: swiftSettings
-            ),
-            .testTarget(
-                name: "ServiceKitTests",
-                dependencies: ["ServiceKit", "ChatModels", .hummingbirdTesting, .httpTypes],
-                path: "Tests/ServiceKitTests",
-                swiftSettings: swiftSettings
-            ),
-            .testTarget(
-                name: "ServicesTests",
-                dependencies: ["GatewayApp", "MessagesApp", "PresenceApp", "UploadsApp", "ServiceKit", "ChatModels", "Redis", .hummingbirdTesting, .httpClient, .postgres, .httpTypes, .nioPosix, .nioFoundation, .nioWebSocket, .nioHTTP1, .product(name: "NIOEmbedded", package: "swift-nio"), "SocketIO", .product(name: "Crypto", package: "swift-crypto")],
-                path: "Tests/ServicesTests",
-                swiftSettings: swiftSettings
-            ),
+            tests("GatewayTests", serviceTests + ["GatewayApp", "MessagesApp", "SocketIO", .hummingbirdCore, .nioWebSocket, .nioHTTP1, .nioEmbedded]),
+            tests("MessagesTests", serviceTests + ["MessagesApp", .postgres]),
+            tests("PresenceTests", serviceTests + ["PresenceApp", "MessagesApp", "ServiceClients"]),
+            tests("UploadsTests", serviceTests + ["UploadsApp", "MessagesApp", "ServiceClients", .crypto]),
         ]
 )

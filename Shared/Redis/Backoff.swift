@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Exponential backoff with full jitter, for reconnect loops.
 public struct Backoff: Sendable {
     public var initial: Duration
@@ -13,18 +15,11 @@ public struct Backoff: Sendable {
     public mutating func next() -> Duration {
         let ceiling = min(self.initial * (1 << min(self.attempt, 20)), self.maximum)
         self.attempt += 1
-        let ceilingNanoseconds = max(1, ceiling.nanoseconds)
+        let ceilingNanoseconds = max(1, TimeAmount(ceiling).nanoseconds)
         return .nanoseconds(Int64.random(in: ceilingNanoseconds / 2...ceilingNanoseconds))
     }
 
     public mutating func reset() {
         self.attempt = 0
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = self.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

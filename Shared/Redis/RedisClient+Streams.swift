@@ -45,7 +45,7 @@ extension RedisClient {
         var command = RedisCommand("XREADGROUP", "GROUP", .string(group), .string(consumer), "COUNT", .integer(count))
         if let block {
             command.append("BLOCK")
-            command.append(.integer(Int(block.nanoseconds / 1_000_000)))
+            command.append(.integer(Int(TimeAmount(block).nanoseconds / 1_000_000)))
         }
         command.append("STREAMS")
         command.append(.string(stream))
@@ -77,7 +77,7 @@ extension RedisClient {
     ) async throws -> (next: String, entries: [RedisStreamEntry]) {
         let reply = try await self.send(
             "XAUTOCLAIM", .string(stream), .string(group), .string(consumer),
-            .integer(Int(minIdle.nanoseconds / 1_000_000)), .string(start), "COUNT", .integer(count)
+            .integer(Int(TimeAmount(minIdle).nanoseconds / 1_000_000)), .string(start), "COUNT", .integer(count)
         )
         guard let parts = reply.array, parts.count >= 2, let next = parts[0].string, let entries = parts[1].array else {
             throw RedisError.protocolError("XAUTOCLAIM reply")

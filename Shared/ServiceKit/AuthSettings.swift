@@ -1,4 +1,4 @@
-import Redis
+import ServiceConfiguration
 
 /// What every service needs to check tokens, and Messages to issue them.
 public struct AuthSettings: Sendable {
@@ -23,17 +23,5 @@ public struct AuthSettings: Sendable {
             tokenLifetime: try values.seconds("TOKEN_TTL", default: .seconds(24 * 3600)),
             bcryptCost: try values.int("BCRYPT_COST", default: 10, in: 4...31)
         )
-    }
-}
-
-extension RedisConfiguration {
-    /// `REDIS_URL`, `redis://127.0.0.1:6379` by default.
-    public init(_ values: ConfigurationValues) throws(ConfigurationError) {
-        let url = values.string("REDIS_URL", default: "redis://127.0.0.1:6379")
-        do {
-            self = try RedisConfiguration(url: url)
-        } catch {
-            throw .invalid("REDIS_URL", "a redis://host:port[/db] URL")
-        }
     }
 }

@@ -1,6 +1,7 @@
 import ChatModels
 import Foundation
 import Hummingbird
+import JSONKit
 import Logging
 import NIOCore
 

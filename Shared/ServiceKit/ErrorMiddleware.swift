@@ -2,6 +2,7 @@ import ChatModels
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSONKit
 import Logging
 import Redis
 
@@ -31,8 +32,6 @@ extension APIError {
         switch error {
         case let error as APIError:
             self = error
-        case let error as any APIErrorConvertible:
-            self = error.apiError
         case let error as HTTPError:
             self = APIError(status: error.status, message: error.body)
         case let error as any HTTPResponseError:

@@ -1,4 +1,5 @@
 import Hummingbird
+import ServiceConfiguration
 
 /// Where a service listens.
 public struct HTTPSettings: Sendable, Hashable {

@@ -2,6 +2,7 @@ import ChatModels
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSONKit
 import NIOCore
 
 /// A JSON response in the shared encoding, with the status the route chose.

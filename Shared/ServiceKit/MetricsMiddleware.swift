@@ -1,5 +1,6 @@
 import Hummingbird
 import Metrics
+import NIOCore
 
 /// Counts requests and times them by route template (not raw path, which would make a
 /// metric per conversation id) and status.
@@ -19,14 +20,7 @@ public struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             ("status", String(response.status.code)),
         ]
         self.metrics.counter("http_requests_total", dimensions).increment()
-        self.metrics.timer("http_request_duration_seconds", Array(dimensions.prefix(2))).recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+        self.metrics.timer("http_request_duration_seconds", Array(dimensions.prefix(2))).recordNanoseconds(TimeAmount(ContinuousClock.now - start).nanoseconds)
         return response
-    }
-}
-
-extension Duration {
-    public var nanoseconds: Int64 {
-        let (seconds, attoseconds) = self.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -1,3 +1,4 @@
+import ChatModels
 import Hummingbird
 
 extension Request {

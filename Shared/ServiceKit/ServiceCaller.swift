@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ChatModels
+import JSONKit
 import Foundation
 import HTTPTypes
 import NIOCore
@@ -12,15 +13,15 @@ public struct ServiceCaller: Sendable {
     let client: HTTPClient
     let base: String
     let service: String
-    let timeout: Duration
+    let timeout: TimeAmount
 
-    public init(client: HTTPClient, base: URL, service: String, timeout: Duration) {
-        var text = base.absoluteString
+    public init(client: HTTPClient, endpoint: ServiceEndpoint, service: String) {
+        var text = endpoint.url.absoluteString
         while text.hasSuffix("/") { text.removeLast() }
         self.client = client
         self.base = text
         self.service = service
-        self.timeout = timeout
+        self.timeout = TimeAmount(endpoint.timeout)
     }
 
     public func call<Response: Decodable>(_ method: HTTPMethod, _ path: String, token: String, body: (any Encodable)? = nil) async throws -> Response {
@@ -34,7 +35,7 @@ public struct ServiceCaller: Sendable {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await self.client.execute(request, timeout: .nanoseconds(self.timeout.nanoseconds))
+            response = try await self.client.execute(request, timeout: self.timeout)
             bytes = try await response.body.collect(upTo: 16 << 20)
         } catch {
             throw APIError.unavailable("The \(self.service) service is unavailable, try again")

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ServiceConfiguration
 import ServiceLifecycle
 
 /// What every service's `main` does: set up logging from `LOG_LEVEL`, read the

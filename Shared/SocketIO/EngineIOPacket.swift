@@ -25,14 +25,6 @@ public struct EngineIOPacket: Sendable, Equatable {
         else { throw .invalidEngineIOPacket }
         self.init(type: type, payload: frame.getSlice(at: frame.readerIndex + 1, length: frame.readableBytes - 1) ?? ByteBuffer())
     }
-
-    /// The text frame carrying this packet.
-    public func encoded(allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: 1 + self.payload.readableBytes)
-        buffer.writeInteger(self.type.character)
-        buffer.writeImmutableBuffer(self.payload)
-        return buffer
-    }
 }
 
 /// Input that breaks the Engine.IO or Socket.IO protocol. The connection is closed on it.

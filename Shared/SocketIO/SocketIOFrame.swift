@@ -1,3 +1,4 @@
+import JSONKit
 import NIOCore
 
 /// The text frames a server sends, built directly into one buffer each, so that a
@@ -56,8 +57,6 @@ public enum SocketIOFrame {
     public static let disconnect = ByteBuffer(string: "41")
     /// `2`: the server's ping.
     public static let ping = ByteBuffer(string: "2")
-    /// `1`: Engine.IO close.
-    public static let close = ByteBuffer(string: "1")
 
     /// `0{…}`: the Engine.IO handshake, the first frame of a connection.
     public static func open(sid: String, pingInterval: Duration, pingTimeout: Duration, maxPayload: Int, upgrades: [String] = []) -> ByteBuffer {
@@ -69,14 +68,7 @@ public enum SocketIOFrame {
             if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
             JSONString.write(upgrade, into: &buffer)
         }
-        buffer.writeString("],\"pingInterval\":\(pingInterval.milliseconds),\"pingTimeout\":\(pingTimeout.milliseconds),\"maxPayload\":\(maxPayload)}")
+        buffer.writeString("],\"pingInterval\":\(TimeAmount(pingInterval).nanoseconds / 1_000_000),\"pingTimeout\":\(TimeAmount(pingTimeout).nanoseconds / 1_000_000),\"maxPayload\":\(maxPayload)}")
         return buffer
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = self.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -1,6 +1,7 @@
+import Foundation
 import Hummingbird
 import Logging
-import Redis
+import ServiceConfiguration
 import ServiceKit
 import Testing
 
@@ -12,7 +13,6 @@ import Testing
         let http = try HTTPSettings(values, defaultPort: 8081)
         #expect(http.host == "127.0.0.1" && http.port == 8081 && http.backlog == 4096)
         #expect(http.application(serverName: "messages").backlog == 4096)
-        #expect(try RedisConfiguration(values).port == 6379)
         #expect(try values.logLevel() == .info)
         #expect(try AuthSettings(values).bcryptCost == 10)
     }
@@ -28,7 +28,6 @@ import Testing
             try HTTPSettings(ConfigurationValues(["HTTP_BACKLOG": "0"]), defaultPort: 1)
         }
         #expect(throws: ConfigurationError.self) { try ConfigurationValues(["LOG_LEVEL": "loud"]).logLevel() }
-        #expect(throws: ConfigurationError.self) { try RedisConfiguration(ConfigurationValues(["REDIS_URL": "localhost:6379"])) }
         #expect(throws: ConfigurationError.self) { try ConfigurationValues(["TOKEN_TTL": "-5"]).seconds("TOKEN_TTL", default: .seconds(1)) }
     }
 
@@ -36,6 +35,17 @@ import Testing
         #expect(throws: ConfigurationError.missing("JWT_SECRET")) { try AuthSettings(ConfigurationValues([:])) }
         #expect(throws: ConfigurationError.self) { try AuthSettings(ConfigurationValues(["JWT_SECRET": "short"])) }
         #expect((try? AuthSettings(ConfigurationValues(["JWT_SECRET": secret, "TOKEN_TTL": "1.5"])))?.tokenLifetime == .milliseconds(1500))
+    }
+
+    @Test func serviceEndpointsAreHTTPURLsWithATimeout() throws {
+        let values = ConfigurationValues(["MESSAGES_URL": "http://messages:9000", "MESSAGES_TIMEOUT": "2.5"])
+        let endpoint = try ServiceEndpoint(values, prefix: "MESSAGES", url: "http://127.0.0.1:8081", timeout: .seconds(3))
+        #expect(endpoint.url.absoluteString == "http://messages:9000" && endpoint.timeout == .milliseconds(2500))
+        let defaults = try ServiceEndpoint(ConfigurationValues([:]), prefix: "PRESENCE", url: "http://127.0.0.1:8082", timeout: .seconds(1))
+        #expect(defaults.url.absoluteString == "http://127.0.0.1:8082" && defaults.timeout == .seconds(1))
+        #expect(throws: ConfigurationError.invalid("PRESENCE_URL", "an http://host:port URL")) {
+            try ServiceEndpoint(ConfigurationValues(["PRESENCE_URL": "presence:8082"]), prefix: "PRESENCE", url: "http://x", timeout: .seconds(1))
+        }
     }
 
     @Test func errorsSayWhatToFix() {

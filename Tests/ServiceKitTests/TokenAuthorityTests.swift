@@ -60,12 +60,4 @@ import Testing
             await #expect(throws: APIError.invalidToken) { try await tokens.verify(altered) }
         }
     }
-
-    @Test func passwordsVerifyOnlyAgainstTheirOwnHash() async throws {
-        let hasher = PasswordHasher(cost: 4)
-        let hash = try await hasher.hash("correct horse")
-        #expect(try await hasher.verify("correct horse", hash: hash))
-        #expect(!(try await hasher.verify("wrong horse", hash: hash)))
-        #expect(!(try await hasher.verify("correct horse", hash: nil)))
-    }
 }

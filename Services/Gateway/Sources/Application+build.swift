@@ -3,7 +3,9 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import EventBus
 import Redis
+import ServiceClients
 import ServiceKit
 
 /// The gateway: the public edge. It serves Socket.IO (v4, over WebSocket) to clients,
@@ -19,40 +21,35 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
     let tokens = await TokenAuthority(settings: configuration.auth)
     let httpClient = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: .upstreams(configuration.upstreams))
 
-    let listener = BusListener(logger: logger)
-    let subscriber = RedisSubscriber(configuration: configuration.redis, eventLoopGroup: group, logger: logger, onEvent: listener.handle)
-    let rooms = RoomRegistry(subscriber: subscriber, logger: logger)
-    let commands = CommandClient(redis: redis, instanceID: configuration.realtime.gatewayID, timeout: configuration.realtime.sendTimeout, eventLoop: group.next())
-    listener.bind(rooms: rooms, commands: commands)
-    let presence = PresenceReporter(redis: redis, gatewayID: configuration.realtime.gatewayID, heartbeatInterval: configuration.realtime.heartbeatInterval, logger: logger)
-    let messagesAPI = MessagesAPI(client: httpClient, base: configuration.upstreams.messages, timeout: configuration.upstreams.timeout)
+    let messages = MessagesClient(
+        client: httpClient, endpoint: ServiceEndpoint(url: configuration.upstreams.messages, timeout: configuration.upstreams.timeout)
+    )
+    let fanout = Fanout(redis: configuration.redis, eventLoopGroup: group, messages: messages, logger: logger)
+    let commands = CommandClient(
+        redis: redis, configuration: configuration.redis, eventLoopGroup: group, instanceID: configuration.realtime.gatewayID,
+        timeout: configuration.realtime.sendTimeout, logger: logger
+    )
+    let presence = PresenceReporter(
+        redis: redis, gatewayID: configuration.realtime.gatewayID, heartbeatInterval: configuration.realtime.heartbeatInterval, logger: logger
+    )
     let realtime = RealtimeContext(
-        settings: configuration.realtime, tokens: tokens, rooms: rooms, commands: commands, presence: presence,
-        messages: messagesAPI, logger: logger
+        settings: configuration.realtime, tokens: tokens, fanout: fanout, commands: commands, presence: presence,
+        messages: messages, logger: logger
     )
 
     let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)])
     router.add(middleware: ProxyMiddleware(proxy: UpstreamProxy(client: httpClient, settings: configuration.upstreams), tokens: tokens))
     SocketIOFallbackRoutes(paths: configuration.realtime.paths).register(on: router)
 
-    var app = Application(
+    return Application(
         router: router,
         server: .realtime(settings: configuration.realtime) { connection in
             SocketInbox(handler: SocketSession(connection: connection, context: realtime), capacity: SocketSession.maxWaitingPackets)
         },
         configuration: configuration.http.application(serverName: configuration.realtime.gatewayID),
-        services: [
-            redis, subscriber, presence, HTTPClientService(client: httpClient),
-            CatchUpService(requests: listener.catchUpRequests, rooms: rooms, messages: messagesAPI),
-        ],
+        services: [redis, fanout, commands, presence, HTTPClientService(client: httpClient)],
         logger: logger
     )
-    app.beforeServerStarts {
-        // Replies to this gateway's commands come on its own channel, what is addressed to
-        // users on theirs.
-        try await subscriber.subscribe([commands.channel, BusChannel.users])
-    }
-    return app
 }
 
 extension HTTPClient.Configuration {
@@ -62,7 +59,7 @@ extension HTTPClient.Configuration {
     /// backoff until that deadline, so a stopped service is a prompt 503.
     static func upstreams(_ settings: UpstreamSettings) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .nanoseconds(settings.connectTimeout.nanoseconds), read: .nanoseconds(settings.timeout.nanoseconds))
+        configuration.timeout = .init(connect: TimeAmount(settings.connectTimeout), read: TimeAmount(settings.timeout))
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)

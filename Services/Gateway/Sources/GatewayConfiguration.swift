@@ -1,6 +1,8 @@
+import EventBus
 import Foundation
 import Logging
 import Redis
+import ServiceConfiguration
 import ServiceKit
 
 /// Everything the gateway reads from its environment, read once at start.
@@ -75,15 +77,10 @@ public struct UpstreamSettings: Sendable {
 
     /// `MESSAGES_URL`, `PRESENCE_URL`, `UPLOADS_URL`, `UPSTREAM_CONNECT_TIMEOUT`, `UPSTREAM_TIMEOUT`, `UPLOAD_TIMEOUT`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
-        func url(_ name: String, _ defaultValue: String) throws(ConfigurationError) -> URL {
-            let text = values.string(name, default: defaultValue)
-            guard let url = URL(string: text), url.scheme == "http", url.host != nil else { throw .invalid(name, "an http://host:port URL") }
-            return url
-        }
         self.init(
-            messages: try url("MESSAGES_URL", "http://127.0.0.1:8081"),
-            presence: try url("PRESENCE_URL", "http://127.0.0.1:8082"),
-            uploads: try url("UPLOADS_URL", "http://127.0.0.1:8083"),
+            messages: try values.httpURL("MESSAGES_URL", default: "http://127.0.0.1:8081"),
+            presence: try values.httpURL("PRESENCE_URL", default: "http://127.0.0.1:8082"),
+            uploads: try values.httpURL("UPLOADS_URL", default: "http://127.0.0.1:8083"),
             connectTimeout: try values.seconds("UPSTREAM_CONNECT_TIMEOUT", default: .seconds(10)),
             timeout: try values.seconds("UPSTREAM_TIMEOUT", default: .seconds(10)),
             uploadTimeout: try values.seconds("UPLOAD_TIMEOUT", default: .seconds(900))

@@ -1,9 +1,11 @@
 import AsyncHTTPClient
+import EventBus
 import Hummingbird
 import Logging
 import NIOPosix
 import PostgresNIO
 import Redis
+import ServiceClients
 import ServiceKit
 import ServiceLifecycle
 
@@ -29,15 +31,16 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
 
     let api = router.group("api")
     let authenticated = api.group().add(middleware: AuthMiddleware(tokens: tokens))
-    let chat = authenticated.group("chat")
+    let chat = router.group(RouterPath(MessagesAPI.chatGroup)).add(middleware: AuthMiddleware(tokens: tokens))
     AuthController(users: users, tokens: tokens, hasher: PasswordHasher(cost: configuration.auth.bcryptCost))
         .register(public: api, authenticated: authenticated)
     ConversationController(
         users: users, conversations: conversations, events: events,
-        presence: PresenceLookup(client: httpClient, base: configuration.presenceURL), limits: configuration.limits
+        presence: PresenceClient(client: httpClient, endpoint: configuration.presence), limits: configuration.limits
     ).register(on: chat)
     MessageController(conversations: conversations, messages: messages, events: events, limits: configuration.limits).register(on: chat)
-    InternalController(conversations: conversations, attachments: AttachmentStore(database: database)).register(on: router.group("internal").add(middleware: InternalAuthMiddleware(tokens: tokens)))
+    InternalController(conversations: conversations, attachments: AttachmentStore(database: database))
+        .register(on: router.group(RouterPath(MessagesAPI.internalGroup)).add(middleware: InternalAuthMiddleware(tokens: tokens)))
 
     let consumer = CommandConsumer(
         stream: StreamConsumer(redis: commandStream, stream: configuration.commandStream, group: CommandStream.group, settings: configuration.commands, logger: logger),

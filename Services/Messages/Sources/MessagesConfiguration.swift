@@ -1,6 +1,8 @@
+import EventBus
 import Foundation
 import PostgresNIO
 import Redis
+import ServiceConfiguration
 import ServiceKit
 
 /// Everything the Messages service reads from its environment, read once at start.
@@ -13,8 +15,8 @@ public struct MessagesConfiguration: Sendable {
     public var commands: StreamConsumerSettings
     /// The stream gateways append commands to (tests use one of their own).
     public var commandStream: String = CommandStream.key
-    /// Where presence is, for the `online` flag of user lists.
-    public var presenceURL: URL
+    /// Where presence is, for the `online` flag of user lists (a short wait: it is only a flag).
+    public var presence: ServiceEndpoint
     public var logLevel: Logger.Level
 
     public init(
@@ -24,7 +26,7 @@ public struct MessagesConfiguration: Sendable {
         auth: AuthSettings,
         limits: MessageLimits = MessageLimits(),
         commands: StreamConsumerSettings = StreamConsumerSettings(),
-        presenceURL: URL = URL(string: "http://127.0.0.1:8082")!,
+        presence: ServiceEndpoint = ServiceEndpoint(url: URL(string: "http://127.0.0.1:8082")!, timeout: .milliseconds(500)),
         logLevel: Logger.Level = .info
     ) {
         self.http = http
@@ -33,15 +35,12 @@ public struct MessagesConfiguration: Sendable {
         self.auth = auth
         self.limits = limits
         self.commands = commands
-        self.presenceURL = presenceURL
+        self.presence = presence
         self.logLevel = logLevel
     }
 
-    /// Also `PRESENCE_URL`.
+    /// Also `PRESENCE_URL` and `PRESENCE_TIMEOUT`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
-        guard let presenceURL = URL(string: values.string("PRESENCE_URL", default: "http://127.0.0.1:8082")), presenceURL.scheme == "http" else {
-            throw .invalid("PRESENCE_URL", "an http://host:port URL")
-        }
         self.init(
             http: try HTTPSettings(values, defaultPort: 8081),
             database: try DatabaseSettings(values),
@@ -49,7 +48,7 @@ public struct MessagesConfiguration: Sendable {
             auth: try AuthSettings(values),
             limits: try MessageLimits(values),
             commands: try StreamConsumerSettings(values),
-            presenceURL: presenceURL,
+            presence: try ServiceEndpoint(values, prefix: "PRESENCE", url: "http://127.0.0.1:8082", timeout: .milliseconds(500)),
             logLevel: try values.logLevel()
         )
     }

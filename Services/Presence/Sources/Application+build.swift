@@ -1,8 +1,10 @@
 import AsyncHTTPClient
+import EventBus
 import Hummingbird
 import Logging
 import NIOPosix
 import Redis
+import ServiceClients
 import ServiceKit
 
 /// The Presence service: who is online and who is typing, all of it in Redis. It works
@@ -21,7 +23,9 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
     let store = PresenceStore(redis: redis)
     let announcer = PresenceAnnouncer(
         bus: ChatBus(redis: redis),
-        contacts: ContactsClient(client: httpClient, messagesURL: configuration.messagesURL, token: ServiceTokenCache(tokens: tokens, service: "presence")),
+        contacts: ContactsClient(messages: MessagesClient(
+            client: httpClient, endpoint: configuration.messages, serviceToken: ServiceTokenCache(tokens: tokens, service: "presence")
+        )),
         logger: logger
     )
     let consumer = PresenceConsumer(
@@ -31,7 +35,7 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
     let sweeper = PresenceSweeper(store: store, announcer: announcer, gatewayDeadAfter: configuration.gatewayDeadAfter, every: configuration.sweepEvery, logger: logger)
 
     let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)])
-    PresenceRoutes(store: store).register(on: router.group("api").add(middleware: AuthMiddleware(tokens: tokens)))
+    PresenceRoutes(store: store).register(on: router.group(RouterPath(PresenceAPI.presence.group)).add(middleware: AuthMiddleware(tokens: tokens)))
 
     return Application(
         router: router,

@@ -1,6 +1,8 @@
+import EventBus
 import Foundation
 import Logging
 import Redis
+import ServiceConfiguration
 import ServiceKit
 
 /// Everything the Presence service reads from its environment, read once at start.
@@ -9,7 +11,7 @@ public struct PresenceConfiguration: Sendable {
     public var redis: RedisConfiguration
     public var auth: AuthSettings
     /// Where messages is, to learn whom a user's status concerns.
-    public var messagesURL: URL
+    public var messages: ServiceEndpoint
     public var stream: StreamConsumerSettings
     /// A typing indicator with no refresh for this long ends by itself.
     public var typingTTL: Duration
@@ -23,7 +25,7 @@ public struct PresenceConfiguration: Sendable {
         http: HTTPSettings = HTTPSettings(port: 8082),
         redis: RedisConfiguration = RedisConfiguration(),
         auth: AuthSettings,
-        messagesURL: URL = URL(string: "http://127.0.0.1:8081")!,
+        messages: ServiceEndpoint = ServiceEndpoint(url: URL(string: "http://127.0.0.1:8081")!, timeout: .seconds(3)),
         stream: StreamConsumerSettings = StreamConsumerSettings(),
         typingTTL: Duration = .seconds(5),
         gatewayDeadAfter: Duration = .seconds(10),
@@ -33,7 +35,7 @@ public struct PresenceConfiguration: Sendable {
         self.http = http
         self.redis = redis
         self.auth = auth
-        self.messagesURL = messagesURL
+        self.messages = messages
         self.stream = stream
         self.typingTTL = typingTTL
         self.gatewayDeadAfter = gatewayDeadAfter
@@ -41,15 +43,13 @@ public struct PresenceConfiguration: Sendable {
         self.logLevel = logLevel
     }
 
-    /// Also `MESSAGES_URL`, `TYPING_TTL`, `GATEWAY_DEAD_AFTER` (seconds).
+    /// Also `MESSAGES_URL`, `MESSAGES_TIMEOUT`, `TYPING_TTL`, `GATEWAY_DEAD_AFTER` (seconds).
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
-        let messages = values.string("MESSAGES_URL", default: "http://127.0.0.1:8081")
-        guard let messagesURL = URL(string: messages), messagesURL.scheme == "http" else { throw .invalid("MESSAGES_URL", "an http://host:port URL") }
         self.init(
             http: try HTTPSettings(values, defaultPort: 8082),
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
-            messagesURL: messagesURL,
+            messages: try ServiceEndpoint(values, prefix: "MESSAGES", url: "http://127.0.0.1:8081", timeout: .seconds(3)),
             stream: try StreamConsumerSettings(values),
             typingTTL: try values.seconds("TYPING_TTL", default: .seconds(5)),
             gatewayDeadAfter: try values.seconds("GATEWAY_DEAD_AFTER", default: .seconds(10)),

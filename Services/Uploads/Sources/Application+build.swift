@@ -1,13 +1,16 @@
 import AsyncHTTPClient
+import ChatModels
+import EventBus
 import Foundation
+import Glibc
 import Hummingbird
 import Logging
 import NIOPosix
 import Redis
+import ServiceClients
 import ServiceKit
 
 #if canImport(Glibc)
-import Glibc
 #endif
 
 /// The Uploads service: file bytes on disk. An upload streams to a temporary file (limited,
@@ -24,16 +27,14 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
     let store = BlobStore(root: configuration.directory)
     try store.prepare()
 
-    let commands = CommandClient(redis: redis, instanceID: configuration.instanceID, timeout: configuration.sendTimeout, eventLoop: group.next())
-    let replies = RedisSubscriber(configuration: configuration.redis, eventLoopGroup: group, logger: logger) { event in
-        switch event {
-        case .message(let message): BusEnvelope(decoding: message.payload).map(commands.receive)
-        case .disconnected: commands.repliesInterrupted()
-        case .resubscribed: commands.repliesResumed()
-        }
-    }
-    let attachments = AttachmentsAPI(client: httpClient, base: configuration.messagesURL, token: ServiceTokenCache(tokens: tokens, service: "uploads"))
-    let sweeper = OrphanSweeper(store: store, attachments: attachments, grace: configuration.orphanGrace, every: configuration.sweepEvery, logger: logger)
+    let commands = CommandClient(
+        redis: redis, configuration: configuration.redis, eventLoopGroup: group, instanceID: configuration.instanceID,
+        timeout: configuration.sendTimeout, logger: logger
+    )
+    let messages = MessagesClient(
+        client: httpClient, endpoint: configuration.messages, serviceToken: ServiceTokenCache(tokens: tokens, service: "uploads")
+    )
+    let sweeper = OrphanSweeper(store: store, messages: messages, grace: configuration.orphanGrace, every: configuration.sweepEvery, logger: logger)
 
     let router = ServiceRouter.make(
         metrics: metrics,
@@ -44,22 +45,18 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
             },
         ]
     )
-    let api = router.group("api").add(middleware: AuthMiddleware(tokens: tokens))
+    let api = router.group(RouterPath(UploadsAPI.download.group)).add(middleware: AuthMiddleware(tokens: tokens))
     UploadRoutes(
         receiver: UploadReceiver(store: store, maxBytes: configuration.maxUploadBytes),
-        messages: MessagesAPI(client: httpClient, base: configuration.messagesURL, timeout: .seconds(5)),
+        messages: messages,
         commands: commands
     ).register(on: api)
-    DownloadRoutes(store: store, attachments: attachments).register(on: api)
+    DownloadRoutes(store: store, messages: messages).register(on: api)
 
-    var app = Application(
+    return Application(
         router: router,
         configuration: configuration.http.application(serverName: "uploads"),
-        services: [redis, replies, HTTPClientService(client: httpClient), sweeper],
+        services: [redis, commands, HTTPClientService(client: httpClient), sweeper],
         logger: logger
     )
-    app.beforeServerStarts {
-        try await replies.subscribe([commands.channel])
-    }
-    return app
 }

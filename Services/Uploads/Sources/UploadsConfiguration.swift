@@ -1,6 +1,8 @@
+import EventBus
 import Foundation
 import Logging
 import Redis
+import ServiceConfiguration
 import ServiceKit
 
 /// Everything the Uploads service reads from its environment, read once at start.
@@ -12,8 +14,8 @@ public struct UploadsConfiguration: Sendable {
     public var directory: String
     /// The largest file accepted.
     public var maxUploadBytes: Int64
-    /// Where messages is: membership, the message a file becomes, attachment records.
-    public var messagesURL: URL
+    /// Where messages is: membership and attachment records.
+    public var messages: ServiceEndpoint
     /// How long a file may wait for its message before cleanup removes it.
     public var orphanGrace: Duration
     public var sweepEvery: Duration
@@ -29,7 +31,7 @@ public struct UploadsConfiguration: Sendable {
         auth: AuthSettings,
         directory: String,
         maxUploadBytes: Int64 = 50 << 20,
-        messagesURL: URL = URL(string: "http://127.0.0.1:8081")!,
+        messages: ServiceEndpoint = ServiceEndpoint(url: URL(string: "http://127.0.0.1:8081")!, timeout: .seconds(5)),
         orphanGrace: Duration = .seconds(3600),
         sweepEvery: Duration = .seconds(600),
         sendTimeout: Duration = .seconds(15),
@@ -41,7 +43,7 @@ public struct UploadsConfiguration: Sendable {
         self.auth = auth
         self.directory = directory
         self.maxUploadBytes = maxUploadBytes
-        self.messagesURL = messagesURL
+        self.messages = messages
         self.orphanGrace = orphanGrace
         self.sweepEvery = sweepEvery
         self.sendTimeout = sendTimeout
@@ -49,19 +51,16 @@ public struct UploadsConfiguration: Sendable {
         self.logLevel = logLevel
     }
 
-    /// `UPLOADS_DIR` (`.state/uploads`), `UPLOAD_MAX_BYTES`, `MESSAGES_URL`, `UPLOAD_ORPHAN_GRACE`
-    /// and `UPLOAD_SWEEP_EVERY` (seconds).
+    /// `UPLOADS_DIR` (`.state/uploads`), `UPLOAD_MAX_BYTES`, `MESSAGES_URL`, `MESSAGES_TIMEOUT`,
+    /// `UPLOAD_ORPHAN_GRACE` and `UPLOAD_SWEEP_EVERY` (seconds).
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
-        guard let messagesURL = URL(string: values.string("MESSAGES_URL", default: "http://127.0.0.1:8081")), messagesURL.scheme == "http" else {
-            throw .invalid("MESSAGES_URL", "an http://host:port URL")
-        }
         self.init(
             http: try HTTPSettings(values, defaultPort: 8083),
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
             directory: values.string("UPLOADS_DIR", default: ".state/uploads"),
             maxUploadBytes: Int64(try values.int("UPLOAD_MAX_BYTES", default: 50 << 20, in: 1...(1 << 40))),
-            messagesURL: messagesURL,
+            messages: try ServiceEndpoint(values, prefix: "MESSAGES", url: "http://127.0.0.1:8081", timeout: .seconds(5)),
             orphanGrace: try values.seconds("UPLOAD_ORPHAN_GRACE", default: .seconds(3600)),
             sweepEvery: try values.seconds("UPLOAD_SWEEP_EVERY", default: .seconds(600)),
             logLevel: try values.logLevel()

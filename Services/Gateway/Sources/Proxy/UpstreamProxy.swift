@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ChatModels
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -46,7 +47,7 @@ struct UpstreamProxy: Sendable {
             let response = try await self.client.execute(
                 request: upstream,
                 delegate: ResponseAccumulator(request: upstream, maxBodySize: Self.maxCollectedResponse),
-                deadline: .now() + .nanoseconds(timeout.nanoseconds),
+                deadline: .now() + TimeAmount(timeout),
                 logger: context.logger
             ).get()
             // An upstream that answered before reading the whole body (413 mid-upload)
@@ -70,7 +71,7 @@ struct UpstreamProxy: Sendable {
         upstream.headers = headers
         let response: HTTPClientResponse
         do {
-            response = try await self.client.execute(upstream, timeout: TimeAmount.nanoseconds(self.settings.timeout.nanoseconds), logger: context.logger)
+            response = try await self.client.execute(upstream, timeout: TimeAmount(self.settings.timeout), logger: context.logger)
         } catch {
             throw Self.clientError(for: error, service: service, logger: context.logger)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceConfiguration
 import ServiceKit
 
 /// The Socket.IO side of the gateway: protocol timings and the per-connection limits that

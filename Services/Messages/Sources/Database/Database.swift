@@ -1,7 +1,8 @@
+import _ConnectionPoolModule
+import ChatModels
 import Logging
 import PostgresNIO
 import ServiceKit
-import _ConnectionPoolModule
 
 /// The Postgres pool with the service's error policy: every database fault reaches
 /// callers as an `APIError`, and no request waits longer than `queryTimeout` for it.

@@ -1,5 +1,7 @@
 import ChatModels
+import EventBus
 import Foundation
+import JSONKit
 import Logging
 import ServiceKit
 

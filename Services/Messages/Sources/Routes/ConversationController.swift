@@ -1,6 +1,7 @@
 import ChatModels
 import Foundation
 import Hummingbird
+import ServiceClients
 import ServiceKit
 
 /// `/api/chat/experts` and `/api/chat/conversations[/{id}[/read]]`.
@@ -8,22 +9,22 @@ struct ConversationController: Sendable {
     let users: UserStore
     let conversations: ConversationStore
     let events: MessageEvents
-    let presence: PresenceLookup
+    let presence: PresenceClient
     let limits: MessageLimits
 
     func register(on chat: RouterGroup<ChatRequestContext>) {
         chat.get("experts", use: self.experts)
         chat.get("conversations", use: self.list)
         chat.post("conversations", use: self.create)
-        chat.get("conversations/{id}", use: self.show)
-        chat.post("conversations/{id}/read", use: self.markRead)
+        chat.get(RouterPath(MessagesAPI.conversation.pattern), use: self.show)
+        chat.post(RouterPath(MessagesAPI.markRead.pattern), use: self.markRead)
     }
 
     @Sendable func experts(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<[User]> {
         _ = try context.requireIdentity()
         let limit = try request.queryInteger("limit", in: 1...500) ?? 200
         var experts = try await self.users.users(role: .expert, limit: limit)
-        let online = await self.presence.online(experts.map(\.id), token: try AuthMiddleware.bearerToken(request.headers))
+        let online = await self.presence.online(experts.map(\.id), token: String(try AuthMiddleware.bearerToken(request.headers)))
         for index in experts.indices { experts[index].online = online[experts[index].id] }
         return JSONResponse(experts)
     }

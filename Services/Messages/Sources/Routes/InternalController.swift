@@ -1,5 +1,8 @@
+import ChatModels
 import Foundation
 import Hummingbird
+import JSONKit
+import ServiceClients
 import ServiceKit
 
 /// Routes for other services (`/internal/**`, service tokens only, never routed by the gateway).
@@ -7,20 +10,16 @@ struct InternalController: Sendable {
     let conversations: ConversationStore
     let attachments: AttachmentStore
 
-    struct Contacts: Codable, Sendable {
-        var userIds: [UUID]
-    }
-
     func register(on group: RouterGroup<ChatRequestContext>) {
-        group.get("users/{id}/contacts", use: self.contacts)
-        group.get("attachments/{id}", use: self.attachment)
-        group.post("attachments/referenced", use: self.referenced)
+        group.get(RouterPath(MessagesAPI.contacts.pattern), use: self.contacts)
+        group.get(RouterPath(MessagesAPI.attachment.pattern), use: self.attachment)
+        group.post(RouterPath(MessagesAPI.referencedStorageKeys.pattern), use: self.referenced)
     }
 
     /// `?userId=`: the attachment, for a member of its conversation.
     @Sendable func attachment(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<AttachmentRecord> {
         let id = try context.parameters.require("id", as: UUID.self)
-        guard let user = request.uri.queryParameters["userId"].flatMap({ UUID(uuidString: String($0)) }) else {
+        guard let user = request.uri.queryParameters["userId"].flatMap({ UUID(text: $0) }) else {
             throw APIError.badRequest("Give 'userId'")
         }
         return JSONResponse(try await self.attachments.record(id, for: user))
@@ -29,7 +28,9 @@ struct InternalController: Sendable {
     /// The storage keys still referred to, of those asked about.
     @Sendable func referenced(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<StorageKeys> {
         let asked = try await request.decodeJSON(as: StorageKeys.self, context: context)
-        guard asked.storageKeys.count <= 10_000 else { throw APIError.badRequest("At most 10000 storage keys at once") }
+        guard asked.storageKeys.count <= MessagesAPI.maxStorageKeys else {
+            throw APIError.badRequest("At most \(MessagesAPI.maxStorageKeys) storage keys at once")
+        }
         return JSONResponse(StorageKeys(try await self.attachments.referenced(asked.storageKeys)))
     }
 

@@ -1,6 +1,7 @@
 import ChatModels
 import Foundation
 import Hummingbird
+import ServiceClients
 import ServiceKit
 
 /// `/api/chat/conversations/{id}/messages`: history and sending.
@@ -11,8 +12,8 @@ struct MessageController: Sendable {
     let limits: MessageLimits
 
     func register(on chat: RouterGroup<ChatRequestContext>) {
-        chat.get("conversations/{id}/messages", use: self.history)
-        chat.post("conversations/{id}/messages", use: self.send)
+        chat.get(RouterPath(MessagesAPI.messages.pattern), use: self.history)
+        chat.post(RouterPath(MessagesAPI.messages.pattern), use: self.send)
     }
 
     /// `?before=SEQ` pages back, `?after=SEQ` catches up, neither gives the newest.

@@ -1,5 +1,7 @@
+import ChatModels
 import Foundation
 import PostgresNIO
+import ServiceClients
 import ServiceKit
 
 /// Attachment records, for uploads: to serve a download to members, and to learn which

@@ -1,5 +1,6 @@
 import ChatModels
 import Foundation
+import JSONKit
 import PostgresNIO
 import ServiceKit
 

@@ -1,5 +1,7 @@
 import ChatModels
+import EventBus
 import Foundation
+import ServiceClients
 import PostgresNIO
 import ServiceKit
 
@@ -47,7 +49,7 @@ enum MessageRows {
 extension Attachment {
     /// Where members download an attachment, through the gateway.
     static func downloadPath(_ id: UUID) -> String {
-        "/api/chat/attachments/\(id.uuidString.lowercased())"
+        UploadsAPI.download.path(id)
     }
 }
 

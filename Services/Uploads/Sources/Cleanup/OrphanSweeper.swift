@@ -1,11 +1,12 @@
 import Foundation
+import Glibc
 import Logging
 import NIOPosix
+import ServiceClients
 import ServiceKit
 import ServiceLifecycle
 
 #if canImport(Glibc)
-import Glibc
 #endif
 
 /// Removes what no message holds on to, once it is older than `grace`: temporary files of
@@ -14,7 +15,7 @@ import Glibc
 /// removed (a new upload of the same content refreshes its age).
 struct OrphanSweeper: Service {
     let store: BlobStore
-    let attachments: AttachmentsAPI
+    let messages: MessagesClient
     let grace: Duration
     let every: Duration
     let logger: Logger
@@ -44,7 +45,7 @@ struct OrphanSweeper: Service {
         let prefix = self.store.blobDirectory + "/"
         for batch in stride(from: 0, to: stored.count, by: 500).map({ Array(stored[$0..<min($0 + 500, stored.count)]) }) {
             let keys = batch.map { String($0.dropFirst(prefix.count)) }
-            let referenced = try await self.attachments.referenced(keys)
+            let referenced = try await self.messages.referenced(keys)
             for (path, key) in zip(batch, keys) where !referenced.contains(key) && Self.removeIfOlder(path, than: cutoff) {
                 removed += 1
             }

@@ -1,4 +1,6 @@
+import ChatModels
 import Crypto
+import EventBus
 import Foundation
 import HTTPTypes
 import NIOCore

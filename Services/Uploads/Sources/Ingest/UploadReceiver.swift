@@ -1,3 +1,5 @@
+import ChatModels
+import EventBus
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -3,23 +3,24 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceClients
 import ServiceKit
 
 /// `GET /api/chat/attachments/{id}`: the file, to members only, with headers that keep a
 /// browser from treating it as anything but what it is, and byte ranges.
 struct DownloadRoutes: Sendable {
     let store: BlobStore
-    let attachments: AttachmentsAPI
+    let messages: MessagesClient
     let fileIO = FileIO()
 
     func register(on api: RouterGroup<ChatRequestContext>) {
-        api.get("chat/attachments/{id}", use: self.download)
+        api.get(RouterPath(UploadsAPI.download.pattern), use: self.download)
     }
 
     @Sendable func download(_ request: Request, context: ChatRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try context.parameters.require("id", as: UUID.self)
-        let record = try await self.attachments.record(id, for: identity.userID)
+        let record = try await self.messages.attachment(id, for: identity.userID)
         let path = self.store.path(for: record.storageKey)
         guard self.store.exists(record.storageKey) else { throw APIError.notFound("The file is gone") }
 

@@ -1,19 +1,21 @@
 import ChatModels
+import EventBus
 import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceClients
 import ServiceKit
 
 /// `POST /api/chat/conversations/{id}/upload`: a file becomes an IMAGE or FILE message
 /// through the same durable path as any message.
 struct UploadRoutes: Sendable {
     let receiver: UploadReceiver
-    let messages: MessagesAPI
+    let messages: MessagesClient
     let commands: CommandClient
 
     func register(on api: RouterGroup<ChatRequestContext>) {
-        api.post("chat/conversations/{id}/upload", use: self.upload)
+        api.post(RouterPath(UploadsAPI.upload.pattern), use: self.upload)
     }
 
     @Sendable func upload(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Message> {

@@ -1,0 +1,112 @@
+import ChatModels
+import EventBus
+import Foundation
+import JSONKit
+import Logging
+import NIOCore
+import Redis
+import ServiceClients
+import ServiceLifecycle
+
+/// How events reach this gateway's sockets: it subscribes to a conversation's channel once,
+/// however many of its sockets joined it, and unsubscribes when the last one leaves; events
+/// for users arrive on the one `users` channel, naming their audience. What it hears goes
+/// to the `RoomRegistry`, on the subscriber's event loop. After Redis comes back, each room
+/// is sent the messages it missed meanwhile.
+final class Fanout: Service, Sendable {
+    let rooms: RoomRegistry
+    private let subscriber: RedisSubscriber
+    private let catchUpRequests: AsyncStream<Void>
+    private let messages: MessagesClient
+    private let logger: Logger
+
+    init(redis: RedisConfiguration, eventLoopGroup: any EventLoopGroup, messages: MessagesClient, logger: Logger) {
+        let rooms = RoomRegistry()
+        let (requests, requestCatchUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.subscriber = RedisSubscriber(configuration: redis, eventLoopGroup: eventLoopGroup, logger: logger) { event in
+            switch event {
+            case .message(let message):
+                guard let envelope = BusEnvelope(decoding: message.payload) else { return }
+                rooms.deliver(envelope, on: message.channel)
+            case .resubscribed:
+                // Events published while the connection was down were missed here.
+                logger.warning("resubscribed to Redis after a disconnection")
+                requestCatchUp.yield()
+            case .disconnected:
+                logger.warning("lost the Redis subscription; reconnecting")
+            }
+        }
+        self.rooms = rooms
+        self.catchUpRequests = requests
+        self.messages = messages
+        self.logger = logger
+    }
+
+    func run() async throws {
+        try await self.subscriber.subscribe([BusChannel.users])
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await self.subscriber.run() }
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    for await _ in self.catchUpRequests { await self.catchUp() }
+                }
+            }
+        }
+    }
+
+    /// Adds the socket to the conversation's room, whose newest message is `lastSeq`;
+    /// returns once this gateway hears the conversation's channel.
+    func join(_ connection: SocketConnection, conversation: UUID, lastSeq: Int64) async throws {
+        let channel = BusChannel.conversation(conversation)
+        self.rooms.add(connection, to: channel, lastSeq: lastSeq)
+        // Every joiner goes through the subscriber, not just the first: a later one must
+        // not be acknowledged while the first one's SUBSCRIBE is still unconfirmed.
+        try await self.reconcile(channel)
+    }
+
+    func leave(_ connection: SocketConnection, conversation: UUID) async {
+        await self.remove(connection, from: [BusChannel.conversation(conversation)])
+    }
+
+    /// Takes the socket out of everything it joined.
+    func unregister(_ connection: SocketConnection) async {
+        await self.remove(connection, from: self.rooms.unregister(connection))
+    }
+
+    private func remove(_ connection: SocketConnection, from channels: [String]) async {
+        for channel in self.rooms.remove(connection, from: channels) {
+            try? await self.reconcile(channel)
+        }
+    }
+
+    /// Brings the Redis subscription in line with whether anyone here still wants the channel.
+    private func reconcile(_ channel: String) async throws {
+        try await self.subscriber.reconcile(channel) { [rooms] in rooms.wants(channel) }
+    }
+
+    /// Delivers what each room missed while the gateway was not listening: the messages
+    /// after the room's last seq, asked of messages on behalf of one of its members, each
+    /// to every socket that has not had it.
+    private func catchUp() async {
+        let targets = self.rooms.catchUpTargets()
+        var delivered = 0
+        for room in targets {
+            var after = room.after
+            do {
+                while true {
+                    let page = try await self.messages.history(room.conversation, after: after, limit: 200, token: room.token)
+                    for message in page.messages {
+                        let envelope = BusEnvelope(event: ServerEvent.newMessage, id: message.id.text(), seq: message.seq, data: message.json)
+                        self.rooms.deliver(envelope, on: room.channel)
+                        delivered += 1
+                    }
+                    guard page.hasMore, let last = page.messages.last else { break }
+                    after = last.seq
+                }
+            } catch {
+                self.logger.warning("catch-up failed", metadata: ["channel": "\(room.channel)", "error": "\(error)"])
+            }
+        }
+        self.logger.info("caught up after resubscribing", metadata: ["rooms": "\(targets.count)", "messages": "\(delivered)"])
+    }
+}

@@ -1,0 +1,104 @@
+import ChatModels
+import EventBus
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import Redis
+import ServiceKit
+import ServiceLifecycle
+
+/// Tells presence what happens on this gateway: events go into the `presence:events`
+/// stream in batches (what gathered while the last batch was in flight, in one pipeline),
+/// and a heartbeat says the gateway is alive. While Redis is away the events wait here (up
+/// to a bound, the oldest dropped first) and go out when it is back.
+final class PresenceReporter: Service, Sendable {
+    private static let maxWaiting = 100_000
+    private static let maxBatch = 512
+
+    private let redis: RedisClient
+    private let gatewayID: String
+    private let heartbeatInterval: Duration
+    private let logger: Logger
+    private let waiting = NIOLockedValueBox(CircularBuffer<PresenceEvent>(initialCapacity: 64))
+    /// Rung when `waiting` gains an event; one ring stands for any number of them.
+    private let doorbell: AsyncStream<Void>
+    private let ring: AsyncStream<Void>.Continuation
+
+    init(redis: RedisClient, gatewayID: String, heartbeatInterval: Duration, logger: Logger) {
+        self.redis = redis
+        self.gatewayID = gatewayID
+        self.heartbeatInterval = heartbeatInterval
+        self.logger = logger
+        (self.doorbell, self.ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func report(_ kind: PresenceEvent.Kind, _ connection: SocketConnection, conversation: UUID? = nil, isTyping: Bool? = nil, visible: Bool? = nil) {
+        guard let userID = connection.userID else { return }
+        let event = PresenceEvent(
+            kind: kind, userId: userID, gatewayId: self.gatewayID, connectionId: connection.engineID,
+            conversationId: conversation, isTyping: isTyping, visible: visible
+        )
+        self.waiting.withLockedValue { waiting in
+            if waiting.count >= Self.maxWaiting { waiting.removeFirst() }
+            waiting.append(event)
+        }
+        self.ring.yield()
+    }
+
+    func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.beat() }
+            group.addTask { await self.forward() }
+            try? await gracefulShutdown()
+            // Sessions report their disconnects as they end; give those a moment to queue.
+            try? await Task.sleep(for: .milliseconds(500))
+            self.ring.finish()
+        }
+    }
+
+    private func beat() async {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let now = Int(Date().timeIntervalSince1970 * 1000)
+            do {
+                _ = try await self.redis.send("ZADD", .string(PresenceStream.heartbeatsKey), .integer(now), .string(self.gatewayID))
+            } catch {
+                self.logger.debug("presence heartbeat failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { [interval = self.heartbeatInterval] in try await Task.sleep(for: interval) }
+        }
+    }
+
+    /// Sends what waits, a batch at a time, retrying a batch that fails until Redis is back
+    /// (a few times only once the gateway is shutting down).
+    private func forward() async {
+        for await _ in self.doorbell { await self.sendWaiting() }
+        await self.sendWaiting()
+    }
+
+    private func sendWaiting() async {
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
+        while true {
+            let batch = self.waiting.withLockedValue { waiting in
+                (0..<min(waiting.count, Self.maxBatch)).map { _ in waiting.removeFirst() }
+            }
+            guard !batch.isEmpty else { return }
+            let commands = batch.map { event in
+                RedisCommand.xadd(PresenceStream.key, fields: [PresenceStream.field: .bytes(event.json)], maxLength: 1_000_000)
+            }
+            var attempts = 0
+            while true {
+                do {
+                    _ = try await self.redis.pipeline(commands)
+                    backoff.reset()
+                    break
+                } catch {
+                    attempts += 1
+                    self.logger.warning("presence events wait for Redis", metadata: ["events": "\(commands.count)", "error": "\(error)"])
+                    if Task.isCancelled || (Task.isShuttingDownGracefully && attempts >= 3) { return }
+                    try? await Task.sleep(for: backoff.next())
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import ChatModels
+import Foundation
+import JSONKit
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+import ServiceKit
+import SocketIO
+
+/// One client connection as the rest of the gateway sees it: who it is once it has
+/// connected, and a way to send it frames from any thread.
+final class SocketConnection: Sendable {
+    let eventLoop: any EventLoop
+    /// Its writes, on `eventLoop`.
+    let output: NIOLoopBound<SocketOutput>
+    /// The Engine.IO session id.
+    let engineID: String
+    /// The Socket.IO session id, given in the CONNECT reply (not the Engine.IO one).
+    let socketID = SessionID.make()
+    let channel: any Channel
+    /// The upgrade request's `Authorization` header, which some clients send instead of
+    /// `auth` (only it is kept: the whole header list would cost every socket its size).
+    let authorization: String?
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var authenticated: (identity: Identity, token: String)?
+        var connectAttempts = 0
+    }
+
+    /// Made on the channel's event loop.
+    init(engineID: String, channel: any Channel, output: SocketOutput, authorization: String?) {
+        self.engineID = engineID
+        self.channel = channel
+        self.eventLoop = channel.eventLoop
+        self.output = NIOLoopBound(output, eventLoop: channel.eventLoop)
+        self.authorization = authorization
+    }
+
+    var identity: Identity? { self.state.withLockedValue { $0.authenticated?.identity } }
+    var userID: UUID? { self.identity?.userID }
+    /// The bearer token the client connected with, for calls made on its behalf.
+    var token: String? { self.state.withLockedValue { $0.authenticated?.token } }
+
+    func authenticate(_ identity: Identity, token: String) {
+        self.state.withLockedValue { $0.authenticated = (identity, token) }
+    }
+
+    /// Counts a refused CONNECT; returns how many there have been.
+    func countConnectAttempt() -> Int {
+        self.state.withLockedValue { state in
+            state.connectAttempts += 1
+            return state.connectAttempts
+        }
+    }
+
+    /// Sends one text frame (an Engine.IO packet).
+    func send(_ text: ByteBuffer) {
+        self.onLoop { $0.send(text) }
+    }
+
+    /// Answers an event's ack id with one value.
+    func ack(_ id: Int?, _ value: some Encodable) {
+        guard id != nil, let json = try? ChatJSON.encoder().encode(value) else { return }  // no ack asked, nothing to encode
+        self.ack(id, json: ByteBuffer(bytes: json))
+    }
+
+    /// Answers an event's ack id with one value already in JSON.
+    func ack(_ id: Int?, json: ByteBuffer) {
+        guard let id else { return }
+        self.send(SocketIOFrame.ack(id, data: json))
+    }
+
+    func ack(_ id: Int?, error: APIError) {
+        self.ack(id, error.body)
+    }
+
+    /// Ends the session: `41` (so a JS client does not reconnect on its own), then a clean close.
+    func disconnect() {
+        self.send(SocketIOFrame.disconnect)
+        self.close(.normalClosure)
+    }
+
+    /// Closes the WebSocket with a close frame.
+    func close(_ code: WebSocketErrorCode) {
+        self.onLoop { $0.close(code) }
+    }
+
+    private func onLoop(_ body: @escaping @Sendable (SocketOutput) -> Void) {
+        if self.eventLoop.inEventLoop {
+            body(self.output.value)
+        } else {
+            self.eventLoop.execute { body(self.output.value) }
+        }
+    }
+}

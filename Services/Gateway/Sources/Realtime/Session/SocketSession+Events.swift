@@ -1,0 +1,117 @@
+import ChatModels
+import EventBus
+import Foundation
+import HTTPTypes
+import JSONKit
+import NIOCore
+import NIOFoundationCompat
+import NIOWebSocket
+import ServiceClients
+import ServiceKit
+import SocketIO
+
+/// The events clients send. Each answers in its ack: `{ok: true, …}` or `{error: {code, message}}`.
+extension SocketSession {
+    func handleEvent(_ packet: SocketIOPacket) async {
+        let event: SocketIOEvent
+        do {
+            event = try SocketIOEvent(packet: packet)
+        } catch {
+            return self.connection.close(.protocolError)  // the spec: an event must be a non-empty array
+        }
+        guard let identity = self.connection.identity, let token = self.connection.token else { return }
+        let ack = event.ackID
+        do {
+            switch event.name {
+            case "join_conversation":
+                let conversationID = try self.conversationID(event)
+                let before = try await self.context.messages.conversation(conversationID, token: token)  // members only
+                try await self.context.fanout.join(self.connection, conversation: conversationID, lastSeq: before.lastSeq)
+                // Read after subscribing: anything newer than this is delivered live.
+                let conversation = try await self.context.messages.conversation(conversationID, token: token)
+                self.connection.ack(ack, JoinAck(conversationId: conversationID, lastSeq: conversation.lastSeq))
+
+            case "leave_conversation":
+                await self.context.fanout.leave(self.connection, conversation: try self.conversationID(event))
+                self.connection.ack(ack, OkAck())
+
+            case "send_message":
+                let payload = try SendMessagePayload(json: try self.payload(event))
+                guard (payload.messageType ?? .text) == .text else { throw APIError.validation("Only TEXT messages are sent this way; files go through the upload route") }
+                guard !payload.content.isBlank else { throw APIError.validation("'content' must not be empty") }
+                let command = SendMessageCommand(
+                    requestId: UUID.random().text(), senderId: identity.userID, conversationId: payload.conversationId,
+                    content: payload.content, messageType: .text, clientMessageId: payload.clientMessageId ?? "gw-" + UUID.random().text()
+                )
+                // Appended in order; the reply is awaited off the line.
+                try await self.context.commands.submit(command).whenComplete { [connection] reply in
+                    do {
+                        connection.ack(ack, json: MessageAck.json(message: try reply.get().messageJSON()))
+                    } catch {
+                        connection.ack(ack, error: APIError(error))
+                    }
+                }
+
+            case "typing":
+                let payload = try self.argument(event, TypingPayload.self)
+                guard self.context.fanout.rooms.isInRoom(self.connection, conversation: payload.conversationId) else {
+                    throw APIError(.forbidden, code: "not_joined", message: "Join the conversation first")
+                }
+                self.context.presence.report(.typing, self.connection, conversation: payload.conversationId, isTyping: payload.isTyping ?? true)
+                self.connection.ack(ack, OkAck())
+
+            case "mark_read":
+                let payload = try self.argument(event, MarkReadPayload.self)
+                let receipt = try await self.context.messages.markRead(payload.conversationId, seq: payload.seq, messageID: payload.messageId, token: token)
+                self.connection.ack(ack, ReadAck(receipt))
+
+            case "sync_conversation":
+                let payload = try self.argument(event, SyncPayload.self)
+                let page = try await self.context.messages.history(payload.conversationId, after: payload.after, limit: min(max(payload.limit ?? 100, 1), 200), token: token)
+                self.connection.ack(ack, SyncAck(conversationId: payload.conversationId, page: page))
+
+            case "user_online", "user_offline":
+                let visible = event.name == "user_online"
+                self.context.presence.report(.visibility, self.connection, visible: visible)
+                self.connection.ack(ack, StatusAck(status: visible ? .online : .offline))
+
+            default:
+                throw APIError(.notFound, code: "unknown_event", message: "No such event: \(event.name)")
+            }
+        } catch {
+            self.connection.ack(ack, error: APIError(error))
+        }
+    }
+
+    /// The first argument as `T`; a missing or malformed one is a 400 naming the field.
+    func argument<T: Decodable>(_ event: SocketIOEvent, _ type: T.Type) throws -> T {
+        try ChatJSON.decoder().decode(T.self, from: try self.payload(event))
+    }
+
+    /// The first argument's JSON.
+    func payload(_ event: SocketIOEvent) throws(APIError) -> ByteBuffer {
+        guard let first = event.arguments.first else { throw APIError.badRequest("The event needs a payload") }
+        return first
+    }
+
+    /// `{conversationId}`, or the bare id some clients send.
+    func conversationID(_ event: SocketIOEvent) throws -> UUID {
+        if let bare = event.arguments.first.flatMap(JSONString.decode) {
+            guard let id = UUID(text: bare) else { throw APIError.badRequest("'conversationId' must be a UUID") }
+            return id
+        }
+        return try self.argument(event, ConversationRef.self).conversationId
+    }
+}
+
+extension MessageAck {
+    /// `MessageAck`'s JSON around a stored message's JSON as the store sent it.
+    static func json(message: ByteBuffer) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(message.readableBytes + 24)
+        buffer.writeStaticString(#"{"ok":true,"message":"#)
+        buffer.writeImmutableBuffer(message)
+        buffer.writeStaticString("}")
+        return buffer
+    }
+}

@@ -1,0 +1,83 @@
+import HTTPTypes
+import ChatModels
+import EventBus
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOFoundationCompat
+import NIOWebSocket
+import ServiceKit
+import SocketIO
+
+/// One connection's Socket.IO session, from CONNECT to the end: authenticates, answers
+/// events in the order they come (a send's reply is awaited off the line, so a slow
+/// store does not hold up the next event), and leaves everything behind when it ends.
+/// Its packets come through a `SocketInbox`, one at a time.
+struct SocketSession: SocketPacketHandler {
+    let connection: SocketConnection
+    let context: RealtimeContext
+
+    static let maxConnectAttempts = 3
+    /// Packets a connection may have waiting for their turn before it is let go.
+    static let maxWaitingPackets = 256
+
+    var logger: Logger { self.context.logger }
+
+    func handle(_ packet: SocketIOPacket) async {
+        switch (packet.type, self.connection.identity != nil) {
+        case (.connect, _) where packet.namespace != "/":
+            self.connection.send(SocketIOFrame.connectError(namespace: packet.namespace, message: "Invalid namespace"))
+        case (.connect, false):
+            let connected = await self.connect(packet)
+            if !connected && self.connection.countConnectAttempt() >= Self.maxConnectAttempts { self.connection.close(.policyViolation) }
+        case (.connect, true):
+            self.connection.send(SocketIOFrame.connected(sid: self.connection.socketID))
+        case (_, false):
+            // Nothing but CONNECT before CONNECT (the protocol says: close).
+            self.connection.close(.policyViolation)
+        case (.event, true):
+            await self.handleEvent(packet)
+        case (.binaryEvent, true):
+            self.connection.ack(packet.ackID, error: APIError.badRequest("Binary payloads are not supported; send files through the upload route"))
+        case (.disconnect, true):
+            self.connection.close(.normalClosure)
+        case (.ack, true), (.binaryAck, true):
+            break  // the server asks for no acks
+        case (.connectError, true):
+            self.connection.close(.protocolError)
+        }
+    }
+
+    /// CONNECT to "/": the token is `auth.token` (or the upgrade's `Authorization` header).
+    private func connect(_ packet: SocketIOPacket) async -> Bool {
+        struct Auth: Decodable { var token: String? }
+        let fromAuth = packet.payload.readableBytes > 0 ? (try? JSONDecoder().decode(Auth.self, from: packet.payload))?.token : nil
+        let fromHeader = (try? AuthMiddleware.bearerToken(authorization: self.connection.authorization)).map(String.init)
+        guard let token = fromAuth ?? fromHeader else {
+            self.refuse("A token is required: connect with auth {token}", code: "unauthorized")
+            return false
+        }
+        guard let identity = try? await self.context.tokens.verify(token) else {
+            self.refuse("invalid token", code: "invalid_token")
+            return false
+        }
+        self.connection.authenticate(identity, token: token)
+        self.context.fanout.rooms.register(self.connection, user: identity.userID)
+        self.context.presence.report(.connected, self.connection)
+        self.connection.send(SocketIOFrame.connected(sid: self.connection.socketID))
+        self.logger.debug("connected", metadata: ["user.id": "\(identity.userID)", "socket.id": "\(self.connection.engineID)"])
+        return true
+    }
+
+    private func refuse(_ message: String, code: String) {
+        let data = ByteBuffer(string: #"{"code":"\#(code)"}"#)
+        self.connection.send(SocketIOFrame.connectError(message: message, data: data))
+    }
+
+    func end() async {
+        guard self.connection.identity != nil else { return }
+        await self.context.fanout.unregister(self.connection)
+        self.context.presence.report(.disconnected, self.connection)
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import JSONKit
+import NIOCore
+
+// The JSON of the models every message crosses the wire as, written and read without
+// `JSONEncoder`/`JSONDecoder`: the bytes are `ChatJSON.encoder()`'s, keys in sorted
+// order, and what is refused is refused as the decoder would (WireJSONTests checks both).
+
+extension Message {
+    /// `ChatJSON.encoder().encode(self)`, written directly.
+    public var json: ByteBuffer {
+        JSONObjectWriter.object(capacity: 240 + self.content.utf8.count + 200 * self.attachments.count) { object in
+            object.array("attachments", self.attachments) { object, attachment in
+                object.file(id: attachment.id, mimeType: attachment.mimeType, name: attachment.name, sha256: attachment.sha256, size: attachment.size)
+                object.string("url", attachment.url)
+            }
+            object.string("clientMessageId", self.clientMessageId)
+            object.string("content", self.content)
+            object.uuid("conversationId", self.conversationId)
+            object.string("createdAt", ChatJSON.format(self.createdAt))
+            object.uuid("id", self.id)
+            object.string("messageType", self.messageType.rawValue)
+            object.uuid("senderId", self.senderId)
+            object.integer("seq", self.seq)
+        }
+    }
+}
+
+extension JSONObjectWriter {
+    /// The members a file has in every shape (`Attachment`, `AttachmentDraft`), sorted.
+    public mutating func file(id: UUID, mimeType: String, name: String, sha256: String, size: Int64) {
+        self.uuid("id", id)
+        self.string("mimeType", mimeType)
+        self.string("name", name)
+        self.string("sha256", sha256)
+        self.integer("size", size)
+    }
+}
+
+extension SendMessagePayload {
+    /// `send_message`'s argument, read as `JSONDecoder` would.
+    public init(json: ByteBuffer) throws(DecodingError) {
+        let object = try JSONObjectReader(json)
+        self.init(
+            conversationId: try object.uuid("conversationId"), content: try object.string("content"),
+            messageType: try object.optionalEnum("messageType", as: MessageType.self), clientMessageId: try object.optionalString("clientMessageId")
+        )
+    }
+}

@@ -1,0 +1,19 @@
+import JSONKit
+import Foundation
+
+/// The Redis pub/sub channels events travel on. A gateway subscribes to a conversation's
+/// channel while one of its sockets is in that conversation, and always to `users`, where
+/// events addressed to users (their notifications, their contacts' status) name their
+/// audience: one publish however many users, each gateway picking its own sockets.
+public enum BusChannel {
+    public static let users = "users"
+
+    public static func conversation(_ id: UUID) -> String {
+        "conv:" + id.text(lowercase: true)
+    }
+
+    /// The conversation whose channel `channel` is, if it is one.
+    public static func conversationID(of channel: String) -> UUID? {
+        channel.hasPrefix("conv:") ? UUID(text: channel.dropFirst(5)) : nil
+    }
+}

@@ -1,0 +1,130 @@
+import JSONKit
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+
+/// An event as it crosses the bus: a one-line header, then the event's data as JSON. A
+/// gateway frames the data for Socket.IO once per event, never re-encoding it, and reads
+/// the header without a JSON decoder (every gateway reads every header it hears).
+///
+/// The header's tab-separated fields: the event's name; a user whose sockets must not get
+/// it (the typist); an id by which a gateway delivers it once however often it is
+/// published; the message's `seq`; a conversation whose joined sockets must not get it;
+/// and, on the users channel, the users whose sockets get it, comma-separated.
+public struct BusEnvelope: Sendable, Hashable {
+    public var event: String
+    public var skipUser: UUID?
+    public var id: String?
+    public var seq: Int64?
+    /// Not to sockets that joined this conversation (they get the message itself).
+    public var skipRoom: UUID?
+    /// On ``BusChannel/users``: the users whose sockets get it.
+    public var audience: [UUID]
+    public var data: ByteBuffer
+
+    public init(
+        event: String, skipUser: UUID? = nil, id: String? = nil, seq: Int64? = nil, skipRoom: UUID? = nil, audience: [UUID] = [],
+        data: ByteBuffer
+    ) {
+        self.event = event
+        self.skipUser = skipUser
+        self.id = id
+        self.seq = seq
+        self.skipRoom = skipRoom
+        self.audience = audience
+        self.data = data
+    }
+
+    public init(
+        event: String, skipUser: UUID? = nil, id: String? = nil, seq: Int64? = nil, skipRoom: UUID? = nil, audience: [UUID] = [],
+        encoding value: some Encodable
+    ) throws {
+        self.init(
+            event: event, skipUser: skipUser, id: id, seq: seq, skipRoom: skipRoom, audience: audience,
+            data: ByteBuffer(bytes: try ChatJSON.encoder().encode(value))
+        )
+    }
+
+    private static let tab = UInt8(ascii: "\t")
+    private static let newline = UInt8(ascii: "\n")
+    private static let comma = UInt8(ascii: ",")
+
+    public func encoded() throws -> ByteBuffer {
+        guard !self.event.utf8.contains(where: { $0 == Self.tab || $0 == Self.newline }),
+            !(self.id?.utf8.contains(where: { $0 == Self.tab || $0 == Self.newline }) ?? false)
+        else { throw EnvelopeError.unencodable }
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(64 + 37 * self.audience.count + self.data.readableBytes)
+        buffer.writeString(self.event)
+        buffer.writeInteger(Self.tab)
+        if let skipUser { buffer.writeUUID(skipUser) }
+        buffer.writeInteger(Self.tab)
+        if let id { buffer.writeString(id) }
+        buffer.writeInteger(Self.tab)
+        if let seq { buffer.writeString(String(seq)) }
+        buffer.writeInteger(Self.tab)
+        if let skipRoom { buffer.writeUUID(skipRoom) }
+        buffer.writeInteger(Self.tab)
+        for (index, user) in self.audience.enumerated() {
+            if index > 0 { buffer.writeInteger(Self.comma) }
+            buffer.writeUUID(user)
+        }
+        buffer.writeInteger(Self.newline)
+        buffer.writeImmutableBuffer(self.data)
+        return buffer
+    }
+
+    /// Parses a published payload; nil for anything that is not an envelope.
+    public init?(decoding payload: ByteBuffer) {
+        let parsed: BusEnvelope? = payload.withUnsafeReadableBytes { bytes in
+            guard let newline = bytes.firstIndex(of: Self.newline) else { return nil }
+            var fields: [Range<Int>] = []
+            fields.reserveCapacity(6)
+            var start = 0
+            for index in 0..<newline where bytes[index] == Self.tab {
+                fields.append(start..<index)
+                start = index + 1
+            }
+            fields.append(start..<newline)
+            guard fields.count == 6, !fields[0].isEmpty else { return nil }
+            func text(_ range: Range<Int>) -> String? {
+                range.isEmpty ? nil : String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            }
+            func uuid(_ range: Range<Int>) -> UUID?? {
+                range.isEmpty ? .some(nil) : UUID(asciiBytes: UnsafeRawBufferPointer(rebasing: bytes[range])).map { .some($0) }
+            }
+            guard let skipUser = uuid(fields[1]), let skipRoom = uuid(fields[4]) else { return nil }
+            var seq: Int64?
+            if let digits = text(fields[3]) {
+                guard let value = Int64(digits) else { return nil }
+                seq = value
+            }
+            var audience: [UUID] = []
+            if !fields[5].isEmpty {
+                // 36 characters and a comma each.
+                let list = fields[5]
+                audience.reserveCapacity((list.count + 1) / 37)
+                var memberStart = list.lowerBound
+                while memberStart <= list.upperBound {
+                    let memberEnd = min(memberStart + 36, list.upperBound)
+                    guard let user = UUID(asciiBytes: UnsafeRawBufferPointer(rebasing: bytes[memberStart..<memberEnd])) else { return nil }
+                    audience.append(user)
+                    guard memberEnd < list.upperBound else { break }
+                    guard bytes[memberEnd] == Self.comma else { return nil }
+                    memberStart = memberEnd + 1
+                }
+            }
+            return BusEnvelope(
+                event: text(fields[0])!, skipUser: skipUser, id: text(fields[2]), seq: seq, skipRoom: skipRoom, audience: audience,
+                data: payload.getSlice(at: payload.readerIndex + newline + 1, length: bytes.count - newline - 1)!
+            )
+        }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    enum EnvelopeError: Error {
+        /// A tab or newline in the event's name or id would break the header.
+        case unencodable
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import ServiceConfiguration
+import Logging
+import Redis
+import ServiceLifecycle
+
+/// How a stream is consumed.
+public struct StreamConsumerSettings: Sendable {
+    /// This instance's name in the consumer group.
+    public var consumerName: String
+    /// Entries read at once.
+    public var batchSize: Int
+    /// How long one read waits for entries (also how soon a shutdown is noticed).
+    public var blockFor: Duration
+    /// Entries pending this long belong to a consumer that stopped, and are claimed.
+    public var claimAfter: Duration
+    /// How often to look for such entries.
+    public var claimEvery: Duration
+
+    public init(
+        consumerName: String = "\(ProcessInfo.processInfo.environment["HOSTNAME"] ?? "consumer")-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(6).lowercased())",
+        batchSize: Int = 128,
+        blockFor: Duration = .seconds(1),
+        claimAfter: Duration = .seconds(5),
+        claimEvery: Duration = .seconds(1)
+    ) {
+        self.consumerName = consumerName
+        self.batchSize = batchSize
+        self.blockFor = blockFor
+        self.claimAfter = claimAfter
+        self.claimEvery = claimEvery
+    }
+
+    /// `CONSUMER_NAME`, `STREAM_BATCH`, `STREAM_CLAIM_AFTER` (seconds).
+    public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        let defaults = StreamConsumerSettings()
+        self.init(
+            consumerName: values.string("CONSUMER_NAME", default: defaults.consumerName),
+            batchSize: try values.int("STREAM_BATCH", default: defaults.batchSize, in: 1...10_000),
+            claimAfter: try values.seconds("STREAM_CLAIM_AFTER", default: defaults.claimAfter)
+        )
+    }
+}
+
+/// One member of a Redis consumer group: reads new entries, hands them to `process`, and
+/// acknowledges exactly the ids `process` says are settled; the rest are offered again
+/// after a backoff, and entries left pending by a consumer that stopped are claimed after
+/// `claimAfter` and processed again. Redis being
+/// away is waited out with backoff; a graceful shutdown lets the batch in hand finish.
+public struct StreamConsumer: Sendable {
+    let redis: RedisClient
+    let stream: String
+    let group: String
+    let settings: StreamConsumerSettings
+    let logger: Logger
+
+    /// `redis` should be a client of the consumer's own: the blocking read holds its connection.
+    public init(redis: RedisClient, stream: String, group: String, settings: StreamConsumerSettings, logger: Logger) {
+        self.redis = redis
+        self.stream = stream
+        self.group = group
+        self.settings = settings
+        self.logger = logger
+    }
+
+    public func run(process: @Sendable ([RedisStreamEntry]) async throws -> [String]) async {
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+        var lastClaim = ContinuousClock.now - self.settings.claimEvery
+        var groupReady = false
+        var retryPending = false
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                if !groupReady {
+                    try await self.redis.xgroupCreate(stream: self.stream, group: self.group, startID: "0")
+                    groupReady = true
+                }
+                if ContinuousClock.now - lastClaim >= self.settings.claimEvery {
+                    lastClaim = ContinuousClock.now
+                    try await self.claimAbandoned(process)
+                }
+                // Entries left unsettled (their store is down) are read back from this
+                // consumer's own pending list, before anything new: a conversation keeps its
+                // order, and the retry comes after a backoff rather than a claim.
+                let entries = try await self.redis.xreadgroup(
+                    group: self.group, consumer: self.settings.consumerName, stream: self.stream,
+                    id: retryPending ? "0" : ">", count: self.settings.batchSize, block: retryPending ? nil : self.settings.blockFor
+                )
+                let settled = entries.isEmpty ? [] : try await process(entries)
+                if !settled.isEmpty { try await self.redis.xack(self.stream, group: self.group, ids: settled) }
+                retryPending = settled.count < entries.count
+                if retryPending {
+                    let delay = backoff.next()
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                } else {
+                    backoff.reset()
+                }
+            } catch {
+                if case RedisError.server(let message) = error, message.hasPrefix("NOGROUP") { groupReady = false }
+                self.logger.warning("stream unavailable", metadata: ["stream": "\(self.stream)", "error": "\(error)"])
+                let delay = backoff.next()
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            }
+        }
+    }
+
+    /// Takes over entries another consumer read and never acknowledged.
+    private func claimAbandoned(_ process: @Sendable ([RedisStreamEntry]) async throws -> [String]) async throws {
+        var start = "0-0"
+        repeat {
+            let (next, entries) = try await self.redis.xautoclaim(
+                stream: self.stream, group: self.group, consumer: self.settings.consumerName,
+                minIdle: self.settings.claimAfter, start: start, count: self.settings.batchSize
+            )
+            if !entries.isEmpty {
+                self.logger.info("claimed abandoned entries", metadata: ["stream": "\(self.stream)", "count": "\(entries.count)"])
+                try await self.redis.xack(self.stream, group: self.group, ids: try await process(entries))
+            }
+            start = next
+        } while start != "0-0" && !Task.isShuttingDownGracefully
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// The routes of the messages service that other services call, and what they exchange.
+public enum MessagesAPI {
+    /// Mounted at `/api/chat`, behind a user's token.
+    public static let chatGroup = "api/chat"
+    /// Mounted at `/internal`, behind a service token; the gateway never routes to it.
+    public static let internalGroup = "internal"
+
+    /// `GET`: one conversation as the caller sees it (members only).
+    public static let conversation = ServiceRoute(group: chatGroup, pattern: "conversations/{id}")
+    /// `POST` `MarkReadRequest` → `ReadReceipt`.
+    public static let markRead = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/read")
+    /// `GET ?before=|after=&limit=` → `MessagePage`; `POST` `SendMessageRequest` → `Message`.
+    public static let messages = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/messages")
+
+    /// `GET` → `Contacts`: who shares a conversation with the user.
+    public static let contacts = ServiceRoute(group: internalGroup, pattern: "users/{id}/contacts")
+    /// `GET ?userId=` → `AttachmentRecord`, for a member of its conversation.
+    public static let attachment = ServiceRoute(group: internalGroup, pattern: "attachments/{id}")
+    /// `POST` `StorageKeys` → `StorageKeys`: those still referred to.
+    public static let referencedStorageKeys = ServiceRoute(group: internalGroup, pattern: "attachments/referenced")
+    /// The most storage keys asked about at once.
+    public static let maxStorageKeys = 10_000
+}
+
+/// The users who share a conversation with one user: whom their presence concerns.
+public struct Contacts: Codable, Sendable, Hashable {
+    public var userIds: [UUID]
+
+    public init(userIds: [UUID]) {
+        self.userIds = userIds
+    }
+}
+
+/// An attachment as uploads needs it to serve a download (`MessagesAPI.attachment`).
+public struct AttachmentRecord: Codable, Sendable, Hashable {
+    public var id: UUID
+    public var conversationId: UUID
+    public var name: String
+    public var size: Int64
+    public var mimeType: String
+    public var sha256: String
+    public var storageKey: String
+
+    public init(id: UUID, conversationId: UUID, name: String, size: Int64, mimeType: String, sha256: String, storageKey: String) {
+        self.id = id
+        self.conversationId = conversationId
+        self.name = name
+        self.size = size
+        self.mimeType = mimeType
+        self.sha256 = sha256
+        self.storageKey = storageKey
+    }
+}
+
+/// Storage keys, asked about and answered (which of them messages still references).
+public struct StorageKeys: Codable, Sendable, Hashable {
+    public var storageKeys: [String]
+
+    public init(_ storageKeys: [String]) {
+        self.storageKeys = storageKeys
+    }
+}

@@ -1,0 +1,58 @@
+import AsyncHTTPClient
+import ChatModels
+import Foundation
+import JSONKit
+import NIOHTTP1
+import ServiceKit
+
+/// Calls to the messages service: on behalf of a user with their token (a socket's, an
+/// uploader's), so that messages makes every access decision itself, and on the internal
+/// routes with this service's own token.
+public struct MessagesClient: Sendable {
+    private let caller: ServiceCaller
+    private let serviceToken: ServiceTokenCache?
+
+    /// `serviceToken` is needed for the internal routes only.
+    public init(client: HTTPClient, endpoint: ServiceEndpoint, serviceToken: ServiceTokenCache? = nil) {
+        self.caller = ServiceCaller(client: client, endpoint: endpoint, service: "messages")
+        self.serviceToken = serviceToken
+    }
+
+    public func conversation(_ id: UUID, token: String) async throws -> Conversation {
+        try await self.caller.call(.GET, MessagesAPI.conversation.path(id), token: token)
+    }
+
+    public func markRead(_ id: UUID, seq: Int64?, messageID: UUID?, token: String) async throws -> ReadReceipt {
+        try await self.caller.call(.POST, MessagesAPI.markRead.path(id), token: token, body: MarkReadRequest(seq: seq, messageId: messageID))
+    }
+
+    public func history(_ id: UUID, after: Int64, limit: Int, token: String) async throws -> MessagePage {
+        let path = MessagesAPI.messages.path(id, query: [("after", String(after)), ("limit", String(limit))])
+        return try await self.caller.call(.GET, path, token: token)
+    }
+
+    /// Who shares a conversation with `user`.
+    public func contacts(of user: UUID) async throws -> [UUID] {
+        let contacts: Contacts = try await self.caller.call(.GET, MessagesAPI.contacts.path(user), token: try await self.internalToken())
+        return contacts.userIds
+    }
+
+    /// The attachment, if `user` may see it; messages answers 403 or 404 otherwise.
+    public func attachment(_ id: UUID, for user: UUID) async throws -> AttachmentRecord {
+        let path = MessagesAPI.attachment.path(id, query: [("userId", user.text(lowercase: true))])
+        return try await self.caller.call(.GET, path, token: try await self.internalToken())
+    }
+
+    /// Which of `keys` an attachment still refers to.
+    public func referenced(_ keys: [String]) async throws -> Set<String> {
+        let answer: StorageKeys = try await self.caller.call(
+            .POST, MessagesAPI.referencedStorageKeys.path(), token: try await self.internalToken(), body: StorageKeys(keys)
+        )
+        return Set(answer.storageKeys)
+    }
+
+    private func internalToken() async throws -> String {
+        guard let serviceToken else { preconditionFailure("a MessagesClient for internal routes needs a service token") }
+        return try await serviceToken.token()
+    }
+}

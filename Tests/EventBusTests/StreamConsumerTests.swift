@@ -1,0 +1,58 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import ChatTestSupport
+import EventBus
+import NIOPosix
+import Redis
+import ServiceConfiguration
+import Testing
+
+@Suite struct StreamConsumerTests {
+    /// An entry its handler could not settle (its store was down) is offered again after a
+    /// short backoff — long before another consumer would claim it — and ahead of entries
+    /// that arrived after it, so that the order of a conversation's commands holds.
+    @Test func anUnsettledEntryIsRetriedSoonAndBeforeNewerOnes() async throws {
+        let stream = "test:consumer:\(UInt64.random(in: 0...UInt64.max))"
+        let redis = RedisClient(configuration: try RedisConfiguration(try TestEnvironment.values()), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: TestEnvironment.logger)
+        let consumer = StreamConsumer(
+            redis: redis, stream: stream, group: "g",
+            settings: StreamConsumerSettings(consumerName: "only", blockFor: .milliseconds(100), claimAfter: .seconds(60)),
+            logger: TestEnvironment.logger
+        )
+        let seen = NIOLockedValueBox<[String]>([])
+        let refusals = NIOLockedValueBox(2)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await redis.run() }
+            tasks.addTask {
+                await consumer.run { entries in
+                    let names = entries.map { String(buffer: $0.fields["n"]!) }
+                    seen.withLockedValue { $0 += names }
+                    // "first" is refused twice (a retryable outage); while it is, "second" waits behind it.
+                    if names.first == "first", refusals.withLockedValue({ $0 -= 1; return $0 >= 0 }) { return [] }
+                    return entries.map(\.id)
+                }
+            }
+            defer { tasks.cancelAll() }
+            try await redis.xgroupCreate(stream: stream, group: "g")
+            try await redis.xadd(stream, fields: ["n": "first"])
+            #expect(try await self.eventually { seen.withLockedValue { $0.count } >= 1 })
+            try await redis.xadd(stream, fields: ["n": "second"])
+            #expect(try await self.eventually { seen.withLockedValue { $0.contains("second") } })
+
+            let order = seen.withLockedValue { $0 }
+            #expect(order.prefix(3) == ["first", "first", "first"], "retried before anything newer: \(order)")
+            #expect(order.last == "second")
+            #expect(try await self.eventually { try await redis.send("XPENDING", .string(stream), "g").array?.first?.int == 0 })
+            _ = try await redis.send("DEL", .string(stream))
+        }
+    }
+
+    private func eventually(_ condition: @Sendable () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+}

@@ -1,0 +1,102 @@
+import ChatModels
+import ChatTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import MessagesApp
+import NIOCore
+import NIOFoundationCompat
+import ServiceKit
+import Testing
+
+@Suite struct AuthAPITests {
+    @Test func registeredUsersLogInAndSeeThemselves() async throws {
+        try await withMessages(.router) { client in
+            let email = uniqueEmail("Ada")
+            let registered = try await client.call(.post, "/api/auth/register", json: RegisterRequest(name: "  Ada  ", email: email.uppercased(), password: "correct horse", role: .expert))
+            #expect(registered.status == .created)
+            let account = try registered.decode(AuthResponse.self)
+            #expect(account.user.name == "Ada" && account.user.email == email && account.user.role == .expert)
+
+            let login = try await client.call(.post, "/api/auth/login", json: LoginRequest(email: email, password: "correct horse"))
+            #expect(login.status == .ok)
+            let token = try login.decode(AuthResponse.self).token
+            let me = try await client.call(.get, "/api/me", token: token)
+            #expect(try me.decode(User.self) == account.user)
+        }
+    }
+
+    @Test func aTakenEmailIsAConflictWhateverItsCase() async throws {
+        try await withMessages(.router) { client in
+            let email = uniqueEmail("Bob")
+            #expect(try await client.call(.post, "/api/auth/register", json: RegisterRequest(name: "Bob", email: email, password: "12345678")).status == .created)
+            let again = try await client.call(.post, "/api/auth/register", json: RegisterRequest(name: "Bob", email: email.uppercased(), password: "12345678"))
+            #expect(again.status == .conflict && again.errorCode == "email_taken")
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"name":"","email":"a@b.co","password":"12345678"}"#, 422),
+        (#"{"name":"x","email":"not-an-email","password":"12345678"}"#, 422),
+        (#"{"name":"x","email":"a@b.co","password":"short"}"#, 422),
+        (#"{"name":"x","email":"a@b.co","password":"\#(String(repeating: "p", count: 73))"}"#, 422),
+        (#"{"name":"x\u0007","email":"a@b.co","password":"12345678"}"#, 422),
+        (#"{"name":"x","email":"a@b.co","password":"12345678","role":"admin"}"#, 403),
+        (#"{"name":"x","email":"a@b.co","password":"12345678","role":"wizard"}"#, 400),
+        (#"{"name":"x","email":"a@b.co"}"#, 400),
+        (#"{"name":"x","#, 400),
+        ("", 400),
+    ])
+    func badRegistrationsAreRefusedClearly(body: String, status: Int) async throws {
+        try await withMessages(.router) { client in
+            let response = try await client.execute(uri: "/api/auth/register", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+            #expect(response.status.code == status)
+            let error = try response.decode(ErrorBody.self).error
+            #expect(!error.code.isEmpty && !error.message.isEmpty)
+        }
+    }
+
+    @Test func wrongPasswordsAndUnknownEmailsGetTheSameAnswer() async throws {
+        try await withMessages(.router) { client in
+            let account = try await client.register("Carol")
+            let wrong = try await client.call(.post, "/api/auth/login", json: LoginRequest(email: account.user.email, password: "wrong password"))
+            let unknown = try await client.call(.post, "/api/auth/login", json: LoginRequest(email: uniqueEmail("nobody"), password: "wrong password"))
+            #expect(wrong.status == .unauthorized && unknown.status == .unauthorized)
+            #expect(String(buffer: wrong.body) == String(buffer: unknown.body))
+        }
+    }
+
+    @Test func everyChatRouteChecksTheToken() async throws {
+        let app = try await buildApplication(configuration: try TestEnvironment.messages(), logger: TestEnvironment.logger)
+        let forger = await TokenAuthority(settings: AuthSettings(jwtSecret: String(repeating: "f", count: 40)))
+        let current = await TokenAuthority(settings: TestEnvironment.auth)
+        try await app.test(.router) { client in
+            let account = try await client.register("Dan")
+            let forged = try await forger.issue(for: account.user.id, role: .admin)
+            let expired = try await current.issue(for: account.user.id, role: .student, now: Date().addingTimeInterval(-3600))
+            let routes: [(HTTPRequest.Method, String)] = [
+                (.get, "/api/me"), (.get, "/api/chat/experts"), (.get, "/api/chat/conversations"), (.post, "/api/chat/conversations"),
+                (.get, "/api/chat/conversations/\(UUID())/messages"), (.post, "/api/chat/conversations/\(UUID())/read"),
+            ]
+            for (method, uri) in routes {
+                for (token, code) in [(nil, "unauthorized"), ("garbage", "invalid_token"), (forged, "invalid_token"), (expired, "invalid_token")] {
+                    let response = try await client.call(method, uri, token: token)
+                    #expect(response.status == .unauthorized, "\(method) \(uri)")
+                    #expect(response.errorCode == code, "\(method) \(uri)")
+                }
+            }
+            let scheme = try await client.call(.get, "/api/me", headers: [.authorization: "Basic \(account.token)"])
+            #expect(scheme.status == .unauthorized)
+        }
+    }
+
+    @Test func oversizedBodiesAre413() async throws {
+        try await withMessages(.router) { client in
+            let huge = ByteBuffer(repeating: UInt8(ascii: "a"), count: 2 * 1024 * 1024)
+            let response = try await client.execute(uri: "/api/auth/login", method: .post, headers: [.contentType: "application/json"], body: huge)
+            #expect(response.status == .contentTooLarge, "\(response.status) \(String(buffer: response.body))")
+            #expect(response.errorCode == "payload_too_large")
+        }
+    }
+}

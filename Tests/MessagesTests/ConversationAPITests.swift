@@ -1,0 +1,161 @@
+import ChatModels
+import ChatTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import MessagesApp
+import NIOCore
+import NIOFoundationCompat
+import ServiceKit
+import Testing
+
+@Suite struct ConversationAPITests {
+    @Test func aDirectConversationExistsOnceAndStartsWithAWelcome() async throws {
+        try await withMessages(.router) { client in
+            let student = try await client.register("Sam")
+            let expert = try await client.register("Edith", role: .expert)
+
+            let first = try await client.call(.post, "/api/chat/conversations", token: student.token, json: CreateConversationRequest(expertId: expert.user.id))
+            #expect(first.status == .created)
+            let conversation = try first.decode(Conversation.self)
+            #expect(conversation.kind == .direct)
+            #expect(Set(conversation.participants.map(\.id)) == [student.user.id, expert.user.id])
+            #expect(conversation.lastMessage?.messageType == .system && conversation.lastMessage?.seq == 1)
+            #expect(conversation.lastMessage?.content.contains("Sam") == true)
+
+            // Again, and from the other side: the same conversation.
+            let again = try await client.call(.post, "/api/chat/conversations", token: student.token, json: CreateConversationRequest(participantIds: [expert.user.id]))
+            #expect(try again.status == .ok && (again.decode(Conversation.self)).id == conversation.id)
+            let reverse = try await client.call(.post, "/api/chat/conversations", token: expert.token, json: CreateConversationRequest(participantIds: [student.user.id]))
+            #expect(try reverse.status == .ok && (reverse.decode(Conversation.self)).id == conversation.id)
+        }
+    }
+
+    @Test func concurrentOpeningsMakeOneConversation() async throws {
+        try await withMessages(.live) { client in
+            let student = try await client.register("Sue")
+            let expert = try await client.register("Emil", role: .expert)
+            let results = try await withThrowingTaskGroup(of: (HTTPResponse.Status, UUID).self) { group in
+                for index in 0..<12 {
+                    let (opener, other) = index.isMultiple(of: 2) ? (student, expert) : (expert, student)
+                    group.addTask {
+                        let response = try await client.call(.post, "/api/chat/conversations", token: opener.token, json: CreateConversationRequest(participantIds: [other.user.id]))
+                        return (response.status, try response.decode(Conversation.self).id)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(results.map(\.1)).count == 1)
+            #expect(results.filter { $0.0 == .created }.count == 1)
+            #expect(results.filter { $0.0 == .ok }.count == 11)
+            let history = try await client.call(.get, "/api/chat/conversations/\(results[0].1)/messages", token: student.token).decode(MessagePage.self)
+            #expect(history.messages.filter { $0.messageType == .system }.count == 1)
+        }
+    }
+
+    @Test func badParticipantsAreRefused() async throws {
+        try await withMessages(.router) { client in
+            let student = try await client.register("Stu")
+            let other = try await client.register("Otto")
+            let cases: [(CreateConversationRequest, HTTPResponse.Status)] = [
+                (CreateConversationRequest(participantIds: []), .unprocessableContent),
+                (CreateConversationRequest(participantIds: [student.user.id]), .unprocessableContent),
+                (CreateConversationRequest(participantIds: [UUID()]), .unprocessableContent),
+                (CreateConversationRequest(expertId: other.user.id), .unprocessableContent),  // not an expert
+                (CreateConversationRequest(participantIds: [other.user.id], title: ""), .unprocessableContent),
+            ]
+            for (request, status) in cases {
+                let response = try await client.call(.post, "/api/chat/conversations", token: student.token, json: request)
+                #expect(response.status == status, "\(request)")
+                #expect(response.errorCode != nil)
+            }
+        }
+    }
+
+    @Test func theListShowsParticipantsLastMessageAndUnreadNewestFirst() async throws {
+        try await withMessages(.router) { client in
+            let student = try await client.register("Lia")
+            let expertA = try await client.register("Ann", role: .expert)
+            let expertB = try await client.register("Ben", role: .expert)
+            let withA = try await client.open(student, with: [expertA])
+            let withB = try await client.open(student, with: [expertB])
+            for text in ["one", "two", "three"] { _ = try await client.send(expertA, text, in: withA.id) }
+            _ = try await client.send(student, "mine", in: withA.id)
+
+            var list = try await client.call(.get, "/api/chat/conversations", token: student.token).decode([Conversation].self)
+            #expect(list.map(\.id) == [withA.id, withB.id])  // A has the newest activity
+            #expect(list[0].unreadCount == 3)  // the expert's three; not my own, not the welcome
+            #expect(list[0].lastMessage?.content == "mine" && list[0].lastSeq == 5)
+            #expect(list[0].participants.map(\.name).sorted() == ["Ann", "Lia"])
+            #expect(list[1].unreadCount == 0)
+
+            let read = try await client.call(.post, "/api/chat/conversations/\(withA.id)/read", token: student.token, json: MarkReadRequest(seq: 3))
+            #expect(try read.status == .ok && (read.decode(ReadReceipt.self)).seq == 3)
+            list = try await client.call(.get, "/api/chat/conversations", token: student.token).decode([Conversation].self)
+            #expect(list[0].unreadCount == 1)
+            _ = try await client.call(.post, "/api/chat/conversations/\(withA.id)/read", token: student.token, json: MarkReadRequest(seq: 5))
+            list = try await client.call(.get, "/api/chat/conversations", token: student.token).decode([Conversation].self)
+            #expect(list[0].unreadCount == 0)
+
+            let one = try await client.call(.get, "/api/chat/conversations/\(withB.id)", token: student.token).decode(Conversation.self)
+            #expect(one.id == withB.id && one.participants.count == 2)
+        }
+    }
+
+    @Test func theReadWatermarkOnlyMovesForwardAndStopsAtTheLastMessage() async throws {
+        try await withMessages(.router) { client in
+            let (student, expert, conversation) = try await client.pair("Rae", "Rex")
+            let second = try await client.send(expert, "a", in: conversation.id).decode(Message.self)
+            _ = try await client.send(expert, "b", in: conversation.id)
+            let uri = "/api/chat/conversations/\(conversation.id)/read"
+
+            #expect(try await client.call(.post, uri, token: student.token, json: MarkReadRequest(seq: 99)).decode(ReadReceipt.self).seq == 3)
+            #expect(try await client.call(.post, uri, token: student.token, json: MarkReadRequest(seq: 1)).decode(ReadReceipt.self).seq == 3)
+            #expect(try await client.call(.post, uri, token: expert.token, json: MarkReadRequest(messageId: second.id)).decode(ReadReceipt.self).seq == 2)
+
+            for body in [MarkReadRequest(), MarkReadRequest(seq: -1), MarkReadRequest(seq: 1, messageId: second.id)] {
+                #expect(try await client.call(.post, uri, token: student.token, json: body).status == .unprocessableContent)
+            }
+            #expect(try await client.call(.post, uri, token: student.token, json: MarkReadRequest(messageId: UUID())).status == .notFound)
+        }
+    }
+
+    @Test func outsidersCannotSeeOrTouchAConversation() async throws {
+        try await withMessages(.router) { client in
+            let student = try await client.register("Ivy")
+            let expert = try await client.register("Ian", role: .expert)
+            let outsider = try await client.register("Mallory")
+            let conversation = try await client.open(student, with: [expert])
+            let base = "/api/chat/conversations/\(conversation.id)"
+            let attempts: [(HTTPRequest.Method, String, (any Encodable)?)] = [
+                (.get, base, nil), (.get, "\(base)/messages", nil),
+                (.post, "\(base)/messages", SendMessageRequest(content: "let me in")),
+                (.post, "\(base)/read", MarkReadRequest(seq: 1)),
+            ]
+            for (method, uri, body) in attempts {
+                let response = try await client.call(method, uri, token: outsider.token, json: body)
+                #expect(response.status == .forbidden, "\(method) \(uri)")
+                #expect(response.errorCode == "forbidden")
+            }
+            #expect(try await client.call(.get, "/api/chat/conversations/\(UUID())/messages", token: outsider.token).status == .notFound)
+            #expect(try await client.call(.get, "/api/chat/conversations/not-a-uuid/messages", token: outsider.token).status == .badRequest)
+            let list = try await client.call(.get, "/api/chat/conversations", token: outsider.token).decode([Conversation].self)
+            #expect(list.isEmpty)
+            // Nothing the outsider tried was stored.
+            let history = try await client.call(.get, "\(base)/messages", token: student.token).decode(MessagePage.self)
+            #expect(history.messages.map(\.seq) == [1])
+        }
+    }
+
+    @Test func expertsAreListed() async throws {
+        try await withMessages(.router) { client in
+            let student = try await client.register("Kim")
+            let expert = try await client.register("Kai", role: .expert)
+            let experts = try await client.call(.get, "/api/chat/experts?limit=500", token: student.token).decode([User].self)
+            #expect(experts.contains(expert.user))
+            #expect(experts.allSatisfy { $0.role == .expert })
+            #expect(try await client.call(.get, "/api/chat/experts?limit=0", token: student.token).status == .badRequest)
+        }
+    }
+}

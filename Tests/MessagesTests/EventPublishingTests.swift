@@ -1,0 +1,64 @@
+import ChatModels
+import ChatTestSupport
+import EventBus
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import JSONKit
+import Logging
+import MessagesApp
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOFoundationCompat
+import NIOPosix
+import Redis
+import ServiceKit
+import Testing
+
+@Suite struct EventPublishingTests {
+    @Test func storedMessagesAndReadsReachTheBus() async throws {
+        let configuration = try TestEnvironment.messages()
+        let app = try await buildApplication(configuration: configuration, logger: TestEnvironment.logger)
+        let received = BusRecorder()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let subscriber = RedisSubscriber(configuration: configuration.redis, eventLoopGroup: group, logger: TestEnvironment.logger, onEvent: received.record)
+        let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: group, logger: TestEnvironment.logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await subscriber.run() }
+            tasks.addTask { try await redis.run() }
+            defer { tasks.cancelAll() }
+            try await app.test(.router) { client in
+                let student = try await client.register("Pub")
+                let expert = try await client.register("Sub", role: .expert)
+                let conversation = try await client.open(student, with: [expert])
+                let conversationChannel = BusChannel.conversation(conversation.id)
+                try await subscribed(subscriber, to: [conversationChannel, BusChannel.users], checkingWith: redis)
+
+                let message = try await client.send(student, "over the bus", in: conversation.id).decode(Message.self)
+                _ = try await client.call(.post, "/api/chat/conversations/\(conversation.id)/read", token: expert.token, json: MarkReadRequest(seq: 2))
+                // Reading up to where one already is moves nothing and announces nothing.
+                _ = try await client.call(.post, "/api/chat/conversations/\(conversation.id)/read", token: expert.token, json: MarkReadRequest(seq: 2))
+
+                let deadline = ContinuousClock.now + .seconds(5)
+                while received.events(on: conversationChannel).count < 2 || received.addressed(to: expert.user.id).isEmpty, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await Task.sleep(for: .milliseconds(100))
+                #expect(received.events(on: conversationChannel) == ["new_message", "messages_read"])
+                let published = try #require(received.all.first { $0.channel == conversationChannel })
+                #expect(try ChatJSON.decoder().decode(Message.self, from: Data(buffer: published.envelope.data)) == message)
+                let receipt = try #require(received.all.last { $0.envelope.event == "messages_read" })
+                #expect(try ChatJSON.decoder().decode(ReadReceipt.self, from: Data(buffer: receipt.envelope.data)).seq == 2)
+
+                // A notification for the other member, once, not for sockets already in the
+                // conversation; none for the sender.
+                let notifications = received.addressed(to: expert.user.id)
+                #expect(notifications.map(\.event) == ["notification"])
+                let notification = try ChatJSON.decoder().decode(ChatNotification.self, from: Data(buffer: try #require(notifications.first).data))
+                #expect(notification.message == message && notification.conversationId == conversation.id)
+                #expect(notifications.first?.skipRoom == conversation.id && notifications.first?.id == message.id.uuidString)
+                #expect(received.addressed(to: student.user.id).isEmpty)
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import ChatModels
+import ChatTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import PostgresNIO
+import ServiceKit
+import Testing
+
+@testable import MessagesApp
+
+/// The batched insert under concurrency: consumers storing the same sends at once, as a
+/// claimed stream entry processed twice would.
+@Suite struct MessageBatchTests {
+    /// The messages service for setting up, and a store of its own on the same database.
+    static func withStore(_ body: @escaping @Sendable (any TestClientProtocol, MessageStore, PostgresClient) async throws -> Void) async throws {
+        try await withMessages(.router) { client in
+            let configuration = try TestEnvironment.messages()
+            let postgres = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: TestEnvironment.logger)
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await postgres.run() }
+                try await body(client, MessageStore(database: Database(client: postgres, queryTimeout: .seconds(10), logger: TestEnvironment.logger)), postgres)
+                group.cancelAll()
+            }
+        }
+    }
+
+    @Test func concurrentBatchesOfTheSameSendsStoreEachOnceWithGaplessSeqs() async throws {
+        try await Self.withStore { client, store, _ in
+            let (student, expert, conversation) = try await client.pair("Racer", "Judge")
+            let drafts = (0..<10).map { index in
+                NewMessage(
+                    conversationID: conversation.id, senderID: index.isMultiple(of: 2) ? student.user.id : expert.user.id,
+                    content: "m\(index)", type: .text, clientMessageID: "race-\(index)"
+                )
+            }
+            // Until every send is stored: a consumer that lost a race is told to retry.
+            var stored: [String: UUID] = [:]
+            for _ in 0..<20 where stored.count < drafts.count {
+                let rounds = try await withThrowingTaskGroup(of: [BatchOutcome]?.self) { racers in
+                    for _ in 0..<6 {
+                        racers.addTask {
+                            do {
+                                return try await store.append(batch: drafts)
+                            } catch let error as APIError where error.retryable {
+                                return nil
+                            }
+                        }
+                    }
+                    return try await racers.reduce(into: []) { $0.append($1) }
+                }
+                    for case let outcomes? in rounds {
+                    for outcome in outcomes {
+                        switch outcome {
+                        case .stored(let message, _):
+                            let key = message.clientMessageId!
+                            #expect(stored[key] == nil || stored[key] == message.id, "one message per send, whoever stored it")
+                            stored[key] = message.id
+                        case .refused(let error):
+                            #expect(error.retryable, "only a lost race, never a refusal: \(error)")
+                        }
+                    }
+                }
+            }
+            #expect(stored.count == drafts.count)
+            let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(MessagePage.self)
+            let sent = history.messages.filter { $0.messageType == .text }
+            #expect(sent.map(\.seq) == Array(2...11), "gapless, each send once")
+            #expect(Set(sent.map(\.id)) == Set(stored.values))
+            #expect(sent.map(\.content) == drafts.map(\.content), "in the batch's order")
+        }
+    }
+
+    /// The race made certain: another transaction stores one of the batch's sends and
+    /// commits while the batch's statement waits on it.
+    @Test func aSendStoredConcurrentlyFailsTheWholeBatchAsRetryable() async throws {
+        try await Self.withStore { client, store, postgres in
+            let (student, _, conversation) = try await client.pair("Loser", "Winner")
+            let drafts = ["first", "contested", "last"].map { key in
+                NewMessage(conversationID: conversation.id, senderID: student.user.id, content: key, type: .text, clientMessageID: key)
+            }
+            let loser = try await postgres.withTransaction(logger: TestEnvironment.logger) { connection in
+                try await connection.query(
+                    """
+                    UPDATE conversations SET last_seq = last_seq + 1 WHERE id = \(conversation.id);
+                    """,
+                    logger: TestEnvironment.logger
+                )
+                try await connection.query(
+                    """
+                    INSERT INTO messages (id, conversation_id, seq, sender_id, content, message_type, client_message_id)
+                    VALUES (\(UUID()), \(conversation.id), 2, \(student.user.id), 'won', 'TEXT', 'contested')
+                    """,
+                    logger: TestEnvironment.logger
+                )
+                let loser = Task { try await store.append(batch: drafts) }
+                try await Task.sleep(for: .milliseconds(300))  // the batch is waiting on this transaction by now
+                return loser
+            }
+            await #expect(throws: APIError.self) {
+                do {
+                    _ = try await loser.value
+                } catch let error as APIError {
+                    #expect(error.retryable)
+                    throw error
+                }
+            }
+            // Nothing of the batch was stored; its retry stores the rest and returns the winner.
+            let retry = try await store.append(batch: drafts)
+            let messages = retry.compactMap { outcome -> Message? in
+                if case .stored(let message, _) = outcome { return message }
+                return nil
+            }
+            #expect(messages.map(\.content) == ["first", "won", "last"])
+            #expect(messages.map(\.seq) == [3, 2, 4])
+        }
+    }
+}

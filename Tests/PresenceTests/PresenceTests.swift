@@ -1,0 +1,170 @@
+import AsyncHTTPClient
+import ChatModels
+import ChatTestSupport
+import EventBus
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import JSONKit
+import MessagesApp
+import NIOCore
+import NIOFoundationCompat
+import NIOPosix
+import Redis
+import ServiceKit
+import ServiceClients
+import Testing
+
+@testable import PresenceApp
+
+/// Presence transitions against a real Redis.
+@Suite struct PresenceTests {
+    func withStore(_ body: @escaping @Sendable (PresenceStore, RedisClient) async throws -> Void) async throws {
+        let redis = RedisClient(configuration: try TestEnvironment.messages().redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: TestEnvironment.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await redis.run() }
+            defer { group.cancelAll() }
+            try await body(PresenceStore(redis: redis), redis)
+        }
+    }
+
+    @Test func aUserIsOnlineWhileAnyConnectionIsOpenOnAnyGateway() async throws {
+        try await self.withStore { store, _ async throws in
+            let user = UUID()
+            #expect(try await store.connected(user: user, gateway: "gw-a", connection: "c1") == .online)
+            #expect(try await store.connected(user: user, gateway: "gw-b", connection: "c2") == .none)
+            #expect(try await store.presence(of: [user]).first?.status == .online)
+            #expect(try await store.disconnected(user: user, gateway: "gw-a", connection: "c1") == .none)
+            #expect(try await store.presence(of: [user]).first?.status == .online)
+            let now = Date()
+            #expect(try await store.disconnected(user: user, gateway: "gw-b", connection: "c2", now: now) == .offline(lastSeen: now))
+            let seen = try #require(try await store.presence(of: [user]).first)
+            #expect(seen.status == .offline)
+            #expect(abs((seen.lastSeenAt ?? .distantPast).timeIntervalSince(now)) < 0.01)
+            // A disconnect reported twice changes nothing.
+            #expect(try await store.disconnected(user: user, gateway: "gw-b", connection: "c2") == .none)
+        }
+    }
+
+    @Test func aConnectArrivingAfterItsDisconnectIsIgnored() async throws {
+        try await self.withStore { store, _ async throws in
+            let user = UUID()
+            #expect(try await store.disconnected(user: user, gateway: "gw-a", connection: "late") == .none)
+            #expect(try await store.connected(user: user, gateway: "gw-a", connection: "late") == .none)
+            #expect(try await store.presence(of: [user]).first?.status == .offline)
+        }
+    }
+
+    @Test func appearingOfflineHidesAConnectedUserUntilTheyReturnOrLeave() async throws {
+        try await self.withStore { store, _ async throws in
+            let user = UUID()
+            #expect(try await store.setVisible(user: user, false) == .none)  // not connected: nothing to hide
+            _ = try await store.connected(user: user, gateway: "gw-a", connection: "v1")
+            if case .offline = try await store.setVisible(user: user, false) {} else { Issue.record("hiding should show the user offline") }
+            #expect(try await store.presence(of: [user]).first?.status == .offline)
+            #expect(try await store.connected(user: user, gateway: "gw-a", connection: "v2") == .none)  // still hidden
+            #expect(try await store.setVisible(user: user, true) == .online)
+            if case .offline = try await store.setVisible(user: user, false) {} else { Issue.record("hiding again") }
+            _ = try await store.disconnected(user: user, gateway: "gw-a", connection: "v1")
+            #expect(try await store.disconnected(user: user, gateway: "gw-a", connection: "v2") == .none)  // already seen offline
+            #expect(try await store.connected(user: user, gateway: "gw-a", connection: "v3") == .online)  // a new session starts visible
+        }
+    }
+
+    @Test func typingStartsStopsAndExpiresOnce() async throws {
+        try await self.withStore { store, _ async throws in
+            let (conversation, user) = (UUID(), UUID())
+            #expect(try await store.typing(conversation: conversation, user: user, isTyping: true, ttl: .seconds(5)))
+            #expect(!(try await store.typing(conversation: conversation, user: user, isTyping: true, ttl: .seconds(5))))  // a refresh
+            #expect(try await store.typing(conversation: conversation, user: user, isTyping: false, ttl: .seconds(5)))
+            #expect(!(try await store.typing(conversation: conversation, user: user, isTyping: false, ttl: .seconds(5))))
+
+            _ = try await store.typing(conversation: conversation, user: user, isTyping: true, ttl: .milliseconds(100))
+            #expect(try await store.expiredTyping(now: Date()).contains { $0 == (conversation, user) } == false)
+            let later = Date().addingTimeInterval(0.2)
+            let expired = try await store.expiredTyping(now: later)
+            #expect(expired.contains { $0 == (conversation, user) })
+            #expect(!(try await store.expiredTyping(now: later).contains { $0 == (conversation, user) }))
+        }
+    }
+
+    @Test func aBatchOfEventsIsAppliedInOrderInOnePipeline() async throws {
+        try await self.withStore { store, _ async throws in
+            let user = UUID(), conversation = UUID()
+            func event(_ kind: PresenceEvent.Kind, _ connection: String, conversation: UUID? = nil, isTyping: Bool? = nil, visible: Bool? = nil) -> PresenceEvent {
+                PresenceEvent(kind: kind, userId: user, gatewayId: "gw-a", connectionId: connection, conversationId: conversation, isTyping: isTyping, visible: visible)
+            }
+            let now = Date()
+            let effects = try await store.apply([
+                event(.connected, "b1"),
+                event(.connected, "b2"),
+                event(.typing, "b1", conversation: conversation, isTyping: true),
+                event(.typing, "b1", conversation: conversation, isTyping: true),  // a refresh
+                event(.typing, "b1"),  // no conversation: nothing to do
+                event(.visibility, "b1", visible: false),
+                event(.visibility, "b1", visible: true),
+                event(.disconnected, "b1"),
+                event(.disconnected, "b2"),
+                event(.connected, "b2"),  // after its disconnect: ignored
+            ], typingTTL: .seconds(5), now: now).map { try $0.get() }
+            #expect(effects == [
+                .status(.online), .status(.none), .typing(true), .typing(false), .status(.none),
+                .status(.offline(lastSeen: now)), .status(.online), .status(.none), .status(.offline(lastSeen: now)), .status(.none),
+            ])
+            #expect(try await store.presence(of: [user]).first?.status == .offline)
+            #expect(try await store.apply([], typingTTL: .seconds(5)).isEmpty)
+        }
+    }
+
+    @Test func aSilentGatewaysUsersGoOfflineAndTheirContactsHearOfIt() async throws {
+        try await withMessages(.live) { api in
+            let watcher = try await api.register("Watcher")
+            let goner = try await api.register("Goner", role: .expert)
+            _ = try await api.open(watcher, with: [goner])
+            let port = try #require(api.port)
+            try await self.withStore { store, redis async throws in
+                let received = BusRecorder()
+                let subscriber = RedisSubscriber(configuration: try TestEnvironment.messages().redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: TestEnvironment.logger, onEvent: received.record)
+                let http = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await subscriber.run() }
+                    defer { group.cancelAll() }
+                    try await subscribed(subscriber, to: [BusChannel.users], checkingWith: redis)
+                    let announcer = PresenceAnnouncer(
+                        bus: ChatBus(redis: redis),
+                        contacts: ContactsClient(messages: MessagesClient(
+                            client: http, endpoint: ServiceEndpoint(url: URL(string: "http://127.0.0.1:\(port)")!, timeout: .seconds(3)),
+                            serviceToken: ServiceTokenCache(tokens: await TokenAuthority(settings: TestEnvironment.auth), service: "presence")
+                        )),
+                        logger: TestEnvironment.logger
+                    )
+                    let sweeper = PresenceSweeper(store: store, announcer: announcer, gatewayDeadAfter: .seconds(10), every: .seconds(1), logger: TestEnvironment.logger)
+                    let dead = "gw-dead-\(UUID().uuidString.prefix(6))"
+                    _ = try await redis.send("ZADD", .string(PresenceStream.heartbeatsKey), .integer(PresenceStore.milliseconds(Date()) - 30_000), .string(dead))
+                    #expect(try await store.connected(user: goner.user.id, gateway: dead, connection: "g1") == .online)
+                    let elsewhere = UUID()
+                    _ = try await store.connected(user: elsewhere, gateway: dead, connection: "e1")
+                    _ = try await store.connected(user: elsewhere, gateway: "gw-alive", connection: "e2")
+
+                    try await sweeper.sweep()
+                    #expect(try await store.presence(of: [goner.user.id]).first?.status == .offline)
+                    #expect(try await store.presence(of: [elsewhere]).first?.status == .online)  // connected elsewhere too
+                    #expect(try await store.connections(onGateway: dead).isEmpty)
+                    #expect(try await store.deadGateways(silentSince: Date()).contains(dead) == false)  // handled once
+
+                    // The watcher, who shares a conversation with the goner, hears of it.
+                    let deadline = ContinuousClock.now + .seconds(5)
+                    while received.addressed(to: watcher.user.id).isEmpty, ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    let heard = try #require(received.addressed(to: watcher.user.id).first)
+                    let status = try ChatJSON.decoder().decode(UserPresence.self, from: Data(buffer: heard.data))
+                    #expect(heard.event == "user_status_changed" && status.userId == goner.user.id && status.status == .offline)
+                    #expect(heard.audience.contains(goner.user.id))  // their own other devices hear it too
+                }
+                try await http.shutdown()
+            }
+        }
+    }
+}
+
