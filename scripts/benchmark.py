@@ -33,6 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 PEER = ROOT.parent / "shared" / "peers" / "python-socketio"
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+GATEWAYS = ["gateway1", "gateway2"]
+BACKEND = [*GATEWAYS, "messages", "presence", "redis", "postgres"]
+# The hand-written analysis below this marker in docs/BENCHMARKS.md survives a rerun.
+ANALYSIS_MARKER = "<!-- analysis: kept by scripts/benchmark.py -->"
 
 
 def log(message: str) -> None:
@@ -68,6 +72,10 @@ def rss_bytes(pid: int) -> int:
 class Sample:
     cpu: dict[str, float]
     rss: dict[str, int]
+
+    def cpu_since(self, before: Sample) -> dict[str, float]:
+        """CPU seconds each role used between `before` and this sample."""
+        return {role: self.cpu.get(role, 0) - before.cpu.get(role, 0) for role in self.cpu}
 
 
 @dataclass
@@ -106,19 +114,21 @@ class Result:
         delivered = self.report["counts"]["delivered"]
         return 1e6 * sum(self.cpu.get(role, 0) for role in roles) / delivered if delivered else None
 
+    def rss_growth(self, roles: list[str]) -> int:
+        """Bytes the roles' peak RSS during the run stood above their RSS before it."""
+        return sum(self.rss_peak.get(role, 0) - self.rss_before.get(role, 0) for role in roles)
+
 
 def run_tool(name: str, target: str, arguments: list[str], processes: Processes, timeout: float = 600) -> Result:
+    """One chat-loadtest run, with the CPU the servers spent during it and their peak RSS: a run
+    that outlives `timeout` or prints no report ends the benchmark, as its figures would be wrong."""
     tool = stack_module.build_dir("release") / "chat-loadtest"
     command = [str(tool), *arguments, "--json", "--quiet"]
     log(f"{name} against {target}: {' '.join(arguments)}")
     before = processes.sample()
-    peak = dict(before.rss)
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    while process.poll() is None and time.monotonic() - started < timeout:
-        time.sleep(0.5)
-        for role, rss in processes.sample().rss.items():
-            peak[role] = max(peak.get(role, 0), rss)
+    peak = peak_rss(process, processes, before.rss, started, timeout)
     if process.poll() is None:
         process.kill()
         sys.exit(f"{name} did not finish within {timeout} s")
@@ -130,13 +140,28 @@ def run_tool(name: str, target: str, arguments: list[str], processes: Processes,
     report = json.loads(stdout)
     if process.returncode != 0:
         log(f"  exit {process.returncode} (loss or failures past the threshold)")
-    result = Result(name, target, command, report, elapsed, {role: after.cpu.get(role, 0) - before.cpu.get(role, 0) for role in after.cpu},
-                    before.rss, peak)
+    result = Result(name=name, target=target, command=command, report=report, seconds=elapsed, cpu=after.cpu_since(before),
+                    rss_before=before.rss, rss_peak=peak)
+    log_counts(report)
+    return result
+
+
+def peak_rss(process: subprocess.Popen, processes: Processes, before: dict[str, int], started: float, timeout: float) -> dict[str, int]:
+    """Each role's highest RSS while the tool runs, sampled every half second: RSS falls back
+    once the tool's sockets close, so a sample after the run would miss the peak."""
+    peak = dict(before)
+    while process.poll() is None and time.monotonic() - started < timeout:
+        time.sleep(0.5)
+        for role, rss in processes.sample().rss.items():
+            peak[role] = max(peak.get(role, 0), rss)
+    return peak
+
+
+def log_counts(report: dict) -> None:
     counts = report["counts"]
     log(f"  {counts['connected']} connected, {counts['sent']} sent, {counts['delivered']} delivered "
         f"({report['deliveredPerSecond']:.0f}/s), lost {report['lost']}, delivery p50 {report['delivery']['p50']} ms "
         f"p99 {report['delivery']['p99']} ms, handshake p50 {report['handshake']['p50']} ms")
-    return result
 
 
 class Peer:
@@ -208,37 +233,13 @@ def many_sockets(deployment: stack_module.Stack, total: int, api: str, per_proce
     per-process file limit needs, holds them, and counts them where they end: the gateways'
     open files, sampled while every tool holds its sockets."""
     count = -(-total // per_process)
-    gateways = {name: deployment.processes[name].pid for name in ("gateway1", "gateway2")}
-    urls = [deployment.service_url("gateway1"), deployment.service_url("gateway2")]
-    for index in range(3, max(count, 2) + 1):
-        name, port = f"gateway{index}", stack_module.free_port()
-        environment = deployment.environment("gateway1") | {"HTTP_PORT": str(port)}
-        gateways[name] = deployment.spawn(name, [str(deployment.bin_dir / "gateway")], environment).pid
-        urls.append(f"http://127.0.0.1:{port}")
-    for url in urls:
-        stack_module.wait_for(lambda: stack_module.http_ok(f"{url}/readyz"), url)
+    gateways, urls = start_gateways(deployment, count)
     baseline = {pid: open_files(pid) for pid in gateways.values()}
     rss_before = sum(rss_bytes(pid) for pid in gateways.values())
-    tool = stack_module.build_dir("release") / "chat-loadtest"
-    # Each tool from addresses of its own (an address has ~28,000 ephemeral ports), to every gateway.
-    # Paced below the handshake ceiling (all of it shares the two cores with the tools), and
-    # held until the last tool has opened all of its sockets.
-    rate = 2_000
-    hold = 20 + total // rate
-    commands = [
-        [str(tool), "storm", "--sockets", str(total // count), "--rate", str(rate // count), "--hold", str(hold), "--users", "20",
-         "--connect-timeout", "30",
-         *url_arguments(urls), "--api", api, "--source", f"127.0.1.{index + 1}", "--source", f"127.0.2.{index + 1}", "--json", "--quiet"]
-        for index in range(count)
-    ]
+    commands = storm_commands(urls, total, count, api)
     log(f"sockets: {total} over {len(urls)} gateways from {count} load-tool processes")
     tools = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for command in commands]
-    peak, rss_at_peak = 0, rss_before
-    while any(process.poll() is None for process in tools):
-        time.sleep(1)
-        sockets = sum(max(0, open_files(pid) - baseline[pid]) for pid in gateways.values())
-        if sockets > peak:
-            peak, rss_at_peak = sockets, sum(rss_bytes(pid) for pid in gateways.values())
+    peak, rss_at_peak = peak_sockets(tools, baseline, rss_before)
     reports = [json.loads(process.communicate()[0]) for process in tools]
     for name in list(gateways)[2:]:
         deployment.stop(name)
@@ -253,6 +254,49 @@ def many_sockets(deployment: stack_module.Stack, total: int, api: str, per_proce
     log(f"  {result.connected} connected ({result.failed} failed), peak {peak} open on the gateways, "
         f"{(rss_at_peak - rss_before) / max(1, peak) / 1024:.1f} KiB RSS each")
     return result
+
+
+def start_gateways(deployment: stack_module.Stack, count: int) -> tuple[dict[str, int], list[str]]:
+    """The stack's two gateways and as many more as it takes to reach `count`, by name to pid,
+    and their URLs, once every one is ready: one gateway process cannot hold all the sockets."""
+    gateways = {name: deployment.processes[name].pid for name in GATEWAYS}
+    urls = [deployment.service_url(name) for name in GATEWAYS]
+    for index in range(3, max(count, 2) + 1):
+        name, port = f"gateway{index}", stack_module.free_port()
+        environment = deployment.environment("gateway1") | {"HTTP_PORT": str(port)}
+        gateways[name] = deployment.spawn(name, [str(deployment.bin_dir / "gateway")], environment).pid
+        urls.append(f"http://127.0.0.1:{port}")
+    for url in urls:
+        stack_module.wait_for(lambda: stack_module.http_ok(f"{url}/readyz"), url)
+    return gateways, urls
+
+
+def storm_commands(urls: list[str], total: int, count: int, api: str) -> list[list[str]]:
+    """One storm command for each of `count` load-tool processes, sharing `total` sockets."""
+    tool = stack_module.build_dir("release") / "chat-loadtest"
+    # Each tool from addresses of its own (an address has ~28,000 ephemeral ports), to every gateway.
+    # Paced below the handshake ceiling (all of it shares the two cores with the tools), and
+    # held until the last tool has opened all of its sockets.
+    rate = 2_000
+    hold = 20 + total // rate
+    return [
+        [str(tool), "storm", "--sockets", str(total // count), "--rate", str(rate // count), "--hold", str(hold), "--users", "20",
+         "--connect-timeout", "30",
+         *url_arguments(urls), "--api", api, "--source", f"127.0.1.{index + 1}", "--source", f"127.0.2.{index + 1}", "--json", "--quiet"]
+        for index in range(count)
+    ]
+
+
+def peak_sockets(tools: list[subprocess.Popen], baseline: dict[int, int], rss_before: int) -> tuple[int, int]:
+    """The most sockets the gateways held at once while the tools ran (their open files above
+    `baseline`, by pid) and the gateways' RSS at that moment."""
+    peak, rss_at_peak = 0, rss_before
+    while any(process.poll() is None for process in tools):
+        time.sleep(1)
+        sockets = sum(max(0, open_files(pid) - opened) for pid, opened in baseline.items())
+        if sockets > peak:
+            peak, rss_at_peak = sockets, sum(rss_bytes(pid) for pid in baseline)
+    return peak, rss_at_peak
 
 
 def url_arguments(urls: list[str]) -> list[str]:
@@ -298,7 +342,28 @@ def scenarios(quick: bool) -> dict[str, list[str]]:
     }
 
 
+@dataclass
+class Measurements:
+    """Everything one benchmark run measured, which is all the report is written from."""
+    ours: dict[str, Result]          # by scenario name
+    theirs: dict[str, Result]        # the peer's, by scenario name
+    held: ManySockets | None         # None when --sockets 0 skipped it
+    quick: bool                      # measured at the --quick sizes
+
+
 def main() -> int:
+    arguments = parse_arguments()
+    plan = scenarios(arguments.quick)
+    state = Path(tempfile.mkdtemp(prefix="bench-", dir=ROOT / ".state"))
+    ours, held = measure_ours(state, plan, arguments.sockets)
+    theirs = measure_peer(state, plan)
+    write_report(Path(arguments.output), Measurements(ours=ours, theirs=theirs, held=held, quick=arguments.quick))
+    shutil.rmtree(state, ignore_errors=True)
+    log(f"wrote {arguments.output}")
+    return 0
+
+
+def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="half the sizes, 5 s phases")
     parser.add_argument("--output", default=str(ROOT / "docs" / "BENCHMARKS.md"))
@@ -306,49 +371,65 @@ def main() -> int:
     arguments = parser.parse_args()
     if arguments.sockets is None:
         arguments.sockets = 20_000 if arguments.quick else 100_000
+    return arguments
 
-    plan = scenarios(arguments.quick)
-    state = Path(tempfile.mkdtemp(prefix="bench-", dir=ROOT / ".state"))
+
+def measure_ours(state: Path, plan: dict[str, list[str]], sockets: int) -> tuple[dict[str, Result], ManySockets | None]:
+    """Every scenario against this backend, then `sockets` held at once (none if 0), on one stack
+    that is taken down before the peer starts so that the two never share the cores."""
     deployment = benchmark_stack(state, stack_module.build_dir("release"), database="chat_bench")
     ours: dict[str, Result] = {}
-    theirs: dict[str, Result] = {}
-    held: ManySockets | None = None
     try:
         deployment.up()
         processes = server_processes(deployment)
         for name, scenario in plan.items():
             ours[name] = run_tool(name, "swift", [*scenario, *tool_targets(deployment)], processes)
-        held = many_sockets(deployment, arguments.sockets, deployment.lb_url) if arguments.sockets else None
+        held = many_sockets(deployment, sockets, deployment.lb_url) if sockets else None
     finally:
         deployment.down()
+    return ours, held
 
+
+def measure_peer(state: Path, plan: dict[str, list[str]]) -> dict[str, Result]:
+    """The scenarios the peer can run (it has no REST API: anonymous clients) against the peer."""
     peer = Peer(state)
+    theirs: dict[str, Result] = {}
     try:
         peer_processes = peer.start()
         for name in ("fanout-A2", "storm"):
             theirs[name] = run_tool(name, "peer", [*plan[name], *url_arguments(peer.urls), "--path", "/api/socket/", "--anonymous"], peer_processes)
     finally:
         peer.stop()
-
-    write_report(Path(arguments.output), ours, theirs, held, arguments)
-    shutil.rmtree(state, ignore_errors=True)
-    log(f"wrote {arguments.output}")
-    return 0
+    return theirs
 
 
-def write_report(path: Path, ours: dict[str, Result], theirs: dict[str, Result], held: ManySockets | None, arguments) -> None:
-    gateways = ["gateway1", "gateway2"]
-    backend = ["gateway1", "gateway2", "messages", "presence", "redis", "postgres"]
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    cpu_model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+def write_report(path: Path, measured: Measurements) -> None:
+    """Writes the report's sections in order, keeping the hand-written analysis already below
+    the marker in `path` (or starting it with the marker alone)."""
     lines = [
+        *introduction(measured.quick),
+        *peer_table(measured.ours, measured.theirs),
+        *peer_storm_table(measured.ours, measured.theirs),
+        *backend_table(measured.ours),
+        *connections_section(measured.ours.get("storm")),
+        *held_sockets_section(measured.held),
+    ]
+    previous = path.read_text() if path.exists() else ""
+    analysis = previous[previous.index(ANALYSIS_MARKER):] if ANALYSIS_MARKER in previous else ANALYSIS_MARKER + "\n"
+    path.write_text("\n".join(lines) + "\n\n" + analysis)
+
+
+def introduction(quick: bool) -> list[str]:
+    """When, where and how the figures were measured, and what CPU and RSS stand for."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return [
         "# Benchmarks",
         "",
-        f"Measured {now} on {platform.node()} ({cpu_model}, {os.cpu_count()} cores shared by every process: servers, Postgres, "
+        f"Measured {now} on {platform.node()} ({cpu_model()}, {os.cpu_count()} cores shared by every process: servers, Postgres, "
         "Redis and the load tool), release build, with",
         "",
         "```bash",
-        f"./scripts/benchmark{' --quick' if arguments.quick else ''}",
+        f"./scripts/benchmark{' --quick' if quick else ''}",
         "```",
         "",
         "Each scenario is one `chat-loadtest` run (the command is under each table) against two gateways on 127.0.0.1, "
@@ -357,6 +438,17 @@ def write_report(path: Path, ours: dict[str, Result], theirs: dict[str, Result],
         "sender included. CPU is user+system time of each process over the run (Postgres: the postmaster and every "
         "backend), RSS the peak while it ran.",
         "",
+    ]
+
+
+def cpu_model() -> str:
+    return next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+
+
+def peer_table(ours: dict[str, Result], theirs: dict[str, Result]) -> list[str]:
+    """Each message scenario the peer ran, our row above the peer's, the ratio of their CPU
+    per delivery, and both commands."""
+    lines = [
         "## Against the python-socketio peer (same tool, same scenario, same run)",
         "",
         "| scenario | server | delivered/s | lost | delivery p50 / p99 ms | ack p50 / p99 ms | gateway CPU µs per delivery | gateway RSS MiB (each) |",
@@ -366,103 +458,142 @@ def write_report(path: Path, ours: dict[str, Result], theirs: dict[str, Result],
         mine = ours.get(name)
         if peer.report["scenario"] == "storm":
             continue
-        for label, result in (("this gateway", mine), ("python-socketio", peer)):
-            if result is None:
-                continue
-            report = result.report
-            per = result.micros_per_delivery(gateways)
-            lines.append(
-                f"| {name} | {label} | {report['deliveredPerSecond']:.0f} | {report['lost']} | {report['delivery']['p50']} / {report['delivery']['p99']} | "
-                f"{report['ack']['p50']} / {report['ack']['p99']} | {per:.1f} | {max(result.rss_peak.get(g, 0) for g in gateways) / 2**20:.1f} |"
-                if per is not None else f"| {name} | {label} | no deliveries | | | | | |"
-            )
-        if mine and peer and mine.micros_per_delivery(gateways) and peer.micros_per_delivery(gateways):
-            ratio = peer.micros_per_delivery(gateways) / mine.micros_per_delivery(gateways)
-            p99_ratio = peer.report["delivery"]["p99"] / max(mine.report["delivery"]["p99"], 0.001)
-            lines += ["", f"Ratio ({name}): the peer spends **{ratio:.1f}×** the gateway CPU per delivery, its delivery p99 is "
-                          f"{p99_ratio:.1f}× ours. The peer persists nothing (it broadcasts and acks at once); this gateway's "
-                          "figure includes waiting for Postgres.", ""]
-        lines += [f"`{' '.join(Path(result.command[0]).name if index == 0 else part for index, part in enumerate(result.command))}`" for result in (mine, peer) if result]
+        lines += [peer_row(name, label, result) for label, result in (("this gateway", mine), ("python-socketio", peer)) if result is not None]
+        lines += peer_ratio(name, mine, peer)
+        lines += [f"`{tool_command(result)}`" for result in (mine, peer) if result]
         lines.append("")
+    return lines
 
+
+def peer_row(name: str, label: str, result: Result) -> str:
+    report = result.report
+    per = result.micros_per_delivery(GATEWAYS)
+    if per is None:
+        return f"| {name} | {label} | no deliveries | | | | | |"
+    return (f"| {name} | {label} | {report['deliveredPerSecond']:.0f} | {report['lost']} | {report['delivery']['p50']} / {report['delivery']['p99']} | "
+            f"{report['ack']['p50']} / {report['ack']['p99']} | {per:.1f} | {max(result.rss_peak.get(g, 0) for g in GATEWAYS) / 2**20:.1f} |")
+
+
+def peer_ratio(name: str, mine: Result | None, peer: Result) -> list[str]:
+    """The paragraph comparing the peer's CPU per delivery and delivery p99 to ours, when
+    both delivered anything."""
+    if not (mine and peer and mine.micros_per_delivery(GATEWAYS) and peer.micros_per_delivery(GATEWAYS)):
+        return []
+    ratio = peer.micros_per_delivery(GATEWAYS) / mine.micros_per_delivery(GATEWAYS)
+    p99_ratio = peer.report["delivery"]["p99"] / max(mine.report["delivery"]["p99"], 0.001)
+    return ["", f"Ratio ({name}): the peer spends **{ratio:.1f}×** the gateway CPU per delivery, its delivery p99 is "
+                f"{p99_ratio:.1f}× ours. The peer persists nothing (it broadcasts and acks at once); this gateway's "
+                "figure includes waiting for Postgres.", ""]
+
+
+def tool_command(result: Result) -> str:
+    """The command as run, the tool named by its file name rather than its build path."""
+    return " ".join([Path(result.command[0]).name, *result.command[1:]])
+
+
+def loadtest_command(command: list[str]) -> str:
+    return " ".join(["chat-loadtest", *command[1:]])
+
+
+def storm_figures(result: Result) -> tuple[float, float, float]:
+    """A storm's handshakes per second, handshake p50 ms, and gateway RSS growth per connected socket in KiB."""
+    report = result.report
+    return report["connectsPerSecond"], report["handshake"]["p50"], result.rss_growth(GATEWAYS) / max(1, report["counts"]["connected"]) / 1024
+
+
+def peer_storm_table(ours: dict[str, Result], theirs: dict[str, Result]) -> list[str]:
+    """The connection storm on both servers, and how the peer's handshake rate, latency and
+    RSS per socket compare to ours; nothing unless both ran it."""
     peer_storm, storm = theirs.get("storm"), ours.get("storm")
-    if peer_storm and storm:
-        def connections(result: Result) -> tuple[float, float, float]:
-            report = result.report
-            grown = sum(result.rss_peak.get(g, 0) - result.rss_before.get(g, 0) for g in gateways)
-            return report["connectsPerSecond"], report["handshake"]["p50"], grown / max(1, report["counts"]["connected"]) / 1024
-        (our_rate, our_p50, our_rss), (their_rate, their_p50, their_rss) = connections(storm), connections(peer_storm)
-        lines += [
-            "| storm | server | connected / failed | handshakes/s | handshake p50 / p99 ms | gateway RSS per socket KiB |",
-            "|---|---|---|---|---|---|",
-        ]
-        for label, result, (rate, _, rss) in (("this gateway", storm, (our_rate, our_p50, our_rss)), ("python-socketio", peer_storm, (their_rate, their_p50, their_rss))):
-            counts, handshake = result.report["counts"], result.report["handshake"]
-            lines.append(f"| storm | {label} | {counts['connected']} / {counts['connectFailed']} | {rate:.0f} | {handshake['p50']} / {handshake['p99']} | {rss:.1f} |")
-        lines += ["", f"Ratio (storm): the peer makes **{their_rate / max(our_rate, 1):.2f}×** our handshakes per second, at "
-                      f"{their_p50 / max(our_p50, 0.001):.1f}× our handshake p50, and grows **{their_rss / max(our_rss, 0.001):.1f}×** our RSS per "
-                      "socket. The peer checks no token (its clients send a made-up user id); ours verify a JWT on every CONNECT "
-                      "and report the connection to presence.", ""]
-        lines += [f"`{' '.join(Path(result.command[0]).name if index == 0 else part for index, part in enumerate(result.command))}`" for result in (storm, peer_storm)]
-        lines.append("")
+    if not (peer_storm and storm):
+        return []
+    (our_rate, our_p50, our_rss), (their_rate, their_p50, their_rss) = storm_figures(storm), storm_figures(peer_storm)
+    lines = [
+        "| storm | server | connected / failed | handshakes/s | handshake p50 / p99 ms | gateway RSS per socket KiB |",
+        "|---|---|---|---|---|---|",
+        storm_row("this gateway", storm),
+        storm_row("python-socketio", peer_storm),
+    ]
+    lines += ["", f"Ratio (storm): the peer makes **{their_rate / max(our_rate, 1):.2f}×** our handshakes per second, at "
+                  f"{their_p50 / max(our_p50, 0.001):.1f}× our handshake p50, and grows **{their_rss / max(our_rss, 0.001):.1f}×** our RSS per "
+                  "socket. The peer checks no token (its clients send a made-up user id); ours verify a JWT on every CONNECT "
+                  "and report the connection to presence.", ""]
+    lines += [f"`{tool_command(result)}`" for result in (storm, peer_storm)]
+    lines.append("")
+    return lines
 
-    lines += [
+
+def storm_row(label: str, result: Result) -> str:
+    rate, _, rss = storm_figures(result)
+    counts, handshake = result.report["counts"], result.report["handshake"]
+    return f"| storm | {label} | {counts['connected']} / {counts['connectFailed']} | {rate:.0f} | {handshake['p50']} / {handshake['p99']} | {rss:.1f} |"
+
+
+def backend_table(ours: dict[str, Result]) -> list[str]:
+    """Every message scenario against this backend, with the CPU each process spent, and the
+    list of commands (the storm's included)."""
+    lines = [
         "## This backend",
         "",
         "| scenario | connected / joined a room | sent/s | delivered/s | lost | dup | ack p50 / p99 / max ms | delivery p50 / p99 / max ms | µs CPU per delivery: gateways / whole backend | CPU % gw1, gw2, messages, presence, redis, postgres |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, result in ours.items():
-        report = result.report
-        if report["scenario"] == "storm":
-            continue
-        counts = report["counts"]
-        per_gateway = result.micros_per_delivery(gateways)
-        per_backend = result.micros_per_delivery(backend)
-        cpu = ", ".join(f"{result.cpu_percent(role):.0f}" for role in backend)
-        lines.append(
-            f"| {name} | {counts['connected']} / {report['parameters'].get('joined', '–')} | {report['sentPerSecond']:.0f} | {report['deliveredPerSecond']:.0f} | {report['lost']} | {counts['duplicated']} | "
-            f"{report['ack']['p50']} / {report['ack']['p99']} / {report['ack']['max']} | {report['delivery']['p50']} / {report['delivery']['p99']} / {report['delivery']['max']} | "
-            f"{per_gateway or 0:.1f} / {per_backend or 0:.1f} | {cpu} |"
-        )
+    lines += [backend_row(name, result) for name, result in ours.items() if result.report["scenario"] != "storm"]
     lines.append("")
-    for name, result in ours.items():
-        lines.append(f"- {name}: `{' '.join(['chat-loadtest', *result.command[1:]])}`")
-    storm = ours.get("storm")
-    if storm:
-        report = storm.report
-        counts = report["counts"]
-        gateway_rss = sum(storm.rss_peak.get(g, 0) - storm.rss_before.get(g, 0) for g in gateways)
-        per_socket = gateway_rss / max(1, counts["connected"])
-        lines += [
-            "",
-            "## Connections",
-            "",
-            f"{counts['connected']} sockets opened at up to {storm.command[storm.command.index('--rate') + 1]}/s over two gateways "
-            f"({counts['connectFailed']} failed): **{report['connectsPerSecond']:.0f} handshakes/s** (TCP, WebSocket upgrade, "
-            f"Engine.IO open, Socket.IO CONNECT with the JWT checked), handshake p50 {report['handshake']['p50']} ms, "
-            f"p99 {report['handshake']['p99']} ms, max {report['handshake']['max']} ms. Gateway RSS grew by "
-            f"{gateway_rss / 2**20:.1f} MiB: **{per_socket / 1024:.1f} KiB per connected socket** (peak RSS, both gateways).",
-            "",
-            f"`{' '.join(['chat-loadtest', *storm.command[1:]])}`",
-        ]
-    if held:
-        lines += [
-            "",
-            f"**{held.peak_sockets:,} sockets open at once** (of {held.target:,} asked; counted as the gateways' open files while "
-            f"every tool held its sockets) on {held.gateways} gateway processes, from {held.tools} load-tool processes each with "
-            f"source addresses of its own: {held.connected:,} connected, {held.failed} failed, "
-            f"{held.handshakes_per_second:,.0f} handshakes/s together (slowest tool's handshake p50 {held.handshake_p50} ms, "
-            f"p99 {held.handshake_p99} ms). Gateway RSS grew by {(held.rss_at_peak - held.rss_before) / 2**20:.0f} MiB: "
-            f"**{(held.rss_at_peak - held.rss_before) / max(1, held.peak_sockets) / 1024:.1f} KiB per open socket**.",
-            "",
-            f"`{' '.join(held.command)}` (one of {held.tools}, each with its own `--source` addresses)",
-        ]
-    # The hand-written analysis below the marker survives a rerun.
-    marker = "<!-- analysis: kept by scripts/benchmark.py -->"
-    previous = path.read_text() if path.exists() else ""
-    analysis = previous[previous.index(marker):] if marker in previous else marker + "\n"
-    path.write_text("\n".join(lines) + "\n\n" + analysis)
+    lines += [f"- {name}: `{loadtest_command(result.command)}`" for name, result in ours.items()]
+    return lines
+
+
+def backend_row(name: str, result: Result) -> str:
+    report = result.report
+    counts = report["counts"]
+    per_gateway = result.micros_per_delivery(GATEWAYS)
+    per_backend = result.micros_per_delivery(BACKEND)
+    cpu = ", ".join(f"{result.cpu_percent(role):.0f}" for role in BACKEND)
+    return (
+        f"| {name} | {counts['connected']} / {report['parameters'].get('joined', '–')} | {report['sentPerSecond']:.0f} | {report['deliveredPerSecond']:.0f} | {report['lost']} | {counts['duplicated']} | "
+        f"{report['ack']['p50']} / {report['ack']['p99']} / {report['ack']['max']} | {report['delivery']['p50']} / {report['delivery']['p99']} / {report['delivery']['max']} | "
+        f"{per_gateway or 0:.1f} / {per_backend or 0:.1f} | {cpu} |"
+    )
+
+
+def connections_section(storm: Result | None) -> list[str]:
+    """Our storm in prose: handshakes per second and gateway RSS per connected socket."""
+    if not storm:
+        return []
+    report = storm.report
+    counts = report["counts"]
+    gateway_rss = storm.rss_growth(GATEWAYS)
+    per_socket = gateway_rss / max(1, counts["connected"])
+    return [
+        "",
+        "## Connections",
+        "",
+        f"{counts['connected']} sockets opened at up to {storm.command[storm.command.index('--rate') + 1]}/s over two gateways "
+        f"({counts['connectFailed']} failed): **{report['connectsPerSecond']:.0f} handshakes/s** (TCP, WebSocket upgrade, "
+        f"Engine.IO open, Socket.IO CONNECT with the JWT checked), handshake p50 {report['handshake']['p50']} ms, "
+        f"p99 {report['handshake']['p99']} ms, max {report['handshake']['max']} ms. Gateway RSS grew by "
+        f"{gateway_rss / 2**20:.1f} MiB: **{per_socket / 1024:.1f} KiB per connected socket** (peak RSS, both gateways).",
+        "",
+        f"`{loadtest_command(storm.command)}`",
+    ]
+
+
+def held_sockets_section(held: ManySockets | None) -> list[str]:
+    """The most sockets held open at once, and gateway RSS per open socket; nothing if skipped."""
+    if not held:
+        return []
+    return [
+        "",
+        f"**{held.peak_sockets:,} sockets open at once** (of {held.target:,} asked; counted as the gateways' open files while "
+        f"every tool held its sockets) on {held.gateways} gateway processes, from {held.tools} load-tool processes each with "
+        f"source addresses of its own: {held.connected:,} connected, {held.failed} failed, "
+        f"{held.handshakes_per_second:,.0f} handshakes/s together (slowest tool's handshake p50 {held.handshake_p50} ms, "
+        f"p99 {held.handshake_p99} ms). Gateway RSS grew by {(held.rss_at_peak - held.rss_before) / 2**20:.0f} MiB: "
+        f"**{(held.rss_at_peak - held.rss_before) / max(1, held.peak_sockets) / 1024:.1f} KiB per open socket**.",
+        "",
+        f"`{' '.join(held.command)}` (one of {held.tools}, each with its own `--source` addresses)",
+    ]
 
 
 if __name__ == "__main__":

@@ -201,159 +201,280 @@ def first_ack_after(members: list[Member], moment: float, deadline: float) -> fl
     return worst if worst <= deadline else None
 
 
+# How long after a fault every member must have had a message acked again, in seconds.
+RECOVERY_LIMIT = 90
+
+
+def log(message: str) -> None:
+    print(f"[resilience] {message}", flush=True)
+
+
+@dataclass
+class Conversation:
+    """The conversation every member talks in, and how the members reach it."""
+    lb: str             # the load balancer's URL
+    owner_token: str    # the first member's, who made the conversation
+    id: str
+    balanced: str       # the gateway the load balancer sends to: the one the gateway fault kills
+    direct: str         # the other gateway, which half of the members connect to straight
+
+
+@dataclass
+class DrillResult:
+    """What one drill measured: each fault's phase, the whole run's messages, and presence."""
+    phases: list[Phase]
+    sent: int
+    acked: int
+    stored: list[dict]              # the TEXT messages in the conversation's history
+    lost: list[str]                 # keys acked but never stored
+    refused: list[dict]             # acks with an error that said not to retry
+    duplicates: int                 # clientMessageIds stored more than once
+    undelivered: dict[str, int]     # by member: stored messages it never got, live or by catch-up
+    live_duplicates: int            # a message delivered twice on one connection
+    gapless: bool                   # the stored seqs are consecutive
+    online_ok: bool = False         # presence had every connected member online
+    offline_after: float | None = None  # seconds until presence had them all offline once they left; None: not within 20 s
+
+    @property
+    def ok(self) -> bool:
+        return not self.lost and not self.refused and self.duplicates == 0 and not any(self.undelivered.values()) \
+            and self.live_duplicates == 0 and self.gapless and self.online_ok and self.offline_after is not None \
+            and all(p.recovery is not None for p in self.phases)
+
+
 def run(arguments: argparse.Namespace) -> int:
+    """The whole drill: 0 if it passed. Members are stopped and the stack taken down however it
+    ends; a failed run's state is kept for its logs."""
     state = Path(tempfile.mkdtemp(prefix="resilience-", dir=ROOT / ".state"))
-    deployment = stack_module.Stack(state_dir=state, bin_dir=stack_module.build_dir(arguments.configuration), ports=stack_module.Ports.free(),
-                                    durable=True, database="chat_resilience", log_level="warning", overrides={"BCRYPT_COST": "4"})
+    deployment = drill_stack(state, arguments.configuration)
     members: list[Member] = []
-    phases: list[Phase] = []
     ok = False
     try:
         deployment.up()
-        lb = deployment.lb_url
-        accounts = [register(lb, f"M{index}", "expert" if index == 0 else "student") for index in range(arguments.members)]
-        owner_token = accounts[0][0]
-        conversation = requests.post(f"{lb}/api/chat/conversations", headers={"Authorization": f"Bearer {owner_token}"},
-                                     json={"participantIds": [user["id"] for _, user in accounts[1:]], "title": "resilience"}).json()
-        served = requests.get(f"{lb}/healthz").headers["server"]
-        names = {requests.get(f"{deployment.service_url(name)}/healthz").headers["server"]: name for name in ("gateway1", "gateway2")}
-        balanced = names[served]
-        direct = "gateway2" if balanced == "gateway1" else "gateway1"
-        for index, (token, user) in enumerate(accounts):
-            url = lb if index % 2 == 0 else deployment.service_url(direct)
-            members.append(Member(f"M{index}", url, token, user, conversation["id"], interval=1 / arguments.rate))
-        for member in members:
-            member.start()
-        print(f"[resilience] {len(members)} members, half through the load balancer (→ {balanced}), half on {direct}", flush=True)
-
-        def restart_redis():
-            deployment.stop("redis")
-            time.sleep(1)
-            deployment.start_redis()
-
-        def restart_postgres():
-            deployment.stop_postgres()
-            time.sleep(1)
-            deployment.start_postgres()
-
-        def kill_messages():
-            deployment.kill("messages")
-            time.sleep(1)
-            deployment.start_service("messages", wait=False)
-
-        def restart_presence():
-            deployment.stop("presence")
-            deployment.start_service("presence", wait=False)
-
-        def kill_gateway():
-            deployment.kill(balanced)
-            time.sleep(3)
-            deployment.start_service(balanced, wait=False)
-
-        faults = [
-            ("messages", "SIGKILL messages, start it again after 1 s", kill_messages),
-            ("presence", "restart presence (SIGTERM, start)", restart_presence),
-            ("redis", "restart Redis (SIGTERM, start after 1 s; append-only file)", restart_redis),
-            ("postgres", "restart Postgres (fast shutdown, start after 1 s)", restart_postgres),
-            ("gateway", f"SIGKILL {balanced} (the load-balanced one), start it again after 3 s", kill_gateway),
-        ]
-        time.sleep(arguments.phase_seconds)
-        for name, description, inject in faults:
-            phase = Phase(name, description, started=time.monotonic())
-            time.sleep(arguments.phase_seconds / 2)
-            phase.fault_at = time.monotonic()
-            print(f"[resilience] fault: {description}", flush=True)
-            inject()
-            deadline = phase.fault_at + 90
-            while time.monotonic() < deadline and first_ack_after(members, phase.fault_at, 90) is None:
-                time.sleep(0.2)
-            phase.recovery = first_ack_after(members, phase.fault_at, 90)
-            print(f"[resilience]   every member acked again after {phase.recovery if phase.recovery is not None else 'never'} s", flush=True)
-            time.sleep(arguments.phase_seconds / 2)
-            phase.ended = time.monotonic()
-            phases.append(phase)
-
-        for member in members:
-            member.finish()
-        # Members still connected catch up one last time, as a client would.
-        for member in members:
-            if member.client.connected:
-                member._catch_up()
-
-        stored = [m for m in history(lb, owner_token, conversation["id"]) if m["messageType"] == "TEXT"]
-        stored_keys = [m["clientMessageId"] for m in stored]
-        stored_ids = {m["id"] for m in stored}
-        duplicates = len(stored_keys) - len(set(stored_keys))
-        all_sends = [s for member in members for s in member.sends]
-        for phase in phases:
-            window = [s for s in all_sends if phase.started <= s.started < phase.ended]
-            acked = [s for s in window if s.acked_at]
-            phase.counts = {
-                "sent": len(window),
-                "acked": len(acked),
-                "stored": sum(1 for s in window if s.key in set(stored_keys)),
-                "lost": sum(1 for s in acked if s.key not in set(stored_keys)),
-                "resent": sum(1 for s in window if s.attempts > 1),
-            }
-        acked_all = [s for s in all_sends if s.acked_at]
-        lost = [s.key for s in acked_all if s.key not in set(stored_keys)]
-        undelivered = {member.name: len(stored_ids - set(member.received)) for member in members}
-        live_duplicates = sum(member.live_duplicates for member in members)
-        refused = [ack for member in members for ack in member.refused]
-        seqs = sorted(m["seq"] for m in stored)
-        gapless = seqs == list(range(seqs[0], seqs[0] + len(seqs))) if seqs else True
-
-        presence_before = requests.get(f"{lb}/api/presence", params={"userIds": ",".join(m.user["id"] for m in members)},
-                                       headers={"Authorization": f"Bearer {owner_token}"}).json()
-        online_ok = all(p["status"] == "online" for p in presence_before)
-        for member in members:
-            member.client.disconnect()
-        offline_after = None
-        started = time.monotonic()
-        while time.monotonic() - started < 20:
-            now = requests.get(f"{lb}/api/presence", params={"userIds": ",".join(m.user["id"] for m in members)},
-                               headers={"Authorization": f"Bearer {owner_token}"}).json()
-            if all(p["status"] == "offline" for p in now):
-                offline_after = time.monotonic() - started
-                break
-            time.sleep(0.2)
-
-        ok = not lost and not refused and duplicates == 0 and not any(undelivered.values()) and live_duplicates == 0 and gapless and online_ok \
-            and offline_after is not None and all(p.recovery is not None for p in phases)
-        write_report(arguments, phases, len(all_sends), len(acked_all), len(stored), lost, refused, duplicates, undelivered, live_duplicates,
-                     gapless, online_ok, offline_after, ok)
-        print(f"[resilience] {'PASS' if ok else 'FAIL'}: acked {len(acked_all)}, stored {len(stored)}, lost {len(lost)}, refused {refused[:3]}, duplicated {duplicates}, "
-              f"undelivered {undelivered}, live duplicates {live_duplicates}", flush=True)
+        accounts = [register(deployment.lb_url, f"M{index}", "expert" if index == 0 else "student") for index in range(arguments.members)]
+        conversation = open_conversation(deployment, accounts)
+        start_members(members, deployment, conversation, accounts, arguments.rate)
+        phases = run_faults(deployment, members, conversation.balanced, arguments.phase_seconds)
+        stop_sending(members)
+        result = final_checks(members, phases, conversation)
+        ok = result.ok
+        write_report(arguments, result)
+        log(f"{'PASS' if ok else 'FAIL'}: acked {result.acked}, stored {len(result.stored)}, lost {len(result.lost)}, refused {result.refused[:3]}, "
+            f"duplicated {result.duplicates}, undelivered {result.undelivered}, live duplicates {result.live_duplicates}")
         if not ok:
-            explain_undelivered(members, stored, phases)
+            explain_undelivered(members, result.stored, phases)
         return 0 if ok else 1
     finally:
-        for member in members:
-            member.stop.set()
-            try:
-                member.client.disconnect()
-            except Exception:
-                pass
-        deployment.down()
-        if ok:
-            shutil.rmtree(state, ignore_errors=True)
-        else:
-            print(f"[resilience] logs kept in {state / 'logs'}", flush=True)
+        tear_down(members, deployment, state, ok)
 
 
-def explain_undelivered(members: list[Member], stored: list[dict], phases: list[Phase]):
+def drill_stack(state: Path, configuration: str) -> stack_module.Stack:
+    """A durable stack (Redis with its append-only file, Postgres with fsync), so that a restart
+    loses nothing that was acked; cheap password hashing for the members' accounts."""
+    return stack_module.Stack(state_dir=state, bin_dir=stack_module.build_dir(configuration), ports=stack_module.Ports.free(),
+                              durable=True, database="chat_resilience", log_level="warning", overrides={"BCRYPT_COST": "4"})
+
+
+def open_conversation(deployment: stack_module.Stack, accounts: list[tuple[str, dict]]) -> Conversation:
+    """The first account's conversation with all the others, and which gateway the load balancer
+    picked (each gateway names itself in its `server` header)."""
+    lb = deployment.lb_url
+    owner_token = accounts[0][0]
+    conversation = requests.post(f"{lb}/api/chat/conversations", headers={"Authorization": f"Bearer {owner_token}"},
+                                 json={"participantIds": [user["id"] for _, user in accounts[1:]], "title": "resilience"}).json()
+    served = requests.get(f"{lb}/healthz").headers["server"]
+    names = {requests.get(f"{deployment.service_url(name)}/healthz").headers["server"]: name for name in ("gateway1", "gateway2")}
+    balanced = names[served]
+    direct = "gateway2" if balanced == "gateway1" else "gateway1"
+    return Conversation(lb=lb, owner_token=owner_token, id=conversation["id"], balanced=balanced, direct=direct)
+
+
+def start_members(members: list[Member], deployment: stack_module.Stack, conversation: Conversation,
+                  accounts: list[tuple[str, dict]], rate: float) -> None:
+    """Connects one member per account, alternately through the load balancer and straight to the
+    other gateway, into `members`: the caller stops every member created, even if one fails to start."""
+    for index, (token, user) in enumerate(accounts):
+        url = conversation.lb if index % 2 == 0 else deployment.service_url(conversation.direct)
+        members.append(Member(f"M{index}", url, token, user, conversation.id, interval=1 / rate))
+    for member in members:
+        member.start()
+    log(f"{len(members)} members, half through the load balancer (→ {conversation.balanced}), half on {conversation.direct}")
+
+
+def faults(balanced: str) -> list[tuple[str, str]]:
+    """Each fault's name and what it does, in the order they are injected."""
+    return [
+        ("messages", "SIGKILL messages, start it again after 1 s"),
+        ("presence", "restart presence (SIGTERM, start)"),
+        ("redis", "restart Redis (SIGTERM, start after 1 s; append-only file)"),
+        ("postgres", "restart Postgres (fast shutdown, start after 1 s)"),
+        ("gateway", f"SIGKILL {balanced} (the load-balanced one), start it again after 3 s"),
+    ]
+
+
+def inject(deployment: stack_module.Stack, fault: str, balanced: str) -> None:
+    """Does one fault of `faults`. The services are started without waiting for them to be ready:
+    how long the members take to get acks again is what the phase measures."""
+    if fault == "messages":
+        deployment.kill("messages")
+        time.sleep(1)
+        deployment.start_service("messages", wait=False)
+    elif fault == "presence":
+        deployment.stop("presence")
+        deployment.start_service("presence", wait=False)
+    elif fault == "redis":
+        deployment.stop("redis")
+        time.sleep(1)
+        deployment.start_redis()
+    elif fault == "postgres":
+        deployment.stop_postgres()
+        time.sleep(1)
+        deployment.start_postgres()
+    elif fault == "gateway":
+        deployment.kill(balanced)
+        time.sleep(3)
+        deployment.start_service(balanced, wait=False)
+    else:
+        raise ValueError(f"no such fault: {fault}")
+
+
+def run_faults(deployment: stack_module.Stack, members: list[Member], balanced: str, phase_seconds: float) -> list[Phase]:
+    """A phase of steady load, then one phase per fault."""
+    time.sleep(phase_seconds)
+    return [run_phase(deployment, members, name, description, balanced, phase_seconds) for name, description in faults(balanced)]
+
+
+def run_phase(deployment: stack_module.Stack, members: list[Member], name: str, description: str, balanced: str,
+              phase_seconds: float) -> Phase:
+    """Half a phase of load, the fault, the wait until every member is acked again, and the other
+    half: a phase holds the sends before the fault as well as those after it."""
+    phase = Phase(name, description, started=time.monotonic())
+    time.sleep(phase_seconds / 2)
+    phase.fault_at = time.monotonic()
+    log(f"fault: {description}")
+    inject(deployment, name, balanced)
+    phase.recovery = wait_for_recovery(members, phase.fault_at)
+    log(f"  every member acked again after {phase.recovery if phase.recovery is not None else 'never'} s")
+    time.sleep(phase_seconds / 2)
+    phase.ended = time.monotonic()
+    return phase
+
+
+def wait_for_recovery(members: list[Member], fault_at: float) -> float | None:
+    """Seconds from the fault until every member had a message acked again; None past RECOVERY_LIMIT."""
+    deadline = fault_at + RECOVERY_LIMIT
+    while time.monotonic() < deadline and first_ack_after(members, fault_at, RECOVERY_LIMIT) is None:
+        time.sleep(0.2)
+    return first_ack_after(members, fault_at, RECOVERY_LIMIT)
+
+
+def stop_sending(members: list[Member]) -> None:
+    for member in members:
+        member.finish()
+    # Members still connected catch up one last time, as a client would.
+    for member in members:
+        if member.client.connected:
+            member._catch_up()
+
+
+def final_checks(members: list[Member], phases: list[Phase], conversation: Conversation) -> DrillResult:
+    """The messages counted against the history, then presence: counted first, as the presence
+    check disconnects every member."""
+    result = count_messages(members, phases, conversation)
+    result.online_ok, result.offline_after = check_presence(members, conversation)
+    return result
+
+
+def count_messages(members: list[Member], phases: list[Phase], conversation: Conversation) -> DrillResult:
+    """What was sent, acked and stored, over the run and in each phase, and what reached whom."""
+    stored = [m for m in history(conversation.lb, conversation.owner_token, conversation.id) if m["messageType"] == "TEXT"]
+    stored_keys = [m["clientMessageId"] for m in stored]
+    stored_ids = {m["id"] for m in stored}
+    unique_keys = set(stored_keys)
+    all_sends = [s for member in members for s in member.sends]
+    for phase in phases:
+        phase.counts = count_phase(phase, all_sends, unique_keys)
+    acked_all = [s for s in all_sends if s.acked_at]
+    seqs = sorted(m["seq"] for m in stored)
+    return DrillResult(
+        phases=phases, sent=len(all_sends), acked=len(acked_all), stored=stored,
+        lost=[s.key for s in acked_all if s.key not in unique_keys],
+        refused=[ack for member in members for ack in member.refused],
+        duplicates=len(stored_keys) - len(unique_keys),
+        undelivered={member.name: len(stored_ids - set(member.received)) for member in members},
+        live_duplicates=sum(member.live_duplicates for member in members),
+        gapless=(seqs == list(range(seqs[0], seqs[0] + len(seqs)))) if seqs else True,
+    )
+
+
+def count_phase(phase: Phase, sends: list[Send], stored_keys: set[str]) -> dict[str, int]:
+    """The sends started within the phase: how many were acked, stored, lost and resent."""
+    window = [s for s in sends if phase.started <= s.started < phase.ended]
+    acked = [s for s in window if s.acked_at]
+    return {
+        "sent": len(window),
+        "acked": len(acked),
+        "stored": sum(1 for s in window if s.key in stored_keys),
+        "lost": sum(1 for s in acked if s.key not in stored_keys),
+        "resent": sum(1 for s in window if s.attempts > 1),
+    }
+
+
+def presence(members: list[Member], conversation: Conversation) -> list[dict]:
+    return requests.get(f"{conversation.lb}/api/presence", params={"userIds": ",".join(m.user["id"] for m in members)},
+                        headers={"Authorization": f"Bearer {conversation.owner_token}"}).json()
+
+
+def check_presence(members: list[Member], conversation: Conversation) -> tuple[bool, float | None]:
+    """Whether presence has every member online while all are connected, and how many seconds
+    after they all disconnect it has them all offline (None: not within 20 s)."""
+    online_ok = all(p["status"] == "online" for p in presence(members, conversation))
+    for member in members:
+        member.client.disconnect()
+    started = time.monotonic()
+    while time.monotonic() - started < 20:
+        if all(p["status"] == "offline" for p in presence(members, conversation)):
+            return online_ok, time.monotonic() - started
+        time.sleep(0.2)
+    return online_ok, None
+
+
+def tear_down(members: list[Member], deployment: stack_module.Stack, state: Path, ok: bool) -> None:
+    """Stops every member and the stack; a passing run's state goes, a failing one's stays for its logs."""
+    for member in members:
+        member.stop.set()
+        try:
+            member.client.disconnect()
+        except Exception:
+            pass
+    deployment.down()
+    if ok:
+        shutil.rmtree(state, ignore_errors=True)
+    else:
+        log(f"logs kept in {state / 'logs'}")
+
+
+def explain_undelivered(members: list[Member], stored: list[dict], phases: list[Phase]) -> None:
     """Which seqs each member never got, next to its connection events and the faults."""
     origin = phases[0].started if phases else 0.0
-    print("[resilience] faults at " + ", ".join(f"{p.name} +{p.fault_at - origin:.1f} s" for p in phases), flush=True)
+    log("faults at " + ", ".join(f"{p.name} +{p.fault_at - origin:.1f} s" for p in phases))
     for member in members:
         missing = sorted(m["seq"] for m in stored if m["id"] not in member.received)
         if missing:
             events = ", ".join(f"{what} +{when - origin:.1f} s" for when, what in member.events)
-            print(f"[resilience]   {member.name} missed seqs {missing[:40]}; events: {events or 'none'}", flush=True)
+            log(f"  {member.name} missed seqs {missing[:40]}; events: {events or 'none'}")
 
 
-def write_report(arguments, phases, sent, acked, stored, lost, refused, duplicates, undelivered, live_duplicates, gapless, online_ok, offline_after, ok):
-    lines = [
+def write_report(arguments: argparse.Namespace, result: DrillResult) -> None:
+    """docs/RESILIENCE.md from one drill, replaced whole: how it was run, each fault's phase,
+    the whole run's outcome, and how to read the counts."""
+    lines = [*report_introduction(arguments), *phase_table(result.phases), *outcome(result), *REPORT_NOTES]
+    (ROOT / "docs" / "RESILIENCE.md").write_text("\n".join(lines) + "\n")
+    log("wrote docs/RESILIENCE.md")
+
+
+def report_introduction(arguments: argparse.Namespace) -> list[str]:
+    return [
         "# Resilience: faults under load",
         "",
         f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node()} "
@@ -369,6 +490,11 @@ def write_report(arguments, phases, sent, acked, stored, lost, refused, duplicat
         "until acked; after a reconnect a member rejoins and catches up from the last seq it saw. Durable stack: Redis "
         "with its append-only file, Postgres with fsync. One fault per phase, in this order.",
         "",
+    ]
+
+
+def phase_table(phases: list[Phase]) -> list[str]:
+    lines = [
         "| fault | sent in phase | acked | stored | lost (acked, not stored) | resent | every member acked again after |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -376,23 +502,32 @@ def write_report(arguments, phases, sent, acked, stored, lost, refused, duplicat
         recovery = f"{phase.recovery:.1f} s" if phase.recovery is not None else "never"
         c = phase.counts
         lines.append(f"| {phase.fault} | {c['sent']} | {c['acked']} | {c['stored']} | {c['lost']} | {c['resent']} | {recovery} |")
-    lines += [
+    return lines
+
+
+def outcome(result: DrillResult) -> list[str]:
+    """The whole run's counts, presence, and the verdict."""
+    offline = f"{result.offline_after:.1f} s" if result.offline_after is not None else "not within 20 s"
+    return [
         "",
-        f"Whole run: {sent} sends, {acked} acked, {stored} stored; **lost {len(lost)}**, **duplicated {duplicates}** "
-        f"(refused with an error that said not to retry: {len(refused)}) "
-        f"(a clientMessageId stored twice); seq gapless: {gapless}; messages a member never got, live or by catch-up: "
-        f"{sum(undelivered.values())}; a message delivered twice on one connection: {live_duplicates}.",
-        f"Presence: every connected member online after the faults: {online_ok}; all offline "
-        f"{f'{offline_after:.1f} s' if offline_after is not None else 'not within 20 s'} after they disconnected.",
+        f"Whole run: {result.sent} sends, {result.acked} acked, {len(result.stored)} stored; **lost {len(result.lost)}**, "
+        f"**duplicated {result.duplicates}** "
+        f"(refused with an error that said not to retry: {len(result.refused)}) "
+        f"(a clientMessageId stored twice); seq gapless: {result.gapless}; messages a member never got, live or by catch-up: "
+        f"{sum(result.undelivered.values())}; a message delivered twice on one connection: {result.live_duplicates}.",
+        f"Presence: every connected member online after the faults: {result.online_ok}; all offline "
+        f"{offline} after they disconnected.",
         "",
-        f"Outcome: **{'pass' if ok else 'FAIL'}**.",
+        f"Outcome: **{'pass' if result.ok else 'FAIL'}**.",
         "",
-        "Notes: a send that was in flight when its path broke gets no ack, or a retryable error, and is resent with its key;",
-        "it is counted once in `stored`. Sends acked while Redis is down are impossible by design (the command stream is",
-        "in Redis): they wait and are resent, which the recovery time includes.",
     ]
-    (ROOT / "docs" / "RESILIENCE.md").write_text("\n".join(lines) + "\n")
-    print("[resilience] wrote docs/RESILIENCE.md", flush=True)
+
+
+REPORT_NOTES = [
+    "Notes: a send that was in flight when its path broke gets no ack, or a retryable error, and is resent with its key;",
+    "it is counted once in `stored`. Sends acked while Redis is down are impossible by design (the command stream is",
+    "in Redis): they wait and are resent, which the recovery time includes.",
+]
 
 
 def main() -> int:
