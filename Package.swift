@@ -109,35 +109,45 @@ let package = Package(
         shared("ChatModels", ["JSONKit", .httpTypes, .nioCore]),
         shared("SocketIO", ["JSONKit", .nioCore]),
         shared("ServiceConfiguration", [.logging]),
-        shared("EventBus", [
-            "Redis", "ChatModels", "JSONKit", "ServiceConfiguration", .httpTypes, .nioCore, .nioConcurrency,
-            .nioFoundation, .logging, .lifecycle,
-        ]),
-        shared("ServiceKit", [
-            "ChatModels", "JSONKit", "ServiceConfiguration", "Redis", .hummingbird, .jwt, .httpClient, .httpTypes,
-            .logging, .metrics, .prometheus, .lifecycle, .nioCore, .nioPosix, .nioConcurrency, .nioFoundation, .nioHTTP1,
-        ]),
+        shared(
+            "EventBus",
+            [
+                "Redis", "ChatModels", "JSONKit", "ServiceConfiguration", .httpTypes, .nioCore, .nioConcurrency,
+                .nioFoundation, .logging, .lifecycle,
+            ]
+        ),
+        shared(
+            "ServiceKit",
+            [
+                "ChatModels", "JSONKit", "ServiceConfiguration", "Redis", .hummingbird, .jwt, .httpClient, .httpTypes,
+                .logging, .metrics, .prometheus, .lifecycle, .nioCore, .nioPosix, .nioConcurrency, .nioFoundation, .nioHTTP1,
+            ]
+        ),
         shared("ServiceClients", ["ServiceKit", "ChatModels", "JSONKit", .httpClient, .nioHTTP1]),
     ]
         + service(
-            "Gateway", product: "gateway",
+            "Gateway",
+            product: "gateway",
             dependencies: serviceBase + [
                 "EventBus", "ServiceClients", "SocketIO", "Redis", .hummingbirdCore, .httpClient, .httpTypes,
                 .nioConcurrency, .nioFoundation, .nioHTTP1, .nioWebSocket, .nioHTTPTypes, .nioHTTPTypesHTTP1,
             ]
         )
         + service(
-            "Messages", product: "messages",
+            "Messages",
+            product: "messages",
             dependencies: serviceBase + [
                 "EventBus", "ServiceClients", "Redis", .postgres, .connectionPool, .bcrypt, .httpClient, .nioFoundation,
             ]
         )
         + service(
-            "Presence", product: "presence",
+            "Presence",
+            product: "presence",
             dependencies: serviceBase + ["EventBus", "ServiceClients", "Redis", .httpClient, .nioConcurrency, .nioFoundation]
         )
         + service(
-            "Uploads", product: "uploads",
+            "Uploads",
+            product: "uploads",
             dependencies: serviceBase + [
                 "EventBus", "ServiceClients", "Redis", .httpClient, .httpTypes, .crypto, .nioFoundation,
             ]
@@ -162,14 +172,20 @@ let package = Package(
             tests("RedisTests", ["Redis", .nioCore, .nioPosix, .nioConcurrency, .logging, .lifecycle]),
             tests("JSONKitTests", ["JSONKit", .nioCore, .nioFoundation]),
             tests("SocketIOTests", ["SocketIO", "JSONKit", .nioCore, .nioFoundation]),
-            tests("EventBusTests", [
-                "EventBus", "ChatModels", "JSONKit", "Redis", "ServiceConfiguration", "ServiceKit", "ChatTestSupport", .httpTypes,
-                .nioCore, .nioConcurrency, .nioPosix, .nioFoundation,
-            ]),
-            tests("ServiceKitTests", [
-                "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", "Redis", .hummingbird, .hummingbirdTesting,
-                .httpTypes, .nioCore, .nioFoundation, .logging,
-            ]),
+            tests(
+                "EventBusTests",
+                [
+                    "EventBus", "ChatModels", "JSONKit", "Redis", "ServiceConfiguration", "ServiceKit", "ChatTestSupport", .httpTypes,
+                    .nioCore, .nioConcurrency, .nioPosix, .nioFoundation,
+                ]
+            ),
+            tests(
+                "ServiceKitTests",
+                [
+                    "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", "Redis", .hummingbird, .hummingbirdTesting,
+                    .httpTypes, .nioCore, .nioFoundation, .logging,
+                ]
+            ),
             // What the services' tests share: the environment ./scripts/test sets up, accounts, calls.
             .target(
                 name: "ChatTestSupport",
@@ -180,7 +196,10 @@ let package = Package(
                 path: "Tests/Support",
                 swiftSettings: swiftSettings
             ),
-            tests("GatewayTests", serviceTests + ["GatewayApp", "MessagesApp", "SocketIO", .hummingbirdCore, .nioWebSocket, .nioHTTP1, .nioEmbedded]),
+            tests(
+                "GatewayTests",
+                serviceTests + ["GatewayApp", "MessagesApp", "SocketIO", .hummingbirdCore, .nioWebSocket, .nioHTTP1, .nioEmbedded]
+            ),
             tests("MessagesTests", serviceTests + ["MessagesApp", .postgres]),
             tests("PresenceTests", serviceTests + ["PresenceApp", "MessagesApp", "ServiceClients"]),
             tests("UploadsTests", serviceTests + ["UploadsApp", "MessagesApp", "ServiceClients", .crypto]),

@@ -26,7 +26,7 @@ extension APIError {
     public static let invalidToken = APIError(.unauthorized, code: "invalid_token", message: "The token is malformed, forged or expired")
     public static let invalidCredentials = APIError(.unauthorized, code: "invalid_credentials", message: "Email or password is wrong")
     public static let payloadTooLarge = APIError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large")
-    public static let internalError = APIError(.internalServerError, code: "internal", message: "Something went wrong on our side")
+    public static let `internal` = APIError(.internalServerError, code: "internal", message: "Something went wrong on our side")
 
     public static func badRequest(_ message: String) -> APIError {
         APIError(.badRequest, code: "bad_request", message: message)

@@ -42,8 +42,10 @@ extension SendMessagePayload {
     public init(json: ByteBuffer) throws(DecodingError) {
         let object = try JSONObjectReader(json)
         self.init(
-            conversationId: try object.uuid("conversationId"), content: try object.string("content"),
-            messageType: try object.optionalEnum("messageType", as: MessageType.self), clientMessageId: try object.optionalString("clientMessageId")
+            conversationId: try object.uuid("conversationId"),
+            content: try object.string("content"),
+            messageType: try object.optionalEnum("messageType", as: MessageType.self),
+            clientMessageId: try object.optionalString("clientMessageId")
         )
     }
 }

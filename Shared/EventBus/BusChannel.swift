@@ -1,5 +1,5 @@
-import JSONKit
 import Foundation
+import JSONKit
 
 /// The Redis pub/sub channels events travel on. A gateway subscribes to a conversation's
 /// channel while one of its sockets is in that conversation, and always to `users`, where

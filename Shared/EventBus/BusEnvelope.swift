@@ -1,5 +1,5 @@
-import JSONKit
 import Foundation
+import JSONKit
 import NIOCore
 import NIOFoundationCompat
 
@@ -23,7 +23,12 @@ public struct BusEnvelope: Sendable, Hashable {
     public var data: ByteBuffer
 
     public init(
-        event: String, skipUser: UUID? = nil, id: String? = nil, seq: Int64? = nil, skipRoom: UUID? = nil, audience: [UUID] = [],
+        event: String,
+        skipUser: UUID? = nil,
+        id: String? = nil,
+        seq: Int64? = nil,
+        skipRoom: UUID? = nil,
+        audience: [UUID] = [],
         data: ByteBuffer
     ) {
         self.event = event
@@ -36,11 +41,21 @@ public struct BusEnvelope: Sendable, Hashable {
     }
 
     public init(
-        event: String, skipUser: UUID? = nil, id: String? = nil, seq: Int64? = nil, skipRoom: UUID? = nil, audience: [UUID] = [],
+        event: String,
+        skipUser: UUID? = nil,
+        id: String? = nil,
+        seq: Int64? = nil,
+        skipRoom: UUID? = nil,
+        audience: [UUID] = [],
         encoding value: some Encodable
     ) throws {
         self.init(
-            event: event, skipUser: skipUser, id: id, seq: seq, skipRoom: skipRoom, audience: audience,
+            event: event,
+            skipUser: skipUser,
+            id: id,
+            seq: seq,
+            skipRoom: skipRoom,
+            audience: audience,
             data: ByteBuffer(bytes: try ChatJSON.encoder().encode(value))
         )
     }
@@ -115,7 +130,12 @@ public struct BusEnvelope: Sendable, Hashable {
                 }
             }
             return BusEnvelope(
-                event: text(fields[0])!, skipUser: skipUser, id: text(fields[2]), seq: seq, skipRoom: skipRoom, audience: audience,
+                event: text(fields[0])!,
+                skipUser: skipUser,
+                id: text(fields[2]),
+                seq: seq,
+                skipRoom: skipRoom,
+                audience: audience,
                 data: payload.getSlice(at: payload.readerIndex + newline + 1, length: bytes.count - newline - 1)!
             )
         }

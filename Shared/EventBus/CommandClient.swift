@@ -1,6 +1,6 @@
 import ChatModels
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import JSONKit
 import Logging
 import NIOConcurrencyHelpers
@@ -25,8 +25,13 @@ public final class CommandClient: Service, Sendable {
     /// `redis` appends the commands to `stream`; the replies are heard on a subscription of
     /// its own, made from `configuration`.
     public init(
-        redis: RedisClient, configuration: RedisConfiguration, eventLoopGroup: any EventLoopGroup,
-        instanceID: String, timeout: Duration, stream: String = CommandStream.key, logger: Logger
+        redis: RedisClient,
+        configuration: RedisConfiguration,
+        eventLoopGroup: any EventLoopGroup,
+        instanceID: String,
+        timeout: Duration,
+        stream: String = CommandStream.key,
+        logger: Logger
     ) {
         let channel = BusChannel.replies(instanceID)
         let waiting = WaitingCommands(timeout: timeout, eventLoop: eventLoopGroup.next())

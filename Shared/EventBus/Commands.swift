@@ -26,8 +26,13 @@ public struct SendMessageCommand: Codable, Sendable, Hashable {
     public var attachment: AttachmentDraft?
 
     public init(
-        requestId: String, senderId: UUID, conversationId: UUID, content: String, messageType: MessageType,
-        clientMessageId: String, attachment: AttachmentDraft? = nil
+        requestId: String,
+        senderId: UUID,
+        conversationId: UUID,
+        content: String,
+        messageType: MessageType,
+        clientMessageId: String,
+        attachment: AttachmentDraft? = nil
     ) {
         self.requestId = requestId
         self.senderId = senderId

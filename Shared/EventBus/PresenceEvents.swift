@@ -24,8 +24,13 @@ public struct PresenceEvent: Codable, Sendable, Hashable {
     public var visible: Bool?
 
     public init(
-        kind: Kind, userId: UUID, gatewayId: String, connectionId: String,
-        conversationId: UUID? = nil, isTyping: Bool? = nil, visible: Bool? = nil
+        kind: Kind,
+        userId: UUID,
+        gatewayId: String,
+        connectionId: String,
+        conversationId: UUID? = nil,
+        isTyping: Bool? = nil,
+        visible: Bool? = nil
     ) {
         self.kind = kind
         self.userId = userId

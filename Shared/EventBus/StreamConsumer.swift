@@ -1,7 +1,7 @@
 import Foundation
-import ServiceConfiguration
 import Logging
 import Redis
+import ServiceConfiguration
 import ServiceLifecycle
 
 /// How a stream is consumed.
@@ -18,7 +18,8 @@ public struct StreamConsumerSettings: Sendable {
     public var claimEvery: Duration
 
     public init(
-        consumerName: String = "\(ProcessInfo.processInfo.environment["HOSTNAME"] ?? "consumer")-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(6).lowercased())",
+        consumerName: String =
+            "\(ProcessInfo.processInfo.environment["HOSTNAME"] ?? "consumer")-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(6).lowercased())",
         batchSize: Int = 128,
         blockFor: Duration = .seconds(1),
         claimAfter: Duration = .seconds(5),
@@ -82,8 +83,12 @@ public struct StreamConsumer: Sendable {
                 // consumer's own pending list, before anything new: a conversation keeps its
                 // order, and the retry comes after a backoff rather than a claim.
                 let entries = try await self.redis.xreadgroup(
-                    group: self.group, consumer: self.settings.consumerName, stream: self.stream,
-                    id: retryPending ? "0" : ">", count: self.settings.batchSize, block: retryPending ? nil : self.settings.blockFor
+                    group: self.group,
+                    consumer: self.settings.consumerName,
+                    stream: self.stream,
+                    id: retryPending ? "0" : ">",
+                    count: self.settings.batchSize,
+                    block: retryPending ? nil : self.settings.blockFor
                 )
                 let settled = entries.isEmpty ? [] : try await process(entries)
                 if !settled.isEmpty { try await self.redis.xack(self.stream, group: self.group, ids: settled) }
@@ -108,8 +113,12 @@ public struct StreamConsumer: Sendable {
         var start = "0-0"
         repeat {
             let (next, entries) = try await self.redis.xautoclaim(
-                stream: self.stream, group: self.group, consumer: self.settings.consumerName,
-                minIdle: self.settings.claimAfter, start: start, count: self.settings.batchSize
+                stream: self.stream,
+                group: self.group,
+                consumer: self.settings.consumerName,
+                minIdle: self.settings.claimAfter,
+                start: start,
+                count: self.settings.batchSize
             )
             if !entries.isEmpty {
                 self.logger.info("claimed abandoned entries", metadata: ["stream": "\(self.stream)", "count": "\(entries.count)"])

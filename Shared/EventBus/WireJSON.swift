@@ -9,10 +9,17 @@ import NIOCore
 extension SendMessageCommand {
     /// `ChatJSON.encoder().encode(self)`, written directly.
     public var json: ByteBuffer {
-        JSONObjectWriter.object(capacity: 200 + self.content.utf8.count + self.clientMessageId.utf8.count + (self.attachment == nil ? 0 : 200)) { object in
+        JSONObjectWriter.object(capacity: 200 + self.content.utf8.count + self.clientMessageId.utf8.count + (self.attachment == nil ? 0 : 200)) {
+            object in
             if let attachment = self.attachment {
                 object.object("attachment") { object in
-                    object.file(id: attachment.id, mimeType: attachment.mimeType, name: attachment.name, sha256: attachment.sha256, size: attachment.size)
+                    object.file(
+                        id: attachment.id,
+                        mimeType: attachment.mimeType,
+                        name: attachment.name,
+                        sha256: attachment.sha256,
+                        size: attachment.size
+                    )
                     object.string("storageKey", attachment.storageKey)
                 }
             }
@@ -31,12 +38,20 @@ extension SendMessageCommand {
     public init(json: ByteBuffer) throws(DecodingError) {
         let object = try JSONObjectReader(json)
         self.init(
-            requestId: try object.string("requestId"), senderId: try object.uuid("senderId"), conversationId: try object.uuid("conversationId"),
-            content: try object.string("content"), messageType: try object.enumValue("messageType", as: MessageType.self),
-            clientMessageId: try object.string("clientMessageId"), attachment: try object.optionalObject("attachment").map { draft throws(DecodingError) in
+            requestId: try object.string("requestId"),
+            senderId: try object.uuid("senderId"),
+            conversationId: try object.uuid("conversationId"),
+            content: try object.string("content"),
+            messageType: try object.enumValue("messageType", as: MessageType.self),
+            clientMessageId: try object.string("clientMessageId"),
+            attachment: try object.optionalObject("attachment").map { draft throws(DecodingError) in
                 AttachmentDraft(
-                    id: try draft.uuid("id"), name: try draft.string("name"), size: try draft.integer("size"), mimeType: try draft.string("mimeType"),
-                    sha256: try draft.string("sha256"), storageKey: try draft.string("storageKey")
+                    id: try draft.uuid("id"),
+                    name: try draft.string("name"),
+                    size: try draft.integer("size"),
+                    mimeType: try draft.string("mimeType"),
+                    sha256: try draft.string("sha256"),
+                    storageKey: try draft.string("storageKey")
                 )
             }
         )

@@ -25,7 +25,10 @@ public enum JSONArrayScanner {
     /// Walks the one container `bytes` holds, separators and all; `item` scans each item
     /// from its first byte and returns the index just past it.
     static func scanItems(
-        _ bytes: UnsafeRawBufferPointer, open: UInt8, close: UInt8, item: (Int) throws(JSONSyntaxError) -> Int
+        _ bytes: UnsafeRawBufferPointer,
+        open: UInt8,
+        close: UInt8,
+        item: (Int) throws(JSONSyntaxError) -> Int
     ) throws(JSONSyntaxError) {
         var index = Self.skipWhitespace(bytes, 0)
         guard index < bytes.count, bytes[index] == open else { throw JSONSyntaxError() }

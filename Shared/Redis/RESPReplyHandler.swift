@@ -53,9 +53,11 @@ extension RESPValue {
         case REDIS_REPLY_STRING:
             self = .bulkString(allocator.buffer(bytes: UnsafeRawBufferPointer(start: reply.str, count: reply.len)))
         case REDIS_REPLY_ARRAY:
-            self = .array((0..<reply.elements).map { index in
-                RESPValue(reply: reply.element[index]!, allocator: allocator)
-            })
+            self = .array(
+                (0..<reply.elements).map { index in
+                    RESPValue(reply: reply.element[index]!, allocator: allocator)
+                }
+            )
         case REDIS_REPLY_INTEGER:
             self = .integer(Int(reply.integer))
         case REDIS_REPLY_STATUS:

@@ -20,7 +20,9 @@ extension RedisClient {
     /// Appends an entry; `maxLength` trims the stream approximately (`MAXLEN ~`).
     @discardableResult
     public func xadd(_ stream: String, fields: KeyValuePairs<String, RedisArgument>, maxLength: Int? = nil) async throws -> String {
-        guard let id = try await self.send(.xadd(stream, fields: fields, maxLength: maxLength)).string else { throw RedisError.protocolError("XADD returned no id") }
+        guard let id = try await self.send(.xadd(stream, fields: fields, maxLength: maxLength)).string else {
+            throw RedisError.protocolError("XADD returned no id")
+        }
         return id
     }
 
@@ -76,8 +78,14 @@ extension RedisClient {
         count: Int
     ) async throws -> (next: String, entries: [RedisStreamEntry]) {
         let reply = try await self.send(
-            "XAUTOCLAIM", .string(stream), .string(group), .string(consumer),
-            .integer(Int(TimeAmount(minIdle).nanoseconds / 1_000_000)), .string(start), "COUNT", .integer(count)
+            "XAUTOCLAIM",
+            .string(stream),
+            .string(group),
+            .string(consumer),
+            .integer(Int(TimeAmount(minIdle).nanoseconds / 1_000_000)),
+            .string(start),
+            "COUNT",
+            .integer(count)
         )
         guard let parts = reply.array, parts.count >= 2, let next = parts[0].string, let entries = parts[1].array else {
             throw RedisError.protocolError("XAUTOCLAIM reply")

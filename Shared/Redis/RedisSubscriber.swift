@@ -118,7 +118,10 @@ public actor RedisSubscriber: Service {
                 try await patterns.get()
                 if everConnected { self.onEvent(.resubscribed) }
                 everConnected = true
-                self.logger.debug("redis subscriber connected", metadata: ["channels": "\(self.channels.count)", "patterns": "\(self.patterns.count)"])
+                self.logger.debug(
+                    "redis subscriber connected",
+                    metadata: ["channels": "\(self.channels.count)", "patterns": "\(self.patterns.count)"]
+                )
                 await self.keepAlive(channel)
             } catch {
                 self.logger.warning("redis subscriber connection failed", metadata: ["error": "\(error)"])

@@ -46,7 +46,10 @@ public struct MessagesClient: Sendable {
     /// Which of `keys` an attachment still refers to.
     public func referenced(_ keys: [String]) async throws -> Set<String> {
         let answer: StorageKeys = try await self.caller.call(
-            .POST, MessagesAPI.referencedStorageKeys.path(), token: try await self.internalToken(), body: StorageKeys(keys)
+            .POST,
+            MessagesAPI.referencedStorageKeys.path(),
+            token: try await self.internalToken(),
+            body: StorageKeys(keys)
         )
         return Set(answer.storageKeys)
     }

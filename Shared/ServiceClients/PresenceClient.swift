@@ -26,7 +26,8 @@ public struct PresenceClient: Sendable {
     public func online(_ users: [UUID], token: String) async -> [UUID: Bool] {
         guard !users.isEmpty else { return [:] }
         let ids = users.prefix(PresenceAPI.maxUsers).map { $0.text(lowercase: true) }.joined(separator: ",")
-        guard let presence: [UserPresence] = try? await self.caller.call(.GET, PresenceAPI.presence.path(query: [("userIds", ids)]), token: token) else {
+        guard let presence: [UserPresence] = try? await self.caller.call(.GET, PresenceAPI.presence.path(query: [("userIds", ids)]), token: token)
+        else {
             return [:]
         }
         return Dictionary(presence.map { ($0.userId, $0.status == .online) }, uniquingKeysWith: { first, _ in first })

@@ -41,7 +41,7 @@ extension APIError {
         case let error as RedisError where error.isRetryable:
             self = .unavailable("A dependency is unavailable, try again")
         default:
-            self = .internalError
+            self = .internal
         }
     }
 

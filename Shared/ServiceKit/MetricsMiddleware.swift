@@ -20,7 +20,9 @@ public struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             ("status", String(response.status.code)),
         ]
         self.metrics.counter("http_requests_total", dimensions).increment()
-        self.metrics.timer("http_request_duration_seconds", Array(dimensions.prefix(2))).recordNanoseconds(TimeAmount(ContinuousClock.now - start).nanoseconds)
+        self.metrics.timer("http_request_duration_seconds", Array(dimensions.prefix(2))).recordNanoseconds(
+            TimeAmount(ContinuousClock.now - start).nanoseconds
+        )
         return response
     }
 }

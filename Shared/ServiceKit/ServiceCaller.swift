@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import ChatModels
-import JSONKit
 import Foundation
 import HTTPTypes
+import JSONKit
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
@@ -24,7 +24,8 @@ public struct ServiceCaller: Sendable {
         self.timeout = TimeAmount(endpoint.timeout)
     }
 
-    public func call<Response: Decodable>(_ method: HTTPMethod, _ path: String, token: String, body: (any Encodable)? = nil) async throws -> Response {
+    public func call<Response: Decodable>(_ method: HTTPMethod, _ path: String, token: String, body: (any Encodable)? = nil) async throws -> Response
+    {
         var request = HTTPClientRequest(url: self.base + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -42,7 +43,12 @@ public struct ServiceCaller: Sendable {
         }
         guard (200..<300).contains(response.status.code) else {
             if let body = try? ChatJSON.decoder().decode(ErrorBody.self, from: bytes) {
-                throw APIError(.init(code: Int(response.status.code)), code: body.error.code, message: body.error.message, retryable: body.error.retryable ?? false)
+                throw APIError(
+                    .init(code: Int(response.status.code)),
+                    code: body.error.code,
+                    message: body.error.message,
+                    retryable: body.error.retryable ?? false
+                )
             }
             throw APIError.unavailable("The \(self.service) service failed, try again")
         }

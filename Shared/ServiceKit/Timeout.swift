@@ -13,7 +13,8 @@ public struct TimeoutError: Error, Sendable {}
 /// timer, not a sleeping task: `Task.sleep` arms a Dispatch timer and wakes Dispatch's
 /// manager thread, which for a query per stored batch was 13 % of the messages service.
 public func withTimeout<T: Sendable>(
-    _ duration: Duration, on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any(),
+    _ duration: Duration,
+    on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any(),
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let race = FirstResult<T>()

@@ -64,11 +64,13 @@ public struct TokenAuthority: Sendable {
 
     /// A short-lived token for calling another service's internal routes.
     public func issueServiceToken(for service: String, lifetime: Duration = .seconds(3600), now: Date = Date()) async throws -> String {
-        try await self.keys.sign(ServiceClaims(
-            sub: SubjectClaim(value: "service:\(service)"),
-            aud: AudienceClaim(value: ServiceClaims.audience),
-            exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(lifetime.components.seconds)))
-        ))
+        try await self.keys.sign(
+            ServiceClaims(
+                sub: SubjectClaim(value: "service:\(service)"),
+                aud: AudienceClaim(value: ServiceClaims.audience),
+                exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(lifetime.components.seconds)))
+            )
+        )
     }
 
     /// The calling service's name, from a service token.

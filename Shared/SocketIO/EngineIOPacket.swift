@@ -2,7 +2,8 @@ import NIOCore
 
 /// Engine.IO 4 packet types: the first character of every text frame.
 public enum EngineIOPacketType: UInt8, Sendable, CaseIterable {
-    case open = 0, close, ping, pong, message, upgrade, noop
+    case open = 0
+    case close, ping, pong, message, upgrade, noop
 
     var character: UInt8 { UInt8(ascii: "0") + self.rawValue }
 }

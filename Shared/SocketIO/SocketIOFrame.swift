@@ -68,7 +68,9 @@ public enum SocketIOFrame {
             if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
             JSONString.write(upgrade, into: &buffer)
         }
-        buffer.writeString("],\"pingInterval\":\(TimeAmount(pingInterval).nanoseconds / 1_000_000),\"pingTimeout\":\(TimeAmount(pingTimeout).nanoseconds / 1_000_000),\"maxPayload\":\(maxPayload)}")
+        buffer.writeString(
+            "],\"pingInterval\":\(TimeAmount(pingInterval).nanoseconds / 1_000_000),\"pingTimeout\":\(TimeAmount(pingTimeout).nanoseconds / 1_000_000),\"maxPayload\":\(maxPayload)}"
+        )
         return buffer
     }
 }

@@ -2,7 +2,8 @@ import NIOCore
 
 /// Socket.IO 5 packet types: the first character inside an Engine.IO message.
 public enum SocketIOPacketType: UInt8, Sendable, CaseIterable {
-    case connect = 0, disconnect, event, ack, connectError, binaryEvent, binaryAck
+    case connect = 0
+    case disconnect, event, ack, connectError, binaryEvent, binaryAck
 
     var character: UInt8 { UInt8(ascii: "0") + self.rawValue }
     var isBinary: Bool { self == .binaryEvent || self == .binaryAck }
@@ -36,7 +37,8 @@ public struct SocketIOPacket: Sendable, Equatable {
     public init(parsing bytes: ByteBuffer) throws(SocketIOProtocolError) {
         let view = bytes.readableBytesView
         var index = view.startIndex
-        guard index < view.endIndex, view[index] >= UInt8(ascii: "0"), let type = SocketIOPacketType(rawValue: view[index] &- UInt8(ascii: "0")) else {
+        guard index < view.endIndex, view[index] >= UInt8(ascii: "0"), let type = SocketIOPacketType(rawValue: view[index] &- UInt8(ascii: "0"))
+        else {
             throw .invalidSocketIOPacket("unknown packet type")
         }
         index += 1

@@ -20,8 +20,13 @@ import Testing
         let redis = RedisClient(configuration: configuration, eventLoopGroup: group, logger: TestEnvironment.logger)
         // A stream no consumer reads: no command is answered but the one answered below.
         let commands = CommandClient(
-            redis: redis, configuration: configuration, eventLoopGroup: group, instanceID: "timeout-test-\(UUID.random().text())",
-            timeout: .milliseconds(400), stream: "test:commands:\(UUID.random().text())", logger: TestEnvironment.logger
+            redis: redis,
+            configuration: configuration,
+            eventLoopGroup: group,
+            instanceID: "timeout-test-\(UUID.random().text())",
+            timeout: .milliseconds(400),
+            stream: "test:commands:\(UUID.random().text())",
+            logger: TestEnvironment.logger
         )
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await redis.run() }
@@ -30,8 +35,12 @@ import Testing
             try await subscribed(nil, to: [commands.channel], checkingWith: redis)
             func command() -> SendMessageCommand {
                 SendMessageCommand(
-                    requestId: UUID.random().text(), senderId: UUID.random(), conversationId: UUID.random(), content: "x",
-                    messageType: .text, clientMessageId: UUID.random().text()
+                    requestId: UUID.random().text(),
+                    senderId: UUID.random(),
+                    conversationId: UUID.random(),
+                    content: "x",
+                    messageType: .text,
+                    clientMessageId: UUID.random().text()
                 )
             }
             let outcomes = try await withThrowingTaskGroup(of: (Duration, APIError?).self) { waits in
@@ -57,8 +66,14 @@ import Testing
             let fresh = command()
             let freshReply = try await commands.submit(fresh)
             let message = Message(
-                id: UUID.random(), conversationId: fresh.conversationId, seq: 1, senderId: fresh.senderId, content: "x",
-                messageType: .text, clientMessageId: fresh.clientMessageId, createdAt: Date(timeIntervalSince1970: 1_764_063_000.125)
+                id: UUID.random(),
+                conversationId: fresh.conversationId,
+                seq: 1,
+                senderId: fresh.senderId,
+                content: "x",
+                messageType: .text,
+                clientMessageId: fresh.clientMessageId,
+                createdAt: Date(timeIntervalSince1970: 1_764_063_000.125)
             )
             let reply = JSONObjectWriter.object { object in
                 object.json("message", message.json)

@@ -1,7 +1,7 @@
-import NIOConcurrencyHelpers
-import NIOCore
 import ChatTestSupport
 import EventBus
+import NIOConcurrencyHelpers
+import NIOCore
 import NIOPosix
 import Redis
 import ServiceConfiguration
@@ -13,9 +13,15 @@ import Testing
     /// that arrived after it, so that the order of a conversation's commands holds.
     @Test func anUnsettledEntryIsRetriedSoonAndBeforeNewerOnes() async throws {
         let stream = "test:consumer:\(UInt64.random(in: 0...UInt64.max))"
-        let redis = RedisClient(configuration: try RedisConfiguration(try TestEnvironment.values()), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: TestEnvironment.logger)
+        let redis = RedisClient(
+            configuration: try RedisConfiguration(try TestEnvironment.values()),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: TestEnvironment.logger
+        )
         let consumer = StreamConsumer(
-            redis: redis, stream: stream, group: "g",
+            redis: redis,
+            stream: stream,
+            group: "g",
             settings: StreamConsumerSettings(consumerName: "only", blockFor: .milliseconds(100), claimAfter: .seconds(60)),
             logger: TestEnvironment.logger
         )
@@ -28,7 +34,14 @@ import Testing
                     let names = entries.map { String(buffer: $0.fields["n"]!) }
                     seen.withLockedValue { $0 += names }
                     // "first" is refused twice (a retryable outage); while it is, "second" waits behind it.
-                    if names.first == "first", refusals.withLockedValue({ $0 -= 1; return $0 >= 0 }) { return [] }
+                    if names.first == "first",
+                        refusals.withLockedValue({
+                            $0 -= 1
+                            return $0 >= 0
+                        })
+                    {
+                        return []
+                    }
                     return entries.map(\.id)
                 }
             }

@@ -3,8 +3,8 @@ import EventBus
 import Foundation
 import JSONKit
 import NIOCore
-import ServiceKit
 import NIOFoundationCompat
+import ServiceKit
 import Testing
 
 @testable import EventBus
@@ -17,16 +17,35 @@ import Testing
         "\u{00}\u{01}\u{1F} control \u{7F} delete", "héllo 👋🏽 中文 \u{2028}\u{2029}", String(repeating: "long ", count: 400),
     ]
 
-    static func message(content: String, senderID: UUID? = UUID(), clientMessageID: String? = "c-1", attachments: [ChatModels.Attachment] = []) -> Message {
+    static func message(
+        content: String,
+        senderID: UUID? = UUID(),
+        clientMessageID: String? = "c-1",
+        attachments: [ChatModels.Attachment] = []
+    ) -> Message {
         Message(
-            id: UUID(), conversationId: UUID(), seq: 9_007_199_254_740_993, senderId: senderID, content: content, messageType: .text,
-            clientMessageId: clientMessageID, createdAt: Date(timeIntervalSince1970: 1_764_063_000.125), attachments: attachments
+            id: UUID(),
+            conversationId: UUID(),
+            seq: 9_007_199_254_740_993,
+            senderId: senderID,
+            content: content,
+            messageType: .text,
+            clientMessageId: clientMessageID,
+            createdAt: Date(timeIntervalSince1970: 1_764_063_000.125),
+            attachments: attachments
         )
     }
 
     @Test(arguments: awkwardText)
     func aMessageIsWhatTheEncoderWrites(_ text: String) throws {
-        let attachment = ChatModels.Attachment(id: UUID(), name: text, size: 1 << 40, mimeType: "image/png", sha256: String(repeating: "ab", count: 32), url: "/api/chat/attachments/x")
+        let attachment = ChatModels.Attachment(
+            id: UUID(),
+            name: text,
+            size: 1 << 40,
+            mimeType: "image/png",
+            sha256: String(repeating: "ab", count: 32),
+            url: "/api/chat/attachments/x"
+        )
         for message in [
             Self.message(content: text),
             Self.message(content: text, senderID: nil, clientMessageID: nil),
@@ -42,8 +61,23 @@ import Testing
     func aSendCommandIsWhatTheEncoderWrites(_ text: String) throws {
         let draft = AttachmentDraft(id: UUID(), name: text, size: 7, mimeType: "application/pdf", sha256: "00", storageKey: "ab/cd")
         for command in [
-            SendMessageCommand(requestId: "r-\(text)", senderId: UUID(), conversationId: UUID(), content: text, messageType: .text, clientMessageId: "gw-1"),
-            SendMessageCommand(requestId: "r", senderId: UUID(), conversationId: UUID(), content: text, messageType: .file, clientMessageId: text, attachment: draft),
+            SendMessageCommand(
+                requestId: "r-\(text)",
+                senderId: UUID(),
+                conversationId: UUID(),
+                content: text,
+                messageType: .text,
+                clientMessageId: "gw-1"
+            ),
+            SendMessageCommand(
+                requestId: "r",
+                senderId: UUID(),
+                conversationId: UUID(),
+                content: text,
+                messageType: .file,
+                clientMessageId: text,
+                attachment: draft
+            ),
         ] {
             let expected = try ChatJSON.encoder().encode(command)
             #expect(String(buffer: command.json) == String(decoding: expected, as: UTF8.self))
@@ -70,7 +104,15 @@ import Testing
         let draft = AttachmentDraft(id: UUID(), name: text, size: -7, mimeType: "image/png", sha256: text, storageKey: "ab/cd")
         for command in [
             SendMessageCommand(requestId: text, senderId: UUID(), conversationId: UUID(), content: text, messageType: .text, clientMessageId: text),
-            SendMessageCommand(requestId: "r", senderId: UUID(), conversationId: UUID(), content: text, messageType: .image, clientMessageId: "c", attachment: draft),
+            SendMessageCommand(
+                requestId: "r",
+                senderId: UUID(),
+                conversationId: UUID(),
+                content: text,
+                messageType: .image,
+                clientMessageId: "c",
+                attachment: draft
+            ),
         ] {
             #expect(try SendMessageCommand(json: command.json) == command)
         }
@@ -123,7 +165,10 @@ import Testing
             buffer.writeUUID(id, lowercase: true)
             #expect(String(buffer: buffer) == "x" + id.uuidString.lowercased())
         }
-        for bad in ["", "not a uuid", "3F2504E0-4F89-11D3-9A0C-0305E82C330", "3F2504E0-4F89-11D3-9A0C-0305E82C33011", "3F2504E0_4F89-11D3-9A0C-0305E82C3301", "3F2504E0-4F89-11D3-9A0C-0305E82C330G"] {
+        for bad in [
+            "", "not a uuid", "3F2504E0-4F89-11D3-9A0C-0305E82C330", "3F2504E0-4F89-11D3-9A0C-0305E82C33011", "3F2504E0_4F89-11D3-9A0C-0305E82C3301",
+            "3F2504E0-4F89-11D3-9A0C-0305E82C330G",
+        ] {
             #expect(UUID(text: bad) == nil)
         }
     }
@@ -138,7 +183,10 @@ import Testing
     }
 
     @Test func blankIsWhatTrimmingLeavesEmpty() {
-        let whitespace = [" ", "\t", "\n", "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{A0}", "\u{1680}", "\u{2000}", "\u{200A}", "\u{2028}", "\u{2029}", "\u{202F}", "\u{205F}", "\u{3000}"]
+        let whitespace = [
+            " ", "\t", "\n", "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{A0}", "\u{1680}", "\u{2000}", "\u{200A}", "\u{2028}", "\u{2029}", "\u{202F}",
+            "\u{205F}", "\u{3000}",
+        ]
         for text in whitespace + ["", " \n\t ", "a", " a ", "\u{200B}", "\u{00}", ".", "\u{FEFF}"] + Self.awkwardText {
             #expect(text.isBlank == text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(text.unicodeScalars.map(\.value))")
         }

@@ -21,7 +21,11 @@ import Testing
     @Test func everyHeaderFieldRoundTripsAndAMangledHeaderIsRefused() throws {
         let audience = (0..<20).map { _ in UUID() }
         let envelope = BusEnvelope(
-            event: "notification", id: "3F2504E0-4F89-11D3-9A0C-0305E82C3301", seq: 9_007_199_254_740_993, skipRoom: UUID(), audience: audience,
+            event: "notification",
+            id: "3F2504E0-4F89-11D3-9A0C-0305E82C3301",
+            seq: 9_007_199_254_740_993,
+            skipRoom: UUID(),
+            audience: audience,
             data: ByteBuffer(string: #"{"tab":"\t","newline":"\n"}"#)
         )
         var encoded = try envelope.encoded()
@@ -49,8 +53,14 @@ import Testing
 
     @Test func aCommandReplyIsReadWithoutDecodingItsMessage() throws {
         let message = Message(
-            id: UUID(), conversationId: UUID(), seq: 7, senderId: UUID(), content: "caf\u{e9} \"quoted\"", messageType: .text,
-            clientMessageId: "k", createdAt: Date(timeIntervalSince1970: 1_700_000_000.125)
+            id: UUID(),
+            conversationId: UUID(),
+            seq: 7,
+            senderId: UUID(),
+            content: "caf\u{e9} \"quoted\"",
+            messageType: .text,
+            clientMessageId: "k",
+            createdAt: Date(timeIntervalSince1970: 1_700_000_000.125)
         )
         let encoded = try ChatJSON.encoder().encode(CommandReply(requestId: #"req-"1""#, message: message))
         let (requestID, answer) = try #require(CommandAnswer.parse(ByteBuffer(bytes: encoded)))

@@ -23,7 +23,10 @@ import Testing
             try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
             try self.channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
             let output = try SocketOutput(
-                channel: self.channel, engineID: "engine-sid", flushes: FlushQueue(eventLoop: self.channel.embeddedEventLoop), maxBacklog: settings.maxOutboundBytes,
+                channel: self.channel,
+                engineID: "engine-sid",
+                flushes: FlushQueue(eventLoop: self.channel.embeddedEventLoop),
+                maxBacklog: settings.maxOutboundBytes,
                 logger: TestEnvironment.logger
             )
             self.connection = SocketConnection(engineID: "engine-sid", channel: self.channel, output: output, authorization: nil)
@@ -50,7 +53,11 @@ import Testing
             while let first = wire.readInteger(as: UInt8.self), let second = wire.readInteger(as: UInt8.self) {
                 #expect(first & 0x80 != 0 && second & 0x80 == 0)  // final, unmasked
                 var length = Int(second & 0x7F)
-                if length == 126 { length = Int(wire.readInteger(as: UInt16.self)!) } else if length == 127 { length = Int(wire.readInteger(as: UInt64.self)!) }
+                if length == 126 {
+                    length = Int(wire.readInteger(as: UInt16.self)!)
+                } else if length == 127 {
+                    length = Int(wire.readInteger(as: UInt64.self)!)
+                }
                 guard let payload = wire.readSlice(length: length) else {
                     Issue.record("a frame cut short")
                     break

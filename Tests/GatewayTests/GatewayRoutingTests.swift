@@ -55,7 +55,11 @@ struct EchoUpstream {
         let requests = self.requests
         router.on("api/early", method: .post) { _, _ -> Response in
             // Answers before reading the body, as a size limit does mid-upload.
-            Response(status: .contentTooLarge, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"error":{"code":"payload_too_large","message":"too large"}}"#)))
+            Response(
+                status: .contentTooLarge,
+                headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"error":{"code":"payload_too_large","message":"too large"}}"#))
+            )
         }
         router.on("api/slow", method: .get) { _, _ -> String in
             try await Task.sleep(for: .seconds(2))
@@ -67,11 +71,18 @@ struct EchoUpstream {
                 var bytes = 0
                 for try await chunk in request.body { bytes += chunk.readableBytes }
                 let echo = Echo(
-                    method: request.method.rawValue, uri: request.uri.description, requestID: request.headers[.requestID],
-                    forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!], connection: request.headers[.connection], bytes: bytes
+                    method: request.method.rawValue,
+                    uri: request.uri.description,
+                    requestID: request.headers[.requestID],
+                    forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!],
+                    connection: request.headers[.connection],
+                    bytes: bytes
                 )
-                return Response(status: .accepted, headers: [.contentType: "application/json", HTTPField.Name("X-Upstream")!: "echo"],
-                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(echo))))
+                return Response(
+                    status: .accepted,
+                    headers: [.contentType: "application/json", HTTPField.Name("X-Upstream")!: "echo"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(echo)))
+                )
             }
         }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestEnvironment.logger)
@@ -80,12 +91,22 @@ struct EchoUpstream {
 
 @Suite struct GatewayProxyTests {
     func gateway(upstreams: UpstreamSettings) async throws -> some ApplicationProtocol {
-        try await GatewayApp.buildApplication(configuration: try TestEnvironment.gateway(messagesPort: 0, upstreams: upstreams), logger: TestEnvironment.logger)
+        try await GatewayApp.buildApplication(
+            configuration: try TestEnvironment.gateway(messagesPort: 0, upstreams: upstreams),
+            logger: TestEnvironment.logger
+        )
     }
 
     func settings(echoPort port: Int, timeout: Duration = .seconds(10)) -> UpstreamSettings {
         let url = URL(string: "http://127.0.0.1:\(port)")!
-        return UpstreamSettings(messages: url, presence: url, uploads: url, connectTimeout: .milliseconds(500), timeout: timeout, uploadTimeout: timeout)
+        return UpstreamSettings(
+            messages: url,
+            presence: url,
+            uploads: url,
+            connectTimeout: .milliseconds(500),
+            timeout: timeout,
+            uploadTimeout: timeout
+        )
     }
 
     @Test func requestsAreForwardedWithTheirIdAndStreamedBody() async throws {
@@ -93,11 +114,16 @@ struct EchoUpstream {
         try await echo.application().test(.live) { upstream in
             let port = try #require(upstream.port)
             try await self.gateway(upstreams: self.settings(echoPort: port)).test(.live) { client in
-                let account = Account(user: User(id: UUID(), name: "x", email: "x@y.z", role: .student), token: try await TokenAuthority(settings: TestEnvironment.auth).issue(for: UUID(), role: .student))
+                let account = Account(
+                    user: User(id: UUID(), name: "x", email: "x@y.z", role: .student),
+                    token: try await TokenAuthority(settings: TestEnvironment.auth).issue(for: UUID(), role: .student)
+                )
                 let body = ByteBuffer(repeating: 7, count: 3 * 1024 * 1024 + 5)
                 let response = try await client.execute(
-                    uri: "/api/chat/conversations/abc/messages?x=1", method: .post,
-                    headers: [.authorization: "Bearer \(account.token)", .requestID: "trace-42", .connection: "keep-alive"], body: body
+                    uri: "/api/chat/conversations/abc/messages?x=1",
+                    method: .post,
+                    headers: [.authorization: "Bearer \(account.token)", .requestID: "trace-42", .connection: "keep-alive"],
+                    body: body
                 )
                 #expect(response.status == .accepted)
                 #expect(response.headers[.requestID] == "trace-42")
@@ -119,7 +145,9 @@ struct EchoUpstream {
                 let token = try await TokenAuthority(settings: TestEnvironment.auth).issue(for: UUID(), role: .student)
                 for _ in 0..<3 {
                     let response = try await client.execute(
-                        uri: "/api/early", method: .post, headers: [.authorization: "Bearer \(token)"],
+                        uri: "/api/early",
+                        method: .post,
+                        headers: [.authorization: "Bearer \(token)"],
                         body: ByteBuffer(repeating: 1, count: 4 * 1024 * 1024)
                     )
                     #expect(response.status == .contentTooLarge && response.errorCode == "payload_too_large")
@@ -181,7 +209,9 @@ struct EchoUpstream {
                 let expert = try await client.register("Gus", role: .expert)
                 let conversation = try await client.open(student, with: [expert])
                 #expect(try await client.send(expert, "through the gateway", in: conversation.id).status == .created)
-                let page = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(MessagePage.self)
+                let page = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(
+                    MessagePage.self
+                )
                 #expect(page.messages.map(\.content).last == "through the gateway")
                 #expect(try await client.call(.get, "/healthz").status == .ok)
                 #expect(try await client.call(.get, "/readyz").status == .ok)

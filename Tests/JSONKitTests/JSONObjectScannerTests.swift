@@ -1,6 +1,6 @@
 import Foundation
-import NIOCore
 import JSONKit
+import NIOCore
 import Testing
 
 /// Object members found without decoding, values kept byte for byte.

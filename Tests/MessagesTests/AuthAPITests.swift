@@ -14,7 +14,11 @@ import Testing
     @Test func registeredUsersLogInAndSeeThemselves() async throws {
         try await withMessages(.router) { client in
             let email = uniqueEmail("Ada")
-            let registered = try await client.call(.post, "/api/auth/register", json: RegisterRequest(name: "  Ada  ", email: email.uppercased(), password: "correct horse", role: .expert))
+            let registered = try await client.call(
+                .post,
+                "/api/auth/register",
+                json: RegisterRequest(name: "  Ada  ", email: email.uppercased(), password: "correct horse", role: .expert)
+            )
             #expect(registered.status == .created)
             let account = try registered.decode(AuthResponse.self)
             #expect(account.user.name == "Ada" && account.user.email == email && account.user.role == .expert)
@@ -30,8 +34,15 @@ import Testing
     @Test func aTakenEmailIsAConflictWhateverItsCase() async throws {
         try await withMessages(.router) { client in
             let email = uniqueEmail("Bob")
-            #expect(try await client.call(.post, "/api/auth/register", json: RegisterRequest(name: "Bob", email: email, password: "12345678")).status == .created)
-            let again = try await client.call(.post, "/api/auth/register", json: RegisterRequest(name: "Bob", email: email.uppercased(), password: "12345678"))
+            #expect(
+                try await client.call(.post, "/api/auth/register", json: RegisterRequest(name: "Bob", email: email, password: "12345678")).status
+                    == .created
+            )
+            let again = try await client.call(
+                .post,
+                "/api/auth/register",
+                json: RegisterRequest(name: "Bob", email: email.uppercased(), password: "12345678")
+            )
             #expect(again.status == .conflict && again.errorCode == "email_taken")
         }
     }
@@ -50,7 +61,12 @@ import Testing
     ])
     func badRegistrationsAreRefusedClearly(body: String, status: Int) async throws {
         try await withMessages(.router) { client in
-            let response = try await client.execute(uri: "/api/auth/register", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+            let response = try await client.execute(
+                uri: "/api/auth/register",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: body)
+            )
             #expect(response.status.code == status)
             let error = try response.decode(ErrorBody.self).error
             #expect(!error.code.isEmpty && !error.message.isEmpty)
@@ -61,7 +77,11 @@ import Testing
         try await withMessages(.router) { client in
             let account = try await client.register("Carol")
             let wrong = try await client.call(.post, "/api/auth/login", json: LoginRequest(email: account.user.email, password: "wrong password"))
-            let unknown = try await client.call(.post, "/api/auth/login", json: LoginRequest(email: uniqueEmail("nobody"), password: "wrong password"))
+            let unknown = try await client.call(
+                .post,
+                "/api/auth/login",
+                json: LoginRequest(email: uniqueEmail("nobody"), password: "wrong password")
+            )
             #expect(wrong.status == .unauthorized && unknown.status == .unauthorized)
             #expect(String(buffer: wrong.body) == String(buffer: unknown.body))
         }

@@ -43,7 +43,12 @@ import Testing
         let replies = Replies()
         let group = MultiThreadedEventLoopGroup.singleton
         let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: group, logger: TestEnvironment.logger)
-        let subscriber = RedisSubscriber(configuration: configuration.redis, eventLoopGroup: group, logger: TestEnvironment.logger, onEvent: replies.record)
+        let subscriber = RedisSubscriber(
+            configuration: configuration.redis,
+            eventLoopGroup: group,
+            logger: TestEnvironment.logger,
+            onEvent: replies.record
+        )
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await redis.run() }
             tasks.addTask { try await subscriber.run() }
@@ -54,18 +59,25 @@ import Testing
     }
 
     func append(_ command: SendMessageCommand, replyTo channel: String, on redis: RedisClient, stream: String = CommandStream.key) async throws {
-        try await redis.xadd(stream, fields: [
-            CommandStream.commandField: .bytes(ByteBuffer(bytes: try ChatJSON.encoder().encode(command))),
-            CommandStream.replyField: .string(channel),
-        ])
+        try await redis.xadd(
+            stream,
+            fields: [
+                CommandStream.commandField: .bytes(ByteBuffer(bytes: try ChatJSON.encoder().encode(command))),
+                CommandStream.replyField: .string(channel),
+            ]
+        )
     }
 
     @Test func aCommandIsStoredOnceAndAnsweredEachTimeItIsDelivered() async throws {
         try await self.withStream { client, redis, replies in
             let (student, _, conversation) = try await client.pair("Cmd", "Con")
             let command = SendMessageCommand(
-                requestId: "r-1", senderId: student.user.id, conversationId: conversation.id,
-                content: "through the stream", messageType: .text, clientMessageId: "stream-1"
+                requestId: "r-1",
+                senderId: student.user.id,
+                conversationId: conversation.id,
+                content: "through the stream",
+                messageType: .text,
+                clientMessageId: "stream-1"
             )
             try await self.append(command, replyTo: replies.channel, on: redis)
             var again = command
@@ -77,7 +89,9 @@ import Testing
             let stored = try #require(answers.first?.message)
             #expect(answers.allSatisfy { $0.message == stored })
             #expect(stored.senderId == student.user.id && stored.seq == 2 && stored.clientMessageId == "stream-1")
-            let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(MessagePage.self)
+            let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(
+                MessagePage.self
+            )
             #expect(history.messages.map(\.seq) == [1, 2])
         }
     }
@@ -87,17 +101,35 @@ import Testing
             let (student, _, conversation) = try await client.pair("Own", "Exp")
             let outsider = try await client.register("Eve")
             try await self.append(
-                SendMessageCommand(requestId: "r-out", senderId: outsider.user.id, conversationId: conversation.id, content: "sneaky", messageType: .text, clientMessageId: "s-1"),
-                replyTo: replies.channel, on: redis
+                SendMessageCommand(
+                    requestId: "r-out",
+                    senderId: outsider.user.id,
+                    conversationId: conversation.id,
+                    content: "sneaky",
+                    messageType: .text,
+                    clientMessageId: "s-1"
+                ),
+                replyTo: replies.channel,
+                on: redis
             )
             try await self.append(
-                SendMessageCommand(requestId: "r-long", senderId: student.user.id, conversationId: conversation.id, content: String(repeating: "x", count: 10_001), messageType: .text, clientMessageId: "s-2"),
-                replyTo: replies.channel, on: redis
+                SendMessageCommand(
+                    requestId: "r-long",
+                    senderId: student.user.id,
+                    conversationId: conversation.id,
+                    content: String(repeating: "x", count: 10_001),
+                    messageType: .text,
+                    clientMessageId: "s-2"
+                ),
+                replyTo: replies.channel,
+                on: redis
             )
             let answers = try await replies.waitFor(2)
             #expect(answers.first { $0.requestId == "r-out" }?.error?.code == "forbidden")
             #expect(answers.first { $0.requestId == "r-long" }?.error?.code == "validation_failed")
-            let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(MessagePage.self)
+            let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(
+                MessagePage.self
+            )
             #expect(history.messages.map(\.seq) == [1])
         }
     }
@@ -111,11 +143,26 @@ import Testing
             let (student, _, conversation) = try await client.pair("Dead", "Claim")
             try await redis.xgroupCreate(stream: configuration.commandStream, group: CommandStream.group)
             try await self.append(
-                SendMessageCommand(requestId: "r-claim", senderId: student.user.id, conversationId: conversation.id, content: "orphan", messageType: .text, clientMessageId: "orphan-1"),
-                replyTo: replies.channel, on: redis, stream: configuration.commandStream
+                SendMessageCommand(
+                    requestId: "r-claim",
+                    senderId: student.user.id,
+                    conversationId: conversation.id,
+                    content: "orphan",
+                    messageType: .text,
+                    clientMessageId: "orphan-1"
+                ),
+                replyTo: replies.channel,
+                on: redis,
+                stream: configuration.commandStream
             )
             // A consumer reads it and "dies": it never acknowledges.
-            let taken = try await redis.xreadgroup(group: CommandStream.group, consumer: "dead-consumer", stream: configuration.commandStream, count: 10, block: nil)
+            let taken = try await redis.xreadgroup(
+                group: CommandStream.group,
+                consumer: "dead-consumer",
+                stream: configuration.commandStream,
+                count: 10,
+                block: nil
+            )
             #expect(taken.count == 1)
             try await Task.sleep(for: .milliseconds(500))
             #expect(replies.all.isEmpty)  // nobody consumes this stream yet
@@ -128,7 +175,9 @@ import Testing
                 let pending = try await redis.send("XPENDING", .string(configuration.commandStream), .string(CommandStream.group)).array?.first?.int
                 #expect(pending == 0)
             }
-            let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(MessagePage.self)
+            let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(
+                MessagePage.self
+            )
             #expect(history.messages.map(\.content).last == "orphan")
         }
     }
@@ -136,7 +185,10 @@ import Testing
     /// Appends `commands` to a stream no consumer reads yet, then starts an instance on it:
     /// its first read takes them all, as one batch.
     func inOneBatch(
-        _ client: any TestClientProtocol, _ redis: RedisClient, _ replies: Replies, _ commands: [SendMessageCommand]
+        _ client: any TestClientProtocol,
+        _ redis: RedisClient,
+        _ replies: Replies,
+        _ commands: [SendMessageCommand]
     ) async throws -> [String: CommandReply] {
         var configuration = try TestEnvironment.messages()
         configuration.commandStream = "test:commands:\(UUID().uuidString.prefix(8))"
@@ -156,21 +208,33 @@ import Testing
             let second = try await client.open(student, with: [try await client.register("Other", role: .expert)])
             let outsider = try await client.register("Outsider")
             func command(_ id: String, _ sender: Account, _ conversation: UUID, _ content: String, key: String) -> SendMessageCommand {
-                SendMessageCommand(requestId: id, senderId: sender.user.id, conversationId: conversation, content: content, messageType: .text, clientMessageId: key)
+                SendMessageCommand(
+                    requestId: id,
+                    senderId: sender.user.id,
+                    conversationId: conversation,
+                    content: content,
+                    messageType: .text,
+                    clientMessageId: key
+                )
             }
-            let answers = try await self.inOneBatch(client, redis, replies, [
-                command("r1", student, first.id, "one", key: "k1"),
-                command("r2", expert, first.id, "two", key: "k2"),
-                command("r3", outsider, first.id, "sneaky", key: "k3"),
-                command("r4", student, first.id, "one again", key: "k1"),  // a retry of r1
-                command("r5", student, second.id, "elsewhere", key: "k5"),
-                command("r6", student, second.id, "reused key", key: "k2"),  // k2 is the expert's: fine
-                command("r7", student, second.id, "reused key", key: "k1"),  // k1 is the student's, in `first`
-                command("r8", student, first.id, String(repeating: "x", count: 10_001), key: "k8"),
-                command("r9", student, UUID(), "nowhere", key: "k9"),
-                command("r10", student, first.id, "three", key: "k10"),
-                command(#"r"11\"#, student, first.id, "four", key: "k11"),  // a request id that needs escaping
-            ])
+            let answers = try await self.inOneBatch(
+                client,
+                redis,
+                replies,
+                [
+                    command("r1", student, first.id, "one", key: "k1"),
+                    command("r2", expert, first.id, "two", key: "k2"),
+                    command("r3", outsider, first.id, "sneaky", key: "k3"),
+                    command("r4", student, first.id, "one again", key: "k1"),  // a retry of r1
+                    command("r5", student, second.id, "elsewhere", key: "k5"),
+                    command("r6", student, second.id, "reused key", key: "k2"),  // k2 is the expert's: fine
+                    command("r7", student, second.id, "reused key", key: "k1"),  // k1 is the student's, in `first`
+                    command("r8", student, first.id, String(repeating: "x", count: 10_001), key: "k8"),
+                    command("r9", student, UUID(), "nowhere", key: "k9"),
+                    command("r10", student, first.id, "three", key: "k10"),
+                    command(#"r"11\"#, student, first.id, "four", key: "k11"),  // a request id that needs escaping
+                ]
+            )
             #expect(answers["r1"]?.message?.seq == 2 && answers["r2"]?.message?.seq == 3 && answers["r10"]?.message?.seq == 4)
             #expect(answers["r4"]?.message == answers["r1"]?.message && answers["r4"]?.message?.content == "one")
             #expect(answers["r5"]?.message?.seq == 2 && answers["r6"]?.message?.seq == 3)
@@ -190,20 +254,40 @@ import Testing
         try await self.withStream { client, redis, replies in
             let (student, _, conversation) = try await client.pair("Break", "Batch")
             // Two messages claiming one attachment: the second insert violates its key.
-            let file = AttachmentDraft(id: UUID(), name: "a.png", size: 3, mimeType: "image/png", sha256: String(repeating: "0", count: 64), storageKey: "ab/cd")
+            let file = AttachmentDraft(
+                id: UUID(),
+                name: "a.png",
+                size: 3,
+                mimeType: "image/png",
+                sha256: String(repeating: "0", count: 64),
+                storageKey: "ab/cd"
+            )
             func command(_ id: String, _ type: MessageType, attachment: AttachmentDraft? = nil) -> SendMessageCommand {
                 SendMessageCommand(
-                    requestId: id, senderId: student.user.id, conversationId: conversation.id, content: id, messageType: type,
-                    clientMessageId: "key-\(id)", attachment: attachment
+                    requestId: id,
+                    senderId: student.user.id,
+                    conversationId: conversation.id,
+                    content: id,
+                    messageType: type,
+                    clientMessageId: "key-\(id)",
+                    attachment: attachment
                 )
             }
-            let answers = try await self.inOneBatch(client, redis, replies, [
-                command("before", .text), command("image", .image, attachment: file), command("again", .image, attachment: file), command("after", .text),
-            ])
+            let answers = try await self.inOneBatch(
+                client,
+                redis,
+                replies,
+                [
+                    command("before", .text), command("image", .image, attachment: file), command("again", .image, attachment: file),
+                    command("after", .text),
+                ]
+            )
             #expect(answers["before"]?.message?.seq == 2 && answers["image"]?.message?.seq == 3 && answers["after"]?.message?.seq == 4)
             #expect(answers["image"]?.message?.attachments.map(\.id) == [file.id])
             #expect(answers["again"]?.error?.code == "internal")
-            let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(MessagePage.self)
+            let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(
+                MessagePage.self
+            )
             #expect(history.messages.map(\.content) == [history.messages[0].content, "before", "image", "after"])
         }
     }

@@ -16,7 +16,12 @@ import Testing
             let student = try await client.register("Sam")
             let expert = try await client.register("Edith", role: .expert)
 
-            let first = try await client.call(.post, "/api/chat/conversations", token: student.token, json: CreateConversationRequest(expertId: expert.user.id))
+            let first = try await client.call(
+                .post,
+                "/api/chat/conversations",
+                token: student.token,
+                json: CreateConversationRequest(expertId: expert.user.id)
+            )
             #expect(first.status == .created)
             let conversation = try first.decode(Conversation.self)
             #expect(conversation.kind == .direct)
@@ -25,9 +30,19 @@ import Testing
             #expect(conversation.lastMessage?.content.contains("Sam") == true)
 
             // Again, and from the other side: the same conversation.
-            let again = try await client.call(.post, "/api/chat/conversations", token: student.token, json: CreateConversationRequest(participantIds: [expert.user.id]))
+            let again = try await client.call(
+                .post,
+                "/api/chat/conversations",
+                token: student.token,
+                json: CreateConversationRequest(participantIds: [expert.user.id])
+            )
             #expect(try again.status == .ok && (again.decode(Conversation.self)).id == conversation.id)
-            let reverse = try await client.call(.post, "/api/chat/conversations", token: expert.token, json: CreateConversationRequest(participantIds: [student.user.id]))
+            let reverse = try await client.call(
+                .post,
+                "/api/chat/conversations",
+                token: expert.token,
+                json: CreateConversationRequest(participantIds: [student.user.id])
+            )
             #expect(try reverse.status == .ok && (reverse.decode(Conversation.self)).id == conversation.id)
         }
     }
@@ -40,7 +55,12 @@ import Testing
                 for index in 0..<12 {
                     let (opener, other) = index.isMultiple(of: 2) ? (student, expert) : (expert, student)
                     group.addTask {
-                        let response = try await client.call(.post, "/api/chat/conversations", token: opener.token, json: CreateConversationRequest(participantIds: [other.user.id]))
+                        let response = try await client.call(
+                            .post,
+                            "/api/chat/conversations",
+                            token: opener.token,
+                            json: CreateConversationRequest(participantIds: [other.user.id])
+                        )
                         return (response.status, try response.decode(Conversation.self).id)
                     }
                 }
@@ -49,7 +69,9 @@ import Testing
             #expect(Set(results.map(\.1)).count == 1)
             #expect(results.filter { $0.0 == .created }.count == 1)
             #expect(results.filter { $0.0 == .ok }.count == 11)
-            let history = try await client.call(.get, "/api/chat/conversations/\(results[0].1)/messages", token: student.token).decode(MessagePage.self)
+            let history = try await client.call(.get, "/api/chat/conversations/\(results[0].1)/messages", token: student.token).decode(
+                MessagePage.self
+            )
             #expect(history.messages.filter { $0.messageType == .system }.count == 1)
         }
     }
@@ -112,7 +134,9 @@ import Testing
 
             #expect(try await client.call(.post, uri, token: student.token, json: MarkReadRequest(seq: 99)).decode(ReadReceipt.self).seq == 3)
             #expect(try await client.call(.post, uri, token: student.token, json: MarkReadRequest(seq: 1)).decode(ReadReceipt.self).seq == 3)
-            #expect(try await client.call(.post, uri, token: expert.token, json: MarkReadRequest(messageId: second.id)).decode(ReadReceipt.self).seq == 2)
+            #expect(
+                try await client.call(.post, uri, token: expert.token, json: MarkReadRequest(messageId: second.id)).decode(ReadReceipt.self).seq == 2
+            )
 
             for body in [MarkReadRequest(), MarkReadRequest(seq: -1), MarkReadRequest(seq: 1, messageId: second.id)] {
                 #expect(try await client.call(.post, uri, token: student.token, json: body).status == .unprocessableContent)

@@ -21,7 +21,12 @@ import Testing
         let app = try await buildApplication(configuration: configuration, logger: TestEnvironment.logger)
         let received = BusRecorder()
         let group = MultiThreadedEventLoopGroup.singleton
-        let subscriber = RedisSubscriber(configuration: configuration.redis, eventLoopGroup: group, logger: TestEnvironment.logger, onEvent: received.record)
+        let subscriber = RedisSubscriber(
+            configuration: configuration.redis,
+            eventLoopGroup: group,
+            logger: TestEnvironment.logger,
+            onEvent: received.record
+        )
         let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: group, logger: TestEnvironment.logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await subscriber.run() }
@@ -35,12 +40,24 @@ import Testing
                 try await subscribed(subscriber, to: [conversationChannel, BusChannel.users], checkingWith: redis)
 
                 let message = try await client.send(student, "over the bus", in: conversation.id).decode(Message.self)
-                _ = try await client.call(.post, "/api/chat/conversations/\(conversation.id)/read", token: expert.token, json: MarkReadRequest(seq: 2))
+                _ = try await client.call(
+                    .post,
+                    "/api/chat/conversations/\(conversation.id)/read",
+                    token: expert.token,
+                    json: MarkReadRequest(seq: 2)
+                )
                 // Reading up to where one already is moves nothing and announces nothing.
-                _ = try await client.call(.post, "/api/chat/conversations/\(conversation.id)/read", token: expert.token, json: MarkReadRequest(seq: 2))
+                _ = try await client.call(
+                    .post,
+                    "/api/chat/conversations/\(conversation.id)/read",
+                    token: expert.token,
+                    json: MarkReadRequest(seq: 2)
+                )
 
                 let deadline = ContinuousClock.now + .seconds(5)
-                while received.events(on: conversationChannel).count < 2 || received.addressed(to: expert.user.id).isEmpty, ContinuousClock.now < deadline {
+                while received.events(on: conversationChannel).count < 2 || received.addressed(to: expert.user.id).isEmpty,
+                    ContinuousClock.now < deadline
+                {
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 try await Task.sleep(for: .milliseconds(100))

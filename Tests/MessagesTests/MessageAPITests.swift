@@ -96,8 +96,10 @@ import Testing
             let (student, _, conversation) = try await client.pair("Val", "Vic")
             let base = "/api/chat/conversations/\(conversation.id)/messages"
             let response = try await client.execute(
-                uri: base, method: .post,
-                headers: [.authorization: "Bearer \(student.token)", .contentType: "application/json"], body: ByteBuffer(string: body)
+                uri: base,
+                method: .post,
+                headers: [.authorization: "Bearer \(student.token)", .contentType: "application/json"],
+                body: ByteBuffer(string: body)
             )
             #expect(response.status.code == status)
             #expect(response.errorCode != nil)
@@ -112,7 +114,9 @@ import Testing
             let text = "héllo 👋🏽 — \"quotes\" \\ <b>not html</b>\n第二行"
             let stored = try await client.send(student, text, in: conversation.id).decode(Message.self)
             #expect(stored.content == text)
-            let page = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages?after=1", token: expert.token).decode(MessagePage.self)
+            let page = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages?after=1", token: expert.token).decode(
+                MessagePage.self
+            )
             #expect(page.messages.first?.content == text)
         }
     }

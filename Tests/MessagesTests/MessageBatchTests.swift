@@ -19,7 +19,11 @@ import Testing
             let postgres = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: TestEnvironment.logger)
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await postgres.run() }
-                try await body(client, MessageStore(database: Database(client: postgres, queryTimeout: .seconds(10), logger: TestEnvironment.logger)), postgres)
+                try await body(
+                    client,
+                    MessageStore(database: Database(client: postgres, queryTimeout: .seconds(10), logger: TestEnvironment.logger)),
+                    postgres
+                )
                 group.cancelAll()
             }
         }
@@ -30,8 +34,11 @@ import Testing
             let (student, expert, conversation) = try await client.pair("Racer", "Judge")
             let drafts = (0..<10).map { index in
                 NewMessage(
-                    conversationID: conversation.id, senderID: index.isMultiple(of: 2) ? student.user.id : expert.user.id,
-                    content: "m\(index)", type: .text, clientMessageID: "race-\(index)"
+                    conversationID: conversation.id,
+                    senderID: index.isMultiple(of: 2) ? student.user.id : expert.user.id,
+                    content: "m\(index)",
+                    type: .text,
+                    clientMessageID: "race-\(index)"
                 )
             }
             // Until every send is stored: a consumer that lost a race is told to retry.
@@ -49,7 +56,7 @@ import Testing
                     }
                     return try await racers.reduce(into: []) { $0.append($1) }
                 }
-                    for case let outcomes? in rounds {
+                for case let outcomes? in rounds {
                     for outcome in outcomes {
                         switch outcome {
                         case .stored(let message, _):
@@ -63,7 +70,9 @@ import Testing
                 }
             }
             #expect(stored.count == drafts.count)
-            let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(MessagePage.self)
+            let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(
+                MessagePage.self
+            )
             let sent = history.messages.filter { $0.messageType == .text }
             #expect(sent.map(\.seq) == Array(2...11), "gapless, each send once")
             #expect(Set(sent.map(\.id)) == Set(stored.values))

@@ -1,5 +1,5 @@
-import Foundation
 import ChatTestSupport
+import Foundation
 import Logging
 import PostgresNIO
 import Testing

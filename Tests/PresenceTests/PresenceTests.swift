@@ -11,8 +11,8 @@ import NIOCore
 import NIOFoundationCompat
 import NIOPosix
 import Redis
-import ServiceKit
 import ServiceClients
+import ServiceKit
 import Testing
 
 @testable import PresenceApp
@@ -20,7 +20,11 @@ import Testing
 /// Presence transitions against a real Redis.
 @Suite struct PresenceTests {
     func withStore(_ body: @escaping @Sendable (PresenceStore, RedisClient) async throws -> Void) async throws {
-        let redis = RedisClient(configuration: try TestEnvironment.messages().redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: TestEnvironment.logger)
+        let redis = RedisClient(
+            configuration: try TestEnvironment.messages().redis,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: TestEnvironment.logger
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await redis.run() }
             defer { group.cancelAll() }
@@ -90,27 +94,48 @@ import Testing
 
     @Test func aBatchOfEventsIsAppliedInOrderInOnePipeline() async throws {
         try await self.withStore { store, _ async throws in
-            let user = UUID(), conversation = UUID()
-            func event(_ kind: PresenceEvent.Kind, _ connection: String, conversation: UUID? = nil, isTyping: Bool? = nil, visible: Bool? = nil) -> PresenceEvent {
-                PresenceEvent(kind: kind, userId: user, gatewayId: "gw-a", connectionId: connection, conversationId: conversation, isTyping: isTyping, visible: visible)
+            let user = UUID()
+            let conversation = UUID()
+            func event(
+                _ kind: PresenceEvent.Kind,
+                _ connection: String,
+                conversation: UUID? = nil,
+                isTyping: Bool? = nil,
+                visible: Bool? = nil
+            ) -> PresenceEvent {
+                PresenceEvent(
+                    kind: kind,
+                    userId: user,
+                    gatewayId: "gw-a",
+                    connectionId: connection,
+                    conversationId: conversation,
+                    isTyping: isTyping,
+                    visible: visible
+                )
             }
             let now = Date()
-            let effects = try await store.apply([
-                event(.connected, "b1"),
-                event(.connected, "b2"),
-                event(.typing, "b1", conversation: conversation, isTyping: true),
-                event(.typing, "b1", conversation: conversation, isTyping: true),  // a refresh
-                event(.typing, "b1"),  // no conversation: nothing to do
-                event(.visibility, "b1", visible: false),
-                event(.visibility, "b1", visible: true),
-                event(.disconnected, "b1"),
-                event(.disconnected, "b2"),
-                event(.connected, "b2"),  // after its disconnect: ignored
-            ], typingTTL: .seconds(5), now: now).map { try $0.get() }
-            #expect(effects == [
-                .status(.online), .status(.none), .typing(true), .typing(false), .status(.none),
-                .status(.offline(lastSeen: now)), .status(.online), .status(.none), .status(.offline(lastSeen: now)), .status(.none),
-            ])
+            let effects = try await store.apply(
+                [
+                    event(.connected, "b1"),
+                    event(.connected, "b2"),
+                    event(.typing, "b1", conversation: conversation, isTyping: true),
+                    event(.typing, "b1", conversation: conversation, isTyping: true),  // a refresh
+                    event(.typing, "b1"),  // no conversation: nothing to do
+                    event(.visibility, "b1", visible: false),
+                    event(.visibility, "b1", visible: true),
+                    event(.disconnected, "b1"),
+                    event(.disconnected, "b2"),
+                    event(.connected, "b2"),  // after its disconnect: ignored
+                ],
+                typingTTL: .seconds(5),
+                now: now
+            ).map { try $0.get() }
+            #expect(
+                effects == [
+                    .status(.online), .status(.none), .typing(true), .typing(false), .status(.none),
+                    .status(.offline(lastSeen: now)), .status(.online), .status(.none), .status(.offline(lastSeen: now)), .status(.none),
+                ]
+            )
             #expect(try await store.presence(of: [user]).first?.status == .offline)
             #expect(try await store.apply([], typingTTL: .seconds(5)).isEmpty)
         }
@@ -124,7 +149,12 @@ import Testing
             let port = try #require(api.port)
             try await self.withStore { store, redis async throws in
                 let received = BusRecorder()
-                let subscriber = RedisSubscriber(configuration: try TestEnvironment.messages().redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: TestEnvironment.logger, onEvent: received.record)
+                let subscriber = RedisSubscriber(
+                    configuration: try TestEnvironment.messages().redis,
+                    eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                    logger: TestEnvironment.logger,
+                    onEvent: received.record
+                )
                 let http = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await subscriber.run() }
@@ -132,15 +162,29 @@ import Testing
                     try await subscribed(subscriber, to: [BusChannel.users], checkingWith: redis)
                     let announcer = PresenceAnnouncer(
                         bus: ChatBus(redis: redis),
-                        contacts: ContactsClient(messages: MessagesClient(
-                            client: http, endpoint: ServiceEndpoint(url: URL(string: "http://127.0.0.1:\(port)")!, timeout: .seconds(3)),
-                            serviceToken: ServiceTokenCache(tokens: await TokenAuthority(settings: TestEnvironment.auth), service: "presence")
-                        )),
+                        contacts: ContactsClient(
+                            messages: MessagesClient(
+                                client: http,
+                                endpoint: ServiceEndpoint(url: URL(string: "http://127.0.0.1:\(port)")!, timeout: .seconds(3)),
+                                serviceToken: ServiceTokenCache(tokens: await TokenAuthority(settings: TestEnvironment.auth), service: "presence")
+                            )
+                        ),
                         logger: TestEnvironment.logger
                     )
-                    let sweeper = PresenceSweeper(store: store, announcer: announcer, gatewayDeadAfter: .seconds(10), every: .seconds(1), logger: TestEnvironment.logger)
+                    let sweeper = PresenceSweeper(
+                        store: store,
+                        announcer: announcer,
+                        gatewayDeadAfter: .seconds(10),
+                        every: .seconds(1),
+                        logger: TestEnvironment.logger
+                    )
                     let dead = "gw-dead-\(UUID().uuidString.prefix(6))"
-                    _ = try await redis.send("ZADD", .string(PresenceStream.heartbeatsKey), .integer(PresenceStore.milliseconds(Date()) - 30_000), .string(dead))
+                    _ = try await redis.send(
+                        "ZADD",
+                        .string(PresenceStream.heartbeatsKey),
+                        .integer(PresenceStore.milliseconds(Date()) - 30_000),
+                        .string(dead)
+                    )
                     #expect(try await store.connected(user: goner.user.id, gateway: dead, connection: "g1") == .online)
                     let elsewhere = UUID()
                     _ = try await store.connected(user: elsewhere, gateway: dead, connection: "e1")
@@ -167,4 +211,3 @@ import Testing
         }
     }
 }
-

@@ -8,7 +8,10 @@ import Testing
     @Test func commandsAreFormattedAsRESPArrays() {
         var buffer = ByteBuffer()
         RedisCommand("SET", "key", .bytes(ByteBuffer(bytes: [0, 13, 10, 255])), 42).write(into: &buffer)
-        #expect(Array(buffer.readableBytesView) == Array("*4\r\n$3\r\nSET\r\n$3\r\nkey\r\n$4\r\n".utf8) + [0, 13, 10, 255] + Array("\r\n$2\r\n42\r\n".utf8))
+        #expect(
+            Array(buffer.readableBytesView) == Array("*4\r\n$3\r\nSET\r\n$3\r\nkey\r\n$4\r\n".utf8) + [0, 13, 10, 255]
+                + Array("\r\n$2\r\n42\r\n".utf8)
+        )
     }
 
     @Test func commandNameIsItsFirstArgument() {

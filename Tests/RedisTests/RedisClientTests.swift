@@ -7,7 +7,11 @@ import Testing
     let key = "test:\(UInt64.random(in: 0...UInt64.max))"
 
     func makeClient(_ configuration: RedisConfiguration? = nil) throws -> RedisClient {
-        RedisClient(configuration: try configuration ?? testRedisConfiguration(), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: testLogger)
+        RedisClient(
+            configuration: try configuration ?? testRedisConfiguration(),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: testLogger
+        )
     }
 
     @Test func repliesComeBackInEveryShape() async throws {

@@ -7,7 +7,11 @@ import Testing
     let stream = "test:stream:\(UInt64.random(in: 0...UInt64.max))"
 
     @Test func entriesAreReadAcknowledgedAndClaimedFromAStoppedConsumer() async throws {
-        let client = RedisClient(configuration: try testRedisConfiguration(), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: testLogger)
+        let client = RedisClient(
+            configuration: try testRedisConfiguration(),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: testLogger
+        )
         try await withRunning(client) {
             try await client.xgroupCreate(stream: stream, group: "workers")
             try await client.xgroupCreate(stream: stream, group: "workers")  // idempotent

@@ -9,7 +9,12 @@ import Testing
     @Test func subscribedChannelsAndPatternsReceiveMessages() async throws {
         let configuration = try testRedisConfiguration()
         let inbox = Inbox()
-        let subscriber = RedisSubscriber(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: testLogger, onEvent: inbox.record)
+        let subscriber = RedisSubscriber(
+            configuration: configuration,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: testLogger,
+            onEvent: inbox.record
+        )
         let client = RedisClient(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: testLogger)
         try await withRunning(client) {
             try await withRunning(subscriber) {
@@ -33,7 +38,13 @@ import Testing
     @Test func aRedisRestartMidSubscriptionIsSurvived() async throws {
         let server = try RedisServerProcess()
         let inbox = Inbox()
-        let subscriber = RedisSubscriber(configuration: server.configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: testLogger, keepaliveInterval: .milliseconds(200), onEvent: inbox.record)
+        let subscriber = RedisSubscriber(
+            configuration: server.configuration,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: testLogger,
+            keepaliveInterval: .milliseconds(200),
+            onEvent: inbox.record
+        )
         let client = RedisClient(configuration: server.configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: testLogger)
         try await withRunning(client) {
             try await withRunning(subscriber) {

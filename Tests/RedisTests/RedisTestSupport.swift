@@ -98,7 +98,13 @@ final class RedisServerProcess {
     deinit { self.kill() }
 
     var configuration: RedisConfiguration {
-        RedisConfiguration(host: "127.0.0.1", port: self.port, connectTimeout: .milliseconds(500), commandTimeout: .seconds(2), connectionWaitTimeout: .seconds(1))
+        RedisConfiguration(
+            host: "127.0.0.1",
+            port: self.port,
+            connectTimeout: .milliseconds(500),
+            commandTimeout: .seconds(2),
+            connectionWaitTimeout: .seconds(1)
+        )
     }
 }
 

@@ -10,7 +10,7 @@ import Testing
     @Test func errorsMapToTheirStatusAndCode() throws {
         #expect(APIError(HTTPError(.notFound)).code == "not_found")
         #expect(APIError(HTTPError(.contentTooLarge)).status == .contentTooLarge)
-        #expect(APIError(CancellationError()) == .internalError)
+        #expect(APIError(CancellationError()) == .internal)
         struct Secret: Error { let password = "hunter2" }
         let hidden = APIError(Secret())
         #expect(hidden.status == .internalServerError && !hidden.message.contains("hunter2"))

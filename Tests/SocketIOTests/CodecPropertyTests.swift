@@ -39,7 +39,9 @@ import Testing
         let alphabet = Array(#"0123456789[]{}",:-/\ "abcnul"#.utf8) + [0, 0xFF, 0x7F, 0x1E]
         for _ in 0..<20_000 {
             let length = Int(random.next() % 64)
-            let bytes = (0..<length).map { _ in random.next() % 3 == 0 ? UInt8(truncatingIfNeeded: random.next()) : alphabet[Int(random.next() % UInt64(alphabet.count))] }
+            let bytes = (0..<length).map { _ in
+                random.next() % 3 == 0 ? UInt8(truncatingIfNeeded: random.next()) : alphabet[Int(random.next() % UInt64(alphabet.count))]
+            }
             self.decode(ByteBuffer(bytes: bytes))
         }
     }
@@ -68,7 +70,9 @@ import Testing
     @Test func hugeAndDeepInputsAreRefusedQuickly() throws {
         let start = ContinuousClock.now
         let deep = "42[\"x\"," + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "]"
-        #expect(throws: SocketIOProtocolError.self) { try SocketIOEvent(packet: SocketIOPacket(parsing: ByteBuffer(string: String(deep.dropFirst())))) }
+        #expect(throws: SocketIOProtocolError.self) {
+            try SocketIOEvent(packet: SocketIOPacket(parsing: ByteBuffer(string: String(deep.dropFirst()))))
+        }
         let unterminated = "2[\"" + String(repeating: "a", count: 1_000_000)
         #expect(throws: SocketIOProtocolError.self) { try SocketIOEvent(packet: SocketIOPacket(parsing: ByteBuffer(string: unterminated))) }
         let wide = "2[\"x\"" + String(repeating: ",1", count: 200_000) + "]"

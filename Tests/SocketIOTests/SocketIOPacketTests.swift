@@ -11,15 +11,32 @@ import Testing
 
     @Test(arguments: [
         ("0", SocketIOPacket(type: .connect)),
-        ("0/admin,{\"sid\":\"oSO0OpakMV_3jnilAAAA\"}", SocketIOPacket(type: .connect, namespace: "/admin", payload: ByteBuffer(string: "{\"sid\":\"oSO0OpakMV_3jnilAAAA\"}"))),
+        (
+            "0/admin,{\"sid\":\"oSO0OpakMV_3jnilAAAA\"}",
+            SocketIOPacket(type: .connect, namespace: "/admin", payload: ByteBuffer(string: "{\"sid\":\"oSO0OpakMV_3jnilAAAA\"}"))
+        ),
         ("4{\"message\":\"Not authorized\"}", SocketIOPacket(type: .connectError, payload: ByteBuffer(string: "{\"message\":\"Not authorized\"}"))),
         ("2[\"foo\"]", SocketIOPacket(type: .event, payload: ByteBuffer(string: "[\"foo\"]"))),
         ("2/admin,[\"bar\"]", SocketIOPacket(type: .event, namespace: "/admin", payload: ByteBuffer(string: "[\"bar\"]"))),
-        ("51-[\"baz\",{\"_placeholder\":true,\"num\":0}]", SocketIOPacket(type: .binaryEvent, attachments: 1, payload: ByteBuffer(string: "[\"baz\",{\"_placeholder\":true,\"num\":0}]"))),
-        ("52-/admin,[\"baz\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]", SocketIOPacket(type: .binaryEvent, namespace: "/admin", attachments: 2, payload: ByteBuffer(string: "[\"baz\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]"))),
+        (
+            "51-[\"baz\",{\"_placeholder\":true,\"num\":0}]",
+            SocketIOPacket(type: .binaryEvent, attachments: 1, payload: ByteBuffer(string: "[\"baz\",{\"_placeholder\":true,\"num\":0}]"))
+        ),
+        (
+            "52-/admin,[\"baz\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]",
+            SocketIOPacket(
+                type: .binaryEvent,
+                namespace: "/admin",
+                attachments: 2,
+                payload: ByteBuffer(string: "[\"baz\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]")
+            )
+        ),
         ("212[\"foo\"]", SocketIOPacket(type: .event, ackID: 12, payload: ByteBuffer(string: "[\"foo\"]"))),
         ("3/admin,13[\"bar\"]", SocketIOPacket(type: .ack, namespace: "/admin", ackID: 13, payload: ByteBuffer(string: "[\"bar\"]"))),
-        ("61-15[\"bar\",{\"_placeholder\":true,\"num\":0}]", SocketIOPacket(type: .binaryAck, attachments: 1, ackID: 15, payload: ByteBuffer(string: "[\"bar\",{\"_placeholder\":true,\"num\":0}]"))),
+        (
+            "61-15[\"bar\",{\"_placeholder\":true,\"num\":0}]",
+            SocketIOPacket(type: .binaryAck, attachments: 1, ackID: 15, payload: ByteBuffer(string: "[\"bar\",{\"_placeholder\":true,\"num\":0}]"))
+        ),
         ("1", SocketIOPacket(type: .disconnect)),
         ("1/admin,", SocketIOPacket(type: .disconnect, namespace: "/admin")),
         ("0{\"token\":\"abc\"}", SocketIOPacket(type: .connect, payload: ByteBuffer(string: "{\"token\":\"abc\"}"))),
@@ -44,7 +61,9 @@ import Testing
         #expect(try SocketIOPacket(parsing: engine.payload) == packet)
     }
 
-    @Test(arguments: ["", "7", "9[]", "x", "5[\"no dash\"]", "5-[]", "5999-[]", "5x-[]", "2/\(String(repeating: "n", count: 200)),[]", "21234567890123456[\"x\"]"])
+    @Test(arguments: [
+        "", "7", "9[]", "x", "5[\"no dash\"]", "5-[]", "5999-[]", "5x-[]", "2/\(String(repeating: "n", count: 200)),[]", "21234567890123456[\"x\"]",
+    ])
     func malformedPacketsAreRefused(encoded: String) {
         #expect(throws: SocketIOProtocolError.self) { try self.parse(encoded) }
     }
@@ -67,7 +86,10 @@ import Testing
         #expect(try SocketIOEvent(packet: self.parse(#"2 [ "spaced" ] "#)).name == "spaced")
     }
 
-    @Test(arguments: ["2[]", "2{}", "2[1]", "2[\"a\"", "2[\"a\",]", "2[\"a\"]x", "2[\"a\",{]", "2[\"a\",{\"b\":[}]", "2", "2[\"unterminated]", "2[\"a\" \"b\"]", "2[\"ctrl\u{01}\"]"])
+    @Test(arguments: [
+        "2[]", "2{}", "2[1]", "2[\"a\"", "2[\"a\",]", "2[\"a\"]x", "2[\"a\",{]", "2[\"a\",{\"b\":[}]", "2", "2[\"unterminated]", "2[\"a\" \"b\"]",
+        "2[\"ctrl\u{01}\"]",
+    ])
     func malformedEventsAreRefused(encoded: String) {
         #expect(throws: SocketIOProtocolError.self) { try SocketIOEvent(packet: self.parse(encoded)) }
     }
@@ -77,9 +99,14 @@ import Testing
         #expect(String(buffer: SocketIOFrame.ack(0, data: ByteBuffer(string: #"{"ok":true}"#))) == #"430[{"ok":true}]"#)
         #expect(String(buffer: SocketIOFrame.connected(sid: "abc")) == #"40{"sid":"abc"}"#)
         #expect(String(buffer: SocketIOFrame.connectError(message: "invalid \"token\"")) == #"44{"message":"invalid \"token\""}"#)
-        #expect(String(buffer: SocketIOFrame.connectError(namespace: "/admin", message: "Invalid namespace")) == #"44/admin,{"message":"Invalid namespace"}"#)
-        #expect(String(buffer: SocketIOFrame.open(sid: "s", pingInterval: .seconds(25), pingTimeout: .seconds(20), maxPayload: 1_000_000))
-            == #"0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#)
+        #expect(
+            String(buffer: SocketIOFrame.connectError(namespace: "/admin", message: "Invalid namespace"))
+                == #"44/admin,{"message":"Invalid namespace"}"#
+        )
+        #expect(
+            String(buffer: SocketIOFrame.open(sid: "s", pingInterval: .seconds(25), pingTimeout: .seconds(20), maxPayload: 1_000_000))
+                == #"0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#
+        )
     }
 
     @Test func jsonStringsEscapeWhatTheyMust() {

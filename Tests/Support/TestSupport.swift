@@ -40,7 +40,13 @@ public enum TestEnvironment {
     public static func gateway(messagesPort: Int, upstreams: UpstreamSettings? = nil) throws -> GatewayConfiguration {
         var settings = upstreams ?? UpstreamSettings()
         if upstreams == nil { settings.messages = URL(string: "http://127.0.0.1:\(messagesPort)")! }
-        return GatewayConfiguration(http: HTTPSettings(port: 0), upstreams: settings, redis: try RedisConfiguration(try self.values()), auth: self.auth, logLevel: .critical)
+        return GatewayConfiguration(
+            http: HTTPSettings(port: 0),
+            upstreams: settings,
+            redis: try RedisConfiguration(try self.values()),
+            auth: self.auth,
+            logLevel: .critical
+        )
     }
 
     public static var logger: Logger {
@@ -73,7 +79,13 @@ public func uniqueEmail(_ name: String) -> String {
 
 extension TestClientProtocol {
     /// A request with an optional bearer token and JSON body.
-    public func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: (any Encodable)? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
+    public func call(
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        token: String? = nil,
+        json: (any Encodable)? = nil,
+        headers: HTTPFields = [:]
+    ) async throws -> TestResponse {
         var headers = headers
         if let token { headers[.authorization] = "Bearer \(token)" }
         var body: ByteBuffer?
@@ -85,7 +97,11 @@ extension TestClientProtocol {
     }
 
     public func register(_ name: String, role: Role = .student, password: String = "correct horse battery") async throws -> Account {
-        let response = try await self.call(.post, "/api/auth/register", json: RegisterRequest(name: name, email: uniqueEmail(name), password: password, role: role))
+        let response = try await self.call(
+            .post,
+            "/api/auth/register",
+            json: RegisterRequest(name: name, email: uniqueEmail(name), password: password, role: role)
+        )
         guard response.status == .created else { throw SetupError("register answered \(response.status): \(String(buffer: response.body))") }
         let auth = try response.decode(AuthResponse.self)
         return Account(user: auth.user, token: auth.token)
@@ -94,7 +110,9 @@ extension TestClientProtocol {
     /// Opens (or finds) a conversation of `account` with `others`.
     public func open(_ account: Account, with others: [Account], title: String? = nil) async throws -> Conversation {
         let response = try await self.call(
-            .post, "/api/chat/conversations", token: account.token,
+            .post,
+            "/api/chat/conversations",
+            token: account.token,
             json: CreateConversationRequest(participantIds: others.map(\.user.id), title: title)
         )
         guard response.status == .created || response.status == .ok else { throw SetupError("open answered \(response.status)") }
@@ -103,7 +121,9 @@ extension TestClientProtocol {
 
     public func send(_ account: Account, _ content: String, in conversation: UUID, clientMessageId: String? = nil) async throws -> TestResponse {
         try await self.call(
-            .post, "/api/chat/conversations/\(conversation)/messages", token: account.token,
+            .post,
+            "/api/chat/conversations/\(conversation)/messages",
+            token: account.token,
             json: SendMessageRequest(content: content, clientMessageId: clientMessageId)
         )
     }
@@ -121,7 +141,10 @@ extension TestResponse {
 }
 
 /// The messages service under test: in-process (`.router`) or listening on a port (`.live`).
-public func withMessages<Value: Sendable>(_ setup: TestingSetup, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+public func withMessages<Value: Sendable>(
+    _ setup: TestingSetup,
+    _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Value
+) async throws -> Value {
     let app = try await MessagesApp.buildApplication(configuration: try TestEnvironment.messages(), logger: TestEnvironment.logger)
     return try await app.test(setup, test)
 }

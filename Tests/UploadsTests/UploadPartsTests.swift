@@ -5,8 +5,8 @@ import Testing
 @testable import UploadsApp
 
 @Suite struct MultipartParserTests {
-    static let body = Array((
-        "preamble to ignore\r\n"
+    static let body = Array(
+        ("preamble to ignore\r\n"
             + "--XyZ\r\n"
             + "Content-Disposition: form-data; name=\"content\"\r\n\r\n"
             + "a caption\r\n"
@@ -14,8 +14,8 @@ import Testing
             + "Content-Disposition: form-data; name=\"file\"; filename=\"photo \\\"1\\\".png\"\r\n"
             + "Content-Type: image/png\r\n\r\n"
             + "\r\n--XyZno this is data --XyZ\r\r\n\u{0}\u{1}"
-            + "\r\n--XyZ--\r\nepilogue"
-    ).utf8)
+            + "\r\n--XyZ--\r\nepilogue").utf8
+    )
 
     /// Feeds the body in pieces of `size` and gathers what comes out, merging body pieces.
     static func parse(_ bytes: [UInt8], pieces size: Int) throws -> [(PartHeaders, [UInt8])] {
@@ -92,36 +92,40 @@ import Testing
 }
 
 @Suite struct UploadRulesTests {
-    @Test(arguments: [
-        ([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0], "image/png", true),
-        ([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10], "image/jpeg", true),
-        (Array("GIF89a....".utf8), "image/gif", true),
-        (Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8), "image/webp", true),
-        (Array("%PDF-1.7".utf8), "application/pdf", false),
-        ([0x50, 0x4B, 0x03, 0x04], "application/zip", false),
-        (Array("<html><script>".utf8), "application/octet-stream", false),
-        (Array("RIFF\u{0}\u{0}\u{0}\u{0}WAVE".utf8), "application/octet-stream", false),
-        ([0x89, 0x50], "application/octet-stream", false),
-        ([], "application/octet-stream", false),
-    ] as [([UInt8], String, Bool)])
+    @Test(
+        arguments: [
+            ([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0], "image/png", true),
+            ([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10], "image/jpeg", true),
+            (Array("GIF89a....".utf8), "image/gif", true),
+            (Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8), "image/webp", true),
+            (Array("%PDF-1.7".utf8), "application/pdf", false),
+            ([0x50, 0x4B, 0x03, 0x04], "application/zip", false),
+            (Array("<html><script>".utf8), "application/octet-stream", false),
+            (Array("RIFF\u{0}\u{0}\u{0}\u{0}WAVE".utf8), "application/octet-stream", false),
+            ([0x89, 0x50], "application/octet-stream", false),
+            ([], "application/octet-stream", false),
+        ] as [([UInt8], String, Bool)]
+    )
     func theTypeComesFromTheBytes(bytes: [UInt8], mimeType: String, isImage: Bool) {
         #expect(ContentSniffer.sniff(bytes) == ContentSniffer.Kind(mimeType: mimeType, isImage: isImage))
     }
 
-    @Test(arguments: [
-        ("../../etc/passwd", "passwd"),
-        ("..\\..\\boot.ini", "boot.ini"),
-        ("..", "file"),
-        (".", "file"),
-        ("", "file"),
-        (nil, "file"),
-        ("/", "file"),
-        (".hidden", "hidden"),
-        ("a\u{0}b\u{7}c\nd.txt", "abcd.txt"),
-        ("\u{202E}gnp.exe", "gnp.exe"),
-        ("  report final.pdf  ", "report final.pdf"),
-        ("résumé 履歴書.pdf", "résumé 履歴書.pdf"),
-    ] as [(String?, String)])
+    @Test(
+        arguments: [
+            ("../../etc/passwd", "passwd"),
+            ("..\\..\\boot.ini", "boot.ini"),
+            ("..", "file"),
+            (".", "file"),
+            ("", "file"),
+            (nil, "file"),
+            ("/", "file"),
+            (".hidden", "hidden"),
+            ("a\u{0}b\u{7}c\nd.txt", "abcd.txt"),
+            ("\u{202E}gnp.exe", "gnp.exe"),
+            ("  report final.pdf  ", "report final.pdf"),
+            ("résumé 履歴書.pdf", "résumé 履歴書.pdf"),
+        ] as [(String?, String)]
+    )
     func displayNamesAreSanitized(raw: String?, expected: String) {
         #expect(FileNames.sanitize(raw) == expected)
     }
@@ -136,20 +140,22 @@ import Testing
         #expect(FileNames.contentDisposition("€.pdf", inline: false) == #"attachment; filename="_.pdf"; filename*=UTF-8''%E2%82%AC.pdf"#)
     }
 
-    @Test(arguments: [
-        (nil, ByteRange.whole),
-        ("bytes=0-9", .partial(0...9)),
-        ("bytes=90-", .partial(90...99)),
-        ("bytes=-5", .partial(95...99)),
-        ("bytes=-500", .partial(0...99)),
-        ("bytes=50-5000", .partial(50...99)),
-        ("bytes=100-", .unsatisfiable),
-        ("bytes=-0", .unsatisfiable),
-        ("bytes=9-3", .whole),
-        ("bytes=0-1,5-6", .whole),
-        ("items=0-9", .whole),
-        ("bytes=x-y", .whole),
-    ] as [(String?, ByteRange)])
+    @Test(
+        arguments: [
+            (nil, ByteRange.whole),
+            ("bytes=0-9", .partial(0...9)),
+            ("bytes=90-", .partial(90...99)),
+            ("bytes=-5", .partial(95...99)),
+            ("bytes=-500", .partial(0...99)),
+            ("bytes=50-5000", .partial(50...99)),
+            ("bytes=100-", .unsatisfiable),
+            ("bytes=-0", .unsatisfiable),
+            ("bytes=9-3", .whole),
+            ("bytes=0-1,5-6", .whole),
+            ("items=0-9", .whole),
+            ("bytes=x-y", .whole),
+        ] as [(String?, ByteRange)]
+    )
     func rangesAreResolvedAgainstTheSize(header: String?, expected: ByteRange) {
         #expect(ByteRange(header: header, size: 100) == expected)
     }

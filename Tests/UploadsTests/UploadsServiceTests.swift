@@ -13,8 +13,8 @@ import NIOFoundationCompat
 import NIOHTTP1
 import NIOPosix
 import Redis
-import ServiceKit
 import ServiceClients
+import ServiceKit
 import Testing
 
 @testable import UploadsApp
@@ -36,12 +36,26 @@ import Testing
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let configuration = UploadsConfiguration(
-                http: HTTPSettings(port: 0), redis: try TestEnvironment.messages().redis, auth: TestEnvironment.auth,
-                directory: directory, maxUploadBytes: maxBytes, messages: ServiceEndpoint(url: URL(string: "http://127.0.0.1:\(messagesPort)")!, timeout: .seconds(5)), logLevel: .critical
+                http: HTTPSettings(port: 0),
+                redis: try TestEnvironment.messages().redis,
+                auth: TestEnvironment.auth,
+                directory: directory,
+                maxUploadBytes: maxBytes,
+                messages: ServiceEndpoint(url: URL(string: "http://127.0.0.1:\(messagesPort)")!, timeout: .seconds(5)),
+                logLevel: .critical
             )
             let uploads = try await UploadsApp.buildApplication(configuration: configuration, logger: TestEnvironment.logger)
             try await uploads.test(.live) { client in
-                try await body(Setup(uploadsPort: try #require(client.port), directory: directory, student: student, conversation: conversation, messagesPort: messagesPort), client)
+                try await body(
+                    Setup(
+                        uploadsPort: try #require(client.port),
+                        directory: directory,
+                        student: student,
+                        conversation: conversation,
+                        messagesPort: messagesPort
+                    ),
+                    client
+                )
             }
         }
     }
@@ -77,8 +91,10 @@ import Testing
     @Test func aDeclaredLengthOverTheLimitIsRefusedBeforeReading() async throws {
         try await self.withUploads(maxBytes: 1 << 20) { setup, client in
             let response = try await client.execute(
-                uri: "/api/chat/conversations/\(setup.conversation.id)/upload", method: .post,
-                headers: [.authorization: "Bearer \(setup.student.token)", .contentLength: "\(8 << 20)"], body: ByteBuffer(repeating: 1, count: 8 << 20)
+                uri: "/api/chat/conversations/\(setup.conversation.id)/upload",
+                method: .post,
+                headers: [.authorization: "Bearer \(setup.student.token)", .contentLength: "\(8 << 20)"],
+                body: ByteBuffer(repeating: 1, count: 8 << 20)
             )
             #expect(response.status == .contentTooLarge)
             #expect(Self.files(under: setup.directory).isEmpty)
@@ -88,8 +104,10 @@ import Testing
     @Test func filesNoMessageHoldsAreRemovedAfterTheGracePeriodAndNoOthers() async throws {
         try await self.withUploads(maxBytes: 1 << 20) { setup, client in
             let kept = try await client.execute(
-                uri: "/api/chat/conversations/\(setup.conversation.id)/upload", method: .post,
-                headers: [.authorization: "Bearer \(setup.student.token)", HTTPField.Name("X-File-Name")!: "kept.txt"], body: ByteBuffer(string: "a file with a message")
+                uri: "/api/chat/conversations/\(setup.conversation.id)/upload",
+                method: .post,
+                headers: [.authorization: "Bearer \(setup.student.token)", HTTPField.Name("X-File-Name")!: "kept.txt"],
+                body: ByteBuffer(string: "a file with a message")
             ).decode(Message.self)
             let store = BlobStore(root: setup.directory)
             let keptPath = store.path(for: BlobStore.key(sha256: try #require(kept.attachments.first).sha256))

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
+import EventBus
 import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
-import EventBus
 import Redis
 import ServiceClients
 import ServiceKit
@@ -22,19 +22,32 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
     let httpClient = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: .upstreams(configuration.upstreams))
 
     let messages = MessagesClient(
-        client: httpClient, endpoint: ServiceEndpoint(url: configuration.upstreams.messages, timeout: configuration.upstreams.timeout)
+        client: httpClient,
+        endpoint: ServiceEndpoint(url: configuration.upstreams.messages, timeout: configuration.upstreams.timeout)
     )
     let fanout = Fanout(redis: configuration.redis, eventLoopGroup: group, messages: messages, logger: logger)
     let commands = CommandClient(
-        redis: redis, configuration: configuration.redis, eventLoopGroup: group, instanceID: configuration.realtime.gatewayID,
-        timeout: configuration.realtime.sendTimeout, logger: logger
+        redis: redis,
+        configuration: configuration.redis,
+        eventLoopGroup: group,
+        instanceID: configuration.realtime.gatewayID,
+        timeout: configuration.realtime.sendTimeout,
+        logger: logger
     )
     let presence = PresenceReporter(
-        redis: redis, gatewayID: configuration.realtime.gatewayID, heartbeatInterval: configuration.realtime.heartbeatInterval, logger: logger
+        redis: redis,
+        gatewayID: configuration.realtime.gatewayID,
+        heartbeatInterval: configuration.realtime.heartbeatInterval,
+        logger: logger
     )
     let realtime = RealtimeContext(
-        settings: configuration.realtime, tokens: tokens, fanout: fanout, commands: commands, presence: presence,
-        messages: messages, logger: logger
+        settings: configuration.realtime,
+        tokens: tokens,
+        fanout: fanout,
+        commands: commands,
+        presence: presence,
+        messages: messages,
+        logger: logger
     )
 
     let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)])

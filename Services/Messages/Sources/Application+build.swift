@@ -35,16 +35,29 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     AuthController(users: users, tokens: tokens, hasher: PasswordHasher(cost: configuration.auth.bcryptCost))
         .register(public: api, authenticated: authenticated)
     ConversationController(
-        users: users, conversations: conversations, events: events,
-        presence: PresenceClient(client: httpClient, endpoint: configuration.presence), limits: configuration.limits
+        users: users,
+        conversations: conversations,
+        events: events,
+        presence: PresenceClient(client: httpClient, endpoint: configuration.presence),
+        limits: configuration.limits
     ).register(on: chat)
     MessageController(conversations: conversations, messages: messages, events: events, limits: configuration.limits).register(on: chat)
     InternalController(conversations: conversations, attachments: AttachmentStore(database: database))
         .register(on: router.group(RouterPath(MessagesAPI.internalGroup)).add(middleware: InternalAuthMiddleware(tokens: tokens)))
 
     let consumer = CommandConsumer(
-        stream: StreamConsumer(redis: commandStream, stream: configuration.commandStream, group: CommandStream.group, settings: configuration.commands, logger: logger),
-        bus: ChatBus(redis: redis), messages: messages, events: events, limits: configuration.limits, logger: logger
+        stream: StreamConsumer(
+            redis: commandStream,
+            stream: configuration.commandStream,
+            group: CommandStream.group,
+            settings: configuration.commands,
+            logger: logger
+        ),
+        bus: ChatBus(redis: redis),
+        messages: messages,
+        events: events,
+        limits: configuration.limits,
+        logger: logger
     )
     var app = Application(
         router: router,

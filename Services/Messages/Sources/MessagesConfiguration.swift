@@ -85,7 +85,15 @@ public struct DatabaseSettings: Sendable {
     public var poolSize: Int
     public var queryTimeout: Duration
 
-    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, poolSize: Int = 10, queryTimeout: Duration = .seconds(5)) {
+    public init(
+        host: String,
+        port: Int = 5432,
+        username: String,
+        password: String? = nil,
+        database: String,
+        poolSize: Int = 10,
+        queryTimeout: Duration = .seconds(5)
+    ) {
         self.host = host
         self.port = port
         self.username = username
@@ -117,7 +125,12 @@ public struct DatabaseSettings: Sendable {
 
     var clientConfiguration: PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
-            host: self.host, port: self.port, username: self.username, password: self.password, database: self.database, tls: .disable
+            host: self.host,
+            port: self.port,
+            username: self.username,
+            password: self.password,
+            database: self.database,
+            tls: .disable
         )
         configuration.options.maximumConnections = self.poolSize
         configuration.options.connectTimeout = .seconds(3)

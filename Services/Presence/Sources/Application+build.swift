@@ -23,16 +23,35 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
     let store = PresenceStore(redis: redis)
     let announcer = PresenceAnnouncer(
         bus: ChatBus(redis: redis),
-        contacts: ContactsClient(messages: MessagesClient(
-            client: httpClient, endpoint: configuration.messages, serviceToken: ServiceTokenCache(tokens: tokens, service: "presence")
-        )),
+        contacts: ContactsClient(
+            messages: MessagesClient(
+                client: httpClient,
+                endpoint: configuration.messages,
+                serviceToken: ServiceTokenCache(tokens: tokens, service: "presence")
+            )
+        ),
         logger: logger
     )
     let consumer = PresenceConsumer(
-        stream: StreamConsumer(redis: streamRedis, stream: PresenceStream.key, group: PresenceStream.group, settings: configuration.stream, logger: logger),
-        store: store, announcer: announcer, typingTTL: configuration.typingTTL, logger: logger
+        stream: StreamConsumer(
+            redis: streamRedis,
+            stream: PresenceStream.key,
+            group: PresenceStream.group,
+            settings: configuration.stream,
+            logger: logger
+        ),
+        store: store,
+        announcer: announcer,
+        typingTTL: configuration.typingTTL,
+        logger: logger
     )
-    let sweeper = PresenceSweeper(store: store, announcer: announcer, gatewayDeadAfter: configuration.gatewayDeadAfter, every: configuration.sweepEvery, logger: logger)
+    let sweeper = PresenceSweeper(
+        store: store,
+        announcer: announcer,
+        gatewayDeadAfter: configuration.gatewayDeadAfter,
+        every: configuration.sweepEvery,
+        logger: logger
+    )
 
     let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)])
     PresenceRoutes(store: store).register(on: router.group(RouterPath(PresenceAPI.presence.group)).add(middleware: AuthMiddleware(tokens: tokens)))

@@ -28,11 +28,17 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
     try store.prepare()
 
     let commands = CommandClient(
-        redis: redis, configuration: configuration.redis, eventLoopGroup: group, instanceID: configuration.instanceID,
-        timeout: configuration.sendTimeout, logger: logger
+        redis: redis,
+        configuration: configuration.redis,
+        eventLoopGroup: group,
+        instanceID: configuration.instanceID,
+        timeout: configuration.sendTimeout,
+        logger: logger
     )
     let messages = MessagesClient(
-        client: httpClient, endpoint: configuration.messages, serviceToken: ServiceTokenCache(tokens: tokens, service: "uploads")
+        client: httpClient,
+        endpoint: configuration.messages,
+        serviceToken: ServiceTokenCache(tokens: tokens, service: "uploads")
     )
     let sweeper = OrphanSweeper(store: store, messages: messages, grace: configuration.orphanGrace, every: configuration.sweepEvery, logger: logger)
 

@@ -48,8 +48,11 @@ struct Common: ParsableArguments {
 
     func makeRun() throws -> LoadRun {
         try LoadRun(
-            targets: try self.urls.map { try SocketTarget(url: $0, path: self.path) }, sources: self.sources, threads: self.threads,
-            connectTimeout: .seconds(Int64(self.connectTimeout)), progress: !self.quiet
+            targets: try self.urls.map { try SocketTarget(url: $0, path: self.path) },
+            sources: self.sources,
+            threads: self.threads,
+            connectTimeout: .seconds(Int64(self.connectTimeout)),
+            progress: !self.quiet
         )
     }
 
@@ -78,7 +81,9 @@ struct Storm: AsyncParsableCommand {
         if self.common.anonymous {
             identity = .anonymous
         } else {
-            identity = .tokens(try await withHTTPClient { try await self.common.accounts($0).register(self.users, run: runID) { _ in false }.map(\.token) })
+            identity = .tokens(
+                try await withHTTPClient { try await self.common.accounts($0).register(self.users, run: runID) { _ in false }.map(\.token) }
+            )
         }
         let report = await StormScenario(sockets: self.sockets, rate: self.rate, hold: .seconds(self.hold)).run(on: load, identity: identity)
         await load.shutdown()
@@ -99,9 +104,13 @@ struct RoomOptions: ParsableArguments {
 
     func run(_ name: String, _ common: Common, defaults: (clients: Int, room: Int, senders: Int)) async throws {
         let scenario = RoomScenario(
-            name: name, clients: self.clients ?? defaults.clients, roomSize: self.room ?? defaults.room,
-            senders: self.senders ?? defaults.senders, rate: self.rate,
-            duration: .seconds(self.duration), connectRate: self.connectRate
+            name: name,
+            clients: self.clients ?? defaults.clients,
+            roomSize: self.room ?? defaults.room,
+            senders: self.senders ?? defaults.senders,
+            rate: self.rate,
+            duration: .seconds(self.duration),
+            connectRate: self.connectRate
         )
         let identity: Identity
         let conversations: [String]
@@ -112,7 +121,9 @@ struct RoomOptions: ParsableArguments {
             (identity, conversations) = try await withHTTPClient { http in
                 let accounts = common.accounts(http)
                 let users = try await accounts.register(scenario.clients, run: runID) { $0 % scenario.roomSize == 0 }
-                let rooms = stride(from: 0, to: users.count, by: scenario.roomSize).map { Array(users[$0..<min(users.count, $0 + scenario.roomSize)]) }
+                let rooms = stride(from: 0, to: users.count, by: scenario.roomSize).map {
+                    Array(users[$0..<min(users.count, $0 + scenario.roomSize)])
+                }
                 return (Identity.tokens(users.map(\.token)), try await accounts.conversations(for: rooms))
             }
         }
@@ -125,7 +136,9 @@ struct RoomOptions: ParsableArguments {
 }
 
 struct Fanout: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Clients in rooms of K, S senders at a fixed rate: deliveries a second and their latency.")
+    static let configuration = CommandConfiguration(
+        abstract: "Clients in rooms of K, S senders at a fixed rate: deliveries a second and their latency."
+    )
 
     @OptionGroup var common: Common
     @OptionGroup var options: RoomOptions
@@ -135,7 +148,8 @@ struct Fanout: AsyncParsableCommand {
 
 struct Send: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Acked end-to-end sends: pairs across gateways, each message stored before its ack, then delivered.")
+        abstract: "Acked end-to-end sends: pairs across gateways, each message stored before its ack, then delivered."
+    )
 
     @OptionGroup var common: Common
     @OptionGroup var options: RoomOptions

@@ -31,7 +31,12 @@ public struct Accounts: Sendable {
                 var token: String
                 var user: User
             }
-            let body = Body(name: "Load \(index)", email: "lt-\(run)-\(index)@load.test", password: "load-test-password", role: isExpert(index) ? "expert" : "student")
+            let body = Body(
+                name: "Load \(index)",
+                email: "lt-\(run)-\(index)@load.test",
+                password: "load-test-password",
+                role: isExpert(index) ? "expert" : "student"
+            )
             let reply: Reply = try await self.post("/api/auth/register", body, token: nil, expect: 201)
             return User(id: reply.user.id, token: reply.token)
         }
@@ -47,7 +52,10 @@ public struct Accounts: Sendable {
             struct Reply: Decodable { var id: String }
             let room = rooms[index]
             let reply: Reply = try await self.post(
-                "/api/chat/conversations", Body(participantIds: room.dropFirst().map(\.id), title: "load room \(index)"), token: room[0].token, expect: 201
+                "/api/chat/conversations",
+                Body(participantIds: room.dropFirst().map(\.id), title: "load room \(index)"),
+                token: room[0].token,
+                expect: 201
             )
             return reply.id
         }

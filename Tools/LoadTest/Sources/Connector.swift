@@ -34,7 +34,14 @@ public struct Connector: Sendable {
 
     /// A socket connected to `target` and past CONNECT, or the reason it is not; counted
     /// into the loop's stats either way.
-    public func open(index: Int, target: SocketTarget, source: SocketAddress?, auth: ByteBuffer, on loop: any EventLoop, board: StatsBoard) -> EventLoopFuture<NIOLoopBound<LoadSocket>> {
+    public func open(
+        index: Int,
+        target: SocketTarget,
+        source: SocketAddress?,
+        auth: ByteBuffer,
+        on loop: any EventLoop,
+        board: StatsBoard
+    ) -> EventLoopFuture<NIOLoopBound<LoadSocket>> {
         loop.flatSubmit {
             let stats = board.stats(on: loop)
             stats.figures.counts.connectAttempts += 1
@@ -68,7 +75,12 @@ public struct Connector: Sendable {
         }
     }
 
-    private static func configure(_ channel: any Channel, target: SocketTarget, socket: NIOLoopBound<LoadSocket>, ready: EventLoopPromise<Void>) throws {
+    private static func configure(
+        _ channel: any Channel,
+        target: SocketTarget,
+        socket: NIOLoopBound<LoadSocket>,
+        ready: EventLoopPromise<Void>
+    ) throws {
         let upgrader = NIOTypedWebSocketClientUpgrader<Bool>(maxFrameSize: 1 << 20) { channel, _ in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(socket.value)

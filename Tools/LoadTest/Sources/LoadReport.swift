@@ -1,5 +1,5 @@
-import Histogram
 import Foundation
+import Histogram
 
 /// Percentiles of one latency, in milliseconds.
 public struct LatencySummary: Codable, Sendable {
@@ -39,8 +39,14 @@ public struct LoadReport: Codable, Sendable {
 
     /// `deliverySeconds`: from the first send to the last delivery, or the sending time if longer.
     public init(
-        scenario: String, parameters: [String: String], totals: LoadFigures, connectSeconds: Double, sendSeconds: Double, deliverySeconds: Double? = nil,
-        expected: Int, lost: Int
+        scenario: String,
+        parameters: [String: String],
+        totals: LoadFigures,
+        connectSeconds: Double,
+        sendSeconds: Double,
+        deliverySeconds: Double? = nil,
+        expected: Int,
+        lost: Int
     ) {
         self.scenario = scenario
         self.parameters = parameters
@@ -69,14 +75,46 @@ public struct LoadReport: Codable, Sendable {
     public var text: String {
         func latency(_ name: String, _ summary: LatencySummary) -> String {
             guard summary.count > 0 else { return "" }
-            return String(format: "%@ ms: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%llu)\n", name, summary.p50, summary.p90, summary.p99, summary.p999, summary.max, summary.count)
+            return String(
+                format: "%@ ms: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%llu)\n",
+                name,
+                summary.p50,
+                summary.p90,
+                summary.p99,
+                summary.p999,
+                summary.max,
+                summary.count
+            )
         }
         let c = self.counts
         var text = "\(self.scenario): " + self.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "\n"
-        text += String(format: "connections: %d made, %d failed, %d dropped (%.0f/s)\n", c.connected, c.connectFailed, c.dropped, self.connectsPerSecond)
+        text += String(
+            format: "connections: %d made, %d failed, %d dropped (%.0f/s)\n",
+            c.connected,
+            c.connectFailed,
+            c.dropped,
+            self.connectsPerSecond
+        )
         if c.sent > 0 {
-            text += String(format: "messages: %d sent, %d acked, %d refused, %d unanswered over %.1f s (%.0f/s)\n", c.sent, c.acked, c.ackErrors, c.sent - c.acked - c.ackErrors, self.seconds, self.sentPerSecond)
-            text += String(format: "deliveries: %d of %d owed, %d lost (%.3f%%), %d duplicated (%.0f/s over %.1f s)\n", c.delivered, self.expected, self.lost, self.lossPercent, c.duplicated, self.deliveredPerSecond, self.deliverySeconds)
+            text += String(
+                format: "messages: %d sent, %d acked, %d refused, %d unanswered over %.1f s (%.0f/s)\n",
+                c.sent,
+                c.acked,
+                c.ackErrors,
+                c.sent - c.acked - c.ackErrors,
+                self.seconds,
+                self.sentPerSecond
+            )
+            text += String(
+                format: "deliveries: %d of %d owed, %d lost (%.3f%%), %d duplicated (%.0f/s over %.1f s)\n",
+                c.delivered,
+                self.expected,
+                self.lost,
+                self.lossPercent,
+                c.duplicated,
+                self.deliveredPerSecond,
+                self.deliverySeconds
+            )
         }
         text += latency("handshake", self.handshake) + latency("ack      ", self.ack) + latency("delivery ", self.delivery)
         for (error, count) in self.errors.sorted(by: { $0.value > $1.value }).prefix(5) {

@@ -43,7 +43,9 @@ public final class LoadRun: Sendable {
                 let index = opened.count
                 let target = self.targets[index % self.targets.count]
                 let source = self.sources[(index / self.targets.count) % self.sources.count]
-                opened.append(self.connector.open(index: index, target: target, source: source, auth: auth(index), on: self.group.next(), board: self.board))
+                opened.append(
+                    self.connector.open(index: index, target: target, source: source, auth: auth(index), on: self.group.next(), board: self.board)
+                )
             }
             if opened.count < count { try? await Task.sleep(for: .seconds(tick)) }
         }
@@ -66,8 +68,17 @@ public final class LoadRun: Sendable {
                 last = now
                 let line = String(
                     format: "[%@ %5.0fs] open %d (+%d, failed %d, dropped %d) | sent %d/s acked %d/s delivered %d/s | errors %d dup %d",
-                    label, start.duration(to: .now).seconds, now.connected - now.dropped, delta.connected, now.connectFailed, now.dropped,
-                    delta.sent, delta.acked, delta.delivered, now.ackErrors, now.duplicated
+                    label,
+                    start.duration(to: .now).seconds,
+                    now.connected - now.dropped,
+                    delta.connected,
+                    now.connectFailed,
+                    now.dropped,
+                    delta.sent,
+                    delta.acked,
+                    delta.delivered,
+                    now.ackErrors,
+                    now.duplicated
                 )
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOCore
 import NIOWebSocket
 import SocketIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One Socket.IO client over an upgraded WebSocket, driven on its channel's event loop
 /// and never off it: Engine.IO open → CONNECT with the auth payload → events and acks.
@@ -164,7 +165,9 @@ public final class LoadSocket: ChannelInboundHandler, RemovableChannelHandler {
         self.pending[id] = .send(number: number, sentAt: now)
         let probe = Probe(sender: self.index, number: number, sentAt: now)
         var buffer = context.channel.allocator.buffer(capacity: 160)
-        buffer.writeString("42\(id)[\"send_message\",{\"conversationId\":\"\(conversation)\",\"content\":\"\(probe.content)\",\"clientMessageId\":\"lt-\(self.index)-\(number)\"}]")
+        buffer.writeString(
+            "42\(id)[\"send_message\",{\"conversationId\":\"\(conversation)\",\"content\":\"\(probe.content)\",\"clientMessageId\":\"lt-\(self.index)-\(number)\"}]"
+        )
         self.stats.figures.counts.sent += 1
         self.write(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buffer), context: context)
     }
@@ -190,7 +193,10 @@ public final class LoadSocket: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func writeText(_ text: String, context: ChannelHandlerContext) {
-        self.write(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: context.channel.allocator.buffer(string: text)), context: context)
+        self.write(
+            WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: context.channel.allocator.buffer(string: text)),
+            context: context
+        )
     }
 
     private func write(_ frame: WebSocketFrame, context: ChannelHandlerContext) {

@@ -5,7 +5,9 @@ import NIOCore
 public typealias LatencyHistogram = Histogram<UInt64>
 
 extension LatencyHistogram {
-    public static func latencies() -> Self { Self(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three) }
+    public static func latencies() -> Self {
+        Self(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    }
 
     mutating func record(since start: UInt64, now: UInt64) {
         _ = self.record(now > start ? (now - start) / 1000 : 0)

@@ -20,7 +20,9 @@ public struct Probe: Equatable, Sendable {
     /// The probe in a frame's `"content"` field, if there is one.
     public init?(in frame: ByteBuffer) {
         let bytes = frame.readableBytesView
-        guard var index = FrameScan.valueStart(of: "content", in: bytes), index < bytes.endIndex, bytes[index] == UInt8(ascii: "\"") else { return nil }
+        guard var index = FrameScan.valueStart(of: "content", in: bytes), index < bytes.endIndex, bytes[index] == UInt8(ascii: "\"") else {
+            return nil
+        }
         index += 1
         for expected in "lt|".utf8 {
             guard index < bytes.endIndex, bytes[index] == expected else { return nil }

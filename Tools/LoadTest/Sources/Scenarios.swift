@@ -37,8 +37,13 @@ public struct StormScenario: Sendable {
         let totals = await load.board.totals()
         await load.close(sockets)
         return LoadReport(
-            scenario: "storm", parameters: ["sockets": "\(self.sockets)", "rate": "\(Int(self.rate))/s", "hold": "\(self.hold)"],
-            totals: totals, connectSeconds: connectSeconds, sendSeconds: 0, expected: 0, lost: 0
+            scenario: "storm",
+            parameters: ["sockets": "\(self.sockets)", "rate": "\(Int(self.rate))/s", "hold": "\(self.hold)"],
+            totals: totals,
+            connectSeconds: connectSeconds,
+            sendSeconds: 0,
+            expected: 0,
+            lost: 0
         )
     }
 }
@@ -93,7 +98,9 @@ public struct RoomScenario: Sendable {
         for join in joins where (try? await join.get()) == true { joined += 1 }
         guard joined > 0 else { throw LoadTestError.setup("no client could join its room") }
 
-        let senders = self.senderIndices().compactMap { index in sockets[index].map { (socket: $0, conversation: conversations[index / self.roomSize]) } }
+        let senders = self.senderIndices().compactMap { index in
+            sockets[index].map { (socket: $0, conversation: conversations[index / self.roomSize]) }
+        }
         let sendStart = ContinuousClock.now
         let sendStartClock = Clock.now()
         let schedules = await SendSchedule.start(senders, rate: self.rate, duration: self.duration, group: load.group)
@@ -115,7 +122,12 @@ public struct RoomScenario: Sendable {
                 "clients": "\(self.clients)", "room": "\(self.roomSize)", "senders": "\(senders.count)", "rate": "\(self.rate)/s each",
                 "duration": "\(self.duration)", "joined": "\(joined)",
             ],
-            totals: totals, connectSeconds: connectSeconds, sendSeconds: sendSeconds, deliverySeconds: deliverySeconds, expected: expected, lost: lost
+            totals: totals,
+            connectSeconds: connectSeconds,
+            sendSeconds: sendSeconds,
+            deliverySeconds: deliverySeconds,
+            expected: expected,
+            lost: lost
         )
     }
 
@@ -193,7 +205,12 @@ final class SendSchedule: Sendable {
         }
     }
 
-    static func start(_ senders: [(socket: NIOLoopBound<LoadSocket>, conversation: String)], rate: Double, duration: Duration, group: any EventLoopGroup) async -> [SendSchedule] {
+    static func start(
+        _ senders: [(socket: NIOLoopBound<LoadSocket>, conversation: String)],
+        rate: Double,
+        duration: Duration,
+        group: any EventLoopGroup
+    ) async -> [SendSchedule] {
         let interval = UInt64(1e9 / max(rate, 0.001))
         let end = Clock.now() + UInt64(duration.seconds * 1e9)
         var byLoop: [ObjectIdentifier: [(socket: NIOLoopBound<LoadSocket>, conversation: String)]] = [:]
@@ -203,7 +220,10 @@ final class SendSchedule: Sendable {
             let loop = senders[0].socket.eventLoop
             let sockets = senders.map(\.socket)
             let conversations = senders.map(\.conversation)
-            schedules.append(try! await loop.submit { SendSchedule(loop: loop, senders: sockets, conversations: conversations, interval: interval, end: end) }.get())
+            schedules.append(
+                try! await loop.submit { SendSchedule(loop: loop, senders: sockets, conversations: conversations, interval: interval, end: end) }
+                    .get()
+            )
         }
         return schedules
     }

@@ -35,15 +35,20 @@ struct UpstreamProxy: Sendable {
         let eventLoop = self.client.eventLoopGroup.any()
         let length = request.headers[.contentLength].flatMap { Int64($0) }
         do {
-            let upstream = try HTTPClient.Request(url: url, method: method, headers: headers, body: .stream(contentLength: length) { writer in
-                let sent = eventLoop.makePromise(of: Void.self)
-                sent.completeWithTask {
-                    for try await chunk in relay {
-                        try await writer.write(.byteBuffer(chunk)).get()  // written before the next is read
+            let upstream = try HTTPClient.Request(
+                url: url,
+                method: method,
+                headers: headers,
+                body: .stream(contentLength: length) { writer in
+                    let sent = eventLoop.makePromise(of: Void.self)
+                    sent.completeWithTask {
+                        for try await chunk in relay {
+                            try await writer.write(.byteBuffer(chunk)).get()  // written before the next is read
+                        }
                     }
+                    return sent.futureResult
                 }
-                return sent.futureResult
-            })
+            )
             let response = try await self.client.execute(
                 request: upstream,
                 delegate: ResponseAccumulator(request: upstream, maxBodySize: Self.maxCollectedResponse),
@@ -65,7 +70,13 @@ struct UpstreamProxy: Sendable {
     }
 
     /// No request body: the answer streams back as it comes.
-    private func streaming(url: String, method: HTTPMethod, headers: HTTPHeaders, service: UpstreamRoute.Service, context: ChatRequestContext) async throws -> Response {
+    private func streaming(
+        url: String,
+        method: HTTPMethod,
+        headers: HTTPHeaders,
+        service: UpstreamRoute.Service,
+        context: ChatRequestContext
+    ) async throws -> Response {
         var upstream = HTTPClientRequest(url: url)
         upstream.method = method
         upstream.headers = headers
@@ -91,11 +102,12 @@ struct UpstreamProxy: Sendable {
     }
 
     private func base(for service: UpstreamRoute.Service) -> String {
-        let url = switch service {
-        case .messages: self.settings.messages
-        case .presence: self.settings.presence
-        case .uploads: self.settings.uploads
-        }
+        let url =
+            switch service {
+            case .messages: self.settings.messages
+            case .presence: self.settings.presence
+            case .uploads: self.settings.uploads
+            }
         var text = url.absoluteString
         while text.hasSuffix("/") { text.removeLast() }
         return text
@@ -125,13 +137,23 @@ struct UpstreamProxy: Sendable {
         logger.warning("upstream failed", metadata: ["upstream": "\(service.rawValue)", "error": "\(error)"])
         switch error {
         case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
-            return APIError(.gatewayTimeout, code: "upstream_timeout", message: "The \(service.rawValue) service did not answer in time", retryable: true)
+            return APIError(
+                .gatewayTimeout,
+                code: "upstream_timeout",
+                message: "The \(service.rawValue) service did not answer in time",
+                retryable: true
+            )
         case let error as HTTPClientError where error == .remoteConnectionClosed:
             return APIError(.badGateway, code: "bad_gateway", message: "The \(service.rawValue) service closed the connection", retryable: true)
         case is ResponseAccumulator.ResponseTooBigError:
             return APIError(.badGateway, code: "bad_gateway", message: "The \(service.rawValue) service answered with too much", retryable: false)
         default:
-            return APIError(.serviceUnavailable, code: "upstream_unavailable", message: "The \(service.rawValue) service is unavailable", retryable: true)
+            return APIError(
+                .serviceUnavailable,
+                code: "upstream_unavailable",
+                message: "The \(service.rawValue) service is unavailable",
+                retryable: true
+            )
         }
     }
 }

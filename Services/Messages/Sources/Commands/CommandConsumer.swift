@@ -73,7 +73,10 @@ struct CommandConsumer: Service {
                 // Published again for a retried send: its first consumer may have died
                 // before publishing, and gateways deliver a message id once.
                 publishes += self.events.envelopes(stored: encoded, memberIDs: members)
-                publishes += Self.reply(to: item.entry, BusEnvelope(event: CommandReply.event, data: encoded.reply(requestID: item.command.requestId)))
+                publishes += Self.reply(
+                    to: item.entry,
+                    BusEnvelope(event: CommandReply.event, data: encoded.reply(requestID: item.command.requestId))
+                )
             case .refused(let error) where error.retryable:
                 continue
             case .refused(let error):
@@ -94,9 +97,12 @@ struct CommandConsumer: Service {
         default: throw .validation("TEXT messages carry no file; IMAGE and FILE messages carry one")
         }
         return NewMessage(
-            conversationID: command.conversationId, senderID: command.senderId,
-            content: try Validate.content(command.content, maxLength: self.limits.maxContentLength), type: command.messageType,
-            clientMessageID: try Validate.clientMessageID(command.clientMessageId), attachment: command.attachment
+            conversationID: command.conversationId,
+            senderID: command.senderId,
+            content: try Validate.content(command.content, maxLength: self.limits.maxContentLength),
+            type: command.messageType,
+            clientMessageID: try Validate.clientMessageID(command.clientMessageId),
+            attachment: command.attachment
         )
     }
 

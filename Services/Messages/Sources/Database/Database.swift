@@ -1,8 +1,8 @@
-import _ConnectionPoolModule
 import ChatModels
 import Logging
 import PostgresNIO
 import ServiceKit
+import _ConnectionPoolModule
 
 /// The Postgres pool with the service's error policy: every database fault reaches
 /// callers as an `APIError`, and no request waits longer than `queryTimeout` for it.
@@ -49,7 +49,7 @@ struct Database: Sendable {
                 return APIError.unavailable("The database is busy, try again")
             }
             logger.error("query failed", metadata: ["error": "\(String(reflecting: error))"])
-            return APIError.internalError
+            return APIError.internal
         case is PSQLError, is ConnectionPoolError, is TimeoutError:
             logger.warning("database unavailable", metadata: ["error": "\(error)"])
             return APIError.unavailable("The database is unavailable, try again")

@@ -9,76 +9,80 @@ struct Migration: Sendable {
 /// migration: add the next one.
 enum Migrations {
     static let all: [Migration] = [
-        Migration(version: 1, name: "users, conversations, members, messages, attachments", statements: [
-            """
-            CREATE TABLE users (
-                id uuid PRIMARY KEY,
-                name text NOT NULL,
-                email text NOT NULL,
-                password_hash text NOT NULL,
-                role text NOT NULL CHECK (role IN ('student', 'expert', 'admin')),
-                avatar_url text,
-                created_at timestamptz NOT NULL DEFAULT now()
-            )
-            """,
-            "CREATE UNIQUE INDEX users_email_key ON users (lower(email))",
-            "CREATE INDEX users_role_name_idx ON users (role, name)",
-            """
-            CREATE TABLE conversations (
-                id uuid PRIMARY KEY,
-                kind text NOT NULL CHECK (kind IN ('direct', 'group')),
-                title text,
-                -- "lowerUUID:higherUUID" for direct conversations, so each pair has one.
-                direct_key text UNIQUE,
-                last_seq bigint NOT NULL DEFAULT 0,
-                created_by uuid REFERENCES users (id),
-                created_at timestamptz NOT NULL DEFAULT now(),
-                updated_at timestamptz NOT NULL DEFAULT now()
-            )
-            """,
-            """
-            CREATE TABLE conversation_members (
-                conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
-                user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-                last_read_seq bigint NOT NULL DEFAULT 0,
-                last_read_at timestamptz,
-                joined_at timestamptz NOT NULL DEFAULT now(),
-                PRIMARY KEY (conversation_id, user_id)
-            )
-            """,
-            "CREATE INDEX conversation_members_user_idx ON conversation_members (user_id)",
-            """
-            CREATE TABLE messages (
-                id uuid PRIMARY KEY,
-                conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
-                seq bigint NOT NULL,
-                sender_id uuid REFERENCES users (id),
-                content text NOT NULL,
-                message_type text NOT NULL CHECK (message_type IN ('TEXT', 'IMAGE', 'FILE', 'SYSTEM')),
-                client_message_id text,
-                created_at timestamptz NOT NULL DEFAULT now(),
-                UNIQUE (conversation_id, seq)
-            )
-            """,
-            """
-            CREATE UNIQUE INDEX messages_sender_client_id_key ON messages (sender_id, client_message_id)
-                WHERE client_message_id IS NOT NULL
-            """,
-            """
-            CREATE TABLE attachments (
-                id uuid PRIMARY KEY,
-                conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
-                message_id uuid REFERENCES messages (id) ON DELETE CASCADE,
-                uploader_id uuid NOT NULL REFERENCES users (id),
-                name text NOT NULL,
-                size bigint NOT NULL,
-                mime_type text NOT NULL,
-                sha256 text NOT NULL,
-                storage_key text NOT NULL,
-                created_at timestamptz NOT NULL DEFAULT now()
-            )
-            """,
-            "CREATE INDEX attachments_message_idx ON attachments (message_id)",
-        ])
+        Migration(
+            version: 1,
+            name: "users, conversations, members, messages, attachments",
+            statements: [
+                """
+                CREATE TABLE users (
+                    id uuid PRIMARY KEY,
+                    name text NOT NULL,
+                    email text NOT NULL,
+                    password_hash text NOT NULL,
+                    role text NOT NULL CHECK (role IN ('student', 'expert', 'admin')),
+                    avatar_url text,
+                    created_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                "CREATE UNIQUE INDEX users_email_key ON users (lower(email))",
+                "CREATE INDEX users_role_name_idx ON users (role, name)",
+                """
+                CREATE TABLE conversations (
+                    id uuid PRIMARY KEY,
+                    kind text NOT NULL CHECK (kind IN ('direct', 'group')),
+                    title text,
+                    -- "lowerUUID:higherUUID" for direct conversations, so each pair has one.
+                    direct_key text UNIQUE,
+                    last_seq bigint NOT NULL DEFAULT 0,
+                    created_by uuid REFERENCES users (id),
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    updated_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                """
+                CREATE TABLE conversation_members (
+                    conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+                    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    last_read_seq bigint NOT NULL DEFAULT 0,
+                    last_read_at timestamptz,
+                    joined_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (conversation_id, user_id)
+                )
+                """,
+                "CREATE INDEX conversation_members_user_idx ON conversation_members (user_id)",
+                """
+                CREATE TABLE messages (
+                    id uuid PRIMARY KEY,
+                    conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+                    seq bigint NOT NULL,
+                    sender_id uuid REFERENCES users (id),
+                    content text NOT NULL,
+                    message_type text NOT NULL CHECK (message_type IN ('TEXT', 'IMAGE', 'FILE', 'SYSTEM')),
+                    client_message_id text,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    UNIQUE (conversation_id, seq)
+                )
+                """,
+                """
+                CREATE UNIQUE INDEX messages_sender_client_id_key ON messages (sender_id, client_message_id)
+                    WHERE client_message_id IS NOT NULL
+                """,
+                """
+                CREATE TABLE attachments (
+                    id uuid PRIMARY KEY,
+                    conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+                    message_id uuid REFERENCES messages (id) ON DELETE CASCADE,
+                    uploader_id uuid NOT NULL REFERENCES users (id),
+                    name text NOT NULL,
+                    size bigint NOT NULL,
+                    mime_type text NOT NULL,
+                    sha256 text NOT NULL,
+                    storage_key text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                "CREATE INDEX attachments_message_idx ON attachments (message_id)",
+            ]
+        )
     ]
 }

@@ -31,10 +31,17 @@ struct MessageEvents: Sendable {
         let id = message.id.text()
         let audience = memberIDs.filter { $0 != message.senderId }
         return [
-            (BusEnvelope(event: ServerEvent.newMessage, id: id, seq: message.seq, data: encoded.json), [BusChannel.conversation(message.conversationId)]),
+            (
+                BusEnvelope(event: ServerEvent.newMessage, id: id, seq: message.seq, data: encoded.json),
+                [BusChannel.conversation(message.conversationId)]
+            ),
             (
                 BusEnvelope(
-                    event: ServerEvent.notification, id: id, seq: message.seq, skipRoom: message.conversationId, audience: audience,
+                    event: ServerEvent.notification,
+                    id: id,
+                    seq: message.seq,
+                    skipRoom: message.conversationId,
+                    audience: audience,
                     data: encoded.notification
                 ),
                 audience.isEmpty ? [] : [BusChannel.users]

@@ -134,11 +134,22 @@ struct ConversationStore: Sendable {
                 logger: logger
             )
             var conversations: [Conversation] = []
-            for try await (id, kind, title, lastSeq, createdAt, updatedAt, unread) in rows.decode((UUID, String, String?, Int64, Date, Date, Int64).self) {
-                conversations.append(Conversation(
-                    id: id, kind: ConversationKind(rawValue: kind) ?? .group, title: title, participants: [], lastMessage: nil,
-                    unreadCount: Int(unread), lastSeq: lastSeq, createdAt: createdAt, updatedAt: updatedAt
-                ))
+            for try await (id, kind, title, lastSeq, createdAt, updatedAt, unread) in rows.decode(
+                (UUID, String, String?, Int64, Date, Date, Int64).self
+            ) {
+                conversations.append(
+                    Conversation(
+                        id: id,
+                        kind: ConversationKind(rawValue: kind) ?? .group,
+                        title: title,
+                        participants: [],
+                        lastMessage: nil,
+                        unreadCount: Int(unread),
+                        lastSeq: lastSeq,
+                        createdAt: createdAt,
+                        updatedAt: updatedAt
+                    )
+                )
             }
             guard !conversations.isEmpty else { return [] }
             let ids = conversations.map(\.id)

@@ -37,7 +37,8 @@ extension MessageStore {
         let conversationIDs = Array(Set(drafts.map(\.conversationID)))
         var members: [UUID: [UUID]] = [:]
         for try await (conversation, user) in try await connection.query(
-            "SELECT conversation_id, user_id FROM conversation_members WHERE conversation_id = ANY(\(conversationIDs))", logger: logger
+            "SELECT conversation_id, user_id FROM conversation_members WHERE conversation_id = ANY(\(conversationIDs))",
+            logger: logger
         ).decode((UUID, UUID).self) {
             members[conversation, default: []].append(user)
         }
@@ -74,7 +75,10 @@ extension MessageStore {
         let earlier = candidates.map(\.key).filter { stored[$0] == nil }
         if !earlier.isEmpty {
             for message in try await Self.stored(
-                senders: earlier.map(\.sender), clientMessageIDs: earlier.map(\.clientMessageID), on: connection, logger: logger
+                senders: earlier.map(\.sender),
+                clientMessageIDs: earlier.map(\.clientMessageID),
+                on: connection,
+                logger: logger
             ) {
                 stored[Key(sender: message.senderId!, clientMessageID: message.clientMessageId!)] = message
             }
@@ -84,7 +88,8 @@ extension MessageStore {
                 outcomes[index] = .refused(.notFound("Conversation not found"))  // deleted meanwhile
                 continue
             }
-            outcomes[index] = message.conversationId == drafts[index].conversationID
+            outcomes[index] =
+                message.conversationId == drafts[index].conversationID
                 ? .stored(message, members: members[message.conversationId] ?? [])
                 : .refused(.conflict("client_message_id_reused", "This clientMessageId was used in another conversation"))
         }
@@ -100,8 +105,14 @@ extension MessageStore {
         guard !drafts.isEmpty else { return [] }
         var messages = drafts.map { draft in
             Message(
-                id: UUID.random(), conversationId: draft.conversationID, seq: 0, senderId: draft.senderID, content: draft.content,
-                messageType: draft.type, clientMessageId: draft.clientMessageID, createdAt: Date()
+                id: UUID.random(),
+                conversationId: draft.conversationID,
+                seq: 0,
+                senderId: draft.senderID,
+                content: draft.content,
+                messageType: draft.type,
+                clientMessageId: draft.clientMessageID,
+                createdAt: Date()
             )
         }
         let files = zip(drafts, messages).compactMap { draft, message in draft.attachment.map { (file: $0, message: message) } }
@@ -146,7 +157,7 @@ extension MessageStore {
                 logger: logger
             )
             for try await (id, seq, createdAt) in rows.decode((UUID, Int64, Date).self) { insertedRows[id] = (seq, createdAt) }
-        } catch where Database.uniqueViolation(error) == "messages_sender_client_id_key" {
+        } catch  where Database.uniqueViolation(error) == "messages_sender_client_id_key" {
             throw APIError.unavailable("A message of the batch was stored concurrently, try again")
         }
 

@@ -1,8 +1,8 @@
 import ChatModels
 import EventBus
 import Foundation
-import ServiceClients
 import PostgresNIO
+import ServiceClients
 import ServiceKit
 
 /// How messages and their attachments are read from rows, shared by the stores.
@@ -12,8 +12,14 @@ enum MessageRows {
 
     static func message(_ row: Row) -> Message {
         Message(
-            id: row.0, conversationId: row.1, seq: row.2, senderId: row.3, content: row.4,
-            messageType: MessageType(rawValue: row.5) ?? .text, clientMessageId: row.6, createdAt: row.7
+            id: row.0,
+            conversationId: row.1,
+            seq: row.2,
+            senderId: row.3,
+            content: row.4,
+            messageType: MessageType(rawValue: row.5) ?? .text,
+            clientMessageId: row.6,
+            createdAt: row.7
         )
     }
 

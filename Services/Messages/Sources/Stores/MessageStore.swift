@@ -86,8 +86,15 @@ struct MessageStore: Sendable {
                 attachments.append(file.attachment)
             }
             return Message(
-                id: id, conversationId: new.conversationID, seq: seq, senderId: new.senderID, content: new.content,
-                messageType: new.type, clientMessageId: new.clientMessageID, createdAt: createdAt, attachments: attachments
+                id: id,
+                conversationId: new.conversationID,
+                seq: seq,
+                senderId: new.senderID,
+                content: new.content,
+                messageType: new.type,
+                clientMessageId: new.clientMessageID,
+                createdAt: createdAt,
+                attachments: attachments
             )
         }
         // Rolls back the `seq` bump with the transaction.

@@ -26,7 +26,7 @@ struct UserStore: Sendable {
                     """,
                     logger: self.database.logger
                 )
-            } catch where Database.uniqueViolation(error) == "users_email_key" {
+            } catch  where Database.uniqueViolation(error) == "users_email_key" {
                 throw APIError.conflict("email_taken", "An account with this email exists")
             }
         }

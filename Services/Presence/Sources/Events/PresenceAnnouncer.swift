@@ -24,7 +24,11 @@ struct PresenceAnnouncer: Sendable {
 
     func typing(_ isTyping: Bool, user: UUID, conversation: UUID) async throws {
         try await self.bus.publish(
-            try BusEnvelope(event: ServerEvent.userTyping, skipUser: user, encoding: UserTyping(conversationId: conversation, userId: user, isTyping: isTyping)),
+            try BusEnvelope(
+                event: ServerEvent.userTyping,
+                skipUser: user,
+                encoding: UserTyping(conversationId: conversation, userId: user, isTyping: isTyping)
+            ),
             to: [BusChannel.conversation(conversation)]
         )
     }

@@ -32,7 +32,10 @@ struct PresenceSweeper: Service {
         let deadline = now.addingTimeInterval(-TimeInterval(self.gatewayDeadAfter.components.seconds))
         for gateway in try await self.store.deadGateways(silentSince: deadline) {
             let connections = try await self.store.connections(onGateway: gateway)
-            self.logger.warning("gateway stopped heartbeating; clearing its connections", metadata: ["gateway": "\(gateway)", "connections": "\(connections.count)"])
+            self.logger.warning(
+                "gateway stopped heartbeating; clearing its connections",
+                metadata: ["gateway": "\(gateway)", "connections": "\(connections.count)"]
+            )
             for (user, connection) in connections {
                 let change = try await self.store.disconnected(user: user, gateway: gateway, connection: connection, now: now)
                 try await self.announcer.announce(change, of: user)

@@ -92,7 +92,9 @@ struct PresenceStore: Sendable {
                 PresenceKeys.connections(user), PresenceKeys.gateway(gateway), PresenceKeys.hidden,
                 PresenceKeys.closed(connection), PresenceKeys.lastSeen(user),
             ],
-            arguments: ["\(gateway)|\(connection)", "\(PresenceKeys.member(user))|\(connection)", PresenceKeys.member(user), String(Self.milliseconds(now))],
+            arguments: [
+                "\(gateway)|\(connection)", "\(PresenceKeys.member(user))|\(connection)", PresenceKeys.member(user), String(Self.milliseconds(now)),
+            ],
             now: now
         )
     }
@@ -117,7 +119,10 @@ struct PresenceStore: Sendable {
 
     /// A status script: it answers 1 online, 2 offline (as of `now`), anything else no change.
     private static func script(_ script: String, keys: [String], arguments: [String], now: Date) -> Step {
-        let command = RedisCommand("EVAL", [.string(script), .integer(keys.count)] + keys.map(RedisArgument.string) + arguments.map(RedisArgument.string))
+        let command = RedisCommand(
+            "EVAL",
+            [.string(script), .integer(keys.count)] + keys.map(RedisArgument.string) + arguments.map(RedisArgument.string)
+        )
         return Step(command: command) { result in
             switch result {
             case 1: .status(.online)
@@ -140,14 +145,24 @@ struct PresenceStore: Sendable {
         let removed = try await self.redis.pipeline(members.map { RedisCommand("ZREM", .string(PresenceKeys.typing), .string($0)) })
         return zip(members, removed).compactMap { member, removed in
             let parts = member.split(separator: "|")
-            guard removed.int == 1, parts.count == 2, let conversation = UUID(uuidString: String(parts[0])), let user = UUID(uuidString: String(parts[1])) else { return nil }
+            guard removed.int == 1, parts.count == 2, let conversation = UUID(uuidString: String(parts[0])),
+                let user = UUID(uuidString: String(parts[1]))
+            else { return nil }
             return (conversation, user)
         }
     }
 
     /// Gateways whose heartbeat is older than `deadline`, each returned by the one instance that removed it.
     func deadGateways(silentSince deadline: Date) async throws -> [String] {
-        let due = try await self.redis.send("ZRANGEBYSCORE", .string(PresenceStream.heartbeatsKey), "-inf", .integer(Self.milliseconds(deadline)), "LIMIT", 0, 100)
+        let due = try await self.redis.send(
+            "ZRANGEBYSCORE",
+            .string(PresenceStream.heartbeatsKey),
+            "-inf",
+            .integer(Self.milliseconds(deadline)),
+            "LIMIT",
+            0,
+            100
+        )
         let gateways = (due.array ?? []).compactMap(\.string)
         guard !gateways.isEmpty else { return [] }
         let removed = try await self.redis.pipeline(gateways.map { RedisCommand("ZREM", .string(PresenceStream.heartbeatsKey), .string($0)) })
@@ -172,13 +187,15 @@ struct PresenceStore: Sendable {
     /// What others see of each user.
     func presence(of users: [UUID]) async throws -> [UserPresence] {
         guard !users.isEmpty else { return [] }
-        let replies = try await self.redis.pipeline(users.flatMap { user in
-            [
-                RedisCommand("SCARD", .string(PresenceKeys.connections(user))),
-                RedisCommand("SISMEMBER", .string(PresenceKeys.hidden), .string(PresenceKeys.member(user))),
-                RedisCommand("GET", .string(PresenceKeys.lastSeen(user))),
-            ]
-        })
+        let replies = try await self.redis.pipeline(
+            users.flatMap { user in
+                [
+                    RedisCommand("SCARD", .string(PresenceKeys.connections(user))),
+                    RedisCommand("SISMEMBER", .string(PresenceKeys.hidden), .string(PresenceKeys.member(user))),
+                    RedisCommand("GET", .string(PresenceKeys.lastSeen(user))),
+                ]
+            }
+        )
         return users.enumerated().map { index, user in
             let online = (replies[index * 3].int ?? 0) > 0 && replies[index * 3 + 1].int != 1
             let lastSeen = replies[index * 3 + 2].int.map { Date(timeIntervalSince1970: Double($0) / 1000) }

@@ -41,7 +41,14 @@ final class FileSink {
         try await self.writer.finish()
         let sha256 = self.hasher.finalize().map { String(format: "%02x", $0) }.joined()
         let key = try await self.store.commit(self.writer, sha256: sha256)
-        return AttachmentDraft(id: UUID(), name: name, size: self.size, mimeType: ContentSniffer.sniff(self.prefix).mimeType, sha256: sha256, storageKey: key)
+        return AttachmentDraft(
+            id: UUID(),
+            name: name,
+            size: self.size,
+            mimeType: ContentSniffer.sniff(self.prefix).mimeType,
+            sha256: sha256,
+            storageKey: key
+        )
     }
 
     func abort() async {

@@ -70,7 +70,9 @@ struct MultipartParser {
                 self.pending.moveReaderIndex(forwardBy: index + self.delimiter.count)
                 self.state = .afterDelimiter
             case .afterDelimiter:
-                while let byte = self.pending.getInteger(at: self.pending.readerIndex, as: UInt8.self), byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") {
+                while let byte = self.pending.getInteger(at: self.pending.readerIndex, as: UInt8.self),
+                    byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+                {
                     self.pending.moveReaderIndex(forwardBy: 1)
                 }
                 guard self.pending.readableBytes >= 2 else { break loop }
@@ -159,7 +161,12 @@ struct MultipartParser {
         var fields: [(String, String)] = []
         for line in block.split(separator: "\r\n", omittingEmptySubsequences: true) {
             guard let colon = line.firstIndex(of: ":") else { throw .malformed("bad part header") }
-            fields.append((line[..<colon].trimmingCharacters(in: .whitespaces).lowercased(), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            fields.append(
+                (
+                    line[..<colon].trimmingCharacters(in: .whitespaces).lowercased(),
+                    line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                )
+            )
         }
         return PartHeaders(fields: fields)
     }

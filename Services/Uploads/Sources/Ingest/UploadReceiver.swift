@@ -31,7 +31,8 @@ struct UploadReceiver: Sendable {
             }
             return try await self.receiveMultipart(request.body, boundary: boundary)
         }
-        let named = request.headers[HTTPField.Name("X-File-Name")!]?.removingPercentEncoding
+        let named =
+            request.headers[HTTPField.Name("X-File-Name")!]?.removingPercentEncoding
             ?? request.headers[.contentDisposition].flatMap { header in
                 let parameters = HeaderParameters.parse(header)
                 return parameters["filename*"].flatMap(HeaderParameters.decodeExtended) ?? parameters["filename"]

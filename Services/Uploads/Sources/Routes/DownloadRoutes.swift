@@ -34,7 +34,8 @@ struct DownloadRoutes: Sendable {
             .acceptRanges: "bytes",
             .cacheControl: "private, max-age=86400",
         ]
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
+        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
+        {
             return Response(status: .notModified, headers: headers)
         }
         switch ByteRange(header: request.headers[.range], size: record.size) {

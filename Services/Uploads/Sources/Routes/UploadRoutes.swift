@@ -27,15 +27,17 @@ struct UploadRoutes: Sendable {
         let query = request.uri.queryParameters
         let caption = received.fields["content"] ?? received.fields["caption"] ?? query["caption"].map(String.init)
         let clientMessageID = received.fields["clientMessageId"] ?? query["clientMessageId"].map(String.init)
-        let message = try await self.commands.send(SendMessageCommand(
-            requestId: UUID().uuidString,
-            senderId: identity.userID,
-            conversationId: conversationID,
-            content: caption.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } ?? received.file.name,
-            messageType: received.file.mimeType.hasPrefix("image/") ? .image : .file,
-            clientMessageId: clientMessageID ?? "upload-\(UUID().uuidString)",
-            attachment: received.file
-        ))
+        let message = try await self.commands.send(
+            SendMessageCommand(
+                requestId: UUID().uuidString,
+                senderId: identity.userID,
+                conversationId: conversationID,
+                content: caption.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } ?? received.file.name,
+                messageType: received.file.mimeType.hasPrefix("image/") ? .image : .file,
+                clientMessageId: clientMessageID ?? "upload-\(UUID().uuidString)",
+                attachment: received.file
+            )
+        )
         return JSONResponse(message, status: .created)
     }
 }

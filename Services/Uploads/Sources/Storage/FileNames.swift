@@ -8,9 +8,13 @@ enum FileNames {
     /// `maxBytes` of UTF-8 (keeping the extension), never empty, never `.` or `..`.
     static func sanitize(_ raw: String?) -> String {
         let name = (raw ?? "").split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        var cleaned = String(String.UnicodeScalarView(name.unicodeScalars.filter {
-            $0.properties.generalCategory != .control && $0.properties.generalCategory != .format && $0 != "\u{FFFD}"
-        }))
+        var cleaned = String(
+            String.UnicodeScalarView(
+                name.unicodeScalars.filter {
+                    $0.properties.generalCategory != .control && $0.properties.generalCategory != .format && $0 != "\u{FFFD}"
+                }
+            )
+        )
         cleaned = cleaned.trimmingCharacters(in: .whitespacesAndNewlines)
         while cleaned.hasPrefix(".") { cleaned.removeFirst() }
         cleaned = cleaned.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -29,9 +33,11 @@ enum FileNames {
 
     /// `inline` for images, `attachment` otherwise, with an ASCII fallback and the UTF-8 name (RFC 6266).
     static func contentDisposition(_ name: String, inline: Bool) -> String {
-        let fallback = String(name.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && scalar != "\"" && scalar != "\\" && scalar.value >= 0x20 ? Character(scalar) : "_"
-        })
+        let fallback = String(
+            name.unicodeScalars.map { scalar -> Character in
+                scalar.isASCII && scalar != "\"" && scalar != "\\" && scalar.value >= 0x20 ? Character(scalar) : "_"
+            }
+        )
         let encoded = name.addingPercentEncoding(withAllowedCharacters: Self.attributeCharacters) ?? "file"
         return "\(inline ? "inline" : "attachment"); filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
     }

@@ -36,8 +36,13 @@ final class PresenceReporter: Service, Sendable {
     func report(_ kind: PresenceEvent.Kind, _ connection: SocketConnection, conversation: UUID? = nil, isTyping: Bool? = nil, visible: Bool? = nil) {
         guard let userID = connection.userID else { return }
         let event = PresenceEvent(
-            kind: kind, userId: userID, gatewayId: self.gatewayID, connectionId: connection.engineID,
-            conversationId: conversation, isTyping: isTyping, visible: visible
+            kind: kind,
+            userId: userID,
+            gatewayId: self.gatewayID,
+            connectionId: connection.engineID,
+            conversationId: conversation,
+            isTyping: isTyping,
+            visible: visible
         )
         self.waiting.withLockedValue { waiting in
             if waiting.count >= Self.maxWaiting { waiting.removeFirst() }

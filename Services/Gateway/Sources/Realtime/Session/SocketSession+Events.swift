@@ -37,11 +37,17 @@ extension SocketSession {
 
             case "send_message":
                 let payload = try SendMessagePayload(json: try self.payload(event))
-                guard (payload.messageType ?? .text) == .text else { throw APIError.validation("Only TEXT messages are sent this way; files go through the upload route") }
+                guard (payload.messageType ?? .text) == .text else {
+                    throw APIError.validation("Only TEXT messages are sent this way; files go through the upload route")
+                }
                 guard !payload.content.isBlank else { throw APIError.validation("'content' must not be empty") }
                 let command = SendMessageCommand(
-                    requestId: UUID.random().text(), senderId: identity.userID, conversationId: payload.conversationId,
-                    content: payload.content, messageType: .text, clientMessageId: payload.clientMessageId ?? "gw-" + UUID.random().text()
+                    requestId: UUID.random().text(),
+                    senderId: identity.userID,
+                    conversationId: payload.conversationId,
+                    content: payload.content,
+                    messageType: .text,
+                    clientMessageId: payload.clientMessageId ?? "gw-" + UUID.random().text()
                 )
                 // Appended in order; the reply is awaited off the line.
                 try await self.context.commands.submit(command).whenComplete { [connection] reply in
@@ -62,12 +68,22 @@ extension SocketSession {
 
             case "mark_read":
                 let payload = try self.argument(event, MarkReadPayload.self)
-                let receipt = try await self.context.messages.markRead(payload.conversationId, seq: payload.seq, messageID: payload.messageId, token: token)
+                let receipt = try await self.context.messages.markRead(
+                    payload.conversationId,
+                    seq: payload.seq,
+                    messageID: payload.messageId,
+                    token: token
+                )
                 self.connection.ack(ack, ReadAck(receipt))
 
             case "sync_conversation":
                 let payload = try self.argument(event, SyncPayload.self)
-                let page = try await self.context.messages.history(payload.conversationId, after: payload.after, limit: min(max(payload.limit ?? 100, 1), 200), token: token)
+                let page = try await self.context.messages.history(
+                    payload.conversationId,
+                    after: payload.after,
+                    limit: min(max(payload.limit ?? 100, 1), 200),
+                    token: token
+                )
                 self.connection.ack(ack, SyncAck(conversationId: payload.conversationId, page: page))
 
             case "user_online", "user_offline":

@@ -1,11 +1,11 @@
-import HTTPTypes
 import ChatModels
 import EventBus
 import Foundation
+import HTTPTypes
 import Logging
 import NIOCore
-import NIOHTTP1
 import NIOFoundationCompat
+import NIOHTTP1
 import NIOWebSocket
 import ServiceKit
 import SocketIO

@@ -1,5 +1,5 @@
-import HTTPTypes
 import ChatModels
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOWebSocket
@@ -40,8 +40,10 @@ final class EngineIOHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         let open = SocketIOFrame.open(
-            sid: self.connection.engineID, pingInterval: self.settings.pingInterval,
-            pingTimeout: self.settings.pingTimeout, maxPayload: self.settings.maxPayload
+            sid: self.connection.engineID,
+            pingInterval: self.settings.pingInterval,
+            pingTimeout: self.settings.pingTimeout,
+            maxPayload: self.settings.maxPayload
         )
         self.output.send(open)
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -127,7 +129,10 @@ final class EngineIOHandler: ChannelInboundHandler {
                     self.logger.info("disconnecting a client that keeps flooding", metadata: self.metadata)
                     return self.close(context: context, code: .policyViolation)
                 }
-                self.connection.ack(packet.ackID, error: APIError(.tooManyRequests, code: "rate_limited", message: "Too many events, slow down", retryable: true))
+                self.connection.ack(
+                    packet.ackID,
+                    error: APIError(.tooManyRequests, code: "rate_limited", message: "Too many events, slow down", retryable: true)
+                )
                 return
             }
             self.refusedInARow = 0

@@ -37,7 +37,10 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
             let session = self.session
             // The pool keeps one receive buffer per connection: NIO's default first size
             // (2 KiB) would be most of an idle socket's memory. It grows for bigger reads.
-            try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 64 * 1024))
+            try channel.syncOptions?.setOption(
+                ChannelOptions.recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 64 * 1024)
+            )
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: settings.maxPayload,
                 shouldUpgrade: { channel, head in
@@ -47,12 +50,24 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
                     channel.eventLoop.makeCompletedFuture {
                         let engineID = SessionID.make()
                         let output = try SocketOutput(
-                            channel: channel, engineID: engineID, flushes: flushes.queue(for: channel.eventLoop),
-                            maxBacklog: settings.maxOutboundBytes, logger: logger
+                            channel: channel,
+                            engineID: engineID,
+                            flushes: flushes.queue(for: channel.eventLoop),
+                            maxBacklog: settings.maxOutboundBytes,
+                            logger: logger
                         )
-                        let connection = SocketConnection(engineID: engineID, channel: channel, output: output, authorization: head.headers.first(name: "authorization"))
+                        let connection = SocketConnection(
+                            engineID: engineID,
+                            channel: channel,
+                            output: output,
+                            authorization: head.headers.first(name: "authorization")
+                        )
                         try channel.pipeline.syncOperations.addHandlers(
-                            NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64, maxAccumulatedFrameSize: settings.maxPayload),
+                            NIOWebSocketFrameAggregator(
+                                minNonFinalFragmentSize: 0,
+                                maxAccumulatedFrameCount: 64,
+                                maxAccumulatedFrameSize: settings.maxPayload
+                            ),
                             EngineIOHandler(settings: settings, connection: connection, inbound: session(connection), logger: logger)
                         )
                         return UpgradeResult.socket

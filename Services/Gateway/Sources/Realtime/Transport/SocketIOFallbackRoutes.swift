@@ -15,7 +15,11 @@ struct SocketIOFallbackRoutes: Sendable {
                 let handshake = SocketHandshake(uri: request.uri.description, paths: self.paths)
                 let (code, message) = if case .refuse(let code, let message) = handshake { (code, message) } else { (3, "Bad request") }
                 let body = #"{"code":\#(code),"message":"\#(message)"}"#
-                return Response(status: .badRequest, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+                return Response(
+                    status: .badRequest,
+                    headers: [.contentType: "application/json"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: body))
+                )
             }
         }
     }

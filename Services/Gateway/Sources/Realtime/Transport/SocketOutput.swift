@@ -44,7 +44,10 @@ final class SocketOutput {
         if !self.writable {
             self.backlog += frame.bytes.readableBytes
             if self.backlog > self.maxBacklog {
-                self.logger.info("disconnecting a reader too slow for what it is sent", metadata: ["backlog": "\(self.backlog)", "socket.id": "\(self.engineID)"])
+                self.logger.info(
+                    "disconnecting a reader too slow for what it is sent",
+                    metadata: ["backlog": "\(self.backlog)", "socket.id": "\(self.engineID)"]
+                )
                 self.closing = true
                 self.channel.close(promise: nil)
                 return
