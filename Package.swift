@@ -169,7 +169,7 @@ let package = Package(
                 swiftSettings: swiftSettings
             ),
             tests("LoadTestKitTests", ["LoadTestKit", "SocketIO", .nioCore]),
-            tests("RedisTests", ["Redis", .nioCore, .nioPosix, .nioConcurrency, .logging, .lifecycle]),
+            tests("RedisTests", ["Redis", .nioCore, .nioEmbedded, .nioPosix, .nioConcurrency, .logging, .lifecycle]),
             tests("JSONKitTests", ["JSONKit", .nioCore, .nioFoundation]),
             tests("SocketIOTests", ["SocketIO", "JSONKit", .nioCore, .nioFoundation]),
             tests(

@@ -2,8 +2,7 @@ import Foundation
 import NIOCore
 
 /// Writes a JSON object straight into a buffer, for the types every message crosses the
-/// bus as: Foundation's `JSONEncoder` (boxing each value, formatting each UUID with
-/// `snprintf`) was the largest single cost of storing a message. Fields are written in
+/// bus as, without `JSONEncoder`'s boxing of each value and `snprintf` per UUID. Fields are written in
 /// the order given, which callers keep sorted, so the bytes are `ChatJSON.encoder()`'s;
 /// a nil value is left out, as the synthesized `Encodable` does.
 public struct JSONObjectWriter {

@@ -23,8 +23,8 @@ public enum ServiceMain {
         _ build: (ConfigurationValues) async throws -> App
     ) async -> Never {
         // Tasks run on the event loops that do the I/O, instead of hopping between those and
-        // Swift's own pool at every await (a context switch each; a third of messages' CPU
-        // under load went to them). Nothing here blocks a thread: bcrypt runs on a thread pool.
+        // Swift's own pool at every await, a context switch each. Nothing here blocks a
+        // thread: bcrypt runs on a thread pool.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let values = ConfigurationValues.process()
         if CommandLine.arguments.dropFirst().first == "healthcheck" {

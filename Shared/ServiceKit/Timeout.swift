@@ -11,7 +11,7 @@ public struct TimeoutError: Error, Sendable {}
 /// timeout built on a task group would wait for it, and a client library stuck on a
 /// dead connection would then stall its caller for good. The deadline is an event loop's
 /// timer, not a sleeping task: `Task.sleep` arms a Dispatch timer and wakes Dispatch's
-/// manager thread, which for a query per stored batch was 13 % of the messages service.
+/// manager thread, and this runs for every query.
 public func withTimeout<T: Sendable>(
     _ duration: Duration,
     on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any(),

@@ -3,9 +3,9 @@ import NIOConcurrencyHelpers
 
 /// Access tokens already verified, by their exact text, until they expire. A client
 /// presents the same token on every request and every reconnect (a gateway restart brings
-/// all of them back at once), and verifying one — HMAC and two JSON decodes, through the
-/// key collection's actor — was 6 % of a gateway's CPU in a connection storm. Only a
-/// token that passed verification is remembered; any other text is checked in full.
+/// all of them back at once), and verifying one costs an HMAC and two JSON decodes through
+/// the key collection's actor. Only a token that passed verification is remembered; any
+/// other text is checked in full.
 final class VerifiedTokens: Sendable {
     private struct Entry {
         var identity: Identity

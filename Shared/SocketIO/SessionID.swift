@@ -3,8 +3,8 @@
 public enum SessionID {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    /// 120 random bits from two draws: each draw is a `getrandom` call, and a draw per
-    /// character was 5 % of a gateway's CPU in a connection storm.
+    /// 120 random bits from two draws: each draw is a `getrandom` call, made for every
+    /// connection, so not one per character.
     public static func make() -> String {
         var generator = SystemRandomNumberGenerator()
         let words = (generator.next(), generator.next())

@@ -49,10 +49,9 @@ public struct UpstreamSettings: Sendable {
     public var uploads: URL
     /// Getting a connection to a service, new or from the pool: AsyncHTTPClient bounds both
     /// with it. A burst of calls (a gateway's sockets rejoining their rooms after a restart)
-    /// queues behind the pool's busy connections for longer than a connect takes: at 1 s,
-    /// a third of 2,000 simultaneous joins failed as unavailable. So it is as long as a
-    /// response may take. A service that refuses connections is answered 503 at once; one
-    /// that cannot be reached, after this.
+    /// queues behind the pool's busy connections for longer than a connect takes, so it is
+    /// as long as a response may take. A service that refuses connections is answered 503
+    /// at once; one that cannot be reached, after this.
     public var connectTimeout: Duration
     /// Waiting for a response head, and the longest silence while streaming a body.
     public var timeout: Duration

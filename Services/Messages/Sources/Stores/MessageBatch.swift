@@ -1,4 +1,5 @@
 import ChatModels
+import EventBus
 import Foundation
 import JSONKit
 import PostgresNIO
