@@ -19,6 +19,7 @@ COPY Package.swift ./
 COPY Shared Shared
 COPY Services Services
 COPY Tests Tests
+COPY Tools Tools
 RUN swift build -c release --static-swift-stdlib \
     && mkdir -p /out \
     && for product in gateway messages presence uploads; do cp "$(swift build -c release --show-bin-path)/$product" /out/; done

@@ -59,7 +59,7 @@ import Testing
                 for case let outcomes? in rounds {
                     for outcome in outcomes {
                         switch outcome {
-                        case .stored(let message, _):
+                        case .stored(let message, _, _):
                             let key = message.clientMessageId!
                             #expect(stored[key] == nil || stored[key] == message.id, "one message per send, whoever stored it")
                             stored[key] = message.id
@@ -117,11 +117,39 @@ import Testing
             // Nothing of the batch was stored; its retry stores the rest and returns the winner.
             let retry = try await store.append(batch: drafts)
             let messages = retry.compactMap { outcome -> Message? in
-                if case .stored(let message, _) = outcome { return message }
+                if case .stored(let message, _, _) = outcome { return message }
                 return nil
             }
             #expect(messages.map(\.content) == ["first", "won", "last"])
             #expect(messages.map(\.seq) == [3, 2, 4])
+        }
+    }
+
+    /// The server's own messages and sends without a key go the same way as the rest: in
+    /// order, with the next seqs, each stored (never taken for a retry of another).
+    @Test func systemAndKeylessSendsAreStoredByTheBatchLikeAnyOther() async throws {
+        try await Self.withStore { client, store, _ in
+            let (student, _, conversation) = try await client.pair("Keyless", "Sys")
+            let drafts = [
+                NewMessage(conversationID: conversation.id, senderID: nil, content: "note", type: .system, clientMessageID: nil),
+                NewMessage(conversationID: conversation.id, senderID: student.user.id, content: "a", type: .text, clientMessageID: nil),
+                NewMessage(conversationID: conversation.id, senderID: student.user.id, content: "a", type: .text, clientMessageID: nil),
+                NewMessage(conversationID: conversation.id, senderID: nil, content: "forged", type: .text, clientMessageID: nil),
+            ]
+            let outcomes = try await store.append(batch: drafts)
+            let stored = outcomes.compactMap { outcome -> (Message, Bool)? in
+                if case .stored(let message, _, let created) = outcome { return (message, created) }
+                return nil
+            }
+            #expect(stored.map(\.0.seq) == [2, 3, 4] && stored.allSatisfy(\.1))
+            #expect(stored.map(\.0.senderId) == [nil, student.user.id, student.user.id])
+            #expect(stored.map(\.0.messageType) == [.system, .text, .text])
+            guard case .refused(let error) = outcomes[3] else {
+                Issue.record("a non-SYSTEM message without a sender was stored")
+                return
+            }
+            #expect(error.code == "validation_failed")
+            #expect(try await store.page(conversationID: conversation.id, cursor: .latest, limit: 10).messages.count == 4)
         }
     }
 }

@@ -67,7 +67,7 @@ struct CommandConsumer: Service {
         }
         for (item, outcome) in zip(checked, outcomes) {
             switch outcome {
-            case .stored(let message, let members):
+            case .stored(let message, let members, _):
                 settled.append(item.entry.id)
                 let encoded = EncodedMessage(message)
                 // Published again for a retried send: its first consumer may have died

@@ -34,15 +34,6 @@ struct ConversationStore: Sendable {
         }
     }
 
-    func memberIDs(conversationID: UUID) async throws -> [UUID] {
-        try await self.database.withConnection { connection in
-            try await connection.query(
-                "SELECT user_id FROM conversation_members WHERE conversation_id = \(conversationID)",
-                logger: self.database.logger
-            ).decode(UUID.self).reduce(into: []) { $0.append($1) }
-        }
-    }
-
     /// Everyone who shares a conversation with the user: whom their presence concerns.
     func contacts(of userID: UUID) async throws -> [UUID] {
         try await self.database.withConnection { connection in
@@ -86,11 +77,12 @@ struct ConversationStore: Sendable {
                 "INSERT INTO conversation_members (conversation_id, user_id) SELECT \(id), unnest(\(memberIDs)::uuid[])",
                 logger: logger
             )
-            let message = try await MessageStore.insert(
-                NewMessage(conversationID: id, senderID: nil, content: welcome, type: .system, clientMessageID: nil),
+            let outcomes = try await MessageStore.insert(
+                batch: [NewMessage(conversationID: id, senderID: nil, content: welcome, type: .system, clientMessageID: nil)],
                 on: connection,
                 logger: logger
             )
+            guard case .stored(let message, _, _)? = outcomes.first else { throw APIError.internal }
             return (id, true, message)
         }
     }

@@ -7,9 +7,9 @@ import ServiceKit
 
 /// What became of one draft of a batch.
 enum BatchOutcome: Sendable {
-    /// Stored now, or earlier under the same `clientMessageId`; `members` are the
-    /// conversation's, for its notifications.
-    case stored(Message, members: [UUID])
+    /// Stored now (`created`), or earlier under the same `clientMessageId`; `members` are
+    /// the conversation's, for its notifications.
+    case stored(Message, members: [UUID], created: Bool)
     case refused(APIError)
 }
 
@@ -29,12 +29,27 @@ extension MessageStore {
         }
     }
 
+    /// What makes a send a retry of an earlier one: its sender and `clientMessageId`.
     private struct Key: Hashable {
         var sender: UUID
         var clientMessageID: String
+
+        init(sender: UUID, clientMessageID: String) {
+            self.sender = sender
+            self.clientMessageID = clientMessageID
+        }
+
+        /// Nil for a draft that cannot be a retry: the server's own, or one without a key.
+        init?(_ draft: NewMessage) {
+            guard let sender = draft.senderID, let clientMessageID = draft.clientMessageID else { return nil }
+            self.init(sender: sender, clientMessageID: clientMessageID)
+        }
     }
 
-    private static func insert(batch drafts: [NewMessage], on connection: PostgresConnection, logger: Logger) async throws -> [BatchOutcome] {
+    /// Stores the drafts on `connection`, inside the caller's transaction if it has one, and
+    /// says what became of each. A draft without a sender is the server's own (a SYSTEM
+    /// message); one without a `clientMessageId` is never taken for a retry.
+    static func insert(batch drafts: [NewMessage], on connection: PostgresConnection, logger: Logger) async throws -> [BatchOutcome] {
         let conversationIDs = Array(Set(drafts.map(\.conversationID)))
         var members: [UUID: [UUID]] = [:]
         for try await (conversation, user) in try await connection.query(
@@ -45,35 +60,27 @@ extension MessageStore {
         }
 
         var outcomes = [BatchOutcome?](repeating: nil, count: drafts.count)
-        var keyed: [(index: Int, key: Key)] = []
+        var accepted: [Int] = []
         for (index, draft) in drafts.enumerated() {
-            guard let sender = draft.senderID, let clientMessageID = draft.clientMessageID else {
-                outcomes[index] = .refused(.validation("A batched message needs a sender and a clientMessageId"))
-                continue
+            if let refusal = Self.refusal(of: draft, members: members[draft.conversationID]) {
+                outcomes[index] = .refused(refusal)
+            } else {
+                accepted.append(index)
             }
-            guard let conversationMembers = members[draft.conversationID] else {
-                outcomes[index] = .refused(.notFound("Conversation not found"))
-                continue
-            }
-            guard conversationMembers.contains(sender) else {
-                outcomes[index] = .refused(.forbidden("You are not a member of this conversation"))
-                continue
-            }
-            keyed.append((index, Key(sender: sender, clientMessageID: clientMessageID)))
         }
 
         // A key sent twice in the batch is stored once, by its first draft.
-        var candidates: [(index: Int, key: Key)] = []
         var claimed: Set<Key> = []
-        for (index, key) in keyed where claimed.insert(key).inserted {
-            candidates.append((index, key))
-        }
-        var stored: [Key: Message] = [:]
-        for message in try await self.insertFresh(candidates.map { drafts[$0.index] }, on: connection, logger: logger) {
-            stored[Key(sender: message.senderId!, clientMessageID: message.clientMessageId!)] = message
+        let candidates = accepted.filter { index in Key(drafts[index]).map { claimed.insert($0).inserted } ?? true }
+        var storedNow: [Int: Message] = [:]
+        var byKey: [Key: Message] = [:]
+        for (index, message) in zip(candidates, try await self.insertFresh(candidates.map { drafts[$0] }, on: connection, logger: logger)) {
+            guard let message else { continue }
+            storedNow[index] = message
+            if let key = Key(drafts[index]) { byKey[key] = message }
         }
         // The rest were stored before: retries get that message back.
-        let earlier = candidates.map(\.key).filter { stored[$0] == nil }
+        let earlier = candidates.compactMap { storedNow[$0] == nil ? Key(drafts[$0]) : nil }
         if !earlier.isEmpty {
             for message in try await Self.stored(
                 senders: earlier.map(\.sender),
@@ -81,28 +88,46 @@ extension MessageStore {
                 on: connection,
                 logger: logger
             ) {
-                stored[Key(sender: message.senderId!, clientMessageID: message.clientMessageId!)] = message
+                byKey[Key(sender: message.senderId!, clientMessageID: message.clientMessageId!)] = message
             }
         }
-        for (index, key) in keyed {
-            guard let message = stored[key] else {
+        for index in accepted {
+            let draft = drafts[index]
+            guard let message = storedNow[index] ?? Key(draft).flatMap({ byKey[$0] }) else {
                 outcomes[index] = .refused(.notFound("Conversation not found"))  // deleted meanwhile
                 continue
             }
             outcomes[index] =
-                message.conversationId == drafts[index].conversationID
-                ? .stored(message, members: members[message.conversationId] ?? [])
+                message.conversationId == draft.conversationID
+                ? .stored(message, members: members[message.conversationId] ?? [], created: storedNow[index] != nil)
                 : .refused(.conflict("client_message_id_reused", "This clientMessageId was used in another conversation"))
         }
         return outcomes.map { $0! }
     }
 
+    /// Why the draft cannot be stored, if it cannot: its conversation is gone, its sender is
+    /// not a member, or it claims to be the server's own without being a SYSTEM message.
+    private static func refusal(of draft: NewMessage, members: [UUID]?) -> APIError? {
+        guard let members else { return .notFound("Conversation not found") }
+        guard let sender = draft.senderID else {
+            return draft.type == .system && draft.attachment == nil ? nil : .validation("Only SYSTEM messages have no sender")
+        }
+        return members.contains(sender) ? nil : .forbidden("You are not a member of this conversation")
+    }
+
+    /// Stands for "no sender" in the statement's arrays, which hold no NULLs: no user has it.
+    private static let noSender = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+    /// A send stored under the same key by someone else while this one was being stored.
+    static let storedConcurrently = APIError.unavailable("A message of the batch was stored concurrently, try again")
+
     /// One statement: the drafts not stored yet get the next `seq`s of their conversation
     /// (its row locked, in id order, so concurrent consumers cannot deadlock) and are
-    /// inserted with their attachments. Returns what it stored. A draft stored meanwhile by
+    /// inserted with their attachments. Returns each draft's message, nil for those already
+    /// stored. A draft stored meanwhile by
     /// another consumer (a claimed entry processed twice at once) breaks the unique index
     /// and the whole statement: nothing is stored, and the retry finds it.
-    private static func insertFresh(_ drafts: [NewMessage], on connection: PostgresConnection, logger: Logger) async throws -> [Message] {
+    private static func insertFresh(_ drafts: [NewMessage], on connection: PostgresConnection, logger: Logger) async throws -> [Message?] {
         guard !drafts.isEmpty else { return [] }
         var messages = drafts.map { draft in
             Message(
@@ -122,10 +147,12 @@ extension MessageStore {
             let rows = try await connection.query(
                 """
                 WITH d AS (
-                    SELECT * FROM unnest(
-                        \(messages.map(\.id)), \(messages.map(\.conversationId)), \(messages.map { $0.senderId! }),
-                        \(messages.map(\.content)), \(messages.map(\.messageType.rawValue)), \(messages.map { $0.clientMessageId! })
-                    ) WITH ORDINALITY AS d(id, conversation_id, sender_id, content, message_type, client_message_id, ord)
+                    SELECT u.id, u.conversation_id, NULLIF(u.sender_id, \(Self.noSender)) AS sender_id, u.content, u.message_type,
+                           NULLIF(u.client_message_id, '') AS client_message_id, u.ord
+                    FROM unnest(
+                        \(messages.map(\.id)), \(messages.map(\.conversationId)), \(messages.map { $0.senderId ?? Self.noSender }),
+                        \(messages.map(\.content)), \(messages.map(\.messageType.rawValue)), \(messages.map { $0.clientMessageId ?? "" })
+                    ) WITH ORDINALITY AS u(id, conversation_id, sender_id, content, message_type, client_message_id, ord)
                 ), fresh AS (
                     SELECT d.* FROM d WHERE NOT EXISTS (
                         SELECT 1 FROM messages m WHERE m.sender_id = d.sender_id AND m.client_message_id = d.client_message_id
@@ -159,17 +186,16 @@ extension MessageStore {
             )
             for try await (id, seq, createdAt) in rows.decode((UUID, Int64, Date).self) { insertedRows[id] = (seq, createdAt) }
         } catch  where Database.uniqueViolation(error) == "messages_sender_client_id_key" {
-            throw APIError.unavailable("A message of the batch was stored concurrently, try again")
+            throw Self.storedConcurrently
         }
 
-        var stored: [Message] = []
-        for (index, draft) in drafts.enumerated() {
-            guard let row = insertedRows[messages[index].id] else { continue }
-            messages[index].seq = row.seq
-            messages[index].createdAt = row.createdAt
-            if let file = draft.attachment { messages[index].attachments = [file.attachment] }
-            stored.append(messages[index])
+        return drafts.enumerated().map { index, draft in
+            guard let row = insertedRows[messages[index].id] else { return nil }
+            var message = messages[index]
+            message.seq = row.seq
+            message.createdAt = row.createdAt
+            if let file = draft.attachment { message.attachments = [file.attachment] }
+            return message
         }
-        return stored
     }
 }

@@ -24,87 +24,24 @@ enum HistoryCursor: Sendable, Equatable {
     case latest
 }
 
-/// Messages: appended with the next per-conversation `seq`, read back by `seq`.
+/// Messages: appended with the next per-conversation `seq` (one way for every writer: see
+/// `append(batch:)`), read back by `seq`.
 struct MessageStore: Sendable {
     let database: Database
 
-    /// A retry of a send that was already stored, found by its `clientMessageId`.
-    private struct AlreadyStored: Error {}
-
-    /// Stores the message, or — when this sender already stored one with the same
-    /// `clientMessageId` — returns that one with `created == false`.
-    func append(_ new: NewMessage) async throws -> (message: Message, created: Bool) {
+    /// Stores one message the way a batch is stored. A send stored concurrently under the
+    /// same key (a client retrying before its first try answered) is tried once more, which
+    /// finds it stored.
+    func append(_ draft: NewMessage) async throws -> (message: Message, members: [UUID], created: Bool) {
+        var outcome: BatchOutcome
         do {
-            let message = try await self.database.transaction { connection in
-                try await Self.insert(new, on: connection, logger: self.database.logger)
-            }
-            return (message, true)
-        } catch is AlreadyStored {
-            guard let existing = try await self.existing(sender: new.senderID, clientMessageID: new.clientMessageID) else {
-                throw APIError.unavailable("The message could not be stored, try again")
-            }
-            guard existing.conversationId == new.conversationID else {
-                throw APIError.conflict("client_message_id_reused", "This clientMessageId was used in another conversation")
-            }
-            return (existing, false)
+            outcome = try await self.append(batch: [draft])[0]
+        } catch let error as APIError where error == Self.storedConcurrently {
+            outcome = try await self.append(batch: [draft])[0]
         }
-    }
-
-    /// Inserts inside the caller's transaction. Bumping `last_seq` first takes the
-    /// conversation's row lock, which orders concurrent sends and makes `seq` gapless.
-    static func insert(_ new: NewMessage, on connection: PostgresConnection, logger: Logger) async throws -> Message {
-        let bumped = try await connection.query(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = now() WHERE id = \(new.conversationID) RETURNING last_seq",
-            logger: logger
-        )
-        var seq: Int64?
-        for try await value in bumped.decode(Int64.self) { seq = value }
-        guard let seq else { throw APIError.notFound("Conversation not found") }
-
-        let id = UUID.random()
-        let inserted = try await connection.query(
-            """
-            INSERT INTO messages (id, conversation_id, seq, sender_id, content, message_type, client_message_id)
-            VALUES (\(id), \(new.conversationID), \(seq), \(new.senderID), \(new.content), \(new.type.rawValue), \(new.clientMessageID))
-            ON CONFLICT (sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-            RETURNING created_at
-            """,
-            logger: logger
-        )
-        var createdAt: Date?
-        for try await value in inserted.decode(Date.self) { createdAt = value }
-        if let createdAt {
-            var attachments: [Attachment] = []
-            if let file = new.attachment, let uploader = new.senderID {
-                try await connection.query(
-                    """
-                    INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
-                    VALUES (\(file.id), \(new.conversationID), \(id), \(uploader), \(file.name), \(file.size), \(file.mimeType), \(file.sha256), \(file.storageKey))
-                    """,
-                    logger: logger
-                )
-                attachments.append(file.attachment)
-            }
-            return Message(
-                id: id,
-                conversationId: new.conversationID,
-                seq: seq,
-                senderId: new.senderID,
-                content: new.content,
-                messageType: new.type,
-                clientMessageId: new.clientMessageID,
-                createdAt: createdAt,
-                attachments: attachments
-            )
-        }
-        // Rolls back the `seq` bump with the transaction.
-        throw AlreadyStored()
-    }
-
-    private func existing(sender: UUID?, clientMessageID: String?) async throws -> Message? {
-        guard let sender, let clientMessageID else { return nil }
-        return try await self.database.withConnection { connection in
-            try await Self.stored(senders: [sender], clientMessageIDs: [clientMessageID], on: connection, logger: self.database.logger).first
+        switch outcome {
+        case .stored(let message, let members, let created): return (message, members, created)
+        case .refused(let error): throw error
         }
     }
 
