@@ -22,6 +22,7 @@ extension Target.Dependency {
     static let lifecycle = Self.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
     static let logging = Self.product(name: "Logging", package: "swift-log")
     static let metrics = Self.product(name: "Metrics", package: "swift-metrics")
+    static let coreMetrics = Self.product(name: "CoreMetrics", package: "swift-metrics")
     static let nioConcurrency = Self.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
     static let nioCore = Self.product(name: "NIOCore", package: "swift-nio")
     static let nioEmbedded = Self.product(name: "NIOEmbedded", package: "swift-nio")
@@ -120,7 +121,8 @@ let package = Package(
             "ServiceKit",
             [
                 "ChatModels", "JSONKit", "ServiceConfiguration", "Redis", .hummingbird, .jwt, .httpClient, .httpTypes,
-                .logging, .metrics, .prometheus, .lifecycle, .nioCore, .nioPosix, .nioConcurrency, .nioFoundation, .nioHTTP1,
+                .logging, .metrics, .coreMetrics, .prometheus, .lifecycle, .nioCore, .nioPosix, .nioConcurrency, .nioFoundation,
+                .nioHTTP1,
             ]
         ),
         shared("ServiceClients", ["ServiceKit", "ChatModels", "JSONKit", .httpClient, .nioHTTP1]),
@@ -183,14 +185,14 @@ let package = Package(
                 "ServiceKitTests",
                 [
                     "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", "Redis", .hummingbird, .hummingbirdTesting,
-                    .httpTypes, .nioCore, .nioFoundation, .logging,
+                    .httpTypes, .nioCore, .nioConcurrency, .nioFoundation, .logging,
                 ]
             ),
             // What the services' tests share: the environment ./scripts/test sets up, accounts, calls.
             .target(
                 name: "ChatTestSupport",
                 dependencies: [
-                    "GatewayApp", "MessagesApp", "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", "EventBus",
+                    "MessagesApp", "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", "EventBus",
                     "Redis", .hummingbird, .hummingbirdTesting, .httpTypes, .logging, .nioCore, .nioConcurrency, .nioFoundation,
                 ],
                 path: "Tests/Support",

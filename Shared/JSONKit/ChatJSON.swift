@@ -18,7 +18,7 @@ public enum ChatJSON {
     /// Rounded to the millisecond in integers: formatting the `Double` directly can drop a
     /// millisecond, so a timestamp would change each time it is decoded and encoded again.
     /// Written by hand (civil-from-days): every message is encoded with its timestamp, and
-    /// Foundation's formatter cost more than the rest of the message together.
+    /// Foundation's formatter is slow for that.
     public static func format(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let fraction = ((milliseconds % 1000) + 1000) % 1000

@@ -4,9 +4,15 @@ import Foundation
 public enum MessagesAPI {
     /// Mounted at `/api/chat`, behind a user's token.
     public static let chatGroup = "api/chat"
+    /// Mounted at `/api`, open: how a user gets a token.
+    public static let authGroup = "api"
     /// Mounted at `/internal`, behind a service token; the gateway never routes to it.
     public static let internalGroup = "internal"
 
+    /// `POST` `RegisterRequest` → 201 `AuthResponse`.
+    public static let register = ServiceRoute(group: authGroup, pattern: "auth/register")
+    /// `POST` `LoginRequest` → `AuthResponse`.
+    public static let login = ServiceRoute(group: authGroup, pattern: "auth/login")
     /// `GET`: one conversation as the caller sees it (members only).
     public static let conversation = ServiceRoute(group: chatGroup, pattern: "conversations/{id}")
     /// `POST` `MarkReadRequest` → `ReadReceipt`.

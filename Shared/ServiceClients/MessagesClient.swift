@@ -55,7 +55,7 @@ public struct MessagesClient: Sendable {
     }
 
     private func internalToken() async throws -> String {
-        guard let serviceToken else { preconditionFailure("a MessagesClient for internal routes needs a service token") }
+        guard let serviceToken else { throw APIError.internal }  // made without one: a wiring mistake
         return try await serviceToken.token()
     }
 }

@@ -14,6 +14,12 @@ public struct ServiceRoute: Sendable, Hashable {
         self.pattern = pattern
     }
 
+    /// Whether a request path's segments are this route's, `{id}` standing for any one.
+    public func matches(_ segments: [Substring]) -> Bool {
+        let expected = self.group.split(separator: "/") + self.pattern.split(separator: "/")
+        return expected.count == segments.count && zip(expected, segments).allSatisfy { $0 == "{id}" || $0 == $1 }
+    }
+
     /// The path to request: `/group/pattern` with `id` in place of `{id}`, and the query.
     public func path(_ id: UUID? = nil, query: [(name: String, value: String)] = []) -> String {
         var path = "/" + self.group + "/" + self.pattern

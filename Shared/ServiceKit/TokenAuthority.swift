@@ -1,6 +1,7 @@
 import ChatModels
 import Foundation
 import JWTKit
+import NIOCore
 
 /// Who a verified token says the caller is.
 public struct Identity: Sendable, Hashable {
@@ -57,7 +58,7 @@ public struct TokenAuthority: Sendable {
             sub: SubjectClaim(value: userID.uuidString.lowercased()),
             role: role,
             iat: IssuedAtClaim(value: now),
-            exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(self.lifetime.components.seconds)))
+            exp: ExpirationClaim(value: now.addingTimeInterval(Double(TimeAmount(self.lifetime).nanoseconds) / 1e9))
         )
         return try await self.keys.sign(claims)
     }
@@ -68,7 +69,7 @@ public struct TokenAuthority: Sendable {
             ServiceClaims(
                 sub: SubjectClaim(value: "service:\(service)"),
                 aud: AudienceClaim(value: ServiceClaims.audience),
-                exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(lifetime.components.seconds)))
+                exp: ExpirationClaim(value: now.addingTimeInterval(Double(TimeAmount(lifetime).nanoseconds) / 1e9))
             )
         )
     }

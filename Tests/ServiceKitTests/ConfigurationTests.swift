@@ -14,7 +14,7 @@ import Testing
         #expect(http.host == "127.0.0.1" && http.port == 8081 && http.backlog == 4096)
         #expect(http.application(serverName: "messages").backlog == 4096)
         #expect(try values.logLevel() == .info)
-        #expect(try AuthSettings(values).bcryptCost == 10)
+        #expect(try AuthSettings(values).tokenLifetime == .seconds(24 * 3600))
     }
 
     @Test func malformedValuesAreRefusedWithTheirName() {

@@ -4,7 +4,7 @@ import ServiceKit
 import Testing
 
 @Suite struct TokenAuthorityTests {
-    let settings = AuthSettings(jwtSecret: "a-test-secret-that-is-long-enough-0123456789", tokenLifetime: .seconds(60), bcryptCost: 4)
+    let settings = AuthSettings(jwtSecret: "a-test-secret-that-is-long-enough-0123456789", tokenLifetime: .seconds(60))
 
     @Test func anIssuedTokenVerifiesToItsUserAndRole() async throws {
         let tokens = await TokenAuthority(settings: settings)

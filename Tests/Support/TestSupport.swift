@@ -1,7 +1,6 @@
 import ChatModels
 import EventBus
 import Foundation
-import GatewayApp
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -16,7 +15,7 @@ import ServiceKit
 
 /// The Postgres and Redis that `./scripts/test` started; tests fail, never skip, without them.
 public enum TestEnvironment {
-    public static let auth = AuthSettings(jwtSecret: "integration-test-secret-0123456789abcdef", tokenLifetime: .seconds(600), bcryptCost: 4)
+    public static let auth = AuthSettings(jwtSecret: "integration-test-secret-0123456789abcdef", tokenLifetime: .seconds(600))
 
     public static func values() throws -> ConfigurationValues {
         let environment = ProcessInfo.processInfo.environment
@@ -33,18 +32,7 @@ public enum TestEnvironment {
             database: try DatabaseSettings(values),
             redis: try RedisConfiguration(values),
             auth: self.auth,
-            logLevel: .critical
-        )
-    }
-
-    public static func gateway(messagesPort: Int, upstreams: UpstreamSettings? = nil) throws -> GatewayConfiguration {
-        var settings = upstreams ?? UpstreamSettings()
-        if upstreams == nil { settings.messages = URL(string: "http://127.0.0.1:\(messagesPort)")! }
-        return GatewayConfiguration(
-            http: HTTPSettings(port: 0),
-            upstreams: settings,
-            redis: try RedisConfiguration(try self.values()),
-            auth: self.auth,
+            bcryptCost: 4,
             logLevel: .critical
         )
     }

@@ -60,7 +60,7 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
             SocketInbox(handler: SocketSession(connection: connection, context: realtime), capacity: SocketSession.maxWaitingPackets)
         },
         configuration: configuration.http.application(serverName: configuration.realtime.gatewayID),
-        services: [redis, fanout, commands, presence, HTTPClientService(client: httpClient)],
+        services: [redis, HTTPClientService(client: httpClient), fanout, commands, presence],
         logger: logger
     )
 }

@@ -29,10 +29,10 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
 
     let router = ServiceRouter.make(metrics: metrics, checks: [ReadinessCheck("postgres") { try await postgres.query("SELECT 1") }, .redis(redis)])
 
-    let api = router.group("api")
+    let api = router.group(RouterPath(MessagesAPI.authGroup))
     let authenticated = api.group().add(middleware: AuthMiddleware(tokens: tokens))
     let chat = router.group(RouterPath(MessagesAPI.chatGroup)).add(middleware: AuthMiddleware(tokens: tokens))
-    AuthController(users: users, tokens: tokens, hasher: PasswordHasher(cost: configuration.auth.bcryptCost))
+    AuthController(users: users, tokens: tokens, hasher: PasswordHasher(cost: configuration.bcryptCost))
         .register(public: api, authenticated: authenticated)
     ConversationController(
         users: users,

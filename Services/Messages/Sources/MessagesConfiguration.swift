@@ -12,6 +12,8 @@ public struct MessagesConfiguration: Sendable {
     public var redis: RedisConfiguration
     public var auth: AuthSettings
     public var limits: MessageLimits
+    /// bcrypt's work factor for passwords (each step doubles a hash's cost); tests use 4.
+    public var bcryptCost: Int
     public var commands: StreamConsumerSettings
     /// The stream gateways append commands to (tests use one of their own).
     public var commandStream: String = CommandStream.key
@@ -25,6 +27,7 @@ public struct MessagesConfiguration: Sendable {
         redis: RedisConfiguration = RedisConfiguration(),
         auth: AuthSettings,
         limits: MessageLimits = MessageLimits(),
+        bcryptCost: Int = 10,
         commands: StreamConsumerSettings = StreamConsumerSettings(),
         presence: ServiceEndpoint = ServiceEndpoint(url: URL(string: "http://127.0.0.1:8082")!, timeout: .milliseconds(500)),
         logLevel: Logger.Level = .info
@@ -34,6 +37,7 @@ public struct MessagesConfiguration: Sendable {
         self.redis = redis
         self.auth = auth
         self.limits = limits
+        self.bcryptCost = bcryptCost
         self.commands = commands
         self.presence = presence
         self.logLevel = logLevel
@@ -47,6 +51,7 @@ public struct MessagesConfiguration: Sendable {
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
             limits: try MessageLimits(values),
+            bcryptCost: try values.int("BCRYPT_COST", default: 10, in: 4...31),
             commands: try StreamConsumerSettings(values),
             presence: try ServiceEndpoint(values, prefix: "PRESENCE", url: "http://127.0.0.1:8082", timeout: .milliseconds(500)),
             logLevel: try values.logLevel()

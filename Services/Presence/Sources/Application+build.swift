@@ -54,7 +54,7 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
     )
 
     let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)])
-    PresenceRoutes(store: store).register(on: router.group(RouterPath(PresenceAPI.presence.group)).add(middleware: AuthMiddleware(tokens: tokens)))
+    PresenceRoutes(store: store).register(on: router.group(RouterPath(PresenceAPI.group)).add(middleware: AuthMiddleware(tokens: tokens)))
 
     return Application(
         router: router,

@@ -2,16 +2,12 @@ import AsyncHTTPClient
 import ChatModels
 import EventBus
 import Foundation
-import Glibc
 import Hummingbird
 import Logging
 import NIOPosix
 import Redis
 import ServiceClients
 import ServiceKit
-
-#if canImport(Glibc)
-#endif
 
 /// The Uploads service: file bytes on disk. An upload streams to a temporary file (limited,
 /// hashed, sniffed), is fsynced and moved into place, then becomes an IMAGE or FILE message
@@ -51,7 +47,7 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
             },
         ]
     )
-    let api = router.group(RouterPath(UploadsAPI.download.group)).add(middleware: AuthMiddleware(tokens: tokens))
+    let api = router.group(RouterPath(UploadsAPI.group)).add(middleware: AuthMiddleware(tokens: tokens))
     UploadRoutes(
         receiver: UploadReceiver(store: store, maxBytes: configuration.maxUploadBytes),
         messages: messages,

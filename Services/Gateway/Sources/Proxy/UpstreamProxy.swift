@@ -14,8 +14,8 @@ import ServiceKit
 ///
 /// Two paths, for two kinds of body. A request with a body (uploads, JSON) is sent with
 /// each chunk written to the upstream connection before the next is read from the client
-/// — async-http-client's async body API reads ahead of its writes, which let a 200 MB
-/// upload pile up in the gateway's memory — and its (small) answer is collected. A request
+/// — async-http-client's async body API reads ahead of its writes, so a large upload would
+/// pile up in the gateway's memory — and its (small) answer is collected. A request
 /// without one (downloads) has its answer streamed back as it comes.
 struct UpstreamProxy: Sendable {
     let client: HTTPClient

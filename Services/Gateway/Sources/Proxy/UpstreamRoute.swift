@@ -1,4 +1,5 @@
 import Foundation
+import ServiceClients
 
 /// The service that owns a path, and whether the edge must see a token first.
 struct UpstreamRoute: Sendable, Equatable {
@@ -9,22 +10,19 @@ struct UpstreamRoute: Sendable, Equatable {
     var service: Service
     var requiresToken: Bool
 
-    /// Routes `/api/**` by its leading segments; nil for paths the gateway does not proxy.
+    /// Routes `/api/**` by the routes the services declare; what no other service claims
+    /// is messages'. Nil for paths the gateway does not proxy.
     init?(path: String) {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        guard segments.first == "api", segments.count >= 2 else { return nil }
-        switch (segments[1], segments.dropFirst(2).first) {
-        case ("socket", _):
-            return nil  // Socket.IO, served by the gateway itself
-        case ("auth", "register"?) where segments.count == 3, ("auth", "login"?) where segments.count == 3:
+        // `/api/socket` is Socket.IO, served by the gateway itself.
+        guard segments.first == "api", segments.count >= 2, segments[1] != "socket" else { return nil }
+        if MessagesAPI.register.matches(segments) || MessagesAPI.login.matches(segments) {
             self.init(service: .messages, requiresToken: false)
-        case ("presence", _):
+        } else if PresenceAPI.presence.matches(segments) {
             self.init(service: .presence, requiresToken: true)
-        case ("chat", "attachments"?):
+        } else if UploadsAPI.download.matches(segments) || UploadsAPI.upload.matches(segments) {
             self.init(service: .uploads, requiresToken: true)
-        case ("chat", "conversations"?) where segments.count == 5 && segments[4] == "upload":
-            self.init(service: .uploads, requiresToken: true)
-        default:
+        } else {
             self.init(service: .messages, requiresToken: true)
         }
     }

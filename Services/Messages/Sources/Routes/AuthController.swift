@@ -1,6 +1,7 @@
 import ChatModels
 import Foundation
 import Hummingbird
+import ServiceClients
 import ServiceKit
 
 /// Registration, login and the caller's own account.
@@ -10,8 +11,8 @@ struct AuthController: Sendable {
     let hasher: PasswordHasher
 
     func register(public router: RouterGroup<ChatRequestContext>, authenticated: RouterGroup<ChatRequestContext>) {
-        router.post("auth/register", use: self.registerUser)
-        router.post("auth/login", use: self.login)
+        router.post(RouterPath(MessagesAPI.register.pattern), use: self.registerUser)
+        router.post(RouterPath(MessagesAPI.login.pattern), use: self.login)
         authenticated.get("me", use: self.me)
     }
 

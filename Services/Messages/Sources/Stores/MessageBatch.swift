@@ -109,7 +109,7 @@ extension MessageStore {
     /// not a member, or it claims to be the server's own without being a SYSTEM message.
     private static func refusal(of draft: NewMessage, members: [UUID]?) -> APIError? {
         guard let members else { return .notFound("Conversation not found") }
-        guard let sender = draft.senderID else {
+        guard let sender = draft.senderID, sender != Self.noSender else {
             return draft.type == .system && draft.attachment == nil ? nil : .validation("Only SYSTEM messages have no sender")
         }
         return members.contains(sender) ? nil : .forbidden("You are not a member of this conversation")

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import ServiceKit
 import ServiceLifecycle
 
@@ -29,7 +30,7 @@ struct PresenceSweeper: Service {
         for (conversation, user) in try await self.store.expiredTyping(now: now) {
             try await self.announcer.typing(false, user: user, conversation: conversation)
         }
-        let deadline = now.addingTimeInterval(-TimeInterval(self.gatewayDeadAfter.components.seconds))
+        let deadline = now.addingTimeInterval(-Double(TimeAmount(self.gatewayDeadAfter).nanoseconds) / 1e9)
         for gateway in try await self.store.deadGateways(silentSince: deadline) {
             let connections = try await self.store.connections(onGateway: gateway)
             self.logger.warning(

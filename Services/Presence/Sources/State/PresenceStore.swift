@@ -1,6 +1,7 @@
 import ChatModels
 import EventBus
 import Foundation
+import NIOCore
 import Redis
 import ServiceKit
 
@@ -113,7 +114,7 @@ struct PresenceStore: Sendable {
         guard isTyping else {
             return Step(command: RedisCommand("ZREM", .string(PresenceKeys.typing), .string(member))) { .typing($0 == 1) }
         }
-        let expiry = Self.milliseconds(now) + Int(ttl.components.seconds * 1000) + Int(ttl.components.attoseconds / 1_000_000_000_000_000)
+        let expiry = Self.milliseconds(now) + Int(TimeAmount(ttl).nanoseconds / 1_000_000)
         return Step(command: RedisCommand("ZADD", .string(PresenceKeys.typing), .integer(expiry), .string(member))) { .typing($0 == 1) }
     }
 

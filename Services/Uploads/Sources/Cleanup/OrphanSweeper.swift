@@ -1,12 +1,13 @@
 import Foundation
-import Glibc
 import Logging
+import NIOCore
 import NIOPosix
 import ServiceClients
 import ServiceKit
 import ServiceLifecycle
 
 #if canImport(Glibc)
+import Glibc
 #endif
 
 /// Removes what no message holds on to, once it is older than `grace`: temporary files of
@@ -36,7 +37,7 @@ struct OrphanSweeper: Service {
     /// The number of files removed.
     @discardableResult
     func sweep(now: Date = Date()) async throws -> Int {
-        let cutoff = now.addingTimeInterval(-TimeInterval(self.grace.components.seconds) - Double(self.grace.components.attoseconds) / 1e18)
+        let cutoff = now.addingTimeInterval(-Double(TimeAmount(self.grace).nanoseconds) / 1e9)
         let (temporary, stored) = try await NIOThreadPool.singleton.runIfActive { [store] in
             (Self.files(in: store.temporaryDirectory, olderThan: cutoff), Self.files(in: store.blobDirectory, olderThan: cutoff))
         }
