@@ -200,7 +200,7 @@ let package = Package(
             ),
             tests(
                 "GatewayTests",
-                serviceTests + ["GatewayApp", "MessagesApp", "SocketIO", .hummingbirdCore, .nioWebSocket, .nioHTTP1, .nioEmbedded]
+                serviceTests + ["GatewayApp", "MessagesApp", "ServiceClients", "SocketIO", .hummingbirdCore, .nioWebSocket, .nioHTTP1, .nioEmbedded]
             ),
             tests("MessagesTests", serviceTests + ["MessagesApp", .postgres]),
             tests("PresenceTests", serviceTests + ["PresenceApp", "MessagesApp", "ServiceClients"]),
