@@ -52,7 +52,7 @@ func service(_ name: String, product: String, dependencies: [Target.Dependency])
         ),
         .executableTarget(
             name: product,
-            dependencies: [.byName(name: "\(name)App"), "ServiceKit", "ServiceConfiguration"],
+            dependencies: [.byName(name: "\(name)App"), "ServiceKit"],
             path: "Services/\(name)/Main",
             swiftSettings: swiftSettings
         ),
@@ -66,13 +66,14 @@ func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 
 /// What every service target uses: the runtime, configuration, logging and lifecycle.
 let serviceBase: [Target.Dependency] = [
-    "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", .hummingbird, .logging, .lifecycle, .nioCore, .nioPosix,
+    "ServiceKit", "ServiceConfiguration", "ChatModels", "EventBus", "ServiceClients", "Redis", .hummingbird, .httpClient,
+    .logging, .lifecycle, .nioCore, .nioPosix,
 ]
 
-/// What every service's tests use.
+/// What every service's tests use: a messages service to set up against, and its calls.
 let serviceTests: [Target.Dependency] = [
-    "ChatTestSupport", "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", "EventBus", "Redis", .hummingbird,
-    .hummingbirdTesting, .httpClient, .httpTypes, .logging, .lifecycle, .nioCore, .nioConcurrency, .nioPosix, .nioFoundation,
+    "ChatTestSupport", "MessagesApp", "ServiceKit", "ChatModels", "Redis", .hummingbird, .hummingbirdTesting, .nioCore,
+    .nioFoundation,
 ]
 
 let package = Package(
@@ -131,34 +132,30 @@ let package = Package(
             "Gateway",
             product: "gateway",
             dependencies: serviceBase + [
-                "EventBus", "ServiceClients", "SocketIO", "Redis", .hummingbirdCore, .httpClient, .httpTypes,
-                .nioConcurrency, .nioFoundation, .nioHTTP1, .nioWebSocket, .nioHTTPTypes, .nioHTTPTypesHTTP1,
+                "JSONKit", "SocketIO", .hummingbirdCore, .httpTypes, .nioConcurrency, .nioFoundation, .nioHTTP1,
+                .nioWebSocket, .nioHTTPTypes, .nioHTTPTypesHTTP1,
             ]
         )
         + service(
             "Messages",
             product: "messages",
-            dependencies: serviceBase + [
-                "EventBus", "ServiceClients", "Redis", .postgres, .connectionPool, .bcrypt, .httpClient, .nioFoundation,
-            ]
+            dependencies: serviceBase + ["JSONKit", .postgres, .connectionPool, .bcrypt, .nioFoundation]
         )
         + service(
             "Presence",
             product: "presence",
-            dependencies: serviceBase + ["EventBus", "ServiceClients", "Redis", .httpClient, .nioConcurrency, .nioFoundation]
+            dependencies: serviceBase + ["JSONKit", .nioConcurrency, .nioFoundation]
         )
         + service(
             "Uploads",
             product: "uploads",
-            dependencies: serviceBase + [
-                "EventBus", "ServiceClients", "Redis", .httpClient, .httpTypes, .crypto, .nioFoundation,
-            ]
+            dependencies: serviceBase + [.httpTypes, .crypto]
         )
         + [
             .target(
                 name: "LoadTestKit",
                 dependencies: [
-                    "SocketIO", "JSONKit", .nioCore, .nioPosix, .nioHTTP1, .nioWebSocket, .nioFoundation, .httpClient,
+                    "SocketIO", .nioCore, .nioPosix, .nioHTTP1, .nioWebSocket, .nioFoundation, .httpClient,
                     .histogram,
                 ],
                 path: "Tools/LoadTest/Sources",
@@ -170,22 +167,22 @@ let package = Package(
                 path: "Tools/LoadTest/Main",
                 swiftSettings: swiftSettings
             ),
-            tests("LoadTestKitTests", ["LoadTestKit", "SocketIO", .nioCore]),
+            tests("LoadTestKitTests", ["LoadTestKit", .nioCore]),
             tests("RedisTests", ["Redis", .nioCore, .nioEmbedded, .nioPosix, .nioConcurrency, .logging, .lifecycle]),
-            tests("JSONKitTests", ["JSONKit", .nioCore, .nioFoundation]),
-            tests("SocketIOTests", ["SocketIO", "JSONKit", .nioCore, .nioFoundation]),
+            tests("JSONKitTests", ["JSONKit", .nioCore]),
+            tests("SocketIOTests", ["SocketIO", "JSONKit", .nioCore]),
             tests(
                 "EventBusTests",
                 [
-                    "EventBus", "ChatModels", "JSONKit", "Redis", "ServiceConfiguration", "ServiceKit", "ChatTestSupport", .httpTypes,
+                    "EventBus", "ChatModels", "JSONKit", "Redis", "ServiceConfiguration", "ServiceKit", "ChatTestSupport",
                     .nioCore, .nioConcurrency, .nioPosix, .nioFoundation,
                 ]
             ),
             tests(
                 "ServiceKitTests",
                 [
-                    "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", "Redis", .hummingbird, .hummingbirdTesting,
-                    .httpTypes, .nioCore, .nioConcurrency, .nioFoundation, .logging,
+                    "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", .hummingbird, .hummingbirdTesting,
+                    .httpTypes, .nioConcurrency, .logging,
                 ]
             ),
             // What the services' tests share: the environment ./scripts/test sets up, accounts, calls.
@@ -200,10 +197,19 @@ let package = Package(
             ),
             tests(
                 "GatewayTests",
-                serviceTests + ["GatewayApp", "MessagesApp", "ServiceClients", "SocketIO", .hummingbirdCore, .nioWebSocket, .nioHTTP1, .nioEmbedded]
+                serviceTests + [
+                    "GatewayApp", "EventBus", "ServiceClients", "SocketIO", .httpTypes, .logging, .nioConcurrency,
+                    .nioEmbedded, .nioHTTP1, .nioWebSocket,
+                ]
             ),
-            tests("MessagesTests", serviceTests + ["MessagesApp", .postgres]),
-            tests("PresenceTests", serviceTests + ["PresenceApp", "MessagesApp", "ServiceClients"]),
-            tests("UploadsTests", serviceTests + ["UploadsApp", "MessagesApp", "ServiceClients", .crypto]),
+            tests(
+                "MessagesTests",
+                serviceTests + ["EventBus", "JSONKit", .httpTypes, .logging, .nioConcurrency, .nioPosix, .postgres]
+            ),
+            tests("PresenceTests", serviceTests + ["PresenceApp", "EventBus", "JSONKit", "ServiceClients", .httpClient, .nioPosix]),
+            tests(
+                "UploadsTests",
+                serviceTests + ["UploadsApp", "JSONKit", "ServiceClients", .httpClient, .httpTypes, .logging, .nioHTTP1, .nioPosix]
+            ),
         ]
 )
