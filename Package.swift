@@ -204,7 +204,7 @@ let package = Package(
             ),
             tests(
                 "MessagesTests",
-                serviceTests + ["EventBus", "JSONKit", .httpTypes, .logging, .nioConcurrency, .nioPosix, .postgres]
+                serviceTests + ["EventBus", "JSONKit", "ServiceClients", .httpTypes, .logging, .nioConcurrency, .nioPosix, .postgres]
             ),
             tests("PresenceTests", serviceTests + ["PresenceApp", "EventBus", "JSONKit", "ServiceClients", .httpClient, .nioPosix]),
             tests(

@@ -40,26 +40,6 @@ public struct BusEnvelope: Sendable, Hashable {
         self.data = data
     }
 
-    public init(
-        event: String,
-        skipUser: UUID? = nil,
-        id: String? = nil,
-        seq: Int64? = nil,
-        skipRoom: UUID? = nil,
-        audience: [UUID] = [],
-        encoding value: some Encodable
-    ) throws {
-        self.init(
-            event: event,
-            skipUser: skipUser,
-            id: id,
-            seq: seq,
-            skipRoom: skipRoom,
-            audience: audience,
-            data: ByteBuffer(bytes: try ChatJSON.encoder().encode(value))
-        )
-    }
-
     private static let tab = UInt8(ascii: "\t")
     private static let newline = UInt8(ascii: "\n")
     private static let comma = UInt8(ascii: ",")

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// ISO 8601 UTC with milliseconds on every surface (`2026-11-25T09:30:00.123Z`).
 public enum ChatJSON {
@@ -13,6 +14,11 @@ public enum ChatJSON {
         }
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
+    }
+
+    /// `value` in this encoding, in a buffer.
+    public static func buffer(_ value: some Encodable) throws -> ByteBuffer {
+        ByteBuffer(bytes: try Self.encoder().encode(value))
     }
 
     /// Rounded to the millisecond in integers: formatting the `Double` directly can drop a

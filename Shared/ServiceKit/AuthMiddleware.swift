@@ -4,19 +4,37 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Requires a valid `Authorization: Bearer …` token and puts its identity on the context.
+/// Requires a valid `Authorization: Bearer …` token: a user's, whose identity goes on the
+/// context, or — on routes meant for other services (`/internal/**`) — a service's. The
+/// gateway never routes to internal routes; this keeps them closed even on a shared network.
 public struct AuthMiddleware: RouterMiddleware {
     public typealias Context = ChatRequestContext
-    let tokens: TokenAuthority
 
-    public init(tokens: TokenAuthority) {
+    /// Whose tokens pass.
+    public enum Caller: Sendable {
+        case user
+        case service
+    }
+
+    let tokens: TokenAuthority
+    let caller: Caller
+
+    public init(tokens: TokenAuthority, accepting caller: Caller = .user) {
         self.tokens = tokens
+        self.caller = caller
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.identity = try await self.tokens.verify(try Self.bearerToken(request.headers))
-        context.logger[metadataKey: "user.id"] = .string(context.identity!.userID.uuidString.lowercased())
+        let token = try Self.bearerToken(request.headers)
+        switch self.caller {
+        case .user:
+            let identity = try await self.tokens.verify(token)
+            context.identity = identity
+            context.logger[metadataKey: "user.id"] = .string(identity.userID.uuidString.lowercased())
+        case .service:
+            context.logger[metadataKey: "caller"] = .string(try await self.tokens.verifyServiceToken(token))
+        }
         return try await next(request, context)
     }
 

@@ -19,7 +19,7 @@ public struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator, Send
         Response(
             status: self.status,
             headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try ChatJSON.encoder().encode(self.value)))
+            body: ResponseBody(byteBuffer: try ChatJSON.buffer(self.value))
         )
     }
 }

@@ -31,7 +31,7 @@ public struct ServiceCaller: Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try ChatJSON.encoder().encode(body)))
+            request.body = .bytes(try ChatJSON.buffer(body))
         }
         let response: HTTPClientResponse
         let bytes: ByteBuffer

@@ -7,6 +7,7 @@ import HummingbirdTesting
 import MessagesApp
 import NIOCore
 import NIOFoundationCompat
+import ServiceClients
 import ServiceKit
 import Testing
 
@@ -108,6 +109,26 @@ import Testing
             }
             let scheme = try await client.call(.get, "/api/me", headers: [.authorization: "Basic \(account.token)"])
             #expect(scheme.status == .unauthorized)
+        }
+    }
+
+    /// Routes for other services take a service's token only, and a service's token passes
+    /// for no user.
+    @Test func internalRoutesTakeServiceTokensAndUserRoutesUsersTokens() async throws {
+        let authority = await TokenAuthority(settings: TestEnvironment.auth)
+        try await withMessages(.router) { client in
+            let (student, expert, _) = try await client.pair("Ina", "Ivo")
+            let service = try await authority.issueServiceToken(for: "presence")
+            let contacts = MessagesAPI.contacts.path(student.user.id)
+            for (token, code) in [(nil, "unauthorized"), (student.token, "invalid_token"), ("garbage", "invalid_token")] {
+                let refused = try await client.call(.get, contacts, token: token)
+                #expect(refused.status == .unauthorized && refused.errorCode == code)
+            }
+            let answered = try await client.call(.get, contacts, token: service)
+            #expect(answered.status == .ok)
+            #expect(try answered.decode(Contacts.self).userIds == [expert.user.id])
+            let asUser = try await client.call(.get, "/api/me", token: service)
+            #expect(asUser.status == .unauthorized && asUser.errorCode == "invalid_token")
         }
     }
 

@@ -62,7 +62,7 @@ import Testing
         try await redis.xadd(
             stream,
             fields: [
-                CommandStream.commandField: .bytes(ByteBuffer(bytes: try ChatJSON.encoder().encode(command))),
+                CommandStream.commandField: .bytes(try ChatJSON.buffer(command)),
                 CommandStream.replyField: .string(channel),
             ]
         )

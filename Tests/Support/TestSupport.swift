@@ -79,7 +79,7 @@ extension TestClientProtocol {
         var body: ByteBuffer?
         if let json {
             headers[.contentType] = "application/json"
-            body = ByteBuffer(bytes: try ChatJSON.encoder().encode(json))
+            body = try ChatJSON.buffer(json)
         }
         return try await self.execute(uri: uri, method: method, headers: headers, body: body)
     }

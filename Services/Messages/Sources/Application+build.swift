@@ -43,7 +43,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     ).register(on: chat)
     MessageController(conversations: conversations, messages: messages, events: events, limits: configuration.limits).register(on: chat)
     InternalController(conversations: conversations, attachments: AttachmentStore(database: database))
-        .register(on: router.group(RouterPath(MessagesAPI.internalGroup)).add(middleware: InternalAuthMiddleware(tokens: tokens)))
+        .register(on: router.group(RouterPath(MessagesAPI.internalGroup)).add(middleware: AuthMiddleware(tokens: tokens, accepting: .service)))
 
     let consumer = CommandConsumer(
         stream: StreamConsumer(

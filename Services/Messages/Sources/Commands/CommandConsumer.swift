@@ -1,6 +1,7 @@
 import ChatModels
 import EventBus
 import Foundation
+import JSONKit
 import Logging
 import NIOCore
 import NIOFoundationCompat
@@ -128,7 +129,9 @@ struct CommandConsumer: Service {
     }
 
     private static func refusal(of command: SendMessageCommand, _ error: APIError) -> BusEnvelope? {
-        try? BusEnvelope(event: CommandReply.event, encoding: CommandReply(requestId: command.requestId, error: error.body.error))
+        (try? ChatJSON.buffer(CommandReply(requestId: command.requestId, error: error.body.error))).map {
+            BusEnvelope(event: CommandReply.event, data: $0)
+        }
     }
 
     /// The reply, on the channel the entry names.

@@ -53,7 +53,7 @@ struct MessageEvents: Sendable {
     func read(_ receipt: ReadReceipt) async {
         await self.publish {
             try await self.bus.publish(
-                try BusEnvelope(event: ServerEvent.messagesRead, encoding: receipt),
+                BusEnvelope(event: ServerEvent.messagesRead, data: try ChatJSON.buffer(receipt)),
                 to: [BusChannel.conversation(receipt.conversationId)]
             )
         }

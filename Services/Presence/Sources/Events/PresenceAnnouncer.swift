@@ -1,6 +1,7 @@
 import ChatModels
 import EventBus
 import Foundation
+import JSONKit
 import Logging
 import ServiceKit
 
@@ -19,15 +20,18 @@ struct PresenceAnnouncer: Sendable {
         case .none: return
         }
         let audience = try await self.contacts.contacts(of: user) + [user]
-        try await self.bus.publish(try BusEnvelope(event: ServerEvent.userStatusChanged, audience: audience, encoding: event), to: [BusChannel.users])
+        try await self.bus.publish(
+            BusEnvelope(event: ServerEvent.userStatusChanged, audience: audience, data: try ChatJSON.buffer(event)),
+            to: [BusChannel.users]
+        )
     }
 
     func typing(_ isTyping: Bool, user: UUID, conversation: UUID) async throws {
         try await self.bus.publish(
-            try BusEnvelope(
+            BusEnvelope(
                 event: ServerEvent.userTyping,
                 skipUser: user,
-                encoding: UserTyping(conversationId: conversation, userId: user, isTyping: isTyping)
+                data: try ChatJSON.buffer(UserTyping(conversationId: conversation, userId: user, isTyping: isTyping))
             ),
             to: [BusChannel.conversation(conversation)]
         )
