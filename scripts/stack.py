@@ -223,6 +223,7 @@ class Stack:
                 "MESSAGES_URL": self.service_url("messages"),
                 "PRESENCE_URL": self.service_url("presence"),
                 "UPLOADS_URL": self.service_url("uploads"),
+                "SOCKET_CLIENT_BUNDLE": str(ROOT / ".state" / "client" / "socket.io.min.js"),
             })
         if not self.durable:
             environment.setdefault("BCRYPT_COST", "4")

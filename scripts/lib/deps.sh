@@ -39,3 +39,31 @@ ensure_python_env() {
         cp Tests/e2e/requirements.txt "$stamp"
     fi
 }
+
+# The socket.io-client bundle the gateway serves at /socket.io/socket.io.min.js: the real
+# 4.8.1 build (MIT), which ships in PyPI's nicegui wheel (the npm registry is out of reach).
+# Fetched once into .state/client, never committed; fails when PyPI cannot be reached.
+ensure_client_bundle() {
+    local bundle=.state/client/socket.io.min.js
+    [ -s "$bundle" ] && return 0
+    echo "Fetching the socket.io-client 4.8.1 bundle (PyPI's nicegui wheel)..."
+    local venv=.state/venv
+    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+    local download
+    download=$(mktemp -d)
+    mkdir -p .state/client
+    "$venv/bin/pip" download -q --disable-pip-version-check --no-deps -d "$download" "nicegui==3.18.0" \
+        && python3 - "$download" "$bundle" <<'PY'
+import glob, sys, zipfile
+wheel = glob.glob(sys.argv[1] + "/nicegui-*.whl")[0]
+data = zipfile.ZipFile(wheel).read("nicegui/static/socket.io.min.js")
+if b"Socket.IO v4.8.1" not in data[:200]:
+    sys.exit("nicegui's socket.io.min.js is not socket.io-client 4.8.1")
+with open(sys.argv[2] + ".part", "wb") as out:
+    out.write(data)
+PY
+    local status=$?
+    rm -rf "$download"
+    [ "$status" -eq 0 ] && mv "$bundle.part" "$bundle"
+    return "$status"
+}

@@ -53,6 +53,14 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
     let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)])
     router.add(middleware: ProxyMiddleware(proxy: UpstreamProxy(client: httpClient, settings: configuration.upstreams), tokens: tokens))
     SocketIOFallbackRoutes(paths: configuration.realtime.paths).register(on: router)
+    if let bundle = ClientBundle(path: configuration.realtime.clientBundlePath) {
+        bundle.register(on: router, paths: configuration.realtime.paths)
+    } else {
+        logger.notice(
+            "no socket.io-client bundle; its routes answer 404",
+            metadata: ["path": "\(configuration.realtime.clientBundlePath)"]
+        )
+    }
 
     return Application(
         router: router,

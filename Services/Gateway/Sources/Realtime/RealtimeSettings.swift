@@ -24,6 +24,8 @@ public struct RealtimeSettings: Sendable {
     public var sendTimeout: Duration
     /// How often the gateway tells presence it is alive.
     public var heartbeatInterval: Duration
+    /// The socket.io-client bundle to serve at `<path>/socket.io.min.js`; none there, no route.
+    public var clientBundlePath: String
 
     public init(
         gatewayID: String = "gw-" + UUID().uuidString.prefix(8).lowercased(),
@@ -36,7 +38,8 @@ public struct RealtimeSettings: Sendable {
         eventsPerSecond: Int = 30,
         maxOutboundBytes: Int = 4 * 1024 * 1024,
         sendTimeout: Duration = .seconds(10),
-        heartbeatInterval: Duration = .seconds(2)
+        heartbeatInterval: Duration = .seconds(2),
+        clientBundlePath: String = ".state/client/socket.io.min.js"
     ) {
         self.gatewayID = gatewayID
         self.paths = paths
@@ -49,10 +52,11 @@ public struct RealtimeSettings: Sendable {
         self.maxOutboundBytes = maxOutboundBytes
         self.sendTimeout = sendTimeout
         self.heartbeatInterval = heartbeatInterval
+        self.clientBundlePath = clientBundlePath
     }
 
     /// `GATEWAY_ID`, `PING_INTERVAL`, `PING_TIMEOUT`, `SOCKET_MAX_PAYLOAD`, `SOCKET_EVENTS_PER_SECOND`,
-    /// `SOCKET_EVENT_BURST`, `SOCKET_MAX_OUTBOUND_BYTES`, `SEND_TIMEOUT`.
+    /// `SOCKET_EVENT_BURST`, `SOCKET_MAX_OUTBOUND_BYTES`, `SEND_TIMEOUT`, `SOCKET_CLIENT_BUNDLE`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         let defaults = RealtimeSettings()
         self.init(
@@ -63,7 +67,8 @@ public struct RealtimeSettings: Sendable {
             eventBurst: try values.int("SOCKET_EVENT_BURST", default: defaults.eventBurst, in: 1...100_000),
             eventsPerSecond: try values.int("SOCKET_EVENTS_PER_SECOND", default: defaults.eventsPerSecond, in: 1...100_000),
             maxOutboundBytes: try values.int("SOCKET_MAX_OUTBOUND_BYTES", default: defaults.maxOutboundBytes, in: 4096...(1 << 30)),
-            sendTimeout: try values.seconds("SEND_TIMEOUT", default: defaults.sendTimeout)
+            sendTimeout: try values.seconds("SEND_TIMEOUT", default: defaults.sendTimeout),
+            clientBundlePath: values.string("SOCKET_CLIENT_BUNDLE", default: defaults.clientBundlePath)
         )
     }
 }
