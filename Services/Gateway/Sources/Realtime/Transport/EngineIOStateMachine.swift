@@ -1,0 +1,135 @@
+import NIOCore
+import SocketIO
+
+/// The Engine.IO 4 protocol of one session, whatever carries it: what each packet from the
+/// client and each timer means, as an action for the transport to carry out. No I/O and no
+/// clock of its own (time comes with the input), so every transition is tested without a
+/// channel, and a second transport (long-polling) can drive the same rules.
+struct EngineIOStateMachine {
+    /// Why a session ends; each transport says it its own way (a WebSocket close code).
+    enum CloseReason: Equatable, Sendable {
+        /// The client closed, or sent the Engine.IO close packet.
+        case clientClosed
+        /// No pong within `pingTimeout` of a ping.
+        case pongTimeout
+        /// Bytes outside the protocol.
+        case protocolViolation
+        /// A binary frame no refused binary packet announced.
+        case unexpectedBinary
+        /// No Socket.IO CONNECT within `connectTimeout`.
+        case noConnect
+        /// Event after event refused by the rate limit.
+        case flooding
+        /// More packets waiting for their turn than the session holds.
+        case backlogged
+        /// The server is shutting down: the client should reconnect elsewhere.
+        case serverShutdown
+    }
+
+    enum Action: Equatable {
+        case none
+        /// Send a ping; with `awaitPong`, start the pong deadline (none is running).
+        case ping(awaitPong: Bool)
+        case cancelPongDeadline
+        /// Hand the packet to the session; `connected`: it is the CONNECT, so its deadline ends.
+        case deliver(SocketIOPacket, connected: Bool)
+        /// Answer the event's ack with a rate-limit refusal; the event goes no further.
+        case refuse(ackID: Int?)
+        /// End the session: stop the timers, finish the inbox, say why.
+        case close(CloseReason)
+    }
+
+    private var events: TokenBucket
+    private let floodLimit: Int
+    private var refusedInARow = 0
+    /// Binary attachments still expected for a refused binary packet.
+    private var attachmentsToSkip = 0
+    private var awaitingPong = false
+    private(set) var isClosed = false
+
+    /// `eventBurst` events at once, refilled at `eventsPerSecond`; only a client refused
+    /// many times in a row is let go.
+    init(eventBurst: Int, eventsPerSecond: Int, now: NIODeadline = .now()) {
+        self.events = TokenBucket(burst: eventBurst, perSecond: eventsPerSecond, now: now)
+        self.floodLimit = max(10 * eventBurst, 500)
+    }
+
+    /// Engine.IO 4: the server pings; the client answers each with a pong.
+    mutating func pingDue() -> Action {
+        guard !self.isClosed else { return .none }
+        defer { self.awaitingPong = true }
+        return .ping(awaitPong: !self.awaitingPong)
+    }
+
+    mutating func pongDeadlinePassed() -> Action {
+        self.close(.pongTimeout)
+    }
+
+    mutating func connectDeadlinePassed() -> Action {
+        self.close(.noConnect)
+    }
+
+    /// A text frame: one Engine.IO packet.
+    mutating func textReceived(_ text: ByteBuffer, now: NIODeadline = .now()) -> Action {
+        guard !self.isClosed else { return .none }
+        guard self.attachmentsToSkip == 0, let packet = try? EngineIOPacket(parsing: text) else {
+            return self.close(.protocolViolation)
+        }
+        switch packet.type {
+        case .pong:
+            guard self.awaitingPong else { return .none }
+            self.awaitingPong = false
+            return .cancelPongDeadline
+        case .message:
+            guard let message = try? SocketIOPacket(parsing: packet.payload) else { return self.close(.protocolViolation) }
+            return self.received(message, now: now)
+        case .close:
+            return self.close(.clientClosed)
+        case .noop:
+            return .none
+        case .open, .ping, .upgrade:
+            // A client never opens, and in Engine.IO 4 never pings; without polling there is no upgrade.
+            return self.close(.protocolViolation)
+        }
+    }
+
+    private mutating func received(_ packet: SocketIOPacket, now: NIODeadline) -> Action {
+        switch packet.type {
+        case .connect:
+            return .deliver(packet, connected: true)
+        case .event, .binaryEvent:
+            self.attachmentsToSkip = packet.attachments
+            guard self.events.take(now: now) else {
+                self.refusedInARow += 1
+                return self.refusedInARow > self.floodLimit ? self.close(.flooding) : .refuse(ackID: packet.ackID)
+            }
+            self.refusedInARow = 0
+        case .binaryAck:
+            self.attachmentsToSkip = packet.attachments
+        case .disconnect, .ack, .connectError:
+            break
+        }
+        return .deliver(packet, connected: false)
+    }
+
+    /// A binary frame: an attachment of a refused binary packet, or out of protocol.
+    mutating func binaryReceived() -> Action {
+        guard !self.isClosed else { return .none }
+        guard self.attachmentsToSkip > 0 else { return self.close(.unexpectedBinary) }
+        self.attachmentsToSkip -= 1
+        return .none
+    }
+
+    /// The session's inbox would not take a delivered packet: the client sends faster than
+    /// its events are handled.
+    mutating func inboxOverflowed() -> Action {
+        self.close(.backlogged)
+    }
+
+    /// The transport or the server ends the session.
+    mutating func close(_ reason: CloseReason) -> Action {
+        guard !self.isClosed else { return .none }
+        self.isClosed = true
+        return .close(reason)
+    }
+}
