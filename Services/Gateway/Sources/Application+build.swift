@@ -50,9 +50,10 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
         logger: logger
     )
 
-    let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)])
+    let origins = OriginPolicy(allowed: configuration.corsOrigins)
+    let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)], outermost: [CORSMiddleware(policy: origins)])
     router.add(middleware: ProxyMiddleware(proxy: UpstreamProxy(client: httpClient, settings: configuration.upstreams), tokens: tokens))
-    SocketIOFallbackRoutes(paths: configuration.realtime.paths).register(on: router)
+    SocketIOFallbackRoutes(paths: configuration.realtime.paths, origins: origins).register(on: router)
     if let bundle = ClientBundle(path: configuration.realtime.clientBundlePath) {
         bundle.register(on: router, paths: configuration.realtime.paths)
     } else {
@@ -64,7 +65,7 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
 
     return Application(
         router: router,
-        server: .realtime(settings: configuration.realtime) { connection in
+        server: .realtime(settings: configuration.realtime, origins: origins) { connection in
             SocketInbox(handler: SocketSession(connection: connection, context: realtime), capacity: SocketSession.maxWaitingPackets)
         },
         configuration: configuration.http.application(serverName: configuration.realtime.gatewayID),

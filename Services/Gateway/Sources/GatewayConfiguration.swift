@@ -12,6 +12,9 @@ public struct GatewayConfiguration: Sendable {
     public var realtime: RealtimeSettings
     public var redis: RedisConfiguration
     public var auth: AuthSettings
+    /// Origins of the web pages that may use the gateway from elsewhere (CORS, and the
+    /// `Origin` of WebSocket upgrades); a page of the gateway's own origin needs none.
+    public var corsOrigins: [String]
     public var logLevel: Logger.Level
 
     public init(
@@ -20,6 +23,7 @@ public struct GatewayConfiguration: Sendable {
         realtime: RealtimeSettings = RealtimeSettings(),
         redis: RedisConfiguration = RedisConfiguration(),
         auth: AuthSettings,
+        corsOrigins: [String] = [],
         logLevel: Logger.Level = .info
     ) {
         self.http = http
@@ -27,16 +31,22 @@ public struct GatewayConfiguration: Sendable {
         self.realtime = realtime
         self.redis = redis
         self.auth = auth
+        self.corsOrigins = corsOrigins
         self.logLevel = logLevel
     }
 
+    /// Also `CORS_ORIGINS`: comma-separated `http(s)://host[:port]`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        guard let origins = OriginPolicy.origins(values.string("CORS_ORIGINS", default: "")) else {
+            throw .invalid("CORS_ORIGINS", "comma-separated http(s)://host[:port] origins, without paths or wildcards")
+        }
         self.init(
             http: try HTTPSettings(values, defaultPort: 8080),
             upstreams: try UpstreamSettings(values),
             realtime: try RealtimeSettings(values),
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
+            corsOrigins: origins,
             logLevel: try values.logLevel()
         )
     }

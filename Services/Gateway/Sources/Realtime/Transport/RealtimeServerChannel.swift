@@ -26,6 +26,8 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
 
     let responder: HTTPChannelHandler.Responder
     let settings: RealtimeSettings
+    /// Whose pages may open a socket (a browser always says its page's `Origin`).
+    let origins: OriginPolicy
     let flushes: FlushQueues
     /// Where a connection's Socket.IO packets go.
     let session: @Sendable (SocketConnection) -> any SocketPacketSink
@@ -33,6 +35,7 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let settings = self.settings
+            let origins = self.origins
             let flushes = self.flushes
             let session = self.session
             // The pool keeps one receive buffer per connection: NIO's default first size
@@ -44,6 +47,7 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: settings.maxPayload,
                 shouldUpgrade: { channel, head in
+                    // What is refused was answered by the RefusedUpgradeResponder already.
                     channel.eventLoop.makeSucceededFuture(SocketHandshake(head: head, paths: settings.paths) == .accept ? HTTPHeaders() : nil)
                 },
                 upgradePipelineHandler: { channel, head in
@@ -93,6 +97,11 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enableErrorHandling = false  // Hummingbird answers parse errors itself
             configuration.enableResponseHeaderValidation = false  // swift-http-types validated them already
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try channel.pipeline.syncOperations.addHandler(
+                RefusedUpgradeResponder(paths: settings.paths, origins: origins),
+                position: .after(decoder)
+            )
             return Value(upgradeResult: result, channel: channel)
         }
     }
@@ -113,10 +122,14 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with Socket.IO over WebSocket on the realtime paths.
-    static func realtime(settings: RealtimeSettings, session: @escaping @Sendable (SocketConnection) -> any SocketPacketSink) -> HTTPServerBuilder {
+    static func realtime(
+        settings: RealtimeSettings,
+        origins: OriginPolicy,
+        session: @escaping @Sendable (SocketConnection) -> any SocketPacketSink
+    ) -> HTTPServerBuilder {
         let flushes = FlushQueues()
         return HTTPServerBuilder { responder in
-            RealtimeServerChannel(responder: responder, settings: settings, flushes: flushes, session: session)
+            RealtimeServerChannel(responder: responder, settings: settings, origins: origins, flushes: flushes, session: session)
         }
     }
 }
