@@ -22,14 +22,19 @@ import Testing
             self.settings = settings
             try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
             try self.channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
-            let output = try SocketOutput(
+            let output = try WebSocketOutput(
                 channel: self.channel,
                 engineID: "engine-sid",
                 flushes: FlushQueue(eventLoop: self.channel.embeddedEventLoop),
                 maxBacklog: settings.maxOutboundBytes,
                 logger: TestEnvironment.logger
             )
-            self.connection = SocketConnection(engineID: "engine-sid", channel: self.channel, output: output, authorization: nil)
+            self.connection = SocketConnection(
+                engineID: "engine-sid",
+                eventLoop: self.channel.eventLoop,
+                output: SocketOutput(.webSocket(output)),
+                authorization: nil
+            )
             try self.channel.pipeline.syncOperations.addHandler(
                 EngineIOHandler(settings: settings, connection: self.connection, inbound: self.inbox, logger: TestEnvironment.logger)
             )

@@ -83,10 +83,11 @@ class Recorder:
 
 
 class ChatClient:
-    """A python-socketio client (websocket transport) on one gateway, recording events."""
+    """A python-socketio client on one gateway (or the load balancer), recording events;
+    over a WebSocket unless told otherwise."""
 
-    def __init__(self, url: str, token: str | None, path: str = "/socket.io/"):
-        self.url, self.token, self.path = url, token, path
+    def __init__(self, url: str, token: str | None, path: str = "/socket.io/", transports: tuple[str, ...] = ("websocket",)):
+        self.url, self.token, self.path, self.transports = url, token, path, list(transports)
         self.recorder = Recorder()
         self.client = socketio.Client(reconnection=False)
         for name in EVENTS:
@@ -96,7 +97,7 @@ class ChatClient:
         return lambda data: self.recorder.add(name, data)
 
     def connect(self) -> "ChatClient":
-        self.client.connect(self.url, socketio_path=self.path, transports=["websocket"],
+        self.client.connect(self.url, socketio_path=self.path, transports=self.transports,
                             auth={"token": self.token} if self.token is not None else None, wait_timeout=10)
         return self
 

@@ -53,7 +53,17 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
     let origins = OriginPolicy(allowed: configuration.corsOrigins)
     let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)], outermost: [CORSMiddleware(policy: origins)])
     router.add(middleware: ProxyMiddleware(proxy: UpstreamProxy(client: httpClient, settings: configuration.upstreams), tokens: tokens))
-    SocketIOFallbackRoutes(paths: configuration.realtime.paths, origins: origins).register(on: router)
+    let inbox: @Sendable (SocketConnection) -> any SocketPacketSink = { connection in
+        SocketInbox(handler: SocketSession(connection: connection, context: realtime), capacity: SocketSession.maxWaitingPackets)
+    }
+    let pollingSessions = PollingSessions(capacity: configuration.realtime.maxPollingSessions)
+    EngineIORoutes(
+        settings: configuration.realtime,
+        origins: origins,
+        sessions: pollingSessions,
+        inbox: inbox,
+        logger: logger
+    ).register(on: router)
     if let bundle = ClientBundle(path: configuration.realtime.clientBundlePath) {
         bundle.register(on: router, paths: configuration.realtime.paths)
     } else {
@@ -65,9 +75,7 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
 
     return Application(
         router: router,
-        server: .realtime(settings: configuration.realtime, origins: origins) { connection in
-            SocketInbox(handler: SocketSession(connection: connection, context: realtime), capacity: SocketSession.maxWaitingPackets)
-        },
+        server: .realtime(settings: configuration.realtime, origins: origins, pollingSessions: pollingSessions, session: inbox),
         configuration: configuration.http.application(serverName: configuration.realtime.gatewayID),
         services: [redis, HTTPClientService(client: httpClient), fanout, commands, presence],
         logger: logger

@@ -26,6 +26,8 @@ public struct RealtimeSettings: Sendable {
     public var heartbeatInterval: Duration
     /// The socket.io-client bundle to serve at `<path>/socket.io.min.js`; none there, no route.
     public var clientBundlePath: String
+    /// Long-polling sessions this gateway holds at once; past it, new ones are refused.
+    public var maxPollingSessions: Int
 
     public init(
         gatewayID: String = "gw-" + UUID().uuidString.prefix(8).lowercased(),
@@ -39,7 +41,8 @@ public struct RealtimeSettings: Sendable {
         maxOutboundBytes: Int = 4 * 1024 * 1024,
         sendTimeout: Duration = .seconds(10),
         heartbeatInterval: Duration = .seconds(2),
-        clientBundlePath: String = ".state/client/socket.io.min.js"
+        clientBundlePath: String = ".state/client/socket.io.min.js",
+        maxPollingSessions: Int = 10_000
     ) {
         self.gatewayID = gatewayID
         self.paths = paths
@@ -53,10 +56,11 @@ public struct RealtimeSettings: Sendable {
         self.sendTimeout = sendTimeout
         self.heartbeatInterval = heartbeatInterval
         self.clientBundlePath = clientBundlePath
+        self.maxPollingSessions = maxPollingSessions
     }
 
     /// `GATEWAY_ID`, `PING_INTERVAL`, `PING_TIMEOUT`, `SOCKET_MAX_PAYLOAD`, `SOCKET_EVENTS_PER_SECOND`,
-    /// `SOCKET_EVENT_BURST`, `SOCKET_MAX_OUTBOUND_BYTES`, `SEND_TIMEOUT`, `SOCKET_CLIENT_BUNDLE`.
+    /// `SOCKET_EVENT_BURST`, `SOCKET_MAX_OUTBOUND_BYTES`, `SEND_TIMEOUT`, `SOCKET_CLIENT_BUNDLE`, `SOCKET_MAX_POLLING_SESSIONS`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         let defaults = RealtimeSettings()
         self.init(
@@ -68,7 +72,8 @@ public struct RealtimeSettings: Sendable {
             eventsPerSecond: try values.int("SOCKET_EVENTS_PER_SECOND", default: defaults.eventsPerSecond, in: 1...100_000),
             maxOutboundBytes: try values.int("SOCKET_MAX_OUTBOUND_BYTES", default: defaults.maxOutboundBytes, in: 4096...(1 << 30)),
             sendTimeout: try values.seconds("SEND_TIMEOUT", default: defaults.sendTimeout),
-            clientBundlePath: values.string("SOCKET_CLIENT_BUNDLE", default: defaults.clientBundlePath)
+            clientBundlePath: values.string("SOCKET_CLIENT_BUNDLE", default: defaults.clientBundlePath),
+            maxPollingSessions: try values.int("SOCKET_MAX_POLLING_SESSIONS", default: defaults.maxPollingSessions, in: 0...1_000_000)
         )
     }
 }

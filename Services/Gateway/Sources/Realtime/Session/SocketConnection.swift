@@ -18,8 +18,7 @@ final class SocketConnection: Sendable {
     let engineID: String
     /// The Socket.IO session id, given in the CONNECT reply (not the Engine.IO one).
     let socketID = SessionID.make()
-    let channel: any Channel
-    /// The upgrade request's `Authorization` header, which some clients send instead of
+    /// The opening request's `Authorization` header, which some clients send instead of
     /// `auth` (only it is kept: the whole header list would cost every socket its size).
     let authorization: String?
     private let state = NIOLockedValueBox(State())
@@ -29,12 +28,11 @@ final class SocketConnection: Sendable {
         var connectAttempts = 0
     }
 
-    /// Made on the channel's event loop.
-    init(engineID: String, channel: any Channel, output: SocketOutput, authorization: String?) {
+    /// Made on `eventLoop`, the one its transport's I/O runs on.
+    init(engineID: String, eventLoop: any EventLoop, output: SocketOutput, authorization: String?) {
         self.engineID = engineID
-        self.channel = channel
-        self.eventLoop = channel.eventLoop
-        self.output = NIOLoopBound(output, eventLoop: channel.eventLoop)
+        self.eventLoop = eventLoop
+        self.output = NIOLoopBound(output, eventLoop: eventLoop)
         self.authorization = authorization
     }
 
@@ -79,12 +77,12 @@ final class SocketConnection: Sendable {
     /// Ends the session: `41` (so a JS client does not reconnect on its own), then a clean close.
     func disconnect() {
         self.send(SocketIOFrame.disconnect)
-        self.close(.normalClosure)
+        self.close(.ended)
     }
 
-    /// Closes the WebSocket with a close frame.
-    func close(_ code: WebSocketErrorCode) {
-        self.onLoop { $0.close(code) }
+    /// Ends the transport, saying why its own way (a WebSocket close code).
+    func close(_ reason: EngineIOStateMachine.CloseReason) {
+        self.onLoop { $0.close(reason) }
     }
 
     private func onLoop(_ body: @escaping @Sendable (SocketOutput) -> Void) {

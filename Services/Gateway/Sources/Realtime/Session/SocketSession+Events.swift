@@ -17,7 +17,7 @@ extension SocketSession {
         do {
             event = try SocketIOEvent(packet: packet)
         } catch {
-            return self.connection.close(.protocolError)  // the spec: an event must be a non-empty array
+            return self.connection.close(.protocolViolation)  // the spec: an event must be a non-empty array
         }
         guard let identity = self.connection.identity, let token = self.connection.token else { return }
         let ack = event.ackID

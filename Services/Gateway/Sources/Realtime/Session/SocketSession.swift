@@ -30,22 +30,22 @@ struct SocketSession: SocketPacketHandler {
             self.connection.send(SocketIOFrame.connectError(namespace: packet.namespace, message: "Invalid namespace"))
         case (.connect, false):
             let connected = await self.connect(packet)
-            if !connected && self.connection.countConnectAttempt() >= Self.maxConnectAttempts { self.connection.close(.policyViolation) }
+            if !connected && self.connection.countConnectAttempt() >= Self.maxConnectAttempts { self.connection.close(.noConnect) }
         case (.connect, true):
             self.connection.send(SocketIOFrame.connected(sid: self.connection.socketID))
         case (_, false):
             // Nothing but CONNECT before CONNECT (the protocol says: close).
-            self.connection.close(.policyViolation)
+            self.connection.close(.noConnect)
         case (.event, true):
             await self.handleEvent(packet)
         case (.binaryEvent, true):
             self.connection.ack(packet.ackID, error: APIError.badRequest("Binary payloads are not supported; send files through the upload route"))
         case (.disconnect, true):
-            self.connection.close(.normalClosure)
+            self.connection.close(.ended)
         case (.ack, true), (.binaryAck, true):
             break  // the server asks for no acks
         case (.connectError, true):
-            self.connection.close(.protocolError)
+            self.connection.close(.protocolViolation)
         }
     }
 

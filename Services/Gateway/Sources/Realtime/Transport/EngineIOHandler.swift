@@ -96,17 +96,14 @@ final class EngineIOHandler: ChannelInboundHandler {
             }
             if !self.inbound.accept(packet) { self.run(self.state.inboxOverflowed(), context: context) }
         case .refuse(let ackID):
-            self.connection.ack(
-                ackID,
-                error: APIError(.tooManyRequests, code: "rate_limited", message: "Too many events, slow down", retryable: true)
-            )
+            self.connection.ack(ackID, error: .rateLimited)
         case .close(let reason):
             self.close(reason)
         }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        self.output.writabilityChanged()
+        if case .webSocket(let output) = self.output.transport { output.writabilityChanged() }
         context.fireChannelWritabilityChanged()
     }
 
@@ -153,19 +150,24 @@ final class EngineIOHandler: ChannelInboundHandler {
         case .pongTimeout: self.logger.debug("pong timeout", metadata: self.metadata)
         case .flooding: self.logger.info("disconnecting a client that keeps flooding", metadata: self.metadata)
         case .backlogged: self.logger.info("disconnecting a client whose events outpace their handling", metadata: self.metadata)
-        case .clientClosed, .protocolViolation, .unexpectedBinary, .serverShutdown: break
+        case .clientClosed, .protocolViolation, .unexpectedBinary, .serverShutdown, .ended: break
         }
         self.stopTimers()
         self.inbound.finish()
-        self.output.close(reason.webSocketCode)
+        self.output.close(reason)
     }
+}
+
+extension APIError {
+    /// An event past the connection's allowance.
+    static let rateLimited = APIError(.tooManyRequests, code: "rate_limited", message: "Too many events, slow down", retryable: true)
 }
 
 extension EngineIOStateMachine.CloseReason {
     /// How a WebSocket says it (RFC 6455 close codes).
     var webSocketCode: WebSocketErrorCode {
         switch self {
-        case .clientClosed, .pongTimeout: .normalClosure
+        case .clientClosed, .pongTimeout, .ended: .normalClosure
         case .protocolViolation: .protocolError
         case .unexpectedBinary: .unacceptableData
         case .noConnect, .flooding, .backlogged: .policyViolation

@@ -24,6 +24,8 @@ struct EngineIOStateMachine {
         case backlogged
         /// The server is shutting down: the client should reconnect elsewhere.
         case serverShutdown
+        /// The Socket.IO session ended (a DISCONNECT, either side's).
+        case ended
     }
 
     enum Action: Equatable {

@@ -28,6 +28,8 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
     let settings: RealtimeSettings
     /// Whose pages may open a socket (a browser always says its page's `Origin`).
     let origins: OriginPolicy
+    /// The long-polling sessions, ended when the server quiesces.
+    let pollingSessions: PollingSessions
     let flushes: FlushQueues
     /// Where a connection's Socket.IO packets go.
     let session: @Sendable (SocketConnection) -> any SocketPacketSink
@@ -36,6 +38,7 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
         channel.eventLoop.makeCompletedFuture {
             let settings = self.settings
             let origins = self.origins
+            let pollingSessions = self.pollingSessions
             let flushes = self.flushes
             let session = self.session
             // The pool keeps one receive buffer per connection: NIO's default first size
@@ -53,7 +56,7 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         let engineID = SessionID.make()
-                        let output = try SocketOutput(
+                        let output = try WebSocketOutput(
                             channel: channel,
                             engineID: engineID,
                             flushes: flushes.queue(for: channel.eventLoop),
@@ -62,8 +65,8 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
                         )
                         let connection = SocketConnection(
                             engineID: engineID,
-                            channel: channel,
-                            output: output,
+                            eventLoop: channel.eventLoop,
+                            output: SocketOutput(.webSocket(output)),
                             authorization: head.headers.first(name: "authorization")
                         )
                         try channel.pipeline.syncOperations.addHandlers(
@@ -82,6 +85,7 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(PollingQuiesceRelay(sessions: pollingSessions))
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
@@ -125,11 +129,19 @@ extension HTTPServerBuilder {
     static func realtime(
         settings: RealtimeSettings,
         origins: OriginPolicy,
+        pollingSessions: PollingSessions,
         session: @escaping @Sendable (SocketConnection) -> any SocketPacketSink
     ) -> HTTPServerBuilder {
         let flushes = FlushQueues()
         return HTTPServerBuilder { responder in
-            RealtimeServerChannel(responder: responder, settings: settings, origins: origins, flushes: flushes, session: session)
+            RealtimeServerChannel(
+                responder: responder,
+                settings: settings,
+                origins: origins,
+                pollingSessions: pollingSessions,
+                flushes: flushes,
+                session: session
+            )
         }
     }
 }

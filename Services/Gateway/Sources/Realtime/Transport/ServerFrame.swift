@@ -23,4 +23,12 @@ struct ServerFrame: Sendable {
         bytes.writeImmutableBuffer(payload)
         self.bytes = bytes
     }
+
+    /// The Engine.IO packet inside, without the WebSocket header (a slice, not a copy): what
+    /// a long-polling response carries.
+    var payload: ByteBuffer {
+        let second = self.bytes.getInteger(at: self.bytes.readerIndex + 1, as: UInt8.self) ?? 0
+        let header = second < 126 ? 2 : second == 126 ? 4 : 10
+        return self.bytes.getSlice(at: self.bytes.readerIndex + header, length: self.bytes.readableBytes - header) ?? ByteBuffer()
+    }
 }

@@ -1,7 +1,8 @@
 import NIOHTTP1
 
-/// What an upgrade request asks for: Engine.IO 4 over WebSocket on one of our paths.
-/// Query parameters are read by name in any order; `t`, `b64` and unknown ones are ignored.
+/// What a request asks for: Engine.IO 4 over a given transport (a WebSocket for an
+/// upgrade, long-polling for plain requests) on one of our paths. Query parameters are
+/// read by name in any order; `t`, `b64` and unknown ones are ignored.
 enum SocketHandshake: Equatable {
     case accept
     /// Not a Socket.IO path: the request goes on to the HTTP router.
@@ -9,7 +10,7 @@ enum SocketHandshake: Equatable {
     /// A Socket.IO path, but a request we do not serve; Engine.IO's error code and message.
     case refuse(code: Int, message: String)
 
-    init(uri: String, paths: [String]) {
+    init(uri: String, paths: [String], transport: String = "websocket") {
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         var path = parts.first.map(String.init) ?? ""
         while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
@@ -26,7 +27,7 @@ enum SocketHandshake: Equatable {
             self = .refuse(code: 5, message: "Unsupported protocol version")
             return
         }
-        guard query["transport"] == "websocket" else {
+        guard query["transport"].map(String.init) == transport else {
             self = .refuse(code: 0, message: "Transport unknown")
             return
         }

@@ -1,0 +1,134 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceKit
+import SocketIO
+
+/// The Socket.IO paths as plain HTTP: Engine.IO 4 long-polling (the handshake GET, the
+/// client's GETs collecting what the server sends, its POSTs carrying what it sends), and
+/// Engine.IO's own error shape for everything else (another version, an unknown session, a
+/// page of an origin not allowed), so clients report it. WebSocket upgrades never get here.
+struct EngineIORoutes: Sendable {
+    let settings: RealtimeSettings
+    let origins: OriginPolicy
+    let sessions: PollingSessions
+    /// Where a new session's Socket.IO packets go.
+    let inbox: @Sendable (SocketConnection) -> any SocketPacketSink
+    let logger: Logger
+
+    /// Engine.IO's error codes.
+    enum Failure {
+        static let unknownTransport = (code: 0, message: "Transport unknown")
+        static let unknownSession = (code: 1, message: "Session ID unknown")
+        static let badRequest = (code: 3, message: "Bad request")
+        static let forbidden = (code: 4, message: "Forbidden")
+        static let unsupportedVersion = (code: 5, message: "Unsupported protocol version")
+    }
+
+    func register(on router: Router<ChatRequestContext>) {
+        // The router matches the path with and without its trailing slash.
+        for path in self.settings.paths {
+            router.get(RouterPath(path)) { request, context in try await self.get(request, context: context) }
+            router.post(RouterPath(path)) { request, context in try await self.post(request, context: context) }
+        }
+    }
+
+    private func get(_ request: Request, context: ChatRequestContext) async throws -> Response {
+        if let refusal = self.refusal(request) { return refusal }
+        guard let sid = request.uri.queryParameters["sid"] else { return try await self.open(request, context: context) }
+        guard let session = self.sessions[String(sid)] else { return Self.error(.badRequest, Failure.unknownSession) }
+        do {
+            return Self.packets(try await session.poll().get())
+        } catch {
+            return Self.error(.badRequest, Failure.badRequest)
+        }
+    }
+
+    private func post(_ request: Request, context: ChatRequestContext) async throws -> Response {
+        if let refusal = self.refusal(request) { return refusal }
+        guard let sid = request.uri.queryParameters["sid"], let session = self.sessions[String(sid)] else {
+            return Self.error(.badRequest, Failure.unknownSession)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: self.settings.maxPayload)
+        } catch {
+            session.close(.protocolViolation)
+            return Self.error(.contentTooLarge, Failure.badRequest)
+        }
+        do {
+            try await session.post(body).get()
+        } catch {
+            return Self.error(.badRequest, Failure.badRequest)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/html"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok")))
+    }
+
+    /// The handshake: a new session on this request's event loop, answered with its open packet.
+    private func open(_ request: Request, context: ChatRequestContext) async throws -> Response {
+        let eventLoop = context.channel.eventLoop
+        let authorization = request.headers[.authorization]
+        let sessions = self.sessions
+        let session: PollingSession? = try await eventLoop.submit {
+            let output = PollingOutput(maxBacklog: self.settings.maxOutboundBytes)
+            let connection = SocketConnection(
+                engineID: SessionID.make(),
+                eventLoop: eventLoop,
+                output: SocketOutput(.polling(output)),
+                authorization: authorization
+            )
+            let session = PollingSession(
+                connection: connection,
+                output: output,
+                inbound: self.inbox(connection),
+                settings: self.settings,
+                logger: self.logger
+            )
+            guard sessions.add(session) else { return nil }
+            session.start { [engineID = connection.engineID] in sessions.remove(engineID) }
+            return session
+        }.get()
+        guard let session else {
+            self.logger.warning("refusing a polling session: the gateway holds as many as it may", metadata: ["max": "\(sessions.capacity)"])
+            return Self.error(.serviceUnavailable, Failure.badRequest)
+        }
+        let open = SocketIOFrame.open(
+            sid: session.connection.engineID,
+            pingInterval: self.settings.pingInterval,
+            pingTimeout: self.settings.pingTimeout,
+            maxPayload: self.settings.maxPayload
+        )
+        return Self.packets(open)
+    }
+
+    /// What a Socket.IO path refuses before reading any further.
+    private func refusal(_ request: Request) -> Response? {
+        guard self.origins.admits(origin: request.headers[.origin], host: request.head.authority) else {
+            return Self.error(.forbidden, Failure.forbidden)
+        }
+        switch SocketHandshake(uri: request.uri.description, paths: self.settings.paths, transport: "polling") {
+        case .accept: return nil
+        case .refuse(let code, let message): return Self.error(.badRequest, (code, message))
+        case .notSocketIO: return Self.error(.badRequest, Failure.badRequest)
+        }
+    }
+
+    static func packets(_ payload: ByteBuffer) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; charset=UTF-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: payload)
+        )
+    }
+
+    /// Engine.IO's error body, `{"code": …, "message": …}`.
+    static func error(_ status: HTTPResponse.Status, _ failure: (code: Int, message: String)) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"code":\#(failure.code),"message":"\#(failure.message)"}"#))
+        )
+    }
+}

@@ -1,0 +1,63 @@
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@testable import GatewayApp
+
+/// What a long-polling client's GETs collect.
+@Suite struct PollingOutputTests {
+    let loop = EmbeddedEventLoop()
+
+    func collect(_ output: PollingOutput) -> (accepted: Bool, answer: EventLoopFuture<ByteBuffer>) {
+        let promise = self.loop.makePromise(of: ByteBuffer.self)
+        return (output.collect(promise), promise.futureResult)
+    }
+
+    @Test func packetsWaitingAreTakenAtOnceJoinedByTheSeparator() throws {
+        let output = PollingOutput(maxBacklog: 1024)
+        output.send(ByteBuffer(string: "2"))
+        output.send(ByteBuffer(string: #"42["new_message",{}]"#))
+        let (accepted, answer) = self.collect(output)
+        #expect(accepted)
+        #expect(String(buffer: try answer.wait()) == "2\u{1e}42[\"new_message\",{}]")
+        // The next GET waits for the next packet.
+        let (_, next) = self.collect(output)
+        var answered: ByteBuffer?
+        next.whenSuccess { answered = $0 }
+        #expect(answered == nil)
+        output.send(ByteBuffer(string: "3"))
+        #expect(answered.map(String.init(buffer:)) == "3")
+    }
+
+    @Test func aSecondWaitingGetIsRefused() throws {
+        let output = PollingOutput(maxBacklog: 1024)
+        let first = self.loop.makePromise(of: ByteBuffer.self)
+        let second = self.loop.makePromise(of: ByteBuffer.self)
+        #expect(output.collect(first))
+        #expect(!output.collect(second))
+        second.fail(PollingSession.Refusal.overlappingPoll)  // as the session does
+        output.close(.protocolViolation)
+        #expect(String(buffer: try first.futureResult.wait()) == "1")
+    }
+
+    @Test func closingHandsOverTheLastPacketsAndTheClosePacketOnce() throws {
+        let output = PollingOutput(maxBacklog: 1024)
+        var reasons: [EngineIOStateMachine.CloseReason] = []
+        output.onClose = { reasons.append($0) }
+        output.send(ByteBuffer(string: "41"))
+        output.close(.ended)
+        output.close(.serverShutdown)
+        output.send(ByteBuffer(string: "42[\"late\"]"))
+        #expect(reasons == [.ended] && output.closing)
+        #expect(String(buffer: try self.collect(output).answer.wait()) == "41\u{1e}1")
+        #expect(String(buffer: try self.collect(output).answer.wait()) == "1")
+    }
+
+    @Test func aClientTooSlowToCollectIsLetGo() {
+        let output = PollingOutput(maxBacklog: 100)
+        var reasons: [EngineIOStateMachine.CloseReason] = []
+        output.onClose = { reasons.append($0) }
+        for _ in 0..<5 { output.send(ByteBuffer(repeating: 0x61, count: 30)) }
+        #expect(reasons == [.backlogged])
+    }
+}
