@@ -80,11 +80,8 @@ struct EngineIORoutes: Sendable {
                 authorization: authorization
             )
             let session = PollingSession(
-                connection: connection,
-                output: output,
-                inbound: self.inbox(connection),
-                settings: self.settings,
-                logger: self.logger
+                session: EngineIOSession(connection: connection, inbound: self.inbox(connection), settings: self.settings, logger: self.logger),
+                output: output
             )
             guard sessions.add(session) else { return nil }
             session.start { [engineID = connection.engineID] in sessions.remove(engineID) }
@@ -94,13 +91,7 @@ struct EngineIORoutes: Sendable {
             self.logger.warning("refusing a polling session: the gateway holds as many as it may", metadata: ["max": "\(sessions.capacity)"])
             return Self.error(.serviceUnavailable, Failure.badRequest)
         }
-        let open = SocketIOFrame.open(
-            sid: session.connection.engineID,
-            pingInterval: self.settings.pingInterval,
-            pingTimeout: self.settings.pingTimeout,
-            maxPayload: self.settings.maxPayload
-        )
-        return Self.packets(open)
+        return Self.packets(session.session.openPacket)
     }
 
     /// What a Socket.IO path refuses before reading any further.
