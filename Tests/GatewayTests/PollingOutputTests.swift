@@ -60,4 +60,15 @@ import Testing
         for _ in 0..<5 { output.send(ByteBuffer(repeating: 0x61, count: 30)) }
         #expect(reasons == [.backlogged])
     }
+
+    @Test func anUpgradeReleasesTheWaitingGetAndHandsOverWhatWaitsButNoops() throws {
+        let output = PollingOutput(maxBacklog: 1024)
+        let (_, waiting) = self.collect(output)
+        output.release()  // the probe
+        #expect(String(buffer: try waiting.wait()) == "6")
+        output.send(ByteBuffer(string: #"42["new_message",{}]"#))
+        output.release()
+        #expect(output.handOver().map { String(buffer: $0) } == [#"42["new_message",{}]"#])
+        #expect(output.upgraded)
+    }
 }

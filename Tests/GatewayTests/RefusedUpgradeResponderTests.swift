@@ -15,7 +15,11 @@ import Testing
     }
 
     static func channel() throws -> EmbeddedChannel {
-        let responder = RefusedUpgradeResponder(paths: ["/socket.io"], origins: OriginPolicy(allowed: ["https://app.example"]))
+        let responder = RefusedUpgradeResponder(
+            paths: ["/socket.io"],
+            origins: OriginPolicy(allowed: ["https://app.example"]),
+            sessions: PollingSessions(capacity: 10)
+        )
         return EmbeddedChannel(handler: responder)
     }
 
@@ -33,6 +37,7 @@ import Testing
         ),
         ("/socket.io/?EIO=3&transport=websocket", nil, .badRequest, #"{"code":5,"message":"Unsupported protocol version"}"#),
         ("/healthz", nil, .badRequest, #"{"code":3,"message":"Bad request"}"#),
+        ("/socket.io/?EIO=4&transport=websocket&sid=gone", nil, .badRequest, #"{"code":1,"message":"Session ID unknown"}"#),
     ])
     func refusedUpgradesAreAnsweredAndClosed(uri: String, origin: String?, status: HTTPResponseStatus, body: String) throws {
         let channel = try Self.channel()

@@ -6,8 +6,9 @@ import threading
 import time
 
 import requests
+import websocket
 
-from chat import ChatClient, student_and_expert
+from chat import ChatClient, history, student_and_expert
 
 RS = "\x1e"  # the record separator between packets
 
@@ -102,3 +103,66 @@ def test_a_session_that_stops_polling_ends(stack):
     time.sleep((opened["pingInterval"] + opened["pingTimeout"]) / 1000 + 1.5)
     late = poll(base, sid)
     assert late.status_code == 400 or "1" in late.text.split(RS), late.text
+
+
+def test_a_default_client_starts_polling_and_upgrades_without_losing_a_message(stack):
+    """python-socketio's defaults, as the JS client's: polling first, then the upgrade, in
+    the middle of a stream of messages; every message after the join arrives once, in order."""
+    (student_token, _), (expert_token, _), conversation = student_and_expert(stack.lb_url, "Upton", "Streamer")
+    with ChatClient(stack.service_url("gateway2"), expert_token) as sender:
+        sender.join(conversation["id"])
+        def stream():  # 25 a second: under the allowance of 30, so none is refused
+            for index in range(100):
+                assert sender.call("send_message", {"conversationId": conversation["id"], "content": f"m{index}"})["ok"]
+                time.sleep(0.04)
+
+        sending = threading.Thread(target=stream)
+        sending.start()
+        with ChatClient(stack.lb_url, student_token, transports=("polling", "websocket")) as upgrading:
+            joined = upgrading.join(conversation["id"])
+            deadline = time.monotonic() + 10
+            while upgrading.client.transport() != "websocket" and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert upgrading.client.transport() == "websocket"
+            sending.join(timeout=60)
+            last = sender.call("send_message", {"conversationId": conversation["id"], "content": "last"})
+            assert upgrading.recorder.wait_event("new_message", lambda m: m["seq"] == last["message"]["seq"])
+            expected = [m["seq"] for m in history(stack.lb_url, student_token, conversation["id"], after=joined["lastSeq"])]
+            assert [m["seq"] for m in upgrading.recorder.of("new_message")] == expected
+            assert upgrading.call("send_message", {"conversationId": conversation["id"], "content": "over the upgraded socket"})["ok"]
+
+
+def test_the_upgrade_follows_the_protocol(stack, api):
+    base = stack.service_url("gateway1")
+    user_api, _ = api.register("Probe")
+    sid, opened = handshake(base)
+    assert opened["upgrades"] == ["websocket"]
+    assert post(base, sid, "40" + json.dumps({"token": user_api.token})).text == "ok"
+    assert poll(base, sid).text.split(RS)[0].startswith('40{"sid":')
+    waiting: list[requests.Response] = []
+    pending = threading.Thread(target=lambda: waiting.append(poll(base, sid)))
+    pending.start()
+    time.sleep(0.3)
+    socket = websocket.create_connection(
+        base.replace("http://", "ws://") + f"/socket.io/?EIO=4&transport=websocket&sid={sid}", timeout=10
+    )
+    try:
+        socket.send("2probe")
+        assert socket.recv() == "3probe"
+        pending.join(timeout=10)
+        # The waiting GET is released with a noop (or, if an event answered it first, the next).
+        released = waiting[0] if "6" in waiting[0].text.split(RS) else poll(base, sid)
+        assert "6" in released.text.split(RS)
+        socket.send("5")
+        socket.send('421["user_online"]')
+        while (frame := socket.recv()) == "2":
+            socket.send("3")
+        assert frame.startswith('431[{"ok":true')
+        after = poll(base, sid)
+        assert after.status_code == 400  # polling is over for this session
+    finally:
+        socket.close()
+    unknown = requests.get(f"{base}/socket.io/", params={"EIO": "4", "transport": "websocket", "sid": "nope"},
+                           headers={"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                                    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}, timeout=10)
+    assert unknown.status_code == 400 and unknown.json()["code"] == 1

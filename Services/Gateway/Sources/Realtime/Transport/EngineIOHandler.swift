@@ -23,7 +23,7 @@ final class EngineIOHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.output.send(self.session.openPacket)
+        self.output.send(self.session.openPacket())
         self.session.start()
     }
 

@@ -41,6 +41,8 @@ struct EngineIORoutes: Sendable {
         guard let session = self.sessions[String(sid)] else { return Self.error(.badRequest, Failure.unknownSession) }
         do {
             return Self.packets(try await session.poll().get())
+        } catch PollingSession.Refusal.upgraded {
+            return Self.error(.badRequest, Failure.badRequest)
         } catch {
             return Self.error(.badRequest, Failure.badRequest)
         }
@@ -91,7 +93,7 @@ struct EngineIORoutes: Sendable {
             self.logger.warning("refusing a polling session: the gateway holds as many as it may", metadata: ["max": "\(sessions.capacity)"])
             return Self.error(.serviceUnavailable, Failure.badRequest)
         }
-        return Self.packets(session.session.openPacket)
+        return Self.packets(session.session.openPacket(upgrades: ["websocket"]))
     }
 
     /// What a Socket.IO path refuses before reading any further.

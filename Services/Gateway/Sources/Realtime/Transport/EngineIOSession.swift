@@ -28,13 +28,14 @@ final class EngineIOSession: @unchecked Sendable {
         self.state = EngineIOStateMachine(eventBurst: settings.eventBurst, eventsPerSecond: settings.eventsPerSecond)
     }
 
-    /// The open packet the transport sends first.
-    var openPacket: ByteBuffer {
+    /// The open packet the transport sends first; `upgrades`, the transports it may move to.
+    func openPacket(upgrades: [String] = []) -> ByteBuffer {
         SocketIOFrame.open(
             sid: self.connection.engineID,
             pingInterval: self.settings.pingInterval,
             pingTimeout: self.settings.pingTimeout,
-            maxPayload: self.settings.maxPayload
+            maxPayload: self.settings.maxPayload,
+            upgrades: upgrades
         )
     }
 

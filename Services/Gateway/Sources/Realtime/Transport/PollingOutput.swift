@@ -10,6 +10,8 @@ final class PollingOutput {
     private var poll: EventLoopPromise<ByteBuffer>?
     private let maxBacklog: Int
     private(set) var closing = false
+    /// The session moved to a WebSocket: GETs are refused from now on.
+    private(set) var upgraded = false
     /// Told once when the transport ends (the session stops its timers and leaves).
     var onClose: ((EngineIOStateMachine.CloseReason) -> Void)?
 
@@ -41,6 +43,29 @@ final class PollingOutput {
         }
         return true
     }
+
+    /// The client probed a WebSocket: a noop goes to the waiting GET (or the next one), so
+    /// the client can pause polling.
+    func release() {
+        self.send(Self.noop)
+    }
+
+    /// The session upgrades: the packets still waiting, to go first over the WebSocket (the
+    /// noops were for polling).
+    func handOver() -> [ByteBuffer] {
+        self.upgraded = true
+        if let poll = self.poll {
+            self.poll = nil
+            poll.succeed(Self.noop)
+        }
+        defer {
+            self.waiting.removeAll()
+            self.waitingBytes = 0
+        }
+        return self.waiting.filter { $0 != Self.noop }
+    }
+
+    private static let noop = ByteBuffer(string: "6")
 
     /// Ends the transport: what waits (the server's last words, say) goes out with the
     /// close packet, to the waiting GET or the next one, and the session is told.

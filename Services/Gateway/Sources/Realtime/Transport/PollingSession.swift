@@ -13,36 +13,77 @@ final class PollingSession: Sendable {
     var connection: SocketConnection { self.session.connection }
     var eventLoop: any EventLoop { self.session.eventLoop }
 
-    /// Why a request of the session is refused (Engine.IO answers both with a 400).
+    /// Why a request of the session is refused (Engine.IO answers each with a 400).
     enum Refusal: Error, Equatable {
         /// A GET while another GET still waits.
         case overlappingPoll
         /// The session ended.
         case closed
+        /// The session is on a WebSocket now.
+        case upgraded
     }
 
     /// Made on the connection's event loop, with the output the connection writes to.
     init(session: EngineIOSession, output: PollingOutput) {
         self.session = session
         self.output = NIOLoopBound(output, eventLoop: session.eventLoop)
+        self.endedBox = NIOLoopBoundBox({}, eventLoop: session.eventLoop)
     }
+
+    private let endedBox: NIOLoopBoundBox<@Sendable () -> Void>
 
     /// Starts the session; `ended` is told once it ends, whatever ends it, a moment later so
     /// that the client's next GET still collects the last packets.
     func start(ended: @escaping @Sendable () -> Void) {
+        self.ended = ended
+        self.output.value.onClose = self.onClose
+        self.session.start()
+    }
+
+    private var ended: @Sendable () -> Void {
+        get { self.endedBox.value }
+        set { self.endedBox.value = newValue }
+    }
+
+    /// What ending a transport does: the session stops, and leaves the registry soon after.
+    private var onClose: (EngineIOStateMachine.CloseReason) -> Void {
         let session = self.session
-        self.output.value.onClose = { _ in
+        let ended = self.ended
+        return { _ in
             session.transportEnded()
             session.eventLoop.scheduleTask(in: .seconds(5)) { ended() }
         }
-        session.start()
+    }
+
+    /// The client probed a WebSocket: its waiting GET is released.
+    func probed() {
+        self.eventLoop.execute { self.output.value.release() }
+    }
+
+    /// The client's `5` on the WebSocket: what is sent from now on goes there, what still
+    /// waited first; GETs are refused.
+    func upgrade(to channel: any Channel) {
+        self.eventLoop.execute {
+            guard !self.output.value.closing else { return }
+            let relay = RelayedWebSocketOutput(channel: channel)
+            relay.onClose = self.onClose
+            for packet in self.output.value.handOver() { relay.send(packet) }
+            self.connection.output.value.upgrade(to: relay)
+        }
+    }
+
+    /// A packet that came over the upgraded WebSocket.
+    func received(_ text: ByteBuffer) {
+        self.eventLoop.execute { self.session.received(text) }
     }
 
     /// A GET: the packets waiting, or the next ones.
     func poll() -> EventLoopFuture<ByteBuffer> {
         self.eventLoop.flatSubmit {
             let promise = self.eventLoop.makePromise(of: ByteBuffer.self)
-            if !self.output.value.collect(promise) {
+            if self.output.value.upgraded {
+                promise.fail(Refusal.upgraded)
+            } else if !self.output.value.collect(promise) {
                 // Two GETs at once break the protocol: the session ends.
                 self.session.close(.protocolViolation)
                 promise.fail(Refusal.overlappingPoll)
@@ -55,6 +96,7 @@ final class PollingSession: Sendable {
     func post(_ body: ByteBuffer) -> EventLoopFuture<Void> {
         self.eventLoop.submit {
             guard !self.output.value.closing else { throw Refusal.closed }
+            guard !self.output.value.upgraded else { throw Refusal.upgraded }
             for packet in body.readableBytesView.split(separator: PollingOutput.separator, omittingEmptySubsequences: false) {
                 self.session.received(ByteBuffer(bytes: packet))
                 guard !self.output.value.closing else { break }

@@ -55,6 +55,17 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
+                        let aggregator = NIOWebSocketFrameAggregator(
+                            minNonFinalFragmentSize: 0,
+                            maxAccumulatedFrameCount: 64,
+                            maxAccumulatedFrameSize: settings.maxPayload
+                        )
+                        if let sid = SocketHandshake.sessionID(uri: head.uri) {
+                            // A polling session moving here (the responder checked it is ours).
+                            guard let polling = pollingSessions[sid] else { throw ChannelError.inputClosed }
+                            try channel.pipeline.syncOperations.addHandlers(aggregator, PollingUpgradeHandler(polling: polling))
+                            return UpgradeResult.socket
+                        }
                         let engineID = SessionID.make()
                         let output = try WebSocketOutput(
                             channel: channel,
@@ -70,11 +81,7 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
                             authorization: head.headers.first(name: "authorization")
                         )
                         try channel.pipeline.syncOperations.addHandlers(
-                            NIOWebSocketFrameAggregator(
-                                minNonFinalFragmentSize: 0,
-                                maxAccumulatedFrameCount: 64,
-                                maxAccumulatedFrameSize: settings.maxPayload
-                            ),
+                            aggregator,
                             EngineIOHandler(settings: settings, connection: connection, inbound: session(connection), logger: logger)
                         )
                         return UpgradeResult.socket
@@ -103,7 +110,7 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
             let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try channel.pipeline.syncOperations.addHandler(
-                RefusedUpgradeResponder(paths: settings.paths, origins: origins),
+                RefusedUpgradeResponder(paths: settings.paths, origins: origins, sessions: pollingSessions),
                 position: .after(decoder)
             )
             return Value(upgradeResult: result, channel: channel)

@@ -13,12 +13,14 @@ final class RefusedUpgradeResponder: ChannelInboundHandler, RemovableChannelHand
 
     private let paths: [String]
     private let origins: OriginPolicy
+    private let sessions: PollingSessions
     /// The rest of a refused request is dropped.
     private var refused = false
 
-    init(paths: [String], origins: OriginPolicy) {
+    init(paths: [String], origins: OriginPolicy, sessions: PollingSessions) {
         self.paths = paths
         self.origins = origins
+        self.sessions = sessions
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -41,8 +43,14 @@ final class RefusedUpgradeResponder: ChannelInboundHandler, RemovableChannelHand
         guard head.headers.contains(name: "upgrade") else { return nil }
         switch SocketHandshake(head: head, paths: self.paths) {
         case .accept:
-            let admitted = self.origins.admits(origin: head.headers.first(name: "origin"), host: head.headers.first(name: "host"))
-            return admitted ? nil : (.forbidden, 4, "Forbidden")
+            guard self.origins.admits(origin: head.headers.first(name: "origin"), host: head.headers.first(name: "host")) else {
+                return (.forbidden, 4, "Forbidden")
+            }
+            // An upgrade names the polling session it moves; this gateway must hold it.
+            if let sid = SocketHandshake.sessionID(uri: head.uri), self.sessions[sid] == nil {
+                return (.badRequest, 1, "Session ID unknown")
+            }
+            return nil
         case .refuse(let code, let message):
             return (.badRequest, code, message)
         case .notSocketIO:

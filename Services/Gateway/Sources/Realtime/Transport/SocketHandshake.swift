@@ -37,4 +37,13 @@ enum SocketHandshake: Equatable {
     init(head: HTTPRequestHead, paths: [String]) {
         self.init(uri: head.uri, paths: paths)
     }
+
+    /// The Engine.IO session a request names (`sid`): a polling session upgrading.
+    static func sessionID(uri: String) -> String? {
+        guard let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        for pair in query.split(separator: "&") where pair.hasPrefix("sid=") {
+            return String(pair.dropFirst(4))
+        }
+        return nil
+    }
 }
