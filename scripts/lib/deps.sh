@@ -9,6 +9,9 @@ ensure_packages() {
     command -v curl >/dev/null 2>&1 || missing+=(curl)
     command -v jq >/dev/null 2>&1 || missing+=(jq)
     python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+    # Headless Chromium and its driver, for the tests that load the JS client in a browser.
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "Installing ${missing[*]} (apt-get)..."
         local sudo=""

@@ -17,8 +17,6 @@ final class PollingSession: Sendable {
     enum Refusal: Error, Equatable {
         /// A GET while another GET still waits.
         case overlappingPoll
-        /// The session ended.
-        case closed
         /// The session is on a WebSocket now.
         case upgraded
     }
@@ -95,7 +93,9 @@ final class PollingSession: Sendable {
     /// A POST: its packets, separated by the record separator, in order.
     func post(_ body: ByteBuffer) -> EventLoopFuture<Void> {
         self.eventLoop.submit {
-            guard !self.output.value.closing else { throw Refusal.closed }
+            // What a client says after its session ended (its own close packet, after a
+            // DISCONNECT the server acted on) is taken and dropped, not refused.
+            guard !self.output.value.closing else { return }
             guard !self.output.value.upgraded else { throw Refusal.upgraded }
             for packet in body.readableBytesView.split(separator: PollingOutput.separator, omittingEmptySubsequences: false) {
                 self.session.received(ByteBuffer(bytes: packet))
