@@ -22,6 +22,7 @@ struct EngineIORoutes: Sendable {
     enum Failure {
         static let unknownTransport = (code: 0, message: "Transport unknown")
         static let unknownSession = (code: 1, message: "Session ID unknown")
+        static let badMethod = (code: 2, message: "Bad handshake method")
         static let badRequest = (code: 3, message: "Bad request")
         static let forbidden = (code: 4, message: "Forbidden")
         static let unsupportedVersion = (code: 5, message: "Unsupported protocol version")
@@ -32,6 +33,9 @@ struct EngineIORoutes: Sendable {
         for path in self.settings.paths {
             router.get(RouterPath(path)) { request, context in try await self.get(request, context: context) }
             router.post(RouterPath(path)) { request, context in try await self.post(request, context: context) }
+            for method in [HTTPRequest.Method.put, .patch, .delete] {
+                router.on(RouterPath(path), method: method) { _, _ in Self.error(.badRequest, Failure.badMethod) }
+            }
         }
     }
 

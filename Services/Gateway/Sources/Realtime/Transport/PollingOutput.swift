@@ -1,4 +1,5 @@
 import NIOCore
+import SocketIO
 
 /// A long-polling session's outbound side, on its event loop: packets wait here until the
 /// client's GET takes them all at once, joined by the record separator; a GET that finds
@@ -10,10 +11,16 @@ final class PollingOutput {
     private var poll: EventLoopPromise<ByteBuffer>?
     private let maxBacklog: Int
     private(set) var closing = false
+    /// Why it closed, once it has.
+    private(set) var closeReason: EngineIOStateMachine.CloseReason?
+    /// Closed with the server's last words still to collect: the next GET takes them.
+    private(set) var lingering = false
     /// The session moved to a WebSocket: GETs are refused from now on.
     private(set) var upgraded = false
     /// Told once when the transport ends (the session stops its timers and leaves).
     var onClose: ((EngineIOStateMachine.CloseReason) -> Void)?
+    /// Told when a lingering session's last words were collected.
+    var onDrained: (() -> Void)?
 
     static let separator = UInt8(0x1E)
 
@@ -39,7 +46,12 @@ final class PollingOutput {
         if self.waiting.isEmpty && !self.closing {
             self.poll = promise
         } else {
-            promise.succeed(self.waiting.isEmpty ? ByteBuffer(string: "1") : self.take())
+            promise.succeed(self.waiting.isEmpty ? Self.closePacket : self.take())
+            if self.lingering {
+                self.lingering = false
+                self.onDrained?()
+                self.onDrained = nil
+            }
         }
         return true
     }
@@ -66,18 +78,30 @@ final class PollingOutput {
     }
 
     private static let noop = ByteBuffer(string: "6")
+    private static let closePacket = ByteBuffer(string: "1")
 
-    /// Ends the transport: what waits (the server's last words, say) goes out with the
-    /// close packet, to the waiting GET or the next one, and the session is told.
+    /// Ends the transport. The client's own close is answered with a noop to a waiting GET
+    /// and nothing more; any other end sends the close packet, after the Socket.IO packets
+    /// still waiting (the server's last words, a DISCONNECT say), to the waiting GET or, when
+    /// there are such words, the next one. Pings and noops are no longer worth sending.
     func close(_ reason: EngineIOStateMachine.CloseReason) {
         guard !self.closing else { return }
         self.closing = true
-        if reason == .backlogged { self.waiting.removeAll() }
-        self.waiting.append(ByteBuffer(string: "1"))
-        if let poll = self.poll {
-            self.poll = nil
-            poll.succeed(self.take())
+        self.closeReason = reason
+        self.waiting.removeAll { reason == .backlogged || $0 == SocketIOFrame.ping || $0 == Self.noop }
+        if reason == .clientClosed {
+            self.waiting.removeAll()
+            self.poll?.succeed(Self.noop)
+        } else {
+            self.waiting.append(Self.closePacket)
+            self.poll?.succeed(self.take())
         }
+        self.poll = nil
+        // More than the close packet waits (words worth keeping the session for), or the
+        // Socket.IO session ended, after which the client says goodbye itself.
+        self.lingering = self.waiting.count > 1 || (reason == .ended && !self.waiting.isEmpty)
+        if !self.lingering { self.waiting.removeAll() }
+        self.waitingBytes = 0
         self.onClose?(reason)
         self.onClose = nil
     }

@@ -19,6 +19,8 @@ final class PollingSession: Sendable {
         case overlappingPoll
         /// The session is on a WebSocket now.
         case upgraded
+        /// A packet outside the protocol.
+        case invalid
     }
 
     /// Made on the connection's event loop, with the output the connection writes to.
@@ -43,13 +45,29 @@ final class PollingSession: Sendable {
         set { self.endedBox.value = newValue }
     }
 
-    /// What ending a transport does: the session stops, and leaves the registry soon after.
+    /// What ending a transport does: the session stops and leaves the registry, at once, or
+    /// once the client collected the server's last words (within a few seconds).
     private var onClose: (EngineIOStateMachine.CloseReason) -> Void {
         let session = self.session
         let ended = self.ended
-        return { _ in
+        let output = self.output
+        return { reason in
             session.transportEnded()
+            guard output.value.lingering else { return ended() }
+            // After a DISCONNECT the client's own close packet may still come: kept the
+            // few seconds; otherwise, until the last words are collected.
+            if reason != .ended { output.value.onDrained = ended }
             session.eventLoop.scheduleTask(in: .seconds(5)) { ended() }
+        }
+    }
+
+    private let upgradeClaimed = NIOLockedValueBox(false)
+
+    /// Takes the session's one upgrade; false when a WebSocket already took it.
+    func claimUpgrade() -> Bool {
+        self.upgradeClaimed.withLockedValue { claimed in
+            defer { claimed = true }
+            return !claimed
         }
     }
 
@@ -101,6 +119,8 @@ final class PollingSession: Sendable {
                 self.session.received(ByteBuffer(bytes: packet))
                 guard !self.output.value.closing else { break }
             }
+            // A packet outside the protocol ended the session: the POST is refused too.
+            if let reason = self.output.value.closeReason, reason == .protocolViolation { throw Refusal.invalid }
         }
     }
 

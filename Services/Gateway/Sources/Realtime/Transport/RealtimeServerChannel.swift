@@ -62,7 +62,11 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
                         )
                         if let sid = SocketHandshake.sessionID(uri: head.uri) {
                             // A polling session moving here (the responder checked it is ours).
-                            guard let polling = pollingSessions[sid] else { throw ChannelError.inputClosed }
+                            // One WebSocket per session: a second one for it is turned away.
+                            guard let polling = pollingSessions[sid], polling.claimUpgrade() else {
+                                channel.close(promise: nil)
+                                return UpgradeResult.socket
+                            }
                             try channel.pipeline.syncOperations.addHandlers(aggregator, PollingUpgradeHandler(polling: polling))
                             return UpgradeResult.socket
                         }

@@ -1,0 +1,128 @@
+"""The cases of Engine.IO's own conformance suite (socketio/engine.io-protocol,
+test-suite/test-suite.js), against a gateway: handshake, heartbeat, close and upgrade over
+long-polling and WebSocket. The suite's echo cases ("4hello" sent back) do not apply — a
+gateway speaks Socket.IO on top — and binary packets are refused here by design."""
+
+import threading
+import time
+
+import pytest
+import requests
+import websocket
+
+from test_polling import RS, handshake, poll, post
+
+
+@pytest.fixture
+def base(stack) -> str:
+    return stack.service_url("gateway1")
+
+
+def ws_url(base: str, query: str) -> str:
+    return base.replace("http://", "ws://") + "/socket.io/?" + query
+
+
+def get(base: str, query: str) -> requests.Response:
+    return requests.get(f"{base}/socket.io/?{query}", timeout=10)
+
+
+def test_handshake_over_polling_refuses_a_bad_version_transport_or_method(base):
+    for query in ("transport=polling", "EIO=abc&transport=polling", "EIO=4", "EIO=4&transport=abc"):
+        assert get(base, query).status_code == 400, query
+    assert requests.post(f"{base}/socket.io/?EIO=4&transport=polling", timeout=10).status_code == 400
+    assert requests.put(f"{base}/socket.io/?EIO=4&transport=polling", timeout=10).status_code == 400
+
+
+def test_handshake_over_websocket_opens_a_session_or_refuses(base):
+    socket = websocket.create_connection(ws_url(base, "EIO=4&transport=websocket"), timeout=10)
+    try:
+        opened = socket.recv()
+        assert opened.startswith('0{"sid":') and '"upgrades":[]' in opened
+    finally:
+        socket.close()
+    for query in ("transport=websocket", "EIO=abc&transport=websocket", "EIO=4&transport=abc"):
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection(ws_url(base, query), timeout=10)
+        assert refused.value.status_code == 400, query
+
+
+def test_an_invalid_packet_closes_a_polling_session(base):
+    sid, _ = handshake(base)
+    assert post(base, sid, "abc").status_code == 400
+    assert poll(base, sid).status_code == 400
+
+
+def test_duplicate_polls_close_the_session(base):
+    sid, _ = handshake(base)
+    first: list[requests.Response] = []
+    waiting = threading.Thread(target=lambda: first.append(poll(base, sid)))
+    waiting.start()
+    time.sleep(0.2)
+    assert poll(base, sid).status_code in (400, 500)
+    waiting.join(timeout=10)
+    assert first[0].status_code == 200 and first[0].text == "1"
+    assert poll(base, sid).status_code == 400
+
+
+def test_heartbeats_over_polling(base):
+    sid, _ = handshake(base)
+    for _ in range(3):
+        response = poll(base, sid)
+        assert response.status_code == 200 and response.text == "2"
+        assert post(base, sid, "3").status_code == 200
+
+
+def test_a_polling_session_without_pongs_times_out(base):
+    sid, opened = handshake(base)
+    time.sleep((opened["pingInterval"] + opened["pingTimeout"]) / 1000 + 0.5)
+    assert poll(base, sid).status_code == 400
+
+
+def test_the_client_closes_a_polling_session(base):
+    sid, _ = handshake(base)
+    waiting: list[requests.Response] = []
+    pending = threading.Thread(target=lambda: waiting.append(poll(base, sid)))
+    pending.start()
+    time.sleep(0.2)
+    post(base, sid, "1")
+    pending.join(timeout=10)
+    assert waiting[0].status_code == 200 and waiting[0].text == "6"
+    assert poll(base, sid).status_code == 400
+
+
+def test_the_client_closes_a_websocket_session(base):
+    socket = websocket.create_connection(ws_url(base, "EIO=4&transport=websocket"), timeout=10)
+    socket.recv()
+    socket.send("1")
+    deadline = time.monotonic() + 5
+    while socket.connected and time.monotonic() < deadline:
+        try:
+            socket.recv()
+        except (websocket.WebSocketConnectionClosedException, OSError):
+            break
+    assert not socket.connected or socket.recv() == ""
+
+
+def test_after_an_upgrade_polling_and_a_second_socket_are_turned_away(base):
+    sid, _ = handshake(base)
+    socket = websocket.create_connection(ws_url(base, f"EIO=4&transport=websocket&sid={sid}"), timeout=10)
+    try:
+        socket.send("2probe")
+        assert socket.recv() == "3probe"
+        assert poll(base, sid).text == "6"
+        socket.send("5")
+        time.sleep(0.2)
+        assert poll(base, sid).status_code == 400
+        started = time.monotonic()
+        with pytest.raises((websocket.WebSocketException, OSError)):
+            second = websocket.create_connection(ws_url(base, f"EIO=4&transport=websocket&sid={sid}"), timeout=5)
+            second.recv()  # a socket let in is closed at once
+        assert time.monotonic() - started < 2
+        # The session goes on over the first socket: it answers a ping with a pong.
+        socket.send("6")
+        while (frame := socket.recv()) != "2":
+            pass
+        socket.send("3")
+        assert socket.connected
+    finally:
+        socket.close()
