@@ -126,3 +126,36 @@ def test_after_an_upgrade_polling_and_a_second_socket_are_turned_away(base):
         assert socket.connected
     finally:
         socket.close()
+
+
+def test_a_client_disconnect_leaves_the_namespace_and_keeps_the_engine_session(base, api):
+    """socket.io-protocol's suite: after the client's DISCONNECT the Engine.IO session goes
+    on (the next packet is a ping), and the client may CONNECT again on it."""
+    user_api, _ = api.register("Leaver")
+    socket = websocket.create_connection(ws_url(base, "EIO=4&transport=websocket"), timeout=10)
+    try:
+        socket.recv()  # the open packet
+        socket.send('40{"token":"' + user_api.token + '"}')
+        assert socket.recv().startswith('40{"sid":')
+        socket.send("41")
+        assert socket.recv() == "2"
+        socket.send("3")
+        socket.send('421["user_online"]')  # an event outside the namespace closes the connection
+        with pytest.raises((websocket.WebSocketConnectionClosedException, OSError)):
+            while True:
+                if socket.recv() == "":
+                    raise websocket.WebSocketConnectionClosedException("closed")
+    finally:
+        socket.close()
+    again = websocket.create_connection(ws_url(base, "EIO=4&transport=websocket"), timeout=10)
+    try:
+        again.recv()
+        again.send('40{"token":"' + user_api.token + '"}')
+        assert again.recv().startswith('40{"sid":')
+        again.send("41")
+        again.send('40{"token":"' + user_api.token + '"}')
+        while (frame := again.recv()) == "2":
+            again.send("3")
+        assert frame.startswith('40{"sid":')  # connected again on the same Engine.IO session
+    finally:
+        again.close()

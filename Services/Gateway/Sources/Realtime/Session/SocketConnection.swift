@@ -45,6 +45,11 @@ final class SocketConnection: Sendable {
         self.state.withLockedValue { $0.authenticated = (identity, token) }
     }
 
+    /// The Socket.IO session ended on the client's DISCONNECT; a new CONNECT may follow.
+    func signOut() {
+        self.state.withLockedValue { $0.authenticated = nil }
+    }
+
     /// Counts a refused CONNECT; returns how many there have been.
     func countConnectAttempt() -> Int {
         self.state.withLockedValue { state in

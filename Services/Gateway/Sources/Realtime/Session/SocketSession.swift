@@ -41,7 +41,11 @@ struct SocketSession: SocketPacketHandler {
         case (.binaryEvent, true):
             self.connection.ack(packet.ackID, error: APIError.badRequest("Binary payloads are not supported; send files through the upload route"))
         case (.disconnect, true):
-            self.connection.close(.ended)
+            // The client leaves the namespace: its rooms and presence go, while the Engine.IO
+            // session stays until the client closes it (or stops answering pings) and may
+            // CONNECT again, as the protocol has it.
+            await self.end()
+            self.connection.signOut()
         case (.ack, true), (.binaryAck, true):
             break  // the server asks for no acks
         case (.connectError, true):
