@@ -8,16 +8,18 @@ public struct ServiceRoute: Sendable, Hashable {
     public let group: String
     /// The route within its group, with `{id}` where an identifier goes.
     public let pattern: String
+    /// The whole path's segments, split once: the gateway matches every request against them.
+    private let segments: [Substring]
 
     public init(group: String, pattern: String) {
         self.group = group
         self.pattern = pattern
+        self.segments = group.split(separator: "/") + pattern.split(separator: "/")
     }
 
     /// Whether a request path's segments are this route's, `{id}` standing for any one.
     public func matches(_ segments: [Substring]) -> Bool {
-        let expected = self.group.split(separator: "/") + self.pattern.split(separator: "/")
-        return expected.count == segments.count && zip(expected, segments).allSatisfy { $0 == "{id}" || $0 == $1 }
+        self.segments.count == segments.count && zip(self.segments, segments).allSatisfy { $0 == "{id}" || $0 == $1 }
     }
 
     /// The path to request: `/group/pattern` with `id` in place of `{id}`, and the query.

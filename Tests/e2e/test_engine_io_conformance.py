@@ -3,14 +3,13 @@ test-suite/test-suite.js), against a gateway: handshake, heartbeat, close and up
 long-polling and WebSocket. The suite's echo cases ("4hello" sent back) do not apply — a
 gateway speaks Socket.IO on top — and binary packets are refused here by design."""
 
-import threading
 import time
 
 import pytest
 import requests
 import websocket
 
-from test_polling import RS, handshake, poll, post
+from test_polling import WaitingPoll, handshake, poll, post
 
 
 @pytest.fixture
@@ -53,14 +52,13 @@ def test_an_invalid_packet_closes_a_polling_session(base):
 
 
 def test_duplicate_polls_close_the_session(base):
+    """The second GET is refused (400; the suite also allows Node's 500), the session ends,
+    and the first GET learns it from the close packet."""
     sid, _ = handshake(base)
-    first: list[requests.Response] = []
-    waiting = threading.Thread(target=lambda: first.append(poll(base, sid)))
-    waiting.start()
-    time.sleep(0.2)
-    assert poll(base, sid).status_code in (400, 500)
-    waiting.join(timeout=10)
-    assert first[0].status_code == 200 and first[0].text == "1"
+    waiting = WaitingPoll(base, sid)
+    assert poll(base, sid).status_code == 400
+    first = waiting.answer()
+    assert first.status_code == 200 and first.text == "1"
     assert poll(base, sid).status_code == 400
 
 
@@ -80,13 +78,9 @@ def test_a_polling_session_without_pongs_times_out(base):
 
 def test_the_client_closes_a_polling_session(base):
     sid, _ = handshake(base)
-    waiting: list[requests.Response] = []
-    pending = threading.Thread(target=lambda: waiting.append(poll(base, sid)))
-    pending.start()
-    time.sleep(0.2)
+    waiting = WaitingPoll(base, sid)
     post(base, sid, "1")
-    pending.join(timeout=10)
-    assert waiting[0].status_code == 200 and waiting[0].text == "6"
+    assert waiting.answer().status_code == 200 and waiting.answer().text == "6"
     assert poll(base, sid).status_code == 400
 
 

@@ -18,23 +18,13 @@ struct EngineIORoutes: Sendable {
     let inbox: @Sendable (SocketConnection) -> any SocketPacketSink
     let logger: Logger
 
-    /// Engine.IO's error codes.
-    enum Failure {
-        static let unknownTransport = (code: 0, message: "Transport unknown")
-        static let unknownSession = (code: 1, message: "Session ID unknown")
-        static let badMethod = (code: 2, message: "Bad handshake method")
-        static let badRequest = (code: 3, message: "Bad request")
-        static let forbidden = (code: 4, message: "Forbidden")
-        static let unsupportedVersion = (code: 5, message: "Unsupported protocol version")
-    }
-
     func register(on router: Router<ChatRequestContext>) {
         // The router matches the path with and without its trailing slash.
         for path in self.settings.paths {
             router.get(RouterPath(path)) { request, context in try await self.get(request, context: context) }
             router.post(RouterPath(path)) { request, context in try await self.post(request, context: context) }
             for method in [HTTPRequest.Method.put, .patch, .delete] {
-                router.on(RouterPath(path), method: method) { _, _ in Self.error(.badRequest, Failure.badMethod) }
+                router.on(RouterPath(path), method: method) { _, _ in Self.error(.badRequest, .badMethod) }
             }
         }
     }
@@ -42,32 +32,30 @@ struct EngineIORoutes: Sendable {
     private func get(_ request: Request, context: ChatRequestContext) async throws -> Response {
         if let refusal = self.refusal(request) { return refusal }
         guard let sid = request.uri.queryParameters["sid"] else { return try await self.open(request, context: context) }
-        guard let session = self.sessions[String(sid)] else { return Self.error(.badRequest, Failure.unknownSession) }
+        guard let session = self.sessions[String(sid)] else { return Self.error(.badRequest, .unknownSession) }
         do {
             return Self.packets(try await session.poll().get())
-        } catch PollingSession.Refusal.upgraded {
-            return Self.error(.badRequest, Failure.badRequest)
         } catch {
-            return Self.error(.badRequest, Failure.badRequest)
+            return Self.error(.badRequest, .badRequest)
         }
     }
 
     private func post(_ request: Request, context: ChatRequestContext) async throws -> Response {
         if let refusal = self.refusal(request) { return refusal }
         guard let sid = request.uri.queryParameters["sid"], let session = self.sessions[String(sid)] else {
-            return Self.error(.badRequest, Failure.unknownSession)
+            return Self.error(.badRequest, .unknownSession)
         }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: self.settings.maxPayload)
         } catch {
             session.close(.protocolViolation)
-            return Self.error(.contentTooLarge, Failure.badRequest)
+            return Self.error(.contentTooLarge, .badRequest)
         }
         do {
             try await session.post(body).get()
         } catch {
-            return Self.error(.badRequest, Failure.badRequest)
+            return Self.error(.badRequest, .badRequest)
         }
         return Response(status: .ok, headers: [.contentType: "text/html"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok")))
     }
@@ -87,15 +75,16 @@ struct EngineIORoutes: Sendable {
             )
             let session = PollingSession(
                 session: EngineIOSession(connection: connection, inbound: self.inbox(connection), settings: self.settings, logger: self.logger),
-                output: output
+                output: output,
+                ended: { [engineID = connection.engineID] in sessions.remove(engineID) }
             )
             guard sessions.add(session) else { return nil }
-            session.start { [engineID = connection.engineID] in sessions.remove(engineID) }
+            session.start()
             return session
         }.get()
         guard let session else {
             self.logger.warning("refusing a polling session: the gateway holds as many as it may", metadata: ["max": "\(sessions.capacity)"])
-            return Self.error(.serviceUnavailable, Failure.badRequest)
+            return Self.error(.serviceUnavailable, .badRequest)
         }
         return Self.packets(session.session.openPacket(upgrades: ["websocket"]))
     }
@@ -103,12 +92,12 @@ struct EngineIORoutes: Sendable {
     /// What a Socket.IO path refuses before reading any further.
     private func refusal(_ request: Request) -> Response? {
         guard self.origins.admits(origin: request.headers[.origin], host: request.head.authority) else {
-            return Self.error(.forbidden, Failure.forbidden)
+            return Self.error(.forbidden, .forbidden)
         }
         switch SocketHandshake(uri: request.uri.description, paths: self.settings.paths, transport: "polling") {
         case .accept: return nil
-        case .refuse(let code, let message): return Self.error(.badRequest, (code, message))
-        case .notSocketIO: return Self.error(.badRequest, Failure.badRequest)
+        case .refuse(let error): return Self.error(.badRequest, error)
+        case .notSocketIO: return Self.error(.badRequest, .badRequest)
         }
     }
 
@@ -120,12 +109,7 @@ struct EngineIORoutes: Sendable {
         )
     }
 
-    /// Engine.IO's error body, `{"code": …, "message": …}`.
-    static func error(_ status: HTTPResponse.Status, _ failure: (code: Int, message: String)) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"code":\#(failure.code),"message":"\#(failure.message)"}"#))
-        )
+    static func error(_ status: HTTPResponse.Status, _ error: EngineIOError) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: error.body))
     }
 }

@@ -23,42 +23,31 @@ final class PollingSession: Sendable {
         case invalid
     }
 
+    /// Told once the session is over, whatever ended it (it leaves the registry).
+    private let ended: @Sendable () -> Void
+
     /// Made on the connection's event loop, with the output the connection writes to.
-    init(session: EngineIOSession, output: PollingOutput) {
+    init(session: EngineIOSession, output: PollingOutput, ended: @escaping @Sendable () -> Void) {
         self.session = session
         self.output = NIOLoopBound(output, eventLoop: session.eventLoop)
-        self.endedBox = NIOLoopBoundBox({}, eventLoop: session.eventLoop)
+        self.ended = ended
     }
 
-    private let endedBox: NIOLoopBoundBox<@Sendable () -> Void>
-
-    /// Starts the session; `ended` is told once it ends, whatever ends it, a moment later so
-    /// that the client's next GET still collects the last packets.
-    func start(ended: @escaping @Sendable () -> Void) {
-        self.ended = ended
-        self.output.value.onClose = self.onClose
+    func start() {
+        self.output.value.onClose = self.transportClosed
         self.session.start()
     }
 
-    private var ended: @Sendable () -> Void {
-        get { self.endedBox.value }
-        set { self.endedBox.value = newValue }
-    }
-
-    /// What ending a transport does: the session stops and leaves the registry, at once, or
-    /// once the client collected the server's last words (within a few seconds).
-    private var onClose: (EngineIOStateMachine.CloseReason) -> Void {
-        let session = self.session
-        let ended = self.ended
-        let output = self.output
-        return { reason in
-            session.transportEnded()
-            guard output.value.lingering else { return ended() }
-            // After a DISCONNECT the client's own close packet may still come: kept the
-            // few seconds; otherwise, until the last words are collected.
-            if reason != .ended { output.value.onDrained = ended }
-            session.eventLoop.scheduleTask(in: .seconds(5)) { ended() }
-        }
+    /// The transport ended (polling, or the WebSocket it upgraded to): the session stops,
+    /// and is over at once, or once the client collected the server's last words (within a
+    /// few seconds).
+    private func transportClosed(_ reason: EngineIOStateMachine.CloseReason) {
+        self.session.transportEnded()
+        guard self.output.value.lingering else { return self.ended() }
+        // After a DISCONNECT the client's own close packet may still come: kept the few
+        // seconds; otherwise, until the last words are collected.
+        if reason != .ended { self.output.value.onDrained = self.ended }
+        self.eventLoop.scheduleTask(in: .seconds(5)) { self.ended() }
     }
 
     private let upgradeClaimed = NIOLockedValueBox(false)
@@ -82,7 +71,7 @@ final class PollingSession: Sendable {
         self.eventLoop.execute {
             guard !self.output.value.closing else { return }
             let relay = RelayedWebSocketOutput(channel: channel)
-            relay.onClose = self.onClose
+            relay.onClose = self.transportClosed
             for packet in self.output.value.handOver() { relay.send(packet) }
             self.connection.output.value.upgrade(to: relay)
         }
@@ -120,7 +109,7 @@ final class PollingSession: Sendable {
                 guard !self.output.value.closing else { break }
             }
             // A packet outside the protocol ended the session: the POST is refused too.
-            if let reason = self.output.value.closeReason, reason == .protocolViolation { throw Refusal.invalid }
+            if self.output.value.closeReason == .protocolViolation { throw Refusal.invalid }
         }
     }
 

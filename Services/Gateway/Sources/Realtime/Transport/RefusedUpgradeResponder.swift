@@ -39,27 +39,27 @@ final class RefusedUpgradeResponder: ChannelInboundHandler, RemovableChannelHand
     }
 
     /// Why an upgrade request is not served; nil for one that is, or a plain request.
-    func refusal(of head: HTTPRequestHead) -> (status: HTTPResponseStatus, code: Int, message: String)? {
+    func refusal(of head: HTTPRequestHead) -> (status: HTTPResponseStatus, error: EngineIOError)? {
         guard head.headers.contains(name: "upgrade") else { return nil }
         switch SocketHandshake(head: head, paths: self.paths) {
         case .accept:
             guard self.origins.admits(origin: head.headers.first(name: "origin"), host: head.headers.first(name: "host")) else {
-                return (.forbidden, 4, "Forbidden")
+                return (.forbidden, .forbidden)
             }
             // An upgrade names the polling session it moves; this gateway must hold it.
             if let sid = SocketHandshake.sessionID(uri: head.uri), self.sessions[sid] == nil {
-                return (.badRequest, 1, "Session ID unknown")
+                return (.badRequest, .unknownSession)
             }
             return nil
-        case .refuse(let code, let message):
-            return (.badRequest, code, message)
+        case .refuse(let error):
+            return (.badRequest, error)
         case .notSocketIO:
-            return (.badRequest, 3, "Bad request")
+            return (.badRequest, .badRequest)
         }
     }
 
-    private func answer(_ refusal: (status: HTTPResponseStatus, code: Int, message: String), context: ChannelHandlerContext) {
-        let body = ByteBuffer(string: #"{"code":\#(refusal.code),"message":"\#(refusal.message)"}"#)
+    private func answer(_ refusal: (status: HTTPResponseStatus, error: EngineIOError), context: ChannelHandlerContext) {
+        let body = refusal.error.body
         let headers: HTTPHeaders = [
             "Content-Type": "application/json", "Content-Length": String(body.readableBytes), "Connection": "close",
         ]

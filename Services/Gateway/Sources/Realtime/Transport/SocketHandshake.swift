@@ -7,8 +7,8 @@ enum SocketHandshake: Equatable {
     case accept
     /// Not a Socket.IO path: the request goes on to the HTTP router.
     case notSocketIO
-    /// A Socket.IO path, but a request we do not serve; Engine.IO's error code and message.
-    case refuse(code: Int, message: String)
+    /// A Socket.IO path, but a request we do not serve, and Engine.IO's reason.
+    case refuse(EngineIOError)
 
     init(uri: String, paths: [String], transport: String = "websocket") {
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
@@ -24,11 +24,11 @@ enum SocketHandshake: Equatable {
             query[keyValue[0]] = keyValue.count > 1 ? keyValue[1] : ""
         }
         guard query["EIO"] == "4" else {
-            self = .refuse(code: 5, message: "Unsupported protocol version")
+            self = .refuse(.unsupportedVersion)
             return
         }
         guard query["transport"].map(String.init) == transport else {
-            self = .refuse(code: 0, message: "Transport unknown")
+            self = .refuse(.unknownTransport)
             return
         }
         self = .accept
