@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 
 import requests
 import socketio
@@ -82,12 +83,25 @@ class Recorder:
         return found[0] if self.wait_for(matched, timeout) else None
 
 
+@dataclass(frozen=True)
+class Route:
+    """Where a scenario's two sides connect: `urls[0]` and `urls[1]`, with `transports`."""
+
+    urls: tuple[str, str]
+    transports: tuple[str, ...] | None
+
+    def client(self, side: int, token: str | None, path: str = "/socket.io/") -> "ChatClient":
+        return ChatClient(self.urls[side], token, path, self.transports)
+
+
 class ChatClient:
     """A python-socketio client on one gateway (or the load balancer), recording events;
-    over a WebSocket unless told otherwise."""
+    over a WebSocket unless told otherwise (None: the client's defaults, polling then the
+    upgrade)."""
 
-    def __init__(self, url: str, token: str | None, path: str = "/socket.io/", transports: tuple[str, ...] = ("websocket",)):
-        self.url, self.token, self.path, self.transports = url, token, path, list(transports)
+    def __init__(self, url: str, token: str | None, path: str = "/socket.io/", transports: tuple[str, ...] | None = ("websocket",)):
+        self.url, self.token, self.path = url, token, path
+        self.transports = list(transports) if transports is not None else None
         self.recorder = Recorder()
         self.client = socketio.Client(reconnection=False)
         for name in EVENTS:
@@ -100,6 +114,13 @@ class ChatClient:
         self.client.connect(self.url, socketio_path=self.path, transports=self.transports,
                             auth={"token": self.token} if self.token is not None else None, wait_timeout=10)
         return self
+
+    def upgraded(self, timeout: float = 10.0) -> bool:
+        """Whether the client is (or within `timeout` gets) on a WebSocket."""
+        deadline = time.monotonic() + timeout
+        while self.client.transport() != "websocket" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.client.transport() == "websocket"
 
     def call(self, event: str, payload=None, timeout: float = 15.0) -> dict:
         return self.client.call(event, payload, timeout=timeout)

@@ -1,5 +1,7 @@
-"""The real-time surface with a real third-party client: python-socketio (websocket
-transport) against two gateways at once, through Redis, with every service running."""
+"""The real-time surface with a real third-party client, python-socketio, with every
+service running: each scenario twice, over WebSockets straight to two gateways at once, and
+through the load balancer with the client's default transports (long-polling, then the
+upgrade), as an unchanged client arrives."""
 
 import json
 import socket
@@ -11,7 +13,7 @@ import requests
 import socketio
 import websocket
 
-from chat import ChatClient, history, register
+from chat import ChatClient, Route, history, register
 
 
 @pytest.fixture
@@ -19,9 +21,18 @@ def gateways(stack) -> tuple[str, str]:
     return stack.service_url("gateway1"), stack.service_url("gateway2")
 
 
-def test_a_message_reaches_every_member_once_across_gateways(gateways, pair):
+@pytest.fixture(params=["websocket-per-gateway", "default-transports-via-lb"])
+def routes(request, stack) -> Route:
+    if request.param == "websocket-per-gateway":
+        return Route((stack.service_url("gateway1"), stack.service_url("gateway2")), ("websocket",))
+    return Route((stack.lb_url, stack.lb_url), None)
+
+
+def test_a_message_reaches_every_member_once_across_gateways(routes, pair):
     (a_token, a_user), (b_token, _), conversation = pair
-    with ChatClient(gateways[0], a_token, "/api/socket/") as a, ChatClient(gateways[1], b_token) as b:
+    with routes.client(0, a_token, "/api/socket/") as a, routes.client(1, b_token) as b:
+        # Through haproxy, the default client's upgrade reaches the gateway holding its session.
+        assert a.upgraded() and b.upgraded()
         assert a.join(conversation["id"])["lastSeq"] == 1
         assert b.join(conversation["id"])["lastSeq"] == 1
         ack = a.call("send_message", {"conversationId": conversation["id"], "content": "hello across gateways", "clientMessageId": "c-1"})
@@ -39,9 +50,9 @@ def test_a_message_reaches_every_member_once_across_gateways(gateways, pair):
         assert len(b.recorder.of("new_message")) == 1
 
 
-def test_typing_reaches_the_others_not_the_typist_and_expires(gateways, pair):
+def test_typing_reaches_the_others_not_the_typist_and_expires(routes, pair):
     (a_token, a_user), (b_token, _), conversation = pair
-    with ChatClient(gateways[0], a_token) as a, ChatClient(gateways[1], b_token) as b:
+    with routes.client(0, a_token) as a, routes.client(1, b_token) as b:
         a.join(conversation["id"])
         b.join(conversation["id"])
         assert a.call("typing", {"conversationId": conversation["id"]})["ok"]
@@ -54,9 +65,9 @@ def test_typing_reaches_the_others_not_the_typist_and_expires(gateways, pair):
         assert a.recorder.of("user_typing") == []
 
 
-def test_mark_read_reaches_the_sender(gateways, pair):
+def test_mark_read_reaches_the_sender(routes, pair):
     (a_token, _), (b_token, b_user), conversation = pair
-    with ChatClient(gateways[0], a_token) as a, ChatClient(gateways[1], b_token) as b:
+    with routes.client(0, a_token) as a, routes.client(1, b_token) as b:
         a.join(conversation["id"])
         b.join(conversation["id"])
         sent = a.call("send_message", {"conversationId": conversation["id"], "content": "read me"})["message"]
@@ -66,7 +77,7 @@ def test_mark_read_reaches_the_sender(gateways, pair):
         assert receipt["userId"] == b_user["id"] and receipt["seq"] == sent["seq"]
 
 
-def test_status_follows_connections_on_any_gateway(stack, gateways, pair):
+def test_status_follows_connections_on_any_gateway(stack, routes, pair):
     (a_token, _), (b_token, b_user), conversation = pair
     b_id = b_user["id"]
 
@@ -74,15 +85,15 @@ def test_status_follows_connections_on_any_gateway(stack, gateways, pair):
         response = requests.get(f"{stack.lb_url}/api/presence", params={"userIds": b_id}, headers={"Authorization": f"Bearer {a_token}"})
         return response.json()[0]["status"]
 
-    with ChatClient(gateways[0], a_token) as a:
-        b = ChatClient(gateways[1], b_token).connect()
+    with routes.client(0, a_token) as a:
+        b = routes.client(1, b_token).connect()
         assert a.recorder.wait_event("user_status_changed", lambda e: e["userId"] == b_id and e["status"] == "online")
         assert presence() == "online"
         experts = requests.get(f"{stack.lb_url}/api/chat/experts", headers={"Authorization": f"Bearer {a_token}"}).json()
         assert next(e for e in experts if e["id"] == b_id)["online"] is True
 
         # A second device keeps B online when the first goes.
-        second = ChatClient(gateways[0], b_token).connect()
+        second = routes.client(0, b_token).connect()
         b.disconnect()
         time.sleep(1.5)
         assert presence() == "online"
@@ -91,7 +102,7 @@ def test_status_follows_connections_on_any_gateway(stack, gateways, pair):
         assert offline and offline["lastSeenAt"]
         assert presence() == "offline"
 
-        b = ChatClient(gateways[1], b_token).connect()
+        b = routes.client(1, b_token).connect()
         online_events = lambda: [e for e in a.recorder.of("user_status_changed") if e["userId"] == b_id and e["status"] == "online"]
         assert a.recorder.wait_for(lambda: len(online_events()) == 2)
         # Appearing offline by choice, and back.
@@ -103,19 +114,19 @@ def test_status_follows_connections_on_any_gateway(stack, gateways, pair):
         b.disconnect()
 
 
-def test_status_changes_reach_contacts_only(stack, gateways, pair):
+def test_status_changes_reach_contacts_only(stack, routes, pair):
     (a_token, _), (b_token, b_user), _ = pair
     stranger_token, _ = register(stack.lb_url, "Stranger")
-    with ChatClient(gateways[0], a_token) as a, ChatClient(gateways[0], stranger_token) as stranger:
-        with ChatClient(gateways[1], b_token):
+    with routes.client(0, a_token) as a, routes.client(0, stranger_token) as stranger:
+        with routes.client(1, b_token):
             assert a.recorder.wait_event("user_status_changed", lambda e: e["userId"] == b_user["id"])
         time.sleep(1)
         assert [e for e in stranger.recorder.of("user_status_changed") if e["userId"] == b_user["id"]] == []
 
 
-def test_a_notification_reaches_a_member_outside_the_room(gateways, pair):
+def test_a_notification_reaches_a_member_outside_the_room(routes, pair):
     (a_token, _), (b_token, _), conversation = pair
-    with ChatClient(gateways[0], a_token) as a, ChatClient(gateways[1], b_token) as b:
+    with routes.client(0, a_token) as a, routes.client(1, b_token) as b:
         a.join(conversation["id"])
         sent = a.call("send_message", {"conversationId": conversation["id"], "content": "ping"})["message"]
         note = b.recorder.wait_event("notification")
@@ -124,10 +135,10 @@ def test_a_notification_reaches_a_member_outside_the_room(gateways, pair):
         assert a.recorder.of("notification") == []  # not to the sender
 
 
-def test_a_member_in_the_room_gets_the_message_not_a_notification(gateways, pair):
+def test_a_member_in_the_room_gets_the_message_not_a_notification(routes, pair):
     (a_token, _), (b_token, _), conversation = pair
     # b has two devices: one looking at the conversation, one elsewhere (on the other gateway).
-    with ChatClient(gateways[0], a_token) as a, ChatClient(gateways[1], b_token) as viewing, ChatClient(gateways[0], b_token) as away:
+    with routes.client(0, a_token) as a, routes.client(1, b_token) as viewing, routes.client(0, b_token) as away:
         a.join(conversation["id"])
         viewing.join(conversation["id"])
         sent = a.call("send_message", {"conversationId": conversation["id"], "content": "look"})["message"]
@@ -150,10 +161,10 @@ def test_a_bad_token_is_refused_at_connect(gateways, token):
     assert refusals[0]["data"]["code"] in ("unauthorized", "invalid_token")
 
 
-def test_non_members_cannot_join_or_send(stack, gateways, pair):
+def test_non_members_cannot_join_or_send(stack, routes, pair):
     (_, _), (_, _), conversation = pair
     outsider_token, _ = register(stack.lb_url, "Mallory")
-    with ChatClient(gateways[0], outsider_token) as outsider:
+    with routes.client(0, outsider_token) as outsider:
         joined = outsider.call("join_conversation", {"conversationId": conversation["id"]})
         assert joined["error"]["code"] == "forbidden"
         sent = outsider.call("send_message", {"conversationId": conversation["id"], "content": "let me in"})
@@ -180,9 +191,9 @@ def test_non_members_cannot_join_or_send(stack, gateways, pair):
     ("join_conversation", [1, 2], "bad_request"),
     ("mark_read", {"conversationId": str(uuid.uuid4())}, "validation_failed"),
 ])
-def test_bad_events_are_answered_in_their_ack(stack, gateways, event, payload, code):
+def test_bad_events_are_answered_in_their_ack(stack, routes, event, payload, code):
     token, _ = register(stack.lb_url, "Bad")
-    with ChatClient(gateways[1], token) as client:
+    with routes.client(1, token) as client:
         ack = client.call(event, payload)
         assert ack["error"]["code"] == code, ack
         assert ack["error"]["message"]
@@ -197,9 +208,9 @@ def test_binary_payloads_are_refused_cleanly(stack, gateways):
         assert client.call("no_such_event")["error"]["code"] == "unknown_event"  # the connection goes on
 
 
-def test_content_over_the_limit_is_refused(stack, gateways, pair):
+def test_content_over_the_limit_is_refused(stack, routes, pair):
     (a_token, _), _, conversation = pair
-    with ChatClient(gateways[0], a_token) as a:
+    with routes.client(0, a_token) as a:
         ack = a.call("send_message", {"conversationId": conversation["id"], "content": "x" * 10_001})
         assert ack["error"]["code"] == "validation_failed"
     assert len(history(stack.lb_url, a_token, conversation["id"])) == 1
@@ -284,15 +295,15 @@ def test_flooding_is_rate_limited_and_the_client_survives(stack, gateways):
         assert client.call("no_such_event")["error"]["code"] == "unknown_event"
 
 
-def test_a_client_that_missed_messages_catches_up_from_its_last_seq(stack, gateways, pair):
+def test_a_client_that_missed_messages_catches_up_from_its_last_seq(stack, routes, pair):
     (a_token, _), (b_token, _), conversation = pair
-    with ChatClient(gateways[0], a_token) as a:
+    with routes.client(0, a_token) as a:
         a.join(conversation["id"])
-        with ChatClient(gateways[1], b_token) as b:
+        with routes.client(1, b_token) as b:
             last_seen = b.join(conversation["id"])["lastSeq"]
         for index in range(5):
             a.call("send_message", {"conversationId": conversation["id"], "content": f"while you were away {index}"})
-        with ChatClient(gateways[1], b_token) as b:
+        with routes.client(1, b_token) as b:
             joined = b.join(conversation["id"])
             assert joined["lastSeq"] == last_seen + 5
             missed = b.call("sync_conversation", {"conversationId": conversation["id"], "after": last_seen})

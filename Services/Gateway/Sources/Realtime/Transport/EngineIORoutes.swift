@@ -86,7 +86,11 @@ struct EngineIORoutes: Sendable {
             self.logger.warning("refusing a polling session: the gateway holds as many as it may", metadata: ["max": "\(sessions.capacity)"])
             return Self.error(.serviceUnavailable, .badRequest)
         }
-        return Self.packets(session.session.openPacket(upgrades: ["websocket"]))
+        var response = Self.packets(session.session.openPacket(upgrades: ["websocket"]))
+        // The load balancer learns from this header which gateway holds the session, and sends
+        // every later request carrying this `sid` here (deploy/haproxy.cfg).
+        response.headers[.engineIOSession] = session.session.connection.engineID
+        return response
     }
 
     /// What a Socket.IO path refuses before reading any further.
@@ -112,4 +116,9 @@ struct EngineIORoutes: Sendable {
     static func error(_ status: HTTPResponse.Status, _ error: EngineIOError) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: error.body))
     }
+}
+
+extension HTTPField.Name {
+    /// The session a handshake opened, for sticky routing by `sid` in front of the gateways.
+    static let engineIOSession = Self("Engine-IO-Session")!
 }
