@@ -277,6 +277,15 @@ class Stack:
             self.wait_ready(name)
             log(f"{name} ready on {self.service_url(name)}")
 
+    def start_gateway(self, name: str, port: int, settings: dict[str, str]) -> str:
+        """One more gateway beside the deployment's, with settings of its own (tests); stop
+        it with `stop(name)`. Returns its URL."""
+        environment = {**self.environment("gateway1"), "HTTP_PORT": str(port), **settings}
+        process = self.spawn(name, [str(self.bin_dir / "gateway")], environment)
+        url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: http_ok(f"{url}/readyz"), name, process=process)
+        return url
+
     def start_load_balancer(self) -> None:
         environment = {**os.environ, "LB_BIND": f"127.0.0.1:{self.ports.lb}",
                        "GATEWAY1": f"127.0.0.1:{self.ports.gateway1}", "GATEWAY2": f"127.0.0.1:{self.ports.gateway2}"}

@@ -4,13 +4,23 @@ import NIOCore
 /// The text frames a server sends, built directly into one buffer each, so that a
 /// broadcast is encoded once and the same bytes go to every socket.
 public enum SocketIOFrame {
-    /// `42["name",data]`; `data` must be one JSON value.
-    public static func event(_ name: String, data: ByteBuffer, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: 8 + name.utf8.count + data.readableBytes)
+    /// `42["name",data]`; `data` must be one JSON value. With an `offset` (connection-state
+    /// recovery), `42["name",data,"offset"]`: the client keeps the last one it saw.
+    public static func event(
+        _ name: String,
+        data: ByteBuffer,
+        offset: String? = nil,
+        allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 10 + name.utf8.count + data.readableBytes + (offset?.utf8.count ?? 0))
         buffer.writeStaticString("42[")
         JSONString.write(name, into: &buffer)
         buffer.writeInteger(UInt8(ascii: ","))
         buffer.writeImmutableBuffer(data)
+        if let offset {
+            buffer.writeInteger(UInt8(ascii: ","))
+            JSONString.write(offset, into: &buffer)
+        }
         buffer.writeInteger(UInt8(ascii: "]"))
         return buffer
     }
@@ -26,11 +36,15 @@ public enum SocketIOFrame {
         return buffer
     }
 
-    /// `40{"sid":"…"}`: the namespace connection is accepted.
-    public static func connected(sid: String) -> ByteBuffer {
+    /// `40{"sid":"…"}`: the namespace connection is accepted; with a `pid`, state recovery is on.
+    public static func connected(sid: String, pid: String? = nil) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.writeStaticString("40{\"sid\":")
         JSONString.write(sid, into: &buffer)
+        if let pid {
+            buffer.writeStaticString(",\"pid\":")
+            JSONString.write(pid, into: &buffer)
+        }
         buffer.writeInteger(UInt8(ascii: "}"))
         return buffer
     }

@@ -98,6 +98,10 @@ import Testing
         #expect(String(buffer: SocketIOFrame.event("new_message", data: ByteBuffer(string: #"{"id":1}"#))) == #"42["new_message",{"id":1}]"#)
         #expect(String(buffer: SocketIOFrame.ack(0, data: ByteBuffer(string: #"{"ok":true}"#))) == #"430[{"ok":true}]"#)
         #expect(String(buffer: SocketIOFrame.connected(sid: "abc")) == #"40{"sid":"abc"}"#)
+        #expect(String(buffer: SocketIOFrame.connected(sid: "abc", pid: "p\"1")) == #"40{"sid":"abc","pid":"p\"1"}"#)
+        #expect(
+            String(buffer: SocketIOFrame.event("new_message", data: ByteBuffer(string: "{}"), offset: "g.7")) == #"42["new_message",{},"g.7"]"#
+        )
         #expect(String(buffer: SocketIOFrame.connectError(message: "invalid \"token\"")) == #"44{"message":"invalid \"token\""}"#)
         #expect(
             String(buffer: SocketIOFrame.connectError(namespace: "/admin", message: "Invalid namespace"))

@@ -108,7 +108,8 @@ class ChatClient:
             self.client.on(name, self._recording(name))
 
     def _recording(self, name: str):
-        return lambda data: self.recorder.add(name, data)
+        # With recovery on, a gateway adds the offset as one more argument.
+        return lambda data, *offset: self.recorder.add(name, data)
 
     def connect(self) -> "ChatClient":
         self.client.connect(self.url, socketio_path=self.path, transports=self.transports,

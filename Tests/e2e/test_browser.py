@@ -4,9 +4,6 @@ options (long-polling, then the upgrade to a WebSocket) on both paths, joins, re
 sends; a polling-only client does the same. No console errors."""
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 
 from chat import ChatClient, student_and_expert
 
@@ -50,19 +47,6 @@ const check = async () => {
 };
 check();
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_script_timeout(30)
-    yield driver
-    driver.quit()
 
 
 @pytest.mark.parametrize("path, transports, final", [

@@ -25,7 +25,14 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
         client: httpClient,
         endpoint: ServiceEndpoint(url: configuration.upstreams.messages, timeout: configuration.upstreams.timeout)
     )
-    let fanout = Fanout(redis: configuration.redis, eventLoopGroup: group, messages: messages, logger: logger)
+    let recovery = configuration.realtime.recoveryWindow.map { SessionRecovery(redis: redis, window: $0, logger: logger) }
+    let fanout = Fanout(
+        redis: configuration.redis,
+        eventLoopGroup: group,
+        messages: messages,
+        offsetOrigin: recovery?.origin,
+        logger: logger
+    )
     let commands = CommandClient(
         redis: redis,
         configuration: configuration.redis,
@@ -47,6 +54,7 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
         commands: commands,
         presence: presence,
         messages: messages,
+        recovery: recovery,
         logger: logger
     )
 

@@ -28,6 +28,10 @@ public struct RealtimeSettings: Sendable {
     public var clientBundlePath: String
     /// Long-polling sessions this gateway holds at once; past it, new ones are refused.
     public var maxPollingSessions: Int
+    /// How long a dropped socket's session may be recovered (Socket.IO's connection-state
+    /// recovery); `nil`, off: events then carry no offset, which handlers written for a
+    /// fixed number of arguments would receive as one more.
+    public var recoveryWindow: Duration?
 
     public init(
         gatewayID: String = "gw-" + UUID().uuidString.prefix(8).lowercased(),
@@ -42,7 +46,8 @@ public struct RealtimeSettings: Sendable {
         sendTimeout: Duration = .seconds(10),
         heartbeatInterval: Duration = .seconds(2),
         clientBundlePath: String = ".state/client/socket.io.min.js",
-        maxPollingSessions: Int = 10_000
+        maxPollingSessions: Int = 10_000,
+        recoveryWindow: Duration? = nil
     ) {
         self.gatewayID = gatewayID
         self.paths = paths
@@ -57,10 +62,12 @@ public struct RealtimeSettings: Sendable {
         self.heartbeatInterval = heartbeatInterval
         self.clientBundlePath = clientBundlePath
         self.maxPollingSessions = maxPollingSessions
+        self.recoveryWindow = recoveryWindow
     }
 
     /// `GATEWAY_ID`, `PING_INTERVAL`, `PING_TIMEOUT`, `SOCKET_MAX_PAYLOAD`, `SOCKET_EVENTS_PER_SECOND`,
-    /// `SOCKET_EVENT_BURST`, `SOCKET_MAX_OUTBOUND_BYTES`, `SEND_TIMEOUT`, `SOCKET_CLIENT_BUNDLE`, `SOCKET_MAX_POLLING_SESSIONS`.
+    /// `SOCKET_EVENT_BURST`, `SOCKET_MAX_OUTBOUND_BYTES`, `SEND_TIMEOUT`, `SOCKET_CLIENT_BUNDLE`, `SOCKET_MAX_POLLING_SESSIONS`,
+    /// `SOCKET_RECOVERY_WINDOW` (seconds; 0, the default, is off).
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         let defaults = RealtimeSettings()
         self.init(
@@ -73,7 +80,12 @@ public struct RealtimeSettings: Sendable {
             maxOutboundBytes: try values.int("SOCKET_MAX_OUTBOUND_BYTES", default: defaults.maxOutboundBytes, in: 4096...(1 << 30)),
             sendTimeout: try values.seconds("SEND_TIMEOUT", default: defaults.sendTimeout),
             clientBundlePath: values.string("SOCKET_CLIENT_BUNDLE", default: defaults.clientBundlePath),
-            maxPollingSessions: try values.int("SOCKET_MAX_POLLING_SESSIONS", default: defaults.maxPollingSessions, in: 0...1_000_000)
+            maxPollingSessions: try values.int("SOCKET_MAX_POLLING_SESSIONS", default: defaults.maxPollingSessions, in: 0...1_000_000),
+            recoveryWindow: try values.seconds("SOCKET_RECOVERY_WINDOW", default: .zero).nonZero
         )
     }
+}
+
+extension Duration {
+    fileprivate var nonZero: Duration? { self > .zero ? self : nil }
 }

@@ -20,8 +20,9 @@ final class Fanout: Service, Sendable {
     private let messages: MessagesClient
     private let logger: Logger
 
-    init(redis: RedisConfiguration, eventLoopGroup: any EventLoopGroup, messages: MessagesClient, logger: Logger) {
-        let rooms = RoomRegistry()
+    /// `offsetOrigin`: with connection-state recovery on, the origin of the offsets events carry.
+    init(redis: RedisConfiguration, eventLoopGroup: any EventLoopGroup, messages: MessagesClient, offsetOrigin: String? = nil, logger: Logger) {
+        let rooms = RoomRegistry(offsetOrigin: offsetOrigin)
         let (requests, requestCatchUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.subscriber = RedisSubscriber(configuration: redis, eventLoopGroup: eventLoopGroup, logger: logger) { event in
             switch event {

@@ -7,6 +7,8 @@ import SocketIO
 /// The gateway's local view of who listens to what: each conversation's joined sockets
 /// and each user's sockets (the `Fanout` keeps the Redis subscriptions in line with it).
 /// An event is framed once, and written to its sockets with one task per event loop.
+/// With connection-state recovery on, every message a room delivers goes out with an offset
+/// and is logged, so that a socket that drops can tell later what it missed.
 final class RoomRegistry: Sendable {
     private struct Listeners {
         var sockets: [ObjectIdentifier: SocketConnection] = [:] {
@@ -17,6 +19,8 @@ final class RoomRegistry: Sendable {
         var recent = RecentIDs()
         /// The newest message seq this gateway knows the room has (conversation rooms).
         var lastSeq: Int64 = 0
+        /// The messages delivered lately, by offset (with recovery on).
+        var log: DeliveryLog?
 
         mutating func grouped() -> [LoopSockets] {
             if let byLoop { return byLoop }
@@ -28,24 +32,64 @@ final class RoomRegistry: Sendable {
 
     private struct State {
         var channels: [String: Listeners] = [:]
-        /// Each socket's channels, to leave them all when it goes.
-        var joined: [ObjectIdentifier: Set<String>] = [:]
+        /// Each socket's channels, to leave them all when it goes, with the seq it had for
+        /// sure in each (its floor, for recovery).
+        var joined: [ObjectIdentifier: [String: Int64]] = [:]
         /// Each connected user's sockets on this gateway.
         var users: [UUID: [ObjectIdentifier: SocketConnection]] = [:]
         /// Ids of the user events delivered lately.
         var recentUserEvents = RecentIDs(capacity: 4096)
+        /// The last offset given out (with recovery on).
+        var offset: Int64 = 0
     }
 
     private let state = NIOLockedValueBox(State())
+    /// The origin of this process's offsets; `nil`: recovery is off, events carry none.
+    private let offsetOrigin: String?
 
-    /// Adds the socket to the channel's room, whose newest message is `lastSeq`.
+    init(offsetOrigin: String? = nil) {
+        self.offsetOrigin = offsetOrigin
+    }
+
+    /// Adds the socket to the channel's room, whose newest message is `lastSeq`, as the
+    /// socket's floor there.
     func add(_ connection: SocketConnection, to channel: String, lastSeq: Int64) {
         let key = ObjectIdentifier(connection)
         self.state.withLockedValue { state in
             state.channels[channel, default: Listeners()].sockets[key] = connection
             state.channels[channel]!.lastSeq = max(state.channels[channel]!.lastSeq, lastSeq)
-            state.joined[key, default: []].insert(channel)
+            if self.offsetOrigin != nil, state.channels[channel]!.log == nil { state.channels[channel]!.log = DeliveryLog() }
+            state.joined[key, default: [:]][channel] = lastSeq
         }
+    }
+
+    /// The socket surely has the channel's messages through `seq` (they were replayed to it).
+    func raiseFloor(_ connection: SocketConnection, in channel: String, to seq: Int64) {
+        self.state.withLockedValue { state in
+            guard let floor = state.joined[ObjectIdentifier(connection)]?[channel] else { return }
+            state.joined[ObjectIdentifier(connection)]![channel] = max(floor, seq)
+        }
+    }
+
+    /// Where the socket is in each conversation it joined, for recovery.
+    func positions(of connection: SocketConnection) -> [RoomPosition] {
+        self.state.withLockedValue { state in
+            (state.joined[ObjectIdentifier(connection)] ?? [:]).compactMap { channel, floor in
+                guard let conversation = BusChannel.conversationID(of: channel) else { return nil }
+                return state.channels[channel]?.log?.position(conversation: conversation, floor: floor)
+                    ?? RoomPosition(conversation: conversation, floor: floor, deliveries: [])
+            }
+        }
+    }
+
+    /// A fresh offset for a message sent to one socket alone (a replay); `nil` with recovery off.
+    func nextOffset() -> String? {
+        guard let origin = self.offsetOrigin else { return nil }
+        let counter = self.state.withLockedValue { state in
+            state.offset += 1
+            return state.offset
+        }
+        return EventOffset(origin: origin, counter: counter).text
     }
 
     /// Whether any socket here is in the channel's room.
@@ -54,7 +98,7 @@ final class RoomRegistry: Sendable {
     }
 
     func isInRoom(_ connection: SocketConnection, conversation: UUID) -> Bool {
-        self.state.withLockedValue { $0.joined[ObjectIdentifier(connection)]?.contains(BusChannel.conversation(conversation)) ?? false }
+        self.state.withLockedValue { $0.joined[ObjectIdentifier(connection)]?[BusChannel.conversation(conversation)] != nil }
     }
 
     /// Counts the socket among its user's, for the events addressed to that user.
@@ -70,7 +114,7 @@ final class RoomRegistry: Sendable {
                 state.users[user]?[key] = nil
                 if state.users[user]?.isEmpty == true { state.users[user] = nil }
             }
-            return Array(state.joined[key] ?? [])
+            return state.joined[key].map { Array($0.keys) } ?? []
         }
     }
 
@@ -80,7 +124,7 @@ final class RoomRegistry: Sendable {
         return self.state.withLockedValue { state in
             var emptied: [String] = []
             for channel in channels {
-                state.joined[key]?.remove(channel)
+                state.joined[key]?[channel] = nil
                 state.channels[channel]?.sockets[key] = nil
                 if state.channels[channel]?.sockets.isEmpty == true {
                     state.channels[channel] = nil
@@ -96,16 +140,32 @@ final class RoomRegistry: Sendable {
     /// the sockets in its room (but the skipped user's); on `users`, for the sockets of its
     /// audience (but those in the skipped room).
     func deliver(_ envelope: BusEnvelope, on channel: String) {
-        let groups: [LoopSockets] = self.state.withLockedValue { state in
-            if channel == BusChannel.users { return Self.audience(of: envelope, in: &state) }
-            guard state.channels[channel] != nil else { return [] }
-            if let id = envelope.id, !state.channels[channel]!.recent.insert(id) { return [] }
-            if let seq = envelope.seq { state.channels[channel]!.lastSeq = max(state.channels[channel]!.lastSeq, seq) }
-            return state.channels[channel]!.grouped()
+        // Written while the lock is held, so that every socket gets events in offset order.
+        self.state.withLockedValue { state in
+            if channel == BusChannel.users {
+                let groups = Self.audience(of: envelope, in: &state)
+                guard !groups.isEmpty else { return }
+                Self.write(ServerFrame(text: SocketIOFrame.event(envelope.event, data: envelope.data)), to: groups, skipping: nil)
+                return
+            }
+            guard state.channels[channel] != nil else { return }
+            if let id = envelope.id, !state.channels[channel]!.recent.insert(id) { return }
+            var offset: String?
+            if let seq = envelope.seq {
+                state.channels[channel]!.lastSeq = max(state.channels[channel]!.lastSeq, seq)
+                if let origin = self.offsetOrigin {
+                    state.offset += 1
+                    state.channels[channel]!.log?.record(offset: state.offset, seq: seq)
+                    offset = EventOffset(origin: origin, counter: state.offset).text
+                }
+            }
+            let text = SocketIOFrame.event(envelope.event, data: envelope.data, offset: offset)
+            let frame = ServerFrame(text: text, room: envelope.seq.map { (channel, $0) })
+            Self.write(frame, to: state.channels[channel]!.grouped(), skipping: envelope.skipUser)
         }
-        guard !groups.isEmpty else { return }
-        let frame = ServerFrame(text: SocketIOFrame.event(envelope.event, data: envelope.data))
-        let skipUser = envelope.skipUser
+    }
+
+    private static func write(_ frame: ServerFrame, to groups: [LoopSockets], skipping skipUser: UUID?) {
         for group in groups {
             group.eventLoop.execute {
                 for socket in group.sockets where skipUser == nil || socket.userID != skipUser {

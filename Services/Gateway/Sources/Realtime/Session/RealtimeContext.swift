@@ -11,5 +11,7 @@ struct RealtimeContext: Sendable {
     let commands: CommandClient
     let presence: PresenceReporter
     let messages: MessagesClient
+    /// Connection-state recovery, when on.
+    let recovery: SessionRecovery?
     let logger: Logger
 }

@@ -16,16 +16,27 @@ final class SocketConnection: Sendable {
     let output: NIOLoopBound<SocketOutput>
     /// The Engine.IO session id.
     let engineID: String
-    /// The Socket.IO session id, given in the CONNECT reply (not the Engine.IO one).
-    let socketID = SessionID.make()
     /// The opening request's `Authorization` header, which some clients send instead of
     /// `auth` (only it is kept: the whole header list would cost every socket its size).
     let authorization: String?
     private let state = NIOLockedValueBox(State())
 
     private struct State {
-        var authenticated: (identity: Identity, token: String)?
+        var authenticated: (identity: Identity, token: String, ids: SocketIDs)?
         var connectAttempts = 0
+    }
+
+    /// The Socket.IO session's ids, given in the CONNECT reply: `sid` (not the Engine.IO
+    /// one) and, with recovery on, the private `pid` a client presents to get it back.
+    struct SocketIDs: Sendable {
+        var sid: String
+        var pid: String?
+
+        static func make(recoverable: Bool) -> SocketIDs {
+            SocketIDs(sid: SessionID.make(), pid: recoverable ? SessionID.make() : nil)
+        }
+
+        var connectedFrame: ByteBuffer { SocketIOFrame.connected(sid: self.sid, pid: self.pid) }
     }
 
     /// Made on `eventLoop`, the one its transport's I/O runs on.
@@ -40,9 +51,10 @@ final class SocketConnection: Sendable {
     var userID: UUID? { self.identity?.userID }
     /// The bearer token the client connected with, for calls made on its behalf.
     var token: String? { self.state.withLockedValue { $0.authenticated?.token } }
+    var ids: SocketIDs? { self.state.withLockedValue { $0.authenticated?.ids } }
 
-    func authenticate(_ identity: Identity, token: String) {
-        self.state.withLockedValue { $0.authenticated = (identity, token) }
+    func authenticate(_ identity: Identity, token: String, ids: SocketIDs) {
+        self.state.withLockedValue { $0.authenticated = (identity, token, ids) }
     }
 
     /// The Socket.IO session ended on the client's DISCONNECT; a new CONNECT may follow.
@@ -77,6 +89,20 @@ final class SocketConnection: Sendable {
 
     func ack(_ id: Int?, error: APIError) {
         self.ack(id, error.body)
+    }
+
+    /// Broadcasts wait until `recovered(replay:replayed:)`.
+    func hold() {
+        self.onLoop { $0.hold() }
+    }
+
+    /// A recovery is done: the replayed messages go first, then what was held, then the
+    /// CONNECT reply (a client emits what came before it once connected).
+    func recovered(replay: [ByteBuffer], replayed: [String: Int64], reply: ByteBuffer) {
+        self.onLoop { output in
+            output.release(replay: replay, replayed: replayed)
+            output.send(reply)
+        }
     }
 
     /// Ends the session: `41` (so a JS client does not reconnect on its own), then a clean close.

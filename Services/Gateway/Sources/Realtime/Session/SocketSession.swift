@@ -32,7 +32,7 @@ struct SocketSession: SocketPacketHandler {
             let connected = await self.connect(packet)
             if !connected && self.connection.countConnectAttempt() >= Self.maxConnectAttempts { self.connection.close(.noConnect) }
         case (.connect, true):
-            self.connection.send(SocketIOFrame.connected(sid: self.connection.socketID))
+            if let ids = self.connection.ids { self.connection.send(ids.connectedFrame) }
         case (_, false):
             // Nothing but CONNECT before CONNECT (the protocol says: close).
             self.connection.close(.noConnect)
@@ -44,7 +44,7 @@ struct SocketSession: SocketPacketHandler {
             // The client leaves the namespace: its rooms and presence go, while the Engine.IO
             // session stays until the client closes it (or stops answering pings) and may
             // CONNECT again, as the protocol has it.
-            await self.end()
+            await self.end(recoverable: false)
             self.connection.signOut()
         case (.ack, true), (.binaryAck, true):
             break  // the server asks for no acks
@@ -53,12 +53,18 @@ struct SocketSession: SocketPacketHandler {
         }
     }
 
-    /// CONNECT to "/": the token is `auth.token` (or the upgrade's `Authorization` header).
+    /// CONNECT to "/": the token is `auth.token` (or the upgrade's `Authorization` header);
+    /// with recovery on, `auth.pid` and `auth.offset` ask for the session a dropped
+    /// transport left behind.
     private func connect(_ packet: SocketIOPacket) async -> Bool {
-        struct Auth: Decodable { var token: String? }
-        let fromAuth = packet.payload.readableBytes > 0 ? (try? JSONDecoder().decode(Auth.self, from: packet.payload))?.token : nil
+        struct Auth: Decodable {
+            var token: String?
+            var pid: String?
+            var offset: String?
+        }
+        let auth = packet.payload.readableBytes > 0 ? try? JSONDecoder().decode(Auth.self, from: packet.payload) : nil
         let fromHeader = (try? AuthMiddleware.bearerToken(authorization: self.connection.authorization)).map(String.init)
-        guard let token = fromAuth ?? fromHeader else {
+        guard let token = auth?.token ?? fromHeader else {
             self.refuse("A token is required: connect with auth {token}", code: "unauthorized")
             return false
         }
@@ -66,12 +72,22 @@ struct SocketSession: SocketPacketHandler {
             self.refuse("invalid token", code: "invalid_token")
             return false
         }
-        self.connection.authenticate(identity, token: token)
+        if let recovery = self.context.recovery, let pid = auth?.pid, let record = await recovery.take(pid, user: identity.userID) {
+            await self.recover(record, offset: auth?.offset, identity: identity, token: token, recovery: recovery)
+            return true
+        }
+        self.start(identity: identity, token: token)
+        return true
+    }
+
+    /// A new Socket.IO session: new ids, the user's events, presence, the CONNECT reply.
+    func start(identity: Identity, token: String) {
+        let ids = SocketConnection.SocketIDs.make(recoverable: self.context.recovery != nil)
+        self.connection.authenticate(identity, token: token, ids: ids)
         self.context.fanout.rooms.register(self.connection, user: identity.userID)
         self.context.presence.report(.connected, self.connection)
-        self.connection.send(SocketIOFrame.connected(sid: self.connection.socketID))
+        self.connection.send(ids.connectedFrame)
         self.logger.debug("connected", metadata: ["user.id": "\(identity.userID)", "socket.id": "\(self.connection.engineID)"])
-        return true
     }
 
     private func refuse(_ message: String, code: String) {
@@ -79,8 +95,17 @@ struct SocketSession: SocketPacketHandler {
         self.connection.send(SocketIOFrame.connectError(message: message, data: data))
     }
 
+    /// The transport is gone: with recovery on, the session is kept for the window.
     func end() async {
-        guard self.connection.identity != nil else { return }
+        await self.end(recoverable: true)
+    }
+
+    func end(recoverable: Bool) async {
+        guard let identity = self.connection.identity else { return }
+        if recoverable, let recovery = self.context.recovery, let ids = self.connection.ids, let pid = ids.pid {
+            let rooms = self.context.fanout.rooms.positions(of: self.connection)
+            await recovery.save(RecoveryRecord(user: identity.userID, sid: ids.sid, pid: pid, origin: recovery.origin, rooms: rooms))
+        }
         await self.context.fanout.unregister(self.connection)
         self.context.presence.report(.disconnected, self.connection)
     }

@@ -5,8 +5,14 @@ import NIOCore
 /// socket gets the same bytes, a reference to one buffer.
 struct ServerFrame: Sendable {
     let bytes: ByteBuffer
+    /// A conversation's message: its room's channel and its seq (what a recovering socket
+    /// already had replayed is told apart by them).
+    let channel: String?
+    let seq: Int64?
 
-    init(text payload: ByteBuffer, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+    init(text payload: ByteBuffer, room: (channel: String, seq: Int64)? = nil, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+        self.channel = room?.channel
+        self.seq = room?.seq
         let length = payload.readableBytes
         var bytes = allocator.buffer(capacity: 10 + length)
         bytes.writeInteger(UInt8(0x81))  // FIN | text

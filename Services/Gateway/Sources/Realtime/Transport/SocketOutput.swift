@@ -11,6 +11,8 @@ final class SocketOutput {
     }
 
     private(set) var transport: Transport
+    /// Broadcasts kept back while a recovering socket's missed messages are replayed.
+    private var held: [ServerFrame]?
 
     init(_ transport: Transport) {
         self.transport = transport
@@ -32,10 +34,31 @@ final class SocketOutput {
 
     /// A broadcast's packet, framed once for every socket it goes to.
     func write(_ frame: ServerFrame) {
+        if self.held != nil {
+            self.held!.append(frame)
+            return
+        }
         switch self.transport {
         case .webSocket(let output): output.write(frame)
         case .polling(let output): output.send(frame.payload)
         case .upgraded(let output): output.send(frame.payload)
+        }
+    }
+
+    /// Keeps broadcasts back until `release`: the socket's replay goes first.
+    func hold() {
+        self.held = self.held ?? []
+    }
+
+    /// Sends the replayed packets, then the broadcasts held meanwhile but the messages the
+    /// replay already carried (`replayed`: each room's newest replayed seq).
+    func release(replay: [ByteBuffer], replayed: [String: Int64]) {
+        let held = self.held ?? []
+        self.held = nil
+        for packet in replay { self.send(packet) }
+        for frame in held {
+            if let channel = frame.channel, let seq = frame.seq, let through = replayed[channel], seq <= through { continue }
+            self.write(frame)
         }
     }
 
