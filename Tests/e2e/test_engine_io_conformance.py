@@ -153,3 +153,58 @@ def test_a_client_disconnect_leaves_the_namespace_and_keeps_the_engine_session(b
         assert frame.startswith('40{"sid":')  # connected again on the same Engine.IO session
     finally:
         again.close()
+
+
+def connected_polling_session(base: str, token: str) -> str:
+    sid, _ = handshake(base)
+    assert post(base, sid, '40{"token":"' + token + '"}').text == "ok"
+    assert poll(base, sid).text.startswith('40{"sid":')
+    return sid
+
+
+def closed(base: str, sid: str) -> bool:
+    """The session is gone: its next GET is the close packet, or the 400 of an unknown sid."""
+    answer = poll(base, sid)
+    return answer.status_code == 400 or "1" in answer.text.split("\x1e")
+
+
+def test_socket_io_connect_cases(base, api):
+    """socket.io-protocol's suite, "connect": the main namespace (its CONNECT reply carries a
+    string sid), another namespace refused with CONNECT_ERROR, and a malformed handshake."""
+    user_api, _ = api.register("Connector")
+    sid, _ = handshake(base)
+    assert post(base, sid, "40/custom," + '{"token":"' + user_api.token + '"}').text == "ok"
+    assert poll(base, sid).text == '44/custom,{"message":"Invalid namespace"}'
+    assert post(base, sid, '40{"token":"' + user_api.token + '"}').text == "ok"
+    reply = poll(base, sid).text
+    assert reply.startswith('40{"sid":"') and len(reply) > len('40{"sid":""}')
+    malformed, _ = handshake(base)
+    post(base, malformed, "4abc")
+    assert closed(base, malformed)
+
+
+def test_socket_io_event_with_an_ack(base, api):
+    """socket.io-protocol's suite, "message": a plain-text event with an ack id is answered
+    with that id (unknown events too, with an error rather than silence)."""
+    user_api, _ = api.register("Acker")
+    sid = connected_polling_session(base, user_api.token)
+    assert post(base, sid, '4256["user_online"]').text == "ok"
+    # The ack, maybe after the user's own status change reaching this socket.
+    assert any(packet.startswith('4356[{"ok":true') for packet in poll(base, sid).text.split("\x1e"))
+    assert post(base, sid, '4257["echo",{"a":1}]').text == "ok"
+    assert poll(base, sid).text.startswith('4357[{"error":{"code":"unknown_event"')
+
+
+@pytest.mark.parametrize("packet", [
+    "47",                # unknown packet type
+    '42/unknown,["a"]',  # a namespace not connected
+    '42abc["a"]',        # invalid ack id
+    "42[1]",             # invalid event name
+    '42{"a":1}',         # not an array
+])
+def test_socket_io_invalid_packets_close_the_connection(base, api, packet):
+    """socket.io-protocol's suite, "should close the connection upon invalid format"."""
+    user_api, _ = api.register("Invalid")
+    sid = connected_polling_session(base, user_api.token)
+    post(base, sid, packet)
+    assert closed(base, sid)

@@ -77,8 +77,8 @@ def test_the_load_balancer_spreads_sessions_and_keeps_each_on_its_gateway(stack,
         assert len(held) == 1 and all(a.json() == {"code": 1, "message": "Session ID unknown"} for n, a in answers.items() if n not in held)
         holders.append(held[0])
         assert poll(stack.lb_url, sid).text.startswith('40{"sid":')
-        assert post(stack.lb_url, sid, '421["user_online"]').text == "ok"
-        assert poll(stack.lb_url, sid).text.startswith('431[{"ok":true')
+        assert post(stack.lb_url, sid, '421["no_such_event"]').text == "ok"
+        assert poll(stack.lb_url, sid).text.startswith('431[{"error":{"code":"unknown_event"')
     assert set(holders) == set(gateways)
 
 

@@ -28,6 +28,9 @@ struct SocketSession: SocketPacketHandler {
         switch (packet.type, self.connection.identity != nil) {
         case (.connect, _) where packet.namespace != "/":
             self.connection.send(SocketIOFrame.connectError(namespace: packet.namespace, message: "Invalid namespace"))
+        case (_, _) where packet.namespace != "/":
+            // A packet for a namespace it never joined (only "/" may be): the protocol says close.
+            self.connection.close(.protocolViolation)
         case (.connect, false):
             let connected = await self.connect(packet)
             if !connected && self.connection.countConnectAttempt() >= Self.maxConnectAttempts { self.connection.close(.noConnect) }
