@@ -129,7 +129,7 @@ extension MessageStore {
     /// and the whole statement: nothing is stored, and the retry finds it.
     private static func insertFresh(_ drafts: [NewMessage], on connection: PostgresConnection, logger: Logger) async throws -> [Message?] {
         guard !drafts.isEmpty else { return [] }
-        var messages = drafts.map { draft in
+        let messages = drafts.map { draft in
             Message(
                 id: UUID.random(),
                 conversationId: draft.conversationID,
