@@ -1,10 +1,13 @@
+import ChatModels
 import ChatTestSupport
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import NIOWebSocket
+import ServiceKit
 import SocketIO
 import Testing
 
@@ -84,6 +87,8 @@ import Testing
         let open = try harness.written()
         #expect(open == [#"0{"sid":"engine-sid","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":131072}"#])
         try harness.send("40")
+        // As the session does when it accepts the CONNECT (the harness's inbox only records).
+        harness.connection.authenticate(Identity(userID: UUID(), role: .student), token: "t", ids: .make(recoverable: false))
         harness.channel.embeddedEventLoop.advanceTime(by: .seconds(25))
         #expect(try harness.written() == ["2"])
         try harness.send("3")

@@ -30,26 +30,36 @@ import Testing
         #expect(machine.pingDue() == .none)
         #expect(machine.textReceived(Self.text("42[\"a\"]")) == .none)
         #expect(machine.binaryReceived() == .none)
-        #expect(machine.connectDeadlinePassed() == .none)
+        #expect(machine.connectCheck(signedIn: false) == .none)
     }
 
-    @Test func theConnectIsDeliveredAndEndsItsDeadline() throws {
+    @Test func theConnectIsDelivered() throws {
         var machine = Machine(eventBurst: 10, eventsPerSecond: 10)
-        #expect(machine.textReceived(Self.text(#"40{"token":"t"}"#)) == .deliver(try Self.packet(#"0{"token":"t"}"#), connected: true))
-        #expect(machine.textReceived(Self.text("41")) == .deliver(try Self.packet("1"), connected: false))
-        var late = Machine(eventBurst: 10, eventsPerSecond: 10)
-        #expect(late.connectDeadlinePassed() == .close(.noConnect))
+        #expect(machine.textReceived(Self.text(#"40{"token":"t"}"#)) == .deliver(try Self.packet(#"0{"token":"t"}"#)))
+        #expect(machine.textReceived(Self.text("41")) == .deliver(try Self.packet("1")))
+    }
+
+    @Test func onlyAnAcceptedConnectKeepsTheSessionOpen() {
+        var never = Machine(eventBurst: 10, eventsPerSecond: 10)
+        #expect(never.connectCheck(signedIn: false) == .close(.noConnect))
+        // Signed in, then out (a DISCONNECT): one more check to CONNECT again, then the end.
+        var leaving = Machine(eventBurst: 10, eventsPerSecond: 10)
+        #expect(leaving.connectCheck(signedIn: true) == .none)
+        #expect(leaving.connectCheck(signedIn: false) == .none)
+        #expect(leaving.connectCheck(signedIn: true) == .none)
+        #expect(leaving.connectCheck(signedIn: false) == .none)
+        #expect(leaving.connectCheck(signedIn: false) == .close(.noConnect))
     }
 
     @Test func eventsPastTheAllowanceAreRefusedThenAllowedAgain() throws {
         let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
         var machine = Machine(eventBurst: 2, eventsPerSecond: 1, now: start)
         let event = try Self.packet(#"21["a"]"#)
-        #expect(machine.textReceived(Self.text(#"421["a"]"#), now: start) == .deliver(event, connected: false))
-        #expect(machine.textReceived(Self.text(#"421["a"]"#), now: start) == .deliver(event, connected: false))
+        #expect(machine.textReceived(Self.text(#"421["a"]"#), now: start) == .deliver(event))
+        #expect(machine.textReceived(Self.text(#"421["a"]"#), now: start) == .deliver(event))
         #expect(machine.textReceived(Self.text(#"421["a"]"#), now: start) == .refuse(ackID: 1))
         #expect(machine.textReceived(Self.text(#"42["a"]"#), now: start) == .refuse(ackID: nil))
-        #expect(machine.textReceived(Self.text(#"421["a"]"#), now: start + .seconds(1)) == .deliver(event, connected: false))
+        #expect(machine.textReceived(Self.text(#"421["a"]"#), now: start + .seconds(1)) == .deliver(event))
     }
 
     @Test func onlyAClientThatKeepsFloodingIsLetGo() {
@@ -63,7 +73,7 @@ import Testing
     @Test func theAttachmentsOfABinaryEventAreSkippedAndNoMore() throws {
         var machine = Machine(eventBurst: 10, eventsPerSecond: 10)
         let binary = #"451-["file",{"_placeholder":true,"num":0}]"#
-        #expect(machine.textReceived(Self.text(binary)) == .deliver(try Self.packet(String(binary.dropFirst())), connected: false))
+        #expect(machine.textReceived(Self.text(binary)) == .deliver(try Self.packet(String(binary.dropFirst()))))
         #expect(machine.binaryReceived() == .none)
         #expect(machine.binaryReceived() == .close(.unexpectedBinary))
         var waiting = Machine(eventBurst: 10, eventsPerSecond: 10)

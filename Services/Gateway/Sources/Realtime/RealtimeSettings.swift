@@ -67,7 +67,7 @@ public struct RealtimeSettings: Sendable {
 
     /// `GATEWAY_ID`, `PING_INTERVAL`, `PING_TIMEOUT`, `SOCKET_MAX_PAYLOAD`, `SOCKET_EVENTS_PER_SECOND`,
     /// `SOCKET_EVENT_BURST`, `SOCKET_MAX_OUTBOUND_BYTES`, `SEND_TIMEOUT`, `SOCKET_CLIENT_BUNDLE`, `SOCKET_MAX_POLLING_SESSIONS`,
-    /// `SOCKET_RECOVERY_WINDOW` (seconds; 0, the default, is off).
+    /// `SOCKET_RECOVERY_WINDOW` (seconds; 0, the default, is off), `SOCKET_CONNECT_TIMEOUT`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         let defaults = RealtimeSettings()
         self.init(
@@ -75,6 +75,7 @@ public struct RealtimeSettings: Sendable {
             pingInterval: try values.seconds("PING_INTERVAL", default: defaults.pingInterval),
             pingTimeout: try values.seconds("PING_TIMEOUT", default: defaults.pingTimeout),
             maxPayload: try values.int("SOCKET_MAX_PAYLOAD", default: defaults.maxPayload, in: 1024...(16 << 20)),
+            connectTimeout: try values.seconds("SOCKET_CONNECT_TIMEOUT", default: defaults.connectTimeout),
             eventBurst: try values.int("SOCKET_EVENT_BURST", default: defaults.eventBurst, in: 1...100_000),
             eventsPerSecond: try values.int("SOCKET_EVENTS_PER_SECOND", default: defaults.eventsPerSecond, in: 1...100_000),
             maxOutboundBytes: try values.int("SOCKET_MAX_OUTBOUND_BYTES", default: defaults.maxOutboundBytes, in: 4096...(1 << 30)),

@@ -14,7 +14,7 @@ final class EngineIOSession: @unchecked Sendable {
     private var state: EngineIOStateMachine
     private var pings: RepeatedTask?
     private var pongDeadline: Scheduled<Void>?
-    private var connectDeadline: Scheduled<Void>?
+    private var connectChecks: RepeatedTask?
     private var ended = false
 
     var eventLoop: any EventLoop { self.connection.eventLoop }
@@ -46,8 +46,9 @@ final class EngineIOSession: @unchecked Sendable {
         self.pings = self.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
             self.run(self.state.pingDue())
         }
-        self.connectDeadline = self.eventLoop.scheduleTask(in: TimeAmount(self.settings.connectTimeout)) {
-            self.run(self.state.connectDeadlinePassed())
+        let connectTimeout = TimeAmount(self.settings.connectTimeout)
+        self.connectChecks = self.eventLoop.scheduleRepeatedTask(initialDelay: connectTimeout, delay: connectTimeout) { _ in
+            self.run(self.state.connectCheck(signedIn: self.connection.identity != nil))
         }
     }
 
@@ -72,10 +73,10 @@ final class EngineIOSession: @unchecked Sendable {
         self.ended = true
         self.pings?.cancel()
         self.pongDeadline?.cancel()
-        self.connectDeadline?.cancel()
+        self.connectChecks?.cancel()
         self.pings = nil
         self.pongDeadline = nil
-        self.connectDeadline = nil
+        self.connectChecks = nil
         self.inbound.finish()
     }
 
@@ -92,11 +93,7 @@ final class EngineIOSession: @unchecked Sendable {
         case .cancelPongDeadline:
             self.pongDeadline?.cancel()
             self.pongDeadline = nil
-        case .deliver(let packet, let connected):
-            if connected {
-                self.connectDeadline?.cancel()
-                self.connectDeadline = nil
-            }
+        case .deliver(let packet):
             if !self.inbound.accept(packet) { self.run(self.state.inboxOverflowed()) }
         case .refuse(let ackID):
             self.connection.ack(ackID, error: .rateLimited)

@@ -33,8 +33,8 @@ struct EngineIOStateMachine {
         /// Send a ping; with `awaitPong`, start the pong deadline (none is running).
         case ping(awaitPong: Bool)
         case cancelPongDeadline
-        /// Hand the packet to the session; `connected`: it is the CONNECT, so its deadline ends.
-        case deliver(SocketIOPacket, connected: Bool)
+        /// Hand the packet to the session.
+        case deliver(SocketIOPacket)
         /// Answer the event's ack with a rate-limit refusal; the event goes no further.
         case refuse(ackID: Int?)
         /// End the session: stop the timers, finish the inbox, say why.
@@ -47,6 +47,8 @@ struct EngineIOStateMachine {
     /// Binary attachments still expected for a refused binary packet.
     private var attachmentsToSkip = 0
     private var awaitingPong = false
+    /// Whether the session had an accepted CONNECT at the last connect check.
+    private var signedInAtLastCheck = false
     private(set) var isClosed = false
 
     /// `eventBurst` events at once, refilled at `eventsPerSecond`; only a client refused
@@ -67,8 +69,12 @@ struct EngineIOStateMachine {
         self.close(.pongTimeout)
     }
 
-    mutating func connectDeadlinePassed() -> Action {
-        self.close(.noConnect)
+    /// Checked every connect timeout: a session without an accepted CONNECT at a check and at
+    /// the one before (or since it opened) ends. Sending a CONNECT is not enough — a refused
+    /// token, a namespace it may not join or a DISCONNECT must not keep a socket open.
+    mutating func connectCheck(signedIn: Bool) -> Action {
+        defer { self.signedInAtLastCheck = signedIn }
+        return signedIn || self.signedInAtLastCheck ? .none : self.close(.noConnect)
     }
 
     /// A text frame: one Engine.IO packet.
@@ -98,7 +104,7 @@ struct EngineIOStateMachine {
     private mutating func received(_ packet: SocketIOPacket, now: NIODeadline) -> Action {
         switch packet.type {
         case .connect:
-            return .deliver(packet, connected: true)
+            break
         case .event, .binaryEvent:
             self.attachmentsToSkip = packet.attachments
             guard self.events.take(now: now) else {
@@ -111,7 +117,7 @@ struct EngineIOStateMachine {
         case .disconnect, .ack, .connectError:
             break
         }
-        return .deliver(packet, connected: false)
+        return .deliver(packet)
     }
 
     /// A binary frame: an attachment of a refused binary packet, or out of protocol.
