@@ -29,6 +29,18 @@ COPY prebuilt/ /out/
 
 FROM binaries-${BINARIES} AS binaries
 
+# The socket.io-client 4.8.1 bundle the gateway serves (MIT; see the README): from PyPI's
+# nicegui wheel, as ./scripts/run fetches it, or from the context (prebuilt/client/).
+FROM python:3.12-slim AS client-source
+RUN pip download -q --disable-pip-version-check --no-deps -d /tmp/wheel nicegui==3.18.0 \
+    && mkdir /client \
+    && python -c "import glob, zipfile; open('/client/socket.io.min.js', 'wb').write(zipfile.ZipFile(glob.glob('/tmp/wheel/*.whl')[0]).read('nicegui/static/socket.io.min.js'))"
+
+FROM scratch AS client-prebuilt
+COPY prebuilt/client/ /client/
+
+FROM client-${BINARIES} AS client
+
 FROM ${RUNTIME_IMAGE}
 ARG INSTALL_RUNTIME_PACKAGES=1
 RUN if [ "$INSTALL_RUNTIME_PACKAGES" = 1 ]; then \
@@ -39,9 +51,10 @@ RUN if [ "$INSTALL_RUNTIME_PACKAGES" = 1 ]; then \
     && mkdir -p /data/uploads && chown chat /data/uploads
 ARG SERVICE
 COPY --from=binaries /out/${SERVICE} /app/service
+COPY --from=client /client/ /app/client/
 USER chat
 WORKDIR /app
-ENV HTTP_HOST=0.0.0.0
+ENV HTTP_HOST=0.0.0.0 SOCKET_CLIENT_BUNDLE=/app/client/socket.io.min.js
 HEALTHCHECK --interval=5s --timeout=4s --start-period=10s --retries=3 CMD ["/app/service", "healthcheck"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/app/service"]

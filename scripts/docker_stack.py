@@ -97,6 +97,8 @@ def build_images() -> None:
     shutil.rmtree(context, ignore_errors=True)
     (context / "prebuilt").mkdir(parents=True)
     shutil.copy(ROOT / "Dockerfile", context / "Dockerfile")
+    (context / "prebuilt" / "client").mkdir()
+    shutil.copy(ROOT / ".state" / "client" / "socket.io.min.js", context / "prebuilt" / "client")
     for product in SERVICES:
         run("strip", "-o", str(context / "prebuilt" / product), str(binaries / product))  # the debug info stays on the host
     for service in SERVICES:

@@ -133,3 +133,19 @@ def test_the_restart_policy_brings_a_crashed_service_back():
     assert wait_until(lambda: ready(PORTS["messages"]), timeout=60)
     token, _ = register(LB, "AfterRestart")
     assert requests.get(f"{LB}/api/chat/conversations", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_a_default_client_polls_and_upgrades_through_haproxy_with_the_bundle_served():
+    """The image carries the socket.io-client bundle; python-socketio with its default
+    transports starts polling through haproxy and upgrades on the replica that holds it."""
+    bundle = requests.get(f"{LB}/socket.io/socket.io.min.js", timeout=10)
+    assert bundle.status_code == 200 and b"Socket.IO v4.8.1" in bundle.content[:200]
+    a_token, _ = register(LB, "Polly", "student")
+    b_token, b_user = register(LB, "Upton", "expert")
+    conversation = open_conversation(LB, a_token, b_user)
+    with ChatClient(LB, a_token, transports=None) as a, ChatClient(LB, b_token, transports=None) as b:
+        assert a.upgraded() and b.upgraded()
+        a.join(conversation["id"])
+        b.join(conversation["id"])
+        sent = a.call("send_message", {"conversationId": conversation["id"], "content": "polled, then upgraded"})
+        assert b.recorder.wait_event("new_message", lambda m: m["id"] == sent["message"]["id"])
