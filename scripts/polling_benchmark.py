@@ -2,12 +2,13 @@
 """Long-polling beside WebSocket, measured with one client: handshakes per second and the
 gateway's RSS per idle session, written to docs/BENCHMARKS.md (the "Long-polling" section).
 
-Starts the stack from a build (release by default), then for each transport restarts
-gateway 1 fresh and opens N sessions on it through Socket.IO CONNECT (the JWT checked),
-C at a time, from one asyncio process: a WebSocket session is a socket past CONNECT; a
-polling session is its handshake, the CONNECT POST, the GET that brings the reply and then
-one GET left waiting, as an idle browser tab holds it. RSS is the gateway's VmRSS before
-and after, with every session held. The client is plain Python (no library), the same
+Starts the stack from a build (release by default), then for each transport, straight to
+gateway 1 and through haproxy, restarts both gateways fresh and opens N sessions through
+Socket.IO CONNECT (the JWT checked), C at a time, from one asyncio process: a WebSocket
+session is a socket past CONNECT; a polling session is its handshake, the CONNECT POST (on
+a second kept-alive connection, as a browser's XHRs), the GET that brings the reply and
+then one GET left waiting, as an idle browser tab holds it. RSS is both gateways' VmRSS
+before and after, with every session held. The client is plain Python (no library), the same
 code for both transports, so the ratio is the figure to read; chat-loadtest's storm
 (WebSocket only) is the absolute one.
 
@@ -34,6 +35,7 @@ import stack as stack_module
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "docs" / "BENCHMARKS.md"
+GATEWAYS = ("gateway1", "gateway2")
 BEGIN, END = "<!-- polling: written by scripts/polling_benchmark.py -->", "<!-- /polling -->"
 
 
@@ -120,18 +122,20 @@ def rss_kib(pid: int) -> int:
     return int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1))
 
 
-def measure(stack, transport: str, token: str, sessions: int, concurrency: int) -> dict:
-    stack.stop("gateway1")
-    stack.start_service("gateway1")
-    pid = stack.processes["gateway1"].pid
-    time.sleep(1)
-    before = rss_kib(pid)
+def measure(stack, transport: str, via: str, token: str, sessions: int, concurrency: int) -> dict:
+    for gateway in GATEWAYS:
+        stack.stop(gateway)
+        stack.start_service(gateway)
+    pids = [stack.processes[gateway].pid for gateway in GATEWAYS]
+    time.sleep(2)
+    before = sum(rss_kib(pid) for pid in pids)
     opener = open_polling if transport == "polling" else open_websocket
+    port = stack.ports.lb if via == "haproxy" else stack.ports.gateway1
 
     async def run():
-        held, latencies, seconds = await storm(opener, "127.0.0.1", stack.ports.gateway1, token, sessions, concurrency)
+        held, latencies, seconds = await storm(opener, "127.0.0.1", port, token, sessions, concurrency)
         await asyncio.sleep(3)
-        after = rss_kib(pid)
+        after = sum(rss_kib(pid) for pid in pids)
         for connections in held:
             for connection in connections:
                 connection.close()
@@ -140,30 +144,37 @@ def measure(stack, transport: str, token: str, sessions: int, concurrency: int) 
     latencies, seconds, after = asyncio.run(run())
     latencies.sort()
     return {
-        "transport": transport, "sessions": sessions, "handshakes_per_second": sessions / seconds,
+        "transport": transport, "via": via, "sessions": sessions, "handshakes_per_second": sessions / seconds,
         "p50_ms": statistics.median(latencies) * 1000, "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
         "rss_per_session_kib": (after - before) / sessions,
     }
 
 
 def write(results: list[dict], command: str) -> None:
-    websocket, polling = (next(r for r in results if r["transport"] == t) for t in ("websocket", "polling"))
+    def result(transport: str, via: str) -> dict:
+        return next(r for r in results if r["transport"] == transport and r["via"] == via)
+
+    websocket, polling = result("websocket", "gateway"), result("polling", "gateway")
+    behind = result("polling", "haproxy")
     lines = [
         BEGIN, "", "## Long-polling beside WebSocket", "",
-        f"`{command}` ({time.strftime('%Y-%m-%d')}): one fresh gateway per transport, sessions opened through Socket.IO "
-        "CONNECT (the JWT checked) by one asyncio client process, then held 3 s; a polling session holds a GET waiting, "
-        "as an idle browser tab does.", "",
-        "| transport | sessions | handshakes/s | handshake p50 / p99 ms | gateway RSS per idle session KiB |", "|---|---|---|---|---|",
+        f"`{command}` ({time.strftime('%Y-%m-%d')}, release build): fresh gateways for each row, sessions opened through "
+        "Socket.IO CONNECT (the JWT checked) by one asyncio client process, then held 3 s; a polling session holds a GET "
+        "waiting, as an idle browser tab does, and a second kept-alive connection for its POSTs.", "",
+        "| transport | to | sessions | handshakes/s | handshake p50 / p99 ms | gateways' RSS per idle session KiB |",
+        "|---|---|---|---|---|---|",
     ]
     for r in results:
-        lines.append(f"| {r['transport']} | {r['sessions']} | {r['handshakes_per_second']:.0f} | {r['p50_ms']:.1f} / {r['p99_ms']:.1f} "
-                     f"| {r['rss_per_session_kib']:.1f} |")
+        lines.append(f"| {r['transport']} | {r['via']} | {r['sessions']} | {r['handshakes_per_second']:.0f} "
+                     f"| {r['p50_ms']:.1f} / {r['p99_ms']:.1f} | {r['rss_per_session_kib']:.1f} |")
     lines += [
         "", f"Polling makes **{polling['handshakes_per_second'] / websocket['handshakes_per_second']:.2f}×** the WebSocket handshakes "
-        f"per second (three requests instead of one upgrade) and holds **{polling['rss_per_session_kib'] / max(websocket['rss_per_session_kib'], 0.01):.2f}×** "
-        "its memory per idle session: two kept-alive connections (the waiting GET's and the POSTs'), each with its own task in the HTTP server, and the waiting GET's handler. The client is Python and shares the two cores, "
-        "so absolute rates are the client's as much as the gateway's; chat-loadtest's storm above is the WebSocket figure "
-        "to compare with other servers.", "", END,
+        f"per second (three requests instead of one upgrade) and holds **{polling['rss_per_session_kib'] / max(websocket['rss_per_session_kib'], 0.01):.1f}×** "
+        "its memory per idle session straight to a gateway: two kept-alive HTTP connections (the waiting GET's and the POSTs'), "
+        "each with its own task and pipeline in the HTTP server, and the waiting GET's handler. Behind haproxy, which reuses its "
+        f"connections to the gateways for the POSTs, a session costs the gateways {behind['rss_per_session_kib']:.1f} KiB. "
+        "The client is Python and shares the two cores, so absolute rates are the client's as much as the gateway's; "
+        "chat-loadtest's storm above is the WebSocket figure to compare with other servers.", "", END,
     ]
     text = BENCHMARKS.read_text()
     section = "\n".join(lines)
@@ -191,7 +202,8 @@ def main() -> int:
         requests.post(f"{stack.lb_url}/api/auth/register", json={"name": "Bench", "email": email, "password": "correct horse",
                                                                   "role": "student"}, timeout=15).raise_for_status()
         token = requests.post(f"{stack.lb_url}/api/auth/login", json={"email": email, "password": "correct horse"}, timeout=15).json()["token"]
-        results = [measure(stack, transport, token, arguments.sessions, arguments.concurrency) for transport in ("websocket", "polling")]
+        results = [measure(stack, transport, via, token, arguments.sessions, arguments.concurrency)
+                   for via in ("gateway", "haproxy") for transport in ("websocket", "polling")]
     finally:
         stack.down()
     for r in results:
