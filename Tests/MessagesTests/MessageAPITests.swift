@@ -78,6 +78,25 @@ import Testing
         }
     }
 
+    @Test func aPageOfBigMessagesStaysWithinItsByteBudget() async throws {
+        try await withMessages(.router) { client in
+            let (student, expert, conversation) = try await client.pair("Bea", "Ben")
+            let big = String(repeating: "x", count: 9_990)
+            for index in 2...41 { _ = try await client.send(index.isMultiple(of: 2) ? student : expert, big + "\(index)", in: conversation.id) }
+            let base = "/api/chat/conversations/\(conversation.id)/messages"
+            // 200 asked, about 256 KiB given: 25 of these, and the rest on the next page.
+            let response = try await client.call(.get, "\(base)?after=1&limit=200", token: student.token)
+            #expect(response.body.readableBytes < 300 * 1024)
+            let first = try response.decode(MessagePage.self)
+            #expect(first.messages.count == 25 && first.hasMore && first.messages.first?.seq == 2, "\(first.messages.map(\.seq)) \(first.hasMore)")
+            let rest = try await client.call(.get, "\(base)?after=26&limit=200", token: student.token).decode(MessagePage.self)
+            #expect(rest.messages.map(\.seq) == Array(27...41) && !rest.hasMore)
+            // Backwards, the newest come first.
+            let newest = try await client.call(.get, "\(base)?limit=200", token: student.token).decode(MessagePage.self)
+            #expect(newest.messages.map(\.seq) == Array(17...41) && newest.hasMore)
+        }
+    }
+
     @Test(arguments: [
         (#"{"content":""}"#, 422),
         (#"{"content":"   \n "}"#, 422),

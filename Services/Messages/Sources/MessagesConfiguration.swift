@@ -65,18 +65,24 @@ public struct MessageLimits: Sendable {
     public var maxContentLength: Int
     /// Messages in one page of history.
     public var maxPageSize: Int
+    /// About how many bytes of messages one page of history holds (a page has at least one).
+    public var maxPageBytes: Int
     /// Other participants in one conversation.
     public var maxParticipants: Int
 
-    public init(maxContentLength: Int = 10_000, maxPageSize: Int = 200, maxParticipants: Int = 100) {
+    public init(maxContentLength: Int = 10_000, maxPageSize: Int = 200, maxPageBytes: Int = 256 * 1024, maxParticipants: Int = 100) {
         self.maxContentLength = maxContentLength
         self.maxPageSize = maxPageSize
+        self.maxPageBytes = maxPageBytes
         self.maxParticipants = maxParticipants
     }
 
-    /// `MAX_MESSAGE_LENGTH`.
+    /// `MAX_MESSAGE_LENGTH`, `MAX_PAGE_BYTES`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
-        self.init(maxContentLength: try values.int("MAX_MESSAGE_LENGTH", default: 10_000, in: 1...1_000_000))
+        self.init(
+            maxContentLength: try values.int("MAX_MESSAGE_LENGTH", default: 10_000, in: 1...1_000_000),
+            maxPageBytes: try values.int("MAX_PAGE_BYTES", default: 256 * 1024, in: 1024...(64 << 20))
+        )
     }
 }
 

@@ -29,7 +29,7 @@ struct MessageController: Sendable {
         case (_?, _?): throw APIError.badRequest("Give 'before' or 'after', not both")
         }
         _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
-        return JSONResponse(try await self.messages.page(conversationID: id, cursor: cursor, limit: limit))
+        return JSONResponse(try await self.messages.page(conversationID: id, cursor: cursor, limit: limit, maxBytes: self.limits.maxPageBytes))
     }
 
     /// 201 with the stored message, or 200 with the one already stored under this `clientMessageId`.

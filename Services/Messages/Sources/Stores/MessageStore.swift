@@ -58,8 +58,9 @@ struct MessageStore: Sendable {
         return try await MessageRows.withAttachments(try await MessageRows.messages(rows), on: connection, logger: logger)
     }
 
-    /// One page of a conversation's history, ascending by `seq`.
-    func page(conversationID: UUID, cursor: HistoryCursor, limit: Int) async throws -> MessagePage {
+    /// One page of a conversation's history, ascending by `seq`: at most `limit` messages and
+    /// about `maxBytes` of content, so that a small request cannot ask for megabytes.
+    func page(conversationID: UUID, cursor: HistoryCursor, limit: Int, maxBytes: Int) async throws -> MessagePage {
         try await self.database.withConnection { connection in
             let logger = self.database.logger
             let rows: PostgresRowSequence
@@ -82,11 +83,23 @@ struct MessageStore: Sendable {
                     logger: logger
                 )
             }
-            var messages = try await MessageRows.messages(rows)
-            let hasMore = messages.count > limit
-            messages = Array(messages.prefix(limit))
+            var (messages, hasMore) = Self.first(try await MessageRows.messages(rows), count: limit, bytes: maxBytes)
             if case .after = cursor {} else { messages.reverse() }  // newest-first pages are returned ascending too
             return MessagePage(messages: try await MessageRows.withAttachments(messages, on: connection, logger: logger), hasMore: hasMore)
         }
+    }
+
+    /// The first messages of `messages` within `count` and about `bytes` (always one, however
+    /// big), and whether any were left out.
+    static func first(_ messages: [Message], count: Int, bytes: Int) -> (messages: [Message], more: Bool) {
+        var total = 0
+        var kept = 0
+        for message in messages.prefix(count) {
+            // Content dominates; the rest of a message's JSON is a few hundred bytes.
+            total += message.content.utf8.count + 256
+            if kept > 0 && total > bytes { break }
+            kept += 1
+        }
+        return (Array(messages.prefix(kept)), messages.count > kept)
     }
 }
