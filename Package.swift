@@ -121,7 +121,7 @@ let package = Package(
         shared(
             "ServiceKit",
             [
-                "ChatModels", "JSONKit", "ServiceConfiguration", "Redis", .hummingbird, .jwt, .httpClient, .httpTypes,
+                "ChatModels", "JSONKit", "ServiceConfiguration", "Redis", .hummingbird, .hummingbirdCore, .jwt, .httpClient, .httpTypes,
                 .logging, .metrics, .coreMetrics, .prometheus, .lifecycle, .nioCore, .nioPosix, .nioConcurrency, .nioFoundation,
                 .nioHTTP1,
             ]

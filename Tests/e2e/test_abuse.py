@@ -1,12 +1,16 @@
 """What an attacker would try, against the real stack: each way found to exhaust a service
 (issue #15), reproduced and refused, with the service still serving others."""
 
+import itertools
 import json
+import socket
 import time
 
 import pytest
+import requests
 import websocket
 
+import stack as stack_module
 from chat import ChatClient, register
 
 CONNECT_TIMEOUT = 4  # SOCKET_CONNECT_TIMEOUT in conftest
@@ -51,3 +55,60 @@ def test_a_socket_without_an_accepted_connect_is_closed_whatever_it_sent(stack, 
         ws.close()
     with ChatClient(stack.service_url("gateway1"), token) as client:  # others are still served
         assert client.call("no_such_event")["error"]["code"] == "unknown_event"
+
+
+@pytest.fixture(scope="module")
+def strict_gateway(stack):
+    """A gateway of its own with short HTTP timeouts (the deployment's keep haproxy's pool)."""
+    url = stack.start_gateway("strict", stack_module.free_port(), {"HTTP_HEADER_TIMEOUT": "2", "HTTP_IDLE_TIMEOUT": "2"})
+    yield url
+    stack.stop("strict")
+
+
+def seconds_until_hung_up(connection: socket.socket, trickle: bytes = b"") -> float:
+    """Sends `trickle` a byte every half second; how long until the server hangs up."""
+    started = time.monotonic()
+    connection.settimeout(0.5)
+    for byte in itertools.cycle(trickle or [None]):
+        if byte is not None:
+            connection.sendall(bytes([byte]))
+        try:
+            if connection.recv(65536) == b"":
+                return time.monotonic() - started
+        except socket.timeout:
+            pass
+        if time.monotonic() - started > 30:
+            return float("inf")
+    raise AssertionError("unreachable")
+
+
+def test_a_client_trickling_its_headers_is_cut_off(strict_gateway):
+    host, port = strict_gateway.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        assert seconds_until_hung_up(connection, b"X-Slow: yes\r\n") < 4
+    assert requests.get(f"{strict_gateway}/healthz", timeout=5).status_code == 200
+
+
+def test_an_idle_kept_alive_connection_is_closed(strict_gateway):
+    host, port = strict_gateway.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+        assert 1.5 < seconds_until_hung_up(connection) < 4
+
+
+def test_haproxy_cuts_off_a_client_trickling_its_headers(stack):
+    with socket.create_connection(("127.0.0.1", stack.ports.lb)) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        started = time.monotonic()
+        connection.settimeout(15)
+        answer = connection.recv(65536)
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 408")
+        assert time.monotonic() - started < 12
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/readyz"])
+def test_metrics_and_readiness_are_not_served_through_the_load_balancer(stack, path):
+    assert requests.get(stack.lb_url + path, timeout=5).status_code == 404
+    assert requests.get(stack.service_url("gateway1") + path, timeout=5).status_code == 200

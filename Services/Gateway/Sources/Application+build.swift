@@ -83,7 +83,13 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
 
     return Application(
         router: router,
-        server: .realtime(settings: configuration.realtime, origins: origins, pollingSessions: pollingSessions, session: inbox),
+        server: .realtime(
+            settings: configuration.realtime,
+            http: configuration.http,
+            origins: origins,
+            pollingSessions: pollingSessions,
+            session: inbox
+        ),
         configuration: configuration.http.application(serverName: configuration.realtime.gatewayID),
         services: [redis, HTTPClientService(client: httpClient), fanout, commands, presence],
         logger: logger

@@ -61,6 +61,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     )
     var app = Application(
         router: router,
+        server: configuration.http.server,
         configuration: configuration.http.application(serverName: "messages"),
         services: [postgres, redis, commandStream, HTTPClientService(client: httpClient), consumer],
         logger: logger

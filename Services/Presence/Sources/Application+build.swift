@@ -58,6 +58,7 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
 
     return Application(
         router: router,
+        server: configuration.http.server,
         configuration: configuration.http.application(serverName: "presence"),
         services: [redis, streamRedis, HTTPClientService(client: httpClient), consumer, sweeper],
         logger: logger

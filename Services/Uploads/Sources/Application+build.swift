@@ -57,6 +57,7 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
 
     return Application(
         router: router,
+        server: configuration.http.server,
         configuration: configuration.http.application(serverName: "uploads"),
         services: [redis, commands, HTTPClientService(client: httpClient), sweeper],
         logger: logger

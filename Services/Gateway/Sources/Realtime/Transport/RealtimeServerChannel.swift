@@ -7,6 +7,7 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
+import ServiceKit
 import SocketIO
 
 /// The gateway's connections: HTTP/1.1 for REST (through the Hummingbird router), and on
@@ -26,6 +27,7 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
 
     let responder: HTTPChannelHandler.Responder
     let settings: RealtimeSettings
+    let http: HTTPSettings
     /// Whose pages may open a socket (a browser always says its page's `Origin`).
     let origins: OriginPolicy
     /// The long-polling sessions, ended when the server quiesces.
@@ -37,6 +39,7 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let settings = self.settings
+            let idleTimeout = self.http.idleTimeout
             let origins = self.origins
             let pollingSessions = self.pollingSessions
             let flushes = self.flushes
@@ -98,7 +101,7 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(PollingQuiesceRelay(sessions: pollingSessions))
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)
@@ -113,8 +116,11 @@ struct RealtimeServerChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enableResponseHeaderValidation = false  // swift-http-types validated them already
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
             let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try channel.pipeline.syncOperations.addHandler(
-                RefusedUpgradeResponder(paths: settings.paths, origins: origins, sessions: pollingSessions),
+            try channel.pipeline.syncOperations.addHandlers(
+                [
+                    RequestHeadDeadline(timeout: TimeAmount(self.http.headerTimeout)),
+                    RefusedUpgradeResponder(paths: settings.paths, origins: origins, sessions: pollingSessions),
+                ],
                 position: .after(decoder)
             )
             return Value(upgradeResult: result, channel: channel)
@@ -139,6 +145,7 @@ extension HTTPServerBuilder {
     /// HTTP/1.1 with Socket.IO over WebSocket on the realtime paths.
     static func realtime(
         settings: RealtimeSettings,
+        http: HTTPSettings,
         origins: OriginPolicy,
         pollingSessions: PollingSessions,
         session: @escaping @Sendable (SocketConnection) -> any SocketPacketSink
@@ -148,6 +155,7 @@ extension HTTPServerBuilder {
             RealtimeServerChannel(
                 responder: responder,
                 settings: settings,
+                http: http,
                 origins: origins,
                 pollingSessions: pollingSessions,
                 flushes: flushes,
