@@ -8,6 +8,9 @@ public struct APIError: Error, Sendable, Hashable {
     public var message: String
     /// Whether the same request may succeed later (the dependency was down, not the request wrong).
     public var retryable: Bool
+    /// For a failed send: the `clientMessageId` to resend with, so that a retry is stored once
+    /// even when the client gave none and the server made one up.
+    public var clientMessageId: String?
 
     public init(_ status: HTTPResponse.Status, code: String, message: String, retryable: Bool = false) {
         self.status = status
@@ -17,7 +20,14 @@ public struct APIError: Error, Sendable, Hashable {
     }
 
     public var body: ErrorBody {
-        ErrorBody(code: self.code, message: self.message, retryable: self.retryable ? true : nil)
+        ErrorBody(code: self.code, message: self.message, retryable: self.retryable ? true : nil, clientMessageId: self.clientMessageId)
+    }
+
+    /// This error of a send, naming the `clientMessageId` a retry must carry.
+    public func resend(as clientMessageId: String) -> APIError {
+        var error = self
+        error.clientMessageId = clientMessageId
+        return error
     }
 }
 

@@ -1,4 +1,5 @@
-/// The one error shape every surface uses: `{"error": {"code", "message"}}`.
+/// The one error shape every surface uses: `{"error": {"code", "message"}}`, with
+/// `retryable` and a failed send's `clientMessageId` when they apply.
 public struct ErrorBody: Codable, Sendable, Hashable {
     public struct Detail: Codable, Sendable, Hashable {
         /// Stable and machine-readable (`not_found`, `validation_failed`, …).
@@ -7,17 +8,20 @@ public struct ErrorBody: Codable, Sendable, Hashable {
         public var message: String
         /// Whether the same request may succeed later.
         public var retryable: Bool?
+        /// A failed send's `clientMessageId`: resend with it and the message is stored once.
+        public var clientMessageId: String?
 
-        public init(code: String, message: String, retryable: Bool? = nil) {
+        public init(code: String, message: String, retryable: Bool? = nil, clientMessageId: String? = nil) {
             self.code = code
             self.message = message
             self.retryable = retryable
+            self.clientMessageId = clientMessageId
         }
     }
 
     public var error: Detail
 
-    public init(code: String, message: String, retryable: Bool? = nil) {
-        self.error = Detail(code: code, message: message, retryable: retryable)
+    public init(code: String, message: String, retryable: Bool? = nil, clientMessageId: String? = nil) {
+        self.error = Detail(code: code, message: message, retryable: retryable, clientMessageId: clientMessageId)
     }
 }

@@ -7,6 +7,8 @@ import time
 
 import websocket
 
+import stack as stack_module
+
 from chat import ChatClient, history, open_conversation, register, student_and_expert
 
 
@@ -126,3 +128,28 @@ def test_a_presence_restart_loses_no_status_change(stack):
         assert not [e for e in a.recorder.of("user_status_changed") if e["userId"] == b_user["id"] and e["status"] == "offline"]
         stack.start_service("presence")
         assert a.recorder.wait_event("user_status_changed", lambda e: e["userId"] == b_user["id"] and e["status"] == "offline", timeout=15)
+
+
+def test_a_send_that_times_out_names_the_client_message_id_to_resend_with(stack):
+    """messages is down past the send timeout: the ack is a retryable error naming the
+    clientMessageId the gateway made up (the client gave none); once messages is back, the
+    resend with it is the message the stream kept, stored once."""
+    ensure_running(stack)
+    (a_token, _), _, conversation = student_and_expert(stack.lb_url, "Impatient", "Patient")
+    url = stack.start_gateway("impatient", stack_module.free_port(), {"SEND_TIMEOUT": "1"})
+    try:
+        with ChatClient(url, a_token) as a:
+            a.join(conversation["id"])
+            stack.stop("messages")
+            try:
+                failed = a.call("send_message", {"conversationId": conversation["id"], "content": "are you there?"})
+            finally:
+                stack.start_service("messages")
+            assert failed["error"]["retryable"] is True and failed["error"]["clientMessageId"].startswith("gw-"), failed
+            key = failed["error"]["clientMessageId"]
+            resent = a.call("send_message", {"conversationId": conversation["id"], "content": "are you there?", "clientMessageId": key})
+            assert resent["ok"] and resent["message"]["clientMessageId"] == key
+    finally:
+        stack.stop("impatient")
+    stored = [m for m in history(stack.lb_url, a_token, conversation["id"]) if m["content"] == "are you there?"]
+    assert [m["id"] for m in stored] == [resent["message"]["id"]]

@@ -26,18 +26,23 @@ struct UploadRoutes: Sendable {
         let received = try await self.receiver.receive(request)
         let query = request.uri.queryParameters
         let caption = received.fields["content"] ?? received.fields["caption"] ?? query["caption"].map(String.init)
-        let clientMessageID = received.fields["clientMessageId"] ?? query["clientMessageId"].map(String.init)
-        let message = try await self.commands.send(
-            SendMessageCommand(
-                requestId: UUID().uuidString,
-                senderId: identity.userID,
-                conversationId: conversationID,
-                content: caption.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } ?? received.file.name,
-                messageType: received.file.mimeType.hasPrefix("image/") ? .image : .file,
-                clientMessageId: clientMessageID ?? "upload-\(UUID().uuidString)",
-                attachment: received.file
+        let clientMessageID = received.fields["clientMessageId"] ?? query["clientMessageId"].map(String.init) ?? "upload-\(UUID().uuidString)"
+        do {
+            let message = try await self.commands.send(
+                SendMessageCommand(
+                    requestId: UUID().uuidString,
+                    senderId: identity.userID,
+                    conversationId: conversationID,
+                    content: caption.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } ?? received.file.name,
+                    messageType: received.file.mimeType.hasPrefix("image/") ? .image : .file,
+                    clientMessageId: clientMessageID,
+                    attachment: received.file
+                )
             )
-        )
-        return JSONResponse(message, status: .created)
+            return JSONResponse(message, status: .created)
+        } catch {
+            // A retry of the upload with this clientMessageId is stored once.
+            throw APIError(error).resend(as: clientMessageID)
+        }
     }
 }

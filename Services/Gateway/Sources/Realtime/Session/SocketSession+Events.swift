@@ -49,13 +49,19 @@ extension SocketSession {
                     messageType: .text,
                     clientMessageId: payload.clientMessageId ?? "gw-" + UUID.random().text()
                 )
-                // Appended in order; the reply is awaited off the line.
-                try await self.context.commands.submit(command).whenComplete { [connection] reply in
-                    do {
-                        connection.ack(ack, json: MessageAck.json(message: try reply.get().messageJSON()))
-                    } catch {
-                        connection.ack(ack, error: APIError(error))
+                // Appended in order; the reply is awaited off the line. A failure names the
+                // clientMessageId to resend with (made up here if the client gave none).
+                let clientMessageID = command.clientMessageId
+                do {
+                    try await self.context.commands.submit(command).whenComplete { [connection] reply in
+                        do {
+                            connection.ack(ack, json: MessageAck.json(message: try reply.get().messageJSON()))
+                        } catch {
+                            connection.ack(ack, error: APIError(error).resend(as: clientMessageID))
+                        }
                     }
+                } catch {
+                    throw APIError(error).resend(as: clientMessageID)
                 }
 
             case "typing":
