@@ -8,10 +8,11 @@ import time
 
 import pytest
 import requests
+import socketio
 import websocket
 
 import stack as stack_module
-from chat import ChatClient, register
+from chat import ChatClient, open_conversation, register
 
 CONNECT_TIMEOUT = 4  # SOCKET_CONNECT_TIMEOUT in conftest
 
@@ -112,3 +113,46 @@ def test_haproxy_cuts_off_a_client_trickling_its_headers(stack):
 def test_metrics_and_readiness_are_not_served_through_the_load_balancer(stack, path):
     assert requests.get(stack.lb_url + path, timeout=5).status_code == 404
     assert requests.get(stack.service_url("gateway1") + path, timeout=5).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def bounded_gateway(stack):
+    """A gateway of its own allowing 2 connections per user and 2 rooms per connection."""
+    url = stack.start_gateway("bounded", stack_module.free_port(), {"SOCKET_MAX_PER_USER": "2", "SOCKET_MAX_ROOMS": "2"})
+    yield url
+    stack.stop("bounded")
+
+
+def test_a_user_holds_a_bounded_number_of_connections(stack, bounded_gateway):
+    token, _ = register(stack.lb_url, "Hoarder")
+    first, second = ChatClient(bounded_gateway, token).connect(), ChatClient(bounded_gateway, token).connect()
+    try:
+        refused = []
+        third = socketio.Client(reconnection=False)
+        third.on("connect_error", refused.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            third.connect(bounded_gateway, transports=["websocket"], auth={"token": token}, wait_timeout=5)
+        assert refused and refused[0]["data"]["code"] == "too_many_connections"
+        # Another user is not concerned, and a freed place is taken again.
+        other, _ = register(stack.lb_url, "Other")
+        with ChatClient(bounded_gateway, other):
+            pass
+        second.disconnect()
+        time.sleep(0.3)
+        with ChatClient(bounded_gateway, token) as again:
+            assert again.call("no_such_event")["error"]["code"] == "unknown_event"
+    finally:
+        first.disconnect()
+        second.disconnect()
+
+
+def test_a_connection_joins_a_bounded_number_of_conversations(stack, bounded_gateway):
+    token, user = register(stack.lb_url, "Joiner")
+    conversations = [open_conversation(stack.lb_url, token, register(stack.lb_url, f"Expert{i}", "expert")[1]) for i in range(3)]
+    with ChatClient(bounded_gateway, token) as client:
+        assert client.join(conversations[0]["id"]) and client.join(conversations[1]["id"])
+        assert client.join(conversations[1]["id"])  # joining one already joined is not one more
+        refused = client.call("join_conversation", {"conversationId": conversations[2]["id"]})
+        assert refused["error"]["code"] == "too_many_rooms", refused
+        assert client.call("leave_conversation", {"conversationId": conversations[0]["id"]})["ok"]
+        assert client.join(conversations[2]["id"])

@@ -28,6 +28,10 @@ public struct RealtimeSettings: Sendable {
     public var clientBundlePath: String
     /// Long-polling sessions this gateway holds at once; past it, new ones are refused.
     public var maxPollingSessions: Int
+    /// Connections one user may hold on this gateway; past it, a CONNECT is refused.
+    public var maxSocketsPerUser: Int
+    /// Conversations one connection may have joined at once.
+    public var maxRoomsPerSocket: Int
     /// How long a dropped socket's session may be recovered (Socket.IO's connection-state
     /// recovery); `nil`, off: events then carry no offset, which handlers written for a
     /// fixed number of arguments would receive as one more.
@@ -47,6 +51,8 @@ public struct RealtimeSettings: Sendable {
         heartbeatInterval: Duration = .seconds(2),
         clientBundlePath: String = ".state/client/socket.io.min.js",
         maxPollingSessions: Int = 10_000,
+        maxSocketsPerUser: Int = 20,
+        maxRoomsPerSocket: Int = 200,
         recoveryWindow: Duration? = nil
     ) {
         self.gatewayID = gatewayID
@@ -62,12 +68,15 @@ public struct RealtimeSettings: Sendable {
         self.heartbeatInterval = heartbeatInterval
         self.clientBundlePath = clientBundlePath
         self.maxPollingSessions = maxPollingSessions
+        self.maxSocketsPerUser = maxSocketsPerUser
+        self.maxRoomsPerSocket = maxRoomsPerSocket
         self.recoveryWindow = recoveryWindow
     }
 
     /// `GATEWAY_ID`, `PING_INTERVAL`, `PING_TIMEOUT`, `SOCKET_MAX_PAYLOAD`, `SOCKET_EVENTS_PER_SECOND`,
     /// `SOCKET_EVENT_BURST`, `SOCKET_MAX_OUTBOUND_BYTES`, `SEND_TIMEOUT`, `SOCKET_CLIENT_BUNDLE`, `SOCKET_MAX_POLLING_SESSIONS`,
-    /// `SOCKET_RECOVERY_WINDOW` (seconds; 0, the default, is off), `SOCKET_CONNECT_TIMEOUT`.
+    /// `SOCKET_RECOVERY_WINDOW` (seconds; 0, the default, is off), `SOCKET_CONNECT_TIMEOUT`,
+    /// `SOCKET_MAX_PER_USER`, `SOCKET_MAX_ROOMS`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         let defaults = RealtimeSettings()
         self.init(
@@ -82,6 +91,8 @@ public struct RealtimeSettings: Sendable {
             sendTimeout: try values.seconds("SEND_TIMEOUT", default: defaults.sendTimeout),
             clientBundlePath: values.string("SOCKET_CLIENT_BUNDLE", default: defaults.clientBundlePath),
             maxPollingSessions: try values.int("SOCKET_MAX_POLLING_SESSIONS", default: defaults.maxPollingSessions, in: 0...1_000_000),
+            maxSocketsPerUser: try values.int("SOCKET_MAX_PER_USER", default: defaults.maxSocketsPerUser, in: 1...100_000),
+            maxRoomsPerSocket: try values.int("SOCKET_MAX_ROOMS", default: defaults.maxRoomsPerSocket, in: 1...100_000),
             recoveryWindow: try values.seconds("SOCKET_RECOVERY_WINDOW", default: .zero).nonZero
         )
     }

@@ -5,9 +5,9 @@ struct RecentIDs {
     private var next = 0
     let capacity: Int
 
+    /// Grows as ids come, not reserved up front: a room that hears little costs little.
     init(capacity: Int = 512) {
         self.capacity = capacity
-        self.seen.reserveCapacity(capacity)
     }
 
     /// Records `id`; false if it was already among the recent ones.

@@ -101,9 +101,19 @@ final class RoomRegistry: Sendable {
         self.state.withLockedValue { $0.joined[ObjectIdentifier(connection)]?[BusChannel.conversation(conversation)] != nil }
     }
 
-    /// Counts the socket among its user's, for the events addressed to that user.
-    func register(_ connection: SocketConnection, user: UUID) {
-        self.state.withLockedValue { $0.users[user, default: [:]][ObjectIdentifier(connection)] = connection }
+    /// Counts the socket among its user's, for the events addressed to that user, unless the
+    /// user already has `limit` sockets here.
+    func register(_ connection: SocketConnection, user: UUID, limit: Int = .max) -> Bool {
+        self.state.withLockedValue { state in
+            guard state.users[user, default: [:]].count < limit else { return false }
+            state.users[user, default: [:]][ObjectIdentifier(connection)] = connection
+            return true
+        }
+    }
+
+    /// How many conversations the socket has joined.
+    func roomCount(_ connection: SocketConnection) -> Int {
+        self.state.withLockedValue { $0.joined[ObjectIdentifier(connection)]?.count ?? 0 }
     }
 
     /// Takes the socket out of its user's sockets; returns the channels it had joined.

@@ -25,6 +25,7 @@ extension SocketSession {
             switch event.name {
             case "join_conversation":
                 let conversationID = try self.conversationID(event)
+                try self.checkRoomLimit(joining: conversationID)
                 let before = try await self.context.messages.conversation(conversationID, token: token)  // members only
                 try await self.context.fanout.join(self.connection, conversation: conversationID, lastSeq: before.lastSeq)
                 // Read after subscribing: anything newer than this is delivered live.
@@ -103,6 +104,14 @@ extension SocketSession {
         } catch {
             self.connection.ack(ack, error: APIError(error))
         }
+    }
+
+    /// A connection joins at most `maxRoomsPerSocket` conversations at once.
+    func checkRoomLimit(joining conversationID: UUID) throws(APIError) {
+        let rooms = self.context.fanout.rooms
+        let limit = self.context.settings.maxRoomsPerSocket
+        guard rooms.roomCount(self.connection) >= limit, !rooms.isInRoom(self.connection, conversation: conversationID) else { return }
+        throw APIError(.tooManyRequests, code: "too_many_rooms", message: "A connection may join \(limit) conversations at once; leave one first")
     }
 
     /// The first argument as `T`; a missing or malformed one is a 400 naming the field.

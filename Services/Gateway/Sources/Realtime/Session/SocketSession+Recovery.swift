@@ -19,7 +19,6 @@ extension SocketSession {
         let ids = SocketConnection.SocketIDs(sid: record.sid, pid: record.pid)
         self.connection.authenticate(identity, token: token, ids: ids)
         self.connection.hold()
-        self.context.fanout.rooms.register(self.connection, user: identity.userID)
         var replay: [ByteBuffer] = []
         var replayed: [String: Int64] = [:]
         do {

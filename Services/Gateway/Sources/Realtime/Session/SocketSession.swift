@@ -75,6 +75,11 @@ struct SocketSession: SocketPacketHandler {
             self.refuse("invalid token", code: "invalid_token")
             return false
         }
+        guard self.context.fanout.rooms.register(self.connection, user: identity.userID, limit: self.context.settings.maxSocketsPerUser) else {
+            let limit = self.context.settings.maxSocketsPerUser
+            self.refuse("Too many connections: a user may hold \(limit) on one gateway", code: "too_many_connections")
+            return false
+        }
         if let recovery = self.context.recovery, let pid = auth?.pid, let record = await recovery.take(pid, user: identity.userID) {
             await self.recover(record, offset: auth?.offset, identity: identity, token: token, recovery: recovery)
             return true
@@ -83,11 +88,11 @@ struct SocketSession: SocketPacketHandler {
         return true
     }
 
-    /// A new Socket.IO session: new ids, the user's events, presence, the CONNECT reply.
+    /// A new Socket.IO session (the socket is registered to its user): new ids, presence,
+    /// the CONNECT reply.
     func start(identity: Identity, token: String) {
         let ids = SocketConnection.SocketIDs.make(recoverable: self.context.recovery != nil)
         self.connection.authenticate(identity, token: token, ids: ids)
-        self.context.fanout.rooms.register(self.connection, user: identity.userID)
         self.context.presence.report(.connected, self.connection)
         self.connection.send(ids.connectedFrame)
         self.logger.debug("connected", metadata: ["user.id": "\(identity.userID)", "socket.id": "\(self.connection.engineID)"])
