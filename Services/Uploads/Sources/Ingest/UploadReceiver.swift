@@ -19,10 +19,14 @@ struct UploadReceiver: Sendable {
     let store: BlobStore
     let maxBytes: Int64
     static let maxFieldBytes = 16 * 1024
+    /// Parts in one form: the file and a few fields (caption, clientMessageId) are all it needs.
+    static let maxParts = 16
+    /// What a form may carry besides its file: boundaries, part headers, fields.
+    static let formOverhead: Int64 = 64 * 1024
 
     func receive(_ request: Request) async throws -> ReceivedUpload {
-        if let declared = request.headers[.contentLength].flatMap(Int64.init), declared > self.maxBytes + 64 * 1024 {
-            throw APIError(.contentTooLarge, code: "payload_too_large", message: "Files are limited to \(self.maxBytes) bytes")
+        if let declared = request.headers[.contentLength].flatMap(Int64.init), declared > self.maxBytes + Self.formOverhead {
+            throw self.tooLarge
         }
         let contentType = request.headers[.contentType] ?? ""
         if contentType.lowercased().hasPrefix("multipart/form-data") {
@@ -54,11 +58,18 @@ struct UploadReceiver: Sendable {
         var sink: FileSink?
         var sinkName = ""
         var field: (name: String, value: ByteBuffer)?
+        // Every byte of the body counts, chunked or not, other parts' and extra files' too.
+        var received: Int64 = 0
+        var parts = 0
         do {
             for try await chunk in body {
+                received += Int64(chunk.readableBytes)
+                guard received <= self.maxBytes + Self.formOverhead else { throw self.tooLarge }
                 for event in try parser.feed(chunk) {
                     switch event {
                     case .partBegin(let headers):
+                        parts += 1
+                        guard parts <= Self.maxParts else { throw APIError.badRequest("A form may have at most \(Self.maxParts) parts") }
                         let (name, filename) = headers.disposition
                         if let filename, file == nil, sink == nil {
                             sink = try FileSink(store: self.store, maxBytes: self.maxBytes)
@@ -96,5 +107,9 @@ struct UploadReceiver: Sendable {
         }
         guard let file else { throw APIError.badRequest("The form has no file part (a part with a filename)") }
         return ReceivedUpload(file: file, fields: fields)
+    }
+
+    private var tooLarge: APIError {
+        APIError(.contentTooLarge, code: "payload_too_large", message: "Files are limited to \(self.maxBytes) bytes")
     }
 }
