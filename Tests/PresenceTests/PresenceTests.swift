@@ -17,8 +17,9 @@ import Testing
 
 @testable import PresenceApp
 
-/// Presence transitions against a real Redis.
-@Suite struct PresenceTests {
+/// Presence transitions against a real Redis. One at a time: a sweep claims every dead
+/// gateway and expires every typing indicator it finds, another test's included.
+@Suite(.serialized) struct PresenceTests {
     func withStore(_ body: @escaping @Sendable (PresenceStore, RedisClient) async throws -> Void) async throws {
         let redis = RedisClient(
             configuration: try TestEnvironment.messages().redis,
@@ -196,7 +197,8 @@ import Testing
                     #expect(try await store.presence(of: [goner.user.id]).first?.status == .offline)
                     #expect(try await store.presence(of: [elsewhere]).first?.status == .online)  // connected elsewhere too
                     #expect(try await store.connections(onGateway: dead).isEmpty)
-                    #expect(try await store.deadGateways(silentSince: Date()).contains(dead) == false)  // handled once
+                    let later = try await store.claimDeadGateways(silentSince: Date(), now: Date(), leaseEnd: Date().addingTimeInterval(10))
+                    #expect(later.contains(dead) == false)  // handled once
 
                     // The watcher, who shares a conversation with the goner, hears of it.
                     let deadline = ContinuousClock.now + .seconds(5)
@@ -210,6 +212,59 @@ import Testing
                 }
                 try await http.shutdown()
             }
+        }
+    }
+
+    @Test func aSweepLeftUnfinishedIsTakenUpAgainAndAGatewayBeatingAgainKeepsItsConnections() async throws {
+        try await self.withStore { store, redis async throws in
+            let now = Date()
+            let abandoned = "gw-abandoned-\(UUID().uuidString.prefix(6))"
+            let revived = "gw-revived-\(UUID().uuidString.prefix(6))"
+            for gateway in [abandoned, revived] {
+                let stale = PresenceStore.milliseconds(now) - 30_000
+                _ = try await redis.send("ZADD", .string(PresenceStream.heartbeatsKey), .integer(stale), .string(gateway))
+            }
+            let (gone, slow) = (UUID(), UUID())
+            _ = try await store.connected(user: gone, gateway: abandoned, connection: "a1")
+            _ = try await store.connected(user: slow, gateway: revived, connection: "r1")
+
+            // An instance claims both for 10 s, then dies without clearing anything.
+            let claimed = try await store.claimDeadGateways(silentSince: now - 10, now: now, leaseEnd: now + 10)
+            #expect(Set(claimed).isSuperset(of: [abandoned, revived]))
+            let meanwhile = try await store.claimDeadGateways(silentSince: now - 10, now: now + 1, leaseEnd: now + 11)
+            #expect(!meanwhile.contains(abandoned) && !meanwhile.contains(revived))
+            // One of them was only slow: it beats again.
+            _ = try await redis.send("ZADD", .string(PresenceStream.heartbeatsKey), .integer(PresenceStore.milliseconds(now + 10)), .string(revived))
+
+            // Past the lease another instance takes the sweep up, though it cannot announce
+            // anything (messages, where contacts are looked up, does not answer).
+            let http = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
+            let announcer = PresenceAnnouncer(
+                bus: ChatBus(redis: redis),
+                contacts: ContactsClient(
+                    messages: MessagesClient(
+                        client: http,
+                        endpoint: ServiceEndpoint(url: URL(string: "http://127.0.0.1:1")!, timeout: .seconds(1)),
+                        serviceToken: ServiceTokenCache(tokens: await TokenAuthority(settings: TestEnvironment.auth), service: "presence")
+                    )
+                ),
+                logger: TestEnvironment.logger
+            )
+            let sweeper = PresenceSweeper(
+                store: store,
+                announcer: announcer,
+                gatewayDeadAfter: .seconds(10),
+                every: .seconds(1),
+                logger: TestEnvironment.logger
+            )
+            try await sweeper.sweep(now: now + 11)
+            #expect(try await store.presence(of: [gone]).first?.status == .offline)  // cleared, its announcement failing
+            #expect(try await store.connections(onGateway: abandoned).isEmpty)
+            #expect(try await store.presence(of: [slow]).first?.status == .online)  // the revived gateway keeps it
+            #expect(try await store.connections(onGateway: revived).count == 1)
+            let after = try await store.claimDeadGateways(silentSince: now - 10, now: now + 30, leaseEnd: now + 40)
+            #expect(!after.contains(abandoned) && !after.contains(revived))  // both sweeps are over
+            try await http.shutdown()
         }
     }
 }

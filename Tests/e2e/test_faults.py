@@ -2,13 +2,14 @@
 a gateway dying without a word or stopped with SIGTERM, presence restarted."""
 
 import json
+import signal
 import threading
 import time
 
+import requests
 import websocket
 
 import stack as stack_module
-
 from chat import ChatClient, history, open_conversation, register, student_and_expert
 
 
@@ -153,3 +154,55 @@ def test_a_send_that_times_out_names_the_client_message_id_to_resend_with(stack)
         stack.stop("impatient")
     stored = [m for m in history(stack.lb_url, a_token, conversation["id"]) if m["content"] == "are you there?"]
     assert [m["id"] for m in stored] == [resent["message"]["id"]]
+
+
+def test_a_gateway_wrongly_declared_dead_reports_its_live_sockets_again(stack):
+    """gateway1 freezes (SIGSTOP) past GATEWAY_DEAD_AFTER: presence clears its users. It
+    thaws (SIGCONT) with its sockets still open: its next heartbeat finds it forgotten, and
+    it reports them again, so its user is online again without reconnecting."""
+    ensure_running(stack)
+    (a_token, a_user), (b_token, _), _ = student_and_expert(stack.lb_url, "Frozen", "Onlooker")
+
+    def status() -> str:
+        response = requests.get(f"{stack.service_url('gateway2')}/api/presence", params={"userIds": a_user["id"]},
+                                headers={"Authorization": f"Bearer {b_token}"}, timeout=5)
+        return response.json()[0]["status"]
+
+    def wait_for(value: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if status() == value:
+                return True
+            time.sleep(0.3)
+        return False
+
+    raw = websocket.create_connection(stack.service_url("gateway1").replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket", timeout=30)
+    answering = threading.Event()
+    answering.set()
+
+    def answer_pings():  # as a live client would, before the freeze and after
+        while answering.is_set():
+            try:
+                if raw.recv() == "2":
+                    raw.send("3")
+            except Exception:
+                return
+
+    assert raw.recv().startswith("0{")
+    raw.send("40" + json.dumps({"token": a_token}))
+    assert raw.recv().startswith("40{")
+    pinger = threading.Thread(target=answer_pings, daemon=True)
+    pinger.start()
+    try:
+        assert wait_for("online", 5)
+        process = stack.processes["gateway1"]
+        process.send_signal(signal.SIGSTOP)
+        try:
+            assert wait_for("offline", 25), "declared dead and cleared"
+        finally:
+            process.send_signal(signal.SIGCONT)
+        assert wait_for("online", 10), "its live socket reported again"
+        assert raw.connected
+    finally:
+        answering.clear()
+        raw.close()

@@ -45,6 +45,7 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
         redis: redis,
         gatewayID: configuration.realtime.gatewayID,
         heartbeatInterval: configuration.realtime.heartbeatInterval,
+        liveConnections: { fanout.rooms.connections() },
         logger: logger
     )
     let realtime = RealtimeContext(

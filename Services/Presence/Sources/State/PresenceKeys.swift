@@ -15,6 +15,9 @@ enum PresenceKeys {
     static func closed(_ connection: String) -> String { "presence:closed:\(connection)" }
     /// Typing indicators: `conversationID|userID` scored by when they expire (ms).
     static let typing = "presence:typing"
+    /// Gateways declared dead whose connections are being cleared, scored by when the
+    /// sweeping instance's claim ends (ms): past it, another instance takes over.
+    static let sweeping = "presence:sweeping"
 
     static func member(_ user: UUID) -> String { user.uuidString.lowercased() }
 }

@@ -13,10 +13,17 @@ enum PresenceScripts {
         return 0
         """
 
-    /// KEYS: connections, gateway set, hidden, tombstone, last seen. ARGV: user member, gateway member, user id, now.
+    /// KEYS: connections, gateway set, hidden, tombstone, last seen, heartbeats. ARGV: user member,
+    /// gateway member, user id, now, and '' for a gateway's own report or, for a sweep of a gateway
+    /// declared dead, its id: then a gateway beating again keeps the connection (-1), and no
+    /// tombstone is left, so that it may report the connection again.
     /// Appearing offline ends with the last connection.
     static let disconnect = """
-        redis.call('SET', KEYS[4], '1', 'EX', 120)
+        if ARGV[5] == '' then
+            redis.call('SET', KEYS[4], '1', 'EX', 120)
+        elseif redis.call('ZSCORE', KEYS[6], ARGV[5]) then
+            return -1
+        end
         local removed = redis.call('SREM', KEYS[1], ARGV[1])
         redis.call('SREM', KEYS[2], ARGV[2])
         if removed == 1 and redis.call('SCARD', KEYS[1]) == 0 then
@@ -39,5 +46,22 @@ enum PresenceScripts {
             return 2
         end
         return 0
+        """
+
+    /// Claims the gateways silent since the deadline, and those whose sweep's lease ran out (the
+    /// instance sweeping them died or failed), each for one instance until the lease ends.
+    /// KEYS: heartbeats, sweeping. ARGV: deadline, now, lease end, how many at most.
+    static let claimDeadGateways = """
+        local claimed = {}
+        for _, gateway in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, ARGV[4])) do
+            redis.call('ZADD', KEYS[2], ARGV[3], gateway)
+            table.insert(claimed, gateway)
+        end
+        for _, gateway in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[4])) do
+            redis.call('ZREM', KEYS[1], gateway)
+            redis.call('ZADD', KEYS[2], ARGV[3], gateway)
+            table.insert(claimed, gateway)
+        end
+        return claimed
         """
 }

@@ -86,15 +86,17 @@ struct PresenceStore: Sendable {
         )
     }
 
-    private func disconnectStep(user: UUID, gateway: String, connection: String, now: Date) -> Step {
+    /// `sweeping`: the gateway was declared dead, and this clears one of its connections.
+    private func disconnectStep(user: UUID, gateway: String, connection: String, now: Date, sweeping: Bool = false) -> Step {
         Self.script(
             PresenceScripts.disconnect,
             keys: [
                 PresenceKeys.connections(user), PresenceKeys.gateway(gateway), PresenceKeys.hidden,
-                PresenceKeys.closed(connection), PresenceKeys.lastSeen(user),
+                PresenceKeys.closed(connection), PresenceKeys.lastSeen(user), PresenceStream.heartbeatsKey,
             ],
             arguments: [
                 "\(gateway)|\(connection)", "\(PresenceKeys.member(user))|\(connection)", PresenceKeys.member(user), String(Self.milliseconds(now)),
+                sweeping ? gateway : "",
             ],
             now: now
         )
@@ -153,21 +155,38 @@ struct PresenceStore: Sendable {
         }
     }
 
-    /// Gateways whose heartbeat is older than `deadline`, each returned by the one instance that removed it.
-    func deadGateways(silentSince deadline: Date) async throws -> [String] {
-        let due = try await self.redis.send(
-            "ZRANGEBYSCORE",
+    /// Gateways to sweep: silent since `deadline`, or left half-swept by an instance whose
+    /// lease ran out. Each is claimed by one instance until `leaseEnd`; `finishSweep` ends it.
+    func claimDeadGateways(silentSince deadline: Date, now: Date = Date(), leaseEnd: Date) async throws -> [String] {
+        let claimed = try await self.redis.send(
+            "EVAL",
+            .string(PresenceScripts.claimDeadGateways),
+            2,
             .string(PresenceStream.heartbeatsKey),
-            "-inf",
+            .string(PresenceKeys.sweeping),
             .integer(Self.milliseconds(deadline)),
-            "LIMIT",
-            0,
+            .integer(Self.milliseconds(now)),
+            .integer(Self.milliseconds(leaseEnd)),
             100
         )
-        let gateways = (due.array ?? []).compactMap(\.string)
-        guard !gateways.isEmpty else { return [] }
-        let removed = try await self.redis.pipeline(gateways.map { RedisCommand("ZREM", .string(PresenceStream.heartbeatsKey), .string($0)) })
-        return zip(gateways, removed).compactMap { $1.int == 1 ? $0 : nil }
+        return (claimed.array ?? []).compactMap(\.string)
+    }
+
+    /// Clears one connection of a gateway declared dead: its user's status change, or `nil`
+    /// if the gateway beats again (it was only slow, and keeps its connections).
+    func sweptDisconnect(user: UUID, gateway: String, connection: String, now: Date = Date()) async throws -> StatusChange? {
+        let step = self.disconnectStep(user: user, gateway: gateway, connection: connection, now: now, sweeping: true)
+        let reply = try await self.redis.send(step.command).int ?? 0
+        guard reply != -1 else { return nil }
+        guard case .status(let change) = step.effect(reply) else { return StatusChange.none }
+        return change
+    }
+
+    /// The sweep of a gateway is over; `forget`: its connection set goes too (all cleared).
+    func finishSweep(gateway: String, forget: Bool) async throws {
+        var commands = [RedisCommand("ZREM", .string(PresenceKeys.sweeping), .string(gateway))]
+        if forget { commands.append(RedisCommand("DEL", .string(PresenceKeys.gateway(gateway)))) }
+        _ = try await self.redis.pipeline(commands)
     }
 
     /// The connections a gateway had.
@@ -179,10 +198,6 @@ struct PresenceStore: Sendable {
             guard parts.count == 2, let user = UUID(uuidString: String(parts[0])) else { return nil }
             return (user, String(parts[1]))
         }
-    }
-
-    func forget(gateway: String) async throws {
-        _ = try await self.redis.send("DEL", .string(PresenceKeys.gateway(gateway)))
     }
 
     /// What others see of each user.

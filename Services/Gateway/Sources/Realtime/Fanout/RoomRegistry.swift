@@ -111,6 +111,11 @@ final class RoomRegistry: Sendable {
         }
     }
 
+    /// Every socket registered to its user here.
+    func connections() -> [SocketConnection] {
+        self.state.withLockedValue { state in state.users.values.flatMap(\.values) }
+    }
+
     /// How many conversations the socket has joined.
     func roomCount(_ connection: SocketConnection) -> Int {
         self.state.withLockedValue { $0.joined[ObjectIdentifier(connection)]?.count ?? 0 }

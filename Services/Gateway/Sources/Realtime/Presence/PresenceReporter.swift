@@ -11,7 +11,9 @@ import ServiceLifecycle
 /// Tells presence what happens on this gateway: events go into the `presence:events`
 /// stream in batches (what gathered while the last batch was in flight, in one pipeline),
 /// and a heartbeat says the gateway is alive. While Redis is away the events wait here (up
-/// to a bound, the oldest dropped first) and go out when it is back.
+/// to a bound, the oldest dropped first) and go out when it is back. A heartbeat that finds
+/// the gateway forgotten (declared dead while it was only slow, and its users cleared)
+/// reports every live connection again.
 final class PresenceReporter: Service, Sendable {
     private static let maxWaiting = 100_000
     private static let maxBatch = 512
@@ -20,15 +22,24 @@ final class PresenceReporter: Service, Sendable {
     private let gatewayID: String
     private let heartbeatInterval: Duration
     private let logger: Logger
+    /// The connections this gateway holds, signed in.
+    private let liveConnections: @Sendable () -> [SocketConnection]
     private let waiting = NIOLockedValueBox(CircularBuffer<PresenceEvent>(initialCapacity: 64))
     /// Rung when `waiting` gains an event; one ring stands for any number of them.
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
 
-    init(redis: RedisClient, gatewayID: String, heartbeatInterval: Duration, logger: Logger) {
+    init(
+        redis: RedisClient,
+        gatewayID: String,
+        heartbeatInterval: Duration,
+        liveConnections: @escaping @Sendable () -> [SocketConnection],
+        logger: Logger
+    ) {
         self.redis = redis
         self.gatewayID = gatewayID
         self.heartbeatInterval = heartbeatInterval
+        self.liveConnections = liveConnections
         self.logger = logger
         (self.doorbell, self.ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -66,12 +77,21 @@ final class PresenceReporter: Service, Sendable {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = Int(Date().timeIntervalSince1970 * 1000)
             do {
-                _ = try await self.redis.send("ZADD", .string(PresenceStream.heartbeatsKey), .integer(now), .string(self.gatewayID))
+                let added = try await self.redis.send("ZADD", .string(PresenceStream.heartbeatsKey), .integer(now), .string(self.gatewayID))
+                if added.int == 1 { self.reportLiveConnections() }
             } catch {
                 self.logger.debug("presence heartbeat failed", metadata: ["error": "\(error)"])
             }
             try? await cancelWhenGracefulShutdown { [interval = self.heartbeatInterval] in try await Task.sleep(for: interval) }
         }
+    }
+
+    /// The heartbeat was new: the first one, or presence had declared this gateway dead.
+    private func reportLiveConnections() {
+        let connections = self.liveConnections()
+        guard !connections.isEmpty else { return }
+        self.logger.warning("presence had forgotten this gateway; reporting its connections again", metadata: ["connections": "\(connections.count)"])
+        for connection in connections { self.report(.connected, connection) }
     }
 
     /// Sends what waits, a batch at a time, retrying a batch that fails until Redis is back
