@@ -33,6 +33,22 @@ import Testing
         }
     }
 
+    /// A sweeper whose announcements look contacts up in the messages service on `messagesPort`.
+    static func sweeper(store: PresenceStore, redis: RedisClient, http: HTTPClient, messagesPort: Int) async -> PresenceSweeper {
+        let announcer = PresenceAnnouncer(
+            bus: ChatBus(redis: redis),
+            contacts: ContactsClient(
+                messages: MessagesClient(
+                    client: http,
+                    endpoint: ServiceEndpoint(url: URL(string: "http://127.0.0.1:\(messagesPort)")!, timeout: .seconds(3)),
+                    serviceToken: ServiceTokenCache(tokens: await TokenAuthority(settings: TestEnvironment.auth), service: "presence")
+                )
+            ),
+            logger: TestEnvironment.logger
+        )
+        return PresenceSweeper(store: store, announcer: announcer, gatewayDeadAfter: .seconds(10), every: .seconds(1), logger: TestEnvironment.logger)
+    }
+
     @Test func aUserIsOnlineWhileAnyConnectionIsOpenOnAnyGateway() async throws {
         try await self.withStore { store, _ async throws in
             let user = UUID()
@@ -163,24 +179,7 @@ import Testing
                     group.addTask { try await subscriber.run() }
                     defer { group.cancelAll() }
                     try await subscribed(subscriber, to: [BusChannel.users], checkingWith: redis)
-                    let announcer = PresenceAnnouncer(
-                        bus: ChatBus(redis: redis),
-                        contacts: ContactsClient(
-                            messages: MessagesClient(
-                                client: http,
-                                endpoint: ServiceEndpoint(url: URL(string: "http://127.0.0.1:\(port)")!, timeout: .seconds(3)),
-                                serviceToken: ServiceTokenCache(tokens: await TokenAuthority(settings: TestEnvironment.auth), service: "presence")
-                            )
-                        ),
-                        logger: TestEnvironment.logger
-                    )
-                    let sweeper = PresenceSweeper(
-                        store: store,
-                        announcer: announcer,
-                        gatewayDeadAfter: .seconds(10),
-                        every: .seconds(1),
-                        logger: TestEnvironment.logger
-                    )
+                    let sweeper = await Self.sweeper(store: store, redis: redis, http: http, messagesPort: port)
                     let dead = "gw-dead-\(UUID().uuidString.prefix(6))"
                     _ = try await redis.send(
                         "ZADD",
@@ -239,24 +238,7 @@ import Testing
             // Past the lease another instance takes the sweep up, though it cannot announce
             // anything (messages, where contacts are looked up, does not answer).
             let http = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
-            let announcer = PresenceAnnouncer(
-                bus: ChatBus(redis: redis),
-                contacts: ContactsClient(
-                    messages: MessagesClient(
-                        client: http,
-                        endpoint: ServiceEndpoint(url: URL(string: "http://127.0.0.1:1")!, timeout: .seconds(1)),
-                        serviceToken: ServiceTokenCache(tokens: await TokenAuthority(settings: TestEnvironment.auth), service: "presence")
-                    )
-                ),
-                logger: TestEnvironment.logger
-            )
-            let sweeper = PresenceSweeper(
-                store: store,
-                announcer: announcer,
-                gatewayDeadAfter: .seconds(10),
-                every: .seconds(1),
-                logger: TestEnvironment.logger
-            )
+            let sweeper = await Self.sweeper(store: store, redis: redis, http: http, messagesPort: 1)
             try await sweeper.sweep(now: now + 11)
             #expect(try await store.presence(of: [gone]).first?.status == .offline)  // cleared, its announcement failing
             #expect(try await store.connections(onGateway: abandoned).isEmpty)
