@@ -139,7 +139,7 @@ let package = Package(
         + service(
             "Messages",
             product: "messages",
-            dependencies: serviceBase + ["JSONKit", .postgres, .connectionPool, .bcrypt, .nioFoundation]
+            dependencies: serviceBase + ["JSONKit", .postgres, .connectionPool, .bcrypt, .nioConcurrency, .nioFoundation]
         )
         + service(
             "Presence",

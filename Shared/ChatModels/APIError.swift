@@ -11,6 +11,8 @@ public struct APIError: Error, Sendable, Hashable {
     /// For a failed send: the `clientMessageId` to resend with, so that a retry is stored once
     /// even when the client gave none and the server made one up.
     public var clientMessageId: String?
+    /// Seconds to wait before trying again (a rate limit's window), for `Retry-After`.
+    public var retryAfter: Int?
 
     public init(_ status: HTTPResponse.Status, code: String, message: String, retryable: Bool = false) {
         self.status = status
@@ -60,5 +62,12 @@ extension APIError {
 
     public static func unavailable(_ message: String) -> APIError {
         APIError(.serviceUnavailable, code: "unavailable", message: message, retryable: true)
+    }
+
+    /// 429: too many requests; try again in `retryAfter` seconds.
+    public static func rateLimited(_ message: String, retryAfter: Int) -> APIError {
+        var error = APIError(.tooManyRequests, code: "rate_limited", message: message, retryable: true)
+        error.retryAfter = retryAfter
+        return error
     }
 }

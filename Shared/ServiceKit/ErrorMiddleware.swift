@@ -61,7 +61,11 @@ extension APIError {
     public func response() -> Response {
         let json = (try? ChatJSON.encoder().encode(self.body)) ?? Data(#"{"error":{"code":"internal","message":"error"}}"#.utf8)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-        if self.retryable { headers[.retryAfter] = "1" }
+        if let retryAfter = self.retryAfter {
+            headers[.retryAfter] = String(retryAfter)
+        } else if self.retryable {
+            headers[.retryAfter] = "1"
+        }
         return Response(status: self.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
     }
 }

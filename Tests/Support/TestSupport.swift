@@ -33,6 +33,8 @@ public enum TestEnvironment {
             redis: try RedisConfiguration(values),
             auth: self.auth,
             bcryptCost: 4,
+            // Tests sign hundreds of accounts up from one address; AuthThrottleTests set their own.
+            authThrottle: AuthThrottleSettings(attemptsPerAddressPerMinute: 1_000_000),
             logLevel: .critical
         )
     }
@@ -131,9 +133,10 @@ extension TestResponse {
 /// The messages service under test: in-process (`.router`) or listening on a port (`.live`).
 public func withMessages<Value: Sendable>(
     _ setup: TestingSetup,
+    configuration: MessagesConfiguration? = nil,
     _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Value
 ) async throws -> Value {
-    let app = try await MessagesApp.buildApplication(configuration: try TestEnvironment.messages(), logger: TestEnvironment.logger)
+    let app = try await MessagesApp.buildApplication(configuration: try configuration ?? TestEnvironment.messages(), logger: TestEnvironment.logger)
     return try await app.test(setup, test)
 }
 

@@ -5,6 +5,7 @@ import itertools
 import json
 import socket
 import time
+import uuid
 
 import pytest
 import requests
@@ -156,3 +157,17 @@ def test_a_connection_joins_a_bounded_number_of_conversations(stack, bounded_gat
         assert refused["error"]["code"] == "too_many_rooms", refused
         assert client.call("leave_conversation", {"conversationId": conversations[0]["id"]})["ok"]
         assert client.join(conversations[2]["id"])
+
+
+def test_an_account_is_locked_after_failed_sign_ins_through_the_load_balancer(stack):
+    """Guessing a password: after 5 failures (AUTH_MAX_FAILED_LOGINS) the account answers 429
+    with Retry-After, even to the right password, until the lockout ends."""
+    email = f"locked-{uuid.uuid4().hex[:10]}@example.com"
+    body = {"name": "Locked", "email": email, "password": "correct horse", "role": "student"}
+    assert requests.post(f"{stack.lb_url}/api/auth/register", json=body, timeout=15).status_code == 201
+    guesses = [requests.post(f"{stack.lb_url}/api/auth/login", json={"email": email, "password": f"guess {i}"}, timeout=15).status_code
+               for i in range(5)]
+    assert guesses == [401] * 5
+    locked = requests.post(f"{stack.lb_url}/api/auth/login", json={"email": email, "password": "correct horse"}, timeout=15)
+    assert locked.status_code == 429 and locked.json()["error"]["code"] == "rate_limited"
+    assert int(locked.headers["Retry-After"]) > 60

@@ -67,6 +67,9 @@ public struct UpstreamSettings: Sendable {
     public var timeout: Duration
     /// Waiting for the head of an upload's response, which comes after the whole body.
     public var uploadTimeout: Duration
+    /// Addresses of the proxies in front (the load balancer), whose `X-Forwarded-For` is
+    /// believed when telling the services where a request comes from.
+    public var trustedProxies: Set<String>
 
     public init(
         messages: URL = URL(string: "http://127.0.0.1:8081")!,
@@ -74,7 +77,8 @@ public struct UpstreamSettings: Sendable {
         uploads: URL = URL(string: "http://127.0.0.1:8083")!,
         connectTimeout: Duration = .seconds(10),
         timeout: Duration = .seconds(10),
-        uploadTimeout: Duration = .seconds(900)
+        uploadTimeout: Duration = .seconds(900),
+        trustedProxies: Set<String> = ["127.0.0.1", "::1"]
     ) {
         self.messages = messages
         self.presence = presence
@@ -82,9 +86,11 @@ public struct UpstreamSettings: Sendable {
         self.connectTimeout = connectTimeout
         self.timeout = timeout
         self.uploadTimeout = uploadTimeout
+        self.trustedProxies = trustedProxies
     }
 
-    /// `MESSAGES_URL`, `PRESENCE_URL`, `UPLOADS_URL`, `UPSTREAM_CONNECT_TIMEOUT`, `UPSTREAM_TIMEOUT`, `UPLOAD_TIMEOUT`.
+    /// `MESSAGES_URL`, `PRESENCE_URL`, `UPLOADS_URL`, `UPSTREAM_CONNECT_TIMEOUT`, `UPSTREAM_TIMEOUT`, `UPLOAD_TIMEOUT`,
+    /// `TRUSTED_PROXIES` (comma-separated addresses).
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
             messages: try values.httpURL("MESSAGES_URL", default: "http://127.0.0.1:8081"),
@@ -92,7 +98,12 @@ public struct UpstreamSettings: Sendable {
             uploads: try values.httpURL("UPLOADS_URL", default: "http://127.0.0.1:8083"),
             connectTimeout: try values.seconds("UPSTREAM_CONNECT_TIMEOUT", default: .seconds(10)),
             timeout: try values.seconds("UPSTREAM_TIMEOUT", default: .seconds(10)),
-            uploadTimeout: try values.seconds("UPLOAD_TIMEOUT", default: .seconds(900))
+            uploadTimeout: try values.seconds("UPLOAD_TIMEOUT", default: .seconds(900)),
+            trustedProxies: Set(
+                values.string("TRUSTED_PROXIES", default: "127.0.0.1,::1").split(separator: ",").map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }.filter { !$0.isEmpty }
+            )
         )
     }
 }

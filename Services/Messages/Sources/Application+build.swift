@@ -32,8 +32,12 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let api = router.group(RouterPath(MessagesAPI.authGroup))
     let authenticated = api.group().add(middleware: AuthMiddleware(tokens: tokens))
     let chat = router.group(RouterPath(MessagesAPI.chatGroup)).add(middleware: AuthMiddleware(tokens: tokens))
-    AuthController(users: users, tokens: tokens, hasher: PasswordHasher(cost: configuration.bcryptCost))
-        .register(public: api, authenticated: authenticated)
+    AuthController(
+        users: users,
+        tokens: tokens,
+        hasher: PasswordHasher(cost: configuration.bcryptCost, maxPending: configuration.bcryptQueue),
+        throttle: AuthThrottle(redis: redis, settings: configuration.authThrottle, logger: logger)
+    ).register(public: api, authenticated: authenticated)
     ConversationController(
         users: users,
         conversations: conversations,

@@ -14,6 +14,9 @@ public struct MessagesConfiguration: Sendable {
     public var limits: MessageLimits
     /// bcrypt's work factor for passwords (each step doubles a hash's cost); tests use 4.
     public var bcryptCost: Int
+    /// Hashes running or waiting at once; past it sign-ins and sign-ups get a 503.
+    public var bcryptQueue: Int
+    public var authThrottle: AuthThrottleSettings
     public var commands: StreamConsumerSettings
     /// The stream gateways append commands to (tests use one of their own).
     public var commandStream: String = CommandStream.key
@@ -28,6 +31,8 @@ public struct MessagesConfiguration: Sendable {
         auth: AuthSettings,
         limits: MessageLimits = MessageLimits(),
         bcryptCost: Int = 10,
+        bcryptQueue: Int = 64,
+        authThrottle: AuthThrottleSettings = AuthThrottleSettings(),
         commands: StreamConsumerSettings = StreamConsumerSettings(),
         presence: ServiceEndpoint = ServiceEndpoint(url: URL(string: "http://127.0.0.1:8082")!, timeout: .milliseconds(500)),
         logLevel: Logger.Level = .info
@@ -38,12 +43,14 @@ public struct MessagesConfiguration: Sendable {
         self.auth = auth
         self.limits = limits
         self.bcryptCost = bcryptCost
+        self.bcryptQueue = bcryptQueue
+        self.authThrottle = authThrottle
         self.commands = commands
         self.presence = presence
         self.logLevel = logLevel
     }
 
-    /// Also `PRESENCE_URL` and `PRESENCE_TIMEOUT`.
+    /// Also `PRESENCE_URL`, `PRESENCE_TIMEOUT`, `BCRYPT_COST` and `BCRYPT_QUEUE`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
             http: try HTTPSettings(values, defaultPort: 8081),
@@ -52,6 +59,8 @@ public struct MessagesConfiguration: Sendable {
             auth: try AuthSettings(values),
             limits: try MessageLimits(values),
             bcryptCost: try values.int("BCRYPT_COST", default: 10, in: 4...31),
+            bcryptQueue: try values.int("BCRYPT_QUEUE", default: 64, in: 1...100_000),
+            authThrottle: try AuthThrottleSettings(values),
             commands: try StreamConsumerSettings(values),
             presence: try ServiceEndpoint(values, prefix: "PRESENCE", url: "http://127.0.0.1:8082", timeout: .milliseconds(500)),
             logLevel: try values.logLevel()

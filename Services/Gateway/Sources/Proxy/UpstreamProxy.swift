@@ -24,8 +24,9 @@ struct UpstreamProxy: Sendable {
     static let maxCollectedResponse = 16 << 20
 
     func forward(_ request: Request, to service: UpstreamRoute.Service, context: ChatRequestContext) async throws -> Response {
-        let url = self.base(for: service) + request.uri.description
-        let headers = Self.forwardedHeaders(request.headers, context: context)
+        // The path and query only: a target in absolute form names no host of ours.
+        let url = self.base(for: service) + request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        let headers = Self.forwardedHeaders(request.headers, context: context, trustedProxies: self.settings.trustedProxies)
         let method = HTTPMethod(rawValue: request.method.rawValue)
         if request.method == .get || request.method == .head || request.method == .delete {
             return try await self.streaming(url: url, method: method, headers: headers, service: service, context: context)
@@ -119,15 +120,22 @@ struct UpstreamProxy: Sendable {
         "te", "trailer", "transfer-encoding", "upgrade", "host",
     ]
 
-    static func forwardedHeaders(_ fields: HTTPFields, context: ChatRequestContext) -> HTTPHeaders {
+    /// What a service gets: the end-to-end headers, the request id, `X-Forwarded-For` with the
+    /// peer added, and `X-Client-Address`, the client as far as trusted proxies say (a client's
+    /// own `X-Client-Address` is dropped).
+    static func forwardedHeaders(_ fields: HTTPFields, context: ChatRequestContext, trustedProxies: Set<String>) -> HTTPHeaders {
         var headers = HTTPHeaders()
-        for field in fields where !Self.hopByHop.contains(field.name.canonicalName) && field.name != .requestID {
+        for field in fields where !Self.hopByHop.contains(field.name.canonicalName) && field.name != .requestID && field.name != .clientAddress {
             headers.add(name: field.name.rawName, value: field.value)
         }
         headers.replaceOrAdd(name: "X-Request-Id", value: context.requestID)
+        let forwardedFor = fields[values: HTTPField.Name("X-Forwarded-For")!].joined(separator: ", ")
         if let address = context.remoteAddress?.ipAddress {
-            let previous = fields[HTTPField.Name("X-Forwarded-For")!]
-            headers.replaceOrAdd(name: "X-Forwarded-For", value: previous.map { "\($0), \(address)" } ?? address)
+            headers.replaceOrAdd(name: "X-Forwarded-For", value: forwardedFor.isEmpty ? address : "\(forwardedFor), \(address)")
+        }
+        let peer = context.remoteAddress?.ipAddress
+        if let client = ClientAddress.resolve(peer: peer, forwardedFor: forwardedFor, trusted: trustedProxies) {
+            headers.replaceOrAdd(name: HTTPField.Name.clientAddress.rawName, value: client)
         }
         return headers
     }

@@ -9,6 +9,7 @@ struct AuthController: Sendable {
     let users: UserStore
     let tokens: TokenAuthority
     let hasher: PasswordHasher
+    let throttle: AuthThrottle
 
     func register(public router: RouterGroup<ChatRequestContext>, authenticated: RouterGroup<ChatRequestContext>) {
         router.post(RouterPath(MessagesAPI.register.pattern), use: self.registerUser)
@@ -17,6 +18,7 @@ struct AuthController: Sendable {
     }
 
     @Sendable func registerUser(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<AuthResponse> {
+        try await self.throttle.admit(address: Self.clientAddress(request, context: context))
         let body = try await request.decodeJSON(as: RegisterRequest.self, context: context)
         let name = try Validate.name(body.name)
         let email = try Validate.email(body.email)
@@ -30,14 +32,24 @@ struct AuthController: Sendable {
     }
 
     @Sendable func login(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<AuthResponse> {
+        try await self.throttle.admit(address: Self.clientAddress(request, context: context))
         let body = try await request.decodeJSON(as: LoginRequest.self, context: context)
+        let email = body.email.trimmingCharacters(in: .whitespaces)
+        try await self.throttle.checkLock(email: email)
         guard body.password.utf8.count <= 1024 else { throw APIError.invalidCredentials }
-        let account = try await self.users.credentials(email: body.email.trimmingCharacters(in: .whitespaces))
+        let account = try await self.users.credentials(email: email)
         guard try await self.hasher.verify(body.password, hash: account?.passwordHash), let account else {
+            await self.throttle.failed(email: email)
             throw APIError.invalidCredentials
         }
+        await self.throttle.succeeded(email: email)
         let token = try await self.tokens.issue(for: account.user.id, role: account.user.role)
         return JSONResponse(AuthResponse(token: token, user: account.user))
+    }
+
+    /// The client's address as the gateway saw it (`X-Client-Address`), or the peer's.
+    static func clientAddress(_ request: Request, context: ChatRequestContext) -> String {
+        request.headers[.clientAddress] ?? context.remoteAddress?.ipAddress ?? "unknown"
     }
 
     @Sendable func me(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<User> {

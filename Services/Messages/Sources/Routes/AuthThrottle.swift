@@ -1,0 +1,79 @@
+import ChatModels
+import Foundation
+import Logging
+import Redis
+import ServiceConfiguration
+
+/// How hard sign-ups and sign-ins may be tried.
+public struct AuthThrottleSettings: Sendable {
+    /// Sign-ups and sign-ins one client address may attempt a minute.
+    public var attemptsPerAddressPerMinute: Int
+    /// Failed sign-ins after which an account is locked for `lockout`.
+    public var maxFailedLogins: Int
+    /// How long failures are remembered, and an account stays locked.
+    public var lockout: Duration
+
+    public init(attemptsPerAddressPerMinute: Int = 30, maxFailedLogins: Int = 5, lockout: Duration = .seconds(900)) {
+        self.attemptsPerAddressPerMinute = attemptsPerAddressPerMinute
+        self.maxFailedLogins = maxFailedLogins
+        self.lockout = lockout
+    }
+
+    /// `AUTH_ATTEMPTS_PER_MINUTE`, `AUTH_MAX_FAILED_LOGINS`, `AUTH_LOCKOUT`.
+    public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        let defaults = AuthThrottleSettings()
+        self.init(
+            attemptsPerAddressPerMinute: try values.int("AUTH_ATTEMPTS_PER_MINUTE", default: defaults.attemptsPerAddressPerMinute, in: 1...1_000_000),
+            maxFailedLogins: try values.int("AUTH_MAX_FAILED_LOGINS", default: defaults.maxFailedLogins, in: 1...1000),
+            lockout: try values.seconds("AUTH_LOCKOUT", default: defaults.lockout)
+        )
+    }
+}
+
+/// Counts sign-up and sign-in attempts in Redis, so that every messages instance sees the
+/// same counts: per client address in one-minute windows, and failed sign-ins per account.
+/// Past a limit the answer is 429 with `Retry-After`.
+struct AuthThrottle: Sendable {
+    let redis: RedisClient
+    let settings: AuthThrottleSettings
+    let logger: Logger
+
+    /// Counts an attempt from `address` (the gateway's `X-Client-Address`, or the peer).
+    func admit(address: String, now: Date = Date()) async throws {
+        let window = Int(now.timeIntervalSince1970) / 60
+        let key = "auth:address:\(address):\(window)"
+        let replies = try await self.redis.pipeline([RedisCommand("INCR", .string(key)), RedisCommand("EXPIRE", .string(key), 60)])
+        guard (replies.first?.int ?? 0) > self.settings.attemptsPerAddressPerMinute else { return }
+        let retryAfter = 60 - Int(now.timeIntervalSince1970) % 60
+        throw APIError.rateLimited("Too many attempts from this address; try again in \(retryAfter) s", retryAfter: retryAfter)
+    }
+
+    /// Refuses a sign-in to an account locked after failed ones.
+    func checkLock(email: String) async throws {
+        let key = Self.failures(email)
+        let replies = try await self.redis.pipeline([RedisCommand("GET", .string(key)), RedisCommand("TTL", .string(key))])
+        guard let failures = replies[0].int, failures >= self.settings.maxFailedLogins else { return }
+        let retryAfter = max(replies[1].int ?? 1, 1)
+        throw APIError.rateLimited("Too many failed sign-ins for this account; try again in \(retryAfter) s", retryAfter: retryAfter)
+    }
+
+    /// A failed sign-in: counted for the lockout window.
+    func failed(email: String) async {
+        let key = Self.failures(email)
+        let seconds = Int(self.settings.lockout / .seconds(1))
+        do {
+            _ = try await self.redis.pipeline([RedisCommand("INCR", .string(key)), RedisCommand("EXPIRE", .string(key), .integer(seconds))])
+        } catch {
+            self.logger.warning("could not count a failed sign-in", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A successful sign-in forgets the failures.
+    func succeeded(email: String) async {
+        _ = try? await self.redis.send("DEL", .string(Self.failures(email)))
+    }
+
+    private static func failures(_ email: String) -> String {
+        "auth:failures:" + email.lowercased()
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import HTTPTypes
+
+extension HTTPField.Name {
+    /// The client's address as the gateway determined it, for the services behind it (rate
+    /// limits). The gateway sets it on every request it forwards, replacing what a client sent.
+    public static let clientAddress = Self("X-Client-Address")!
+}
+
+/// Where a request really comes from: the peer, unless the peer is a trusted proxy (the load
+/// balancer), whose `X-Forwarded-For` then names the hop before it, and so on. Entries a
+/// client wrote itself sit left of the first untrusted hop and are never believed.
+public enum ClientAddress {
+    public static func resolve(peer: String?, forwardedFor: String?, trusted: Set<String>) -> String? {
+        guard var address = peer else { return nil }
+        var hops = (forwardedFor ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        while trusted.contains(address), let previous = hops.popLast() {
+            address = previous
+        }
+        return address
+    }
+}
