@@ -70,6 +70,21 @@ import Testing
         #expect(handled == accepted.enumerated().filter(\.element).map { "\($0.offset)" } + ["end"])
     }
 
+    @Test func whatWaitsIsBoundedInBytesToo() async throws {
+        let (ended, endedContinuation) = AsyncStream.makeStream(of: Void.self)
+        let (gate, open) = AsyncStream.makeStream(of: Void.self)
+        let handler = SlowHandler(ended: endedContinuation, gate: gate)
+        let inbox = SocketInbox(handler: handler, capacity: 1000, maxBytes: 100_000)
+        let big = SocketIOPacket(type: .event, payload: ByteBuffer(repeating: UInt8(ascii: "x"), count: 40_000))
+        let accepted = (0..<6).map { _ in inbox.accept(big) }
+        // The first is taken at once (it waits at the gate); two more fit in 100,000 bytes.
+        #expect((2...3).contains(accepted.filter { $0 }.count) && accepted.last == false)
+        open.yield()
+        inbox.finish()
+        var iterator = ended.makeAsyncIterator()
+        await iterator.next()
+    }
+
     @Test func anInboxFinishedWithNothingInItStillEnds() async {
         let (ended, endedContinuation) = AsyncStream.makeStream(of: Void.self)
         let handler = SlowHandler(ended: endedContinuation)

@@ -63,7 +63,11 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
     let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)], outermost: [CORSMiddleware(policy: origins)])
     router.add(middleware: ProxyMiddleware(proxy: UpstreamProxy(client: httpClient, settings: configuration.upstreams), tokens: tokens))
     let inbox: @Sendable (SocketConnection) -> any SocketPacketSink = { connection in
-        SocketInbox(handler: SocketSession(connection: connection, context: realtime), capacity: SocketSession.maxWaitingPackets)
+        SocketInbox(
+            handler: SocketSession(connection: connection, context: realtime),
+            capacity: SocketSession.maxWaitingPackets,
+            maxBytes: SocketSession.maxWaitingBytes
+        )
     }
     let pollingSessions = PollingSessions(capacity: configuration.realtime.maxPollingSessions)
     EngineIORoutes(

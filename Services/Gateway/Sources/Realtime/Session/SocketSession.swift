@@ -19,8 +19,9 @@ struct SocketSession: SocketPacketHandler {
     let context: RealtimeContext
 
     static let maxConnectAttempts = 3
-    /// Packets a connection may have waiting for their turn before it is let go.
+    /// Packets a connection may have waiting for their turn before it is let go, and their bytes.
     static let maxWaitingPackets = 256
+    static let maxWaitingBytes = 1 << 20
 
     var logger: Logger { self.context.logger }
 
