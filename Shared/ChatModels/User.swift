@@ -7,23 +7,31 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case admin
 }
 
-/// A user as clients see it; never carries credentials.
+/// A user as clients see it; never carries credentials, and carries the email address only
+/// for the user themselves (`seen(by:)`).
 public struct User: Codable, Sendable, Hashable {
     public var id: UUID
     public var name: String
-    public var email: String
+    public var email: String?
     public var role: Role
     public var avatarUrl: String?
     /// Set where presence is known (the experts list, presence lookups).
     public var online: Bool?
 
-    public init(id: UUID, name: String, email: String, role: Role, avatarUrl: String? = nil, online: Bool? = nil) {
+    public init(id: UUID, name: String, email: String?, role: Role, avatarUrl: String? = nil, online: Bool? = nil) {
         self.id = id
         self.name = name
         self.email = email
         self.role = role
         self.avatarUrl = avatarUrl
         self.online = online
+    }
+
+    /// This user as `viewer` may see them: the email address is theirs alone.
+    public func seen(by viewer: UUID) -> User {
+        var user = self
+        if viewer != self.id { user.email = nil }
+        return user
     }
 }
 

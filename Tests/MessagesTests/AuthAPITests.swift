@@ -77,7 +77,11 @@ import Testing
     @Test func wrongPasswordsAndUnknownEmailsGetTheSameAnswer() async throws {
         try await withMessages(.router) { client in
             let account = try await client.register("Carol")
-            let wrong = try await client.call(.post, "/api/auth/login", json: LoginRequest(email: account.user.email, password: "wrong password"))
+            let wrong = try await client.call(
+                .post,
+                "/api/auth/login",
+                json: LoginRequest(email: account.user.email ?? "", password: "wrong password")
+            )
             let unknown = try await client.call(
                 .post,
                 "/api/auth/login",

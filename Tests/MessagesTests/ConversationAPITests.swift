@@ -26,6 +26,8 @@ import Testing
             let conversation = try first.decode(Conversation.self)
             #expect(conversation.kind == .direct)
             #expect(Set(conversation.participants.map(\.id)) == [student.user.id, expert.user.id])
+            // The caller sees their own email address, not the other's.
+            #expect(conversation.participants.map { $0.email != nil } == conversation.participants.map { $0.id == student.user.id })
             #expect(conversation.lastMessage?.messageType == .system && conversation.lastMessage?.seq == 1)
             #expect(conversation.lastMessage?.content.contains("Sam") == true)
 
@@ -177,8 +179,10 @@ import Testing
             let student = try await client.register("Kim")
             let expert = try await client.register("Kai", role: .expert)
             let experts = try await client.call(.get, "/api/chat/experts?limit=500", token: student.token).decode([User].self)
-            #expect(experts.contains(expert.user))
+            #expect(experts.contains(expert.user.seen(by: student.user.id)))
             #expect(experts.allSatisfy { $0.role == .expert })
+            // Nobody's email address but the caller's own.
+            #expect(expert.user.email != nil && experts.allSatisfy { $0.email == nil })
             #expect(try await client.call(.get, "/api/chat/experts?limit=0", token: student.token).status == .badRequest)
         }
     }

@@ -21,12 +21,12 @@ struct ConversationController: Sendable {
     }
 
     @Sendable func experts(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<[User]> {
-        _ = try context.requireIdentity()
+        let identity = try context.requireIdentity()
         let limit = try request.queryInteger("limit", in: 1...500) ?? 200
         var experts = try await self.users.users(role: .expert, limit: limit)
         let online = await self.presence.online(experts.map(\.id), token: String(try AuthMiddleware.bearerToken(request.headers)))
         for index in experts.indices { experts[index].online = online[experts[index].id] }
-        return JSONResponse(experts)
+        return JSONResponse(experts.map { $0.seen(by: identity.userID) })
     }
 
     @Sendable func list(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<[Conversation]> {

@@ -155,7 +155,7 @@ struct ConversationStore: Sendable {
                 logger: logger
             )
             for try await row in members.decode((UUID, UUID, String, String, String, String?).self) {
-                participants[row.0, default: []].append(UserStore.user((row.1, row.2, row.3, row.4, row.5)))
+                participants[row.0, default: []].append(UserStore.user((row.1, row.2, row.3, row.4, row.5)).seen(by: userID))
             }
 
             let lastRows = try await connection.query(
