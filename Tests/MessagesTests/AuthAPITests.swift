@@ -145,3 +145,35 @@ import Testing
         }
     }
 }
+
+@Suite struct ExpertSignupTests {
+    @Test func closedExpertSignupRefusesExpertsAndAnOperatorPromotesOne() async throws {
+        var configuration = try TestEnvironment.messages()
+        configuration.openExpertSignup = false
+        let closed = configuration
+        try await withMessages(.router, configuration: closed) { client in
+            let email = uniqueEmail("Would-be")
+            let refused = try await client.call(
+                .post,
+                "/api/auth/register",
+                json: RegisterRequest(name: "Would-be", email: email, password: "correct horse battery", role: .expert)
+            )
+            #expect(refused.status == .forbidden && refused.errorCode == "expert_signup_closed")
+            let student = try await client.call(
+                .post,
+                "/api/auth/register",
+                json: RegisterRequest(name: "Would-be", email: email, password: "correct horse battery", role: .student)
+            )
+            #expect(student.status == .created)
+
+            // `messages set-role EMAIL expert`, as an operator runs it.
+            let logger = TestEnvironment.logger
+            #expect(try await MessagesAdmin.setRole(email: email.uppercased(), role: .expert, configuration: closed, logger: logger))
+            #expect(!(try await MessagesAdmin.setRole(email: uniqueEmail("nobody"), role: .expert, configuration: closed, logger: logger)))
+            let login = try await client.call(.post, "/api/auth/login", json: LoginRequest(email: email, password: "correct horse battery"))
+            #expect(try login.decode(AuthResponse.self).user.role == .expert)
+        }
+        #expect(await MessagesAdmin.run(["messages", "set-role", "only-an-email"]) == 64)
+        #expect(await MessagesAdmin.run(["messages"]) == nil)
+    }
+}

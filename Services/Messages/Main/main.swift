@@ -1,5 +1,11 @@
+import Foundation
 import MessagesApp
 import ServiceKit
+
+// `messages set-role EMAIL ROLE` is an operator's command; anything else runs the service.
+if let status = await MessagesAdmin.run(CommandLine.arguments) {
+    exit(status)
+}
 
 await ServiceMain.run(name: "messages") { values in
     try await buildApplication(configuration: MessagesConfiguration(values))

@@ -36,7 +36,8 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         users: users,
         tokens: tokens,
         hasher: PasswordHasher(cost: configuration.bcryptCost, maxPending: configuration.bcryptQueue),
-        throttle: AuthThrottle(redis: redis, settings: configuration.authThrottle, logger: logger)
+        throttle: AuthThrottle(redis: redis, settings: configuration.authThrottle, logger: logger),
+        openExpertSignup: configuration.openExpertSignup
     ).register(public: api, authenticated: authenticated)
     ConversationController(
         users: users,

@@ -17,6 +17,9 @@ public struct MessagesConfiguration: Sendable {
     /// Hashes running or waiting at once; past it sign-ins and sign-ups get a 503.
     public var bcryptQueue: Int
     public var authThrottle: AuthThrottleSettings
+    /// Whether anyone may sign up as an expert; closed, experts are made with
+    /// `messages set-role EMAIL expert`.
+    public var openExpertSignup: Bool
     public var commands: StreamConsumerSettings
     /// The stream gateways append commands to (tests use one of their own).
     public var commandStream: String = CommandStream.key
@@ -33,6 +36,7 @@ public struct MessagesConfiguration: Sendable {
         bcryptCost: Int = 10,
         bcryptQueue: Int = 64,
         authThrottle: AuthThrottleSettings = AuthThrottleSettings(),
+        openExpertSignup: Bool = true,
         commands: StreamConsumerSettings = StreamConsumerSettings(),
         presence: ServiceEndpoint = ServiceEndpoint(url: URL(string: "http://127.0.0.1:8082")!, timeout: .milliseconds(500)),
         logLevel: Logger.Level = .info
@@ -45,12 +49,22 @@ public struct MessagesConfiguration: Sendable {
         self.bcryptCost = bcryptCost
         self.bcryptQueue = bcryptQueue
         self.authThrottle = authThrottle
+        self.openExpertSignup = openExpertSignup
         self.commands = commands
         self.presence = presence
         self.logLevel = logLevel
     }
 
-    /// Also `PRESENCE_URL`, `PRESENCE_TIMEOUT`, `BCRYPT_COST` and `BCRYPT_QUEUE`.
+    /// `EXPERT_SIGNUP`: `open` (the default) or `closed`.
+    static func expertSignup(_ values: ConfigurationValues) throws(ConfigurationError) -> Bool {
+        switch values.string("EXPERT_SIGNUP", default: "open") {
+        case "open": return true
+        case "closed": return false
+        default: throw .invalid("EXPERT_SIGNUP", "open or closed")
+        }
+    }
+
+    /// Also `PRESENCE_URL`, `PRESENCE_TIMEOUT`, `BCRYPT_COST`, `BCRYPT_QUEUE` and `EXPERT_SIGNUP`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
             http: try HTTPSettings(values, defaultPort: 8081),
@@ -61,6 +75,7 @@ public struct MessagesConfiguration: Sendable {
             bcryptCost: try values.int("BCRYPT_COST", default: 10, in: 4...31),
             bcryptQueue: try values.int("BCRYPT_QUEUE", default: 64, in: 1...100_000),
             authThrottle: try AuthThrottleSettings(values),
+            openExpertSignup: try Self.expertSignup(values),
             commands: try StreamConsumerSettings(values),
             presence: try ServiceEndpoint(values, prefix: "PRESENCE", url: "http://127.0.0.1:8082", timeout: .milliseconds(500)),
             logLevel: try values.logLevel()

@@ -10,6 +10,7 @@ struct AuthController: Sendable {
     let tokens: TokenAuthority
     let hasher: PasswordHasher
     let throttle: AuthThrottle
+    let openExpertSignup: Bool
 
     func register(public router: RouterGroup<ChatRequestContext>, authenticated: RouterGroup<ChatRequestContext>) {
         router.post(RouterPath(MessagesAPI.register.pattern), use: self.registerUser)
@@ -25,6 +26,9 @@ struct AuthController: Sendable {
         try Validate.newPassword(body.password)
         let role = body.role ?? .student
         guard role != .admin else { throw APIError.forbidden("Admin accounts cannot be registered") }
+        guard role != .expert || self.openExpertSignup else {
+            throw APIError(.forbidden, code: "expert_signup_closed", message: "Experts are invited: sign up as a student, or ask for an account")
+        }
         let hash = try await self.hasher.hash(body.password)
         let user = try await self.users.create(name: name, email: email, passwordHash: hash, role: role)
         let token = try await self.tokens.issue(for: user.id, role: user.role)
