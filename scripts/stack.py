@@ -181,8 +181,10 @@ class Stack:
     def start_redis(self) -> None:
         home = self.state_dir / "redis"
         home.mkdir(parents=True, exist_ok=True)
+        # Bounded, failing writes when full rather than evicting (as compose.yaml has it).
         arguments = ["--port", str(self.ports.redis), "--bind", "127.0.0.1", "--dir", str(home), "--save", "",
-                     "--appendonly", "yes" if self.durable else "no", "--daemonize", "no", "--logfile", str(home / "redis.log")]
+                     "--appendonly", "yes" if self.durable else "no", "--daemonize", "no", "--logfile", str(home / "redis.log"),
+                     "--maxmemory", os.environ.get("REDIS_MAXMEMORY", "1gb"), "--maxmemory-policy", "noeviction"]
         self.spawn("redis", [shutil.which("redis-server") or "redis-server", *arguments])
         wait_for(lambda: self._redis_ping(), "redis", process=self.processes["redis"])
         log(f"redis on 127.0.0.1:{self.ports.redis}")

@@ -171,3 +171,15 @@ def test_an_account_is_locked_after_failed_sign_ins_through_the_load_balancer(st
     locked = requests.post(f"{stack.lb_url}/api/auth/login", json={"email": email, "password": "correct horse"}, timeout=15)
     assert locked.status_code == 429 and locked.json()["error"]["code"] == "rate_limited"
     assert int(locked.headers["Retry-After"]) > 60
+
+
+def test_redis_is_bounded_and_refuses_writes_rather_than_evicting(stack):
+    """Issue #15, finding 1 (part): a full Redis must fail writes, not drop acknowledged work."""
+    with socket.create_connection(("127.0.0.1", stack.ports.redis)) as connection:
+        connection.sendall(b"*3\r\n$6\r\nCONFIG\r\n$3\r\nGET\r\n$10\r\nmaxmemory*\r\n")
+        time.sleep(0.2)
+        reply = connection.recv(65536).decode()
+    values = reply.split("\r\n")
+    settings = dict(zip(values[2::4], values[4::4]))
+    assert settings["maxmemory-policy"] == "noeviction"
+    assert int(settings["maxmemory"]) > 0

@@ -48,7 +48,9 @@ def test_the_deployment_is_what_the_design_asks():
     assert published == {"loadbalancer"}, "only the load balancer is published"
     assert services["gateway"]["deploy"]["replicas"] >= 2
     assert "uploads-data:/data/uploads" in services["uploads"]["volumes"]
-    assert "--appendonly" in services["redis"]["command"]
+    redis = services["redis"]["command"]
+    assert "--appendonly" in redis
+    assert redis[redis.index("--maxmemory-policy") + 1] == "noeviction" and "--maxmemory" in redis
     for name in ("messages", "presence", "uploads", "gateway"):
         assert services[name]["restart"] == "unless-stopped" and services[name]["healthcheck"]
         assert services[name]["build"]["args"]["SERVICE"] == name
