@@ -172,7 +172,13 @@ import Testing
             try await live.test(.router) { _ in
                 let answers = try await replies.waitFor(1)
                 #expect(answers.first?.requestId == "r-claim" && answers.first?.message?.content == "orphan")
-                let pending = try await redis.send("XPENDING", .string(configuration.commandStream), .string(CommandStream.group)).array?.first?.int
+                // The reply goes out before the entry is acknowledged (publish, then XACK).
+                var pending: Int?
+                let deadline = ContinuousClock.now + .seconds(3)
+                repeat {
+                    pending = try await redis.send("XPENDING", .string(configuration.commandStream), .string(CommandStream.group)).array?.first?.int
+                    if pending != 0 { try await Task.sleep(for: .milliseconds(20)) }
+                } while pending != 0 && ContinuousClock.now < deadline
                 #expect(pending == 0)
             }
             let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(
