@@ -68,3 +68,18 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+extension ConfigurationValues {
+    /// A comma-separated list (`CORS_ORIGINS`, `TRUSTED_PROXIES`), items trimmed, empty ones dropped.
+    public func list(_ name: String, default defaultValue: String) -> [String] {
+        self.string(name, default: defaultValue).commaSeparatedItems
+    }
+}
+
+extension StringProtocol {
+    /// The items of a comma-separated list (a setting, a header, a query parameter), trimmed,
+    /// empty ones dropped.
+    public var commaSeparatedItems: [String] {
+        self.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

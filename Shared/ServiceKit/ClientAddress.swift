@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import ServiceConfiguration
 
 extension HTTPField.Name {
     /// The client's address as the gateway determined it, for the services behind it (rate
@@ -13,7 +14,7 @@ extension HTTPField.Name {
 public enum ClientAddress {
     public static func resolve(peer: String?, forwardedFor: String?, trusted: Set<String>) -> String? {
         guard var address = peer else { return nil }
-        var hops = (forwardedFor ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var hops = (forwardedFor ?? "").commaSeparatedItems
         while trusted.contains(address), let previous = hops.popLast() {
             address = previous
         }

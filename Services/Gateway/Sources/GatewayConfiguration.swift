@@ -99,11 +99,7 @@ public struct UpstreamSettings: Sendable {
             connectTimeout: try values.seconds("UPSTREAM_CONNECT_TIMEOUT", default: .seconds(10)),
             timeout: try values.seconds("UPSTREAM_TIMEOUT", default: .seconds(10)),
             uploadTimeout: try values.seconds("UPLOAD_TIMEOUT", default: .seconds(900)),
-            trustedProxies: Set(
-                values.string("TRUSTED_PROXIES", default: "127.0.0.1,::1").split(separator: ",").map {
-                    $0.trimmingCharacters(in: .whitespaces)
-                }.filter { !$0.isEmpty }
-            )
+            trustedProxies: Set(values.list("TRUSTED_PROXIES", default: "127.0.0.1,::1"))
         )
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import JSONKit
 import ServiceClients
+import ServiceConfiguration
 import ServiceKit
 
 /// `GET /api/presence?userIds=a,b,c`: who is online.
@@ -16,7 +17,7 @@ struct PresenceRoutes: Sendable {
     @Sendable func presence(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<[UserPresence]> {
         _ = try context.requireIdentity()
         let text = request.uri.queryParameters["userIds"].map(String.init) ?? ""
-        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let parts = text.commaSeparatedItems
         guard !parts.isEmpty else { throw APIError.badRequest("Give 'userIds', a comma-separated list of user ids") }
         guard parts.count <= PresenceAPI.maxUsers else { throw APIError.badRequest("At most \(PresenceAPI.maxUsers) 'userIds' at once") }
         let ids = try parts.map { part throws(APIError) -> UUID in

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceConfiguration
 
 /// Which web pages may use the gateway from another origin: `CORS_ORIGINS`, exact
 /// `scheme://host[:port]` values. A page of the gateway's own origin needs no entry, and a
@@ -37,7 +38,7 @@ struct OriginPolicy: Sendable, Equatable {
 
     /// Parses `CORS_ORIGINS`: comma-separated `http(s)://host[:port]`, nothing after.
     static func origins(_ text: String) -> [String]? {
-        let origins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let origins = text.commaSeparatedItems
         for origin in origins {
             let parts = origin.split(separator: "://", maxSplits: 1)
             guard parts.count == 2, ["http", "https"].contains(parts[0].lowercased()), !parts[1].isEmpty,

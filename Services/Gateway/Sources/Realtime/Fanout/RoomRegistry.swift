@@ -155,14 +155,14 @@ final class RoomRegistry: Sendable {
     /// the sockets in its room (but the skipped user's); on `users`, for the sockets of its
     /// audience (but those in the skipped room).
     func deliver(_ envelope: BusEnvelope, on channel: String) {
-        // Written while the lock is held, so that every socket gets events in offset order.
+        if channel == BusChannel.users {
+            let groups = self.state.withLockedValue { Self.audience(of: envelope, in: &$0) }
+            guard !groups.isEmpty else { return }
+            return Self.write(ServerFrame(text: SocketIOFrame.event(envelope.event, data: envelope.data)), to: groups, skipping: nil)
+        }
+        // A room's messages are framed and written while the lock is held, so that every socket
+        // gets them in offset order.
         self.state.withLockedValue { state in
-            if channel == BusChannel.users {
-                let groups = Self.audience(of: envelope, in: &state)
-                guard !groups.isEmpty else { return }
-                Self.write(ServerFrame(text: SocketIOFrame.event(envelope.event, data: envelope.data)), to: groups, skipping: nil)
-                return
-            }
             guard state.channels[channel] != nil else { return }
             if let id = envelope.id, !state.channels[channel]!.recent.insert(id) { return }
             var offset: String?
