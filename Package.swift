@@ -85,6 +85,7 @@ let package = Package(
         .executable(name: "presence", targets: ["presence"]),
         .executable(name: "uploads", targets: ["uploads"]),
         .executable(name: "chat-loadtest", targets: ["chat-loadtest"]),
+        .executable(name: "chat-fuzz", targets: ["chat-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -110,6 +111,7 @@ let package = Package(
         shared("JSONKit", [.nioCore, .nioFoundation]),
         shared("ChatModels", ["JSONKit", .httpTypes, .nioCore]),
         shared("SocketIO", ["JSONKit", .nioCore]),
+        shared("FileTransfer", [.nioCore]),
         shared("ServiceConfiguration", [.logging]),
         shared(
             "EventBus",
@@ -149,7 +151,7 @@ let package = Package(
         + service(
             "Uploads",
             product: "uploads",
-            dependencies: serviceBase + [.httpTypes, .crypto]
+            dependencies: serviceBase + ["FileTransfer", .httpTypes, .crypto, .nioConcurrency]
         )
         + [
             .target(
@@ -167,6 +169,21 @@ let package = Package(
                 path: "Tools/LoadTest/Main",
                 swiftSettings: swiftSettings
             ),
+            // The parsers of what clients send, under libFuzzer (./scripts/fuzz) or replaying saved inputs.
+            .target(
+                name: "FuzzTargets",
+                dependencies: ["SocketIO", "JSONKit", "ChatModels", "FileTransfer", .nioCore, .nioFoundation],
+                path: "Tools/Fuzz/Targets",
+                swiftSettings: swiftSettings
+            ),
+            .executableTarget(
+                name: "chat-fuzz",
+                dependencies: ["FuzzTargets"],
+                path: "Tools/Fuzz/Main",
+                swiftSettings: swiftSettings
+            ),
+            tests("FuzzTests", ["FuzzTargets"]),
+            tests("FileTransferTests", ["FileTransfer", .nioCore]),
             tests("LoadTestKitTests", ["LoadTestKit", .nioCore]),
             tests("RedisTests", ["Redis", .nioCore, .nioEmbedded, .nioPosix, .nioConcurrency, .logging, .lifecycle]),
             tests("JSONKitTests", ["JSONKit", .nioCore]),

@@ -59,7 +59,12 @@ public struct SocketIOPacket: Sendable, Equatable {
             let start = index
             while index < view.endIndex, view[index] != UInt8(ascii: ",") { index += 1 }
             guard index - start <= Self.maxNamespaceLength else { throw .invalidSocketIOPacket("namespace too long") }
-            namespace = String(decoding: view[start..<index], as: UTF8.self)
+            // Refused rather than repaired: a repaired name (U+FFFD for each bad byte) is
+            // not the one sent, and could grow past the bound it was checked against.
+            guard let name = String(validating: view[start..<index], as: UTF8.self) else {
+                throw .invalidSocketIOPacket("namespace is not UTF-8")
+            }
+            namespace = name
             if index < view.endIndex { index += 1 }  // the comma
         }
 

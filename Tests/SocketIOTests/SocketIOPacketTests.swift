@@ -68,6 +68,15 @@ import Testing
         #expect(throws: SocketIOProtocolError.self) { try self.parse(encoded) }
     }
 
+    /// Found by fuzzing: bytes that are not UTF-8 in a namespace were repaired into U+FFFD,
+    /// so the name read was not the one sent and could exceed the length it was checked for.
+    @Test func aNamespaceThatIsNotUTF8IsRefused() {
+        var bytes = ByteBuffer(string: "0/a")
+        bytes.writeBytes([0xFF, 0xFE, 0x80])
+        bytes.writeString(",{}")
+        #expect(throws: SocketIOProtocolError.invalidSocketIOPacket("namespace is not UTF-8")) { try SocketIOPacket(parsing: bytes) }
+    }
+
     @Test func engineIOPacketsParseByTheirFirstDigit() throws {
         #expect(try EngineIOPacket(parsing: ByteBuffer(string: "3")).type == .pong)
         #expect(try EngineIOPacket(parsing: ByteBuffer(string: "2probe")) == EngineIOPacket(type: .ping, payload: ByteBuffer(string: "probe")))

@@ -1,5 +1,6 @@
 import ChatModels
 import EventBus
+import FileTransfer
 import Foundation
 import HTTPTypes
 import Hummingbird

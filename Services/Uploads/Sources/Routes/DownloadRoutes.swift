@@ -1,4 +1,5 @@
 import ChatModels
+import FileTransfer
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -22,8 +22,6 @@ final class PollingOutput {
     /// Told when a lingering session's last words were collected.
     var onDrained: (() -> Void)?
 
-    static let separator = UInt8(0x1E)
-
     init(maxBacklog: Int) {
         self.maxBacklog = maxBacklog
     }
@@ -107,12 +105,7 @@ final class PollingOutput {
     }
 
     private func take() -> ByteBuffer {
-        var payload = ByteBuffer()
-        payload.reserveCapacity(self.waitingBytes)
-        for (index, packet) in self.waiting.enumerated() {
-            if index > 0 { payload.writeInteger(Self.separator) }
-            payload.writeImmutableBuffer(packet)
-        }
+        let payload = EngineIOPayload.joined(self.waiting, capacity: self.waitingBytes)
         self.waiting.removeAll(keepingCapacity: true)
         self.waitingBytes = 0
         return payload

@@ -104,8 +104,8 @@ final class PollingSession: Sendable {
             // DISCONNECT the server acted on) is taken and dropped, not refused.
             guard !self.output.value.closing else { return }
             guard !self.output.value.upgraded else { throw Refusal.upgraded }
-            for packet in body.readableBytesView.split(separator: PollingOutput.separator, omittingEmptySubsequences: false) {
-                self.session.received(ByteBuffer(bytes: packet))
+            for packet in EngineIOPayload.frames(body) {
+                self.session.received(packet)
                 guard !self.output.value.closing else { break }
             }
             // A packet outside the protocol ended the session: the POST is refused too.

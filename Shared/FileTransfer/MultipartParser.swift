@@ -6,27 +6,31 @@ import Glibc
 #endif
 
 /// A part's headers, names lowercased.
-struct PartHeaders: Equatable, Sendable {
-    var fields: [(name: String, value: String)]
+public struct PartHeaders: Equatable, Sendable {
+    public var fields: [(name: String, value: String)]
 
-    subscript(name: String) -> String? {
+    public init(fields: [(name: String, value: String)]) {
+        self.fields = fields
+    }
+
+    public subscript(name: String) -> String? {
         self.fields.first { $0.name == name }?.value
     }
 
     /// `Content-Disposition: form-data; name="…"; filename="…"` (or `filename*=UTF-8''…`).
-    var disposition: (name: String?, filename: String?) {
+    public var disposition: (name: String?, filename: String?) {
         guard let value = self["content-disposition"] else { return (nil, nil) }
         let parameters = HeaderParameters.parse(value)
         return (parameters["name"], parameters["filename*"].flatMap(HeaderParameters.decodeExtended) ?? parameters["filename"])
     }
 
-    static func == (lhs: PartHeaders, rhs: PartHeaders) -> Bool {
+    public static func == (lhs: PartHeaders, rhs: PartHeaders) -> Bool {
         lhs.fields.map(\.name) == rhs.fields.map(\.name) && lhs.fields.map(\.value) == rhs.fields.map(\.value)
     }
 }
 
 /// What a multipart body holds, in the order it streams past.
-enum MultipartEvent: Equatable, Sendable {
+public enum MultipartEvent: Equatable, Sendable {
     case partBegin(PartHeaders)
     case body(ByteBuffer)
     case partEnd
@@ -35,8 +39,8 @@ enum MultipartEvent: Equatable, Sendable {
 /// A streaming `multipart/form-data` parser: bytes go in as they arrive, events come out,
 /// and no more than a delimiter's length of a part's body is ever held back — a 200 MB
 /// file passes through in chunk-sized pieces.
-struct MultipartParser {
-    enum ParseError: Error, Equatable {
+public struct MultipartParser {
+    public enum ParseError: Error, Equatable {
         case malformed(String)
     }
 
@@ -44,20 +48,20 @@ struct MultipartParser {
         case preamble, afterDelimiter, headers, body, done
     }
 
-    static let maxHeaderBytes = 16 * 1024
+    public static let maxHeaderBytes = 16 * 1024
     private let delimiter: [UInt8]
     private var pending = ByteBuffer()
     private var state = State.preamble
 
-    init(boundary: String) {
+    public init(boundary: String) {
         self.delimiter = Array("\r\n--\(boundary)".utf8)
         // The first delimiter has no CRLF before it; pretend it had.
         self.pending.writeStaticString("\r\n")
     }
 
-    var isFinished: Bool { self.state == .done }
+    public var isFinished: Bool { self.state == .done }
 
-    mutating func feed(_ chunk: ByteBuffer) throws(ParseError) -> [MultipartEvent] {
+    public mutating func feed(_ chunk: ByteBuffer) throws(ParseError) -> [MultipartEvent] {
         var events: [MultipartEvent] = []
         self.pending.writeImmutableBuffer(chunk)
         loop: while true {
@@ -130,7 +134,7 @@ struct MultipartParser {
     }
 
     /// The body ended: it must have ended with the closing delimiter.
-    func finish() throws(ParseError) {
+    public func finish() throws(ParseError) {
         guard self.state == .done else { throw .malformed("the body ended inside a part") }
     }
 

@@ -1,14 +1,14 @@
 import Foundation
 
 /// A single `Range: bytes=…` request resolved against a file's size.
-enum ByteRange: Equatable {
+public enum ByteRange: Equatable, Sendable {
     /// The whole file (no Range header, or one we do not serve, such as several ranges).
     case whole
     case partial(ClosedRange<Int64>)
     /// Nothing of the file is in the range: 416.
     case unsatisfiable
 
-    init(header: String?, size: Int64) {
+    public init(header: String?, size: Int64) {
         guard let header, header.hasPrefix("bytes="), !header.contains(",") else {
             self = .whole
             return

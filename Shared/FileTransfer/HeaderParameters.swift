@@ -1,8 +1,8 @@
 import Foundation
 
 /// Parameters of a header such as `Content-Type` or `Content-Disposition`: `value; a=b; c="d; e"`.
-enum HeaderParameters {
-    static func parse(_ header: String) -> [String: String] {
+public enum HeaderParameters {
+    public static func parse(_ header: String) -> [String: String] {
         var parameters: [String: String] = [:]
         var index = header.firstIndex(of: ";") ?? header.endIndex
         while index < header.endIndex {
@@ -36,7 +36,7 @@ enum HeaderParameters {
     }
 
     /// `UTF-8''percent-encoded` (RFC 5987).
-    static func decodeExtended(_ value: String) -> String? {
+    public static func decodeExtended(_ value: String) -> String? {
         let parts = value.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].lowercased() == "utf-8" else { return nil }
         return String(parts[2]).removingPercentEncoding
