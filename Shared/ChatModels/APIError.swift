@@ -35,7 +35,7 @@ public struct APIError: Error, Sendable, Hashable {
 
 extension APIError {
     public static let missingToken = APIError(.unauthorized, code: "unauthorized", message: "A bearer token is required")
-    public static let invalidToken = APIError(.unauthorized, code: "invalid_token", message: "The token is malformed, forged or expired")
+    public static let invalidToken = APIError(.unauthorized, code: "invalid_token", message: "The token is malformed, forged, expired or revoked")
     public static let invalidCredentials = APIError(.unauthorized, code: "invalid_credentials", message: "Email or password is wrong")
     public static let payloadTooLarge = APIError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large")
     public static let `internal` = APIError(.internalServerError, code: "internal", message: "Something went wrong on our side")

@@ -8,6 +8,12 @@ public enum PresenceStream {
     public static let field = "e"
     /// A sorted set: gateway id → its last heartbeat (ms since 1970).
     public static let heartbeatsKey = "presence:gateways"
+
+    /// A set: a user's live connections, `gatewayID|connectionID`, as presence keeps them
+    /// (gateways count them to bound a user's sockets across gateways).
+    public static func connectionsKey(_ user: UUID) -> String {
+        "presence:conns:\(user.uuidString.lowercased())"
+    }
 }
 
 public struct PresenceEvent: Codable, Sendable, Hashable {

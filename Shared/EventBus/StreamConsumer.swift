@@ -16,6 +16,8 @@ public struct StreamConsumerSettings: Sendable {
     public var claimAfter: Duration
     /// How often to look for such entries.
     public var claimEvery: Duration
+    /// How often to trim what every group has settled from the stream (`SettledTrim`).
+    public var trimEvery: Duration
 
     public init(
         consumerName: String =
@@ -23,22 +25,25 @@ public struct StreamConsumerSettings: Sendable {
         batchSize: Int = 128,
         blockFor: Duration = .seconds(1),
         claimAfter: Duration = .seconds(5),
-        claimEvery: Duration = .seconds(1)
+        claimEvery: Duration = .seconds(1),
+        trimEvery: Duration = .seconds(10)
     ) {
         self.consumerName = consumerName
         self.batchSize = batchSize
         self.blockFor = blockFor
         self.claimAfter = claimAfter
         self.claimEvery = claimEvery
+        self.trimEvery = trimEvery
     }
 
-    /// `CONSUMER_NAME`, `STREAM_BATCH`, `STREAM_CLAIM_AFTER` (seconds).
+    /// `CONSUMER_NAME`, `STREAM_BATCH`, `STREAM_CLAIM_AFTER`, `STREAM_TRIM_EVERY` (seconds).
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         let defaults = StreamConsumerSettings()
         self.init(
             consumerName: values.string("CONSUMER_NAME", default: defaults.consumerName),
             batchSize: try values.int("STREAM_BATCH", default: defaults.batchSize, in: 1...10_000),
-            claimAfter: try values.seconds("STREAM_CLAIM_AFTER", default: defaults.claimAfter)
+            claimAfter: try values.seconds("STREAM_CLAIM_AFTER", default: defaults.claimAfter),
+            trimEvery: try values.seconds("STREAM_TRIM_EVERY", default: defaults.trimEvery)
         )
     }
 }
@@ -67,6 +72,7 @@ public struct StreamConsumer: Sendable {
     public func run(process: @Sendable ([RedisStreamEntry]) async throws -> [String]) async {
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
         var lastClaim = ContinuousClock.now - self.settings.claimEvery
+        var lastTrim = ContinuousClock.now
         var groupReady = false
         var retryPending = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -78,6 +84,11 @@ public struct StreamConsumer: Sendable {
                 if ContinuousClock.now - lastClaim >= self.settings.claimEvery {
                     lastClaim = ContinuousClock.now
                     try await self.claimAbandoned(process)
+                }
+                if ContinuousClock.now - lastTrim >= self.settings.trimEvery {
+                    lastTrim = ContinuousClock.now
+                    let trimmed = try await SettledTrim.trim(self.stream, redis: self.redis)
+                    if trimmed > 0 { self.logger.debug("trimmed settled entries", metadata: ["stream": "\(self.stream)", "count": "\(trimmed)"]) }
                 }
                 // Entries left unsettled (their store is down) are read back from this
                 // consumer's own pending list, before anything new: a conversation keeps its

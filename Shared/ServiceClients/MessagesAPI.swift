@@ -13,6 +13,9 @@ public enum MessagesAPI {
     public static let register = ServiceRoute(group: authGroup, pattern: "auth/register")
     /// `POST` `LoginRequest` → `AuthResponse`.
     public static let login = ServiceRoute(group: authGroup, pattern: "auth/login")
+    /// `POST` → 204: every token the caller holds stops working, on every service, and
+    /// their sockets end ("log out everywhere").
+    public static let logoutEverywhere = ServiceRoute(group: authGroup, pattern: "auth/logout-all")
     /// `GET`: one conversation as the caller sees it (members only).
     public static let conversation = ServiceRoute(group: chatGroup, pattern: "conversations/{id}")
     /// `POST` `MarkReadRequest` → `ReadReceipt`.

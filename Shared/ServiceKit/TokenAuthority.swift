@@ -14,6 +14,20 @@ public struct Identity: Sendable, Hashable {
     }
 }
 
+/// A token that passed verification: whose it is, and when it was issued and expires.
+public struct VerifiedToken: Sendable {
+    public var identity: Identity
+    /// `iat`, whole seconds since 1970 (what revocations compare against).
+    public var issuedAt: Int64
+    public var expires: Date
+
+    public init(identity: Identity, issuedAt: Int64, expires: Date) {
+        self.identity = identity
+        self.issuedAt = issuedAt
+        self.expires = expires
+    }
+}
+
 /// The claims of our access tokens.
 struct AccessClaims: JWTPayload {
     var sub: SubjectClaim
@@ -46,6 +60,8 @@ public struct TokenAuthority: Sendable {
     private let keys: JWTKeyCollection
     private let verified = VerifiedTokens(capacity: 50_000)
     public let lifetime: Duration
+    /// Whose tokens were revoked, and from when (kept current by a `RevocationFeed`).
+    public let revocations = TokenRevocations()
 
     public init(settings: AuthSettings) async {
         self.keys = JWTKeyCollection()
@@ -57,7 +73,7 @@ public struct TokenAuthority: Sendable {
         let claims = AccessClaims(
             sub: SubjectClaim(value: userID.uuidString.lowercased()),
             role: role,
-            iat: IssuedAtClaim(value: now),
+            iat: IssuedAtClaim(value: Date(timeIntervalSince1970: Double(self.revocations.issuedAt(for: userID, now: now)))),
             exp: ExpirationClaim(value: now.addingTimeInterval(Double(TimeAmount(self.lifetime).nanoseconds) / 1e9))
         )
         return try await self.keys.sign(claims)
@@ -85,18 +101,32 @@ public struct TokenAuthority: Sendable {
         }
     }
 
-    /// The identity in a token; any fault — forged, expired, malformed — is `.invalidToken`.
+    /// The identity in a token; any fault — forged, expired, malformed, revoked — is `.invalidToken`.
     public func verify(_ token: some StringProtocol) async throws(APIError) -> Identity {
+        try await self.verifyToken(token).identity
+    }
+
+    /// A token's identity and lifetime, for a caller that outlives the request (a socket).
+    public func verifyToken(_ token: some StringProtocol) async throws(APIError) -> VerifiedToken {
         let text = String(token)
-        if let identity = self.verified.identity(for: text) { return identity }
-        do {
-            let claims = try await self.keys.verify(text, as: AccessClaims.self)
-            guard let userID = UUID(uuidString: claims.sub.value) else { throw APIError.invalidToken }
-            let identity = Identity(userID: userID, role: claims.role)
-            self.verified.remember(text, identity, expires: claims.exp.value)
-            return identity
-        } catch {
-            throw .invalidToken
+        let verified: VerifiedToken
+        if let known = self.verified.token(for: text) {
+            verified = known
+        } else {
+            do {
+                let claims = try await self.keys.verify(text, as: AccessClaims.self)
+                guard let userID = UUID(uuidString: claims.sub.value) else { throw APIError.invalidToken }
+                verified = VerifiedToken(
+                    identity: Identity(userID: userID, role: claims.role),
+                    issuedAt: Int64(claims.iat.value.timeIntervalSince1970.rounded(.down)),
+                    expires: claims.exp.value
+                )
+                self.verified.remember(text, verified)
+            } catch {
+                throw .invalidToken
+            }
         }
+        guard !self.revocations.isRevoked(verified.identity.userID, issuedAt: verified.issuedAt) else { throw .invalidToken }
+        return verified
     }
 }

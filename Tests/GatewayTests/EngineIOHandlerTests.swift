@@ -88,7 +88,11 @@ import Testing
         #expect(open == [#"0{"sid":"engine-sid","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":131072}"#])
         try harness.send("40")
         // As the session does when it accepts the CONNECT (the harness's inbox only records).
-        harness.connection.authenticate(Identity(userID: UUID(), role: .student), token: "t", ids: .make(recoverable: false))
+        harness.connection.authenticate(
+            VerifiedToken(identity: Identity(userID: UUID(), role: .student), issuedAt: 0, expires: Date().addingTimeInterval(3600)),
+            token: "t",
+            ids: .make(recoverable: false)
+        )
         harness.channel.embeddedEventLoop.advanceTime(by: .seconds(25))
         #expect(try harness.written() == ["2"])
         try harness.send("3")

@@ -3,6 +3,10 @@ record what they receive."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import threading
 import time
 import uuid
@@ -20,6 +24,35 @@ def register(base: str, name: str, role: str = "student") -> tuple[str, dict]:
     assert response.status_code == 201, response.text
     body = response.json()
     return body["token"], body["user"]
+
+
+def forge_token(secret: str, user_id: str, role: str = "student", issued: float | None = None, lifetime: float = 3600,
+                alg: str = "HS256") -> str:
+    """An access token as messages issues them (HS256 over the claims), signed with `secret`:
+    the stack's own to make a valid one with a chosen lifetime, any other to forge one."""
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    issued = time.time() if issued is None else issued
+    signing = part({"alg": alg, "typ": "JWT"}) + "." + part({"sub": user_id, "role": role, "iat": int(issued), "exp": int(issued + lifetime)})
+    if alg == "none":
+        return signing + "."
+    signature = hmac.new(secret.encode(), signing.encode(), hashlib.sha256).digest()
+    return signing + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+
+
+def refused_connect(url: str, token: str | None) -> dict:
+    """Connects as `token` expecting a refusal; the `connect_error` data (`{message, data: {code}}`)."""
+    refused: list = []
+    client = socketio.Client(reconnection=False)
+    client.on("connect_error", refused.append)
+    try:
+        client.connect(url, transports=["websocket"], auth={"token": token} if token is not None else None, wait_timeout=5)
+    except socketio.exceptions.ConnectionError:
+        pass
+    connected = client.connected
+    client.disconnect()
+    assert not connected and refused, "the connect was not refused"
+    return refused[0]
 
 
 def open_conversation(base: str, token: str, *others: dict) -> dict:

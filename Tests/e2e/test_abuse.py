@@ -4,16 +4,16 @@
 import itertools
 import json
 import socket
+import subprocess
 import time
 import uuid
 
 import pytest
 import requests
-import socketio
 import websocket
 
 import stack as stack_module
-from chat import ChatClient, open_conversation, register
+from chat import ChatClient, history, open_conversation, refused_connect, register, student_and_expert
 
 CONNECT_TIMEOUT = 4  # SOCKET_CONNECT_TIMEOUT in conftest
 
@@ -128,12 +128,7 @@ def test_a_user_holds_a_bounded_number_of_connections(stack, bounded_gateway):
     token, _ = register(stack.lb_url, "Hoarder")
     first, second = ChatClient(bounded_gateway, token).connect(), ChatClient(bounded_gateway, token).connect()
     try:
-        refused = []
-        third = socketio.Client(reconnection=False)
-        third.on("connect_error", refused.append)
-        with pytest.raises(socketio.exceptions.ConnectionError):
-            third.connect(bounded_gateway, transports=["websocket"], auth={"token": token}, wait_timeout=5)
-        assert refused and refused[0]["data"]["code"] == "too_many_connections"
+        assert refused_connect(bounded_gateway, token)["data"]["code"] == "too_many_connections"
         # Another user is not concerned, and a freed place is taken again.
         other, _ = register(stack.lb_url, "Other")
         with ChatClient(bounded_gateway, other):
@@ -183,3 +178,110 @@ def test_redis_is_bounded_and_refuses_writes_rather_than_evicting(stack):
     settings = dict(zip(values[2::4], values[4::4]))
     assert settings["maxmemory-policy"] == "noeviction"
     assert int(settings["maxmemory"]) > 0
+
+
+def redis_cli(stack, *arguments: str) -> list[str]:
+    result = subprocess.run(["redis-cli", "-p", str(stack.ports.redis), *arguments], capture_output=True, text=True, timeout=10, check=True)
+    return result.stdout.splitlines()
+
+
+def commands_appended(stack) -> int:
+    """How many entries `chat:commands` was ever given (trimming does not lower it)."""
+    fields = redis_cli(stack, "XINFO", "STREAM", "chat:commands")
+    return int(fields[fields.index("entries-added") + 1])
+
+
+def test_a_send_nobody_would_store_is_refused_before_it_is_queued(stack):
+    """Finding 1: what the store would refuse (a stranger's send, too long, NUL) is refused
+    by the gateway and takes no space in Redis; a member's send still goes through."""
+    (token, _), _, conversation = student_and_expert(stack.lb_url, "Member", "Expert")
+    stranger, _ = register(stack.lb_url, "Stranger")
+    with ChatClient(stack.service_url("gateway1"), token) as member, ChatClient(stack.service_url("gateway2"), stranger) as outsider:
+        assert member.call("send_message", {"conversationId": conversation["id"], "content": "first"})["ok"]
+        before = commands_appended(stack)
+        refusals = [
+            outsider.call("send_message", {"conversationId": conversation["id"], "content": "let me in"}),
+            outsider.call("send_message", {"conversationId": str(uuid.uuid4()), "content": "anyone?"}),
+            member.call("send_message", {"conversationId": conversation["id"], "content": "x" * 10_001}),
+            member.call("send_message", {"conversationId": conversation["id"], "content": "nul \u0000 inside"}),
+            member.call("send_message", {"conversationId": conversation["id"], "content": "ok", "clientMessageId": "has space"}),
+        ]
+        codes = [refusal["error"]["code"] for refusal in refusals]
+        assert codes[0] in ("forbidden", "not_found") and codes[1] in ("forbidden", "not_found"), refusals
+        assert codes[2:] == ["validation_failed"] * 3, refusals
+        assert "10000" in refusals[2]["error"]["message"]
+        assert commands_appended(stack) == before
+        # A member who never joined the room is checked once, then sends.
+        assert member.call("send_message", {"conversationId": conversation["id"], "content": "second"})["ok"]
+        assert commands_appended(stack) == before + 1
+
+
+def test_settled_commands_do_not_stay_in_the_stream(stack):
+    """Finding 1: handled sends are trimmed from `chat:commands` (STREAM_TRIM_EVERY is 1 s here),
+    not kept until a million pile up."""
+    (token, _), _, conversation = student_and_expert(stack.lb_url, "Trimmer", "Expert")
+    with ChatClient(stack.service_url("gateway1"), token) as client:
+        for i in range(40):
+            assert client.call("send_message", {"conversationId": conversation["id"], "content": f"m{i}"})["ok"]
+    deadline = time.monotonic() + 15
+    while int(redis_cli(stack, "XLEN", "chat:commands")[0]) > 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert int(redis_cli(stack, "XLEN", "chat:commands")[0]) <= 1
+    assert len(history(stack.lb_url, token, conversation["id"])) >= 41  # welcome + 40, all stored
+
+
+@pytest.fixture(scope="module")
+def allowance_gateway(stack):
+    """A gateway allowing each user a burst of 5 API requests, then 2 a second, and 3 sockets in all."""
+    url = stack.start_gateway("allowance", stack_module.free_port(),
+                              {"API_BURST": "5", "API_REQUESTS_PER_SECOND": "2", "SOCKET_MAX_PER_USER_TOTAL": "3"})
+    yield url
+    stack.stop("allowance")
+
+
+def test_each_user_has_an_allowance_of_api_requests(stack, allowance_gateway):
+    """Finding 6: one account cannot keep the services busy; 429 with Retry-After, others unaffected."""
+    (token, _), _, conversation = student_and_expert(stack.lb_url, "Reader", "Expert")
+    other, _ = register(stack.lb_url, "Patient")
+    url = f"{allowance_gateway}/api/chat/conversations/{conversation['id']}/messages"
+    statuses = [requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5) for _ in range(8)]
+    assert [r.status_code for r in statuses[:5]] == [200] * 5
+    refused = statuses[-1]
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert requests.get(f"{allowance_gateway}/api/me", headers={"Authorization": f"Bearer {other}"}, timeout=5).status_code == 200
+    time.sleep(1.1)  # two more have come in
+    assert requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5).status_code == 200
+
+
+def test_a_user_holds_a_bounded_number_of_connections_across_gateways(stack, allowance_gateway):
+    """Finding 6: SOCKET_MAX_PER_USER bounds one gateway; SOCKET_MAX_PER_USER_TOTAL all of them,
+    counted by presence."""
+    token, _ = register(stack.lb_url, "Everywhere")
+    held = [ChatClient(stack.service_url(name), token).connect() for name in ("gateway1", "gateway2", "gateway1")]
+    try:
+        time.sleep(0.5)  # presence has counted them
+        assert refused_connect(allowance_gateway, token)["data"]["code"] == "too_many_connections"
+        held.pop().disconnect()
+        time.sleep(0.5)
+        with ChatClient(allowance_gateway, token):
+            pass
+    finally:
+        for client in held:
+            client.disconnect()
+
+
+def test_a_user_starts_a_bounded_number_of_conversations_an_hour(stack):
+    """Finding 6: CONVERSATIONS_PER_HOUR (60); opening an existing direct conversation again is free."""
+    token, _ = register(stack.lb_url, "Starter")
+    experts = [register(stack.lb_url, f"Expert{i}", "expert")[1] for i in range(61)]
+    for expert in experts[:60]:
+        open_conversation(stack.lb_url, token, expert)
+    again = open_conversation(stack.lb_url, token, experts[0])  # the same direct conversation: not counted
+    assert again["id"]
+    refused = requests.post(f"{stack.lb_url}/api/chat/conversations", json={"participantIds": [experts[60]["id"]]},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=15)
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) <= 3600
+    other, _ = register(stack.lb_url, "Other")
+    open_conversation(stack.lb_url, other, experts[60])

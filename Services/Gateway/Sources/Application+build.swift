@@ -55,13 +55,28 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
         commands: commands,
         presence: presence,
         messages: messages,
+        memberships: Memberships(),
         recovery: recovery,
         logger: logger
     )
 
+    let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: group, logger: logger)
+    // A session revoked elsewhere ("log out everywhere") ends its sockets here too.
+    tokens.revocations.onRevoke { user, before in
+        for connection in fanout.rooms.connections(of: user) where (connection.verifiedToken?.issuedAt ?? .max) < before {
+            connection.disconnect()
+        }
+    }
+
     let origins = OriginPolicy(allowed: configuration.corsOrigins)
-    let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)], outermost: [CORSMiddleware(policy: origins)])
-    router.add(middleware: ProxyMiddleware(proxy: UpstreamProxy(client: httpClient, settings: configuration.upstreams), tokens: tokens))
+    let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis), revocations.readiness], outermost: [CORSMiddleware(policy: origins)])
+    router.add(
+        middleware: ProxyMiddleware(
+            proxy: UpstreamProxy(client: httpClient, settings: configuration.upstreams),
+            tokens: tokens,
+            allowances: UserAllowances(burst: configuration.upstreams.requestBurst, perSecond: configuration.upstreams.requestsPerSecond)
+        )
+    )
     let inbox: @Sendable (SocketConnection) -> any SocketPacketSink = { connection in
         SocketInbox(
             handler: SocketSession(connection: connection, context: realtime),
@@ -96,7 +111,10 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
             session: inbox
         ),
         configuration: configuration.http.application(serverName: configuration.realtime.gatewayID),
-        services: [redis, HTTPClientService(client: httpClient), fanout, commands, presence],
+        services: [
+            redis, HTTPClientService(client: httpClient), fanout, commands, presence,
+            revocations,
+        ],
         logger: logger
     )
 }

@@ -70,6 +70,10 @@ public struct UpstreamSettings: Sendable {
     /// Addresses of the proxies in front (the load balancer), whose `X-Forwarded-For` is
     /// believed when telling the services where a request comes from.
     public var trustedProxies: Set<String>
+    /// Each user's allowance of `/api/**` requests on this gateway: `requestBurst` at once,
+    /// refilled at `requestsPerSecond` (uploads, sends and history reads alike).
+    public var requestsPerSecond: Int
+    public var requestBurst: Int
 
     public init(
         messages: URL = URL(string: "http://127.0.0.1:8081")!,
@@ -78,7 +82,9 @@ public struct UpstreamSettings: Sendable {
         connectTimeout: Duration = .seconds(10),
         timeout: Duration = .seconds(10),
         uploadTimeout: Duration = .seconds(900),
-        trustedProxies: Set<String> = ["127.0.0.1", "::1"]
+        trustedProxies: Set<String> = ["127.0.0.1", "::1"],
+        requestsPerSecond: Int = 20,
+        requestBurst: Int = 60
     ) {
         self.messages = messages
         self.presence = presence
@@ -87,10 +93,12 @@ public struct UpstreamSettings: Sendable {
         self.timeout = timeout
         self.uploadTimeout = uploadTimeout
         self.trustedProxies = trustedProxies
+        self.requestsPerSecond = requestsPerSecond
+        self.requestBurst = requestBurst
     }
 
     /// `MESSAGES_URL`, `PRESENCE_URL`, `UPLOADS_URL`, `UPSTREAM_CONNECT_TIMEOUT`, `UPSTREAM_TIMEOUT`, `UPLOAD_TIMEOUT`,
-    /// `TRUSTED_PROXIES` (comma-separated addresses).
+    /// `TRUSTED_PROXIES` (comma-separated addresses), `API_REQUESTS_PER_SECOND`, `API_BURST`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
             messages: try values.httpURL("MESSAGES_URL", default: "http://127.0.0.1:8081"),
@@ -99,7 +107,9 @@ public struct UpstreamSettings: Sendable {
             connectTimeout: try values.seconds("UPSTREAM_CONNECT_TIMEOUT", default: .seconds(10)),
             timeout: try values.seconds("UPSTREAM_TIMEOUT", default: .seconds(10)),
             uploadTimeout: try values.seconds("UPLOAD_TIMEOUT", default: .seconds(900)),
-            trustedProxies: Set(values.list("TRUSTED_PROXIES", default: "127.0.0.1,::1"))
+            trustedProxies: Set(values.list("TRUSTED_PROXIES", default: "127.0.0.1,::1")),
+            requestsPerSecond: try values.int("API_REQUESTS_PER_SECOND", default: 20, in: 1...1_000_000),
+            requestBurst: try values.int("API_BURST", default: 60, in: 1...1_000_000)
         )
     }
 }

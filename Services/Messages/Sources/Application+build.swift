@@ -20,6 +20,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let commandStream = RedisClient(configuration: configuration.redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
     let database = Database(client: postgres, queryTimeout: configuration.database.queryTimeout, logger: logger)
     let tokens = await TokenAuthority(settings: configuration.auth)
+    let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
     let httpClient = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
 
     let users = UserStore(database: database)
@@ -27,7 +28,10 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let messages = MessageStore(database: database)
     let events = MessageEvents(bus: ChatBus(redis: redis), logger: logger)
 
-    let router = ServiceRouter.make(metrics: metrics, checks: [ReadinessCheck("postgres") { try await postgres.query("SELECT 1") }, .redis(redis)])
+    let router = ServiceRouter.make(
+        metrics: metrics,
+        checks: [ReadinessCheck("postgres") { try await postgres.query("SELECT 1") }, .redis(redis), revocations.readiness]
+    )
 
     let api = router.group(RouterPath(MessagesAPI.authGroup))
     let authenticated = api.group().add(middleware: AuthMiddleware(tokens: tokens))
@@ -37,6 +41,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         tokens: tokens,
         hasher: PasswordHasher(cost: configuration.bcryptCost, maxPending: configuration.bcryptQueue),
         throttle: AuthThrottle(redis: redis, settings: configuration.authThrottle, logger: logger),
+        revocations: revocations,
         openExpertSignup: configuration.openExpertSignup
     ).register(public: api, authenticated: authenticated)
     ConversationController(
@@ -68,7 +73,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         router: router,
         server: configuration.http.server,
         configuration: configuration.http.application(serverName: "messages"),
-        services: [postgres, redis, commandStream, HTTPClientService(client: httpClient), consumer],
+        services: [postgres, redis, commandStream, HTTPClientService(client: httpClient), consumer, revocations],
         logger: logger
     )
     app.beforeServerStarts { [logger] in

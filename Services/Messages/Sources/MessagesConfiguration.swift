@@ -1,3 +1,4 @@
+import ChatModels
 import EventBus
 import Foundation
 import PostgresNIO
@@ -93,19 +94,29 @@ public struct MessageLimits: Sendable {
     public var maxPageBytes: Int
     /// Other participants in one conversation.
     public var maxParticipants: Int
+    /// Conversations one user may start in an hour.
+    public var conversationsPerHour: Int
 
-    public init(maxContentLength: Int = 10_000, maxPageSize: Int = 200, maxPageBytes: Int = 256 * 1024, maxParticipants: Int = 100) {
+    public init(
+        maxContentLength: Int = MessageRules.defaultMaxContentLength,
+        maxPageSize: Int = 200,
+        maxPageBytes: Int = 256 * 1024,
+        maxParticipants: Int = 100,
+        conversationsPerHour: Int = 60
+    ) {
         self.maxContentLength = maxContentLength
         self.maxPageSize = maxPageSize
         self.maxPageBytes = maxPageBytes
         self.maxParticipants = maxParticipants
+        self.conversationsPerHour = conversationsPerHour
     }
 
-    /// `MAX_MESSAGE_LENGTH`, `MAX_PAGE_BYTES`.
+    /// `MAX_MESSAGE_LENGTH`, `MAX_PAGE_BYTES`, `CONVERSATIONS_PER_HOUR`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
-            maxContentLength: try values.int("MAX_MESSAGE_LENGTH", default: 10_000, in: 1...1_000_000),
-            maxPageBytes: try values.int("MAX_PAGE_BYTES", default: 256 * 1024, in: 1024...(64 << 20))
+            maxContentLength: try values.int("MAX_MESSAGE_LENGTH", default: MessageRules.defaultMaxContentLength, in: 1...1_000_000),
+            maxPageBytes: try values.int("MAX_PAGE_BYTES", default: 256 * 1024, in: 1024...(64 << 20)),
+            conversationsPerHour: try values.int("CONVERSATIONS_PER_HOUR", default: 60, in: 1...1_000_000)
         )
     }
 }

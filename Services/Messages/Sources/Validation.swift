@@ -32,21 +32,4 @@ enum Validate {
         guard value.utf8.count <= 72 else { throw .validation("'password' must be at most 72 bytes") }
         guard !value.utf8.contains(0) else { throw .validation("'password' must not contain NUL") }
     }
-
-    /// Message text: not blank, at most `maxLength` characters, no NUL (Postgres text cannot hold it).
-    static func content(_ value: String, maxLength: Int) throws(APIError) -> String {
-        guard !value.isBlank else { throw .validation("'content' must not be empty") }
-        guard value.unicodeScalars.count <= maxLength else { throw .validation("'content' must be at most \(maxLength) characters") }
-        guard !value.utf8.contains(0) else { throw .validation("'content' must not contain NUL") }
-        return value
-    }
-
-    /// A client's idempotency key: 1 to 100 printable ASCII characters.
-    static func clientMessageID(_ value: String?) throws(APIError) -> String? {
-        guard let value else { return nil }
-        guard (1...100).contains(value.utf8.count), value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
-            throw .validation("'clientMessageId' must be 1 to 100 printable ASCII characters")
-        }
-        return value
-    }
 }

@@ -53,14 +53,18 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
         logger: logger
     )
 
-    let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis)])
+    let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: group, logger: logger)
+    let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis), revocations.readiness])
     PresenceRoutes(store: store).register(on: router.group(RouterPath(PresenceAPI.group)).add(middleware: AuthMiddleware(tokens: tokens)))
 
     return Application(
         router: router,
         server: configuration.http.server,
         configuration: configuration.http.application(serverName: "presence"),
-        services: [redis, streamRedis, HTTPClientService(client: httpClient), consumer, sweeper],
+        services: [
+            redis, streamRedis, HTTPClientService(client: httpClient), consumer, sweeper,
+            revocations,
+        ],
         logger: logger
     )
 }

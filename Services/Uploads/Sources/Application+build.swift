@@ -38,10 +38,12 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
     )
     let sweeper = OrphanSweeper(store: store, messages: messages, grace: configuration.orphanGrace, every: configuration.sweepEvery, logger: logger)
 
+    let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: group, logger: logger)
     let router = ServiceRouter.make(
         metrics: metrics,
         checks: [
             .redis(redis),
+            revocations.readiness,
             ReadinessCheck("disk") {
                 guard access(store.temporaryDirectory, W_OK) == 0 else { throw APIError.unavailable("The uploads directory is not writable") }
             },
@@ -59,7 +61,10 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
         router: router,
         server: configuration.http.server,
         configuration: configuration.http.application(serverName: "uploads"),
-        services: [redis, commands, HTTPClientService(client: httpClient), sweeper],
+        services: [
+            redis, commands, HTTPClientService(client: httpClient), sweeper,
+            revocations,
+        ],
         logger: logger
     )
 }

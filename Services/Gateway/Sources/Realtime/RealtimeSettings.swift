@@ -1,3 +1,4 @@
+import ChatModels
 import Foundation
 import ServiceConfiguration
 import ServiceKit
@@ -30,8 +31,13 @@ public struct RealtimeSettings: Sendable {
     public var maxPollingSessions: Int
     /// Connections one user may hold on this gateway; past it, a CONNECT is refused.
     public var maxSocketsPerUser: Int
+    /// Connections one user may hold on all gateways together (as presence counts them).
+    public var maxSocketsPerUserTotal: Int
     /// Conversations one connection may have joined at once.
     public var maxRoomsPerSocket: Int
+    /// A message's most Unicode scalars (messages' `MAX_MESSAGE_LENGTH`, checked here before
+    /// a send is queued).
+    public var maxContentLength: Int
     /// How long a dropped socket's session may be recovered (Socket.IO's connection-state
     /// recovery); `nil`, off: events then carry no offset, which handlers written for a
     /// fixed number of arguments would receive as one more.
@@ -52,7 +58,9 @@ public struct RealtimeSettings: Sendable {
         clientBundlePath: String = ".state/client/socket.io.min.js",
         maxPollingSessions: Int = 10_000,
         maxSocketsPerUser: Int = 20,
+        maxSocketsPerUserTotal: Int = 100,
         maxRoomsPerSocket: Int = 200,
+        maxContentLength: Int = MessageRules.defaultMaxContentLength,
         recoveryWindow: Duration? = nil
     ) {
         self.gatewayID = gatewayID
@@ -69,14 +77,16 @@ public struct RealtimeSettings: Sendable {
         self.clientBundlePath = clientBundlePath
         self.maxPollingSessions = maxPollingSessions
         self.maxSocketsPerUser = maxSocketsPerUser
+        self.maxSocketsPerUserTotal = maxSocketsPerUserTotal
         self.maxRoomsPerSocket = maxRoomsPerSocket
+        self.maxContentLength = maxContentLength
         self.recoveryWindow = recoveryWindow
     }
 
     /// `GATEWAY_ID`, `PING_INTERVAL`, `PING_TIMEOUT`, `SOCKET_MAX_PAYLOAD`, `SOCKET_EVENTS_PER_SECOND`,
     /// `SOCKET_EVENT_BURST`, `SOCKET_MAX_OUTBOUND_BYTES`, `SEND_TIMEOUT`, `SOCKET_CLIENT_BUNDLE`, `SOCKET_MAX_POLLING_SESSIONS`,
     /// `SOCKET_RECOVERY_WINDOW` (seconds; 0, the default, is off), `SOCKET_CONNECT_TIMEOUT`,
-    /// `SOCKET_MAX_PER_USER`, `SOCKET_MAX_ROOMS`.
+    /// `SOCKET_MAX_PER_USER`, `SOCKET_MAX_PER_USER_TOTAL`, `SOCKET_MAX_ROOMS`, `MAX_MESSAGE_LENGTH`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         let defaults = RealtimeSettings()
         self.init(
@@ -92,7 +102,9 @@ public struct RealtimeSettings: Sendable {
             clientBundlePath: values.string("SOCKET_CLIENT_BUNDLE", default: defaults.clientBundlePath),
             maxPollingSessions: try values.int("SOCKET_MAX_POLLING_SESSIONS", default: defaults.maxPollingSessions, in: 0...1_000_000),
             maxSocketsPerUser: try values.int("SOCKET_MAX_PER_USER", default: defaults.maxSocketsPerUser, in: 1...100_000),
+            maxSocketsPerUserTotal: try values.int("SOCKET_MAX_PER_USER_TOTAL", default: defaults.maxSocketsPerUserTotal, in: 1...1_000_000),
             maxRoomsPerSocket: try values.int("SOCKET_MAX_ROOMS", default: defaults.maxRoomsPerSocket, in: 1...100_000),
+            maxContentLength: try values.int("MAX_MESSAGE_LENGTH", default: defaults.maxContentLength, in: 1...1_000_000),
             recoveryWindow: try values.seconds("SOCKET_RECOVERY_WINDOW", default: .zero).nonZero
         )
     }

@@ -100,9 +100,9 @@ struct CommandConsumer: Service {
         return NewMessage(
             conversationID: command.conversationId,
             senderID: command.senderId,
-            content: try Validate.content(command.content, maxLength: self.limits.maxContentLength),
+            content: try MessageRules.content(command.content, maxLength: self.limits.maxContentLength),
             type: command.messageType,
-            clientMessageID: try Validate.clientMessageID(command.clientMessageId),
+            clientMessageID: try MessageRules.clientMessageID(command.clientMessageId),
             attachment: command.attachment
         )
     }

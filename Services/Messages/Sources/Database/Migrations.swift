@@ -83,6 +83,11 @@ enum Migrations {
                 """,
                 "CREATE INDEX attachments_message_idx ON attachments (message_id)",
             ]
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "conversations by creator and time (CONVERSATIONS_PER_HOUR)",
+            statements: ["CREATE INDEX conversations_creator_idx ON conversations (created_by, created_at)"]
+        ),
     ]
 }

@@ -1,6 +1,7 @@
 import ChatModels
 import Foundation
 import Hummingbird
+import Logging
 import ServiceClients
 import ServiceKit
 
@@ -10,12 +11,14 @@ struct AuthController: Sendable {
     let tokens: TokenAuthority
     let hasher: PasswordHasher
     let throttle: AuthThrottle
+    let revocations: RevocationFeed
     let openExpertSignup: Bool
 
     func register(public router: RouterGroup<ChatRequestContext>, authenticated: RouterGroup<ChatRequestContext>) {
         router.post(RouterPath(MessagesAPI.register.pattern), use: self.registerUser)
         router.post(RouterPath(MessagesAPI.login.pattern), use: self.login)
         authenticated.get("me", use: self.me)
+        authenticated.post(RouterPath(MessagesAPI.logoutEverywhere.pattern), use: self.logoutEverywhere)
     }
 
     @Sendable func registerUser(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<AuthResponse> {
@@ -49,6 +52,18 @@ struct AuthController: Sendable {
         await self.throttle.succeeded(email: email)
         let token = try await self.tokens.issue(for: account.user.id, role: account.user.role)
         return JSONResponse(AuthResponse(token: token, user: account.user))
+    }
+
+    /// Revokes every token the caller holds, this one included; their sockets end.
+    @Sendable func logoutEverywhere(_ request: Request, context: ChatRequestContext) async throws -> Response {
+        let userID = try context.requireIdentity().userID
+        do {
+            try await self.revocations.revoke(userID)
+        } catch {
+            throw APIError.unavailable("Sessions could not be revoked now; try again")
+        }
+        context.logger.info("revoked every token of the user")
+        return Response(status: .noContent)
     }
 
     /// The client's address as the gateway saw it (`X-Client-Address`), or the peer's.

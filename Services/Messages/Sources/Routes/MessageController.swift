@@ -42,8 +42,8 @@ struct MessageController: Sendable {
         case .image, .file: throw APIError.validation("Files are sent through the upload route")
         case .system: throw APIError.forbidden("SYSTEM messages are the server's own")
         }
-        let content = try Validate.content(body.content, maxLength: self.limits.maxContentLength)
-        let clientMessageID = try Validate.clientMessageID(body.clientMessageId)
+        let content = try MessageRules.content(body.content, maxLength: self.limits.maxContentLength)
+        let clientMessageID = try MessageRules.clientMessageID(body.clientMessageId)
         // Membership is checked where the message is stored, as for every other writer.
         let stored = try await self.messages.append(
             NewMessage(conversationID: id, senderID: identity.userID, content: content, type: .text, clientMessageID: clientMessageID)

@@ -51,7 +51,10 @@ struct ConversationStore: Sendable {
     /// Creates a conversation of `creator` with `others`, with its SYSTEM welcome message.
     /// A direct conversation (one other, no title) exists once per pair: asking again,
     /// even concurrently, returns the existing one with `created == false`.
-    func create(creator: User, others: [User], title: String?) async throws -> (id: UUID, created: Bool, welcome: Message?) {
+    /// Creates the conversation, or finds the pair's direct one. A new one counts against
+    /// the creator's `perHour`: past it, nothing is created (429 with `Retry-After`);
+    /// finding the existing direct one is free.
+    func create(creator: User, others: [User], title: String?, perHour: Int = .max) async throws -> (id: UUID, created: Bool, welcome: Message?) {
         let isDirect = others.count == 1 && title == nil
         let directKey = isDirect ? [creator.id, others[0].id].map { $0.uuidString.lowercased() }.sorted().joined(separator: ":") : nil
         let id = UUID()
@@ -73,6 +76,7 @@ struct ConversationStore: Sendable {
                 for try await existing in rows.decode(UUID.self) { return (existing, false, nil) }
                 throw APIError.unavailable("The conversation could not be created, try again")
             }
+            try await Self.checkQuota(of: creator.id, perHour: perHour, on: connection, logger: logger)
             try await connection.query(
                 "INSERT INTO conversation_members (conversation_id, user_id) SELECT \(id), unnest(\(memberIDs)::uuid[])",
                 logger: logger
@@ -84,6 +88,24 @@ struct ConversationStore: Sendable {
             )
             guard case .stored(let message, _, _)? = outcomes.first else { throw APIError.internal }
             return (id, true, message)
+        }
+    }
+
+    /// Counts the creator's conversations of the last hour, this one included; over the
+    /// bound, throws (the transaction, and the new row with it, is rolled back).
+    private static func checkQuota(of creator: UUID, perHour: Int, on connection: PostgresConnection, logger: Logger) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT count(*), COALESCE(EXTRACT(EPOCH FROM min(created_at) + interval '1 hour' - now()), 0)::float8
+            FROM conversations WHERE created_by = \(creator) AND created_at > now() - interval '1 hour'
+            """,
+            logger: logger
+        )
+        for try await (count, secondsLeft) in rows.decode((Int, Double).self) where count > perHour {
+            throw APIError.rateLimited(
+                "You started \(perHour) conversations in the last hour; try again later",
+                retryAfter: max(1, Int(secondsLeft.rounded(.up)))
+            )
         }
     }
 

@@ -1,10 +1,11 @@
+import EventBus
 import Foundation
 
 /// Where presence keeps its state in Redis. All of it lives there, so any presence instance
 /// can handle any event and a restart loses nothing.
 enum PresenceKeys {
     /// A user's live connections: `gatewayID|connectionID`.
-    static func connections(_ user: UUID) -> String { "presence:conns:\(user.uuidString.lowercased())" }
+    static func connections(_ user: UUID) -> String { PresenceStream.connectionsKey(user) }
     /// A gateway's connections: `userID|connectionID`, to clear them if the gateway dies.
     static func gateway(_ id: String) -> String { "presence:gw:\(id)" }
     /// Users who chose to appear offline.

@@ -42,12 +42,12 @@ struct OrphanSweeper: Service {
             (Self.files(in: store.temporaryDirectory, olderThan: cutoff), Self.files(in: store.blobDirectory, olderThan: cutoff))
         }
         var removed = 0
-        for path in temporary where Self.removeIfOlder(path, than: cutoff) { removed += 1 }
+        for path in temporary where Self.modified(path).map({ $0 < cutoff }) == true && unlink(path) == 0 { removed += 1 }
         let prefix = self.store.blobDirectory + "/"
         for batch in stride(from: 0, to: stored.count, by: 500).map({ Array(stored[$0..<min($0 + 500, stored.count)]) }) {
             let keys = batch.map { String($0.dropFirst(prefix.count)) }
             let referenced = try await self.messages.referenced(keys)
-            for (path, key) in zip(batch, keys) where !referenced.contains(key) && Self.removeIfOlder(path, than: cutoff) {
+            for (path, key) in zip(batch, keys) where !referenced.contains(key) && self.removeIfOlder(path, than: cutoff) {
                 removed += 1
             }
         }
@@ -71,8 +71,19 @@ struct OrphanSweeper: Service {
         return attributes[.modificationDate] as? Date
     }
 
-    private static func removeIfOlder(_ path: String, than cutoff: Date) -> Bool {
+    /// Removes a stored file still older than `cutoff`. It is first moved aside (one
+    /// atomic rename), then its age is read again: an upload of the same content that
+    /// refreshed it just before the move gets it back; one just after finds it gone and
+    /// puts its own copy in its place (`BlobStore.commit`). Either way nothing that a new
+    /// message refers to is removed.
+    private func removeIfOlder(_ path: String, than cutoff: Date) -> Bool {
         guard let modified = Self.modified(path), modified < cutoff else { return false }
-        return unlink(path) == 0
+        let aside = "\(self.store.temporaryDirectory)/swept-\(UUID().uuidString)"
+        guard rename(path, aside) == 0 else { return false }
+        if let modified = Self.modified(aside), modified >= cutoff {
+            rename(aside, path)
+            return false
+        }
+        return unlink(aside) == 0
     }
 }

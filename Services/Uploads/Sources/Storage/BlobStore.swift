@@ -37,16 +37,17 @@ struct BlobStore: Sendable {
     }
 
     /// Moves a finished upload into place; if the same content is already there, keeps
-    /// that one (refreshing its age, so cleanup leaves it be) and drops the new copy.
+    /// that one (refreshing its age, so cleanup leaves it be) and drops the new copy. The
+    /// refresh comes first and the copy goes only if it worked: a sweep that takes the old
+    /// file away at that moment leaves this upload's copy to take its place.
     func commit(_ writer: BlobWriter, sha256: String) async throws -> String {
         let key = Self.key(sha256: sha256)
         let destination = self.path(for: key)
         try await NIOThreadPool.singleton.runIfActive {
             let directory = (destination as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            if access(destination, F_OK) == 0 {
+            if utimes(destination, nil) == 0 {
                 unlink(writer.path)
-                utimes(destination, nil)
                 return
             }
             guard rename(writer.path, destination) == 0 else { throw BlobError.system("rename", errno) }

@@ -2,6 +2,7 @@ import EventBus
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import ServiceKit
 import SocketIO
 
 /// The gateway's local view of who listens to what: each conversation's joined sockets
@@ -116,6 +117,11 @@ final class RoomRegistry: Sendable {
         self.state.withLockedValue { state in state.users.values.flatMap(\.values) }
     }
 
+    /// The sockets of one user here.
+    func connections(of user: UUID) -> [SocketConnection] {
+        self.state.withLockedValue { state in state.users[user].map { Array($0.values) } ?? [] }
+    }
+
     /// How many conversations the socket has joined.
     func roomCount(_ connection: SocketConnection) -> Int {
         self.state.withLockedValue { $0.joined[ObjectIdentifier(connection)]?.count ?? 0 }
@@ -204,13 +210,16 @@ final class RoomRegistry: Sendable {
         return LoopSockets.group(sockets)
     }
 
-    /// Each conversation room with a member's token to read its history on their behalf,
+    /// Each conversation room with a member's token to read its history on their behalf
+    /// (the one that expires last: a socket ends when its token does, so none has expired),
     /// and the newest seq delivered to it.
     func catchUpTargets() -> [(channel: String, conversation: UUID, after: Int64, token: String)] {
         self.state.withLockedValue { state in
             state.channels.compactMap { channel, listeners in
                 guard let conversation = BusChannel.conversationID(of: channel),
-                    let token = listeners.sockets.values.lazy.compactMap(\.token).first
+                    let token = listeners.sockets.values.max(by: {
+                        ($0.verifiedToken?.expires ?? .distantPast) < ($1.verifiedToken?.expires ?? .distantPast)
+                    })?.token
                 else { return nil }
                 return (channel, conversation, listeners.lastSeq, token)
             }

@@ -44,6 +44,12 @@ final class PresenceReporter: Service, Sendable {
         (self.doorbell, self.ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// How many connections the user holds on every gateway, as presence counts them; nil
+    /// when Redis cannot say (a connect is then not refused for it).
+    func connectionCount(of user: UUID) async -> Int? {
+        try? await self.redis.send("SCARD", .string(PresenceStream.connectionsKey(user))).int
+    }
+
     func report(_ kind: PresenceEvent.Kind, _ connection: SocketConnection, conversation: UUID? = nil, isTyping: Bool? = nil, visible: Bool? = nil) {
         guard let userID = connection.userID else { return }
         let event = PresenceEvent(

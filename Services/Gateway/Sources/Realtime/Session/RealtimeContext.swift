@@ -11,6 +11,7 @@ struct RealtimeContext: Sendable {
     let commands: CommandClient
     let presence: PresenceReporter
     let messages: MessagesClient
+    let memberships: Memberships
     /// Connection-state recovery, when on.
     let recovery: SessionRecovery?
     let logger: Logger

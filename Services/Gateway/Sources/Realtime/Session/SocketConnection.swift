@@ -22,8 +22,16 @@ final class SocketConnection: Sendable {
     private let state = NIOLockedValueBox(State())
 
     private struct State {
-        var authenticated: (identity: Identity, token: String, ids: SocketIDs)?
+        var authenticated: Authenticated?
         var connectAttempts = 0
+    }
+
+    /// A Socket.IO session: its token, and the timer that ends it when the token expires.
+    private struct Authenticated {
+        var verified: VerifiedToken
+        var token: String
+        var ids: SocketIDs
+        var expiry: Scheduled<Void>
     }
 
     /// The Socket.IO session's ids, given in the CONNECT reply: `sid` (not the Engine.IO
@@ -47,19 +55,36 @@ final class SocketConnection: Sendable {
         self.authorization = authorization
     }
 
-    var identity: Identity? { self.state.withLockedValue { $0.authenticated?.identity } }
+    var identity: Identity? { self.state.withLockedValue { $0.authenticated?.verified.identity } }
     var userID: UUID? { self.identity?.userID }
     /// The bearer token the client connected with, for calls made on its behalf.
     var token: String? { self.state.withLockedValue { $0.authenticated?.token } }
+    /// The token, with when it was issued and when it expires.
+    var verifiedToken: VerifiedToken? { self.state.withLockedValue { $0.authenticated?.verified } }
     var ids: SocketIDs? { self.state.withLockedValue { $0.authenticated?.ids } }
 
-    func authenticate(_ identity: Identity, token: String, ids: SocketIDs) {
-        self.state.withLockedValue { $0.authenticated = (identity, token, ids) }
+    /// Starts the Socket.IO session, which ends (`41`, then a close) when the token
+    /// expires: identity is fixed at CONNECT, so a socket must not outlive its token.
+    func authenticate(_ verified: VerifiedToken, token: String, ids: SocketIDs) {
+        let delay = TimeAmount.nanoseconds(Int64(max(0, verified.expires.timeIntervalSinceNow) * 1e9))
+        let expiry = self.eventLoop.scheduleTask(in: delay) { [weak self] in
+            guard let self, self.token == token else { return }
+            self.disconnect()
+        }
+        let replaced = self.state.withLockedValue { state in
+            defer { state.authenticated = Authenticated(verified: verified, token: token, ids: ids, expiry: expiry) }
+            return state.authenticated
+        }
+        replaced?.expiry.cancel()
     }
 
     /// The Socket.IO session ended on the client's DISCONNECT; a new CONNECT may follow.
     func signOut() {
-        self.state.withLockedValue { $0.authenticated = nil }
+        self.state.withLockedValue { $0.authenticated.take() }?.expiry.cancel()
+    }
+
+    deinit {
+        self.state.withLockedValue { $0.authenticated?.expiry.cancel() }
     }
 
     /// Counts a refused CONNECT; returns how many there have been.

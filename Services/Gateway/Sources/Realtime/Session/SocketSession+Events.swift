@@ -41,18 +41,20 @@ extension SocketSession {
                 guard (payload.messageType ?? .text) == .text else {
                     throw APIError.validation("Only TEXT messages are sent this way; files go through the upload route")
                 }
-                guard !payload.content.isBlank else { throw APIError.validation("'content' must not be empty") }
+                // Checked before queueing, so nothing a store would refuse takes space in Redis.
+                let content = try MessageRules.content(payload.content, maxLength: self.context.settings.maxContentLength)
+                let clientMessageID = try MessageRules.clientMessageID(payload.clientMessageId) ?? "gw-" + UUID.random().text()
+                try await self.checkMembership(payload.conversationId, token: token)
                 let command = SendMessageCommand(
                     requestId: UUID.random().text(),
                     senderId: identity.userID,
                     conversationId: payload.conversationId,
-                    content: payload.content,
+                    content: content,
                     messageType: .text,
-                    clientMessageId: payload.clientMessageId ?? "gw-" + UUID.random().text()
+                    clientMessageId: clientMessageID
                 )
                 // Appended in order; the reply is awaited off the line. A failure names the
                 // clientMessageId to resend with (made up here if the client gave none).
-                let clientMessageID = command.clientMessageId
                 do {
                     try await self.context.commands.submit(command).whenComplete { [connection] reply in
                         do {
@@ -104,6 +106,19 @@ extension SocketSession {
         } catch {
             self.connection.ack(ack, error: APIError(error))
         }
+    }
+
+    /// The caller is a member: it joined the room here, was found one lately, or messages
+    /// says so now (403/404 otherwise).
+    func checkMembership(_ conversationID: UUID, token: String) async throws {
+        guard let user = self.connection.userID else { throw APIError.invalidToken }
+        if self.context.fanout.rooms.isInRoom(self.connection, conversation: conversationID)
+            || self.context.memberships.isKnownMember(user, of: conversationID)
+        {
+            return
+        }
+        _ = try await self.context.messages.conversation(conversationID, token: token)
+        self.context.memberships.remember(user, of: conversationID)
     }
 
     /// A connection joins at most `maxRoomsPerSocket` conversations at once.

@@ -12,12 +12,12 @@ import SocketIO
 /// session left and the offset of the last event it saw, gets that session's ids and rooms
 /// again and the messages it missed, before the CONNECT reply says `recovered`.
 extension SocketSession {
-    func recover(_ record: RecoveryRecord, offset: String?, identity: Identity, token: String, recovery: SessionRecovery) async {
+    func recover(_ record: RecoveryRecord, offset: String?, verified: VerifiedToken, token: String, recovery: SessionRecovery) async {
         guard let points = record.resumePoints(offset: offset) else {
-            return self.startAfresh(identity: identity, token: token, reason: "its rooms' logs no longer reach its offset")
+            return self.startAfresh(verified, token: token, reason: "its rooms' logs no longer reach its offset")
         }
         let ids = SocketConnection.SocketIDs(sid: record.sid, pid: record.pid)
-        self.connection.authenticate(identity, token: token, ids: ids)
+        self.connection.authenticate(verified, token: token, ids: ids)
         self.connection.hold()
         var replay: [ByteBuffer] = []
         var replayed: [String: Int64] = [:]
@@ -56,14 +56,14 @@ extension SocketSession {
         self.connection.recovered(replay: replay, replayed: replayed, reply: ids.connectedFrame)
         self.logger.debug(
             "recovered",
-            metadata: ["user.id": "\(identity.userID)", "rooms": "\(points.count)", "replayed": "\(replay.count)"]
+            metadata: ["user.id": "\(verified.identity.userID)", "rooms": "\(points.count)", "replayed": "\(replay.count)"]
         )
     }
 
     /// The old session cannot be given back exactly: a new one, as if the client had not asked.
-    private func startAfresh(identity: Identity, token: String, reason: String) {
-        self.logger.debug("not recovering a session", metadata: ["user.id": "\(identity.userID)", "reason": "\(reason)"])
-        self.start(identity: identity, token: token)
+    private func startAfresh(_ verified: VerifiedToken, token: String, reason: String) {
+        self.logger.debug("not recovering a session", metadata: ["user.id": "\(verified.identity.userID)", "reason": "\(reason)"])
+        self.start(verified, token: token)
     }
 
     /// Recovery failed halfway, rooms joined: the transport is closed, and the client's next

@@ -72,31 +72,35 @@ struct SocketSession: SocketPacketHandler {
             self.refuse("A token is required: connect with auth {token}", code: "unauthorized")
             return false
         }
-        guard let identity = try? await self.context.tokens.verify(token) else {
+        guard let verified = try? await self.context.tokens.verifyToken(token) else {
             self.refuse("invalid token", code: "invalid_token")
             return false
         }
-        guard self.context.fanout.rooms.register(self.connection, user: identity.userID, limit: self.context.settings.maxSocketsPerUser) else {
-            let limit = self.context.settings.maxSocketsPerUser
-            self.refuse("Too many connections: a user may hold \(limit) on one gateway", code: "too_many_connections")
+        let settings = self.context.settings
+        if let total = await self.context.presence.connectionCount(of: verified.identity.userID), total >= settings.maxSocketsPerUserTotal {
+            self.refuse("Too many connections: a user may hold \(settings.maxSocketsPerUserTotal) at once", code: "too_many_connections")
             return false
         }
-        if let recovery = self.context.recovery, let pid = auth?.pid, let record = await recovery.take(pid, user: identity.userID) {
-            await self.recover(record, offset: auth?.offset, identity: identity, token: token, recovery: recovery)
+        guard self.context.fanout.rooms.register(self.connection, user: verified.identity.userID, limit: settings.maxSocketsPerUser) else {
+            self.refuse("Too many connections: a user may hold \(settings.maxSocketsPerUser) on one gateway", code: "too_many_connections")
+            return false
+        }
+        if let recovery = self.context.recovery, let pid = auth?.pid, let record = await recovery.take(pid, user: verified.identity.userID) {
+            await self.recover(record, offset: auth?.offset, verified: verified, token: token, recovery: recovery)
             return true
         }
-        self.start(identity: identity, token: token)
+        self.start(verified, token: token)
         return true
     }
 
     /// A new Socket.IO session (the socket is registered to its user): new ids, presence,
     /// the CONNECT reply.
-    func start(identity: Identity, token: String) {
+    func start(_ verified: VerifiedToken, token: String) {
         let ids = SocketConnection.SocketIDs.make(recoverable: self.context.recovery != nil)
-        self.connection.authenticate(identity, token: token, ids: ids)
+        self.connection.authenticate(verified, token: token, ids: ids)
         self.context.presence.report(.connected, self.connection)
         self.connection.send(ids.connectedFrame)
-        self.logger.debug("connected", metadata: ["user.id": "\(identity.userID)", "socket.id": "\(self.connection.engineID)"])
+        self.logger.debug("connected", metadata: ["user.id": "\(verified.identity.userID)", "socket.id": "\(self.connection.engineID)"])
     }
 
     private func refuse(_ message: String, code: String) {

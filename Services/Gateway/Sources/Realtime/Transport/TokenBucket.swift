@@ -1,6 +1,7 @@
 import NIOCore
 
-/// A connection's allowance of events: `burst` at once, refilled at `perSecond`.
+/// An allowance: `burst` at once, refilled at `perSecond` (a connection's events, a
+/// user's requests).
 struct TokenBucket {
     let burst: Double
     let perSecond: Double
@@ -16,11 +17,25 @@ struct TokenBucket {
 
     /// Takes one token if there is one.
     mutating func take(now: NIODeadline = .now()) -> Bool {
-        let elapsed = Double((now - self.last).nanoseconds) / 1e9
-        self.last = now
-        self.tokens = min(self.burst, self.tokens + elapsed * self.perSecond)
+        self.refill(now: now)
         guard self.tokens >= 1 else { return false }
         self.tokens -= 1
         return true
+    }
+
+    /// Whole seconds until a token is there (at least 1), for `Retry-After`.
+    func secondsUntilNext() -> Int {
+        max(1, Int(((1 - self.tokens) / self.perSecond).rounded(.up)))
+    }
+
+    /// Full again: as if unused since `last`.
+    func isFull(now: NIODeadline) -> Bool {
+        self.tokens + Double((now - self.last).nanoseconds) / 1e9 * self.perSecond >= self.burst
+    }
+
+    private mutating func refill(now: NIODeadline) {
+        let elapsed = Double((now - self.last).nanoseconds) / 1e9
+        self.last = now
+        self.tokens = min(self.burst, self.tokens + elapsed * self.perSecond)
     }
 }

@@ -1,0 +1,24 @@
+/// What a message's text and idempotency key must be. The gateway checks them before a
+/// message is queued (nothing malformed takes space in Redis) and messages again before
+/// storing it (a REST send, or a queue written by something else).
+public enum MessageRules {
+    /// `MAX_MESSAGE_LENGTH`'s default, in Unicode scalars.
+    public static let defaultMaxContentLength = 10_000
+
+    /// Not blank, at most `maxLength` Unicode scalars, no NUL (Postgres text cannot hold it).
+    public static func content(_ value: String, maxLength: Int) throws(APIError) -> String {
+        guard !value.isBlank else { throw .validation("'content' must not be empty") }
+        guard value.unicodeScalars.count <= maxLength else { throw .validation("'content' must be at most \(maxLength) characters") }
+        guard !value.utf8.contains(0) else { throw .validation("'content' must not contain NUL") }
+        return value
+    }
+
+    /// A client's idempotency key: 1 to 100 printable ASCII characters.
+    public static func clientMessageID(_ value: String?) throws(APIError) -> String? {
+        guard let value else { return nil }
+        guard (1...100).contains(value.utf8.count), value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw .validation("'clientMessageId' must be 1 to 100 printable ASCII characters")
+        }
+        return value
+    }
+}

@@ -1,0 +1,115 @@
+"""The authorization table (issue #15): every REST route and socket event, tried with every
+kind of credential an attacker has — none, garbage, a token signed with another key, one
+with `alg: none`, an expired one, a revoked one, another user's valid one — is refused with
+the documented error, through the load balancer, and nothing of the conversation leaks."""
+
+import time
+
+import pytest
+import requests
+
+from chat import ChatClient, forge_token, refused_connect, register, student_and_expert
+
+SECRET_TEXT = "the secret in this conversation"
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + bytes(40)
+
+
+@pytest.fixture(scope="module")
+def world(stack):
+    """A conversation between a student and an expert, with a message and an attachment,
+    and every kind of credential a third party might try."""
+    (owner_token, owner), _, conversation = student_and_expert(stack.lb_url, "Owner", "Expert")
+    headers = {"Authorization": f"Bearer {owner_token}"}
+    sent = requests.post(f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/messages", json={"content": SECRET_TEXT},
+                         headers=headers, timeout=10)
+    assert sent.status_code == 201, sent.text
+    uploaded = requests.post(f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/upload", headers=headers,
+                             files={"file": ("secret.png", PNG, "image/png")}, timeout=30)
+    assert uploaded.status_code == 201, uploaded.text
+    attachment = uploaded.json()["attachments"][0]["id"]
+
+    revoked_token, _ = register(stack.lb_url, "Revoked")
+    assert requests.post(f"{stack.lb_url}/api/auth/logout-all", headers={"Authorization": f"Bearer {revoked_token}"}, timeout=10).status_code == 204
+    outsider_token, outsider = register(stack.lb_url, "Outsider")
+    credentials = {
+        "no token": None,
+        "garbage": "garbage",
+        "another key": forge_token("not-the-secret-but-long-enough-to-sign-with-0123456789", owner["id"], "admin"),
+        "alg none": forge_token("", owner["id"], "admin", alg="none"),
+        "expired": forge_token(stack.jwt_secret(), owner["id"], issued=time.time() - 7200, lifetime=3600),
+        "revoked": revoked_token,
+        "another user's": outsider_token,
+    }
+    return {"conversation": conversation["id"], "attachment": attachment, "owner": owner, "credentials": credentials}
+
+
+# Each REST route: method, path (filled from the world), and whether a valid token of
+# someone outside the conversation must be refused too (routes about the caller's own
+# account are theirs to use).
+ROUTES = [
+    ("GET", "/api/me", False),
+    ("POST", "/api/auth/logout-all", False),
+    ("GET", "/api/chat/experts", False),
+    ("GET", "/api/chat/conversations", False),
+    ("POST", "/api/chat/conversations", False),
+    ("GET", "/api/presence?userIds={owner}", False),
+    ("GET", "/api/chat/conversations/{conversation}", True),
+    ("GET", "/api/chat/conversations/{conversation}/messages", True),
+    ("POST", "/api/chat/conversations/{conversation}/messages", True),
+    ("POST", "/api/chat/conversations/{conversation}/read", True),
+    ("POST", "/api/chat/conversations/{conversation}/upload", True),
+    ("GET", "/api/chat/attachments/{attachment}", True),
+]
+BODIES = {
+    "/api/chat/conversations": {"participantIds": []},
+    "/api/chat/conversations/{conversation}/messages": {"content": "intruding"},
+    "/api/chat/conversations/{conversation}/read": {"seq": 1},
+}
+CREDENTIALS = ["no token", "garbage", "another key", "alg none", "expired", "revoked", "another user's"]
+
+
+@pytest.mark.parametrize("credential", CREDENTIALS)
+@pytest.mark.parametrize("method,path,members_only", ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES])
+def test_every_route_refuses_what_it_must(stack, world, method, path, members_only, credential):
+    token = world["credentials"][credential]
+    if credential == "another user's" and not members_only:
+        pytest.skip("the caller's own resource: theirs to use")
+    url = stack.lb_url + path.format(conversation=world["conversation"], attachment=world["attachment"], owner=world["owner"]["id"])
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    kwargs = {"json": BODIES[path]} if path in BODIES else {}
+    if path.endswith("/upload"):
+        kwargs = {"files": {"file": ("x.png", PNG, "image/png")}}
+    response = requests.request(method, url, headers=headers, timeout=15, **kwargs)
+    assert SECRET_TEXT not in response.text and "secret.png" not in response.text
+    body = response.json()
+    if credential == "another user's":
+        assert response.status_code in (403, 404), response.text
+        assert body["error"]["code"] in ("forbidden", "not_found", "not_a_member"), body
+    else:
+        assert response.status_code == 401, response.text
+        assert body["error"]["code"] == ("unauthorized" if token is None else "invalid_token"), body
+
+
+@pytest.mark.parametrize("credential", [c for c in CREDENTIALS if c != "another user's"])
+def test_a_socket_connect_refuses_every_bad_credential(stack, world, credential):
+    token = world["credentials"][credential]
+    refused = refused_connect(stack.lb_url, token)
+    assert refused["data"]["code"] == ("unauthorized" if token is None else "invalid_token"), refused
+
+
+EVENTS = [
+    ("join_conversation", lambda w: {"conversationId": w["conversation"]}),
+    ("send_message", lambda w: {"conversationId": w["conversation"], "content": "intruding"}),
+    ("typing", lambda w: {"conversationId": w["conversation"], "isTyping": True}),
+    ("mark_read", lambda w: {"conversationId": w["conversation"], "seq": 1}),
+    ("sync_conversation", lambda w: {"conversationId": w["conversation"], "after": 0}),
+]
+
+
+@pytest.mark.parametrize("event,payload", EVENTS, ids=[e for e, _ in EVENTS])
+def test_every_event_refuses_a_non_member(stack, world, event, payload):
+    with ChatClient(stack.lb_url, world["credentials"]["another user's"]) as outsider:
+        ack = outsider.call(event, payload(world))
+        assert "error" in ack and ack["error"]["code"] in ("forbidden", "not_found", "not_a_member", "not_joined"), ack
+        assert SECRET_TEXT not in str(ack)
+        assert not outsider.recorder.of("new_message")

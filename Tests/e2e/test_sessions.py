@@ -1,0 +1,81 @@
+"""A socket does not outlive its token (issue #15, finding 5): it ends when the token
+expires, and "log out everywhere" ends every session of the user on every gateway, REST
+and sockets alike, at once."""
+
+import threading
+import time
+
+import requests
+import socketio
+
+import stack as stack_module
+from chat import forge_token, refused_connect, register
+
+GATEWAYS = ("gateway1", "gateway2")
+
+
+def watched_client(url: str, token: str) -> tuple[socketio.Client, threading.Event]:
+    """A client with the JS client's default of reconnecting, and an event set when the
+    server ends its session (`io server disconnect`: it must not reconnect by itself)."""
+    client = socketio.Client(reconnection=True)
+    ended = threading.Event()
+    client.on("disconnect", lambda reason=None: ended.set())
+    client.connect(url, transports=["websocket"], auth={"token": token}, wait_timeout=10)
+    return client, ended
+
+
+def test_a_socket_ends_when_its_token_expires(stack):
+    _, user = register(stack.lb_url, "Brief")
+    token = forge_token(stack.jwt_secret(), user["id"], lifetime=4)
+    client, ended = watched_client(stack.service_url("gateway1"), token)
+    try:
+        started = time.monotonic()
+        assert client.call("no_such_event", {}, timeout=5)["error"]["code"] == "unknown_event"
+        assert ended.wait(10), "the socket outlived its token"
+        assert 2 < time.monotonic() - started < 8
+        time.sleep(1.5)
+        assert not client.connected, "it reconnected with an expired token"
+        assert requests.get(f"{stack.lb_url}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=5).status_code == 401
+    finally:
+        client.disconnect()
+
+
+def test_logging_out_everywhere_ends_every_session_on_every_gateway(stack):
+    old, user = register(stack.lb_url, "Leaver")
+    clients = [watched_client(stack.service_url(name), old) for name in GATEWAYS]
+    other_token, _ = register(stack.lb_url, "Stayer")
+    bystander, bystander_ended = watched_client(stack.service_url("gateway2"), other_token)
+    try:
+        response = requests.post(f"{stack.service_url('gateway1')}/api/auth/logout-all",
+                                 headers={"Authorization": f"Bearer {old}"}, timeout=10)
+        assert response.status_code == 204, response.text
+        for (client, ended), name in zip(clients, GATEWAYS):
+            assert ended.wait(5), f"the socket on {name} outlived the revocation"
+        # The old token is refused everywhere, a new sign-in is not (even within the same second).
+        for name in GATEWAYS:
+            refused = requests.get(f"{stack.service_url(name)}/api/me", headers={"Authorization": f"Bearer {old}"}, timeout=5)
+            assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_token"
+        login = requests.post(f"{stack.lb_url}/api/auth/login", json={"email": user["email"], "password": "correct horse"}, timeout=10)
+        fresh = login.json()["token"]
+        for name in GATEWAYS:
+            assert requests.get(f"{stack.service_url(name)}/api/me", headers={"Authorization": f"Bearer {fresh}"}, timeout=5).status_code == 200
+        again, _ = watched_client(stack.service_url("gateway2"), fresh)
+        again.disconnect()
+        assert refused_connect(stack.service_url("gateway1"), old)["data"]["code"] == "invalid_token"
+        # Nobody else was touched.
+        assert not bystander_ended.is_set() and bystander.connected
+    finally:
+        for client, _ in clients:
+            client.disconnect()
+        bystander.disconnect()
+
+
+def test_a_revocation_reaches_a_gateway_started_after_it(stack):
+    """Revocations are stored, not only announced: a gateway that starts later refuses the token too."""
+    old, _ = register(stack.lb_url, "Earlier")
+    assert requests.post(f"{stack.lb_url}/api/auth/logout-all", headers={"Authorization": f"Bearer {old}"}, timeout=10).status_code == 204
+    url = stack.start_gateway("late", stack_module.free_port(), {})
+    try:
+        assert requests.get(f"{url}/api/me", headers={"Authorization": f"Bearer {old}"}, timeout=5).status_code == 401
+    finally:
+        stack.stop("late")
