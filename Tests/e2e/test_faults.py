@@ -206,3 +206,34 @@ def test_a_gateway_wrongly_declared_dead_reports_its_live_sockets_again(stack):
     finally:
         answering.clear()
         raw.close()
+
+
+def test_an_upload_that_could_not_be_stored_names_the_client_message_id_to_resend_with(stack):
+    """Finding 9, for uploads: the file arrived, but messages stopped before it became a
+    message. The retryable error names the clientMessageId made up for it; the retry with
+    it, once messages is back, is the one message stored."""
+    ensure_running(stack)
+    (token, _), _, conversation = student_and_expert(stack.lb_url, "Uploader", "Receiver")
+    url = f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/upload"
+    part = (b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="note.txt"\r\n'
+            b"Content-Type: text/plain\r\n\r\nhello\r\n--XyZ--\r\n")
+
+    def body():
+        time.sleep(1)  # the membership check, made on the request's head, has passed
+        stack.stop("messages")
+        yield part
+
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "multipart/form-data; boundary=XyZ"}
+    try:
+        failed = requests.post(url, data=body(), headers=headers, timeout=60)
+    finally:
+        stack.start_service("messages")
+    error = failed.json()["error"]
+    assert failed.status_code in (503, 504) and error["retryable"] is True, failed.text
+    key = error["clientMessageId"]
+    assert key.startswith("upload-")
+    retried = requests.post(url, data=part, headers=headers, params={"clientMessageId": key}, timeout=60)
+    assert retried.status_code in (200, 201), retried.text
+    assert retried.json()["clientMessageId"] == key
+    stored = [m for m in history(stack.lb_url, token, conversation["id"]) if m.get("clientMessageId") == key]
+    assert len(stored) == 1

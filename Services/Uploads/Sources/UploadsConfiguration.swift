@@ -19,7 +19,9 @@ public struct UploadsConfiguration: Sendable {
     /// How long a file may wait for its message before cleanup removes it.
     public var orphanGrace: Duration
     public var sweepEvery: Duration
-    /// How long an upload waits for its message to be stored.
+    /// How long an upload waits for its message to be stored: less than the gateway's
+    /// `UPSTREAM_TIMEOUT` (10 s), the silence after which it answers 504 itself, so the
+    /// client gets this service's retryable error naming the `clientMessageId`.
     public var sendTimeout: Duration
     /// This instance's name on the bus.
     public var instanceID: String
@@ -34,7 +36,7 @@ public struct UploadsConfiguration: Sendable {
         messages: ServiceEndpoint = ServiceEndpoint(url: URL(string: "http://127.0.0.1:8081")!, timeout: .seconds(5)),
         orphanGrace: Duration = .seconds(3600),
         sweepEvery: Duration = .seconds(600),
-        sendTimeout: Duration = .seconds(15),
+        sendTimeout: Duration = .seconds(5),
         instanceID: String = "uploads-" + UUID().uuidString.prefix(8).lowercased(),
         logLevel: Logger.Level = .info
     ) {
@@ -52,7 +54,7 @@ public struct UploadsConfiguration: Sendable {
     }
 
     /// `UPLOADS_DIR` (`.state/uploads`), `UPLOAD_MAX_BYTES`, `MESSAGES_URL`, `MESSAGES_TIMEOUT`,
-    /// `UPLOAD_ORPHAN_GRACE` and `UPLOAD_SWEEP_EVERY` (seconds).
+    /// `UPLOAD_ORPHAN_GRACE`, `UPLOAD_SWEEP_EVERY` and `SEND_TIMEOUT` (seconds).
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
             http: try HTTPSettings(values, defaultPort: 8083),
@@ -63,6 +65,7 @@ public struct UploadsConfiguration: Sendable {
             messages: try ServiceEndpoint(values, prefix: "MESSAGES", url: "http://127.0.0.1:8081", timeout: .seconds(5)),
             orphanGrace: try values.seconds("UPLOAD_ORPHAN_GRACE", default: .seconds(3600)),
             sweepEvery: try values.seconds("UPLOAD_SWEEP_EVERY", default: .seconds(600)),
+            sendTimeout: try values.seconds("SEND_TIMEOUT", default: .seconds(5)),
             logLevel: try values.logLevel()
         )
     }

@@ -26,7 +26,9 @@ struct UploadRoutes: Sendable {
         let received = try await self.receiver.receive(request)
         let query = request.uri.queryParameters
         let caption = received.fields["content"] ?? received.fields["caption"] ?? query["caption"].map(String.init)
-        let clientMessageID = received.fields["clientMessageId"] ?? query["clientMessageId"].map(String.init) ?? "upload-\(UUID().uuidString)"
+        let clientMessageID =
+            try MessageRules.clientMessageID(received.fields["clientMessageId"] ?? query["clientMessageId"].map(String.init))
+            ?? "upload-\(UUID().uuidString)"
         do {
             let message = try await self.commands.send(
                 SendMessageCommand(
