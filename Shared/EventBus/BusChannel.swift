@@ -7,6 +7,9 @@ import JSONKit
 /// audience: one publish however many users, each gateway picking its own sockets.
 public enum BusChannel {
     public static let users = "users"
+    /// Users whose contacts changed (a conversation was made with them), as lowercase ids
+    /// joined by commas: presence forgets whom it told of their status.
+    public static let contacts = "contacts"
 
     public static func conversation(_ id: UUID) -> String {
         "conv:" + id.text(lowercase: true)

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import NIOCore
 import Redis
 
@@ -13,6 +14,12 @@ public struct ChatBus: Sendable {
     /// Publishes one event to several channels in one pipelined write.
     public func publish(_ envelope: BusEnvelope, to channels: [String]) async throws {
         try await self.publish([(envelope, channels)])
+    }
+
+    /// Says that these users share a conversation they did not before.
+    public func contactsChanged(_ users: [UUID]) async throws {
+        guard !users.isEmpty else { return }
+        _ = try await self.redis.publish(BusChannel.contacts, .string(users.map { $0.text(lowercase: true) }.joined(separator: ",")))
     }
 
     /// Publishes several events, each to its channels, in one pipelined write.

@@ -13,7 +13,7 @@ import requests
 import socketio
 import websocket
 
-from chat import ChatClient, Route, history, register
+from chat import ChatClient, Route, history, open_conversation, register
 
 
 @pytest.fixture
@@ -357,3 +357,17 @@ def test_a_client_may_send_its_token_in_the_upgrades_authorization_header(stack,
         ws.send("40")  # no auth payload: the header is the token
         assert ws.recv().startswith(answer), header
         ws.close()
+
+
+def test_a_new_conversation_makes_its_members_hear_of_each_others_status(stack):
+    """Both online first, the conversation made after: presence must not keep telling the
+    expert's status to the expert's contacts as they were at connect (it once did, for 30 s)."""
+    student_token, _ = register(stack.lb_url, "Newcomer")
+    expert_token, expert = register(stack.lb_url, "Mentor", "expert")
+    with ChatClient(stack.service_url("gateway1"), student_token) as student:
+        mentor = ChatClient(stack.service_url("gateway2"), expert_token).connect()
+        time.sleep(0.5)  # its status was told to nobody: it had no contacts
+        open_conversation(stack.lb_url, student_token, expert)
+        mentor.disconnect()
+        offline = student.recorder.wait_event("user_status_changed", lambda e: e["userId"] == expert["id"] and e["status"] == "offline")
+        assert offline, student.recorder.of("user_status_changed")

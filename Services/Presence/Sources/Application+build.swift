@@ -21,17 +21,14 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
     let httpClient = HTTPClient(eventLoopGroupProvider: .shared(group))
 
     let store = PresenceStore(redis: redis)
-    let announcer = PresenceAnnouncer(
-        bus: ChatBus(redis: redis),
-        contacts: ContactsClient(
-            messages: MessagesClient(
-                client: httpClient,
-                endpoint: configuration.messages,
-                serviceToken: ServiceTokenCache(tokens: tokens, service: "presence")
-            )
-        ),
-        logger: logger
+    let contacts = ContactsClient(
+        messages: MessagesClient(
+            client: httpClient,
+            endpoint: configuration.messages,
+            serviceToken: ServiceTokenCache(tokens: tokens, service: "presence")
+        )
     )
+    let announcer = PresenceAnnouncer(bus: ChatBus(redis: redis), contacts: contacts, logger: logger)
     let consumer = PresenceConsumer(
         stream: StreamConsumer(
             redis: streamRedis,
@@ -62,8 +59,8 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
         server: configuration.http.server,
         configuration: configuration.http.application(serverName: "presence"),
         services: [
-            redis, streamRedis, HTTPClientService(client: httpClient), consumer, sweeper,
-            revocations,
+            redis, streamRedis, HTTPClientService(client: httpClient), consumer, sweeper, revocations,
+            ContactsWatcher(redis: configuration.redis, contacts: contacts, eventLoopGroup: group, logger: logger),
         ],
         logger: logger
     )

@@ -61,6 +61,7 @@ struct ConversationController: Sendable {
         guard let creator = try await self.users.user(id: identity.userID) else { throw APIError.invalidToken }
 
         let result = try await self.conversations.create(creator: creator, others: others, title: title, perHour: self.limits.conversationsPerHour)
+        if result.created { await self.events.conversationCreated(memberIDs: [creator.id] + otherIDs) }
         if let welcome = result.welcome {
             await self.events.stored(welcome, memberIDs: [creator.id] + otherIDs)
         }

@@ -4,7 +4,8 @@ import ServiceClients
 
 /// Whom a user's status concerns — everyone sharing a conversation with them — asked of
 /// messages and kept for a short while, since statuses change far more often than who
-/// talks with whom.
+/// talks with whom. A new conversation makes its members ask again (`forget`): the
+/// expert a student just wrote to must be told when the student leaves.
 final class ContactsClient: Sendable {
     private let messages: MessagesClient
     private let ttl: Duration
@@ -13,6 +14,16 @@ final class ContactsClient: Sendable {
     init(messages: MessagesClient, ttl: Duration = .seconds(30)) {
         self.messages = messages
         self.ttl = ttl
+    }
+
+    func forget(_ users: [UUID]) {
+        self.cache.withLockedValue { cache in
+            for user in users { cache[user] = nil }
+        }
+    }
+
+    func forgetAll() {
+        self.cache.withLockedValue { $0.removeAll() }
     }
 
     func contacts(of user: UUID) async throws -> [UUID] {
