@@ -52,9 +52,10 @@ RUN if [ "$INSTALL_RUNTIME_PACKAGES" = 1 ]; then \
 ARG SERVICE
 COPY --from=binaries /out/${SERVICE} /app/service
 COPY --from=client /client/ /app/client/
+COPY Web /app/Web
 USER chat
 WORKDIR /app
-ENV HTTP_HOST=0.0.0.0 SOCKET_CLIENT_BUNDLE=/app/client/socket.io.min.js
+ENV HTTP_HOST=0.0.0.0 SOCKET_CLIENT_BUNDLE=/app/client/socket.io.min.js WEB_ROOT=/app/Web
 HEALTHCHECK --interval=5s --timeout=4s --start-period=10s --retries=3 CMD ["/app/service", "healthcheck"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/app/service"]

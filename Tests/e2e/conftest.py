@@ -99,15 +99,38 @@ def pair(stack):
     return student_and_expert(stack.lb_url)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium (Debian's, with its chromedriver), its console kept for checks."""
+def chromium(width: int = 1280, height: int = 900) -> webdriver.Chrome:
+    """Headless Chromium (Debian's, with its chromedriver), its console kept for checks;
+    each one a browser of its own (its own session storage and cookies)."""
     options = Options()
     options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={width},{height}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.set_script_timeout(30)
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = chromium()
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def browsers():
+    """Opens as many separate browsers as a test asks for (`browsers()`), closed after it."""
+    opened = []
+
+    def open_one(**size):
+        opened.append(chromium(**size))
+        return opened[-1]
+
+    yield open_one
+    for driver in opened:
+        try:
+            driver.quit()
+        except Exception:
+            pass

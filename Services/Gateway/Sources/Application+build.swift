@@ -92,6 +92,11 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
         inbox: inbox,
         logger: logger
     ).register(on: router)
+    if let web = WebApp(root: configuration.webRoot) {
+        web.register(on: router)
+    } else {
+        logger.notice("no chat page; /chat answers 404", metadata: ["path": "\(configuration.webRoot)"])
+    }
     if let bundle = ClientBundle(path: configuration.realtime.clientBundlePath) {
         bundle.register(on: router, paths: configuration.realtime.paths)
     } else {

@@ -15,6 +15,8 @@ public struct GatewayConfiguration: Sendable {
     /// Origins of the web pages that may use the gateway from elsewhere (CORS, and the
     /// `Origin` of WebSocket upgrades); a page of the gateway's own origin needs none.
     public var corsOrigins: [String]
+    /// The chat page's files (`Web/`), served at `/chat`; none there, no page.
+    public var webRoot: String
     public var logLevel: Logger.Level
 
     public init(
@@ -24,6 +26,7 @@ public struct GatewayConfiguration: Sendable {
         redis: RedisConfiguration = RedisConfiguration(),
         auth: AuthSettings,
         corsOrigins: [String] = [],
+        webRoot: String = "Web",
         logLevel: Logger.Level = .info
     ) {
         self.http = http
@@ -32,10 +35,11 @@ public struct GatewayConfiguration: Sendable {
         self.redis = redis
         self.auth = auth
         self.corsOrigins = corsOrigins
+        self.webRoot = webRoot
         self.logLevel = logLevel
     }
 
-    /// Also `CORS_ORIGINS`: comma-separated `http(s)://host[:port]`.
+    /// Also `CORS_ORIGINS`: comma-separated `http(s)://host[:port]`; `WEB_ROOT` (`Web`).
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         guard let origins = OriginPolicy.origins(values.string("CORS_ORIGINS", default: "")) else {
             throw .invalid("CORS_ORIGINS", "comma-separated http(s)://host[:port] origins, without paths or wildcards")
@@ -47,6 +51,7 @@ public struct GatewayConfiguration: Sendable {
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
             corsOrigins: origins,
+            webRoot: values.string("WEB_ROOT", default: "Web"),
             logLevel: try values.logLevel()
         )
     }

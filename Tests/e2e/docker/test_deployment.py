@@ -140,6 +140,9 @@ def test_a_default_client_polls_and_upgrades_through_haproxy_with_the_bundle_ser
     transports starts polling through haproxy and upgrades on the replica that holds it."""
     bundle = requests.get(f"{LB}/socket.io/socket.io.min.js", timeout=10)
     assert bundle.status_code == 200 and b"Socket.IO v4.8.1" in bundle.content[:200]
+    page = requests.get(f"{LB}/chat", timeout=10)  # and the chat page, with its modules
+    assert page.status_code == 200 and "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert requests.get(f"{LB}/chat/js/main.js", timeout=10).status_code == 200
     a_token, _ = register(LB, "Polly", "student")
     b_token, b_user = register(LB, "Upton", "expert")
     conversation = open_conversation(LB, a_token, b_user)

@@ -1,0 +1,58 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceKit
+
+/// The chat page: the files of `Web/` (HTML, CSS, JavaScript modules; no build step),
+/// read once at start and served at `/chat/…`, the page itself at `/chat`, and `/` sent
+/// there. Every answer revalidates by ETag (`no-cache`: a deploy is seen at once, an
+/// unchanged file costs a 304), and the page is held to a Content-Security-Policy that
+/// runs only this origin's scripts and styles, inline ones never.
+struct WebApp: Sendable {
+    let files: [String: StaticFile]
+
+    static let contentSecurityPolicy = [
+        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' blob: data:",
+        "media-src 'self' blob:", "connect-src 'self'", "object-src 'none'", "base-uri 'none'",
+        "frame-ancestors 'none'", "form-action 'self'",
+    ].joined(separator: "; ")
+
+    static let types = [
+        "html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
+        "svg": "image/svg+xml", "png": "image/png", "ico": "image/x-icon", "webmanifest": "application/manifest+json",
+    ]
+
+    /// Nil when `root` holds no `index.html`.
+    init?(root: String) {
+        var files: [String: StaticFile] = [:]
+        let base = URL(fileURLWithPath: root).standardizedFileURL.path
+        guard let walker = FileManager.default.enumerator(atPath: base) else { return nil }
+        while let relative = walker.nextObject() as? String {
+            let type = Self.types[(relative as NSString).pathExtension.lowercased()]
+            guard let type, !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) else { continue }
+            var headers: HTTPFields = [.contentType: type, .cacheControl: "no-cache", .xContentTypeOptions: "nosniff"]
+            if relative.hasSuffix(".html") {
+                headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+                headers[.referrerPolicy] = "no-referrer"
+            }
+            if let file = StaticFile(path: base + "/" + relative, headers: headers) { files[relative] = file }
+        }
+        guard files["index.html"] != nil else { return nil }
+        self.files = files
+    }
+
+    func register(on router: Router<ChatRequestContext>) {
+        router.get("/") { _, _ in Response(status: .found, headers: [.location: "/chat"]) }
+        let index = self.files["index.html"]!
+        router.get("/chat") { request, _ in index.response(to: request) }
+        for (path, file) in self.files {
+            router.get(RouterPath("/chat/" + path)) { request, _ in file.response(to: request) }
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let contentSecurityPolicy = Self("Content-Security-Policy")!
+    static let referrerPolicy = Self("Referrer-Policy")!
+    static let xContentTypeOptions = Self("X-Content-Type-Options")!
+}

@@ -1,0 +1,60 @@
+// The REST API: JSON in and out, the token from this tab's session, errors as ApiError
+// carrying the server's code and message.
+
+const TOKEN_KEY = "chat.token";
+
+export class ApiError extends Error {
+  constructor(status, code, message, retryable = false) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.retryable = retryable;
+  }
+}
+
+export const session = {
+  get token() { return sessionStorage.getItem(TOKEN_KEY); },
+  set token(value) {
+    if (value) sessionStorage.setItem(TOKEN_KEY, value);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+/** Told when the server refuses the token (expired, revoked): back to sign-in. */
+let onUnauthorized = () => {};
+export function whenUnauthorized(handler) { onUnauthorized = handler; }
+
+export async function request(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, "offline", "The server cannot be reached; check your connection.", true);
+  }
+  const text = await response.text();
+  const json = text ? safeJSON(text) : null;
+  if (!response.ok) {
+    const error = json?.error ?? {};
+    if (response.status === 401 && session.token) onUnauthorized();
+    throw new ApiError(response.status, error.code ?? "http_" + response.status, error.message ?? response.statusText, !!error.retryable);
+  }
+  return json;
+}
+
+function safeJSON(text) {
+  try { return JSON.parse(text); } catch { return null; }
+}
+
+export const api = {
+  register: (name, email, password, role) => request("POST", "/api/auth/register", { name, email, password, role }),
+  login: (email, password) => request("POST", "/api/auth/login", { email, password }),
+  me: () => request("GET", "/api/me"),
+  experts: () => request("GET", "/api/chat/experts"),
+  conversations: () => request("GET", "/api/chat/conversations"),
+  openWithExpert: (expertId) => request("POST", "/api/chat/conversations", { expertId }),
+  history: (id, before) => request("GET", `/api/chat/conversations/${id}/messages?limit=50${before ? `&before=${before}` : ""}`),
+  presence: (userIds) => request("GET", `/api/presence?userIds=${userIds.join(",")}`),
+};

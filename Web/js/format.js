@@ -1,0 +1,25 @@
+// How times, names and sizes read on the page.
+
+/** Ids compared as the server spells them in any case. */
+export const key = (id) => String(id).toLowerCase();
+
+export function initials(name) {
+  const words = String(name).trim().split(/\s+/).filter(Boolean);
+  const letters = words.length > 1 ? words[0][0] + words[words.length - 1][0] : (words[0] ?? "?").slice(0, 2);
+  return letters.toUpperCase();
+}
+
+/** "14:02" today, "yesterday", a weekday this week, else a date. */
+export function when(date, now = new Date()) {
+  const then = new Date(date);
+  const day = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((day(now) - day(then)) / 86_400_000);
+  if (days === 0) return then.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  if (days === 1) return "yesterday";
+  if (days < 7) return then.toLocaleDateString([], { weekday: "long" });
+  return then.toLocaleDateString();
+}
+
+export function clock(date) {
+  return new Date(date).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}

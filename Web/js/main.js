@@ -1,0 +1,144 @@
+// The page: sign-in, then the chat, wired from the store to the views and the socket.
+
+import { api, session, whenUnauthorized } from "./api.js";
+import { key } from "./format.js";
+import { createSocket } from "./socket.js";
+import { createStore } from "./store.js";
+import { renderAuth } from "./views/auth.js";
+import { renderConversation } from "./views/conversation.js";
+import { renderSidebar } from "./views/sidebar.js";
+import { showError, toast } from "./views/toasts.js";
+
+const store = createStore();
+let socket = null;
+const readUpTo = new Map(); // conversation → seq last marked read
+
+function showAuth(message) {
+  socket?.disconnect();
+  socket = null;
+  session.token = null;
+  store.reset();
+  document.getElementById("app").hidden = true;
+  document.getElementById("auth").hidden = false;
+  document.title = "Chat";
+  if (message) toast(message, { kind: "error" });
+}
+
+async function start() {
+  document.getElementById("auth").hidden = true;
+  document.getElementById("app").hidden = false;
+  try {
+    store.setMe(await api.me());
+    document.getElementById("me-name").textContent = store.state.me.name;
+    const [conversations, experts] = await Promise.all([api.conversations(), store.state.me.role === "student" ? api.experts() : []]);
+    store.setConversations(conversations);
+    store.setExperts(experts);
+    await refreshPresence();
+  } catch (error) {
+    if (error.status !== 401) showError(error);
+    return;
+  }
+  socket = createSocket(store, {
+    onSessionEnded: (message) => showAuth(message),
+    onMessage: (message) => arrived(message),
+    onNotification: (notification) => notified(notification),
+  });
+}
+
+async function refreshPresence() {
+  const others = new Set();
+  for (const conversation of store.state.conversations.values()) {
+    for (const user of conversation.participants) if (user.id !== store.state.me.id) others.add(user.id);
+  }
+  if (!others.size) return;
+  const statuses = await api.presence([...others].slice(0, 500)).catch(() => []);
+  for (const { userId, status } of statuses) store.setPresence(userId, status);
+}
+
+/** A message in the conversation open here. */
+function arrived(message) {
+  const id = key(message.conversationId);
+  const reading = store.state.openId === id && document.visibilityState === "visible";
+  store.addMessages(id, [message]);
+  store.received(message, { read: reading });
+  updateTitle();
+}
+
+/** A message in a conversation not open here: a toast, the badge, the title. */
+async function notified({ conversationId, message }) {
+  const id = key(conversationId);
+  if (!store.received(message, { read: false })) {
+    store.setConversations(await api.conversations().catch(() => [...store.state.conversations.values()]));
+    await refreshPresence();
+  }
+  updateTitle();
+  const sender = store.nameOf(message.senderId);
+  toast(`${sender}: ${message.content}`, { onClick: () => open(id) });
+}
+
+function updateTitle() {
+  const unread = store.unreadTotal();
+  document.title = unread ? `(${unread}) Chat` : "Chat";
+}
+
+async function open(conversationId) {
+  store.open(conversationId);
+  store.markReadLocally(conversationId);
+  updateTitle();
+  try {
+    if (!store.state.messages.has(conversationId)) {
+      const page = await api.history(conversationId);
+      store.addMessages(conversationId, page.messages, { hasMore: page.hasMore });
+    }
+    await socket?.join(conversationId, { catchUp: true });
+  } catch (error) {
+    showError(error);
+  }
+}
+
+renderAuth({
+  onSignedIn: ({ token }) => {
+    session.token = token;
+    start();
+  },
+});
+renderSidebar(store, {
+  onOpen: open,
+  onPickExpert: async (expertId) => {
+    try {
+      const conversation = await api.openWithExpert(expertId);
+      store.upsertConversation(conversation);
+      await refreshPresence();
+      await open(key(conversation.id));
+    } catch (error) {
+      showError(error);
+    }
+  },
+});
+renderConversation(store, {
+  onSend: (conversationId, content) => socket?.send(conversationId, content, showError),
+  onTyping: (conversationId, isTyping) => socket?.typing(conversationId, isTyping),
+  onLoadOlder: async (conversationId, before) => {
+    const page = await api.history(conversationId, before).catch((error) => (showError(error), null));
+    if (page) store.addMessages(conversationId, page.messages, { older: true, hasMore: page.hasMore });
+  },
+  onRead: (conversationId, seq) => {
+    if (!socket?.connected || (readUpTo.get(conversationId) ?? 0) >= seq) return;
+    readUpTo.set(conversationId, seq);
+    store.markReadLocally(conversationId);
+    updateTitle();
+    socket?.markRead(conversationId, seq);
+  },
+  onBack: () => store.open(null),
+});
+
+const connection = document.querySelector("[data-testid=connection-status]");
+store.on("connection", ({ connection: state }) => {
+  connection.dataset.state = state;
+  connection.textContent = { connected: "Connected", reconnecting: "Reconnecting…", offline: "Offline" }[state];
+});
+document.getElementById("logout").addEventListener("click", () => showAuth());
+whenUnauthorized(() => showAuth("Your session ended; please sign in again."));
+
+if (session.token) start();
+else showAuth();

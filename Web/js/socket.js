@@ -1,0 +1,106 @@
+// The Socket.IO connection, with the official client's default options (long-polling,
+// then the upgrade; reconnection with backoff). It feeds the store and keeps an outbox:
+// a message typed while offline waits, marked pending, and goes out with its
+// clientMessageId once connected — a resend after a lost ack is stored once.
+
+import { session } from "./api.js";
+
+const ACK_TIMEOUT = 15_000;
+
+export function createSocket(store, { onSessionEnded, onNotification, onMessage }) {
+  const socket = window.io({ auth: (callback) => callback({ token: session.token }) });
+  const outbox = new Map(); // clientMessageId → {conversationId, content}
+  let joined = null;
+
+  socket.on("connect", () => {
+    store.setConnection("connected");
+    if (store.state.openId) join(store.state.openId, { catchUp: true });
+    for (const [clientMessageId, pending] of outbox) deliver(clientMessageId, pending);
+  });
+  socket.on("disconnect", (reason) => {
+    joined = null;
+    // The server ended the session (its token expired or was revoked): sign in again.
+    if (reason === "io server disconnect") return onSessionEnded("Your session ended; please sign in again.");
+    store.setConnection(navigator.onLine ? "reconnecting" : "offline");
+  });
+  socket.on("connect_error", (error) => {
+    const code = error?.data?.code;
+    if (code === "invalid_token" || code === "unauthorized") return onSessionEnded("Your session ended; please sign in again.");
+    store.setConnection(navigator.onLine ? "reconnecting" : "offline");
+  });
+  window.addEventListener("offline", () => store.setConnection("offline"));
+  window.addEventListener("online", () => socket.connected || store.setConnection("reconnecting"));
+
+  socket.on("new_message", (message) => onMessage(message));
+  socket.on("notification", (notification) => onNotification(notification));
+  socket.on("user_typing", ({ conversationId, userId, isTyping }) => store.setTyping(conversationId, userId, isTyping));
+  socket.on("messages_read", ({ conversationId, userId, seq }) => store.setRead(conversationId, userId, seq));
+  socket.on("user_status_changed", ({ userId, status }) => store.setPresence(userId, status));
+
+  function call(event, payload) {
+    return new Promise((resolve, reject) => {
+      socket.timeout(ACK_TIMEOUT).emit(event, payload, (error, ack) => {
+        if (error) return reject(Object.assign(new Error("No answer from the server"), { retryable: true }));
+        if (ack?.error) return reject(Object.assign(new Error(ack.error.message), ack.error));
+        resolve(ack);
+      });
+    });
+  }
+
+  /** Joins the conversation shown (leaving the last one); after a reconnect, fetches what was missed. */
+  async function join(conversationId, { catchUp = false } = {}) {
+    if (joined && joined !== conversationId) socket.emit("leave_conversation", { conversationId: joined });
+    joined = conversationId;
+    if (!socket.connected) return;
+    await call("join_conversation", { conversationId });
+    if (catchUp) {
+      const known = store.messagesOf(conversationId).filter((message) => !message.pending);
+      let after = known.length ? known[known.length - 1].seq : 0;
+      for (let page = 0; page < 20; page++) {
+        const missed = await call("sync_conversation", { conversationId, after, limit: 200 });
+        store.addMessages(conversationId, missed.messages);
+        if (!missed.hasMore || !missed.messages.length) break;
+        after = missed.messages[missed.messages.length - 1].seq;
+      }
+    }
+  }
+
+  function deliver(clientMessageId, pending) {
+    if (!socket.connected) return;
+    call("send_message", { conversationId: pending.conversationId, content: pending.content, clientMessageId })
+      .then((ack) => {
+        outbox.delete(clientMessageId);
+        store.addMessages(pending.conversationId, [ack.message]);
+      })
+      .catch((error) => {
+        if (error.retryable || !socket.connected) return; // stays in the outbox for the next connect
+        outbox.delete(clientMessageId);
+        store.removeMessage(pending.conversationId, "pending-" + clientMessageId);
+        pending.onRefused?.(error);
+      });
+  }
+
+  return {
+    join,
+    /** Queues a message: shown at once as pending, sent now or on reconnect. */
+    send(conversationId, content, onRefused) {
+      const clientMessageId = crypto.randomUUID();
+      const pending = { conversationId, content, onRefused };
+      store.addMessages(conversationId, [{
+        id: "pending-" + clientMessageId, conversationId, seq: Infinity, senderId: store.state.me.id, content,
+        messageType: "TEXT", clientMessageId, createdAt: new Date().toISOString(), attachments: [], pending: true,
+      }]);
+      outbox.set(clientMessageId, pending);
+      deliver(clientMessageId, pending);
+    },
+    typing(conversationId, isTyping) {
+      if (socket.connected) socket.emit("typing", { conversationId, isTyping });
+    },
+    markRead(conversationId, seq) {
+      if (socket.connected) call("mark_read", { conversationId, seq }).catch(() => {});
+    },
+    disconnect() { socket.disconnect(); },
+    get connected() { return socket.connected; },
+    get pendingCount() { return outbox.size; },
+  };
+}

@@ -1,0 +1,164 @@
+// The page's state, changed only through these methods; views subscribe to the topics
+// they draw ("conversations", "experts", "messages", "typing", "connection", "open") and
+// redraw when told. Messages are kept by id and read in seq order, so one that arrives
+// twice (live, then from a catch-up) is one message.
+
+import { key } from "./format.js";
+
+export function createStore() {
+  const listeners = new Map();
+  const state = {
+    me: null,
+    experts: new Map(),
+    conversations: new Map(),
+    messages: new Map(), // conversation → Map(id → message)
+    hasMore: new Map(),
+    presence: new Map(), // user → "online" | "offline"
+    typing: new Map(), // conversation → Map(user → name)
+    reads: new Map(), // conversation → Map(user → seq), others' read positions
+    openId: null,
+    connection: "offline",
+  };
+
+  function emit(topic) {
+    for (const listener of listeners.get(topic) ?? []) listener(state);
+  }
+
+  return {
+    state,
+    on(topic, listener) {
+      if (!listeners.has(topic)) listeners.set(topic, new Set());
+      listeners.get(topic).add(listener);
+    },
+    emit,
+    reset() {
+      state.me = null;
+      for (const map of [state.experts, state.conversations, state.messages, state.hasMore, state.presence, state.typing, state.reads]) map.clear();
+      state.openId = null;
+    },
+    setMe(user) { state.me = { ...user, id: key(user.id) }; },
+    setExperts(users) {
+      state.experts.clear();
+      for (const user of users) {
+        state.experts.set(key(user.id), { ...user, id: key(user.id) });
+        if (user.online !== undefined && user.online !== null) state.presence.set(key(user.id), user.online ? "online" : "offline");
+      }
+      emit("experts");
+      emit("presence");
+    },
+    setConversations(list) {
+      state.conversations.clear();
+      for (const conversation of list) state.conversations.set(key(conversation.id), normalizeConversation(conversation));
+      emit("conversations");
+    },
+    upsertConversation(conversation) {
+      const id = key(conversation.id);
+      state.conversations.set(id, { ...state.conversations.get(id), ...normalizeConversation(conversation) });
+      emit("conversations");
+      return id;
+    },
+    /** The conversation shown: its unread count is cleared (it is being read). */
+    open(id) {
+      state.openId = id;
+      emit("open");
+      emit("messages");
+    },
+    setPresence(userId, status) {
+      state.presence.set(key(userId), status);
+      emit("presence");
+    },
+    /** Adds or replaces messages (stored ones replace the pending copy with their clientMessageId). */
+    addMessages(conversationId, messages, { older = false, hasMore } = {}) {
+      const id = key(conversationId);
+      const byId = state.messages.get(id) ?? new Map();
+      for (const message of messages) {
+        if (message.clientMessageId) {
+          for (const [existingId, existing] of byId) {
+            if (existing.pending && existing.clientMessageId === message.clientMessageId) byId.delete(existingId);
+          }
+        }
+        byId.set(key(message.id), { ...message, id: key(message.id), senderId: message.senderId ? key(message.senderId) : null });
+      }
+      state.messages.set(id, byId);
+      if (hasMore !== undefined && (older || !state.hasMore.has(id))) state.hasMore.set(id, hasMore);
+      emit("messages");
+    },
+    removeMessage(conversationId, messageId) {
+      state.messages.get(key(conversationId))?.delete(messageId);
+      emit("messages");
+    },
+    /** The conversation's messages in seq order; pending ones (not stored yet) last. */
+    messagesOf(conversationId) {
+      const list = [...(state.messages.get(key(conversationId))?.values() ?? [])];
+      return list.sort((a, b) => (a.pending ? Infinity : a.seq) - (b.pending ? Infinity : b.seq) || a.createdAt.localeCompare(b.createdAt));
+    },
+    /** A message arrived: it becomes the conversation's last, and counts as unread unless it is being read. */
+    received(message, { read }) {
+      const id = key(message.conversationId);
+      const conversation = state.conversations.get(id);
+      if (!conversation) return false;
+      conversation.lastMessage = message;
+      conversation.lastSeq = Math.max(conversation.lastSeq ?? 0, message.seq);
+      conversation.updatedAt = message.createdAt;
+      const mine = message.senderId && key(message.senderId) === state.me?.id;
+      if (!mine && !read) conversation.unreadCount = (conversation.unreadCount ?? 0) + 1;
+      emit("conversations");
+      return true;
+    },
+    markReadLocally(conversationId) {
+      const conversation = state.conversations.get(key(conversationId));
+      if (conversation && conversation.unreadCount) {
+        conversation.unreadCount = 0;
+        emit("conversations");
+      }
+    },
+    setRead(conversationId, userId, seq) {
+      const id = key(conversationId);
+      if (key(userId) === state.me?.id) return this.markReadLocally(id);
+      const reads = state.reads.get(id) ?? new Map();
+      reads.set(key(userId), Math.max(reads.get(key(userId)) ?? 0, seq));
+      state.reads.set(id, reads);
+      emit("messages");
+    },
+    /** Whether someone else has read up to `seq` in the conversation. */
+    isRead(conversationId, seq) {
+      for (const read of state.reads.get(key(conversationId))?.values() ?? []) if (read >= seq) return true;
+      return false;
+    },
+    setTyping(conversationId, userId, isTyping) {
+      const id = key(conversationId);
+      const typing = state.typing.get(id) ?? new Map();
+      if (isTyping) typing.set(key(userId), nameOf(state, key(userId)));
+      else typing.delete(key(userId));
+      state.typing.set(id, typing);
+      emit("typing");
+    },
+    setConnection(value) {
+      state.connection = value;
+      emit("connection");
+    },
+    unreadTotal() {
+      let total = 0;
+      for (const conversation of state.conversations.values()) total += conversation.unreadCount ?? 0;
+      return total;
+    },
+    nameOf: (userId) => nameOf(state, key(userId)),
+  };
+}
+
+function normalizeConversation(conversation) {
+  return {
+    ...conversation,
+    id: key(conversation.id),
+    participants: (conversation.participants ?? []).map((user) => ({ ...user, id: key(user.id) })),
+  };
+}
+
+function nameOf(state, userId) {
+  if (state.me?.id === userId) return state.me.name;
+  for (const conversation of state.conversations.values()) {
+    const user = conversation.participants.find((participant) => participant.id === userId);
+    if (user) return user.name;
+  }
+  return state.experts.get(userId)?.name ?? "Someone";
+}

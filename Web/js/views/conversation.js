@@ -1,0 +1,179 @@
+// The right pane: one conversation's messages (own on the right, others' on the left,
+// SYSTEM ones centred), who is typing, and the composer. It follows the newest message
+// unless the reader scrolled up, and loads older history when they reach the top.
+
+import { clock } from "../format.js";
+import { avatar } from "./avatar.js";
+
+const TYPING_PAUSE = 2500;
+
+export function renderConversation(store, { onSend, onTyping, onLoadOlder, onRead, onBack }) {
+  const pane = document.getElementById("conversation");
+  const empty = document.getElementById("pane-empty");
+  const title = document.getElementById("conversation-title");
+  const list = document.getElementById("messages");
+  const typingLine = document.getElementById("typing");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("composer-input");
+  let typingSince = null;
+  let typingTimer = null;
+  let loadingOlder = false;
+
+  document.getElementById("back").addEventListener("click", onBack);
+
+  function drawHeader() {
+    const { state } = store;
+    const conversation = state.conversations.get(state.openId);
+    pane.hidden = !conversation;
+    empty.hidden = !!conversation;
+    document.body.classList.toggle("is-reading", !!conversation);
+    if (!conversation) return;
+    title.textContent = conversation.title ?? conversation.participants.filter((user) => user.id !== state.me.id).map((user) => user.name).join(", ");
+  }
+
+  function drawMessages() {
+    const { state } = store;
+    if (!state.openId) return;
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    const previousHeight = list.scrollHeight;
+    const previousTop = list.scrollTop;
+    const messages = store.messagesOf(state.openId);
+    if (!messages.length && !state.messages.has(state.openId)) {
+      list.replaceChildren(...[0, 1, 2].map(() => skeleton()));
+      return;
+    }
+    let lastSender = null;
+    list.replaceChildren(...messages.map((message) => {
+      const item = drawMessage(message, lastSender);
+      lastSender = message.messageType === "SYSTEM" ? null : message.senderId;
+      return item;
+    }));
+    if (loadingOlder) {
+      list.scrollTop = previousTop + (list.scrollHeight - previousHeight); // keep the reader's place
+    } else if (atBottom || previousHeight === 0) {
+      list.scrollTop = list.scrollHeight;
+    }
+    readIfVisible();
+  }
+
+  function drawMessage(message, lastSender) {
+    const { state } = store;
+    const item = document.createElement("li");
+    item.dataset.testid = "message";
+    item.dataset.messageId = message.id;
+    if (!message.pending) item.dataset.seq = String(message.seq);
+    const content = document.createElement("p");
+    content.className = "message__content";
+    content.dataset.testid = "message-content";
+    content.textContent = message.content;
+    if (message.messageType === "SYSTEM") {
+      item.className = "message message--system";
+      item.append(content);
+      return item;
+    }
+    const mine = message.senderId === state.me.id;
+    item.className = "message " + (mine ? "message--mine" : "message--theirs") + (message.senderId === lastSender ? " message--grouped" : "");
+    if (!mine && message.senderId !== lastSender) {
+      const sender = { id: message.senderId, name: store.nameOf(message.senderId) };
+      const face = avatar(sender);
+      face.classList.add("message__avatar");
+      const name = document.createElement("span");
+      name.className = "message__sender";
+      name.textContent = sender.name;
+      item.append(face, name);
+    }
+    const meta = document.createElement("span");
+    meta.className = "message__meta";
+    const time = document.createElement("time");
+    time.dateTime = message.createdAt;
+    time.textContent = clock(message.createdAt);
+    meta.append(time);
+    if (mine) {
+      const read = !message.pending && store.isRead(message.conversationId, message.seq);
+      item.dataset.read = String(read);
+      if (message.pending) item.dataset.pending = "true";
+      const status = document.createElement("span");
+      status.className = "message__status";
+      status.textContent = message.pending ? "sending…" : read ? "read" : "sent";
+      meta.append(status);
+    }
+    item.append(content, meta);
+    return item;
+  }
+
+  function drawTyping() {
+    const { state } = store;
+    const names = [...(state.typing.get(state.openId)?.values() ?? [])];
+    typingLine.textContent = names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.join(", ")} are typing…`;
+    typingLine.dataset.active = String(names.length > 0);
+  }
+
+  /** Marks the conversation read up to its newest message when the reader can see it. */
+  function readIfVisible() {
+    const { state } = store;
+    if (!state.openId || document.visibilityState !== "visible") return;
+    const newest = store.messagesOf(state.openId).filter((message) => !message.pending).pop();
+    if (newest) onRead(state.openId, newest.seq);
+  }
+
+  function stopTyping() {
+    clearTimeout(typingTimer);
+    if (typingSince !== null) onTyping(store.state.openId, false);
+    typingSince = null;
+  }
+
+  input.addEventListener("input", () => {
+    if (!input.value.trim()) return stopTyping();
+    if (typingSince === null) onTyping(store.state.openId, true);
+    typingSince = Date.now();
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(stopTyping, TYPING_PAUSE);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const content = input.value;
+    if (!content.trim() || !store.state.openId) return;
+    stopTyping();
+    input.value = "";
+    list.scrollTop = list.scrollHeight;
+    onSend(store.state.openId, content);
+  });
+  list.addEventListener("scroll", async () => {
+    const { state } = store;
+    if (list.scrollTop > 40 || loadingOlder || !state.openId || state.hasMore.get(state.openId) === false) return;
+    const first = store.messagesOf(state.openId).find((message) => !message.pending);
+    if (!first) return;
+    loadingOlder = true;
+    try {
+      await onLoadOlder(state.openId, first.seq);
+    } finally {
+      loadingOlder = false;
+    }
+  });
+  document.addEventListener("visibilitychange", readIfVisible);
+
+  store.on("open", () => {
+    stopTyping();
+    drawHeader();
+    drawTyping();
+    list.replaceChildren();
+    drawMessages();
+    if (!pane.hidden) input.focus();
+  });
+  store.on("conversations", drawHeader);
+  store.on("messages", drawMessages);
+  store.on("typing", drawTyping);
+}
+
+function skeleton() {
+  const item = document.createElement("li");
+  item.className = "message message--skeleton";
+  item.setAttribute("aria-hidden", "true");
+  return item;
+}
