@@ -387,7 +387,8 @@ def command_run(arguments: argparse.Namespace) -> int:
     try:
         stack.up()
         print(f"""
-The chat backend is up.
+The chat is up. Open it in a browser (two windows, two accounts, and chat):
+  the page:            {stack.lb_url}/chat
   REST and Socket.IO:  {stack.lb_url}   (Socket.IO path /socket.io/ or /api/socket/)
   gateways:            {stack.service_url('gateway1')}  {stack.service_url('gateway2')}
   services:            messages {stack.service_url('messages')}  presence {stack.service_url('presence')}  uploads {stack.service_url('uploads')}
