@@ -4,6 +4,7 @@ status and read receipts" — two headless Chromiums, one on each gateway, each 
 page's own socket.io-client and its default options."""
 
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -12,7 +13,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from chat import history, open_conversation, register, student_and_expert
+
 WAIT = 15
+PNG = bytes.fromhex(  # a 16 × 16 red square
+    "89504e470d0a1a0a0000000d4948445200000010000000100802000000909168360000001649444154789c6338616343126218d530aa61f86a0000abc6401022a681cc0000000049454e44ae426082")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".state" / "screenshots"
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
 def by_testid(name: str, **attributes: str) -> str:
@@ -85,12 +92,16 @@ def test_the_page_is_served_with_its_policy(stack):
         assert requests.get(base + "/chat/nothing.js", timeout=5).status_code == 404
 
 
-def test_two_windows_chat_as_the_old_app_did(stack, browsers):
+@pytest.mark.parametrize("route", ["gateways", "load balancer"])
+def test_two_windows_chat_as_the_old_app_did(stack, browsers, route):
     """The old app's four tests: messages both ways at once, typing shown and cleared,
-    read receipts, and the other side's dot going offline and online with its window."""
+    read receipts, and the other side's dot going offline and online with its window —
+    one window on each gateway, then both through haproxy."""
+    student_base, expert_base = ((stack.service_url("gateway1"), stack.service_url("gateway2")) if route == "gateways"
+                                 else (stack.lb_url, stack.lb_url))
     student, expert = browsers(), browsers()
-    expert_email = sign_up(expert, stack.service_url("gateway2"), "Grace", "expert")
-    sign_up(student, stack.service_url("gateway1"), "Ada", "student")
+    expert_email = sign_up(expert, expert_base, "Grace", "expert")
+    sign_up(student, student_base, "Ada", "student")
 
     # The student picks the expert: the conversation opens with its welcome.
     click(student, by_testid("expert-item"))
@@ -122,9 +133,123 @@ def test_two_windows_chat_as_the_old_app_did(stack, browsers):
     expert.quit()
     wait_for(student, lambda: attribute(student, dot, "data-status") == "offline", timeout=20, message="offline")
     again = browsers()
-    again.get(stack.service_url("gateway2") + "/chat")
+    again.get(expert_base + "/chat")
     find(again, by_testid("login-email")).send_keys(expert_email)
     find(again, by_testid("login-password")).send_keys("correct horse")
     click(again, by_testid("login-submit"))
     wait_for(student, lambda: attribute(student, dot, "data-status") == "online", timeout=20, message="online again")
     assert console_errors(student) == [] and console_errors(again) == []
+
+
+def signed_in(driver, base: str, token: str):
+    """Opens the page as the holder of `token` (as if they had just signed in in this tab)."""
+    driver.get(base + "/chat")
+    driver.execute_script("sessionStorage.setItem('chat.token', arguments[0])", token)
+    driver.get(base + "/chat")
+    wait_for(driver, lambda: attribute(driver, by_testid("connection-status"), "data-state") == "connected", message="connected")
+    return driver
+
+
+def open_conversation_in(driver, conversation_id: str) -> None:
+    click(driver, by_testid("conversation-item", conversation_id=conversation_id.lower()))
+    wait_for(driver, lambda: driver.find_elements(By.CSS_SELECTOR, by_testid("message")), message="messages shown")
+
+
+def test_an_image_shows_inline_and_another_conversation_raises_a_toast_and_a_badge(stack, browsers, tmp_path):
+    (student_token, student), (expert_token, expert), conversation = student_and_expert(stack.lb_url, "Lin", "Ines")
+    other_token, other = register(stack.lb_url, "Omar", "expert")
+    second = open_conversation(stack.lb_url, student_token, other)
+    a = signed_in(browsers(), stack.service_url("gateway1"), student_token)
+    b = signed_in(browsers(), stack.service_url("gateway2"), expert_token)
+    open_conversation_in(a, conversation["id"])
+    open_conversation_in(b, conversation["id"])
+
+    # An image, picked in one window, is inline in the other.
+    picture = tmp_path / "diagram.png"
+    picture.write_bytes(PNG)
+    a.find_element(By.CSS_SELECTOR, by_testid("file-input")).send_keys(str(picture))
+    image = by_testid("attachment-image")
+    wait_for(b, lambda: (attribute(b, image, "src") or "").startswith("blob:"), message="image inline")
+    assert b.execute_script("return arguments[0].naturalWidth", find(b, image)) > 0
+    wait_for(a, lambda: (attribute(a, image, "src") or "").startswith("blob:"), message="the sender's own copy")
+
+    # A message in the other conversation: a toast, a badge, the title; the toast opens it.
+    requests.post(f"{stack.lb_url}/api/chat/conversations/{second['id']}/messages", json={"content": "Are you free at 3?"},
+                  headers={"Authorization": f"Bearer {other_token}"}, timeout=10).raise_for_status()
+    toast = by_testid("toast")
+    wait_for(a, lambda: "Are you free at 3?" in find(a, toast).text, message="toast")
+    badge = by_testid("conversation-item", conversation_id=second["id"].lower()) + " " + by_testid("unread-badge")
+    wait_for(a, lambda: find(a, badge).text == "1", message="badge")
+    assert a.title.startswith("(1)")
+    click(a, toast)
+    wait_for(a, lambda: "Are you free at 3?" in texts(a, by_testid("message-content")), message="opened from the toast")
+    wait_for(a, lambda: not a.find_elements(By.CSS_SELECTOR, badge) and not a.title.startswith("("), message="badge cleared")
+    a.save_screenshot(str(SCREENSHOTS / "conversation.png"))
+    for driver in (a, b):
+        assert console_errors(driver) == []
+
+
+def test_older_history_loads_on_scrolling_up(stack, browsers):
+    (student_token, _), _, conversation = student_and_expert(stack.lb_url, "Paging", "Pat")
+    for i in range(120):
+        requests.post(f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/messages", json={"content": f"line {i}"},
+                      headers={"Authorization": f"Bearer {student_token}"}, timeout=10).raise_for_status()
+    a = signed_in(browsers(), stack.service_url("gateway1"), student_token)
+    open_conversation_in(a, conversation["id"])
+    shown = lambda: len(a.find_elements(By.CSS_SELECTOR, by_testid("message")))  # noqa: E731
+    wait_for(a, lambda: shown() == 50, message="the newest page")
+    assert texts(a, by_testid("message-content"))[-1] == "line 119"
+    for expected in (100, 121):
+        a.execute_script("document.getElementById('messages').scrollTop = 0")
+        wait_for(a, lambda: shown() == expected, message=f"{expected} shown")
+    assert attribute(a, by_testid("message"), "data-seq") == "1"
+    assert console_errors(a) == []
+
+
+def test_a_message_typed_offline_waits_and_is_sent_once_after_a_gateway_restart(stack, browsers):
+    (student_token, _), _, conversation = student_and_expert(stack.lb_url, "Outbox", "Otto")
+    a = signed_in(browsers(), stack.service_url("gateway1"), student_token)
+    open_conversation_in(a, conversation["id"])
+    stack.stop("gateway1")
+    try:
+        status = by_testid("connection-status")
+        wait_for(a, lambda: attribute(a, status, "data-state") in ("reconnecting", "offline"), message="disconnected")
+        send(a, "written while the gateway was down")
+        pending = by_testid("message") + '[data-pending="true"]'
+        wait_for(a, lambda: a.find_elements(By.CSS_SELECTOR, pending), message="pending")
+    finally:
+        stack.start_service("gateway1")
+    wait_for(a, lambda: attribute(a, by_testid("connection-status"), "data-state") == "connected", timeout=30, message="reconnected")
+    wait_for(a, lambda: not a.find_elements(By.CSS_SELECTOR, pending), timeout=20, message="sent")
+    stored = [m for m in history(stack.lb_url, student_token, conversation["id"]) if m["content"] == "written while the gateway was down"]
+    assert len(stored) == 1
+    assert texts(a, by_testid("message-content")).count("written while the gateway was down") == 1
+
+
+def serious_violations(driver) -> list[str]:
+    """axe-core (from PyPI's axe-selenium-python) on the page as it is now: what is serious or critical."""
+    from axe_selenium_python import Axe
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_page_passes_an_accessibility_scan_on_desktop_and_phone(stack, browsers, width):
+    driver = browsers(width=width, height=800)
+    driver.get(stack.lb_url + "/chat")
+    find(driver, by_testid("login-email"))
+    assert serious_violations(driver) == []
+    driver.save_screenshot(str(SCREENSHOTS / f"sign-in-{width}.png"))
+    (token, _), _, conversation = student_and_expert(stack.lb_url, "Axel", "Aria")
+    signed_in(driver, stack.lb_url, token)
+    if width < 720:  # one pane at a time: the conversation list first
+        assert find(driver, by_testid("conversation-item")).is_displayed()
+    open_conversation_in(driver, conversation["id"])
+    send(driver, "Checking how this reads")
+    wait_for(driver, lambda: "Checking how this reads" in texts(driver, by_testid("message-content")), message="sent")
+    assert serious_violations(driver) == []
+    driver.save_screenshot(str(SCREENSHOTS / f"conversation-{width}.png"))
+    assert console_errors(driver) == []

@@ -48,6 +48,38 @@ function safeJSON(text) {
   try { return JSON.parse(text); } catch { return null; }
 }
 
+/** A file the API serves (an attachment), fetched with the token. */
+export async function download(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${session.token}` } });
+  if (!response.ok) throw new ApiError(response.status, "http_" + response.status, "The file could not be loaded");
+  return response.blob();
+}
+
+/**
+ * Uploads a file into a conversation as multipart/form-data, telling `onProgress` the
+ * fraction sent (fetch cannot report upload progress; XMLHttpRequest can).
+ */
+export function upload(conversationId, file, clientMessageId, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/chat/conversations/${conversationId}/upload`);
+    xhr.setRequestHeader("Authorization", `Bearer ${session.token}`);
+    xhr.responseType = "json";
+    xhr.upload.addEventListener("progress", (event) => event.lengthComputable && onProgress(event.loaded / event.total));
+    xhr.addEventListener("load", () => {
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(xhr.response);
+      const error = xhr.response?.error ?? {};
+      if (xhr.status === 401) onUnauthorized();
+      reject(new ApiError(xhr.status, error.code ?? "http_" + xhr.status, error.message ?? "The upload failed", !!error.retryable));
+    });
+    xhr.addEventListener("error", () => reject(new ApiError(0, "offline", "The upload could not reach the server", true)));
+    const form = new FormData();
+    form.append("clientMessageId", clientMessageId);
+    form.append("file", file, file.name);
+    xhr.send(form);
+  });
+}
+
 export const api = {
   register: (name, email, password, role) => request("POST", "/api/auth/register", { name, email, password, role }),
   login: (email, password) => request("POST", "/api/auth/login", { email, password }),

@@ -1,6 +1,6 @@
 // The page: sign-in, then the chat, wired from the store to the views and the socket.
 
-import { api, session, whenUnauthorized } from "./api.js";
+import { api, session, upload, whenUnauthorized } from "./api.js";
 import { key } from "./format.js";
 import { createSocket } from "./socket.js";
 import { createStore } from "./store.js";
@@ -76,6 +76,26 @@ async function notified({ conversationId, message }) {
   toast(`${sender}: ${message.content}`, { onClick: () => open(id) });
 }
 
+/** A file into the conversation: shown at once with its progress, then as stored. */
+async function sendFile(conversationId, file) {
+  const clientMessageId = crypto.randomUUID();
+  const pending = {
+    id: "pending-" + clientMessageId, conversationId, seq: Infinity, senderId: store.state.me.id, content: file.name,
+    messageType: "FILE", clientMessageId, createdAt: new Date().toISOString(), attachments: [], pending: true, progress: 0,
+  };
+  store.addMessages(conversationId, [pending]);
+  try {
+    const message = await upload(conversationId, file, clientMessageId, (progress) => {
+      pending.progress = progress;
+      store.addMessages(conversationId, [pending]);
+    });
+    store.addMessages(conversationId, [message]);
+  } catch (error) {
+    store.removeMessage(conversationId, pending.id);
+    toast(error.status === 413 ? `${file.name} is too large to send. ${error.message}` : error.message, { kind: "error" });
+  }
+}
+
 function updateTitle() {
   const unread = store.unreadTotal();
   document.title = unread ? `(${unread}) Chat` : "Chat";
@@ -117,6 +137,7 @@ renderSidebar(store, {
 });
 renderConversation(store, {
   onSend: (conversationId, content) => socket?.send(conversationId, content, showError),
+  onUpload: (conversationId, file) => sendFile(conversationId, file),
   onTyping: (conversationId, isTyping) => socket?.typing(conversationId, isTyping),
   onLoadOlder: async (conversationId, before) => {
     const page = await api.history(conversationId, before).catch((error) => (showError(error), null));

@@ -3,11 +3,12 @@
 // unless the reader scrolled up, and loads older history when they reach the top.
 
 import { clock } from "../format.js";
+import { drawAttachment } from "./attachments.js";
 import { avatar } from "./avatar.js";
 
 const TYPING_PAUSE = 2500;
 
-export function renderConversation(store, { onSend, onTyping, onLoadOlder, onRead, onBack }) {
+export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOlder, onRead, onBack }) {
   const pane = document.getElementById("conversation");
   const empty = document.getElementById("pane-empty");
   const title = document.getElementById("conversation-title");
@@ -15,6 +16,7 @@ export function renderConversation(store, { onSend, onTyping, onLoadOlder, onRea
   const typingLine = document.getElementById("typing");
   const form = document.getElementById("composer");
   const input = document.getElementById("composer-input");
+  const fileInput = document.getElementById("file-input");
   let typingSince = null;
   let typingTimer = null;
   let loadingOlder = false;
@@ -62,10 +64,23 @@ export function renderConversation(store, { onSend, onTyping, onLoadOlder, onRea
     item.dataset.testid = "message";
     item.dataset.messageId = message.id;
     if (!message.pending) item.dataset.seq = String(message.seq);
-    const content = document.createElement("p");
+    const content = document.createElement("div");
     content.className = "message__content";
-    content.dataset.testid = "message-content";
-    content.textContent = message.content;
+    const text = document.createElement("p");
+    text.className = "message__text";
+    text.dataset.testid = "message-content";
+    text.textContent = message.content;
+    const files = message.attachments ?? [];
+    // A file's message says its name unless a caption was written: the name is shown once.
+    if (!files.some((file) => file.name === message.content)) content.append(text);
+    for (const file of files) content.append(drawAttachment(file));
+    if (message.pending && message.progress !== undefined) {
+      const progress = document.createElement("progress");
+      progress.max = 1;
+      progress.value = message.progress;
+      progress.setAttribute("aria-label", `Uploading ${message.content}`);
+      content.append(progress);
+    }
     if (message.messageType === "SYSTEM") {
       item.className = "message message--system";
       item.append(content);
@@ -94,7 +109,7 @@ export function renderConversation(store, { onSend, onTyping, onLoadOlder, onRea
       if (message.pending) item.dataset.pending = "true";
       const status = document.createElement("span");
       status.className = "message__status";
-      status.textContent = message.pending ? "sending…" : read ? "read" : "sent";
+      status.textContent = message.pending ? (message.progress !== undefined ? `uploading ${Math.round(message.progress * 100)}%` : "sending…") : read ? "read" : "sent";
       meta.append(status);
     }
     item.append(content, meta);
@@ -143,6 +158,18 @@ export function renderConversation(store, { onSend, onTyping, onLoadOlder, onRea
     input.value = "";
     list.scrollTop = list.scrollHeight;
     onSend(store.state.openId, content);
+  });
+  fileInput.addEventListener("change", () => {
+    for (const file of fileInput.files) onUpload(store.state.openId, file);
+    fileInput.value = "";
+  });
+  pane.addEventListener("dragover", (event) => {
+    if ([...(event.dataTransfer?.types ?? [])].includes("Files")) event.preventDefault();
+  });
+  pane.addEventListener("drop", (event) => {
+    if (!event.dataTransfer?.files.length || !store.state.openId) return;
+    event.preventDefault();
+    for (const file of event.dataTransfer.files) onUpload(store.state.openId, file);
   });
   list.addEventListener("scroll", async () => {
     const { state } = store;

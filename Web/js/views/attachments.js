@@ -1,0 +1,55 @@
+// Files in messages: images inline (fetched with the token, shown from a blob URL; a click
+// opens the full picture), other files as a named link with their size, saved under
+// their own name. Only the API's own attachment URLs are ever fetched.
+
+import { download } from "../api.js";
+
+const ATTACHMENT_PATH = /^\/api\/chat\/attachments\/[0-9a-fA-F-]{36}$/;
+const blobs = new Map(); // attachment url → Promise<object URL>
+
+function blobURL(url) {
+  if (!blobs.has(url)) blobs.set(url, download(url).then((blob) => URL.createObjectURL(blob)));
+  return blobs.get(url);
+}
+
+export function size(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function drawAttachment(attachment) {
+  if (!ATTACHMENT_PATH.test(attachment.url)) return document.createTextNode("");
+  if (attachment.mimeType.startsWith("image/")) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "attachment attachment--image";
+    button.setAttribute("aria-label", `Open ${attachment.name}`);
+    const image = document.createElement("img");
+    image.alt = attachment.name;
+    image.dataset.testid = "attachment-image";
+    image.loading = "lazy";
+    blobURL(attachment.url).then((url) => { image.src = url; }).catch(() => { image.alt = `${attachment.name} (could not be loaded)`; });
+    button.append(image);
+    button.addEventListener("click", async () => window.open(await blobURL(attachment.url), "_blank", "noopener"));
+    return button;
+  }
+  const link = document.createElement("button");
+  link.type = "button";
+  link.className = "attachment attachment--file";
+  link.dataset.testid = "attachment-file";
+  const name = document.createElement("span");
+  name.className = "attachment__name";
+  name.textContent = attachment.name;
+  const bytes = document.createElement("span");
+  bytes.className = "attachment__size";
+  bytes.textContent = size(attachment.size);
+  link.append(name, bytes);
+  link.addEventListener("click", async () => {
+    const anchor = document.createElement("a");
+    anchor.href = await blobURL(attachment.url);
+    anchor.download = attachment.name;
+    anchor.click();
+  });
+  return link;
+}
