@@ -17,6 +17,9 @@ public struct Conversation: Codable, Sendable, Hashable {
     public var lastSeq: Int64
     public var createdAt: Date
     public var updatedAt: Date
+    /// How far each other member has read: a client shows its own messages as read from
+    /// the start, not only once a `messages_read` arrives.
+    public var reads: [ReadPosition]
 
     public init(
         id: UUID,
@@ -27,7 +30,8 @@ public struct Conversation: Codable, Sendable, Hashable {
         unreadCount: Int,
         lastSeq: Int64,
         createdAt: Date,
-        updatedAt: Date
+        updatedAt: Date,
+        reads: [ReadPosition] = []
     ) {
         self.id = id
         self.kind = kind
@@ -38,6 +42,18 @@ public struct Conversation: Codable, Sendable, Hashable {
         self.lastSeq = lastSeq
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.reads = reads
+    }
+}
+
+/// A member's read watermark: every message up to `seq` is read.
+public struct ReadPosition: Codable, Sendable, Hashable {
+    public var userId: UUID
+    public var seq: Int64
+
+    public init(userId: UUID, seq: Int64) {
+        self.userId = userId
+        self.seq = seq
     }
 }
 

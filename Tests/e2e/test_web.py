@@ -43,7 +43,13 @@ def click(driver, selector: str) -> None:
 
 
 def attribute(driver, selector: str, name: str) -> str | None:
-    return find(driver, selector).get_attribute(name)
+    """The attribute of the first element matching, read again if a redraw replaced it meanwhile."""
+    for _ in range(20):
+        try:
+            return find(driver, selector).get_attribute(name)
+        except StaleElementReferenceException:
+            continue
+    raise AssertionError(f"{selector} kept being redrawn")
 
 
 def find(driver, selector: str):
@@ -119,6 +125,10 @@ def test_two_windows_chat_as_the_old_app_did(stack, browsers, route):
     own = by_testid("message") + ".message--mine"
     assert attribute(student, own, "data-seq")
     wait_for(student, lambda: attribute(student, own, "data-read") == "true", message="read receipt")
+    # ...and still read after a reload (the conversation says how far the others have read).
+    student.refresh()
+    click(student, by_testid("conversation-item"))
+    wait_for(student, lambda: attribute(student, own, "data-read") == "true", message="read receipt after a reload")
 
     # Typing shows and clears.
     find(expert, by_testid("composer-input")).send_keys("Let me think")

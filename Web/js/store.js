@@ -48,11 +48,15 @@ export function createStore() {
     },
     setConversations(list) {
       state.conversations.clear();
-      for (const conversation of list) state.conversations.set(key(conversation.id), normalizeConversation(conversation));
+      for (const conversation of list) {
+        state.conversations.set(key(conversation.id), normalizeConversation(conversation));
+        for (const { userId, seq } of conversation.reads ?? []) this.setRead(conversation.id, userId, seq);
+      }
       emit("conversations");
     },
     upsertConversation(conversation) {
       const id = key(conversation.id);
+      for (const { userId, seq } of conversation.reads ?? []) this.setRead(conversation.id, userId, seq);
       state.conversations.set(id, { ...state.conversations.get(id), ...normalizeConversation(conversation) });
       emit("conversations");
       return id;

@@ -169,15 +169,17 @@ struct ConversationStore: Sendable {
             let ids = conversations.map(\.id)
 
             var participants: [UUID: [User]] = [:]
+            var reads: [UUID: [ReadPosition]] = [:]
             let members = try await connection.query(
                 """
-                SELECT m.conversation_id, \(unescaped: UserStore.columns) FROM conversation_members m JOIN users u ON u.id = m.user_id
+                SELECT m.conversation_id, m.last_read_seq, \(unescaped: UserStore.columns) FROM conversation_members m JOIN users u ON u.id = m.user_id
                 WHERE m.conversation_id = ANY(\(ids)) ORDER BY m.joined_at, u.name
                 """,
                 logger: logger
             )
-            for try await row in members.decode((UUID, UUID, String, String, String, String?).self) {
-                participants[row.0, default: []].append(UserStore.user((row.1, row.2, row.3, row.4, row.5)).seen(by: userID))
+            for try await row in members.decode((UUID, Int64, UUID, String, String, String, String?).self) {
+                participants[row.0, default: []].append(UserStore.user((row.2, row.3, row.4, row.5, row.6)).seen(by: userID))
+                if row.2 != userID { reads[row.0, default: []].append(ReadPosition(userId: row.2, seq: row.1)) }
             }
 
             let lastRows = try await connection.query(
@@ -194,6 +196,7 @@ struct ConversationStore: Sendable {
                 var conversation = conversation
                 conversation.participants = participants[conversation.id] ?? []
                 conversation.lastMessage = lastByConversation[conversation.id]
+                conversation.reads = reads[conversation.id] ?? []
                 return conversation
             }
         }
