@@ -146,9 +146,13 @@ import Testing
             #expect(try await client.call(.post, uri, token: student.token, json: MarkReadRequest(messageId: UUID())).status == .notFound)
 
             // Each side sees how far the other has read, and not itself.
-            let seenByExpert = try await client.call(.get, "/api/chat/conversations/\(conversation.id)", token: expert.token).decode(Conversation.self)
+            let seenByExpert = try await client.call(.get, "/api/chat/conversations/\(conversation.id)", token: expert.token).decode(
+                Conversation.self
+            )
             #expect(seenByExpert.reads == [ReadPosition(userId: student.user.id, seq: 3)])
-            let seenByStudent = try await client.call(.get, "/api/chat/conversations/\(conversation.id)", token: student.token).decode(Conversation.self)
+            let seenByStudent = try await client.call(.get, "/api/chat/conversations/\(conversation.id)", token: student.token).decode(
+                Conversation.self
+            )
             #expect(seenByStudent.reads == [ReadPosition(userId: expert.user.id, seq: 2)])
         }
     }
