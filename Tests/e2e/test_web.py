@@ -183,7 +183,12 @@ def test_an_image_shows_inline_and_another_conversation_raises_a_toast_and_a_bad
     assert b.execute_script("return arguments[0].naturalWidth", find(b, image)) > 0
     wait_for(a, lambda: (attribute(a, image, "src") or "").startswith("blob:"), message="the sender's own copy")
 
-    # A message in the other conversation: a toast, a badge, the title; the toast opens it.
+    # A message in the other conversation: a toast (and the chime, off until turned on),
+    # a badge, the title; the toast opens it.
+    toggle = find(a, by_testid("sound-toggle"))
+    assert not toggle.is_selected()
+    toggle.click()
+    assert a.execute_script("return localStorage.getItem('chat.sound')") == "on"
     requests.post(f"{stack.lb_url}/api/chat/conversations/{second['id']}/messages", json={"content": "Are you free at 3?"},
                   headers={"Authorization": f"Bearer {other_token}"}, timeout=10).raise_for_status()
     toast = by_testid("toast")

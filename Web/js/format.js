@@ -20,6 +20,13 @@ export function when(date, now = new Date()) {
   return then.toLocaleDateString();
 }
 
+/** The day a message was sent, for the separators: "Today", "Yesterday", or the date. */
+export function day(date, now = new Date()) {
+  const label = when(date, now);
+  if (/\d:\d/.test(label)) return "Today";
+  return label === "yesterday" ? "Yesterday" : new Date(date).toLocaleDateString([], { weekday: "long", day: "numeric", month: "long" });
+}
+
 export function clock(date) {
   return new Date(date).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }

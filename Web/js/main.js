@@ -3,6 +3,7 @@
 import { api, session, upload, whenUnauthorized } from "./api.js";
 import { key } from "./format.js";
 import { createSocket } from "./socket.js";
+import { sound } from "./sound.js";
 import { createStore } from "./store.js";
 import { renderAuth } from "./views/auth.js";
 import { renderConversation } from "./views/conversation.js";
@@ -74,6 +75,7 @@ async function notified({ conversationId, message }) {
   updateTitle();
   const sender = store.nameOf(message.senderId);
   toast(`${sender}: ${message.content}`, { onClick: () => open(id) });
+  sound.chime();
 }
 
 /** A file into the conversation: shown at once with its progress, then as stored. */
@@ -159,6 +161,9 @@ store.on("connection", ({ connection: state }) => {
   connection.textContent = { connected: "Connected", reconnecting: "Reconnecting…", offline: "Offline" }[state];
 });
 document.getElementById("logout").addEventListener("click", () => showAuth());
+const soundToggle = document.getElementById("sound-toggle");
+soundToggle.checked = sound.enabled;
+soundToggle.addEventListener("change", () => { sound.enabled = soundToggle.checked; });
 whenUnauthorized(() => showAuth("Your session ended; please sign in again."));
 
 if (session.token) start();

@@ -2,7 +2,7 @@
 // SYSTEM ones centred), who is typing, and the composer. It follows the newest message
 // unless the reader scrolled up, and loads older history when they reach the top.
 
-import { clock } from "../format.js";
+import { clock, day } from "../format.js";
 import { drawAttachment } from "./attachments.js";
 import { avatar } from "./avatar.js";
 
@@ -45,11 +45,19 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
       return;
     }
     let lastSender = null;
-    list.replaceChildren(...messages.map((message) => {
-      const item = drawMessage(message, lastSender);
+    let lastDay = null;
+    const items = [];
+    for (const message of messages) {
+      const today = day(message.createdAt);
+      if (today !== lastDay) {
+        items.push(daySeparator(today));
+        lastDay = today;
+        lastSender = null; // a new day starts a new group
+      }
+      items.push(drawMessage(message, lastSender));
       lastSender = message.messageType === "SYSTEM" ? null : message.senderId;
-      return item;
-    }));
+    }
+    list.replaceChildren(...items);
     if (loadingOlder) {
       list.scrollTop = previousTop + (list.scrollHeight - previousHeight); // keep the reader's place
     } else if (atBottom || previousHeight === 0) {
@@ -196,6 +204,14 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
   store.on("conversations", drawHeader);
   store.on("messages", drawMessages);
   store.on("typing", drawTyping);
+}
+
+function daySeparator(label) {
+  const item = document.createElement("li");
+  item.className = "day";
+  item.setAttribute("role", "separator");
+  item.textContent = label;
+  return item;
 }
 
 function skeleton() {
