@@ -97,6 +97,7 @@ def build_images() -> None:
     shutil.rmtree(context, ignore_errors=True)
     (context / "prebuilt").mkdir(parents=True)
     shutil.copy(ROOT / "Dockerfile", context / "Dockerfile")
+    shutil.copytree(ROOT / "Web", context / "Web")  # the chat page, served by the gateway
     (context / "prebuilt" / "client").mkdir()
     shutil.copy(ROOT / ".state" / "client" / "socket.io.min.js", context / "prebuilt" / "client")
     for product in SERVICES:
