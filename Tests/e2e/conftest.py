@@ -109,6 +109,8 @@ def chromium(width: int = 1280, height: int = 900) -> webdriver.Chrome:
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.set_script_timeout(30)
+    if width < 500:  # headless windows are at least 500 px wide: a phone is emulated
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
     return driver
 
 

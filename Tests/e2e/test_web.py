@@ -18,7 +18,8 @@ from chat import history, open_conversation, register, student_and_expert
 WAIT = 15
 PNG = bytes.fromhex(  # a 16 × 16 red square
     "89504e470d0a1a0a0000000d4948445200000010000000100802000000909168360000001649444154789c6338616343126218d530aa61f86a0000abc6401022a681cc0000000049454e44ae426082")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / ".state" / "screenshots"
+# The README shows these: each run of the browser tests takes them again, so they stay current.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
@@ -133,6 +134,8 @@ def test_two_windows_chat_as_the_old_app_did(stack, browsers, route):
     # Typing shows and clears.
     find(expert, by_testid("composer-input")).send_keys("Let me think")
     wait_for(student, lambda: "Grace is typing" in find(student, by_testid("typing-indicator")).text, message="typing shown")
+    if route == "gateways":
+        student.save_screenshot(str(SCREENSHOTS / "typing-and-read.png"))
     find(expert, by_testid("composer-input")).send_keys(Keys.ENTER)
     wait_for(student, lambda: find(student, by_testid("typing-indicator")).text == "", message="typing cleared")
 
@@ -182,6 +185,7 @@ def test_an_image_shows_inline_and_another_conversation_raises_a_toast_and_a_bad
     wait_for(b, lambda: (attribute(b, image, "src") or "").startswith("blob:"), message="image inline")
     assert b.execute_script("return arguments[0].naturalWidth", find(b, image)) > 0
     wait_for(a, lambda: (attribute(a, image, "src") or "").startswith("blob:"), message="the sender's own copy")
+    b.save_screenshot(str(SCREENSHOTS / "image.png"))
 
     # A message in the other conversation: a toast (and the chime, off until turned on),
     # a badge, the title; the toast opens it.
@@ -199,7 +203,6 @@ def test_an_image_shows_inline_and_another_conversation_raises_a_toast_and_a_bad
     click(a, toast)
     wait_for(a, lambda: "Are you free at 3?" in texts(a, by_testid("message-content")), message="opened from the toast")
     wait_for(a, lambda: not a.find_elements(By.CSS_SELECTOR, badge) and not a.title.startswith("("), message="badge cleared")
-    a.save_screenshot(str(SCREENSHOTS / "conversation.png"))
     for driver in (a, b):
         assert console_errors(driver) == []
 
