@@ -69,8 +69,9 @@ public struct RevocationFeed: Service {
             group.addTask {
                 for await _ in self.reloadRequests.cancelOnGracefulShutdown() { await self.reload() }
             }
-            try await self.subscriber.subscribe([Self.channel])
-            while !Task.isShuttingDownGracefully {
+            // Refused or timed out, it is made again on the subscriber's next connection.
+            try? await self.subscriber.subscribe([Self.channel])
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 self.reloads.yield()
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
             }

@@ -27,7 +27,8 @@ struct ContactsWatcher: Service {
     func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await self.subscriber.run() }
-            try await self.subscriber.subscribe([BusChannel.contacts])
+            // Refused or timed out, it is made again on the subscriber's next connection.
+            try? await self.subscriber.subscribe([BusChannel.contacts])
         }
     }
 }
