@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from chat import history, open_conversation, register, student_and_expert
+from chat import forge_token, history, open_conversation, register, student_and_expert
 
 WAIT = 15
 PNG = bytes.fromhex(  # a 16 × 16 red square
@@ -271,3 +271,37 @@ def test_the_page_passes_an_accessibility_scan_on_desktop_and_phone(stack, brows
     assert serious_violations(driver) == []
     driver.save_screenshot(str(SCREENSHOTS / f"conversation-{width}.png"))
     assert console_errors(driver) == []
+
+
+def test_an_expired_session_sends_the_reader_back_to_sign_in(stack, browsers):
+    _, user = register(stack.lb_url, "Fleeting")
+    token = forge_token(stack.jwt_secret(), user["id"], lifetime=5)
+    driver = signed_in(browsers(), stack.service_url("gateway1"), token)
+    wait_for(driver, lambda: find(driver, by_testid("login-email")).is_displayed(), timeout=15, message="back at sign-in")
+    assert "session ended" in find(driver, by_testid("toast")).text
+    assert driver.execute_script("return sessionStorage.getItem('chat.token')") is None
+    assert console_errors(driver) == []
+
+
+def test_a_file_over_the_limit_is_refused_and_explained(stack, browsers, tmp_path):
+    (token, _), _, conversation = student_and_expert(stack.lb_url, "Hoarder", "Helen")
+    limit = stack.overrides.get("UPLOAD_MAX_BYTES")
+    stack.overrides["UPLOAD_MAX_BYTES"] = str(64 * 1024)
+    stack.stop("uploads")
+    stack.start_service("uploads")
+    try:
+        a = signed_in(browsers(), stack.service_url("gateway1"), token)
+        open_conversation_in(a, conversation["id"])
+        big = tmp_path / "thesis.pdf"
+        big.write_bytes(b"%PDF-1.7\n" + bytes(200 * 1024))
+        a.find_element(By.CSS_SELECTOR, by_testid("file-input")).send_keys(str(big))
+        wait_for(a, lambda: "thesis.pdf is too large" in find(a, by_testid("toast")).text, message="explained")
+        wait_for(a, lambda: not a.find_elements(By.CSS_SELECTOR, by_testid("message") + '[data-pending="true"]'), message="nothing pending")
+        assert not [m for m in history(stack.lb_url, token, conversation["id"]) if m["messageType"] == "FILE"]
+    finally:
+        if limit is None:
+            stack.overrides.pop("UPLOAD_MAX_BYTES")
+        else:
+            stack.overrides["UPLOAD_MAX_BYTES"] = limit
+        stack.stop("uploads")
+        stack.start_service("uploads")
