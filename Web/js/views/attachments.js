@@ -1,16 +1,35 @@
-// Files in messages: images inline (fetched with the token, shown from a blob URL; a click
-// opens the full picture), other files as a named link with their size, saved under
-// their own name. Only the API's own attachment URLs are ever fetched.
+// Files in messages: images inline (fetched with the token when they come into view,
+// shown from a blob URL; a click opens the full picture), other files as a named link with
+// their size, saved under their own name. Only the API's own attachment URLs are fetched.
 
 import { download } from "../api.js";
 
 const ATTACHMENT_PATH = /^\/api\/chat\/attachments\/[0-9a-fA-F-]{36}$/;
 const blobs = new Map(); // attachment url → Promise<object URL>
+const loaded = new Map(); // attachment url → object URL, once there (a redraw shows it at once)
 
 function blobURL(url) {
-  if (!blobs.has(url)) blobs.set(url, download(url).then((blob) => URL.createObjectURL(blob)));
+  if (!blobs.has(url)) {
+    blobs.set(url, download(url).then((blob) => {
+      loaded.set(url, URL.createObjectURL(blob));
+      return loaded.get(url);
+    }));
+  }
   return blobs.get(url);
 }
+
+// Pictures are fetched as they scroll into view, not all at once: each one is a request
+// that counts against the reader's allowance (API_BURST), and a long history has many.
+const onScreen = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    if (!entry.isIntersecting) continue;
+    onScreen.unobserve(entry.target);
+    const image = entry.target;
+    blobURL(image.dataset.source)
+      .then((url) => { image.src = url; })
+      .catch(() => { image.alt = `${image.alt} (could not be loaded)`; });
+  }
+}, { rootMargin: "200px" });
 
 export function size(bytes) {
   if (bytes < 1024) return `${bytes} B`;
@@ -28,8 +47,9 @@ export function drawAttachment(attachment) {
     const image = document.createElement("img");
     image.alt = attachment.name;
     image.dataset.testid = "attachment-image";
-    image.loading = "lazy";
-    blobURL(attachment.url).then((url) => { image.src = url; }).catch(() => { image.alt = `${attachment.name} (could not be loaded)`; });
+    image.dataset.source = attachment.url;
+    if (loaded.has(attachment.url)) image.src = loaded.get(attachment.url);
+    else onScreen.observe(image);
     button.append(image);
     button.addEventListener("click", async () => window.open(await blobURL(attachment.url), "_blank", "noopener"));
     return button;
