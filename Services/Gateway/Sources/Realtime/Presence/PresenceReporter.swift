@@ -45,9 +45,12 @@ final class PresenceReporter: Service, Sendable {
     }
 
     /// How many connections the user holds on every gateway, as presence counts them; nil
-    /// when Redis cannot say (a connect is then not refused for it).
+    /// when Redis cannot say within a moment (a connect is then not refused for it, nor
+    /// held up while Redis is away).
     func connectionCount(of user: UUID) async -> Int? {
-        try? await self.redis.send("SCARD", .string(PresenceStream.connectionsKey(user))).int
+        try? await withTimeout(.milliseconds(300)) { [redis] in
+            try await redis.send("SCARD", .string(PresenceStream.connectionsKey(user))).int
+        } ?? nil
     }
 
     func report(_ kind: PresenceEvent.Kind, _ connection: SocketConnection, conversation: UUID? = nil, isTyping: Bool? = nil, visible: Bool? = nil) {
