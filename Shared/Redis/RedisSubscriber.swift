@@ -35,8 +35,12 @@ public actor RedisSubscriber: Service {
         eventLoopGroup: any EventLoopGroup,
         logger: Logger,
         keepaliveInterval: Duration = .seconds(5),
+        channels: [String] = [],
         onEvent: @escaping @Sendable (Event) -> Void
     ) {
+        // Subscribed on every connection, the first included: a service listening on fixed
+        // channels needs no call of its own (nor to handle its failure).
+        self.channels = Set(channels)
         self.configuration = configuration
         self.eventLoop = eventLoopGroup.next()
         self.logger = logger

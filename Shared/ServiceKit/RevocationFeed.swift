@@ -31,7 +31,12 @@ public struct RevocationFeed: Service {
         self.reloadRequests = requests
         self.reloads = reloads
         let revocations = tokens.revocations
-        self.subscriber = RedisSubscriber(configuration: redis.configuration, eventLoopGroup: eventLoopGroup, logger: logger) { event in
+        self.subscriber = RedisSubscriber(
+            configuration: redis.configuration,
+            eventLoopGroup: eventLoopGroup,
+            logger: logger,
+            channels: [Self.channel]
+        ) { event in
             switch event {
             case .message(let message):
                 guard let (userID, before) = Self.parse(String(buffer: message.payload)) else { return }
@@ -69,8 +74,6 @@ public struct RevocationFeed: Service {
             group.addTask {
                 for await _ in self.reloadRequests.cancelOnGracefulShutdown() { await self.reload() }
             }
-            // Refused or timed out, it is made again on the subscriber's next connection.
-            try? await self.subscriber.subscribe([Self.channel])
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 self.reloads.yield()
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }

@@ -60,7 +60,7 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
         configuration: configuration.http.application(serverName: "presence"),
         services: [
             redis, streamRedis, HTTPClientService(client: httpClient), consumer, sweeper, revocations,
-            ContactsWatcher(redis: configuration.redis, contacts: contacts, eventLoopGroup: group, logger: logger),
+            contacts.watcher(redis: configuration.redis, eventLoopGroup: group, logger: logger),
         ],
         logger: logger
     )

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceConfiguration
 
 /// A file served as it was read at start: its bytes, a validator that changes with them,
 /// and the headers it goes out with. A request that has the current copy gets a 304.
@@ -28,8 +29,7 @@ struct StaticFile: Sendable {
     }
 
     func response(to request: Request) -> Response {
-        let cached = request.headers[.ifNoneMatch].map { $0.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == self.etag } }
-        if cached == true {
+        if request.headers[.ifNoneMatch]?.commaSeparatedItems.contains(self.etag) == true {
             return Response(status: .notModified, headers: self.headers)
         }
         var headers = self.headers
