@@ -141,7 +141,7 @@ let package = Package(
         + service(
             "Messages",
             product: "messages",
-            dependencies: serviceBase + ["JSONKit", .postgres, .connectionPool, .bcrypt, .nioConcurrency, .nioFoundation]
+            dependencies: serviceBase + ["JSONKit", .postgres, .connectionPool, .bcrypt, .httpTypes, .nioConcurrency, .nioFoundation]
         )
         + service(
             "Presence",

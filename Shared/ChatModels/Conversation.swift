@@ -15,6 +15,8 @@ public struct Conversation: Codable, Sendable, Hashable {
     public var unreadCount: Int
     /// The `seq` of the newest message; what a client compares with the last one it saw.
     public var lastSeq: Int64
+    /// The newest `changeSeq`: where a client starts asking what changed.
+    public var lastChangeSeq: Int64
     public var createdAt: Date
     public var updatedAt: Date
     /// How far each other member has read: a client shows its own messages as read from
@@ -29,6 +31,7 @@ public struct Conversation: Codable, Sendable, Hashable {
         lastMessage: Message?,
         unreadCount: Int,
         lastSeq: Int64,
+        lastChangeSeq: Int64 = 0,
         createdAt: Date,
         updatedAt: Date,
         reads: [ReadPosition] = []
@@ -40,6 +43,7 @@ public struct Conversation: Codable, Sendable, Hashable {
         self.lastMessage = lastMessage
         self.unreadCount = unreadCount
         self.lastSeq = lastSeq
+        self.lastChangeSeq = lastChangeSeq
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.reads = reads

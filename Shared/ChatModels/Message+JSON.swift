@@ -14,14 +14,23 @@ extension Message {
                 object.file(id: attachment.id, mimeType: attachment.mimeType, name: attachment.name, sha256: attachment.sha256, size: attachment.size)
                 object.string("url", attachment.url)
             }
+            object.integer("changeSeq", self.changeSeq)
             object.string("clientMessageId", self.clientMessageId)
             object.string("content", self.content)
             object.uuid("conversationId", self.conversationId)
             object.string("createdAt", ChatJSON.format(self.createdAt))
+            object.string("deletedAt", self.deletedAt.map(ChatJSON.format))
+            object.string("editedAt", self.editedAt.map(ChatJSON.format))
             object.uuid("id", self.id)
             object.string("messageType", self.messageType.rawValue)
+            object.array("reactions", self.reactions) { object, reaction in
+                object.integer("count", Int64(reaction.count))
+                object.string("emoji", reaction.emoji)
+                object.bool("me", reaction.me)
+            }
             object.uuid("senderId", self.senderId)
             object.integer("seq", self.seq)
+            object.integer("version", self.version)
         }
     }
 }

@@ -26,19 +26,45 @@ public struct Attachment: Codable, Sendable, Hashable {
     }
 }
 
+/// One emoji on a message: how many members chose it, and whether the reader is one.
+public struct ReactionSummary: Codable, Sendable, Hashable {
+    public var emoji: String
+    public var count: Int
+    public var me: Bool
+
+    public init(emoji: String, count: Int, me: Bool) {
+        self.emoji = emoji
+        self.count = count
+        self.me = me
+    }
+}
+
 /// A stored message. `seq` counts up by one per conversation, so a client that knows the
-/// last `seq` it saw can ask for exactly what it missed.
+/// last `seq` it saw can ask for exactly what it missed; `changeSeq` does the same for
+/// every change (a new message, an edit, a delete, a reaction), so a client that knows the
+/// last one it saw can ask what changed since.
 public struct Message: Codable, Sendable, Hashable {
     public var id: UUID
     public var conversationId: UUID
     public var seq: Int64
     /// Absent on SYSTEM messages.
     public var senderId: UUID?
+    /// Empty once deleted.
     public var content: String
     public var messageType: MessageType
     public var clientMessageId: String?
     public var createdAt: Date
+    /// Gone once deleted.
     public var attachments: [Attachment]
+    /// The conversation's change sequence at this message's last change.
+    public var changeSeq: Int64
+    /// 1 as sent; each edit adds one.
+    public var version: Int64
+    public var editedAt: Date?
+    /// A deleted message stays as a tombstone, so that history has no hole.
+    public var deletedAt: Date?
+    /// In the order each emoji was first chosen; `me` is the reader's.
+    public var reactions: [ReactionSummary]
 
     public init(
         id: UUID,
@@ -49,7 +75,12 @@ public struct Message: Codable, Sendable, Hashable {
         messageType: MessageType,
         clientMessageId: String?,
         createdAt: Date,
-        attachments: [Attachment] = []
+        attachments: [Attachment] = [],
+        changeSeq: Int64 = 0,
+        version: Int64 = 1,
+        editedAt: Date? = nil,
+        deletedAt: Date? = nil,
+        reactions: [ReactionSummary] = []
     ) {
         self.id = id
         self.conversationId = conversationId
@@ -60,6 +91,11 @@ public struct Message: Codable, Sendable, Hashable {
         self.clientMessageId = clientMessageId
         self.createdAt = createdAt
         self.attachments = attachments
+        self.changeSeq = changeSeq
+        self.version = version
+        self.editedAt = editedAt
+        self.deletedAt = deletedAt
+        self.reactions = reactions
     }
 }
 
@@ -84,5 +120,28 @@ public struct MessagePage: Codable, Sendable {
     public init(messages: [Message], hasMore: Bool) {
         self.messages = messages
         self.hasMore = hasMore
+    }
+}
+
+/// What changed in a conversation after a `changeSeq`: new and changed messages (tombstones
+/// too), ascending by `changeSeq`. `lastChangeSeq` is where the next request starts.
+public struct ChangePage: Codable, Sendable {
+    public var messages: [Message]
+    public var lastChangeSeq: Int64
+    public var hasMore: Bool
+
+    public init(messages: [Message], lastChangeSeq: Int64, hasMore: Bool) {
+        self.messages = messages
+        self.lastChangeSeq = lastChangeSeq
+        self.hasMore = hasMore
+    }
+}
+
+/// `PATCH /api/chat/conversations/{id}/messages/{messageId}`
+public struct EditMessageRequest: Codable, Sendable {
+    public var content: String
+
+    public init(content: String) {
+        self.content = content
     }
 }

@@ -21,4 +21,21 @@ public enum MessageRules {
         }
         return value
     }
+
+    /// The most UTF-8 bytes of one reaction: the longest emoji (a family or a flag with its
+    /// modifiers) is about 35.
+    public static let maxEmojiBytes = 64
+
+    /// One emoji: a single grapheme that is drawn as an emoji (not a letter, a digit or a
+    /// symbol that only has an emoji form), within `maxEmojiBytes`.
+    public static func emoji(_ value: String) throws(APIError) -> String {
+        let scalars = value.unicodeScalars
+        guard value.count == 1, value.utf8.count <= Self.maxEmojiBytes,
+            scalars.contains(where: { $0.properties.isEmojiPresentation })
+                || (scalars.contains(where: { $0.properties.isEmoji && $0.value > 0x7F }) && scalars.contains("\u{FE0F}"))
+        else {
+            throw .validation("'emoji' must be one emoji")
+        }
+        return value
+    }
 }

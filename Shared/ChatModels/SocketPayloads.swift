@@ -45,15 +45,53 @@ public struct MarkReadPayload: Codable, Sendable {
     }
 }
 
-/// `sync_conversation`: the messages after `after` (the catch-up a reconnecting client asks for).
+/// `sync_conversation`: the messages after `after` (the catch-up a reconnecting client asks
+/// for), or with `changesAfter`, every message changed after that `changeSeq` (new, edited,
+/// deleted or reacted to).
 public struct SyncPayload: Codable, Sendable {
     public var conversationId: UUID
-    public var after: Int64
+    public var after: Int64?
+    public var changesAfter: Int64?
     public var limit: Int?
-    public init(conversationId: UUID, after: Int64, limit: Int? = nil) {
+    public init(conversationId: UUID, after: Int64? = nil, changesAfter: Int64? = nil, limit: Int? = nil) {
         self.conversationId = conversationId
         self.after = after
+        self.changesAfter = changesAfter
         self.limit = limit
+    }
+}
+
+/// `edit_message`: the sender's new text.
+public struct EditMessagePayload: Codable, Sendable {
+    public var conversationId: UUID
+    public var messageId: UUID
+    public var content: String
+    public init(conversationId: UUID, messageId: UUID, content: String) {
+        self.conversationId = conversationId
+        self.messageId = messageId
+        self.content = content
+    }
+}
+
+/// `delete_message`.
+public struct MessageRef: Codable, Sendable {
+    public var conversationId: UUID
+    public var messageId: UUID
+    public init(conversationId: UUID, messageId: UUID) {
+        self.conversationId = conversationId
+        self.messageId = messageId
+    }
+}
+
+/// `add_reaction` and `remove_reaction`.
+public struct ReactionPayload: Codable, Sendable {
+    public var conversationId: UUID
+    public var messageId: UUID
+    public var emoji: String
+    public init(conversationId: UUID, messageId: UUID, emoji: String) {
+        self.conversationId = conversationId
+        self.messageId = messageId
+        self.emoji = emoji
     }
 }
 
@@ -124,10 +162,18 @@ public struct SyncAck: Codable, Sendable {
     public var conversationId: UUID
     public var messages: [Message]
     public var hasMore: Bool
+    /// With `changesAfter`: where the next sync starts.
+    public var lastChangeSeq: Int64?
     public init(conversationId: UUID, page: MessagePage) {
         self.conversationId = conversationId
         self.messages = page.messages
         self.hasMore = page.hasMore
+    }
+    public init(conversationId: UUID, changes: ChangePage) {
+        self.conversationId = conversationId
+        self.messages = changes.messages
+        self.hasMore = changes.hasMore
+        self.lastChangeSeq = changes.lastChangeSeq
     }
 }
 

@@ -61,15 +61,26 @@ public final class CommandClient: Service, Sendable {
 
     /// Appends the command to the stream and returns the reply to wait for. A timeout or an
     /// unavailable Redis is a retryable error: resending with the same `clientMessageId`
-    /// stores nothing twice.
-    public func submit(_ command: SendMessageCommand) async throws -> EventLoopFuture<CommandAnswer> {
+    /// stores nothing twice, and a change applied twice changes the message once.
+    public func submit<Command: StreamCommand>(_ command: Command) async throws -> EventLoopFuture<CommandAnswer> {
         let reply = try self.waiting.expect(command.requestId)
         do {
-            _ = try await self.redis.xadd(
-                self.stream,
-                fields: [CommandStream.commandField: .bytes(command.json), CommandStream.replyField: .string(self.channel)],
-                maxLength: 1_000_000
-            )
+            if let kind = Command.kind {
+                _ = try await self.redis.xadd(
+                    self.stream,
+                    fields: [
+                        CommandStream.commandField: .bytes(command.json), CommandStream.replyField: .string(self.channel),
+                        CommandStream.kindField: .string(kind),
+                    ],
+                    maxLength: 1_000_000
+                )
+            } else {
+                _ = try await self.redis.xadd(
+                    self.stream,
+                    fields: [CommandStream.commandField: .bytes(command.json), CommandStream.replyField: .string(self.channel)],
+                    maxLength: 1_000_000
+                )
+            }
         } catch {
             throw self.waiting.abandon(command.requestId)
         }

@@ -1,5 +1,7 @@
 import ChatModels
 import Foundation
+import JSONKit
+import NIOCore
 
 /// The durable send path: gateways append commands to a Redis stream, which a consumer
 /// group of `messages` instances works through, acknowledging each entry only after its
@@ -10,6 +12,65 @@ public enum CommandStream {
     /// Entry fields: the command's JSON, and the channel to answer on.
     public static let commandField = "c"
     public static let replyField = "r"
+    /// What kind of command the entry holds; absent for a send.
+    public static let kindField = "k"
+}
+
+/// A command the durable stream carries: its JSON, the id its reply names, and its kind.
+public protocol StreamCommand: Sendable {
+    var requestId: String { get }
+    var json: ByteBuffer { get }
+    /// The entry's `k` field; nil for sends, the first kind (entries written before there
+    /// were others have none).
+    static var kind: String? { get }
+}
+
+extension SendMessageCommand: StreamCommand {
+    public static var kind: String? { nil }
+}
+
+/// An edit, a delete or a reaction from a socket, as the gateway hands it on: the user is
+/// the socket's. Applying one twice changes the message once, so a redelivered entry is
+/// harmless.
+public struct MessageChangeCommand: Codable, Sendable, Hashable, StreamCommand {
+    public enum Change: String, Codable, Sendable {
+        case edit, delete, react, unreact
+    }
+
+    public var requestId: String
+    public var userId: UUID
+    public var conversationId: UUID
+    public var messageId: UUID
+    public var change: Change
+    /// An edit's new text.
+    public var content: String?
+    /// A reaction's emoji.
+    public var emoji: String?
+
+    public init(
+        requestId: String,
+        userId: UUID,
+        conversationId: UUID,
+        messageId: UUID,
+        change: Change,
+        content: String? = nil,
+        emoji: String? = nil
+    ) {
+        self.requestId = requestId
+        self.userId = userId
+        self.conversationId = conversationId
+        self.messageId = messageId
+        self.change = change
+        self.content = content
+        self.emoji = emoji
+    }
+
+    public static var kind: String? { "change" }
+
+    public var json: ByteBuffer {
+        // Rarer than sends, and small: the encoder will do.
+        (try? ChatJSON.buffer(self)) ?? ByteBuffer()
+    }
 }
 
 /// `send_message` as the gateway hands it on: the sender is the socket's verified user.

@@ -22,6 +22,12 @@ public enum MessagesAPI {
     public static let markRead = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/read")
     /// `GET ?before=|after=&limit=` → `MessagePage`; `POST` `SendMessageRequest` → `Message`.
     public static let messages = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/messages")
+    /// `PATCH` `EditMessageRequest` → `Message`; `DELETE` → the tombstone.
+    public static let message = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/messages/{messageId}")
+    /// `PUT`, `DELETE` → `Message`: the caller's reaction with `{emoji}` (percent-encoded).
+    public static let reaction = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/messages/{messageId}/reactions/{emoji}")
+    /// `GET ?after=CHANGESEQ&limit=` → `ChangePage`: what changed since.
+    public static let changes = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/changes")
 
     /// `GET` → `Contacts`: who shares a conversation with the user.
     public static let contacts = ServiceRoute(group: internalGroup, pattern: "users/{id}/contacts")

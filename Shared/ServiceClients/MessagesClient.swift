@@ -31,6 +31,11 @@ public struct MessagesClient: Sendable {
         return try await self.caller.call(.GET, path, token: token)
     }
 
+    public func changes(_ id: UUID, after changeSeq: Int64, limit: Int, token: String) async throws -> ChangePage {
+        let path = MessagesAPI.changes.path(id, query: [("after", String(changeSeq)), ("limit", String(limit))])
+        return try await self.caller.call(.GET, path, token: token)
+    }
+
     /// Who shares a conversation with `user`.
     public func contacts(of user: UUID) async throws -> [UUID] {
         let contacts: Contacts = try await self.caller.call(.GET, MessagesAPI.contacts.path(user), token: try await self.internalToken())

@@ -36,6 +36,17 @@ import Testing
         )
     }
 
+    /// Edited, deleted and reacted to: every member a message has.
+    static func changed(_ message: Message, reactions: [ReactionSummary]) -> Message {
+        var message = message
+        message.changeSeq = 1 << 53
+        message.version = 7
+        message.editedAt = Date(timeIntervalSince1970: 1_764_063_100.5)
+        message.deletedAt = Date(timeIntervalSince1970: 1_764_063_200)
+        message.reactions = reactions + [ReactionSummary(emoji: "👍", count: 1, me: false)]
+        return message
+    }
+
     @Test(arguments: awkwardText)
     func aMessageIsWhatTheEncoderWrites(_ text: String) throws {
         let attachment = ChatModels.Attachment(
@@ -50,6 +61,7 @@ import Testing
             Self.message(content: text),
             Self.message(content: text, senderID: nil, clientMessageID: nil),
             Self.message(content: text, clientMessageID: text, attachments: [attachment, attachment]),
+            Self.changed(Self.message(content: text), reactions: [ReactionSummary(emoji: text, count: 3, me: true)]),
         ] {
             let expected = try ChatJSON.encoder().encode(message)
             #expect(String(buffer: message.json) == String(decoding: expected, as: UTF8.self))

@@ -96,6 +96,72 @@ import Testing
         }
     }
 
+    func append(change command: MessageChangeCommand, replyTo channel: String, on redis: RedisClient) async throws {
+        try await redis.xadd(
+            CommandStream.key,
+            fields: [
+                CommandStream.commandField: .bytes(command.json),
+                CommandStream.replyField: .string(channel),
+                CommandStream.kindField: .string(MessageChangeCommand.kind!),
+            ]
+        )
+    }
+
+    /// A send, its edit (twice, as a redelivered entry is), a reaction by the other member
+    /// and an outsider's edit, in one stretch of the stream: the edit finds the message the
+    /// same batch stored, applies once, and the outsider is refused.
+    @Test func changesFollowTheSendsTheyNameAndApplyOnce() async throws {
+        try await self.withStream { client, redis, replies in
+            let (student, expert, conversation) = try await client.pair("Chg", "Chx")
+            let outsider = try await client.register("Mallory")
+            let send = SendMessageCommand(
+                requestId: "s-1",
+                senderId: student.user.id,
+                conversationId: conversation.id,
+                content: "first draft",
+                messageType: .text,
+                clientMessageId: "chg-1"
+            )
+            try await self.append(send, replyTo: replies.channel, on: redis)
+            let stored = try #require(try await replies.waitFor(1).first?.message)
+            func change(
+                _ id: String,
+                _ user: UUID,
+                _ kind: MessageChangeCommand.Change,
+                content: String? = nil,
+                emoji: String? = nil
+            ) -> MessageChangeCommand {
+                MessageChangeCommand(
+                    requestId: id,
+                    userId: user,
+                    conversationId: conversation.id,
+                    messageId: stored.id,
+                    change: kind,
+                    content: content,
+                    emoji: emoji
+                )
+            }
+            for command in [
+                change("e-1", student.user.id, .edit, content: "final"), change("e-2", student.user.id, .edit, content: "final"),
+                change("r-1", expert.user.id, .react, emoji: "🎉"), change("x-1", outsider.user.id, .edit, content: "mine"),
+                change("x-2", student.user.id, .react, emoji: "nope"),
+            ] {
+                try await self.append(change: command, replyTo: replies.channel, on: redis)
+            }
+            let answers = try await replies.waitFor(6)
+            let byID = Dictionary(answers.map { ($0.requestId, $0) }, uniquingKeysWith: { first, _ in first })
+            #expect(byID["e-1"]?.message?.version == 2 && byID["e-2"]?.message?.version == 2)
+            #expect(byID["e-2"]?.message?.changeSeq == byID["e-1"]?.message?.changeSeq)
+            #expect(byID["r-1"]?.message?.reactions == [ReactionSummary(emoji: "🎉", count: 1, me: true)])
+            #expect(byID["x-1"]?.error?.code == "forbidden" && byID["x-2"]?.error?.code == "validation_failed")
+            let changes = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/changes?after=0", token: expert.token)
+                .decode(ChangePage.self)
+            let edited = try #require(changes.messages.last)
+            #expect(edited.id == stored.id && edited.content == "final" && edited.version == 2)
+            #expect(changes.lastChangeSeq == edited.changeSeq && changes.messages.map(\.changeSeq) == changes.messages.map(\.changeSeq).sorted())
+        }
+    }
+
     @Test func aCommandFromAnOutsiderIsRefusedAndNotStored() async throws {
         try await self.withStream { client, redis, replies in
             let (student, _, conversation) = try await client.pair("Own", "Exp")

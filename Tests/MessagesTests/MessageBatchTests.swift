@@ -149,7 +149,10 @@ import Testing
                 return
             }
             #expect(error.code == "validation_failed")
-            #expect(try await store.page(conversationID: conversation.id, cursor: .latest, limit: 10, maxBytes: 1 << 20).messages.count == 4)
+            #expect(
+                try await store.page(conversationID: conversation.id, cursor: .latest, limit: 10, maxBytes: 1 << 20, reader: student.user.id).messages
+                    .count == 4
+            )
         }
     }
 }

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import requests
 import socketio
 
-EVENTS = ("new_message", "user_typing", "messages_read", "notification", "user_status_changed")
+EVENTS = ("new_message", "user_typing", "messages_read", "notification", "user_status_changed", "message_updated", "message_deleted",
+          "reaction_added", "reaction_removed")
 
 
 def register(base: str, name: str, role: str = "student") -> tuple[str, dict]:

@@ -96,28 +96,44 @@ public struct MessageLimits: Sendable {
     public var maxParticipants: Int
     /// Conversations one user may start in an hour.
     public var conversationsPerHour: Int
+    /// How long after sending its sender may edit a message; nil: always.
+    public var editWindow: Duration?
+    /// Distinct emoji one message may carry.
+    public var maxReactionsPerMessage: Int
 
     public init(
         maxContentLength: Int = MessageRules.defaultMaxContentLength,
         maxPageSize: Int = 200,
         maxPageBytes: Int = 256 * 1024,
         maxParticipants: Int = 100,
-        conversationsPerHour: Int = 60
+        conversationsPerHour: Int = 60,
+        editWindow: Duration? = .seconds(15 * 60),
+        maxReactionsPerMessage: Int = 20
     ) {
         self.maxContentLength = maxContentLength
         self.maxPageSize = maxPageSize
         self.maxPageBytes = maxPageBytes
         self.maxParticipants = maxParticipants
         self.conversationsPerHour = conversationsPerHour
+        self.editWindow = editWindow
+        self.maxReactionsPerMessage = maxReactionsPerMessage
     }
 
-    /// `MAX_MESSAGE_LENGTH`, `MAX_PAGE_BYTES`, `CONVERSATIONS_PER_HOUR`.
+    /// `MAX_MESSAGE_LENGTH`, `MAX_PAGE_BYTES`, `CONVERSATIONS_PER_HOUR`, `MESSAGE_EDIT_WINDOW`
+    /// (seconds, 0: always), `MAX_REACTIONS_PER_MESSAGE`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        let editWindow = try values.int("MESSAGE_EDIT_WINDOW", default: 15 * 60, in: 0...(100 * 365 * 86_400))
         self.init(
             maxContentLength: try values.int("MAX_MESSAGE_LENGTH", default: MessageRules.defaultMaxContentLength, in: 1...1_000_000),
             maxPageBytes: try values.int("MAX_PAGE_BYTES", default: 256 * 1024, in: 1024...(64 << 20)),
-            conversationsPerHour: try values.int("CONVERSATIONS_PER_HOUR", default: 60, in: 1...1_000_000)
+            conversationsPerHour: try values.int("CONVERSATIONS_PER_HOUR", default: 60, in: 1...1_000_000),
+            editWindow: editWindow == 0 ? nil : .seconds(editWindow),
+            maxReactionsPerMessage: try values.int("MAX_REACTIONS_PER_MESSAGE", default: 20, in: 1...1000)
         )
+    }
+
+    var changeRules: ChangeRules {
+        ChangeRules(editWindow: self.editWindow, maxReactionsPerMessage: self.maxReactionsPerMessage)
     }
 }
 

@@ -9,11 +9,13 @@ import Redis
 import ServiceKit
 import ServiceLifecycle
 
-/// Works through the send commands gateways append to `chat:commands`, as one member of
+/// Works through the commands gateways append to `chat:commands`, as one member of
 /// the `messages` consumer group: stores each batch read in one transaction, publishes
 /// the messages and answers the gateways in one pipelined write, and only then lets the
 /// entries be acknowledged. Storing is idempotent on `clientMessageId`, so an entry
-/// processed twice (claimed from a consumer that died) is stored once.
+/// processed twice (claimed from a consumer that died) is stored once; edits, deletes and
+/// reactions are applied one by one after the batch's sends, and change a message once
+/// however often they are applied.
 struct CommandConsumer: Service {
     let stream: StreamConsumer
     let bus: ChatBus
@@ -39,7 +41,12 @@ struct CommandConsumer: Service {
         var settled: [String] = []
         var publishes: [(envelope: BusEnvelope, channels: [String])] = []
         var checked: [Checked] = []
+        var changes: [RedisStreamEntry] = []
         for entry in entries {
+            if entry.fields[CommandStream.kindField].map({ String(buffer: $0) }) == MessageChangeCommand.kind {
+                changes.append(entry)
+                continue
+            }
             guard let command = Self.command(in: entry) else {
                 self.logger.error("dropping a malformed command", metadata: ["entry": "\(entry.id)"])
                 settled.append(entry.id)
@@ -49,7 +56,7 @@ struct CommandConsumer: Service {
                 checked.append(Checked(entry: entry, command: command, draft: try self.draft(command)))
             } catch {
                 settled.append(entry.id)
-                publishes += Self.reply(to: entry, Self.refusal(of: command, error))
+                publishes += Self.reply(to: entry, Self.refusal(requestID: command.requestId, error))
             }
         }
 
@@ -82,13 +89,55 @@ struct CommandConsumer: Service {
                 continue
             case .refused(let error):
                 settled.append(item.entry.id)
-                publishes += Self.reply(to: item.entry, Self.refusal(of: item.command, error))
+                publishes += Self.reply(to: item.entry, Self.refusal(requestID: item.command.requestId, error))
             }
+        }
+        // Changes after the batch's sends, in stream order: an edit of a message sent in the
+        // same batch finds it stored.
+        for entry in changes {
+            guard let changed = await self.apply(entry) else { continue }
+            settled.append(entry.id)
+            publishes += changed
         }
         // The events and the answers in one write; an entry is only acknowledged once its
         // gateway has been told.
         try await self.bus.publish(publishes)
         return settled
+    }
+
+    /// Applies one change; returns its event and reply, or nil when it must wait (the
+    /// database could not be reached).
+    private func apply(_ entry: RedisStreamEntry) async -> [(envelope: BusEnvelope, channels: [String])]? {
+        guard let json = entry.fields[CommandStream.commandField],
+            let command = try? ChatJSON.decoder().decode(MessageChangeCommand.self, from: json)
+        else {
+            self.logger.error("dropping a malformed command", metadata: ["entry": "\(entry.id)"])
+            return []
+        }
+        do {
+            let outcome = try await self.messages.apply(
+                try self.change(of: command),
+                to: command.messageId,
+                in: command.conversationId,
+                by: command.userId,
+                rules: self.limits.changeRules
+            )
+            let reply = BusEnvelope(event: CommandReply.event, data: EncodedMessage(outcome.message).reply(requestID: command.requestId))
+            return [(outcome.event, [BusChannel.conversation(command.conversationId)])] + Self.reply(to: entry, reply)
+        } catch {
+            let apiError = APIError(error)
+            return apiError.retryable ? nil : Self.reply(to: entry, Self.refusal(requestID: command.requestId, apiError))
+        }
+    }
+
+    /// The checks that need no database, as for a REST change.
+    private func change(of command: MessageChangeCommand) throws(APIError) -> MessageChange {
+        switch command.change {
+        case .edit: .edit(content: try MessageRules.content(command.content ?? "", maxLength: self.limits.maxContentLength))
+        case .delete: .delete
+        case .react: .react(emoji: try MessageRules.emoji(command.emoji ?? ""))
+        case .unreact: .unreact(emoji: try MessageRules.emoji(command.emoji ?? ""))
+        }
     }
 
     /// The checks that need no database.
@@ -128,8 +177,8 @@ struct CommandConsumer: Service {
         return outcomes
     }
 
-    private static func refusal(of command: SendMessageCommand, _ error: APIError) -> BusEnvelope? {
-        (try? ChatJSON.buffer(CommandReply(requestId: command.requestId, error: error.body.error))).map {
+    private static func refusal(requestID: String, _ error: APIError) -> BusEnvelope? {
+        (try? ChatJSON.buffer(CommandReply(requestId: requestID, error: error.body.error))).map {
             BusEnvelope(event: CommandReply.event, data: $0)
         }
     }

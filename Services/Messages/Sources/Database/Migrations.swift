@@ -89,5 +89,33 @@ enum Migrations {
             name: "conversations by creator and time (CONVERSATIONS_PER_HOUR)",
             statements: ["CREATE INDEX conversations_creator_idx ON conversations (created_by, created_at)"]
         ),
+        Migration(
+            version: 3,
+            name: "edits, deletes, reactions and each conversation's change sequence",
+            statements: [
+                // Every change to a conversation's messages takes the next `last_change_seq`,
+                // stamped on the message it changed; what exists already starts at its `seq`.
+                "ALTER TABLE conversations ADD COLUMN last_change_seq bigint NOT NULL DEFAULT 0",
+                "UPDATE conversations SET last_change_seq = last_seq",
+                """
+                ALTER TABLE messages
+                    ADD COLUMN change_seq bigint NOT NULL DEFAULT 0,
+                    ADD COLUMN version bigint NOT NULL DEFAULT 1,
+                    ADD COLUMN edited_at timestamptz,
+                    ADD COLUMN deleted_at timestamptz
+                """,
+                "UPDATE messages SET change_seq = seq",
+                "CREATE INDEX messages_changes_idx ON messages (conversation_id, change_seq)",
+                """
+                CREATE TABLE reactions (
+                    message_id uuid NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+                    emoji text NOT NULL,
+                    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (message_id, emoji, user_id)
+                )
+                """,
+            ]
+        ),
     ]
 }

@@ -54,6 +54,13 @@ struct MessageEvents: Sendable {
         ]
     }
 
+    /// A change's event to the conversation.
+    func changed(_ outcome: ChangeOutcome) async {
+        await self.publish {
+            try await self.bus.publish(outcome.event, to: [BusChannel.conversation(outcome.message.conversationId)])
+        }
+    }
+
     /// `messages_read` to the conversation.
     func read(_ receipt: ReadReceipt) async {
         await self.publish {

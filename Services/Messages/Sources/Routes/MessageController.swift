@@ -4,7 +4,8 @@ import Hummingbird
 import ServiceClients
 import ServiceKit
 
-/// `/api/chat/conversations/{id}/messages`: history and sending.
+/// `/api/chat/conversations/{id}/messages[/{messageId}[/reactions/{emoji}]]` and
+/// `…/changes`: history, sending, edits, deletes, reactions and what changed since.
 struct MessageController: Sendable {
     let conversations: ConversationStore
     let messages: MessageStore
@@ -14,6 +15,11 @@ struct MessageController: Sendable {
     func register(on chat: RouterGroup<ChatRequestContext>) {
         chat.get(RouterPath(MessagesAPI.messages.pattern), use: self.history)
         chat.post(RouterPath(MessagesAPI.messages.pattern), use: self.send)
+        chat.patch(RouterPath(MessagesAPI.message.pattern), use: self.edit)
+        chat.delete(RouterPath(MessagesAPI.message.pattern), use: self.delete)
+        chat.put(RouterPath(MessagesAPI.reaction.pattern), use: self.react)
+        chat.delete(RouterPath(MessagesAPI.reaction.pattern), use: self.unreact)
+        chat.get(RouterPath(MessagesAPI.changes.pattern), use: self.changes)
     }
 
     /// `?before=SEQ` pages back, `?after=SEQ` catches up, neither gives the newest.
@@ -29,7 +35,69 @@ struct MessageController: Sendable {
         case (_?, _?): throw APIError.badRequest("Give 'before' or 'after', not both")
         }
         _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
-        return JSONResponse(try await self.messages.page(conversationID: id, cursor: cursor, limit: limit, maxBytes: self.limits.maxPageBytes))
+        return JSONResponse(
+            try await self.messages.page(
+                conversationID: id,
+                cursor: cursor,
+                limit: limit,
+                maxBytes: self.limits.maxPageBytes,
+                reader: identity.userID
+            )
+        )
+    }
+
+    /// `?after=CHANGESEQ`: every message changed since (new ones too), ascending by `changeSeq`.
+    @Sendable func changes(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<ChangePage> {
+        let identity = try context.requireIdentity()
+        let id = try context.parameters.require("id", as: UUID.self)
+        let limit = try request.queryInteger("limit", in: 1...self.limits.maxPageSize) ?? 100
+        guard let after = try request.queryInteger("after", in: Int64(0)...Int64.max) else { throw APIError.badRequest("'after' is required") }
+        _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
+        return JSONResponse(
+            try await self.messages.changes(
+                conversationID: id,
+                after: after,
+                limit: limit,
+                maxBytes: self.limits.maxPageBytes,
+                reader: identity.userID
+            )
+        )
+    }
+
+    @Sendable func edit(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Message> {
+        let body = try await request.decodeJSON(as: EditMessageRequest.self, context: context)
+        return try await self.apply(.edit(content: try MessageRules.content(body.content, maxLength: self.limits.maxContentLength)), context)
+    }
+
+    @Sendable func delete(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Message> {
+        try await self.apply(.delete, context)
+    }
+
+    @Sendable func react(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Message> {
+        try await self.apply(.react(emoji: try Self.emoji(context)), context)
+    }
+
+    @Sendable func unreact(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Message> {
+        try await self.apply(.unreact(emoji: try Self.emoji(context)), context)
+    }
+
+    /// Applies the change and tells the conversation (again, for a retry: the first try may
+    /// have committed and died before publishing; gateways deliver an event id once).
+    private func apply(_ change: MessageChange, _ context: ChatRequestContext) async throws -> JSONResponse<Message> {
+        let identity = try context.requireIdentity()
+        let id = try context.parameters.require("id", as: UUID.self)
+        let messageID = try context.parameters.require("messageId", as: UUID.self)
+        let outcome = try await self.messages.apply(change, to: messageID, in: id, by: identity.userID, rules: self.limits.changeRules)
+        await self.events.changed(outcome)
+        return JSONResponse(outcome.message)
+    }
+
+    /// The path's `{emoji}`, percent-decoded (the router hands segments on as they came).
+    private static func emoji(_ context: ChatRequestContext) throws -> String {
+        guard let raw = context.parameters.get("emoji"), let decoded = String(raw).removingPercentEncoding else {
+            throw APIError.validation("'emoji' must be one emoji")
+        }
+        return try MessageRules.emoji(decoded)
     }
 
     /// 201 with the stored message, or 200 with the one already stored under this `clientMessageId`.

@@ -130,15 +130,15 @@ struct ConversationStore: Sendable {
         return conversation
     }
 
-    /// Unread counts come from the watermark: messages by others (not SYSTEM) after it.
+    /// Unread counts come from the watermark: messages by others (not SYSTEM, not deleted) after it.
     private func summaries(for userID: UUID, only: UUID?, limit: Int) async throws -> [Conversation] {
         try await self.database.withConnection { connection in
             let logger = self.database.logger
             let rows = try await connection.query(
                 """
-                SELECT c.id, c.kind, c.title, c.last_seq, c.created_at, c.updated_at,
+                SELECT c.id, c.kind, c.title, c.last_seq, c.last_change_seq, c.created_at, c.updated_at,
                     (SELECT count(*) FROM messages x
-                     WHERE x.conversation_id = c.id AND x.seq > m.last_read_seq
+                     WHERE x.conversation_id = c.id AND x.seq > m.last_read_seq AND x.deleted_at IS NULL
                        AND x.message_type <> 'SYSTEM' AND x.sender_id IS DISTINCT FROM m.user_id)
                 FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
                 WHERE m.user_id = \(userID) AND (\(only)::uuid IS NULL OR c.id = \(only))
@@ -148,8 +148,8 @@ struct ConversationStore: Sendable {
                 logger: logger
             )
             var conversations: [Conversation] = []
-            for try await (id, kind, title, lastSeq, createdAt, updatedAt, unread) in rows.decode(
-                (UUID, String, String?, Int64, Date, Date, Int64).self
+            for try await (id, kind, title, lastSeq, lastChangeSeq, createdAt, updatedAt, unread) in rows.decode(
+                (UUID, String, String?, Int64, Int64, Date, Date, Int64).self
             ) {
                 conversations.append(
                     Conversation(
@@ -160,6 +160,7 @@ struct ConversationStore: Sendable {
                         lastMessage: nil,
                         unreadCount: Int(unread),
                         lastSeq: lastSeq,
+                        lastChangeSeq: lastChangeSeq,
                         createdAt: createdAt,
                         updatedAt: updatedAt
                     )

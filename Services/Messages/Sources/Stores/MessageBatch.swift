@@ -142,7 +142,7 @@ extension MessageStore {
             )
         }
         let files = zip(drafts, messages).compactMap { draft, message in draft.attachment.map { (file: $0, message: message) } }
-        var insertedRows: [UUID: (seq: Int64, createdAt: Date)] = [:]
+        var insertedRows: [UUID: (seq: Int64, changeSeq: Int64, createdAt: Date)] = [:]
         do {
             let rows = try await connection.query(
                 """
@@ -162,15 +162,18 @@ extension MessageStore {
                 ), locked AS (
                     SELECT c.id FROM conversations c WHERE c.id IN (SELECT id FROM counts) ORDER BY c.id FOR UPDATE
                 ), bumped AS (
-                    UPDATE conversations c SET last_seq = c.last_seq + counts.n, updated_at = now()
+                    UPDATE conversations c
+                    SET last_seq = c.last_seq + counts.n, last_change_seq = c.last_change_seq + counts.n, updated_at = now()
                     FROM locked, counts WHERE c.id = locked.id AND c.id = counts.id
-                    RETURNING c.id, c.last_seq - counts.n AS base
-                ), inserted AS (
-                    INSERT INTO messages (id, conversation_id, seq, sender_id, content, message_type, client_message_id)
-                    SELECT f.id, f.conversation_id, b.base + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord),
-                           f.sender_id, f.content, f.message_type, f.client_message_id
+                    RETURNING c.id, c.last_seq - counts.n AS base, c.last_change_seq - counts.n AS change_base
+                ), numbered AS (
+                    SELECT f.*, b.base, b.change_base, row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS n
                     FROM fresh f JOIN bumped b ON b.id = f.conversation_id
-                    RETURNING id, seq, created_at
+                ), inserted AS (
+                    INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type, client_message_id)
+                    SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id
+                    FROM numbered
+                    RETURNING id, seq, change_seq, created_at
                 ), attached AS (
                     INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
                     SELECT a.* FROM unnest(
@@ -180,11 +183,13 @@ extension MessageStore {
                     ) AS a(id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
                     WHERE a.message_id IN (SELECT id FROM inserted)
                 )
-                SELECT id, seq, created_at FROM inserted
+                SELECT id, seq, change_seq, created_at FROM inserted
                 """,
                 logger: logger
             )
-            for try await (id, seq, createdAt) in rows.decode((UUID, Int64, Date).self) { insertedRows[id] = (seq, createdAt) }
+            for try await (id, seq, changeSeq, createdAt) in rows.decode((UUID, Int64, Int64, Date).self) {
+                insertedRows[id] = (seq, changeSeq, createdAt)
+            }
         } catch  where Database.uniqueViolation(error) == "messages_sender_client_id_key" {
             throw Self.storedConcurrently
         }
@@ -193,6 +198,7 @@ extension MessageStore {
             guard let row = insertedRows[messages[index].id] else { return nil }
             var message = messages[index]
             message.seq = row.seq
+            message.changeSeq = row.changeSeq
             message.createdAt = row.createdAt
             if let file = draft.attachment { message.attachments = [file.attachment] }
             return message

@@ -7,8 +7,11 @@ import ServiceKit
 
 /// How messages and their attachments are read from rows, shared by the stores.
 enum MessageRows {
-    static let columns = "m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.message_type, m.client_message_id, m.created_at"
-    typealias Row = (UUID, UUID, Int64, UUID?, String, String, String?, Date)
+    static let columns = """
+        m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.message_type, m.client_message_id, m.created_at,
+        m.change_seq, m.version, m.edited_at, m.deleted_at
+        """
+    typealias Row = (UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?)
 
     static func message(_ row: Row) -> Message {
         Message(
@@ -19,12 +22,40 @@ enum MessageRows {
             content: row.4,
             messageType: MessageType(rawValue: row.5) ?? .text,
             clientMessageId: row.6,
-            createdAt: row.7
+            createdAt: row.7,
+            changeSeq: row.8,
+            version: row.9,
+            editedAt: row.10,
+            deletedAt: row.11
         )
     }
 
     static func messages(_ rows: PostgresRowSequence) async throws -> [Message] {
         try await rows.decode(Row.self).reduce(into: []) { $0.append(Self.message($1)) }
+    }
+
+    /// Fills in the attachments of `messages` and their reactions as `reader` sees them
+    /// (`me`), with a query each.
+    static func withDetails(_ messages: [Message], for reader: UUID?, on connection: PostgresConnection, logger: Logger) async throws -> [Message] {
+        let withFiles = try await Self.withAttachments(messages, on: connection, logger: logger)
+        guard !messages.isEmpty else { return withFiles }
+        var byMessage: [UUID: [ReactionSummary]] = [:]
+        let rows = try await connection.query(
+            """
+            SELECT r.message_id, r.emoji, count(*), COALESCE(bool_or(r.user_id = \(reader)), false) FROM reactions r
+            WHERE r.message_id = ANY(\(messages.map(\.id))) GROUP BY r.message_id, r.emoji ORDER BY min(r.created_at), r.emoji
+            """,
+            logger: logger
+        )
+        for try await (messageID, emoji, count, me) in rows.decode((UUID, String, Int64, Bool).self) {
+            byMessage[messageID, default: []].append(ReactionSummary(emoji: emoji, count: Int(count), me: me))
+        }
+        guard !byMessage.isEmpty else { return withFiles }
+        return withFiles.map { message in
+            var message = message
+            message.reactions = byMessage[message.id] ?? []
+            return message
+        }
     }
 
     /// Fills in the attachments of `messages` with one query.

@@ -60,7 +60,7 @@ struct MessageStore: Sendable {
 
     /// One page of a conversation's history, ascending by `seq`: at most `limit` messages and
     /// about `maxBytes` of content, so that a small request cannot ask for megabytes.
-    func page(conversationID: UUID, cursor: HistoryCursor, limit: Int, maxBytes: Int) async throws -> MessagePage {
+    func page(conversationID: UUID, cursor: HistoryCursor, limit: Int, maxBytes: Int, reader: UUID) async throws -> MessagePage {
         try await self.database.withConnection { connection in
             let logger = self.database.logger
             let rows: PostgresRowSequence
@@ -85,7 +85,7 @@ struct MessageStore: Sendable {
             }
             var (messages, hasMore) = Self.first(try await MessageRows.messages(rows), count: limit, bytes: maxBytes)
             if case .after = cursor {} else { messages.reverse() }  // newest-first pages are returned ascending too
-            return MessagePage(messages: try await MessageRows.withAttachments(messages, on: connection, logger: logger), hasMore: hasMore)
+            return MessagePage(messages: try await MessageRows.withDetails(messages, for: reader, on: connection, logger: logger), hasMore: hasMore)
         }
     }
 

@@ -53,19 +53,24 @@ extension SocketSession {
                     messageType: .text,
                     clientMessageId: clientMessageID
                 )
-                // Appended in order; the reply is awaited off the line. A failure names the
-                // clientMessageId to resend with (made up here if the client gave none).
-                do {
-                    try await self.context.commands.submit(command).whenComplete { [connection] reply in
-                        do {
-                            connection.ack(ack, json: MessageAck.json(message: try reply.get().messageJSON()))
-                        } catch {
-                            connection.ack(ack, error: APIError(error).resend(as: clientMessageID))
-                        }
-                    }
-                } catch {
-                    throw APIError(error).resend(as: clientMessageID)
-                }
+                // A failure names the clientMessageId to resend with (made up here if the
+                // client gave none).
+                try await self.submit(command, ack: ack) { $0.resend(as: clientMessageID) }
+
+            case "edit_message":
+                let payload = try self.argument(event, EditMessagePayload.self)
+                let content = try MessageRules.content(payload.content, maxLength: self.context.settings.maxContentLength)
+                try await self.submitChange(.edit, payload.conversationId, payload.messageId, content: content, ack: ack, token: token)
+
+            case "delete_message":
+                let payload = try self.argument(event, MessageRef.self)
+                try await self.submitChange(.delete, payload.conversationId, payload.messageId, ack: ack, token: token)
+
+            case "add_reaction", "remove_reaction":
+                let payload = try self.argument(event, ReactionPayload.self)
+                let emoji = try MessageRules.emoji(payload.emoji)
+                let change: MessageChangeCommand.Change = event.name == "add_reaction" ? .react : .unreact
+                try await self.submitChange(change, payload.conversationId, payload.messageId, emoji: emoji, ack: ack, token: token)
 
             case "typing":
                 let payload = try self.argument(event, TypingPayload.self)
@@ -87,13 +92,17 @@ extension SocketSession {
 
             case "sync_conversation":
                 let payload = try self.argument(event, SyncPayload.self)
-                let page = try await self.context.messages.history(
-                    payload.conversationId,
-                    after: payload.after,
-                    limit: min(max(payload.limit ?? 100, 1), 200),
-                    token: token
-                )
-                self.connection.ack(ack, SyncAck(conversationId: payload.conversationId, page: page))
+                let limit = min(max(payload.limit ?? 100, 1), 200)
+                switch (payload.after, payload.changesAfter) {
+                case (_, let changesAfter?):
+                    let changes = try await self.context.messages.changes(payload.conversationId, after: changesAfter, limit: limit, token: token)
+                    self.connection.ack(ack, SyncAck(conversationId: payload.conversationId, changes: changes))
+                case (let after?, nil):
+                    let page = try await self.context.messages.history(payload.conversationId, after: after, limit: limit, token: token)
+                    self.connection.ack(ack, SyncAck(conversationId: payload.conversationId, page: page))
+                case (nil, nil):
+                    throw APIError.badRequest("Give 'after' (a seq) or 'changesAfter' (a changeSeq)")
+                }
 
             case "user_online", "user_offline":
                 let visible = event.name == "user_online"
@@ -106,6 +115,46 @@ extension SocketSession {
         } catch {
             self.connection.ack(ack, error: APIError(error))
         }
+    }
+
+    /// Appends the command to the stream; its reply is awaited off the line and acked with
+    /// the message it names. `failed` adds what a failure should say.
+    private func submit(_ command: some StreamCommand, ack: Int?, failed: @escaping @Sendable (APIError) -> APIError = { $0 }) async throws {
+        do {
+            try await self.context.commands.submit(command).whenComplete { [connection] reply in
+                do {
+                    connection.ack(ack, json: MessageAck.json(message: try reply.get().messageJSON()))
+                } catch {
+                    connection.ack(ack, error: failed(APIError(error)))
+                }
+            }
+        } catch {
+            throw failed(APIError(error))
+        }
+    }
+
+    /// An edit, a delete or a reaction down the durable stream, once the caller is found a member.
+    private func submitChange(
+        _ change: MessageChangeCommand.Change,
+        _ conversationID: UUID,
+        _ messageID: UUID,
+        content: String? = nil,
+        emoji: String? = nil,
+        ack: Int?,
+        token: String
+    ) async throws {
+        guard let user = self.connection.userID else { throw APIError.invalidToken }
+        try await self.checkMembership(conversationID, token: token)
+        let command = MessageChangeCommand(
+            requestId: UUID.random().text(),
+            userId: user,
+            conversationId: conversationID,
+            messageId: messageID,
+            change: change,
+            content: content,
+            emoji: emoji
+        )
+        try await self.submit(command, ack: ack)
     }
 
     /// The caller is a member: it joined the room here, was found one lately, or messages

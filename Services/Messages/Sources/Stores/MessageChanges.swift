@@ -1,0 +1,274 @@
+import ChatModels
+import EventBus
+import Foundation
+import HTTPTypes
+import JSONKit
+import PostgresNIO
+import ServiceKit
+
+/// A change a member asks for, to one message.
+enum MessageChange: Sendable, Hashable {
+    case edit(content: String)
+    case delete
+    case react(emoji: String)
+    case unreact(emoji: String)
+}
+
+/// Bounds on changes.
+struct ChangeRules: Sendable {
+    /// How long after sending a message may be edited; nil: always.
+    var editWindow: Duration?
+    /// Distinct emoji one message may carry.
+    var maxReactionsPerMessage: Int
+}
+
+/// What a change did: the message as its author now sees it, the event that tells the
+/// conversation, and whether anything changed (a retry, or an edit to the same text,
+/// changes nothing and is answered with the message as it stands).
+struct ChangeOutcome: Sendable {
+    var message: Message
+    var event: BusEnvelope
+    var applied: Bool
+}
+
+extension MessageStore {
+    /// Applies `change` to a message of the conversation on behalf of `userID`, in one
+    /// transaction: the message row is locked first, then the conversation's, whose
+    /// `last_change_seq` the change takes (sends lock only the conversation, so no two
+    /// writers wait on each other in opposite orders). Applying the same change twice
+    /// changes the message once, so a command redelivered from the stream is harmless.
+    func apply(
+        _ change: MessageChange,
+        to messageID: UUID,
+        in conversationID: UUID,
+        by userID: UUID,
+        rules: ChangeRules
+    ) async throws
+        -> ChangeOutcome
+    {
+        try await self.database.transaction { connection in
+            let logger = self.database.logger
+            var message = try await Self.lockedMessage(messageID, in: conversationID, for: userID, on: connection, logger: logger)
+            var applied = false
+            var reactionCount = 0
+            switch change {
+            case .edit(let content):
+                try Self.checkAuthor(message, userID, verb: "edit")
+                guard message.deletedAt == nil else { throw APIError.conflict("message_deleted", "A deleted message cannot be edited") }
+                if let window = rules.editWindow, Date().timeIntervalSince(message.createdAt) > window.seconds {
+                    throw APIError(.forbidden, code: "edit_window_passed", message: "Messages can be edited for \(window.minutesText) after sending")
+                }
+                guard content != message.content else { break }
+                let changeSeq = try await Self.nextChangeSeq(conversationID, on: connection, logger: logger)
+                let rows = try await connection.query(
+                    """
+                    UPDATE messages SET content = \(content), version = version + 1, edited_at = now(), change_seq = \(changeSeq)
+                    WHERE id = \(messageID) RETURNING version, edited_at
+                    """,
+                    logger: logger
+                )
+                for try await (version, editedAt) in rows.decode((Int64, Date).self) {
+                    (message.content, message.version, message.editedAt, message.changeSeq) = (content, version, editedAt, changeSeq)
+                }
+                applied = true
+
+            case .delete:
+                try Self.checkAuthor(message, userID, verb: "delete")
+                guard message.deletedAt == nil else { break }
+                let changeSeq = try await Self.nextChangeSeq(conversationID, on: connection, logger: logger)
+                // The file goes with its row: the uploads sweep removes what no row refers to.
+                try await connection.query("DELETE FROM attachments WHERE message_id = \(messageID)", logger: logger)
+                try await connection.query("DELETE FROM reactions WHERE message_id = \(messageID)", logger: logger)
+                let rows = try await connection.query(
+                    "UPDATE messages SET content = '', deleted_at = now(), change_seq = \(changeSeq) WHERE id = \(messageID) RETURNING deleted_at",
+                    logger: logger
+                )
+                for try await deletedAt in rows.decode(Date.self) {
+                    (message.content, message.deletedAt, message.changeSeq, message.attachments) = ("", deletedAt, changeSeq, [])
+                }
+                applied = true
+
+            case .react(let emoji):
+                guard message.deletedAt == nil else { throw APIError.conflict("message_deleted", "A deleted message cannot be reacted to") }
+                let rows = try await connection.query(
+                    "SELECT count(DISTINCT emoji), COALESCE(bool_or(emoji = \(emoji)), false) FROM reactions WHERE message_id = \(messageID)",
+                    logger: logger
+                )
+                for try await (distinct, present) in rows.decode((Int64, Bool).self) where !present && distinct >= rules.maxReactionsPerMessage {
+                    throw APIError.conflict("too_many_reactions", "A message carries at most \(rules.maxReactionsPerMessage) different emoji")
+                }
+                applied = try await Self.changedRows(
+                    connection.query(
+                        """
+                        INSERT INTO reactions (message_id, emoji, user_id) VALUES (\(messageID), \(emoji), \(userID))
+                        ON CONFLICT DO NOTHING RETURNING 1
+                        """,
+                        logger: logger
+                    )
+                )
+                if applied { message.changeSeq = try await Self.stampChange(messageID, in: conversationID, on: connection, logger: logger) }
+
+            case .unreact(let emoji):
+                applied = try await Self.changedRows(
+                    connection.query(
+                        "DELETE FROM reactions WHERE message_id = \(messageID) AND emoji = \(emoji) AND user_id = \(userID) RETURNING 1",
+                        logger: logger
+                    )
+                )
+                if applied { message.changeSeq = try await Self.stampChange(messageID, in: conversationID, on: connection, logger: logger) }
+            }
+
+            message = try await MessageRows.withDetails([message], for: userID, on: connection, logger: logger)[0]
+            if case .react(let emoji) = change { reactionCount = message.reactions.first { $0.emoji == emoji }?.count ?? 0 }
+            if case .unreact(let emoji) = change { reactionCount = message.reactions.first { $0.emoji == emoji }?.count ?? 0 }
+            return ChangeOutcome(message: message, event: try Self.event(change, message, by: userID, count: reactionCount), applied: applied)
+        }
+    }
+
+    /// The message, locked for the change, once the user is found a member of its conversation.
+    private static func lockedMessage(
+        _ id: UUID,
+        in conversationID: UUID,
+        for userID: UUID,
+        on connection: PostgresConnection,
+        logger: Logger
+    )
+        async throws -> Message
+    {
+        let membership = try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM conversations WHERE id = \(conversationID)),
+                   EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = \(conversationID) AND user_id = \(userID))
+            """,
+            logger: logger
+        )
+        for try await (exists, member) in membership.decode((Bool, Bool).self) {
+            guard exists else { throw APIError.notFound("Conversation not found") }
+            guard member else { throw APIError.forbidden("You are not a member of this conversation") }
+        }
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: MessageRows.columns) FROM messages m
+            WHERE m.id = \(id) AND m.conversation_id = \(conversationID) FOR NO KEY UPDATE
+            """,
+            logger: logger
+        )
+        guard let message = try await MessageRows.messages(rows).first else { throw APIError.notFound("Message not found in this conversation") }
+        return message
+    }
+
+    private static func checkAuthor(_ message: Message, _ userID: UUID, verb: String) throws(APIError) {
+        guard message.messageType != .system else {
+            throw APIError(.forbidden, code: "system_message", message: "SYSTEM messages cannot be changed")
+        }
+        guard message.senderId == userID else {
+            throw APIError(.forbidden, code: "not_your_message", message: "Only its sender can \(verb) a message")
+        }
+    }
+
+    /// Takes the conversation's next change sequence number.
+    private static func nextChangeSeq(_ conversationID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let rows = try await connection.query(
+            "UPDATE conversations SET last_change_seq = last_change_seq + 1 WHERE id = \(conversationID) RETURNING last_change_seq",
+            logger: logger
+        )
+        for try await changeSeq in rows.decode(Int64.self) { return changeSeq }
+        throw APIError.notFound("Conversation not found")
+    }
+
+    /// Stamps the message with the conversation's next change sequence number.
+    private static func stampChange(
+        _ messageID: UUID,
+        in conversationID: UUID,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws
+        -> Int64
+    {
+        let changeSeq = try await Self.nextChangeSeq(conversationID, on: connection, logger: logger)
+        try await connection.query("UPDATE messages SET change_seq = \(changeSeq) WHERE id = \(messageID)", logger: logger)
+        return changeSeq
+    }
+
+    private static func changedRows(_ rows: PostgresRowSequence) async throws -> Bool {
+        try await rows.decode(Int.self).reduce(0) { count, _ in count + 1 } > 0
+    }
+
+    /// The event for the conversation, as the message now stands. Its id is the message's
+    /// and its `changeSeq`, so a gateway delivers it once however often it is published.
+    private static func event(_ change: MessageChange, _ message: Message, by userID: UUID, count: Int) throws -> BusEnvelope {
+        let id = message.id.text() + ":" + String(message.changeSeq)
+        func reaction(_ emoji: String) -> ReactionChanged {
+            ReactionChanged(
+                conversationId: message.conversationId,
+                messageId: message.id,
+                userId: userID,
+                emoji: emoji,
+                count: count,
+                changeSeq: message.changeSeq
+            )
+        }
+        switch change {
+        case .edit:
+            return BusEnvelope(event: ServerEvent.messageUpdated, id: id, data: try ChatJSON.buffer(MessageUpdated(message)))
+        case .delete:
+            return BusEnvelope(event: ServerEvent.messageDeleted, id: id, data: try ChatJSON.buffer(MessageDeleted(message)))
+        case .react(let emoji):
+            return BusEnvelope(event: ServerEvent.reactionAdded, id: id, data: try ChatJSON.buffer(reaction(emoji)))
+        case .unreact(let emoji):
+            return BusEnvelope(event: ServerEvent.reactionRemoved, id: id, data: try ChatJSON.buffer(reaction(emoji)))
+        }
+    }
+
+    /// What changed in the conversation after `changeSeq`, ascending, as `reader` sees it: one
+    /// statement, so the page and the conversation's `last_change_seq` are of one snapshot
+    /// (changes take their number under the conversation's lock, so they commit in order and
+    /// a snapshot holds every change up to its newest).
+    /// Throws nothing for a conversation the reader cannot see: callers check membership.
+    func changes(conversationID: UUID, after changeSeq: Int64, limit: Int, maxBytes: Int, reader: UUID) async throws -> ChangePage {
+        try await self.database.withConnection { connection in
+            let logger = self.database.logger
+            let rows = try await connection.query(
+                """
+                SELECT c.last_change_seq, \(unescaped: MessageRows.columns) FROM conversations c
+                JOIN LATERAL (
+                    SELECT * FROM messages x WHERE x.conversation_id = c.id AND x.change_seq > \(changeSeq)
+                    ORDER BY x.change_seq LIMIT \(limit + 1)
+                ) m ON true
+                WHERE c.id = \(conversationID)
+                ORDER BY m.change_seq
+                """,
+                logger: logger
+            )
+            var lastChangeSeq = changeSeq
+            var changed: [Message] = []
+            for try await row in rows.decode((Int64, UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?).self) {
+                lastChangeSeq = row.0
+                changed.append(MessageRows.message((row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12)))
+            }
+            // Nothing changed after `changeSeq` (a message keeps the number of its last change,
+            // and numbers only grow): the next request starts where this one did.
+            let (messages, hasMore) = Self.first(changed, count: limit, bytes: maxBytes)
+            if hasMore, let last = messages.last { lastChangeSeq = last.changeSeq }
+            return ChangePage(
+                messages: try await MessageRows.withDetails(messages, for: reader, on: connection, logger: logger),
+                lastChangeSeq: lastChangeSeq,
+                hasMore: hasMore
+            )
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = self.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    /// "15 minutes", "1 minute", "30 seconds".
+    var minutesText: String {
+        let seconds = Int(self.seconds)
+        if seconds % 60 != 0 || seconds < 60 { return seconds == 1 ? "1 second" : "\(seconds) seconds" }
+        return seconds == 60 ? "1 minute" : "\(seconds / 60) minutes"
+    }
+}
