@@ -305,3 +305,74 @@ def test_a_file_over_the_limit_is_refused_and_explained(stack, browsers, tmp_pat
             stack.overrides["UPLOAD_MAX_BYTES"] = limit
         stack.stop("uploads")
         stack.start_service("uploads")
+
+
+def message_selector(message_id: str) -> str:
+    return by_testid("message", message_id=message_id.lower())
+
+
+def test_messages_are_edited_deleted_and_reacted_to_from_their_menu(stack, browsers):
+    """One window edits, deletes and reacts through a message's menu; the other, on the
+    other gateway, sees each change live; then, offline while changes are made over REST,
+    it finds them all after reconnecting."""
+    (student_token, _), (expert_token, _), conversation = student_and_expert(stack.lb_url, "Edda", "Eli")
+    a = signed_in(browsers(), stack.service_url("gateway1"), student_token)
+    b = signed_in(browsers(), stack.service_url("gateway2"), expert_token)
+    open_conversation_in(a, conversation["id"])
+    open_conversation_in(b, conversation["id"])
+    send(a, "teh first draft")
+    send(a, "a message to regret")
+    for driver in (a, b):
+        wait_for(driver, lambda: "a message to regret" in texts(driver, by_testid("message-content")), message="sent")
+    stored = {m["content"]: m["id"] for m in history(stack.lb_url, student_token, conversation["id"])}
+    draft, regret = message_selector(stored["teh first draft"]), message_selector(stored["a message to regret"])
+
+    # Edit in place: Enter saves; the other window shows the new text, marked edited.
+    click(a, f"{draft} {by_testid('message-menu')}")
+    click(a, f"{draft} {by_testid('edit-message')}")
+    editor = find(a, f"{draft} {by_testid('edit-input')}")
+    editor.send_keys(Keys.CONTROL, "a")
+    editor.send_keys("the final draft", Keys.ENTER)
+    for driver in (a, b):
+        wait_for(driver, lambda: find(driver, f"{draft} {by_testid('message-content')}").text == "the final draft", message="edited")
+        assert find(driver, f"{draft} {by_testid('message-edited')}").text == "edited"
+
+    # A reaction from the other side, and ours on top: counted, ours pressed.
+    click(b, f"{draft} {by_testid('message-menu')}")
+    click(b, f"{draft} {by_testid('react-option', emoji='🎉')}")
+    chip = f"{draft} {by_testid('reaction', emoji='🎉')}"
+    wait_for(a, lambda: find(a, chip).text == "🎉 1", message="their reaction")
+    assert attribute(a, chip, "aria-pressed") == "false" and attribute(b, chip, "aria-pressed") == "true"
+    click(a, chip)
+    for driver in (a, b):
+        wait_for(driver, lambda: find(driver, chip).text == "🎉 2", message="two reactions")
+    assert attribute(a, chip, "aria-pressed") == "true"
+    a.save_screenshot(str(SCREENSHOTS / "edits-and-reactions.png"))
+
+    # Delete asks twice, then leaves a tombstone on both sides.
+    click(a, f"{regret} {by_testid('message-menu')}")
+    click(a, f"{regret} {by_testid('delete-message')}")
+    click(a, f"{regret} {by_testid('confirm-delete')}")
+    for driver in (a, b):
+        wait_for(driver, lambda: attribute(driver, regret, "data-deleted") == "true", message="tombstone")
+        assert find(driver, f"{regret} {by_testid('message-deleted')}").text == "This message was deleted"
+        assert "a message to regret" not in texts(driver, by_testid("message-content"))
+    # Only the sender is offered edit and delete.
+    click(b, f"{draft} {by_testid('message-menu')}")
+    assert not b.find_elements(By.CSS_SELECTOR, f"{draft} {by_testid('edit-message')}")
+
+    # The other window's gateway goes away; changes made meanwhile are there after it reconnects.
+    stack.stop("gateway2")
+    try:
+        wait_for(b, lambda: attribute(b, by_testid("connection-status"), "data-state") != "connected", message="disconnected")
+        headers = {"Authorization": f"Bearer {student_token}"}
+        path = f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/messages/{stored['teh first draft']}"
+        requests.patch(path, json={"content": "edited while you were away"}, headers=headers, timeout=10).raise_for_status()
+        requests.delete(f"{path}/reactions/%F0%9F%8E%89", headers=headers, timeout=10).raise_for_status()
+    finally:
+        stack.start_service("gateway2")
+    wait_for(b, lambda: attribute(b, by_testid("connection-status"), "data-state") == "connected", timeout=30, message="reconnected")
+    wait_for(b, lambda: find(b, f"{draft} {by_testid('message-content')}").text == "edited while you were away", message="caught up")
+    wait_for(b, lambda: find(b, chip).text == "🎉 1", message="the reaction taken back")
+    for driver in (a, b):
+        assert console_errors(driver) == []

@@ -59,6 +59,7 @@ async function refreshPresence() {
 /** A message in the conversation open here. */
 function arrived(message) {
   const id = key(message.conversationId);
+  store.noteChange(id, message.changeSeq);
   const reading = store.state.openId === id && document.visibilityState === "visible";
   store.addMessages(id, [message]);
   store.received(message, { read: reading });
@@ -153,6 +154,9 @@ renderConversation(store, {
     socket?.markRead(conversationId, seq);
   },
   onBack: () => store.open(null),
+  onEdit: (message, content) => socket?.edit(message.conversationId, message.id, content).catch(showError),
+  onDelete: (message) => socket?.remove(message.conversationId, message.id).catch(showError),
+  onReact: (message, emoji, add) => socket?.react(message.conversationId, message.id, emoji, add).catch(showError),
 });
 
 const connection = document.querySelector("[data-testid=connection-status]");

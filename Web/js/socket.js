@@ -1,7 +1,8 @@
 // The Socket.IO connection, with the official client's default options (long-polling,
 // then the upgrade; reconnection with backoff). It feeds the store and keeps an outbox:
 // a message typed while offline waits, marked pending, and goes out with its
-// clientMessageId once connected — a resend after a lost ack is stored once.
+// clientMessageId once connected — a resend after a lost ack is stored once. After a
+// reconnect it asks what changed since the last change it knows of.
 
 import { session } from "./api.js";
 
@@ -36,6 +37,12 @@ export function createSocket(store, { onSessionEnded, onNotification, onMessage 
   socket.on("user_typing", ({ conversationId, userId, isTyping }) => store.setTyping(conversationId, userId, isTyping));
   socket.on("messages_read", ({ conversationId, userId, seq }) => store.setRead(conversationId, userId, seq));
   socket.on("user_status_changed", ({ userId, status }) => store.setPresence(userId, status));
+  socket.on("message_updated", ({ conversationId, messageId, content, version, editedAt, changeSeq }) =>
+    store.patchMessage(conversationId, messageId, { content, version, editedAt, changeSeq }));
+  socket.on("message_deleted", ({ conversationId, messageId, deletedAt, changeSeq }) =>
+    store.patchMessage(conversationId, messageId, { content: "", attachments: [], reactions: [], deletedAt, changeSeq }));
+  socket.on("reaction_added", (change) => store.reacted(change, true));
+  socket.on("reaction_removed", (change) => store.reacted(change, false));
 
   function call(event, payload) {
     return new Promise((resolve, reject) => {
@@ -54,15 +61,22 @@ export function createSocket(store, { onSessionEnded, onNotification, onMessage 
     if (!socket.connected) return;
     await call("join_conversation", { conversationId });
     if (catchUp) {
-      const known = store.messagesOf(conversationId).filter((message) => !message.pending);
-      let after = known.length ? known[known.length - 1].seq : 0;
+      // Every change since the last one known here: new messages, and edits, deletes and
+      // reactions to older ones.
+      let changesAfter = store.changeSeqOf(conversationId);
       for (let page = 0; page < 20; page++) {
-        const missed = await call("sync_conversation", { conversationId, after, limit: 200 });
+        const missed = await call("sync_conversation", { conversationId, changesAfter, limit: 200 });
         store.addMessages(conversationId, missed.messages);
+        store.setChangeSeq(conversationId, missed.lastChangeSeq);
         if (!missed.hasMore || !missed.messages.length) break;
-        after = missed.messages[missed.messages.length - 1].seq;
+        changesAfter = missed.lastChangeSeq;
       }
     }
+  }
+
+  /** Asks for a change to a message; the ack's message replaces the one shown. */
+  function change(event, payload) {
+    return call(event, payload).then((ack) => store.addMessages(payload.conversationId, [ack.message]));
   }
 
   function deliver(clientMessageId, pending) {
@@ -93,6 +107,9 @@ export function createSocket(store, { onSessionEnded, onNotification, onMessage 
       outbox.set(clientMessageId, pending);
       deliver(clientMessageId, pending);
     },
+    edit: (conversationId, messageId, content) => change("edit_message", { conversationId, messageId, content }),
+    remove: (conversationId, messageId) => change("delete_message", { conversationId, messageId }),
+    react: (conversationId, messageId, emoji, add) => change(add ? "add_reaction" : "remove_reaction", { conversationId, messageId, emoji }),
     typing(conversationId, isTyping) {
       if (socket.connected) socket.emit("typing", { conversationId, isTyping });
     },

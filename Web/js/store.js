@@ -16,6 +16,7 @@ export function createStore() {
     presence: new Map(), // user → "online" | "offline"
     typing: new Map(), // conversation → Map(user → name)
     reads: new Map(), // conversation → Map(user → seq), others' read positions
+    changeSeqs: new Map(), // conversation → the changeSeq up to which every change is here
     openId: null,
     connection: "offline",
   };
@@ -33,7 +34,9 @@ export function createStore() {
     emit,
     reset() {
       state.me = null;
-      for (const map of [state.experts, state.conversations, state.messages, state.hasMore, state.presence, state.typing, state.reads]) map.clear();
+      for (const map of [state.experts, state.conversations, state.messages, state.hasMore, state.presence, state.typing, state.reads, state.changeSeqs]) {
+        map.clear();
+      }
       state.openId = null;
     },
     setMe(user) { state.me = { ...user, id: key(user.id) }; },
@@ -86,6 +89,48 @@ export function createStore() {
       state.messages.set(id, byId);
       if (hasMore !== undefined && (older || !state.hasMore.has(id))) state.hasMore.set(id, hasMore);
       emit("messages");
+    },
+    /** An edit or a delete: the fields it changed, on the message and the conversation's preview. */
+    patchMessage(conversationId, messageId, patch) {
+      const id = key(conversationId);
+      const message = state.messages.get(id)?.get(key(messageId));
+      if (message) Object.assign(message, patch);
+      const conversation = state.conversations.get(id);
+      if (conversation?.lastMessage && key(conversation.lastMessage.id) === key(messageId)) {
+        conversation.lastMessage = { ...conversation.lastMessage, ...patch };
+        emit("conversations");
+      }
+      this.noteChange(id, patch.changeSeq);
+      emit("messages");
+    },
+    /** Someone chose or dropped an emoji: its count as the server has it, `me` if it was us. */
+    reacted({ conversationId, messageId, userId, emoji, count, changeSeq }, added) {
+      const message = state.messages.get(key(conversationId))?.get(key(messageId));
+      this.noteChange(conversationId, changeSeq);
+      if (!message) return;
+      const reactions = [...(message.reactions ?? [])];
+      const index = reactions.findIndex((reaction) => reaction.emoji === emoji);
+      const me = key(userId) === state.me?.id ? added : (reactions[index]?.me ?? false);
+      if (index === -1 && count > 0) reactions.push({ emoji, count, me });
+      else if (index !== -1 && count > 0) reactions[index] = { emoji, count, me };
+      else if (index !== -1) reactions.splice(index, 1);
+      message.reactions = reactions;
+      emit("messages");
+    },
+    /** Every change up to `changeSeq` is here if the one before it was: the watermark moves on. */
+    noteChange(conversationId, changeSeq) {
+      const id = key(conversationId);
+      if (changeSeq === undefined) return;
+      if (changeSeq === this.changeSeqOf(id) + 1) state.changeSeqs.set(id, changeSeq);
+    },
+    /** Where a catch-up starts: the last change known to be here. */
+    changeSeqOf(conversationId) {
+      const id = key(conversationId);
+      return state.changeSeqs.get(id) ?? state.conversations.get(id)?.lastChangeSeq ?? 0;
+    },
+    setChangeSeq(conversationId, changeSeq) {
+      const id = key(conversationId);
+      state.changeSeqs.set(id, Math.max(this.changeSeqOf(id), changeSeq));
     },
     removeMessage(conversationId, messageId) {
       state.messages.get(key(conversationId))?.delete(messageId);

@@ -12,6 +12,8 @@ ensure_packages() {
     # Headless Chromium and its driver, for the tests that load the JS client in a browser.
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+    # Emoji drawn as emoji (reactions) in the browser tests' screenshots.
+    [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "Installing ${missing[*]} (apt-get)..."
         local sudo=""

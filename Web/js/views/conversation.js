@@ -5,10 +5,11 @@
 import { clock, day } from "../format.js";
 import { drawAttachment } from "./attachments.js";
 import { avatar } from "./avatar.js";
+import { drawEditor, drawMenu, drawReactions } from "./message-actions.js";
 
 const TYPING_PAUSE = 2500;
 
-export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOlder, onRead, onBack }) {
+export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOlder, onRead, onBack, onEdit, onDelete, onReact }) {
   const pane = document.getElementById("conversation");
   const empty = document.getElementById("pane-empty");
   const title = document.getElementById("conversation-title");
@@ -20,6 +21,8 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
   let typingSince = null;
   let typingTimer = null;
   let loadingOlder = false;
+  let editingId = null; // the message being edited in place, and its text so far (a redraw keeps it)
+  let editingDraft = "";
 
   document.getElementById("back").addEventListener("click", onBack);
 
@@ -79,9 +82,33 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
     text.dataset.testid = "message-content";
     text.textContent = message.content;
     const files = message.attachments ?? [];
-    // A file's message says its name unless a caption was written: the name is shown once.
-    if (!files.some((file) => file.name === message.content)) content.append(text);
-    for (const file of files) content.append(drawAttachment(file));
+    const mine = message.senderId === state.me.id;
+    if (message.deletedAt) {
+      item.dataset.deleted = "true";
+      text.textContent = "This message was deleted";
+      text.classList.add("message__text--deleted");
+      text.dataset.testid = "message-deleted";
+      content.append(text);
+    } else if (editingId === message.id) {
+      content.append(drawEditor(message, {
+        value: editingDraft,
+        onInput: (value) => { editingDraft = value; },
+        onSave: (edited, value) => {
+          editingId = null;
+          onEdit(edited, value);
+          drawMessages();
+        },
+        onCancel: () => {
+          editingId = null;
+          drawMessages();
+          input.focus();
+        },
+      }));
+    } else {
+      // A file's message says its name unless a caption was written: the name is shown once.
+      if (!files.some((file) => file.name === message.content)) content.append(text);
+      for (const file of files) content.append(drawAttachment(file));
+    }
     if (message.pending && message.progress !== undefined) {
       const progress = document.createElement("progress");
       progress.max = 1;
@@ -94,7 +121,6 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
       item.append(content);
       return item;
     }
-    const mine = message.senderId === state.me.id;
     item.className = "message " + (mine ? "message--mine" : "message--theirs") + (message.senderId === lastSender ? " message--grouped" : "");
     if (!mine && message.senderId !== lastSender) {
       const sender = { id: message.senderId, name: store.nameOf(message.senderId) };
@@ -111,6 +137,13 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
     time.dateTime = message.createdAt;
     time.textContent = clock(message.createdAt);
     meta.append(time);
+    if (message.editedAt && !message.deletedAt) {
+      const edited = document.createElement("span");
+      edited.dataset.testid = "message-edited";
+      edited.title = `Edited ${clock(message.editedAt)}`;
+      edited.textContent = "edited";
+      meta.append(edited);
+    }
     if (mine) {
       const read = !message.pending && store.isRead(message.conversationId, message.seq);
       item.dataset.read = String(read);
@@ -120,7 +153,21 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
       status.textContent = message.pending ? (message.progress !== undefined ? `uploading ${Math.round(message.progress * 100)}%` : "sending…") : read ? "read" : "sent";
       meta.append(status);
     }
-    item.append(content, meta);
+    item.append(content);
+    if (!message.pending && !message.deletedAt) {
+      if (message.reactions?.length) item.append(drawReactions(message, { onReact }));
+      meta.append(drawMenu(message, {
+        mine,
+        onReact,
+        onDelete,
+        onEdit: (chosen) => {
+          editingId = chosen.id;
+          editingDraft = chosen.content;
+          drawMessages();
+        },
+      }));
+    }
+    item.append(meta);
     return item;
   }
 
@@ -194,6 +241,7 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
   document.addEventListener("visibilitychange", readIfVisible);
 
   store.on("open", () => {
+    editingId = null;
     stopTyping();
     drawHeader();
     drawTyping();

@@ -32,7 +32,8 @@ export function renderSidebar(store, { onOpen, onPickExpert }) {
       title.textContent = conversation.title ?? conversation.participants.filter((user) => user.id !== state.me?.id).map((user) => user.name).join(", ");
       const preview = document.createElement("span");
       preview.className = "item__preview";
-      preview.textContent = conversation.lastMessage ? conversation.lastMessage.content : "";
+      const last = conversation.lastMessage;
+      preview.textContent = !last ? "" : last.deletedAt ? "Message deleted" : last.content;
       const time = document.createElement("time");
       time.className = "item__time";
       if (conversation.lastMessage) time.textContent = when(conversation.lastMessage.createdAt);
