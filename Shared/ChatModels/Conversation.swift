@@ -12,6 +12,7 @@ public struct Conversation: Codable, Sendable, Hashable {
     public var title: String?
     public var participants: [User]
     public var lastMessage: Message?
+    /// Up to `Conversation.maxUnreadCount`: past it, "that many or more".
     public var unreadCount: Int
     /// The `seq` of the newest message; what a client compares with the last one it saw.
     public var lastSeq: Int64
@@ -50,6 +51,11 @@ public struct Conversation: Codable, Sendable, Hashable {
     }
 }
 
+extension Conversation {
+    /// Unread counts stop here, so that counting stays cheap for a member far behind.
+    public static let maxUnreadCount = 1000
+}
+
 /// A member's read watermark: every message up to `seq` is read.
 public struct ReadPosition: Codable, Sendable, Hashable {
     public var userId: UUID
@@ -81,6 +87,16 @@ public struct MarkReadRequest: Codable, Sendable {
 
     public init(seq: Int64? = nil, messageId: UUID? = nil) {
         self.seq = seq
+        self.messageId = messageId
+    }
+}
+
+/// `POST /api/chat/conversations/{id}/unread` and `mark_unread`: this message and the ones
+/// after it count as unread again, for the caller alone (others keep seeing it read).
+public struct MarkUnreadRequest: Codable, Sendable {
+    public var messageId: UUID
+
+    public init(messageId: UUID) {
         self.messageId = messageId
     }
 }

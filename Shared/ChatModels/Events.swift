@@ -11,6 +11,7 @@ public enum ServerEvent {
     public static let messageDeleted = "message_deleted"
     public static let reactionAdded = "reaction_added"
     public static let reactionRemoved = "reaction_removed"
+    public static let conversationUpdated = "conversation_updated"
 }
 
 /// `notification`: sent to each member's own sockets, wherever they are.
@@ -80,5 +81,24 @@ public struct ReactionChanged: Codable, Sendable, Hashable {
         self.emoji = emoji
         self.count = count
         self.changeSeq = changeSeq
+    }
+}
+
+/// `conversation_updated`: a conversation as one member's list shows it, to that member's
+/// own sockets, when a message arrives, when they read or mark unread on any device, and
+/// when a message is deleted or the last one edited. `lastMessage` carries no reactions.
+public struct ConversationUpdated: Codable, Sendable, Hashable {
+    public var conversationId: UUID
+    public var unreadCount: Int
+    public var lastSeq: Int64
+    public var lastChangeSeq: Int64
+    public var lastMessage: Message?
+
+    public init(conversationId: UUID, unreadCount: Int, lastSeq: Int64, lastChangeSeq: Int64, lastMessage: Message?) {
+        self.conversationId = conversationId
+        self.unreadCount = unreadCount
+        self.lastSeq = lastSeq
+        self.lastChangeSeq = lastChangeSeq
+        self.lastMessage = lastMessage
     }
 }

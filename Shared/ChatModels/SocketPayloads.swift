@@ -45,6 +45,16 @@ public struct MarkReadPayload: Codable, Sendable {
     }
 }
 
+/// `mark_unread`: from this message on, unread again (for the caller alone).
+public struct MarkUnreadPayload: Codable, Sendable {
+    public var conversationId: UUID
+    public var messageId: UUID
+    public init(conversationId: UUID, messageId: UUID) {
+        self.conversationId = conversationId
+        self.messageId = messageId
+    }
+}
+
 /// `sync_conversation`: the messages after `after` (the catch-up a reconnecting client asks
 /// for), or with `changesAfter`, every message changed after that `changeSeq` (new, edited,
 /// deleted or reacted to).
@@ -154,6 +164,18 @@ public struct ReadAck: Codable, Sendable {
         self.conversationId = receipt.conversationId
         self.seq = receipt.seq
         self.readAt = receipt.readAt
+    }
+}
+
+public struct UnreadAck: Codable, Sendable {
+    public var ok = true
+    public var conversationId: UUID
+    public var unreadCount: Int
+    public var lastSeq: Int64
+    public init(_ update: ConversationUpdated) {
+        self.conversationId = update.conversationId
+        self.unreadCount = update.unreadCount
+        self.lastSeq = update.lastSeq
     }
 }
 

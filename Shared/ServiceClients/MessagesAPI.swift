@@ -20,6 +20,8 @@ public enum MessagesAPI {
     public static let conversation = ServiceRoute(group: chatGroup, pattern: "conversations/{id}")
     /// `POST` `MarkReadRequest` → `ReadReceipt`.
     public static let markRead = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/read")
+    /// `POST` `MarkUnreadRequest` → `ConversationUpdated`.
+    public static let markUnread = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/unread")
     /// `GET ?before=|after=&limit=` → `MessagePage`; `POST` `SendMessageRequest` → `Message`.
     public static let messages = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/messages")
     /// `PATCH` `EditMessageRequest` → `Message`; `DELETE` → the tombstone.

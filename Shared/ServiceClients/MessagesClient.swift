@@ -26,6 +26,10 @@ public struct MessagesClient: Sendable {
         try await self.caller.call(.POST, MessagesAPI.markRead.path(id), token: token, body: MarkReadRequest(seq: seq, messageId: messageID))
     }
 
+    public func markUnread(_ id: UUID, from messageID: UUID, token: String) async throws -> ConversationUpdated {
+        try await self.caller.call(.POST, MessagesAPI.markUnread.path(id), token: token, body: MarkUnreadRequest(messageId: messageID))
+    }
+
     public func history(_ id: UUID, after: Int64, limit: Int, token: String) async throws -> MessagePage {
         let path = MessagesAPI.messages.path(id, query: [("after", String(after)), ("limit", String(limit))])
         return try await self.caller.call(.GET, path, token: token)

@@ -76,14 +76,31 @@ import Testing
                 // A notification for the other member (again with the retry, under the same id:
                 // a gateway delivers it once), not for sockets already in the conversation; none
                 // for the sender.
-                let notifications = received.addressed(to: expert.user.id)
-                #expect(notifications.map(\.event) == ["notification", "notification"])
+                let notifications = Self.events(ServerEvent.notification, in: received.addressed(to: expert.user.id))
+                #expect(notifications.count == 2)
                 #expect(Set(notifications.map(\.id)).count == 1)
                 let notification = try ChatJSON.decoder().decode(ChatNotification.self, from: Data(buffer: try #require(notifications.first).data))
                 #expect(notification.message == message && notification.conversationId == conversation.id)
                 #expect(notifications.first?.skipRoom == conversation.id && notifications.first?.id == message.id.uuidString)
-                #expect(received.addressed(to: student.user.id).isEmpty)
+                let toSender = Set(received.addressed(to: student.user.id).map(\.event))
+                #expect(toSender == [ServerEvent.conversationUpdated])
+
+                // Each member's list: the expert's count went to one with the message (twice,
+                // with the retry) and back to none with their read; the sender's stayed at none.
+                #expect(try Self.unreadCounts(in: received.addressed(to: expert.user.id)) == [1, 1, 0, 0])
+                #expect(try Self.unreadCounts(in: received.addressed(to: student.user.id)) == [0, 0])
             }
+        }
+    }
+
+    static func events(_ name: String, in envelopes: [BusEnvelope]) -> [BusEnvelope] {
+        envelopes.filter { $0.event == name }
+    }
+
+    /// The unread counts `conversation_updated` carried, in order.
+    static func unreadCounts(in envelopes: [BusEnvelope]) throws -> [Int] {
+        try envelopes.filter { $0.event == ServerEvent.conversationUpdated }.map {
+            try ChatJSON.decoder().decode(ConversationUpdated.self, from: Data(buffer: $0.data)).unreadCount
         }
     }
 }

@@ -16,7 +16,7 @@ import requests
 import socketio
 
 EVENTS = ("new_message", "user_typing", "messages_read", "notification", "user_status_changed", "message_updated", "message_deleted",
-          "reaction_added", "reaction_removed")
+          "reaction_added", "reaction_removed", "conversation_updated")
 
 
 def register(base: str, name: str, role: str = "student") -> tuple[str, dict]:

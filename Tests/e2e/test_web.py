@@ -376,3 +376,28 @@ def test_messages_are_edited_deleted_and_reacted_to_from_their_menu(stack, brows
     wait_for(b, lambda: find(b, chip).text == "🎉 1", message="the reaction taken back")
     for driver in (a, b):
         assert console_errors(driver) == []
+
+
+def test_badges_follow_reads_on_another_device_and_mark_unread(stack, browsers):
+    """The same student in two windows (two devices): a message raises the badge in both;
+    reading it in one clears the other's without a reload; "Mark unread" raises it again."""
+    (student_token, _), (expert_token, _), conversation = student_and_expert(stack.lb_url, "Dana", "Dev")
+    laptop = signed_in(browsers(), stack.service_url("gateway1"), student_token)
+    phone = signed_in(browsers(), stack.service_url("gateway2"), student_token)
+    badge = by_testid("conversation-item", conversation_id=conversation["id"].lower()) + " " + by_testid("unread-badge")
+    sent = requests.post(f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/messages", json={"content": "Ping from Dev"},
+                         headers={"Authorization": f"Bearer {expert_token}"}, timeout=10)
+    sent.raise_for_status()
+    for driver in (laptop, phone):
+        wait_for(driver, lambda: find(driver, badge).text == "1", message="badge")
+        assert driver.title.startswith("(1)")
+    open_conversation_in(laptop, conversation["id"])
+    wait_for(phone, lambda: not phone.find_elements(By.CSS_SELECTOR, badge) and not phone.title.startswith("("), message="read elsewhere")
+
+    message = message_selector(sent.json()["id"])
+    click(laptop, f"{message} {by_testid('message-menu')}")
+    click(laptop, f"{message} {by_testid('mark-unread')}")
+    for driver in (laptop, phone):
+        wait_for(driver, lambda: find(driver, badge).text == "1", message="unread again")
+    for driver in (laptop, phone):
+        assert console_errors(driver) == []

@@ -43,6 +43,7 @@ async function start() {
     onSessionEnded: (message) => showAuth(message),
     onMessage: (message) => arrived(message),
     onNotification: (notification) => notified(notification),
+    onUpdated: (update) => updated(update),
   });
 }
 
@@ -62,14 +63,25 @@ function arrived(message) {
   store.noteChange(id, message.changeSeq);
   const reading = store.state.openId === id && document.visibilityState === "visible";
   store.addMessages(id, [message]);
-  store.received(message, { read: reading });
+  store.received(message);
+  updateTitle();
+}
+
+/** A conversation of ours changed (a message, a read on another device, a delete): its count and preview. */
+async function updated(update) {
+  const id = key(update.conversationId);
+  const reading = store.state.openId === id && document.visibilityState === "visible";
+  if (!store.updated(update, { reading })) {
+    store.setConversations(await api.conversations().catch(() => [...store.state.conversations.values()]));
+    await refreshPresence();
+  }
   updateTitle();
 }
 
 /** A message in a conversation not open here: a toast, the badge, the title. */
 async function notified({ conversationId, message }) {
   const id = key(conversationId);
-  if (!store.received(message, { read: false })) {
+  if (!store.received(message)) {
     store.setConversations(await api.conversations().catch(() => [...store.state.conversations.values()]));
     await refreshPresence();
   }
@@ -157,6 +169,17 @@ renderConversation(store, {
   onEdit: (message, content) => socket?.edit(message.conversationId, message.id, content).catch(showError),
   onDelete: (message) => socket?.remove(message.conversationId, message.id).catch(showError),
   onReact: (message, emoji, add) => socket?.react(message.conversationId, message.id, emoji, add).catch(showError),
+  onMarkUnread: async (message) => {
+    // Back to the list, so that it is not read again at once; opening it reads it.
+    readUpTo.delete(message.conversationId);
+    store.open(null);
+    try {
+      store.updated(await socket.markUnread(message.conversationId, message.id), { reading: false });
+      updateTitle();
+    } catch (error) {
+      showError(error);
+    }
+  },
 });
 
 const connection = document.querySelector("[data-testid=connection-status]");

@@ -8,7 +8,7 @@ import { session } from "./api.js";
 
 const ACK_TIMEOUT = 15_000;
 
-export function createSocket(store, { onSessionEnded, onNotification, onMessage }) {
+export function createSocket(store, { onSessionEnded, onNotification, onMessage, onUpdated }) {
   const socket = window.io({ auth: (callback) => callback({ token: session.token }) });
   const outbox = new Map(); // clientMessageId → {conversationId, content}
   let joined = null;
@@ -34,6 +34,7 @@ export function createSocket(store, { onSessionEnded, onNotification, onMessage 
 
   socket.on("new_message", (message) => onMessage(message));
   socket.on("notification", (notification) => onNotification(notification));
+  socket.on("conversation_updated", (update) => onUpdated(update));
   socket.on("user_typing", ({ conversationId, userId, isTyping }) => store.setTyping(conversationId, userId, isTyping));
   socket.on("messages_read", ({ conversationId, userId, seq }) => store.setRead(conversationId, userId, seq));
   socket.on("user_status_changed", ({ userId, status }) => store.setPresence(userId, status));
@@ -110,6 +111,7 @@ export function createSocket(store, { onSessionEnded, onNotification, onMessage 
     edit: (conversationId, messageId, content) => change("edit_message", { conversationId, messageId, content }),
     remove: (conversationId, messageId) => change("delete_message", { conversationId, messageId }),
     react: (conversationId, messageId, emoji, add) => change(add ? "add_reaction" : "remove_reaction", { conversationId, messageId, emoji }),
+    markUnread: (conversationId, messageId) => call("mark_unread", { conversationId, messageId }),
     typing(conversationId, isTyping) {
       if (socket.connected) socket.emit("typing", { conversationId, isTyping });
     },

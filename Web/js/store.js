@@ -141,16 +141,34 @@ export function createStore() {
       const list = [...(state.messages.get(key(conversationId))?.values() ?? [])];
       return list.sort((a, b) => (a.pending ? Infinity : a.seq) - (b.pending ? Infinity : b.seq) || a.createdAt.localeCompare(b.createdAt));
     },
-    /** A message arrived: it becomes the conversation's last, and counts as unread unless it is being read. */
-    received(message, { read }) {
+    /** A message arrived: it becomes the conversation's last (its unread count comes from the server). */
+    received(message) {
       const id = key(message.conversationId);
       const conversation = state.conversations.get(id);
       if (!conversation) return false;
-      conversation.lastMessage = message;
-      conversation.lastSeq = Math.max(conversation.lastSeq ?? 0, message.seq);
-      conversation.updatedAt = message.createdAt;
-      const mine = message.senderId && key(message.senderId) === state.me?.id;
-      if (!mine && !read) conversation.unreadCount = (conversation.unreadCount ?? 0) + 1;
+      if (message.seq >= (conversation.lastSeq ?? 0)) {
+        conversation.lastMessage = message;
+        conversation.lastSeq = message.seq;
+        conversation.updatedAt = message.createdAt;
+      }
+      emit("conversations");
+      return true;
+    },
+    /**
+     * The server's view of a conversation in our list (`conversation_updated`): its unread
+     * count and last message. One being read here counts nothing: it is marked read next.
+     */
+    updated({ conversationId, unreadCount, lastSeq, lastMessage }, { reading }) {
+      const conversation = state.conversations.get(key(conversationId));
+      if (!conversation) return false;
+      conversation.unreadCount = reading ? 0 : unreadCount;
+      if (lastSeq >= (conversation.lastSeq ?? 0)) {
+        conversation.lastSeq = lastSeq;
+        if (lastMessage) {
+          if (lastMessage.seq > (conversation.lastMessage?.seq ?? 0)) conversation.updatedAt = lastMessage.createdAt;
+          conversation.lastMessage = lastMessage;
+        }
+      }
       emit("conversations");
       return true;
     },

@@ -65,6 +65,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         ),
         bus: ChatBus(redis: redis),
         messages: messages,
+        conversations: conversations,
         events: events,
         limits: configuration.limits,
         logger: logger

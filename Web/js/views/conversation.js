@@ -9,7 +9,7 @@ import { drawEditor, drawMenu, drawReactions } from "./message-actions.js";
 
 const TYPING_PAUSE = 2500;
 
-export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOlder, onRead, onBack, onEdit, onDelete, onReact }) {
+export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOlder, onRead, onBack, onEdit, onDelete, onReact, onMarkUnread }) {
   const pane = document.getElementById("conversation");
   const empty = document.getElementById("pane-empty");
   const title = document.getElementById("conversation-title");
@@ -160,6 +160,7 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
         mine,
         onReact,
         onDelete,
+        onMarkUnread,
         onEdit: (chosen) => {
           editingId = chosen.id;
           editingDraft = chosen.content;

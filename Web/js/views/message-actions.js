@@ -24,8 +24,11 @@ export function drawReactions(message, { onReact }) {
   return row;
 }
 
-/** The "⋯" button and its menu. `mine`: the reader sent it (edit and delete are offered). */
-export function drawMenu(message, { mine, onReact, onEdit, onDelete }) {
+/**
+ * The "⋯" button and its menu. `mine`: the reader sent it (edit and delete are offered);
+ * otherwise it can be marked unread.
+ */
+export function drawMenu(message, { mine, onReact, onEdit, onDelete, onMarkUnread }) {
   const wrapper = document.createElement("div");
   wrapper.className = "message__actions";
   const button = document.createElement("button");
@@ -94,6 +97,13 @@ export function drawMenu(message, { mine, onReact, onEdit, onDelete }) {
     remove.dataset.testid = "delete-message";
     remove.classList.add("menu__danger");
     menu.append(edit, remove);
+  } else {
+    const unread = item("Mark unread", null, () => {
+      close();
+      onMarkUnread(message);
+    });
+    unread.dataset.testid = "mark-unread";
+    menu.append(unread);
   }
   wrapper.append(button, menu);
   return wrapper;

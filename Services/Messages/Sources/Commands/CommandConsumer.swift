@@ -20,6 +20,7 @@ struct CommandConsumer: Service {
     let stream: StreamConsumer
     let bus: ChatBus
     let messages: MessageStore
+    let conversations: ConversationStore
     let events: MessageEvents
     let limits: MessageLimits
     let logger: Logger
@@ -42,6 +43,8 @@ struct CommandConsumer: Service {
         var publishes: [(envelope: BusEnvelope, channels: [String])] = []
         var checked: [Checked] = []
         var changes: [RedisStreamEntry] = []
+        // Whose lists change: the conversations with a new message, a delete, a new last text.
+        var summaries: Set<UUID> = []
         for entry in entries {
             if entry.fields[CommandStream.kindField].map({ String(buffer: $0) }) == MessageChangeCommand.kind {
                 changes.append(entry)
@@ -77,6 +80,7 @@ struct CommandConsumer: Service {
             switch outcome {
             case .stored(let message, let members, _):
                 settled.append(item.entry.id)
+                summaries.insert(message.conversationId)
                 let encoded = EncodedMessage(message)
                 // Published again for a retried send: its first consumer may have died
                 // before publishing, and gateways deliver a message id once.
@@ -95,9 +99,18 @@ struct CommandConsumer: Service {
         // Changes after the batch's sends, in stream order: an edit of a message sent in the
         // same batch finds it stored.
         for entry in changes {
-            guard let changed = await self.apply(entry) else { continue }
+            guard let (changed, conversation) = await self.apply(entry) else { continue }
             settled.append(entry.id)
             publishes += changed
+            if let conversation { summaries.insert(conversation) }
+        }
+        if !summaries.isEmpty {
+            do {
+                publishes += MessageEvents.envelopes(updated: try await self.conversations.updates(of: Array(summaries)))
+            } catch {
+                // The messages are stored: lists catch up on their next read.
+                self.logger.warning("conversation updates could not be read", metadata: ["error": "\(error)"])
+            }
         }
         // The events and the answers in one write; an entry is only acknowledged once its
         // gateway has been told.
@@ -105,14 +118,14 @@ struct CommandConsumer: Service {
         return settled
     }
 
-    /// Applies one change; returns its event and reply, or nil when it must wait (the
-    /// database could not be reached).
-    private func apply(_ entry: RedisStreamEntry) async -> [(envelope: BusEnvelope, channels: [String])]? {
+    /// Applies one change; returns its event and reply (and the conversation if members'
+    /// lists change), or nil when it must wait (the database could not be reached).
+    private func apply(_ entry: RedisStreamEntry) async -> ([(envelope: BusEnvelope, channels: [String])], UUID?)? {
         guard let json = entry.fields[CommandStream.commandField],
             let command = try? ChatJSON.decoder().decode(MessageChangeCommand.self, from: json)
         else {
             self.logger.error("dropping a malformed command", metadata: ["entry": "\(entry.id)"])
-            return []
+            return ([], nil)
         }
         do {
             let outcome = try await self.messages.apply(
@@ -123,10 +136,13 @@ struct CommandConsumer: Service {
                 rules: self.limits.changeRules
             )
             let reply = BusEnvelope(event: CommandReply.event, data: EncodedMessage(outcome.message).reply(requestID: command.requestId))
-            return [(outcome.event, [BusChannel.conversation(command.conversationId)])] + Self.reply(to: entry, reply)
+            return (
+                [(outcome.event, [BusChannel.conversation(command.conversationId)])] + Self.reply(to: entry, reply),
+                outcome.changesSummaries ? command.conversationId : nil
+            )
         } catch {
             let apiError = APIError(error)
-            return apiError.retryable ? nil : Self.reply(to: entry, Self.refusal(requestID: command.requestId, apiError))
+            return apiError.retryable ? nil : (Self.reply(to: entry, Self.refusal(requestID: command.requestId, apiError)), nil)
         }
     }
 

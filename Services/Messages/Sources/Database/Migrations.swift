@@ -117,5 +117,15 @@ enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 4,
+            name: "read receipts apart from the unread watermark (mark as unread)",
+            statements: [
+                // `last_read_seq` counts unread and may move back (mark as unread);
+                // `receipt_seq`, what others are shown as read, never does.
+                "ALTER TABLE conversation_members ADD COLUMN receipt_seq bigint NOT NULL DEFAULT 0",
+                "UPDATE conversation_members SET receipt_seq = last_read_seq",
+            ]
+        ),
     ]
 }

@@ -61,6 +61,28 @@ struct MessageEvents: Sendable {
         }
     }
 
+    /// `conversation_updated` about these conversations to each member's own sockets
+    /// (`user`'s alone if given), read from `store` after the change committed.
+    func conversationsChanged(_ ids: [UUID], for user: UUID? = nil, in store: ConversationStore) async {
+        await self.publish { try await self.bus.publish(Self.envelopes(updated: try await store.updates(of: ids, for: user))) }
+    }
+
+    /// One envelope per conversation and unread count, to the members who share it: in a
+    /// group most members are caught up, so a message costs a few publishes, not one per
+    /// member. No id: each carries absolute values, so a repeat is harmless.
+    static func envelopes(updated updates: [(userID: UUID, update: ConversationUpdated)]) -> [(envelope: BusEnvelope, channels: [String])] {
+        var audiences: [ConversationUpdated: [UUID]] = [:]
+        var order: [ConversationUpdated] = []
+        for (user, update) in updates {
+            if audiences[update] == nil { order.append(update) }
+            audiences[update, default: []].append(user)
+        }
+        return order.compactMap { update in
+            guard let data = try? ChatJSON.buffer(update) else { return nil }
+            return (BusEnvelope(event: ServerEvent.conversationUpdated, audience: audiences[update] ?? [], data: data), [BusChannel.users])
+        }
+    }
+
     /// `messages_read` to the conversation.
     func read(_ receipt: ReadReceipt) async {
         await self.publish {

@@ -18,6 +18,7 @@ struct ConversationController: Sendable {
         chat.post("conversations", use: self.create)
         chat.get(RouterPath(MessagesAPI.conversation.pattern), use: self.show)
         chat.post(RouterPath(MessagesAPI.markRead.pattern), use: self.markRead)
+        chat.post(RouterPath(MessagesAPI.markUnread.pattern), use: self.markUnread)
     }
 
     @Sendable func experts(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<[User]> {
@@ -64,6 +65,7 @@ struct ConversationController: Sendable {
         if result.created { await self.events.conversationCreated(memberIDs: [creator.id] + otherIDs) }
         if let welcome = result.welcome {
             await self.events.stored(welcome, memberIDs: [creator.id] + otherIDs)
+            await self.events.conversationsChanged([result.id], in: self.conversations)
         }
         let conversation = try await self.conversations.conversation(result.id, for: identity.userID)
         return JSONResponse(conversation, status: result.created ? .created : .ok)
@@ -84,6 +86,23 @@ struct ConversationController: Sendable {
         _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
         let (receipt, moved) = try await self.conversations.markRead(conversationID: id, userID: identity.userID, upTo: target)
         if moved { await self.events.read(receipt) }
+        // The reader's other devices: their count for it.
+        await self.events.conversationsChanged([id], for: identity.userID, in: self.conversations)
         return JSONResponse(receipt)
+    }
+
+    /// From `messageId` on, unread again for the caller: their list counts it, on every
+    /// device; others still see it read.
+    @Sendable func markUnread(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<ConversationUpdated> {
+        let identity = try context.requireIdentity()
+        let id = try context.parameters.require("id", as: UUID.self)
+        let body = try await request.decodeJSON(as: MarkUnreadRequest.self, context: context)
+        _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
+        try await self.conversations.markUnread(conversationID: id, userID: identity.userID, from: body.messageId)
+        await self.events.conversationsChanged([id], for: identity.userID, in: self.conversations)
+        guard let update = try await self.conversations.updates(of: [id], for: identity.userID).first?.update else {
+            throw APIError.forbidden("You are not a member of this conversation")
+        }
+        return JSONResponse(update)
     }
 }

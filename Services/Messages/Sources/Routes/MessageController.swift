@@ -89,6 +89,7 @@ struct MessageController: Sendable {
         let messageID = try context.parameters.require("messageId", as: UUID.self)
         let outcome = try await self.messages.apply(change, to: messageID, in: id, by: identity.userID, rules: self.limits.changeRules)
         await self.events.changed(outcome)
+        if outcome.changesSummaries { await self.events.conversationsChanged([id], in: self.conversations) }
         return JSONResponse(outcome.message)
     }
 
@@ -119,6 +120,7 @@ struct MessageController: Sendable {
         // Published again for a retry, as the stream consumer does: the first try may have
         // stored it and died before publishing, and gateways deliver a message id once.
         await self.events.stored(stored.message, memberIDs: stored.members)
+        await self.events.conversationsChanged([id], in: self.conversations)
         return JSONResponse(stored.message, status: stored.created ? .created : .ok)
     }
 }

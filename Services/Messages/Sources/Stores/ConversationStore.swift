@@ -130,16 +130,23 @@ struct ConversationStore: Sendable {
         return conversation
     }
 
-    /// Unread counts come from the watermark: messages by others (not SYSTEM, not deleted) after it.
+    /// A member's unread count, for a row `m` of `conversation_members`: the messages after
+    /// their watermark that are others' (not SYSTEM, not deleted), up to `maxUnreadCount`.
+    static let unreadCount = """
+        (SELECT count(*) FROM (
+            SELECT 1 FROM messages x
+            WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq AND x.deleted_at IS NULL
+              AND x.message_type <> 'SYSTEM' AND x.sender_id IS DISTINCT FROM m.user_id
+            LIMIT \(Conversation.maxUnreadCount)
+        ) unread)
+        """
+
     private func summaries(for userID: UUID, only: UUID?, limit: Int) async throws -> [Conversation] {
         try await self.database.withConnection { connection in
             let logger = self.database.logger
             let rows = try await connection.query(
                 """
-                SELECT c.id, c.kind, c.title, c.last_seq, c.last_change_seq, c.created_at, c.updated_at,
-                    (SELECT count(*) FROM messages x
-                     WHERE x.conversation_id = c.id AND x.seq > m.last_read_seq AND x.deleted_at IS NULL
-                       AND x.message_type <> 'SYSTEM' AND x.sender_id IS DISTINCT FROM m.user_id)
+                SELECT c.id, c.kind, c.title, c.last_seq, c.last_change_seq, c.created_at, c.updated_at, \(unescaped: Self.unreadCount)
                 FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
                 WHERE m.user_id = \(userID) AND (\(only)::uuid IS NULL OR c.id = \(only))
                 ORDER BY c.updated_at DESC, c.id DESC
@@ -173,7 +180,7 @@ struct ConversationStore: Sendable {
             var reads: [UUID: [ReadPosition]] = [:]
             let members = try await connection.query(
                 """
-                SELECT m.conversation_id, m.last_read_seq, \(unescaped: UserStore.columns) FROM conversation_members m JOIN users u ON u.id = m.user_id
+                SELECT m.conversation_id, m.receipt_seq, \(unescaped: UserStore.columns) FROM conversation_members m JOIN users u ON u.id = m.user_id
                 WHERE m.conversation_id = ANY(\(ids)) ORDER BY m.joined_at, u.name
                 """,
                 logger: logger
@@ -183,15 +190,7 @@ struct ConversationStore: Sendable {
                 if row.2 != userID { reads[row.0, default: []].append(ReadPosition(userId: row.2, seq: row.1)) }
             }
 
-            let lastRows = try await connection.query(
-                """
-                SELECT \(unescaped: MessageRows.columns) FROM messages m JOIN conversations c ON m.conversation_id = c.id AND m.seq = c.last_seq
-                WHERE c.id = ANY(\(ids))
-                """,
-                logger: logger
-            )
-            let lastMessages = try await MessageRows.withAttachments(try await MessageRows.messages(lastRows), on: connection, logger: logger)
-            let lastByConversation = Dictionary(lastMessages.map { ($0.conversationId, $0) }, uniquingKeysWith: { first, _ in first })
+            let lastByConversation = try await Self.lastMessages(of: ids, on: connection, logger: logger)
 
             return conversations.map { conversation in
                 var conversation = conversation
@@ -203,8 +202,80 @@ struct ConversationStore: Sendable {
         }
     }
 
-    /// Moves the reader's watermark forward to `seq` (never back, never past the last message).
-    /// Returns the receipt, and whether the watermark moved.
+    /// The newest message of each conversation, with its attachments (not its reactions).
+    static func lastMessages(of ids: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> [UUID: Message] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: MessageRows.columns) FROM messages m JOIN conversations c ON m.conversation_id = c.id AND m.seq = c.last_seq
+            WHERE c.id = ANY(\(ids))
+            """,
+            logger: logger
+        )
+        let messages = try await MessageRows.withAttachments(try await MessageRows.messages(rows), on: connection, logger: logger)
+        return Dictionary(messages.map { ($0.conversationId, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Each member's view of the conversations (`user`'s alone if given): what
+    /// `conversation_updated` tells them.
+    func updates(of conversationIDs: [UUID], for user: UUID? = nil) async throws -> [(userID: UUID, update: ConversationUpdated)] {
+        guard !conversationIDs.isEmpty else { return [] }
+        return try await self.database.withConnection { connection in
+            let logger = self.database.logger
+            let rows = try await connection.query(
+                """
+                SELECT m.conversation_id, m.user_id, c.last_seq, c.last_change_seq, \(unescaped: Self.unreadCount)
+                FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+                WHERE m.conversation_id = ANY(\(conversationIDs)) AND (\(user)::uuid IS NULL OR m.user_id = \(user))
+                """,
+                logger: logger
+            )
+            var updates: [(userID: UUID, update: ConversationUpdated)] = []
+            for try await (conversation, member, lastSeq, lastChangeSeq, unread) in rows.decode((UUID, UUID, Int64, Int64, Int64).self) {
+                updates.append(
+                    (
+                        member,
+                        ConversationUpdated(
+                            conversationId: conversation,
+                            unreadCount: Int(unread),
+                            lastSeq: lastSeq,
+                            lastChangeSeq: lastChangeSeq,
+                            lastMessage: nil
+                        )
+                    )
+                )
+            }
+            let last = try await Self.lastMessages(of: conversationIDs, on: connection, logger: logger)
+            return updates.map { member, update in
+                var update = update
+                update.lastMessage = last[update.conversationId]
+                return (member, update)
+            }
+        }
+    }
+
+    /// From the message on, the conversation is unread again for the user: their unread
+    /// watermark moves back before it (never forward). Others still see it read.
+    func markUnread(conversationID: UUID, userID: UUID, from messageID: UUID) async throws {
+        try await self.database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE conversation_members m SET last_read_seq = LEAST(m.last_read_seq, x.seq - 1)
+                FROM messages x
+                WHERE x.id = \(messageID) AND x.conversation_id = \(conversationID)
+                  AND m.conversation_id = \(conversationID) AND m.user_id = \(userID)
+                RETURNING m.last_read_seq
+                """,
+                logger: self.database.logger
+            )
+            guard try await rows.decode(Int64.self).reduce(0, { count, _ in count + 1 }) == 1 else {
+                throw APIError.notFound("Message not found in this conversation")
+            }
+        }
+    }
+
+    /// Moves the reader's watermarks forward to `seq` (never back, never past the last
+    /// message): the unread one, and the receipt others see. Returns the receipt, and
+    /// whether it moved.
     func markRead(conversationID: UUID, userID: UUID, upTo target: ReadTarget) async throws -> (receipt: ReadReceipt, moved: Bool) {
         try await self.database.transaction { connection in
             let logger = self.database.logger
@@ -225,15 +296,16 @@ struct ConversationStore: Sendable {
             let rows = try await connection.query(
                 """
                 WITH previous AS (
-                    SELECT last_read_seq FROM conversation_members
+                    SELECT receipt_seq FROM conversation_members
                     WHERE conversation_id = \(conversationID) AND user_id = \(userID) FOR UPDATE
                 )
                 UPDATE conversation_members m
                 SET last_read_seq = GREATEST(m.last_read_seq, LEAST(\(seq), c.last_seq)),
-                    last_read_at = CASE WHEN LEAST(\(seq), c.last_seq) > m.last_read_seq THEN now() ELSE m.last_read_at END
+                    receipt_seq = GREATEST(m.receipt_seq, LEAST(\(seq), c.last_seq)),
+                    last_read_at = CASE WHEN LEAST(\(seq), c.last_seq) > m.receipt_seq THEN now() ELSE m.last_read_at END
                 FROM conversations c, previous
                 WHERE c.id = m.conversation_id AND m.conversation_id = \(conversationID) AND m.user_id = \(userID)
-                RETURNING m.last_read_seq, COALESCE(m.last_read_at, now()), previous.last_read_seq
+                RETURNING m.receipt_seq, COALESCE(m.last_read_at, now()), previous.receipt_seq
                 """,
                 logger: logger
             )

@@ -29,6 +29,9 @@ struct ChangeOutcome: Sendable {
     var message: Message
     var event: BusEnvelope
     var applied: Bool
+    /// Whether members' lists change: a delete (unread counts, the preview) or an edit of
+    /// the newest message (the preview).
+    var changesSummaries: Bool
 }
 
 extension MessageStore {
@@ -50,6 +53,7 @@ extension MessageStore {
             let logger = self.database.logger
             var message = try await Self.lockedMessage(messageID, in: conversationID, for: userID, on: connection, logger: logger)
             var applied = false
+            var changesSummaries = false
             var reactionCount = 0
             switch change {
             case .edit(let content):
@@ -59,7 +63,8 @@ extension MessageStore {
                     throw APIError(.forbidden, code: "edit_window_passed", message: "Messages can be edited for \(window.minutesText) after sending")
                 }
                 guard content != message.content else { break }
-                let changeSeq = try await Self.nextChangeSeq(conversationID, on: connection, logger: logger)
+                let (changeSeq, lastSeq) = try await Self.nextChangeSeq(conversationID, on: connection, logger: logger)
+                changesSummaries = message.seq == lastSeq
                 let rows = try await connection.query(
                     """
                     UPDATE messages SET content = \(content), version = version + 1, edited_at = now(), change_seq = \(changeSeq)
@@ -75,7 +80,8 @@ extension MessageStore {
             case .delete:
                 try Self.checkAuthor(message, userID, verb: "delete")
                 guard message.deletedAt == nil else { break }
-                let changeSeq = try await Self.nextChangeSeq(conversationID, on: connection, logger: logger)
+                let (changeSeq, _) = try await Self.nextChangeSeq(conversationID, on: connection, logger: logger)
+                changesSummaries = true
                 // The file goes with its row: the uploads sweep removes what no row refers to.
                 try await connection.query("DELETE FROM attachments WHERE message_id = \(messageID)", logger: logger)
                 try await connection.query("DELETE FROM reactions WHERE message_id = \(messageID)", logger: logger)
@@ -121,7 +127,12 @@ extension MessageStore {
             message = try await MessageRows.withDetails([message], for: userID, on: connection, logger: logger)[0]
             if case .react(let emoji) = change { reactionCount = message.reactions.first { $0.emoji == emoji }?.count ?? 0 }
             if case .unreact(let emoji) = change { reactionCount = message.reactions.first { $0.emoji == emoji }?.count ?? 0 }
-            return ChangeOutcome(message: message, event: try Self.event(change, message, by: userID, count: reactionCount), applied: applied)
+            return ChangeOutcome(
+                message: message,
+                event: try Self.event(change, message, by: userID, count: reactionCount),
+                applied: applied,
+                changesSummaries: changesSummaries
+            )
         }
     }
 
@@ -166,13 +177,19 @@ extension MessageStore {
         }
     }
 
-    /// Takes the conversation's next change sequence number.
-    private static func nextChangeSeq(_ conversationID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+    /// Takes the conversation's next change sequence number; also says its newest message's `seq`.
+    private static func nextChangeSeq(
+        _ conversationID: UUID,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws
+        -> (changeSeq: Int64, lastSeq: Int64)
+    {
         let rows = try await connection.query(
-            "UPDATE conversations SET last_change_seq = last_change_seq + 1 WHERE id = \(conversationID) RETURNING last_change_seq",
+            "UPDATE conversations SET last_change_seq = last_change_seq + 1 WHERE id = \(conversationID) RETURNING last_change_seq, last_seq",
             logger: logger
         )
-        for try await changeSeq in rows.decode(Int64.self) { return changeSeq }
+        for try await numbers in rows.decode((Int64, Int64).self) { return numbers }
         throw APIError.notFound("Conversation not found")
     }
 
@@ -185,7 +202,7 @@ extension MessageStore {
     ) async throws
         -> Int64
     {
-        let changeSeq = try await Self.nextChangeSeq(conversationID, on: connection, logger: logger)
+        let (changeSeq, _) = try await Self.nextChangeSeq(conversationID, on: connection, logger: logger)
         try await connection.query("UPDATE messages SET change_seq = \(changeSeq) WHERE id = \(messageID)", logger: logger)
         return changeSeq
     }

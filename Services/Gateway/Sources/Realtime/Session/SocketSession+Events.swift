@@ -90,6 +90,11 @@ extension SocketSession {
                 )
                 self.connection.ack(ack, ReadAck(receipt))
 
+            case "mark_unread":
+                let payload = try self.argument(event, MarkUnreadPayload.self)
+                let update = try await self.context.messages.markUnread(payload.conversationId, from: payload.messageId, token: token)
+                self.connection.ack(ack, UnreadAck(update))
+
             case "sync_conversation":
                 let payload = try self.argument(event, SyncPayload.self)
                 let limit = min(max(payload.limit ?? 100, 1), 200)

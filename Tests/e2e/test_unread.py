@@ -1,0 +1,90 @@
+"""Unread counts that move by themselves: `conversation_updated` reaches a member's own
+sockets, on every gateway, when a message arrives, when they read or mark unread on another
+device, and when a message is deleted or the last one edited."""
+
+import requests
+
+from chat import ChatClient, open_conversation, register
+
+
+def rest(stack, token: str, method: str, path: str, **kwargs) -> requests.Response:
+    return requests.request(method, f"{stack.lb_url}/api/chat{path}", headers={"Authorization": f"Bearer {token}"}, timeout=15, **kwargs)
+
+
+def test_counts_follow_messages_reads_deletes_and_edits_on_every_device(stack, pair):
+    (a_token, a_user), (b_token, _), conversation = pair
+    cid = conversation["id"]
+    updates = lambda client: [u for u in client.recorder.of("conversation_updated") if u["conversationId"] == cid]  # noqa: E731
+    with ChatClient(stack.service_url("gateway1"), a_token) as reading, \
+            ChatClient(stack.service_url("gateway2"), a_token) as phone, \
+            ChatClient(stack.service_url("gateway2"), b_token) as b:
+        reading.join(cid)
+        b.join(cid)
+        first = b.call("send_message", {"conversationId": cid, "content": "one"})["message"]
+        second = b.call("send_message", {"conversationId": cid, "content": "two"})["message"]
+        # Both of the reader's devices, the one in the room and the other, count two.
+        for client in (reading, phone):
+            latest = client.recorder.wait_event("conversation_updated", lambda u: u["conversationId"] == cid and u["unreadCount"] == 2)
+            assert latest and latest["lastSeq"] == second["seq"] and latest["lastMessage"]["id"] == second["id"]
+            assert latest["lastChangeSeq"] == second["changeSeq"]
+        # The sender's own list moves too, with nothing unread.
+        assert b.recorder.wait_event("conversation_updated", lambda u: u["lastSeq"] == second["seq"] and u["unreadCount"] == 0)
+
+        # Read on one device: the other one's count drops to zero.
+        assert reading.call("mark_read", {"conversationId": cid, "seq": second["seq"]})["ok"]
+        assert phone.recorder.wait_event("conversation_updated", lambda u: u["conversationId"] == cid and u["unreadCount"] == 0)
+
+        # Marked unread from the first: two again on every device, read still for the sender.
+        reading.recorder.wait_event("conversation_updated", lambda u: u["conversationId"] == cid and u["unreadCount"] == 0)
+        seen = len(updates(reading))
+        ack = phone.call("mark_unread", {"conversationId": cid, "messageId": first["id"]})
+        assert ack == {"ok": True, "conversationId": cid, "unreadCount": 2, "lastSeq": second["seq"]}
+        assert reading.recorder.wait_for(lambda: len(updates(reading)) > seen and updates(reading)[-1]["unreadCount"] == 2)
+        assert rest(stack, a_token, "GET", f"/conversations/{cid}").json()["unreadCount"] == 2
+        reads = rest(stack, b_token, "GET", f"/conversations/{cid}").json()["reads"]
+        assert {"userId": a_user["id"], "seq": second["seq"]} in reads
+
+        # The last message deleted: one unread, the tombstone as the last message.
+        before = len(updates(phone))
+        assert b.call("delete_message", {"conversationId": cid, "messageId": second["id"]})["ok"]
+        deleted = phone.recorder.wait_event("conversation_updated", lambda u: u["conversationId"] == cid and u["lastMessage"].get("deletedAt"))
+        assert deleted and deleted["unreadCount"] == 1 and len(updates(phone)) > before
+        # An edit of an older message changes no list; of the newest, the preview.
+        third = b.call("send_message", {"conversationId": cid, "content": "thre"})["message"]
+        assert phone.recorder.wait_event("conversation_updated", lambda u: u.get("lastMessage", {}).get("id") == third["id"])
+        count = len(updates(phone))
+        assert b.call("edit_message", {"conversationId": cid, "messageId": first["id"], "content": "one!"})["ok"]
+        assert b.call("edit_message", {"conversationId": cid, "messageId": third["id"], "content": "three"})["ok"]
+        edited = phone.recorder.wait_event("conversation_updated", lambda u: u.get("lastMessage", {}).get("content") == "three")
+        assert edited and len(updates(phone)) == count + 1
+
+        # Mark unread: members only, and a message of this conversation.
+        stranger_token, _ = register(stack.lb_url, "Nosy")
+        assert rest(stack, stranger_token, "POST", f"/conversations/{cid}/unread", json={"messageId": first["id"]}).status_code == 403
+        other = open_conversation(stack.lb_url, a_token, register(stack.lb_url, "Other", "expert")[1])
+        elsewhere = rest(stack, a_token, "POST", f"/conversations/{other['id']}/unread", json={"messageId": first["id"]})
+        assert elsewhere.status_code == 404
+
+
+def test_a_new_conversation_reaches_its_members_lists(stack):
+    student_token, _ = register(stack.lb_url, "Newcomer")
+    expert_token, expert = register(stack.lb_url, "Helper", "expert")
+    with ChatClient(stack.service_url("gateway2"), expert_token) as helper:
+        conversation = open_conversation(stack.lb_url, student_token, expert)
+        update = helper.recorder.wait_event("conversation_updated", lambda u: u["conversationId"] == conversation["id"])
+        # The welcome message is a SYSTEM one: nothing unread.
+        assert update and update["unreadCount"] == 0 and update["lastMessage"]["messageType"] == "SYSTEM"
+
+
+def test_unread_counts_stop_at_a_thousand(stack, pair):
+    (a_token, _), (_, b_user), conversation = pair
+    cid = conversation["id"]
+    stack.psql(f"""
+        INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type)
+        SELECT gen_random_uuid(), c.id, c.last_seq + g, c.last_change_seq + g, '{b_user['id']}', 'bulk ' || g, 'TEXT'
+        FROM conversations c, generate_series(1, 1005) g WHERE c.id = '{cid}';
+        UPDATE conversations SET last_seq = last_seq + 1005, last_change_seq = last_change_seq + 1005 WHERE id = '{cid}';
+    """, database=stack.database)
+    shown = rest(stack, a_token, "GET", f"/conversations/{cid}").json()
+    assert shown["unreadCount"] == 1000 and shown["lastSeq"] == 1006
+    assert [c["unreadCount"] for c in rest(stack, a_token, "GET", "/conversations").json() if c["id"] == cid] == [1000]
