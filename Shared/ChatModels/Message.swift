@@ -145,3 +145,40 @@ public struct EditMessageRequest: Codable, Sendable {
         self.content = content
     }
 }
+
+/// `GET /api/chat/search`: the caller's messages that match, best first.
+public struct SearchPage: Codable, Sendable {
+    public var results: [SearchHit]
+    /// Pass as `cursor` for the next page; absent on the last.
+    public var nextCursor: String?
+
+    public init(results: [SearchHit], nextCursor: String?) {
+        self.results = results
+        self.nextCursor = nextCursor
+    }
+}
+
+/// One match: the message, and a short passage of it with the matching words marked.
+public struct SearchHit: Codable, Sendable, Hashable {
+    public var message: Message
+    public var snippet: [SnippetPart]
+    public var rank: Double
+
+    public init(message: Message, snippet: [SnippetPart], rank: Double) {
+        self.message = message
+        self.snippet = snippet
+        self.rank = rank
+    }
+}
+
+/// A piece of a snippet: text, and whether it matched (what a client highlights). Parts
+/// rather than markup, so that no client has to escape anything.
+public struct SnippetPart: Codable, Sendable, Hashable {
+    public var text: String
+    public var match: Bool
+
+    public init(text: String, match: Bool) {
+        self.text = text
+        self.match = match
+    }
+}

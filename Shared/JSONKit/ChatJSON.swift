@@ -73,12 +73,17 @@ public enum ChatJSON {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
+    /// An ISO 8601 time, with or without its fraction of a second.
+    public static func parse(_ text: String) -> Date? {
+        (try? timestamp.parse(text)) ?? (try? timestampWithoutFraction.parse(text))
+    }
+
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            guard let date = (try? timestamp.parse(text)) ?? (try? timestampWithoutFraction.parse(text)) else {
+            guard let date = parse(text) else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an ISO 8601 timestamp")
             }
             return date

@@ -31,6 +31,9 @@ public enum MessagesAPI {
     /// `GET ?after=CHANGESEQ&limit=` → `ChangePage`: what changed since.
     public static let changes = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/changes")
 
+    /// `GET ?q=&conversationId=&from=&after=&before=&limit=&cursor=` → `SearchPage`.
+    public static let search = ServiceRoute(group: chatGroup, pattern: "search")
+
     /// `GET` → `Contacts`: who shares a conversation with the user.
     public static let contacts = ServiceRoute(group: internalGroup, pattern: "users/{id}/contacts")
     /// `GET ?userId=` → `AttachmentRecord`, for a member of its conversation.

@@ -1,4 +1,5 @@
 import ChatModels
+import Foundation
 import Hummingbird
 
 extension Request {
@@ -9,5 +10,18 @@ extension Request {
             throw .badRequest("Query parameter '\(name)' must be a whole number in \(range.lowerBound)...\(range.upperBound)")
         }
         return value
+    }
+
+    /// A query parameter as a form sends it (`application/x-www-form-urlencoded`: `+` is a
+    /// space, `%2B` a plus), which the router's own decoding does not do; nil when absent.
+    public func queryText(_ name: String) -> String? {
+        guard let query = self.uri.query else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts[0] == name else { continue }
+            let value = parts.count > 1 ? parts[1].replacingOccurrences(of: "+", with: " ") : ""
+            return value.removingPercentEncoding ?? value
+        }
+        return nil
     }
 }

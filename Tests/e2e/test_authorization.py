@@ -40,7 +40,8 @@ def world(stack):
         "revoked": revoked_token,
         "another user's": outsider_token,
     }
-    return {"conversation": conversation["id"], "attachment": attachment, "owner": owner, "credentials": credentials}
+    return {"conversation": conversation["id"], "attachment": attachment, "owner": owner, "credentials": credentials,
+            "message": sent.json()["id"]}
 
 
 # Each REST route: method, path (filled from the world), and whether a valid token of
@@ -59,11 +60,20 @@ ROUTES = [
     ("POST", "/api/chat/conversations/{conversation}/read", True),
     ("POST", "/api/chat/conversations/{conversation}/upload", True),
     ("GET", "/api/chat/attachments/{attachment}", True),
+    ("PATCH", "/api/chat/conversations/{conversation}/messages/{message}", True),
+    ("DELETE", "/api/chat/conversations/{conversation}/messages/{message}", True),
+    ("PUT", "/api/chat/conversations/{conversation}/messages/{message}/reactions/%F0%9F%91%8D", True),
+    ("DELETE", "/api/chat/conversations/{conversation}/messages/{message}/reactions/%F0%9F%91%8D", True),
+    ("GET", "/api/chat/conversations/{conversation}/changes?after=0", True),
+    ("POST", "/api/chat/conversations/{conversation}/unread", True),
+    ("GET", "/api/chat/search?q=secret", False),
 ]
 BODIES = {
     "/api/chat/conversations": {"participantIds": []},
     "/api/chat/conversations/{conversation}/messages": {"content": "intruding"},
     "/api/chat/conversations/{conversation}/read": {"seq": 1},
+    "/api/chat/conversations/{conversation}/messages/{message}": {"content": "defaced"},
+    "/api/chat/conversations/{conversation}/unread": {"messageId": "{message}"},
 }
 CREDENTIALS = ["no token", "garbage", "another key", "alg none", "expired", "revoked", "another user's"]
 
@@ -74,9 +84,10 @@ def test_every_route_refuses_what_it_must(stack, world, method, path, members_on
     token = world["credentials"][credential]
     if credential == "another user's" and not members_only:
         pytest.skip("the caller's own resource: theirs to use")
-    url = stack.lb_url + path.format(conversation=world["conversation"], attachment=world["attachment"], owner=world["owner"]["id"])
+    ids = {"conversation": world["conversation"], "attachment": world["attachment"], "owner": world["owner"]["id"], "message": world["message"]}
+    url = stack.lb_url + path.format(**ids)
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-    kwargs = {"json": BODIES[path]} if path in BODIES else {}
+    kwargs = {"json": {k: v.format(**ids) if isinstance(v, str) else v for k, v in BODIES[path].items()}} if path in BODIES else {}
     if path.endswith("/upload"):
         kwargs = {"files": {"file": ("x.png", PNG, "image/png")}}
     response = requests.request(method, url, headers=headers, timeout=15, **kwargs)
@@ -88,6 +99,18 @@ def test_every_route_refuses_what_it_must(stack, world, method, path, members_on
     else:
         assert response.status_code == 401, response.text
         assert body["error"]["code"] == ("unauthorized" if token is None else "invalid_token"), body
+
+
+def test_a_search_finds_nothing_of_others_conversations(stack, world):
+    outsider = {"Authorization": "Bearer " + world["credentials"]["another user's"]}
+    for query in ("secret", "conversation", "secre", "\"the secret\""):
+        response = requests.get(f"{stack.lb_url}/api/chat/search", params={"q": query},
+                                headers=outsider, timeout=15)
+        assert response.status_code == 200 and response.json()["results"] == [] and SECRET_TEXT not in response.text
+    # Naming the conversation does not open it either.
+    response = requests.get(f"{stack.lb_url}/api/chat/search", params={"q": "secret", "conversationId": world["conversation"]},
+                            headers=outsider, timeout=15)
+    assert response.json()["results"] == []
 
 
 @pytest.mark.parametrize("credential", [c for c in CREDENTIALS if c != "another user's"])
@@ -103,10 +126,16 @@ EVENTS = [
     ("typing", lambda w: {"conversationId": w["conversation"], "isTyping": True}),
     ("mark_read", lambda w: {"conversationId": w["conversation"], "seq": 1}),
     ("sync_conversation", lambda w: {"conversationId": w["conversation"], "after": 0}),
+    ("sync_conversation", lambda w: {"conversationId": w["conversation"], "changesAfter": 0}),
+    ("edit_message", lambda w: {"conversationId": w["conversation"], "messageId": w["message"], "content": "defaced"}),
+    ("delete_message", lambda w: {"conversationId": w["conversation"], "messageId": w["message"]}),
+    ("add_reaction", lambda w: {"conversationId": w["conversation"], "messageId": w["message"], "emoji": "👎"}),
+    ("remove_reaction", lambda w: {"conversationId": w["conversation"], "messageId": w["message"], "emoji": "👎"}),
+    ("mark_unread", lambda w: {"conversationId": w["conversation"], "messageId": w["message"]}),
 ]
 
 
-@pytest.mark.parametrize("event,payload", EVENTS, ids=[e for e, _ in EVENTS])
+@pytest.mark.parametrize("event,payload", EVENTS, ids=[f"{e}-{i}" for i, (e, _) in enumerate(EVENTS)])
 def test_every_event_refuses_a_non_member(stack, world, event, payload):
     with ChatClient(stack.lb_url, world["credentials"]["another user's"]) as outsider:
         ack = outsider.call(event, payload(world))

@@ -401,3 +401,33 @@ def test_badges_follow_reads_on_another_device_and_mark_unread(stack, browsers):
         wait_for(driver, lambda: find(driver, badge).text == "1", message="unread again")
     for driver in (laptop, phone):
         assert console_errors(driver) == []
+
+
+def test_search_finds_an_old_message_and_opens_it_in_its_conversation(stack, browsers):
+    (student_token, _), _, conversation = student_and_expert(stack.lb_url, "Sia", "Sam")
+    headers = {"Authorization": f"Bearer {student_token}"}
+    path = f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/messages"
+    old = requests.post(path, json={"content": "The eigenvalues of a symmetric matrix are real"}, headers=headers, timeout=10).json()
+    for i in range(80):  # enough that it is not in the newest page
+        requests.post(path, json={"content": f"filler {i}"}, headers=headers, timeout=10).raise_for_status()
+    a = signed_in(browsers(), stack.service_url("gateway1"), student_token)
+    find(a, by_testid("search-input")).send_keys("eigen")  # a part of the word
+    result = by_testid("search-result", message_id=old["id"].lower())
+    wait_for(a, lambda: find(a, result).is_displayed(), message="found")
+    marked = [element.text for element in a.find_elements(By.CSS_SELECTOR, f"{result} mark")]
+    assert marked == ["eigen"], marked
+    assert not find(a, by_testid("conversation-item")).is_displayed()  # the lists make way
+    a.save_screenshot(str(SCREENSHOTS / "search.png"))
+    click(a, result)
+    found = message_selector(old["id"]) + ".message--found"
+    wait_for(a, lambda: a.find_elements(By.CSS_SELECTOR, found), message="opened at the message")
+    assert a.execute_script("""
+        const box = arguments[0].getBoundingClientRect(), list = document.getElementById('messages').getBoundingClientRect();
+        return box.top >= list.top && box.bottom <= list.bottom;""", find(a, found))
+    # Escape brings the lists back; nothing found is said so.
+    box = find(a, by_testid("search-input"))
+    box.send_keys(Keys.ESCAPE)
+    wait_for(a, lambda: find(a, by_testid("conversation-item")).is_displayed(), message="lists back")
+    box.send_keys("zyxwvut")
+    wait_for(a, lambda: "No messages match" in find(a, by_testid("search-status")).text, message="nothing found")
+    assert console_errors(a) == []

@@ -88,5 +88,8 @@ export const api = {
   conversations: () => request("GET", "/api/chat/conversations"),
   openWithExpert: (expertId) => request("POST", "/api/chat/conversations", { expertId }),
   history: (id, before) => request("GET", `/api/chat/conversations/${id}/messages?limit=50${before ? `&before=${before}` : ""}`),
+  /** A page of history from just after `after`: the page around a message found by search. */
+  historyAfter: (id, after) => request("GET", `/api/chat/conversations/${id}/messages?limit=50&after=${after}`),
+  search: (q, cursor) => request("GET", `/api/chat/search?q=${encodeURIComponent(q)}&limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
   presence: (userIds) => request("GET", `/api/presence?userIds=${userIds.join(",")}`),
 };

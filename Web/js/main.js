@@ -7,6 +7,7 @@ import { sound } from "./sound.js";
 import { createStore } from "./store.js";
 import { renderAuth } from "./views/auth.js";
 import { renderConversation } from "./views/conversation.js";
+import { renderSearch } from "./views/search.js";
 import { renderSidebar } from "./views/sidebar.js";
 import { showError, toast } from "./views/toasts.js";
 
@@ -179,6 +180,20 @@ renderConversation(store, {
     } catch (error) {
       showError(error);
     }
+  },
+});
+
+renderSearch(store, {
+  search: (query, cursor) => api.search(query, cursor),
+  onOpenMessage: async (message) => {
+    const id = key(message.conversationId);
+    await open(id);
+    // A message older than what is loaded: the page from just before it.
+    if (!store.state.messages.get(id)?.has(key(message.id))) {
+      const page = await api.historyAfter(id, Math.max(0, message.seq - 10)).catch((error) => (showError(error), null));
+      if (page) store.addMessages(id, page.messages);
+    }
+    store.focus(message.id);
   },
 });
 

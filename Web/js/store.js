@@ -18,6 +18,8 @@ export function createStore() {
     reads: new Map(), // conversation → Map(user → seq), others' read positions
     changeSeqs: new Map(), // conversation → the changeSeq up to which every change is here
     openId: null,
+    focusId: null, // a message to bring into view once drawn (opened from search)
+    foundId: null, // and to keep outlined while its conversation stays open
     connection: "offline",
   };
 
@@ -67,7 +69,14 @@ export function createStore() {
     /** The conversation shown: its unread count is cleared (it is being read). */
     open(id) {
       state.openId = id;
+      state.foundId = null;
       emit("open");
+      emit("messages");
+    },
+    /** Brings a message of the open conversation into view, marked, at the next draw. */
+    focus(messageId) {
+      state.focusId = key(messageId);
+      state.foundId = key(messageId);
       emit("messages");
     },
     setPresence(userId, status) {

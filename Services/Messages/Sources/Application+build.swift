@@ -52,6 +52,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         limits: configuration.limits
     ).register(on: chat)
     MessageController(conversations: conversations, messages: messages, events: events, limits: configuration.limits).register(on: chat)
+    SearchController(search: MessageSearch(database: database)).register(on: chat)
     InternalController(conversations: conversations, attachments: AttachmentStore(database: database))
         .register(on: router.group(RouterPath(MessagesAPI.internalGroup)).add(middleware: AuthMiddleware(tokens: tokens, accepting: .service)))
 

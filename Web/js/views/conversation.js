@@ -61,7 +61,11 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
       lastSender = message.messageType === "SYSTEM" ? null : message.senderId;
     }
     list.replaceChildren(...items);
-    if (loadingOlder) {
+    const focused = state.focusId && list.querySelector(`[data-message-id="${state.focusId}"]`);
+    if (focused) {
+      state.focusId = null;
+      focused.scrollIntoView({ block: "center" });
+    } else if (loadingOlder) {
       list.scrollTop = previousTop + (list.scrollHeight - previousHeight); // keep the reader's place
     } else if (atBottom || previousHeight === 0) {
       list.scrollTop = list.scrollHeight;
@@ -121,7 +125,8 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
       item.append(content);
       return item;
     }
-    item.className = "message " + (mine ? "message--mine" : "message--theirs") + (message.senderId === lastSender ? " message--grouped" : "");
+    item.className = "message " + (mine ? "message--mine" : "message--theirs") + (message.senderId === lastSender ? " message--grouped" : "")
+      + (message.id === state.foundId ? " message--found" : "");
     if (!mine && message.senderId !== lastSender) {
       const sender = { id: message.senderId, name: store.nameOf(message.senderId) };
       const face = avatar(sender);

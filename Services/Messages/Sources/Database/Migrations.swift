@@ -127,5 +127,30 @@ enum Migrations {
                 "UPDATE conversation_members SET receipt_seq = last_read_seq",
             ]
         ),
+        Migration(
+            version: 5,
+            name: "message search: a stored tsvector and trigrams",
+            statements: [
+                // Both are trusted extensions (Postgres 13+): the database's owner may create them.
+                "CREATE EXTENSION IF NOT EXISTS unaccent",
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                // One configuration for the index and every query: English stems, accents folded.
+                "CREATE TEXT SEARCH CONFIGURATION chat_search (COPY = english)",
+                "ALTER TEXT SEARCH CONFIGURATION chat_search ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem",
+                // `unaccent(text)` is only STABLE (it reads a dictionary named at run time);
+                // with the dictionary fixed it is immutable, and may be indexed.
+                """
+                CREATE FUNCTION chat_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+                AS $$ SELECT lower(unaccent('unaccent'::regdictionary, $1)) $$
+                """,
+                """
+                ALTER TABLE messages ADD COLUMN search tsvector
+                    GENERATED ALWAYS AS (to_tsvector('chat_search'::regconfig, content)) STORED
+                """,
+                "CREATE INDEX messages_search_idx ON messages USING gin (search)",
+                // Parts of words ("recurs" in "recursion"), case and accents aside.
+                "CREATE INDEX messages_trigram_idx ON messages USING gin (chat_fold(content) gin_trgm_ops)",
+            ]
+        ),
     ]
 }

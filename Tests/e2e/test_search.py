@@ -1,0 +1,141 @@
+"""Message search through the load balancer: only the caller's conversations, deleted and
+SYSTEM messages never, English stems, accents folded, quotes and -word, parts of words,
+filters, pages that neither repeat nor skip, and a snippet with the matches marked."""
+
+import time
+from datetime import datetime, timedelta
+
+import pytest
+import requests
+
+from chat import open_conversation, register
+
+
+def api(stack, token):
+    def call(method, path, **kwargs):
+        return requests.request(method, f"{stack.lb_url}/api/chat{path}", headers={"Authorization": f"Bearer {token}"}, timeout=15, **kwargs)
+    return call
+
+
+def search(call, **params) -> dict:
+    response = call("GET", "/search", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def contents(page: dict) -> list[str]:
+    return [hit["message"]["content"] for hit in page["results"]]
+
+
+@pytest.fixture(scope="module")
+def world(stack):
+    """A student with two conversations, and a stranger's conversation using the same words."""
+    student_token, student = register(stack.lb_url, "Searcher")
+    expert_token, expert = register(stack.lb_url, "Answerer", "expert")
+    other_token, other = register(stack.lb_url, "Tutor", "expert")
+    first = open_conversation(stack.lb_url, student_token, expert)
+    second = open_conversation(stack.lb_url, student_token, other)
+    me, them, tutor = api(stack, student_token), api(stack, expert_token), api(stack, other_token)
+    post = lambda call, conversation, text: call("POST", f"/conversations/{conversation['id']}/messages", json={"content": text}).json()  # noqa: E731
+    sent = {}
+    for call, conversation, text in [
+        (me, first, "I was running late for the recursion lecture"),
+        (them, first, "Recursion is a function calling itself"),
+        (me, first, "Meet at the café before the exam tomorrow?"),
+        (them, first, "Tomorrow is fine, the exam is at noon"),
+        (me, first, "This one I will delete: recursion secrets"),
+        (tutor, second, "Dynamic programming beats naive recursion"),
+        (me, second, "50% of the grade_is homework"),
+    ]:
+        sent[text] = post(call, conversation, text)
+        time.sleep(0.02)
+    deleted = sent["This one I will delete: recursion secrets"]
+    assert me("DELETE", f"/conversations/{first['id']}/messages/{deleted['id']}").status_code == 200
+    stranger_token, stranger = register(stack.lb_url, "Stranger")
+    outside = open_conversation(stack.lb_url, stranger_token, expert)
+    api(stack, stranger_token)("POST", f"/conversations/{outside['id']}/messages", json={"content": "recursion recursion recursion"})
+    return {"me": me, "first": first, "second": second, "expert": expert, "other": other, "sent": sent}
+
+
+def test_words_stems_and_accents_are_found_in_my_conversations_only(world):
+    me = world["me"]
+    found = contents(search(me, q="recursion"))
+    assert set(found) == {"I was running late for the recursion lecture", "Recursion is a function calling itself",
+                          "Dynamic programming beats naive recursion"}
+    assert "run" in " ".join(contents(search(me, q="run"))) and contents(search(me, q="runs")) == ["I was running late for the recursion lecture"]
+    assert contents(search(me, q="cafe")) == ["Meet at the café before the exam tomorrow?"]
+    assert contents(search(me, q="CAFÉ")) == ["Meet at the café before the exam tomorrow?"]
+    assert search(me, q="Welcome")["results"] == []  # SYSTEM messages are not searched
+
+
+def test_quotes_and_minus_work_as_on_the_web(world):
+    me = world["me"]
+    assert contents(search(me, q='"exam tomorrow"')) == ["Meet at the café before the exam tomorrow?"]
+    assert contents(search(me, q="exam -café")) == ["Tomorrow is fine, the exam is at noon"]
+
+
+def test_part_of_a_word_is_found_and_marked(world):
+    me = world["me"]
+    page = search(me, q="recurs")
+    assert len(page["results"]) == 3
+    for hit in page["results"]:
+        marked = [part["text"] for part in hit["snippet"] if part["match"]]
+        assert marked and all(text.lower().startswith("recurs") for text in marked), hit["snippet"]
+        assert "".join(part["text"] for part in hit["snippet"]).replace("… ", "").replace(" …", "") in hit["message"]["content"]
+    # Characters LIKE would take as wildcards are plain here.
+    assert contents(search(me, q="50%")) == ["50% of the grade_is homework"]
+    assert contents(search(me, q="e_is")) == ["50% of the grade_is homework"]
+    assert search(me, q="0%o")["results"] == []
+
+
+def test_a_full_text_match_is_marked_in_its_snippet(world):
+    hit = search(world["me"], q="function")["results"][0]
+    assert [part for part in hit["snippet"] if part["match"]] == [{"text": "function", "match": True}]
+    assert hit["rank"] > 0 and hit["message"]["reactions"] == []
+
+
+def test_filters_narrow_by_conversation_sender_and_time(world):
+    me, first, expert = world["me"], world["first"], world["expert"]
+    assert len(contents(search(me, q="recursion", conversationId=first["id"]))) == 2
+    assert contents(search(me, q="recursion", **{"from": expert["id"]})) == ["Recursion is a function calling itself"]
+    # Times are shown to the millisecond (rounded) and stored to the microsecond, and the
+    # messages were sent 10 ms apart: 2 ms before this one falls between it and the one before.
+    shown = datetime.fromisoformat(world["sent"]["Recursion is a function calling itself"]["createdAt"].replace("Z", "+00:00"))
+    created = (shown - timedelta(milliseconds=2)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert "Recursion is a function calling itself" in contents(search(me, q="recursion", after=created))
+    assert "I was running late for the recursion lecture" not in contents(search(me, q="recursion", after=created))
+    assert "Recursion is a function calling itself" not in contents(search(me, q="recursion", before=created))
+
+
+def test_pages_cover_every_result_once(world):
+    me = world["me"]
+    everything = contents(search(me, q="the"))
+    assert len(everything) >= 4
+    walked, cursor = [], None
+    while True:
+        page = search(me, q="the", limit=1, **({"cursor": cursor} if cursor else {}))
+        walked += contents(page)
+        cursor = page.get("nextCursor")
+        if not cursor:
+            break
+    assert walked == everything
+
+
+@pytest.mark.parametrize("params, status, code", [
+    ({}, 422, "validation_failed"),
+    ({"q": "   "}, 422, "validation_failed"),
+    ({"q": "x" * 201}, 422, "validation_failed"),
+    ({"q": "a\x00b"}, 422, "validation_failed"),
+    ({"q": "exam", "cursor": "not-a-cursor"}, 400, "bad_request"),
+    ({"q": "exam", "after": "yesterday"}, 400, "bad_request"),
+    ({"q": "exam", "conversationId": "nope"}, 400, "bad_request"),
+    ({"q": "exam", "limit": "51"}, 400, "bad_request"),
+])
+def test_bad_searches_are_refused_clearly(world, params, status, code):
+    response = world["me"]("GET", "/search", params=params)
+    assert response.status_code == status and response.json()["error"]["code"] == code, response.text
+
+
+def test_search_needs_a_token(stack):
+    response = requests.get(f"{stack.lb_url}/api/chat/search", params={"q": "recursion"}, timeout=15)
+    assert response.status_code == 401
