@@ -25,13 +25,15 @@ import Testing
         ("/api/chat/attachments/x", UpstreamRoute(service: .uploads, requiresToken: true)),
         ("/api/presence", UpstreamRoute(service: .presence, requiresToken: true)),
         ("//api//me", UpstreamRoute(service: .messages, requiresToken: true)),
+        ("/api/chat/openapi.json", UpstreamRoute(service: .messages, requiresToken: true)),
+        ("/api/chat/search", UpstreamRoute(service: .messages, requiresToken: true)),
     ])
     func pathsGoToTheirOwner(path: String, route: UpstreamRoute) {
         #expect(UpstreamRoute(path: path) == route)
     }
 
     @Test func theGatewaysOwnPathsAreNotProxied() {
-        for path in ["/", "/healthz", "/metrics", "/api", "/api/socket/", "/socket.io/", "/apix/me"] {
+        for path in ["/", "/healthz", "/metrics", "/api", "/api/socket/", "/socket.io/", "/apix/me", "/api/openapi.json"] {
             #expect(UpstreamRoute(path: path) == nil, "\(path)")
         }
     }

@@ -5,7 +5,7 @@ import ServiceKit
 
 /// The chat page: the files of `Web/` (HTML, CSS, JavaScript modules; no build step),
 /// read once at start and served at `/chat/…`, the page itself at `/chat`, and `/` sent
-/// there. Every answer revalidates by ETag (`no-cache`: a deploy is seen at once, an
+/// there; the API's OpenAPI document at `/api/openapi.json`. Every answer revalidates by ETag (`no-cache`: a deploy is seen at once, an
 /// unchanged file costs a 304), and the page is held to a Content-Security-Policy that
 /// runs only this origin's scripts and styles, inline ones never.
 struct WebApp: Sendable {
@@ -20,7 +20,11 @@ struct WebApp: Sendable {
     static let types = [
         "html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
         "svg": "image/svg+xml", "png": "image/png", "ico": "image/x-icon", "webmanifest": "application/manifest+json",
+        "json": "application/json",
     ]
+
+    /// The REST API's OpenAPI document, among the files and served at `/api/openapi.json` too.
+    static let apiDocument = "api/openapi.json"
 
     /// Nil when `root` holds no `index.html`.
     init?(root: String) {
@@ -47,6 +51,9 @@ struct WebApp: Sendable {
         router.get("/chat") { request, _ in index.response(to: request) }
         for (path, file) in self.files {
             router.get(RouterPath("/chat/" + path)) { request, _ in file.response(to: request) }
+        }
+        if let document = self.files[Self.apiDocument] {
+            router.get(RouterPath("/" + Self.apiDocument)) { request, _ in document.response(to: request) }
         }
     }
 }

@@ -14,8 +14,9 @@ struct UpstreamRoute: Sendable, Equatable {
     /// is messages'. Nil for paths the gateway does not proxy.
     init?(path: String) {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        // `/api/socket` is Socket.IO, served by the gateway itself.
-        guard segments.first == "api", segments.count >= 2, segments[1] != "socket" else { return nil }
+        // `/api/socket` is Socket.IO and `/api/openapi.json` the API's description, both
+        // served by the gateway itself.
+        guard segments.first == "api", segments.count >= 2, segments[1] != "socket", segments[1...] != ["openapi.json"] else { return nil }
         if MessagesAPI.register.matches(segments) || MessagesAPI.login.matches(segments) {
             self.init(service: .messages, requiresToken: false)
         } else if PresenceAPI.presence.matches(segments) {

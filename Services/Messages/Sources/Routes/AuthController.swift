@@ -42,8 +42,10 @@ struct AuthController: Sendable {
         try await self.throttle.admit(address: Self.clientAddress(request, context: context))
         let body = try await request.decodeJSON(as: LoginRequest.self, context: context)
         let email = body.email.trimmingCharacters(in: .whitespaces)
+        // No account has such an address (sign-up refuses them), and Postgres text cannot
+        // hold a NUL: answered here, as any other wrong address is.
+        guard email.utf8.count <= 254, !email.utf8.contains(0), body.password.utf8.count <= 1024 else { throw APIError.invalidCredentials }
         try await self.throttle.checkLock(email: email)
-        guard body.password.utf8.count <= 1024 else { throw APIError.invalidCredentials }
         let account = try await self.users.credentials(email: email)
         guard try await self.hasher.verify(body.password, hash: account?.passwordHash), let account else {
             await self.throttle.failed(email: email)
