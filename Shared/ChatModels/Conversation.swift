@@ -12,7 +12,6 @@ public struct Conversation: Codable, Sendable, Hashable {
     public var title: String?
     public var participants: [User]
     public var lastMessage: Message?
-    /// Up to `Conversation.maxUnreadCount`: past it, "that many or more".
     public var unreadCount: Int
     /// The `seq` of the newest message; what a client compares with the last one it saw.
     public var lastSeq: Int64
@@ -49,11 +48,6 @@ public struct Conversation: Codable, Sendable, Hashable {
         self.updatedAt = updatedAt
         self.reads = reads
     }
-}
-
-extension Conversation {
-    /// Unread counts stop here, so that counting stays cheap for a member far behind.
-    public static let maxUnreadCount = 1000
 }
 
 /// A member's read watermark: every message up to `seq` is read.

@@ -71,6 +71,34 @@ public struct SyncPayload: Codable, Sendable {
     }
 }
 
+/// `search_messages`: what `GET /api/chat/search` takes, as an object.
+public struct SearchPayload: Codable, Sendable {
+    public var q: String
+    public var conversationId: UUID?
+    public var from: UUID?
+    public var after: Date?
+    public var before: Date?
+    public var limit: Int?
+    public var cursor: String?
+    public init(
+        q: String,
+        conversationId: UUID? = nil,
+        from: UUID? = nil,
+        after: Date? = nil,
+        before: Date? = nil,
+        limit: Int? = nil,
+        cursor: String? = nil
+    ) {
+        self.q = q
+        self.conversationId = conversationId
+        self.from = from
+        self.after = after
+        self.before = before
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
 /// `edit_message`: the sender's new text.
 public struct EditMessagePayload: Codable, Sendable {
     public var conversationId: UUID
@@ -164,6 +192,16 @@ public struct ReadAck: Codable, Sendable {
         self.conversationId = receipt.conversationId
         self.seq = receipt.seq
         self.readAt = receipt.readAt
+    }
+}
+
+public struct SearchAck: Codable, Sendable {
+    public var ok = true
+    public var results: [SearchHit]
+    public var nextCursor: String?
+    public init(_ page: SearchPage) {
+        self.results = page.results
+        self.nextCursor = page.nextCursor
     }
 }
 

@@ -40,6 +40,17 @@ public struct MessagesClient: Sendable {
         return try await self.caller.call(.GET, path, token: token)
     }
 
+    public func search(_ search: SearchPayload, token: String) async throws -> SearchPage {
+        var query: [(name: String, value: String)] = [("q", search.q)]
+        if let id = search.conversationId { query.append(("conversationId", id.text(lowercase: true))) }
+        if let id = search.from { query.append(("from", id.text(lowercase: true))) }
+        if let date = search.after { query.append(("after", ChatJSON.format(date))) }
+        if let date = search.before { query.append(("before", ChatJSON.format(date))) }
+        if let limit = search.limit { query.append(("limit", String(limit))) }
+        if let cursor = search.cursor { query.append(("cursor", cursor)) }
+        return try await self.caller.call(.GET, MessagesAPI.search.path(query: query), token: token)
+    }
+
     /// Who shares a conversation with `user`.
     public func contacts(of user: UUID) async throws -> [UUID] {
         let contacts: Contacts = try await self.caller.call(.GET, MessagesAPI.contacts.path(user), token: try await self.internalToken())

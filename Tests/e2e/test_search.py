@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from chat import open_conversation, register
+from chat import ChatClient, open_conversation, register
 
 
 def api(stack, token):
@@ -54,7 +54,7 @@ def world(stack):
     stranger_token, stranger = register(stack.lb_url, "Stranger")
     outside = open_conversation(stack.lb_url, stranger_token, expert)
     api(stack, stranger_token)("POST", f"/conversations/{outside['id']}/messages", json={"content": "recursion recursion recursion"})
-    return {"me": me, "first": first, "second": second, "expert": expert, "other": other, "sent": sent}
+    return {"me": me, "first": first, "second": second, "expert": expert, "other": other, "sent": sent, "token": student_token}
 
 
 def test_words_stems_and_accents_are_found_in_my_conversations_only(world):
@@ -139,3 +139,17 @@ def test_bad_searches_are_refused_clearly(world, params, status, code):
 def test_search_needs_a_token(stack):
     response = requests.get(f"{stack.lb_url}/api/chat/search", params={"q": "recursion"}, timeout=15)
     assert response.status_code == 401
+
+
+def test_a_socket_searches_as_rest_does(stack, world):
+    with ChatClient(stack.service_url("gateway2"), world["token"]) as client:
+        ack = client.call("search_messages", {"q": "recursion", "limit": 2})
+        rest_page = search(world["me"], q="recursion", limit=2)
+        assert ack["ok"] and contents(ack) == contents(rest_page) and ack["nextCursor"] == rest_page["nextCursor"]
+        rest = client.call("search_messages", {"q": "recursion", "limit": 2, "cursor": ack["nextCursor"]})
+        assert contents(rest) == contents(search(world["me"], q="recursion", limit=2, cursor=ack["nextCursor"]))
+        narrowed = client.call("search_messages", {"q": "recursion", "conversationId": world["first"]["id"], "from": world["expert"]["id"]})
+        assert contents(narrowed) == ["Recursion is a function calling itself"]
+        assert client.call("search_messages", {"q": "a b c + d"})["ok"]  # spaces and plus signs arrive as typed
+        assert client.call("search_messages", {"q": ""})["error"]["code"] == "validation_failed"
+        assert client.call("search_messages", {"conversationId": world["first"]["id"]})["error"]["code"] == "bad_request"

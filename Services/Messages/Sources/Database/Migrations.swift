@@ -152,5 +152,21 @@ enum Migrations {
                 "CREATE INDEX messages_trigram_idx ON messages USING gin (chat_fold(content) gin_trgm_ops)",
             ]
         ),
+        Migration(
+            version: 6,
+            name: "each member's unread count, kept as messages come and go",
+            statements: [
+                // Counting on every send read a member's whole unread backlog (up to every
+                // message, for one who never reads): the count is kept instead.
+                "ALTER TABLE conversation_members ADD COLUMN unread_count integer NOT NULL DEFAULT 0",
+                """
+                UPDATE conversation_members m SET unread_count = (
+                    SELECT count(*) FROM messages x
+                    WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq AND x.deleted_at IS NULL
+                      AND x.message_type <> 'SYSTEM' AND x.sender_id IS DISTINCT FROM m.user_id
+                )
+                """,
+            ]
+        ),
     ]
 }

@@ -130,23 +130,37 @@ struct ConversationStore: Sendable {
         return conversation
     }
 
-    /// A member's unread count, for a row `m` of `conversation_members`: the messages after
-    /// their watermark that are others' (not SYSTEM, not deleted), up to `maxUnreadCount`.
-    static let unreadCount = """
-        (SELECT count(*) FROM (
-            SELECT 1 FROM messages x
-            WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq AND x.deleted_at IS NULL
-              AND x.message_type <> 'SYSTEM' AND x.sender_id IS DISTINCT FROM m.user_id
-            LIMIT \(Conversation.maxUnreadCount)
-        ) unread)
+    /// A member's unread count counted afresh, for a row `m` of `conversation_members`: the
+    /// messages after their watermark that are others' (not SYSTEM, not deleted). The count
+    /// is kept in `unread_count` (a send adds to it, a delete takes from it); a read or a
+    /// mark-as-unread counts again, from its new watermark.
+    static let unreadRecount = """
+        (SELECT count(*) FROM messages x
+         WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq AND x.deleted_at IS NULL
+           AND x.message_type <> 'SYSTEM' AND x.sender_id IS DISTINCT FROM m.user_id)
         """
+
+    /// Counts the member's unread afresh. Run as a statement of its own after the row is
+    /// locked: every send that added to it has then committed and is counted, and later
+    /// ones wait for the lock and add theirs after.
+    private static func recountUnread(conversationID: UUID, userID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            UPDATE conversation_members m
+            SET unread_count = CASE WHEN m.last_read_seq >= c.last_seq THEN 0 ELSE \(unescaped: Self.unreadRecount) END
+            FROM conversations c
+            WHERE c.id = m.conversation_id AND m.conversation_id = \(conversationID) AND m.user_id = \(userID)
+            """,
+            logger: logger
+        )
+    }
 
     private func summaries(for userID: UUID, only: UUID?, limit: Int) async throws -> [Conversation] {
         try await self.database.withConnection { connection in
             let logger = self.database.logger
             let rows = try await connection.query(
                 """
-                SELECT c.id, c.kind, c.title, c.last_seq, c.last_change_seq, c.created_at, c.updated_at, \(unescaped: Self.unreadCount)
+                SELECT c.id, c.kind, c.title, c.last_seq, c.last_change_seq, c.created_at, c.updated_at, m.unread_count::int8
                 FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
                 WHERE m.user_id = \(userID) AND (\(only)::uuid IS NULL OR c.id = \(only))
                 ORDER BY c.updated_at DESC, c.id DESC
@@ -223,7 +237,7 @@ struct ConversationStore: Sendable {
             let logger = self.database.logger
             let rows = try await connection.query(
                 """
-                SELECT m.conversation_id, m.user_id, c.last_seq, c.last_change_seq, \(unescaped: Self.unreadCount)
+                SELECT m.conversation_id, m.user_id, c.last_seq, c.last_change_seq, m.unread_count::int8
                 FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
                 WHERE m.conversation_id = ANY(\(conversationIDs)) AND (\(user)::uuid IS NULL OR m.user_id = \(user))
                 """,
@@ -256,7 +270,7 @@ struct ConversationStore: Sendable {
     /// From the message on, the conversation is unread again for the user: their unread
     /// watermark moves back before it (never forward). Others still see it read.
     func markUnread(conversationID: UUID, userID: UUID, from messageID: UUID) async throws {
-        try await self.database.withConnection { connection in
+        try await self.database.transaction { connection in
             let rows = try await connection.query(
                 """
                 UPDATE conversation_members m SET last_read_seq = LEAST(m.last_read_seq, x.seq - 1)
@@ -270,6 +284,7 @@ struct ConversationStore: Sendable {
             guard try await rows.decode(Int64.self).reduce(0, { count, _ in count + 1 }) == 1 else {
                 throw APIError.notFound("Message not found in this conversation")
             }
+            try await Self.recountUnread(conversationID: conversationID, userID: userID, on: connection, logger: self.database.logger)
         }
     }
 
@@ -309,10 +324,13 @@ struct ConversationStore: Sendable {
                 """,
                 logger: logger
             )
+            var outcome: (receipt: ReadReceipt, moved: Bool)?
             for try await (newSeq, readAt, previous) in rows.decode((Int64, Date, Int64).self) {
-                return (ReadReceipt(conversationId: conversationID, userId: userID, seq: newSeq, readAt: readAt), newSeq > previous)
+                outcome = (ReadReceipt(conversationId: conversationID, userId: userID, seq: newSeq, readAt: readAt), newSeq > previous)
             }
-            throw APIError.forbidden("You are not a member of this conversation")
+            guard let outcome else { throw APIError.forbidden("You are not a member of this conversation") }
+            try await Self.recountUnread(conversationID: conversationID, userID: userID, on: connection, logger: logger)
+            return outcome
         }
     }
 }

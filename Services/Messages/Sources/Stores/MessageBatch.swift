@@ -173,7 +173,17 @@ extension MessageStore {
                     INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type, client_message_id)
                     SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id
                     FROM numbered
-                    RETURNING id, seq, change_seq, created_at
+                    RETURNING id, conversation_id, sender_id, message_type, seq, change_seq, created_at
+                ), counted AS (
+                    -- Every other member has these unread (a watermark is never past the last message).
+                    UPDATE conversation_members cm SET unread_count = cm.unread_count + n.count
+                    FROM (
+                        SELECT i.conversation_id, member.user_id, count(*) AS count
+                        FROM inserted i JOIN conversation_members member ON member.conversation_id = i.conversation_id
+                        WHERE i.message_type <> 'SYSTEM' AND i.sender_id IS DISTINCT FROM member.user_id
+                        GROUP BY i.conversation_id, member.user_id
+                    ) n
+                    WHERE cm.conversation_id = n.conversation_id AND cm.user_id = n.user_id
                 ), attached AS (
                     INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
                     SELECT a.* FROM unnest(

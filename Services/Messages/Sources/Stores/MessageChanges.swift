@@ -22,13 +22,13 @@ struct ChangeRules: Sendable {
     var maxReactionsPerMessage: Int
 }
 
-/// What a change did: the message as its author now sees it, the event that tells the
-/// conversation, and whether anything changed (a retry, or an edit to the same text,
-/// changes nothing and is answered with the message as it stands).
+/// What a change did: the message as its author now sees it (a retry, or an edit to the
+/// same text, changes nothing and gets the message as it stands), and the event that
+/// tells the conversation (published again for a retry: its first try may have died
+/// before publishing).
 struct ChangeOutcome: Sendable {
     var message: Message
     var event: BusEnvelope
-    var applied: Bool
     /// Whether members' lists change: a delete (unread counts, the preview) or an edit of
     /// the newest message (the preview).
     var changesSummaries: Bool
@@ -52,9 +52,7 @@ extension MessageStore {
         try await self.database.transaction { connection in
             let logger = self.database.logger
             var message = try await Self.lockedMessage(messageID, in: conversationID, for: userID, on: connection, logger: logger)
-            var applied = false
             var changesSummaries = false
-            var reactionCount = 0
             switch change {
             case .edit(let content):
                 try Self.checkAuthor(message, userID, verb: "edit")
@@ -75,7 +73,6 @@ extension MessageStore {
                 for try await (version, editedAt) in rows.decode((Int64, Date).self) {
                     (message.content, message.version, message.editedAt, message.changeSeq) = (content, version, editedAt, changeSeq)
                 }
-                applied = true
 
             case .delete:
                 try Self.checkAuthor(message, userID, verb: "delete")
@@ -92,7 +89,14 @@ extension MessageStore {
                 for try await deletedAt in rows.decode(Date.self) {
                     (message.content, message.deletedAt, message.changeSeq, message.attachments) = ("", deletedAt, changeSeq, [])
                 }
-                applied = true
+                // One fewer unread for each member who had not read it (the sender never had it unread).
+                try await connection.query(
+                    """
+                    UPDATE conversation_members SET unread_count = unread_count - 1
+                    WHERE conversation_id = \(conversationID) AND user_id <> \(userID) AND last_read_seq < \(message.seq) AND unread_count > 0
+                    """,
+                    logger: logger
+                )
 
             case .react(let emoji):
                 guard message.deletedAt == nil else { throw APIError.conflict("message_deleted", "A deleted message cannot be reacted to") }
@@ -103,7 +107,7 @@ extension MessageStore {
                 for try await (distinct, present) in rows.decode((Int64, Bool).self) where !present && distinct >= rules.maxReactionsPerMessage {
                     throw APIError.conflict("too_many_reactions", "A message carries at most \(rules.maxReactionsPerMessage) different emoji")
                 }
-                applied = try await Self.changedRows(
+                let added = try await Self.changedRows(
                     connection.query(
                         """
                         INSERT INTO reactions (message_id, emoji, user_id) VALUES (\(messageID), \(emoji), \(userID))
@@ -112,25 +116,27 @@ extension MessageStore {
                         logger: logger
                     )
                 )
-                if applied { message.changeSeq = try await Self.stampChange(messageID, in: conversationID, on: connection, logger: logger) }
+                if added { message.changeSeq = try await Self.stampChange(messageID, in: conversationID, on: connection, logger: logger) }
 
             case .unreact(let emoji):
-                applied = try await Self.changedRows(
+                let removed = try await Self.changedRows(
                     connection.query(
                         "DELETE FROM reactions WHERE message_id = \(messageID) AND emoji = \(emoji) AND user_id = \(userID) RETURNING 1",
                         logger: logger
                     )
                 )
-                if applied { message.changeSeq = try await Self.stampChange(messageID, in: conversationID, on: connection, logger: logger) }
+                if removed { message.changeSeq = try await Self.stampChange(messageID, in: conversationID, on: connection, logger: logger) }
             }
 
             message = try await MessageRows.withDetails([message], for: userID, on: connection, logger: logger)[0]
-            if case .react(let emoji) = change { reactionCount = message.reactions.first { $0.emoji == emoji }?.count ?? 0 }
-            if case .unreact(let emoji) = change { reactionCount = message.reactions.first { $0.emoji == emoji }?.count ?? 0 }
+            let reactionCount: Int
+            switch change {
+            case .react(let emoji), .unreact(let emoji): reactionCount = message.reactions.first { $0.emoji == emoji }?.count ?? 0
+            case .edit, .delete: reactionCount = 0
+            }
             return ChangeOutcome(
                 message: message,
                 event: try Self.event(change, message, by: userID, count: reactionCount),
-                applied: applied,
                 changesSummaries: changesSummaries
             )
         }

@@ -90,6 +90,10 @@ extension SocketSession {
                 )
                 self.connection.ack(ack, ReadAck(receipt))
 
+            case "search_messages":
+                let payload = try self.argument(event, SearchPayload.self)
+                self.connection.ack(ack, SearchAck(try await self.context.messages.search(payload, token: token)))
+
             case "mark_unread":
                 let payload = try self.argument(event, MarkUnreadPayload.self)
                 let update = try await self.context.messages.markUnread(payload.conversationId, from: payload.messageId, token: token)
