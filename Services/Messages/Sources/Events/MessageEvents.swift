@@ -67,6 +67,11 @@ struct MessageEvents: Sendable {
         await self.publish { try await self.bus.publish(Self.envelopes(updated: try await store.updates(of: ids, for: user))) }
     }
 
+    /// `conversation_updated` with updates already read.
+    func conversationsUpdated(_ updates: [(userID: UUID, update: ConversationUpdated)]) async {
+        await self.publish { try await self.bus.publish(Self.envelopes(updated: updates)) }
+    }
+
     /// One envelope per conversation and unread count, to the members who share it: in a
     /// group most members are caught up, so a message costs a few publishes, not one per
     /// member. No id: each carries absolute values, so a repeat is harmless.

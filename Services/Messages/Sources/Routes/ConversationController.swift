@@ -99,10 +99,10 @@ struct ConversationController: Sendable {
         let body = try await request.decodeJSON(as: MarkUnreadRequest.self, context: context)
         _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
         try await self.conversations.markUnread(conversationID: id, userID: identity.userID, from: body.messageId)
-        await self.events.conversationsChanged([id], for: identity.userID, in: self.conversations)
-        guard let update = try await self.conversations.updates(of: [id], for: identity.userID).first?.update else {
-            throw APIError.forbidden("You are not a member of this conversation")
-        }
+        // Read once: the caller's answer and their other devices' event.
+        let updates = try await self.conversations.updates(of: [id], for: identity.userID)
+        guard let update = updates.first?.update else { throw APIError.forbidden("You are not a member of this conversation") }
+        await self.events.conversationsUpdated(updates)
         return JSONResponse(update)
     }
 }
