@@ -66,8 +66,8 @@ func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 
 /// What every service target uses: the runtime, configuration, logging and lifecycle.
 let serviceBase: [Target.Dependency] = [
-    "ServiceKit", "ServiceConfiguration", "ChatModels", "EventBus", "ServiceClients", "Redis", .hummingbird, .httpClient,
-    .logging, .lifecycle, .nioCore, .nioPosix,
+    "ServiceKit", "ServiceConfiguration", "ChatModels", "EventBus", "ServiceClients", "Redis", .hummingbird, .logging,
+    .lifecycle, .nioCore, .nioPosix,
 ]
 
 /// What every service's tests use: a messages service to set up against, and its calls.
@@ -134,7 +134,7 @@ let package = Package(
             "Gateway",
             product: "gateway",
             dependencies: serviceBase + [
-                "JSONKit", "SocketIO", .hummingbirdCore, .httpTypes, .nioConcurrency, .nioFoundation, .nioHTTP1,
+                "JSONKit", "SocketIO", .httpClient, .hummingbirdCore, .httpTypes, .nioConcurrency, .nioFoundation, .nioHTTP1,
                 .nioWebSocket, .nioHTTPTypes, .nioHTTPTypesHTTP1,
             ]
         )
@@ -146,12 +146,12 @@ let package = Package(
         + service(
             "Presence",
             product: "presence",
-            dependencies: serviceBase + ["JSONKit", .nioConcurrency, .nioFoundation]
+            dependencies: serviceBase + ["JSONKit", .httpClient, .nioConcurrency, .nioFoundation]
         )
         + service(
             "Uploads",
             product: "uploads",
-            dependencies: serviceBase + ["FileTransfer", .httpTypes, .crypto, .nioConcurrency]
+            dependencies: serviceBase + ["FileTransfer", .httpClient, .httpTypes, .crypto, .nioConcurrency]
         )
         + [
             .target(

@@ -214,7 +214,6 @@ class Stack:
         }
         if name == "messages":
             environment["DATABASE_URL"] = self.database_url
-            environment["PRESENCE_URL"] = self.service_url("presence")
         if name == "presence":
             environment["MESSAGES_URL"] = self.service_url("messages")
         if name == "uploads":

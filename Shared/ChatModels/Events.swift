@@ -12,6 +12,9 @@ public enum ServerEvent {
     public static let reactionAdded = "reaction_added"
     public static let reactionRemoved = "reaction_removed"
     public static let conversationUpdated = "conversation_updated"
+    /// A user's public profile changed (name, headline, subjects, bio, picture): the
+    /// `User`, without email, to those who share a conversation with them and to their own sockets.
+    public static let userUpdated = "user_updated"
 }
 
 /// `notification`: sent to each member's own sockets, wherever they are.

@@ -14,16 +14,35 @@ public struct User: Codable, Sendable, Hashable {
     public var name: String
     public var email: String?
     public var role: Role
+    /// `/api/avatars/{sha256}`: content-addressed, so a new picture is a new URL.
     public var avatarUrl: String?
-    /// Set where presence is known (the experts list, presence lookups).
+    /// One line under the name ("Calculus tutor, 10 years").
+    public var headline: String?
+    /// What an expert answers questions on.
+    public var subjects: [String]?
+    public var bio: String?
+    /// Set where presence is known (the experts list, profiles, presence lookups).
     public var online: Bool?
 
-    public init(id: UUID, name: String, email: String?, role: Role, avatarUrl: String? = nil, online: Bool? = nil) {
+    public init(
+        id: UUID,
+        name: String,
+        email: String?,
+        role: Role,
+        avatarUrl: String? = nil,
+        headline: String? = nil,
+        subjects: [String]? = nil,
+        bio: String? = nil,
+        online: Bool? = nil
+    ) {
         self.id = id
         self.name = name
         self.email = email
         self.role = role
         self.avatarUrl = avatarUrl
+        self.headline = headline
+        self.subjects = subjects
+        self.bio = bio
         self.online = online
     }
 
@@ -32,6 +51,51 @@ public struct User: Codable, Sendable, Hashable {
         var user = self
         if viewer != self.id { user.email = nil }
         return user
+    }
+}
+
+/// `PATCH /api/me`: what the caller changes of their profile. An absent field stays as it
+/// is; `null` or an empty string clears `headline` and `bio`, an empty array `subjects`.
+public struct ProfileChange: Codable, Sendable, Hashable {
+    public enum Field<Value: Codable & Sendable & Hashable>: Sendable, Hashable {
+        case unchanged
+        case set(Value?)
+    }
+
+    public var name: String?
+    public var headline: Field<String>
+    public var subjects: [String]?
+    public var bio: Field<String>
+
+    public init(name: String? = nil, headline: Field<String> = .unchanged, subjects: [String]? = nil, bio: Field<String> = .unchanged) {
+        self.name = name
+        self.headline = headline
+        self.subjects = subjects
+        self.bio = bio
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, headline, subjects, bio
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.name = try container.decodeIfPresent(String.self, forKey: .name)
+        self.subjects = try container.decodeIfPresent([String].self, forKey: .subjects)
+        func field(_ key: CodingKeys) throws -> Field<String> {
+            container.contains(key) ? .set(try container.decodeIfPresent(String.self, forKey: key)) : .unchanged
+        }
+        self.headline = try field(.headline)
+        self.bio = try field(.bio)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(self.name, forKey: .name)
+        try container.encodeIfPresent(self.subjects, forKey: .subjects)
+        for (key, field) in [(CodingKeys.headline, self.headline), (.bio, self.bio)] {
+            if case .set(let value) = field { try container.encode(value, forKey: key) }
+        }
     }
 }
 

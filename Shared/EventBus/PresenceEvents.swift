@@ -14,6 +14,10 @@ public enum PresenceStream {
     public static func connectionsKey(_ user: UUID) -> String {
         "presence:conns:\(user.uuidString.lowercased())"
     }
+
+    /// A set: the users others see online now (connected and not appearing offline), as
+    /// lowercase ids, so that the experts directory can put them first.
+    public static let onlineKey = "presence:online"
 }
 
 public struct PresenceEvent: Codable, Sendable, Hashable {

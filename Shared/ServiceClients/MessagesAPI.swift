@@ -34,6 +34,16 @@ public enum MessagesAPI {
     /// `GET ?q=&conversationId=&from=&after=&before=&limit=&cursor=` → `SearchPage`.
     public static let search = ServiceRoute(group: chatGroup, pattern: "search")
 
+    /// `GET ?q=&online=&limit=&cursor=` → `[User]`, the next page in `Link: <…>; rel="next"`.
+    public static let experts = ServiceRoute(group: chatGroup, pattern: "experts")
+    /// `GET` → the caller's `User`; `PATCH` `ProfileChange` → `User`.
+    public static let me = ServiceRoute(group: authGroup, pattern: "me")
+    /// `GET` → a user's public profile (`User` without email).
+    public static let user = ServiceRoute(group: authGroup, pattern: "users/{id}")
+
+    /// `PUT` `AvatarRecord` → `User`: the user's picture is now this stored file; `DELETE`
+    /// → `User`: no picture.
+    public static let avatar = ServiceRoute(group: internalGroup, pattern: "users/{id}/avatar")
     /// `GET` → `Contacts`: who shares a conversation with the user.
     public static let contacts = ServiceRoute(group: internalGroup, pattern: "users/{id}/contacts")
     /// `GET ?userId=` → `AttachmentRecord`, for a member of its conversation.
@@ -71,6 +81,17 @@ public struct AttachmentRecord: Codable, Sendable, Hashable {
         self.mimeType = mimeType
         self.sha256 = sha256
         self.storageKey = storageKey
+    }
+}
+
+/// A profile picture uploads stored, as messages records it (`MessagesAPI.avatar`).
+public struct AvatarRecord: Codable, Sendable, Hashable {
+    public var storageKey: String
+    public var sha256: String
+
+    public init(storageKey: String, sha256: String) {
+        self.storageKey = storageKey
+        self.sha256 = sha256
     }
 }
 

@@ -51,6 +51,13 @@ public struct MessagesClient: Sendable {
         return try await self.caller.call(.GET, MessagesAPI.search.path(query: query), token: token)
     }
 
+    /// Makes the stored picture `user`'s (or, with nil, takes theirs away): their profile after.
+    public func setAvatar(_ record: AvatarRecord?, of user: UUID) async throws -> User {
+        let token = try await self.internalToken()
+        guard let record else { return try await self.caller.call(.DELETE, MessagesAPI.avatar.path(user), token: token) }
+        return try await self.caller.call(.PUT, MessagesAPI.avatar.path(user), token: token, body: record)
+    }
+
     /// Who shares a conversation with `user`.
     public func contacts(of user: UUID) async throws -> [UUID] {
         let contacts: Contacts = try await self.caller.call(.GET, MessagesAPI.contacts.path(user), token: try await self.internalToken())

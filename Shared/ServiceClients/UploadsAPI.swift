@@ -8,4 +8,16 @@ public enum UploadsAPI {
     public static let download = ServiceRoute(group: group, pattern: "attachments/{id}")
     /// `POST`: a file that becomes an IMAGE or FILE message.
     public static let upload = ServiceRoute(group: group, pattern: "conversations/{id}/upload")
+
+    /// `PUT` an image (PNG, JPEG or WebP, the raw body) → `User`: the caller's picture;
+    /// `DELETE` → `User` without one.
+    public static let avatar = ServiceRoute(group: "api", pattern: "me/avatar")
+    /// `GET`: a picture's bytes, to any signed-in user; `{id}` is its SHA-256, so the
+    /// response never changes and is cached for good.
+    public static let avatarImage = ServiceRoute(group: "api", pattern: "avatars/{id}")
+
+    /// Where clients load the picture with this hash.
+    public static func avatarURL(sha256: String) -> String {
+        "/api/avatars/\(sha256)"
+    }
 }

@@ -12,6 +12,16 @@ extension Request {
         return value
     }
 
+    /// A boolean query parameter (`true`/`false`, `1`/`0`); nil when absent, 400 otherwise.
+    public func queryBool(_ name: String) throws(APIError) -> Bool? {
+        guard let text = self.uri.queryParameters[name[...]] else { return nil }
+        switch text.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw .badRequest("Query parameter '\(name)' must be true or false")
+        }
+    }
+
     /// A query parameter as a form sends it (`application/x-www-form-urlencoded`: `+` is a
     /// space, `%2B` a plus), which the router's own decoding does not do; nil when absent.
     public func queryText(_ name: String) -> String? {

@@ -189,7 +189,9 @@ import Testing
             let student = try await client.register("Kim")
             let expert = try await client.register("Kai", role: .expert)
             let experts = try await client.call(.get, "/api/chat/experts?limit=500", token: student.token).decode([User].self)
-            #expect(experts.contains(expert.user.seen(by: student.user.id)))
+            var listed = expert.user.seen(by: student.user.id)
+            listed.online = false  // presence's set is in the test's Redis, and Kai never connected
+            #expect(experts.contains(listed))
             #expect(experts.allSatisfy { $0.role == .expert })
             // Nobody's email address but the caller's own.
             #expect(expert.user.email != nil && experts.allSatisfy { $0.email == nil })

@@ -92,6 +92,30 @@ import Testing
         }
     }
 
+    /// The directory reads the online set, never asking about each user: it must agree with
+    /// what `presence(of:)` says through connects, hiding, showing and the last disconnect.
+    @Test func theOnlineSetHoldsWhomOthersSeeOnline() async throws {
+        try await self.withStore { store, redis async throws in
+            let user = UUID()
+            let member = user.uuidString.lowercased()
+            func listed() async throws -> Bool {
+                try await redis.send("SISMEMBER", .string(PresenceStream.onlineKey), .string(member)).int == 1
+            }
+            _ = try await store.connected(user: user, gateway: "gw-a", connection: "o1")
+            #expect(try await listed())
+            _ = try await store.setVisible(user: user, false)
+            #expect(try await !listed())
+            _ = try await store.connected(user: user, gateway: "gw-b", connection: "o2")  // still hidden
+            #expect(try await !listed())
+            _ = try await store.setVisible(user: user, true)
+            #expect(try await listed())
+            _ = try await store.disconnected(user: user, gateway: "gw-a", connection: "o1")
+            #expect(try await listed())  // one connection left
+            _ = try await store.disconnected(user: user, gateway: "gw-b", connection: "o2")
+            #expect(try await !listed())
+        }
+    }
+
     @Test func typingStartsStopsAndExpiresOnce() async throws {
         try await self.withStore { store, _ async throws in
             let (conversation, user) = (UUID(), UUID())

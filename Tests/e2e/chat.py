@@ -16,11 +16,12 @@ import requests
 import socketio
 
 EVENTS = ("new_message", "user_typing", "messages_read", "notification", "user_status_changed", "message_updated", "message_deleted",
-          "reaction_added", "reaction_removed", "conversation_updated")
+          "reaction_added", "reaction_removed", "conversation_updated", "user_updated")
 
 
 def register(base: str, name: str, role: str = "student") -> tuple[str, dict]:
-    email = f"{name.lower()}-{uuid.uuid4().hex[:10]}@example.com"
+    local = "".join(character for character in name.lower() if character.isascii() and character.isalnum()) or "user"
+    email = f"{local[:30]}-{uuid.uuid4().hex[:10]}@example.com"
     response = requests.post(f"{base}/api/auth/register", json={"name": name, "email": email, "password": "correct horse", "role": role}, timeout=15)
     assert response.status_code == 201, response.text
     body = response.json()

@@ -183,7 +183,7 @@ def test_an_image_shows_inline_and_another_conversation_raises_a_toast_and_a_bad
     a.find_element(By.CSS_SELECTOR, by_testid("file-input")).send_keys(str(picture))
     image = by_testid("attachment-image")
     wait_for(b, lambda: (attribute(b, image, "src") or "").startswith("blob:"), message="image inline")
-    assert b.execute_script("return arguments[0].naturalWidth", find(b, image)) > 0
+    wait_for(b, lambda: b.execute_script("return document.querySelector(arguments[0])?.naturalWidth > 0", image), message="image decoded")
     wait_for(a, lambda: (attribute(a, image, "src") or "").startswith("blob:"), message="the sender's own copy")
     b.save_screenshot(str(SCREENSHOTS / "image.png"))
 
@@ -414,16 +414,19 @@ def test_search_finds_an_old_message_and_opens_it_in_its_conversation(stack, bro
     find(a, by_testid("search-input")).send_keys("eigen")  # a part of the word
     result = by_testid("search-result", message_id=old["id"].lower())
     wait_for(a, lambda: find(a, result).is_displayed(), message="found")
-    marked = [element.text for element in a.find_elements(By.CSS_SELECTOR, f"{result} mark")]
+    marked = wait_for(a, lambda: [element.text for element in a.find_elements(By.CSS_SELECTOR, f"{result} mark")], message="marked")
     assert marked == ["eigen"], marked
     assert not find(a, by_testid("conversation-item")).is_displayed()  # the lists make way
     a.save_screenshot(str(SCREENSHOTS / "search.png"))
     click(a, result)
     found = message_selector(old["id"]) + ".message--found"
-    wait_for(a, lambda: a.find_elements(By.CSS_SELECTOR, found), message="opened at the message")
-    assert a.execute_script("""
-        const box = arguments[0].getBoundingClientRect(), list = document.getElementById('messages').getBoundingClientRect();
-        return box.top >= list.top && box.bottom <= list.bottom;""", find(a, found))
+    # Looked up inside the script each time: the list may re-render around the message.
+    in_view = """
+        const found = document.querySelector(arguments[0]);
+        if (!found) return false;
+        const box = found.getBoundingClientRect(), list = document.getElementById('messages').getBoundingClientRect();
+        return box.top >= list.top && box.bottom <= list.bottom;"""
+    wait_for(a, lambda: a.execute_script(in_view, found), message="opened at the message, in view")
     # Escape brings the lists back; nothing found is said so.
     box = find(a, by_testid("search-input"))
     box.send_keys(Keys.ESCAPE)

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import EventBus
 import Hummingbird
 import Logging
@@ -21,7 +20,6 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let database = Database(client: postgres, queryTimeout: configuration.database.queryTimeout, logger: logger)
     let tokens = await TokenAuthority(settings: configuration.auth)
     let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-    let httpClient = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
 
     let users = UserStore(database: database)
     let conversations = ConversationStore(database: database)
@@ -48,13 +46,19 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         users: users,
         conversations: conversations,
         events: events,
-        presence: PresenceClient(client: httpClient, endpoint: configuration.presence),
         limits: configuration.limits
     ).register(on: chat)
     MessageController(conversations: conversations, messages: messages, events: events, limits: configuration.limits).register(on: chat)
     SearchController(search: MessageSearch(database: database)).register(on: chat)
-    InternalController(conversations: conversations, attachments: AttachmentStore(database: database))
-        .register(on: router.group(RouterPath(MessagesAPI.internalGroup)).add(middleware: AuthMiddleware(tokens: tokens, accepting: .service)))
+    let internalGroup = router.group(RouterPath(MessagesAPI.internalGroup)).add(middleware: AuthMiddleware(tokens: tokens, accepting: .service))
+    InternalController(conversations: conversations, attachments: AttachmentStore(database: database)).register(on: internalGroup)
+    PeopleController(
+        users: users,
+        conversations: conversations,
+        directory: ExpertDirectory(database: database),
+        online: OnlineUsers(redis: redis),
+        events: events
+    ).register(chat: chat, api: authenticated, service: internalGroup)
 
     let consumer = CommandConsumer(
         stream: StreamConsumer(
@@ -75,7 +79,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         router: router,
         server: configuration.http.server,
         configuration: configuration.http.application(serverName: "messages"),
-        services: [postgres, redis, commandStream, HTTPClientService(client: httpClient), consumer, revocations],
+        services: [postgres, redis, commandStream, consumer, revocations],
         logger: logger
     )
     app.beforeServerStarts { [logger] in

@@ -24,8 +24,6 @@ public struct MessagesConfiguration: Sendable {
     public var commands: StreamConsumerSettings
     /// The stream gateways append commands to (tests use one of their own).
     public var commandStream: String = CommandStream.key
-    /// Where presence is, for the `online` flag of user lists (a short wait: it is only a flag).
-    public var presence: ServiceEndpoint
     public var logLevel: Logger.Level
 
     public init(
@@ -39,7 +37,6 @@ public struct MessagesConfiguration: Sendable {
         authThrottle: AuthThrottleSettings = AuthThrottleSettings(),
         openExpertSignup: Bool = true,
         commands: StreamConsumerSettings = StreamConsumerSettings(),
-        presence: ServiceEndpoint = ServiceEndpoint(url: URL(string: "http://127.0.0.1:8082")!, timeout: .milliseconds(500)),
         logLevel: Logger.Level = .info
     ) {
         self.http = http
@@ -52,7 +49,6 @@ public struct MessagesConfiguration: Sendable {
         self.authThrottle = authThrottle
         self.openExpertSignup = openExpertSignup
         self.commands = commands
-        self.presence = presence
         self.logLevel = logLevel
     }
 
@@ -65,7 +61,7 @@ public struct MessagesConfiguration: Sendable {
         }
     }
 
-    /// Also `PRESENCE_URL`, `PRESENCE_TIMEOUT`, `BCRYPT_COST`, `BCRYPT_QUEUE` and `EXPERT_SIGNUP`.
+    /// Also `BCRYPT_COST`, `BCRYPT_QUEUE` and `EXPERT_SIGNUP`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
             http: try HTTPSettings(values, defaultPort: 8081),
@@ -78,7 +74,6 @@ public struct MessagesConfiguration: Sendable {
             authThrottle: try AuthThrottleSettings(values),
             openExpertSignup: try Self.expertSignup(values),
             commands: try StreamConsumerSettings(values),
-            presence: try ServiceEndpoint(values, prefix: "PRESENCE", url: "http://127.0.0.1:8082", timeout: .milliseconds(500)),
             logLevel: try values.logLevel()
         )
     }

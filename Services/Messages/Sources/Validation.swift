@@ -33,3 +33,51 @@ enum Validate {
         guard !value.utf8.contains(0) else { throw .validation("'password' must not contain NUL") }
     }
 }
+
+extension Validate {
+    static let maxHeadline = 120
+    static let maxBio = 1000
+    static let maxSubjects = 12
+    static let maxSubject = 40
+
+    /// A profile change as the update statement takes it: names trimmed and bounded, an
+    /// empty headline or bio cleared, subjects trimmed, de-duplicated (letter case aside)
+    /// and for experts only.
+    static func profile(_ change: ProfileChange, role: Role) throws(APIError) -> ValidProfileChange {
+        var valid = ValidProfileChange()
+        valid.name = try change.name.map { name throws(APIError) in try Self.name(name) }
+        if case .set(let headline) = change.headline {
+            valid.setsHeadline = true
+            valid.headline = try Self.optionalText(headline, field: "headline", maxLength: Self.maxHeadline)
+        }
+        if case .set(let bio) = change.bio {
+            valid.setsBio = true
+            valid.bio = try Self.optionalText(bio, field: "bio", maxLength: Self.maxBio, multiline: true)
+        }
+        if let subjects = change.subjects {
+            guard role == .expert else { throw .validation("Only experts list 'subjects'") }
+            guard subjects.count <= Self.maxSubjects else { throw .validation("'subjects' holds at most \(Self.maxSubjects)") }
+            var seen = Set<String>()
+            var kept: [String] = []
+            for subject in subjects {
+                let subject = try Self.name(subject, field: "subjects", maxLength: Self.maxSubject)
+                if seen.insert(subject.lowercased()).inserted { kept.append(subject) }
+            }
+            valid.subjects = kept
+        }
+        return valid
+    }
+
+    /// Trimmed text of at most `maxLength` characters, nil when empty; line breaks only where
+    /// `multiline`, and no other control characters.
+    static func optionalText(_ value: String?, field: String, maxLength: Int, multiline: Bool = false) throws(APIError) -> String? {
+        let trimmed = (value ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { return nil }
+        guard trimmed.count <= maxLength else { throw .validation("'\(field)' must be at most \(maxLength) characters") }
+        let allowed: Set<Unicode.Scalar> = multiline ? ["\n", "\r", "\t"] : []
+        guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !allowed.contains($0) }) else {
+            throw .validation("'\(field)' must not contain control characters")
+        }
+        return trimmed
+    }
+}

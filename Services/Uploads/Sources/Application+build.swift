@@ -8,6 +8,7 @@ import NIOPosix
 import Redis
 import ServiceClients
 import ServiceKit
+import ServiceLifecycle
 
 /// The Uploads service: file bytes on disk. An upload streams to a temporary file (limited,
 /// hashed, sniffed), is fsynced and moved into place, then becomes an IMAGE or FILE message
@@ -22,6 +23,8 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
     let httpClient = HTTPClient(eventLoopGroupProvider: .shared(group))
     let store = BlobStore(root: configuration.directory)
     try store.prepare()
+    let avatars = BlobStore(root: configuration.directory + "/avatars")
+    try avatars.prepare()
 
     let commands = CommandClient(
         redis: redis,
@@ -36,7 +39,9 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
         endpoint: configuration.messages,
         serviceToken: ServiceTokenCache(tokens: tokens, service: "uploads")
     )
-    let sweeper = OrphanSweeper(store: store, messages: messages, grace: configuration.orphanGrace, every: configuration.sweepEvery, logger: logger)
+    let sweepers: [any Service] = [store, avatars].map {
+        OrphanSweeper(store: $0, messages: messages, grace: configuration.orphanGrace, every: configuration.sweepEvery, logger: logger)
+    }
 
     let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: group, logger: logger)
     let router = ServiceRouter.make(
@@ -56,15 +61,14 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
         commands: commands
     ).register(on: api)
     DownloadRoutes(store: store, messages: messages).register(on: api)
+    AvatarRoutes(store: avatars, messages: messages, maxBytes: configuration.maxAvatarBytes)
+        .register(on: router.group(RouterPath(UploadsAPI.avatar.group)).add(middleware: AuthMiddleware(tokens: tokens)))
 
     return Application(
         router: router,
         server: configuration.http.server,
         configuration: configuration.http.application(serverName: "uploads"),
-        services: [
-            redis, commands, HTTPClientService(client: httpClient), sweeper,
-            revocations,
-        ],
+        services: [redis, commands, HTTPClientService(client: httpClient), revocations] + sweepers,
         logger: logger
     )
 }

@@ -14,6 +14,8 @@ public struct UploadsConfiguration: Sendable {
     public var directory: String
     /// The largest file accepted.
     public var maxUploadBytes: Int64
+    /// The largest profile picture accepted: a picture shown small needs little.
+    public var maxAvatarBytes: Int64
     /// Where messages is: membership and attachment records.
     public var messages: ServiceEndpoint
     /// How long a file may wait for its message before cleanup removes it.
@@ -33,6 +35,7 @@ public struct UploadsConfiguration: Sendable {
         auth: AuthSettings,
         directory: String,
         maxUploadBytes: Int64 = 50 << 20,
+        maxAvatarBytes: Int64 = 1 << 20,
         messages: ServiceEndpoint = ServiceEndpoint(url: URL(string: "http://127.0.0.1:8081")!, timeout: .seconds(5)),
         orphanGrace: Duration = .seconds(3600),
         sweepEvery: Duration = .seconds(600),
@@ -45,6 +48,7 @@ public struct UploadsConfiguration: Sendable {
         self.auth = auth
         self.directory = directory
         self.maxUploadBytes = maxUploadBytes
+        self.maxAvatarBytes = maxAvatarBytes
         self.messages = messages
         self.orphanGrace = orphanGrace
         self.sweepEvery = sweepEvery
@@ -53,7 +57,7 @@ public struct UploadsConfiguration: Sendable {
         self.logLevel = logLevel
     }
 
-    /// `UPLOADS_DIR` (`.state/uploads`), `UPLOAD_MAX_BYTES`, `MESSAGES_URL`, `MESSAGES_TIMEOUT`,
+    /// `UPLOADS_DIR` (`.state/uploads`), `UPLOAD_MAX_BYTES`, `AVATAR_MAX_BYTES`, `MESSAGES_URL`, `MESSAGES_TIMEOUT`,
     /// `UPLOAD_ORPHAN_GRACE`, `UPLOAD_SWEEP_EVERY` and `SEND_TIMEOUT` (seconds).
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
@@ -62,6 +66,7 @@ public struct UploadsConfiguration: Sendable {
             auth: try AuthSettings(values),
             directory: values.string("UPLOADS_DIR", default: ".state/uploads"),
             maxUploadBytes: Int64(try values.int("UPLOAD_MAX_BYTES", default: 50 << 20, in: 1...(1 << 40))),
+            maxAvatarBytes: Int64(try values.int("AVATAR_MAX_BYTES", default: 1 << 20, in: 1...(64 << 20))),
             messages: try ServiceEndpoint(values, prefix: "MESSAGES", url: "http://127.0.0.1:8081", timeout: .seconds(5)),
             orphanGrace: try values.seconds("UPLOAD_ORPHAN_GRACE", default: .seconds(3600)),
             sweepEvery: try values.seconds("UPLOAD_SWEEP_EVERY", default: .seconds(600)),

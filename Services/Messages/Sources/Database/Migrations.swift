@@ -168,5 +168,34 @@ enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 7,
+            name: "profiles (headline, subjects, bio, picture) and the experts directory's indexes",
+            statements: [
+                """
+                ALTER TABLE users
+                    ADD COLUMN headline text,
+                    ADD COLUMN subjects text[] NOT NULL DEFAULT '{}',
+                    ADD COLUMN bio text,
+                    ADD COLUMN avatar_key text,
+                    ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now()
+                """,
+                // What the directory's search looks in, folded as `chat_fold` folds the query.
+                // `array_to_string` is only STABLE (it could print any array type); on text[] it
+                // cannot change, so the whole is immutable and may be indexed.
+                """
+                CREATE FUNCTION chat_profile(name text, headline text, subjects text[]) RETURNS text
+                LANGUAGE sql IMMUTABLE PARALLEL SAFE
+                AS $$ SELECT chat_fold(name || ' ' || coalesce(headline, '') || ' ' || array_to_string(subjects, ' ')) $$
+                """,
+                """
+                CREATE INDEX users_expert_profile_idx ON users
+                    USING gin (chat_profile(name, headline, subjects) gin_trgm_ops) WHERE role = 'expert'
+                """,
+                // The directory's order (folded name, then id), and its pages' starting points.
+                "CREATE INDEX users_expert_name_idx ON users (chat_fold(name), id) WHERE role = 'expert'",
+                "CREATE INDEX users_avatar_key_idx ON users (avatar_key) WHERE avatar_key IS NOT NULL",
+            ]
+        ),
     ]
 }

@@ -98,6 +98,20 @@ struct MessageEvents: Sendable {
         }
     }
 
+    /// `user_updated` with the public profile, to those who share a conversation with the
+    /// user and to the user's own sockets (their other tabs and devices).
+    func userUpdated(_ user: User, in conversations: ConversationStore) async {
+        await self.publish {
+            let audience = try await conversations.contacts(of: user.id) + [user.id]
+            var profile = user.seen(by: UUID())
+            profile.online = nil
+            try await self.bus.publish(
+                BusEnvelope(event: ServerEvent.userUpdated, audience: audience, data: try ChatJSON.buffer(profile)),
+                to: [BusChannel.users]
+            )
+        }
+    }
+
     private func publish(_ body: () async throws -> Void) async {
         do {
             try await body()

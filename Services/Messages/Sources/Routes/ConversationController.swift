@@ -4,30 +4,19 @@ import Hummingbird
 import ServiceClients
 import ServiceKit
 
-/// `/api/chat/experts` and `/api/chat/conversations[/{id}[/read]]`.
+/// `/api/chat/conversations[/{id}[/read|/unread]]`.
 struct ConversationController: Sendable {
     let users: UserStore
     let conversations: ConversationStore
     let events: MessageEvents
-    let presence: PresenceClient
     let limits: MessageLimits
 
     func register(on chat: RouterGroup<ChatRequestContext>) {
-        chat.get("experts", use: self.experts)
         chat.get("conversations", use: self.list)
         chat.post("conversations", use: self.create)
         chat.get(RouterPath(MessagesAPI.conversation.pattern), use: self.show)
         chat.post(RouterPath(MessagesAPI.markRead.pattern), use: self.markRead)
         chat.post(RouterPath(MessagesAPI.markUnread.pattern), use: self.markUnread)
-    }
-
-    @Sendable func experts(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<[User]> {
-        let identity = try context.requireIdentity()
-        let limit = try request.queryInteger("limit", in: 1...500) ?? 200
-        var experts = try await self.users.users(role: .expert, limit: limit)
-        let online = await self.presence.online(experts.map(\.id), token: String(try AuthMiddleware.bearerToken(request.headers)))
-        for index in experts.indices { experts[index].online = online[experts[index].id] }
-        return JSONResponse(experts.map { $0.seen(by: identity.userID) })
     }
 
     @Sendable func list(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<[Conversation]> {

@@ -29,12 +29,15 @@ struct AttachmentStore: Sendable {
         }
     }
 
-    /// Which of these storage keys an attachment still refers to.
+    /// Which of these storage keys an attachment or a profile picture still refers to.
     func referenced(_ keys: [String]) async throws -> [String] {
         guard !keys.isEmpty else { return [] }
         return try await self.database.withConnection { connection in
             try await connection.query(
-                "SELECT DISTINCT storage_key FROM attachments WHERE storage_key = ANY(\(keys))",
+                """
+                SELECT storage_key FROM attachments WHERE storage_key = ANY(\(keys))
+                UNION SELECT avatar_key FROM users WHERE avatar_key = ANY(\(keys))
+                """,
                 logger: self.database.logger
             ).decode(String.self).reduce(into: []) { $0.append($1) }
         }

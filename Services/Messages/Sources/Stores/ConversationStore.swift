@@ -199,8 +199,8 @@ struct ConversationStore: Sendable {
                 """,
                 logger: logger
             )
-            for try await row in members.decode((UUID, Int64, UUID, String, String, String, String?).self) {
-                participants[row.0, default: []].append(UserStore.user((row.2, row.3, row.4, row.5, row.6)).seen(by: userID))
+            for try await row in members.decode((UUID, Int64, UUID, String, String, String, String?, String?, [String]).self) {
+                participants[row.0, default: []].append(UserStore.user((row.2, row.3, row.4, row.5, row.6, row.7, row.8)).seen(by: userID))
                 if row.2 != userID { reads[row.0, default: []].append(ReadPosition(userId: row.2, seq: row.1)) }
             }
 

@@ -31,9 +31,7 @@ struct SearchCursor: Sendable, Equatable {
 
     /// Opaque to clients: `rank bits.micros.id`, base64url.
     var text: String {
-        let raw = "\(self.rank.bitPattern).\(self.createdMicros).\(self.id.uuidString)"
-        return Data(raw.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        OpaqueCursor.encode("\(self.rank.bitPattern).\(self.createdMicros).\(self.id.uuidString)")
     }
 
     init(rank: Float, createdMicros: Int64, id: UUID) {
@@ -43,9 +41,7 @@ struct SearchCursor: Sendable, Equatable {
     }
 
     init?(text: String) {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard text.utf8.count <= 200, let data = Data(base64Encoded: base64), let raw = String(data: data, encoding: .utf8) else { return nil }
+        guard let raw = OpaqueCursor.decode(text) else { return nil }
         let parts = raw.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let bits = UInt32(parts[0]), let micros = Int64(parts[1]), let id = UUID(uuidString: String(parts[2])) else {
             return nil

@@ -7,11 +7,29 @@ import ServiceKit
 struct UserStore: Sendable {
     let database: Database
 
-    static let columns = "u.id, u.name, u.email, u.role, u.avatar_url"
-    typealias Row = (UUID, String, String, String, String?)
+    /// A user as lists show them (participants, the directory): everything public but the bio.
+    static let columns = "u.id, u.name, u.email, u.role, u.avatar_url, u.headline, u.subjects"
+    typealias Row = (UUID, String, String, String, String?, String?, [String])
+    /// A whole profile: `columns` and the bio.
+    static let profileColumns = columns + ", u.bio"
 
-    static func user(_ row: Row) -> User {
-        User(id: row.0, name: row.1, email: row.2, role: Role(rawValue: row.3) ?? .student, avatarUrl: row.4)
+    static func user(_ row: Row, bio: String? = nil) -> User {
+        User(
+            id: row.0,
+            name: row.1,
+            email: row.2,
+            role: Role(rawValue: row.3) ?? .student,
+            avatarUrl: row.4,
+            headline: row.5,
+            subjects: row.6.isEmpty ? nil : row.6,
+            bio: bio
+        )
+    }
+
+    typealias ProfileRow = (UUID, String, String, String, String?, String?, [String], String?)
+
+    static func profile(_ row: ProfileRow) -> User {
+        Self.user((row.0, row.1, row.2, row.3, row.4, row.5, row.6), bio: row.7)
     }
 
     /// Creates a user; a taken email (in any letter case) is a 409.
@@ -40,15 +58,16 @@ struct UserStore: Sendable {
                 "SELECT \(unescaped: Self.columns), u.password_hash FROM users u WHERE lower(u.email) = lower(\(email))",
                 logger: self.database.logger
             )
-            for try await row in rows.decode((UUID, String, String, String, String?, String).self) {
-                return (Self.user((row.0, row.1, row.2, row.3, row.4)), row.5)
+            for try await row in rows.decode((UUID, String, String, String, String?, String?, [String], String).self) {
+                return (Self.user((row.0, row.1, row.2, row.3, row.4, row.5, row.6)), row.7)
             }
             return nil
         }
     }
 
+    /// The whole profile, bio included.
     func user(id: UUID) async throws -> User? {
-        try await self.users(ids: [id]).first
+        try await self.profile("SELECT \(unescaped: Self.profileColumns) FROM users u WHERE u.id = \(id)")
     }
 
     func users(ids: [UUID]) async throws -> [User] {
@@ -60,12 +79,50 @@ struct UserStore: Sendable {
         }
     }
 
-    func users(role: Role, limit: Int) async throws -> [User] {
+    /// Changes the profile fields `change` names, already validated; nil if the user is gone.
+    func update(_ id: UUID, _ change: ValidProfileChange) async throws -> User? {
+        try await self.profile(
+            """
+            UPDATE users u SET
+                name = coalesce(\(change.name), u.name),
+                headline = CASE WHEN \(change.setsHeadline) THEN \(change.headline) ELSE u.headline END,
+                subjects = coalesce(\(change.subjects)::text[], u.subjects),
+                bio = CASE WHEN \(change.setsBio) THEN \(change.bio) ELSE u.bio END,
+                updated_at = now()
+            WHERE u.id = \(id)
+            RETURNING \(unescaped: Self.profileColumns)
+            """
+        )
+    }
+
+    /// Sets (or with nil clears) the user's picture: its storage key, for the orphan sweep,
+    /// and the URL clients load it from. Nil if the user is gone.
+    func setAvatar(_ id: UUID, storageKey: String?, url: String?) async throws -> User? {
+        try await self.profile(
+            """
+            UPDATE users u SET avatar_key = \(storageKey), avatar_url = \(url), updated_at = now()
+            WHERE u.id = \(id)
+            RETURNING \(unescaped: Self.profileColumns)
+            """
+        )
+    }
+}
+
+extension UserStore {
+    /// The one profile `query` selects, if any.
+    fileprivate func profile(_ query: PostgresQuery) async throws -> User? {
         try await self.database.withConnection { connection in
-            try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM users u WHERE u.role = \(role.rawValue) ORDER BY u.name, u.id LIMIT \(limit)",
-                logger: self.database.logger
-            ).decode(Row.self).reduce(into: []) { $0.append(Self.user($1)) }
+            try await connection.query(query, logger: self.database.logger).decode(ProfileRow.self).first { _ in true }.map(Self.profile)
         }
     }
+}
+
+/// A `ProfileChange` that passed validation, as the update statement takes it.
+struct ValidProfileChange: Sendable, Equatable {
+    var name: String?
+    var setsHeadline = false
+    var headline: String?
+    var subjects: [String]?
+    var setsBio = false
+    var bio: String?
 }

@@ -8,6 +8,8 @@ enum PresenceKeys {
     static func connections(_ user: UUID) -> String { PresenceStream.connectionsKey(user) }
     /// A gateway's connections: `userID|connectionID`, to clear them if the gateway dies.
     static func gateway(_ id: String) -> String { "presence:gw:\(id)" }
+    /// Users others see online.
+    static let online = PresenceStream.onlineKey
     /// Users who chose to appear offline.
     static let hidden = "presence:hidden"
     /// When a user was last seen online (ms since 1970).

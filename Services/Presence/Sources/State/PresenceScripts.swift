@@ -2,18 +2,19 @@
 /// presence instances handle events at once. Each returns whether the user's visible
 /// status changed: 1 online, 2 offline, 0 no change, -1 ignored.
 enum PresenceScripts {
-    /// KEYS: connections, gateway set, hidden, tombstone. ARGV: user member, gateway member, user id.
+    /// KEYS: connections, gateway set, hidden, tombstone, online. ARGV: user member, gateway member, user id.
+    /// The online set follows every status script, so that it always holds who others see online.
     static let connect = """
         if redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
         local added = redis.call('SADD', KEYS[1], ARGV[1])
         redis.call('SADD', KEYS[2], ARGV[2])
-        if added == 1 and redis.call('SCARD', KEYS[1]) == 1 and redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 0 then
-            return 1
-        end
+        if redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 1 then return 0 end
+        redis.call('SADD', KEYS[5], ARGV[3])
+        if added == 1 and redis.call('SCARD', KEYS[1]) == 1 then return 1 end
         return 0
         """
 
-    /// KEYS: connections, gateway set, hidden, tombstone, last seen, heartbeats. ARGV: user member,
+    /// KEYS: connections, gateway set, hidden, tombstone, last seen, heartbeats, online. ARGV: user member,
     /// gateway member, user id, now, and '' for a gateway's own report or, for a sweep of a gateway
     /// declared dead, its id: then a gateway beating again keeps the connection (-1), and no
     /// tombstone is left, so that it may report the connection again.
@@ -28,19 +29,22 @@ enum PresenceScripts {
         redis.call('SREM', KEYS[2], ARGV[2])
         if removed == 1 and redis.call('SCARD', KEYS[1]) == 0 then
             redis.call('SET', KEYS[5], ARGV[4])
+            redis.call('SREM', KEYS[7], ARGV[3])
             if redis.call('SREM', KEYS[3], ARGV[3]) == 0 then return 2 end
         end
         return 0
         """
 
-    /// KEYS: connections, hidden, last seen. ARGV: user id, "1" to appear online or "0" offline, now.
+    /// KEYS: connections, hidden, last seen, online. ARGV: user id, "1" to appear online or "0" offline, now.
     static let visibility = """
         local count = redis.call('SCARD', KEYS[1])
         if ARGV[2] == '1' then
+            if count > 0 then redis.call('SADD', KEYS[4], ARGV[1]) end
             if redis.call('SREM', KEYS[2], ARGV[1]) == 1 and count > 0 then return 1 end
             return 0
         end
         if count == 0 then return 0 end
+        redis.call('SREM', KEYS[4], ARGV[1])
         if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
             redis.call('SET', KEYS[3], ARGV[3])
             return 2

@@ -80,7 +80,10 @@ struct PresenceStore: Sendable {
     private func connectStep(user: UUID, gateway: String, connection: String) -> Step {
         Self.script(
             PresenceScripts.connect,
-            keys: [PresenceKeys.connections(user), PresenceKeys.gateway(gateway), PresenceKeys.hidden, PresenceKeys.closed(connection)],
+            keys: [
+                PresenceKeys.connections(user), PresenceKeys.gateway(gateway), PresenceKeys.hidden, PresenceKeys.closed(connection),
+                PresenceKeys.online,
+            ],
             arguments: ["\(gateway)|\(connection)", "\(PresenceKeys.member(user))|\(connection)", PresenceKeys.member(user)],
             now: Date()
         )
@@ -92,7 +95,7 @@ struct PresenceStore: Sendable {
             PresenceScripts.disconnect,
             keys: [
                 PresenceKeys.connections(user), PresenceKeys.gateway(gateway), PresenceKeys.hidden,
-                PresenceKeys.closed(connection), PresenceKeys.lastSeen(user), PresenceStream.heartbeatsKey,
+                PresenceKeys.closed(connection), PresenceKeys.lastSeen(user), PresenceStream.heartbeatsKey, PresenceKeys.online,
             ],
             arguments: [
                 "\(gateway)|\(connection)", "\(PresenceKeys.member(user))|\(connection)", PresenceKeys.member(user), String(Self.milliseconds(now)),
@@ -105,7 +108,7 @@ struct PresenceStore: Sendable {
     private func visibilityStep(user: UUID, _ visible: Bool, now: Date) -> Step {
         Self.script(
             PresenceScripts.visibility,
-            keys: [PresenceKeys.connections(user), PresenceKeys.hidden, PresenceKeys.lastSeen(user)],
+            keys: [PresenceKeys.connections(user), PresenceKeys.hidden, PresenceKeys.lastSeen(user), PresenceKeys.online],
             arguments: [PresenceKeys.member(user), visible ? "1" : "0", String(Self.milliseconds(now))],
             now: now
         )

@@ -35,6 +35,15 @@ final class FileSink {
         try await self.writer.write(chunk)
     }
 
+    var isEmpty: Bool {
+        self.size == 0
+    }
+
+    /// What the bytes so far are, by their first bytes.
+    var kind: ContentSniffer.Kind {
+        ContentSniffer.sniff(self.prefix)
+    }
+
     /// Makes the file durable and moves it into place.
     func finish(name: String) async throws -> AttachmentDraft {
         guard self.size > 0 else { throw APIError.validation("The file is empty") }
@@ -45,7 +54,7 @@ final class FileSink {
             id: UUID(),
             name: name,
             size: self.size,
-            mimeType: ContentSniffer.sniff(self.prefix).mimeType,
+            mimeType: self.kind.mimeType,
             sha256: sha256,
             storageKey: key
         )

@@ -60,6 +60,22 @@ struct BlobStore: Sendable {
         return key
     }
 
+    /// A stored file's size and first `length` bytes (to sniff its type); nil if it is gone.
+    func head(of key: String, length: Int) async throws -> (size: Int64, prefix: [UInt8])? {
+        let path = self.path(for: key)
+        return try await NIOThreadPool.singleton.runIfActive {
+            let handle = open(path, O_RDONLY)
+            guard handle >= 0 else { return nil }
+            defer { close(handle) }
+            var status = stat()
+            guard fstat(handle, &status) == 0 else { throw BlobError.system("fstat", errno) }
+            var prefix = [UInt8](repeating: 0, count: length)
+            let count = read(handle, &prefix, length)
+            guard count >= 0 else { throw BlobError.system("read", errno) }
+            return (Int64(status.st_size), Array(prefix.prefix(count)))
+        }
+    }
+
     func exists(_ key: String) -> Bool {
         access(self.path(for: key), F_OK) == 0
     }
