@@ -40,8 +40,10 @@ def world(stack):
         "revoked": revoked_token,
         "another user's": outsider_token,
     }
+    picture = requests.put(f"{stack.lb_url}/api/me/avatar", data=PNG, headers=headers, timeout=10)
+    assert picture.status_code == 200, picture.text
     return {"conversation": conversation["id"], "attachment": attachment, "owner": owner, "credentials": credentials,
-            "message": sent.json()["id"]}
+            "message": sent.json()["id"], "avatar": picture.json()["avatarUrl"].rsplit("/", 1)[1]}
 
 
 # Each REST route: method, path (filled from the world), and whether a valid token of
@@ -67,6 +69,11 @@ ROUTES = [
     ("GET", "/api/chat/conversations/{conversation}/changes?after=0", True),
     ("POST", "/api/chat/conversations/{conversation}/unread", True),
     ("GET", "/api/chat/search?q=secret", False),
+    ("PATCH", "/api/me", False),
+    ("GET", "/api/users/{owner}", False),
+    ("PUT", "/api/me/avatar", False),
+    ("DELETE", "/api/me/avatar", False),
+    ("GET", "/api/avatars/{avatar}", False),
 ]
 BODIES = {
     "/api/chat/conversations": {"participantIds": []},
@@ -74,6 +81,7 @@ BODIES = {
     "/api/chat/conversations/{conversation}/read": {"seq": 1},
     "/api/chat/conversations/{conversation}/messages/{message}": {"content": "defaced"},
     "/api/chat/conversations/{conversation}/unread": {"messageId": "{message}"},
+    "/api/me": {"name": "Intruder"},
 }
 CREDENTIALS = ["no token", "garbage", "another key", "alg none", "expired", "revoked", "another user's"]
 
@@ -84,12 +92,15 @@ def test_every_route_refuses_what_it_must(stack, world, method, path, members_on
     token = world["credentials"][credential]
     if credential == "another user's" and not members_only:
         pytest.skip("the caller's own resource: theirs to use")
-    ids = {"conversation": world["conversation"], "attachment": world["attachment"], "owner": world["owner"]["id"], "message": world["message"]}
+    ids = {"conversation": world["conversation"], "attachment": world["attachment"], "owner": world["owner"]["id"], "message": world["message"],
+           "avatar": world["avatar"]}
     url = stack.lb_url + path.format(**ids)
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
     kwargs = {"json": {k: v.format(**ids) if isinstance(v, str) else v for k, v in BODIES[path].items()}} if path in BODIES else {}
     if path.endswith("/upload"):
         kwargs = {"files": {"file": ("x.png", PNG, "image/png")}}
+    if path == "/api/me/avatar" and method == "PUT":
+        kwargs = {"data": PNG}
     response = requests.request(method, url, headers=headers, timeout=15, **kwargs)
     assert SECRET_TEXT not in response.text and "secret.png" not in response.text
     body = response.json()

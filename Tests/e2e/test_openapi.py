@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
 
 from chat import register, student_and_expert
 
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489") + bytes(64)
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance)
 
@@ -30,7 +31,9 @@ def contract(stack):
     (token, _), (_, expert), conversation = student_and_expert(url, "Contract", "Schema")
     message = requests.post(f"{url}/api/chat/conversations/{conversation['id']}/messages", json={"content": "aim here"},
                             headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
-    yield {"url": url, "token": token, "conversation": conversation["id"], "message": message["id"], "expert": expert["id"]}
+    picture = requests.put(f"{url}/api/me/avatar", data=PNG, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+    yield {"url": url, "token": token, "conversation": conversation["id"], "message": message["id"], "expert": expert["id"],
+           "avatar": picture["avatarUrl"].rsplit("/", 1)[1]}
     stack.stop("gateway-contract")
 
 
@@ -60,7 +63,8 @@ def test_the_document_is_served_and_names_every_route(stack):
             "PUT /api/chat/conversations/{id}/messages/{messageId}/reactions/{emoji}",
             "DELETE /api/chat/conversations/{id}/messages/{messageId}/reactions/{emoji}",
             "GET /api/chat/conversations/{id}/changes", "GET /api/chat/search", "POST /api/chat/conversations/{id}/upload",
-            "GET /api/chat/attachments/{id}", "GET /api/presence"} == routes
+            "GET /api/chat/attachments/{id}", "GET /api/presence", "PATCH /api/me", "GET /api/users/{id}", "PUT /api/me/avatar",
+            "DELETE /api/me/avatar", "GET /api/avatars/{sha256}"} == routes
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[operation.label for operation in OPERATIONS])
@@ -78,6 +82,10 @@ def test_every_answer_keeps_to_the_document(operation, contract):
                 parameters["messageId"] = contract["message"]
             if "id" in parameters and "/conversations/" in case.path:
                 parameters["id"] = contract["conversation"]
+            if "id" in parameters and case.path.startswith("/api/users/"):
+                parameters["id"] = contract["expert"]
+            if "sha256" in parameters:
+                parameters["sha256"] = contract["avatar"]
         response = case.call(base_url=contract["url"], headers={"Authorization": f"Bearer {token}"})
         case.validate_response(response, checks=CHECKS)
 
