@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from chat import forge_token, history, open_conversation, register, student_and_expert
+from chat import ChatClient, forge_token, history, open_conversation, register, student_and_expert
 
 WAIT = 15
 PNG = bytes.fromhex(  # a 16 × 16 red square
@@ -434,3 +434,100 @@ def test_search_finds_an_old_message_and_opens_it_in_its_conversation(stack, bro
     box.send_keys("zyxwvut")
     wait_for(a, lambda: "No messages match" in find(a, by_testid("search-status")).text, message="nothing found")
     assert console_errors(a) == []
+
+
+def seed_experts(stack, count: int, word: str) -> None:
+    """`count` experts straight into Postgres (signing each up would take minutes), named
+    with `word` so that this test's search sees only them."""
+    stack.psql(f"""
+        INSERT INTO users (id, name, email, password_hash, role, headline, subjects)
+        SELECT gen_random_uuid(), 'Seeded ' || lpad(n::text, 4, '0') || ' {word}', '{word}-' || n || '@example.com', 'x', 'expert',
+               'Tutor number ' || n, ARRAY['Subject ' || (n % 7)]
+        FROM generate_series(1, {count}) n""", database=stack.database)
+
+
+def test_a_student_finds_an_expert_among_many_by_search_and_pages_by_scrolling(stack, browsers):
+    word = "w" + uuid.uuid4().hex[:8]
+    seed_experts(stack, 400, word)
+    _, wanted = register(stack.lb_url, f"Ximena Quarterwell {word}", "expert")
+    online_token, online = register(stack.lb_url, f"Oona Present {word}", "expert")
+    student_token, _ = register(stack.lb_url, "Finder")
+    driver = signed_in(browsers(), stack.lb_url, student_token)
+    items = by_testid("expert-item")
+    count = lambda: len(driver.find_elements(By.CSS_SELECTOR, items))  # noqa: E731
+    wait_for(driver, lambda: count() == 30, message="the first page")
+
+    # This test's experts only; the list grows as its end scrolls into view.
+    find(driver, by_testid("expert-search")).send_keys(word)
+    wait_for(driver, lambda: texts(driver, items) and all(word in text for text in texts(driver, items)), message="searched")
+    for pages in (2, 3):
+        driver.execute_script("document.getElementById('experts-more').scrollIntoView()")
+        wait_for(driver, lambda: count() >= 30 * pages, message=f"page {pages} on scroll")
+    names = texts(driver, f"{items} .item__title")
+    assert len(names) == len(set(names)), "an expert listed twice"
+
+    # A part of a name, as typed, finds the one expert among 402.
+    box = find(driver, by_testid("expert-search"))
+    box.clear()
+    box.send_keys(f"quarterw {word}")
+    wait_for(driver, lambda: [attribute(driver, items, "data-user-id")] == [wanted["id"].lower()] and count() == 1, message="found")
+    driver.save_screenshot(str(SCREENSHOTS / "expert-search.png"))
+
+    # Online now: only an expert with a socket open.
+    with ChatClient(stack.service_url("gateway2"), online_token):
+        box.clear()
+        box.send_keys(word)
+        click(driver, by_testid("expert-online"))
+        wait_for(driver, lambda: count() == 1 and attribute(driver, items, "data-user-id") == online["id"].lower(), message="online only")
+        assert attribute(driver, f'{items} {by_testid("presence-dot")}', "data-status") == "online"
+        box.send_keys(" quarterw")
+        wait_for(driver, lambda: "No experts match" in find(driver, by_testid("experts-status")).text, message="none online")
+
+    click(driver, by_testid("expert-online"))
+    box.clear()
+    box.send_keys("quarterwell")
+    click(driver, by_testid("expert-item", user_id=wanted["id"].lower()))
+    wait_for(driver, lambda: "Ximena Quarterwell" in find(driver, "#conversation-title").text, message="the conversation opens")
+    assert serious_violations(driver) == []
+    assert console_errors(driver) == []
+
+
+def test_a_new_picture_and_name_are_seen_live_in_another_window(stack, browsers, tmp_path):
+    (student_token, _), (expert_token, expert), conversation = student_and_expert(stack.lb_url, "Iris", "Pablo")
+    student = signed_in(browsers(), stack.service_url("gateway1"), student_token)
+    open_conversation_in(student, conversation["id"])
+    mine = signed_in(browsers(), stack.service_url("gateway2"), expert_token)
+
+    # The expert opens their profile, picks a picture and saves a new name and headline.
+    click(mine, by_testid("profile-open"))
+    picture = tmp_path / "me.png"
+    picture.write_bytes(PNG)
+    mine.find_element(By.CSS_SELECTOR, by_testid("profile-avatar-input")).send_keys(str(picture))
+    face = f'#profile-face {by_testid("avatar-image")}'
+    wait_for(mine, lambda: mine.find_elements(By.CSS_SELECTOR, face), message="the picture in the dialog")
+    url = attribute(mine, face, "data-src")
+    assert url.startswith("/api/avatars/")
+    for name, value in (("profile-name", "Pablo Ruiz"), ("profile-headline", "Geometry, mostly"), ("profile-subjects", "Geometry, Topology")):
+        field = find(mine, by_testid(name))
+        field.clear()
+        field.send_keys(value)
+    assert serious_violations(mine) == []
+    mine.save_screenshot(str(SCREENSHOTS / "profile.png"))
+    click(mine, by_testid("profile-save"))
+    wait_for(mine, lambda: not find(mine, by_testid("profile-dialog")).is_displayed(), message="saved")
+    wait_for(mine, lambda: find(mine, "#me-name").text == "Pablo Ruiz", message="own name")
+
+    # The student's open page follows without a reload: header, list and bubbles.
+    expert_face = by_testid("avatar-image")
+    wait_for(student, lambda: find(student, "#conversation-title").text == "Pablo Ruiz", message="name live")
+    wait_for(student, lambda: find(student, by_testid("conversation-subtitle")).text == "Geometry, mostly", message="headline live")
+    wait_for(student, lambda: all(element.get_attribute("data-src") == url for element in student.find_elements(By.CSS_SELECTOR, expert_face))
+             and len(student.find_elements(By.CSS_SELECTOR, expert_face)) >= 2, message="picture live")
+    assert student.execute_script("return document.querySelector(arguments[0]).naturalWidth", expert_face) > 0
+    student.save_screenshot(str(SCREENSHOTS / "picture-live.png"))
+
+    # Removed: initials again, everywhere.
+    click(mine, by_testid("profile-open"))
+    click(mine, by_testid("profile-avatar-remove"))
+    wait_for(student, lambda: not student.find_elements(By.CSS_SELECTOR, expert_face), message="initials again")
+    assert console_errors(student) == [] and console_errors(mine) == []

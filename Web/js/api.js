@@ -25,12 +25,17 @@ let onUnauthorized = () => {};
 export function whenUnauthorized(handler) { onUnauthorized = handler; }
 
 export async function request(method, path, body) {
+  return (await exchange(method, path, body === undefined ? undefined : JSON.stringify(body), "application/json")).json;
+}
+
+/** One request, its JSON and its response (for headers such as `Link`); errors thrown as ApiError. */
+async function exchange(method, path, body, contentType) {
   const headers = { Accept: "application/json" };
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = contentType;
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(path, { method, headers, body });
   } catch {
     throw new ApiError(0, "offline", "The server cannot be reached; check your connection.", true);
   }
@@ -41,7 +46,22 @@ export async function request(method, path, body) {
     if (response.status === 401 && session.token) onUnauthorized();
     throw new ApiError(response.status, error.code ?? "http_" + response.status, error.message ?? response.statusText, !!error.retryable);
   }
-  return json;
+  return { json, response };
+}
+
+/** The next page's path from `Link: <path>; rel="next"`, or null. */
+function nextLink(response) {
+  return /<([^>]+)>;\s*rel="next"/.exec(response.headers.get("Link") ?? "")?.[1] ?? null;
+}
+
+/**
+ * A page of the experts directory: matching `q`, online first; `next` (from the page
+ * before) is the path the server gave, requested as it is.
+ */
+async function experts({ q = "", online = false, next = null } = {}) {
+  const path = next ?? `/api/chat/experts?limit=30${q ? `&q=${encodeURIComponent(q)}` : ""}${online ? "&online=true" : ""}`;
+  const { json, response } = await exchange("GET", path);
+  return { experts: json ?? [], next: nextLink(response) };
 }
 
 function safeJSON(text) {
@@ -84,7 +104,12 @@ export const api = {
   register: (name, email, password, role) => request("POST", "/api/auth/register", { name, email, password, role }),
   login: (email, password) => request("POST", "/api/auth/login", { email, password }),
   me: () => request("GET", "/api/me"),
-  experts: () => request("GET", "/api/chat/experts"),
+  experts,
+  user: (id) => request("GET", `/api/users/${id}`),
+  updateProfile: (change) => request("PATCH", "/api/me", change),
+  /** The picture as the raw body: the server tells its type by its bytes. */
+  setAvatar: async (file) => (await exchange("PUT", "/api/me/avatar", file, file.type || "application/octet-stream")).json,
+  removeAvatar: () => request("DELETE", "/api/me/avatar"),
   conversations: () => request("GET", "/api/chat/conversations"),
   openWithExpert: (expertId) => request("POST", "/api/chat/conversations", { expertId }),
   history: (id, before) => request("GET", `/api/chat/conversations/${id}/messages?limit=50${before ? `&before=${before}` : ""}`),

@@ -6,7 +6,10 @@ import { createSocket } from "./socket.js";
 import { sound } from "./sound.js";
 import { createStore } from "./store.js";
 import { renderAuth } from "./views/auth.js";
+import { forgetPictures } from "./views/avatar.js";
 import { renderConversation } from "./views/conversation.js";
+import { renderDirectory } from "./views/directory.js";
+import { renderProfile } from "./views/profile.js";
 import { renderSearch } from "./views/search.js";
 import { renderSidebar } from "./views/sidebar.js";
 import { showError, toast } from "./views/toasts.js";
@@ -20,6 +23,7 @@ function showAuth(message) {
   socket = null;
   session.token = null;
   store.reset();
+  forgetPictures();
   document.getElementById("app").hidden = true;
   document.getElementById("auth").hidden = false;
   document.title = "Chat";
@@ -31,10 +35,8 @@ async function start() {
   document.getElementById("app").hidden = false;
   try {
     store.setMe(await api.me());
-    document.getElementById("me-name").textContent = store.state.me.name;
-    const [conversations, experts] = await Promise.all([api.conversations(), store.state.me.role === "student" ? api.experts() : []]);
+    const [conversations] = await Promise.all([api.conversations(), directory.reload()]);
     store.setConversations(conversations);
-    store.setExperts(experts);
     await refreshPresence();
   } catch (error) {
     if (error.status !== 401) showError(error);
@@ -138,8 +140,9 @@ renderAuth({
     start();
   },
 });
-renderSidebar(store, {
-  onOpen: open,
+renderSidebar(store, { onOpen: open });
+const directory = renderDirectory(store, {
+  load: (query) => api.experts(query),
   onPickExpert: async (expertId) => {
     try {
       const conversation = await api.openWithExpert(expertId);
@@ -182,6 +185,8 @@ renderConversation(store, {
     }
   },
 });
+
+renderProfile(store, { save: api.updateProfile, setPicture: api.setAvatar, removePicture: api.removeAvatar });
 
 renderSearch(store, {
   search: (query, cursor) => api.search(query, cursor),

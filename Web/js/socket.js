@@ -38,6 +38,7 @@ export function createSocket(store, { onSessionEnded, onNotification, onMessage,
   socket.on("user_typing", ({ conversationId, userId, isTyping }) => store.setTyping(conversationId, userId, isTyping));
   socket.on("messages_read", ({ conversationId, userId, seq }) => store.setRead(conversationId, userId, seq));
   socket.on("user_status_changed", ({ userId, status }) => store.setPresence(userId, status));
+  socket.on("user_updated", (user) => store.userUpdated(user));
   socket.on("message_updated", ({ conversationId, messageId, content, version, editedAt, changeSeq }) =>
     store.patchMessage(conversationId, messageId, { content, version, editedAt, changeSeq }));
   socket.on("message_deleted", ({ conversationId, messageId, deletedAt, changeSeq }) =>

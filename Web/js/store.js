@@ -1,5 +1,5 @@
 // The page's state, changed only through these methods; views subscribe to the topics
-// they draw ("conversations", "experts", "messages", "typing", "connection", "open") and
+// they draw ("me", "conversations", "experts", "messages", "typing", "connection", "open") and
 // redraw when told. Messages are kept by id and read in seq order, so one that arrives
 // twice (live, then from a catch-up) is one message.
 
@@ -41,9 +41,13 @@ export function createStore() {
       }
       state.openId = null;
     },
-    setMe(user) { state.me = { ...user, id: key(user.id) }; },
-    setExperts(users) {
-      state.experts.clear();
+    setMe(user) {
+      state.me = { ...user, id: key(user.id) };
+      emit("me");
+    },
+    /** The directory's experts in the server's order (online first); `append` adds a page. */
+    setExperts(users, { append = false } = {}) {
+      if (!append) state.experts.clear();
       for (const user of users) {
         state.experts.set(key(user.id), { ...user, id: key(user.id) });
         if (user.online !== undefined && user.online !== null) state.presence.set(key(user.id), user.online ? "online" : "offline");
@@ -204,7 +208,7 @@ export function createStore() {
     setTyping(conversationId, userId, isTyping) {
       const id = key(conversationId);
       const typing = state.typing.get(id) ?? new Map();
-      if (isTyping) typing.set(key(userId), nameOf(state, key(userId)));
+      if (isTyping) typing.set(key(userId), userOf(state, key(userId))?.name ?? "Someone");
       else typing.delete(key(userId));
       state.typing.set(id, typing);
       emit("typing");
@@ -218,7 +222,26 @@ export function createStore() {
       for (const conversation of state.conversations.values()) total += conversation.unreadCount ?? 0;
       return total;
     },
-    nameOf: (userId) => nameOf(state, key(userId)),
+    nameOf: (userId) => userOf(state, key(userId))?.name ?? "Someone",
+    userOf: (userId) => userOf(state, key(userId)) ?? { id: key(userId), name: "Someone" },
+    /** A profile changed (`user_updated`, or the caller's own edit): every place it shows. */
+    userUpdated(user) {
+      const id = key(user.id);
+      const merge = (known) => {
+        const changed = { ...known, ...user, id };
+        for (const field of ["avatarUrl", "headline", "subjects", "bio"]) if (!(field in user)) delete changed[field];
+        return changed;
+      };
+      if (state.me?.id === id) state.me = { ...merge(state.me), email: state.me.email };
+      for (const conversation of state.conversations.values()) {
+        conversation.participants = conversation.participants.map((participant) => (participant.id === id ? merge(participant) : participant));
+      }
+      if (state.experts.has(id)) state.experts.set(id, merge(state.experts.get(id)));
+      emit("me");
+      emit("conversations");
+      emit("experts");
+      emit("messages");
+    },
   };
 }
 
@@ -230,11 +253,11 @@ function normalizeConversation(conversation) {
   };
 }
 
-function nameOf(state, userId) {
-  if (state.me?.id === userId) return state.me.name;
+function userOf(state, userId) {
+  if (state.me?.id === userId) return state.me;
   for (const conversation of state.conversations.values()) {
     const user = conversation.participants.find((participant) => participant.id === userId);
-    if (user) return user.name;
+    if (user) return user;
   }
-  return state.experts.get(userId)?.name ?? "Someone";
+  return state.experts.get(userId);
 }

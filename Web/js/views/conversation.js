@@ -13,6 +13,8 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
   const pane = document.getElementById("conversation");
   const empty = document.getElementById("pane-empty");
   const title = document.getElementById("conversation-title");
+  const face = document.getElementById("conversation-face");
+  const subtitle = document.getElementById("conversation-subtitle");
   const list = document.getElementById("messages");
   const typingLine = document.getElementById("typing");
   const form = document.getElementById("composer");
@@ -33,7 +35,13 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
     empty.hidden = !!conversation;
     document.body.classList.toggle("is-reading", !!conversation);
     if (!conversation) return;
-    title.textContent = conversation.title ?? conversation.participants.filter((user) => user.id !== state.me.id).map((user) => user.name).join(", ");
+    const others = conversation.participants.filter((user) => user.id !== state.me.id);
+    title.textContent = conversation.title ?? others.map((user) => user.name).join(", ");
+    // A direct conversation shows who it is with: their picture and headline.
+    const other = conversation.kind === "direct" ? others[0] : null;
+    face.replaceChildren(...(other ? [avatar(other)] : []));
+    subtitle.textContent = other?.headline ?? "";
+    subtitle.hidden = !other?.headline;
   }
 
   function drawMessages() {
@@ -128,7 +136,7 @@ export function renderConversation(store, { onSend, onUpload, onTyping, onLoadOl
     item.className = "message " + (mine ? "message--mine" : "message--theirs") + (message.senderId === lastSender ? " message--grouped" : "")
       + (message.id === state.foundId ? " message--found" : "");
     if (!mine && message.senderId !== lastSender) {
-      const sender = { id: message.senderId, name: store.nameOf(message.senderId) };
+      const sender = store.userOf(message.senderId);
       const face = avatar(sender);
       face.classList.add("message__avatar");
       const name = document.createElement("span");

@@ -1,13 +1,11 @@
-// The left pane: the caller's conversations (newest activity first, with the last
-// message, an unread badge and the other side's dot) and, for students, the experts.
+// The left pane's conversations: newest activity first, with the last message, an unread
+// badge and the other side's picture and dot.
 
 import { when } from "../format.js";
 import { avatar, presenceDot } from "./avatar.js";
 
-export function renderSidebar(store, { onOpen, onPickExpert }) {
+export function renderSidebar(store, { onOpen }) {
   const conversations = document.getElementById("conversations");
-  const experts = document.getElementById("experts");
-  const expertsSection = document.getElementById("experts-section");
 
   function drawConversations() {
     const { state } = store;
@@ -60,45 +58,10 @@ export function renderSidebar(store, { onOpen, onPickExpert }) {
     }));
   }
 
-  function drawExperts() {
-    const { state } = store;
-    expertsSection.hidden = state.me?.role !== "student";
-    const list = [...state.experts.values()].sort((a, b) => {
-      const online = (user) => (state.presence.get(user.id) === "online" ? 0 : 1);
-      return online(a) - online(b) || a.name.localeCompare(b.name);
-    });
-    if (!list.length) {
-      experts.replaceChildren(emptyItem("No experts yet"));
-      return;
-    }
-    experts.replaceChildren(...list.map((expert) => {
-      const item = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "item";
-      button.dataset.testid = "expert-item";
-      button.dataset.userId = expert.id;
-      const face = document.createElement("span");
-      face.className = "item__face";
-      face.append(avatar(expert), presenceDot(state.presence.get(expert.id)));
-      const name = document.createElement("span");
-      name.className = "item__title";
-      name.textContent = expert.name;
-      button.append(face, name);
-      button.addEventListener("click", () => onPickExpert(expert.id));
-      item.append(button);
-      return item;
-    }));
-  }
-
   store.on("conversations", drawConversations);
   store.on("open", drawConversations);
-  store.on("experts", drawExperts);
-  store.on("presence", () => {
-    drawConversations();
-    drawExperts();
-  });
-  return { drawConversations, drawExperts };
+  store.on("presence", drawConversations);
+  return { drawConversations };
 }
 
 function emptyItem(text) {
