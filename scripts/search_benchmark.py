@@ -11,7 +11,6 @@ docs/BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import statistics
@@ -19,15 +18,14 @@ import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stack as stack_module  # noqa: E402
+from benchlib import percentile, post, request, write_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ROOT / "docs" / "BENCHMARKS.md"
 
 # Real words (stems and accents to find) and a long tail of made-up ones, so that some words
 # are in most messages and most are rare, as in chat.
@@ -48,24 +46,6 @@ def vocabulary(size: int) -> list[str]:
 
 def sql_array(words: list[str]) -> str:
     return "ARRAY[" + ",".join("'" + word.replace("'", "''") + "'" for word in words) + "]"
-
-
-def request(url: str, token: str) -> tuple[float, dict]:
-    started = time.perf_counter()
-    with urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"}), timeout=30) as response:
-        body = json.loads(response.read())
-    return (time.perf_counter() - started) * 1000, body
-
-
-def post(url: str, body: dict) -> dict:
-    data = json.dumps(body).encode()
-    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"}), timeout=30) as response:
-        return json.loads(response.read())
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def main() -> int:
@@ -144,7 +124,7 @@ def main() -> int:
             request(url, token)  # warm
             timings, results = [], 0
             for _ in range(arguments.searches):
-                elapsed, body = request(url, token)
+                elapsed, body, _ = request(url, token)
                 timings.append(elapsed)
                 results = len(body["results"])
             rows.append((label, params["q"], results, statistics.median(timings), percentile(timings, 0.99)))
@@ -241,17 +221,6 @@ def render(arguments, count, mine, inserted, indexed, sizes, rows, explains, ins
     for label, plan in explains:
         lines += [f"{label}:", "", "```", plan.strip(), "```", ""]
     return "\n".join(lines).rstrip() + "\n"
-
-
-def write_section(section: str) -> None:
-    text = BENCHMARKS.read_text()
-    start = text.find("## Search\n")
-    if start == -1:
-        text = text.rstrip() + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end == -1 else text[end:])
-    BENCHMARKS.write_text(text)
 
 
 if __name__ == "__main__":

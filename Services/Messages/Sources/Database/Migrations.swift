@@ -188,12 +188,17 @@ enum Migrations {
                 LANGUAGE sql IMMUTABLE PARALLEL SAFE
                 AS $$ SELECT chat_fold(name || ' ' || coalesce(headline, '') || ' ' || array_to_string(subjects, ' ')) $$
                 """,
+                // Stored, not computed per row: folding runs `unaccent`, and a search that checks
+                // thousands of candidates, or walks the name order filtering, paid it on each
+                // (100 ms a page at 100,000 experts, 5 ms stored: docs/BENCHMARKS.md).
                 """
-                CREATE INDEX users_expert_profile_idx ON users
-                    USING gin (chat_profile(name, headline, subjects) gin_trgm_ops) WHERE role = 'expert'
+                ALTER TABLE users
+                    ADD COLUMN folded_name text GENERATED ALWAYS AS (chat_fold(name)) STORED,
+                    ADD COLUMN profile_text text GENERATED ALWAYS AS (chat_profile(name, headline, subjects)) STORED
                 """,
+                "CREATE INDEX users_expert_profile_idx ON users USING gin (profile_text gin_trgm_ops) WHERE role = 'expert'",
                 // The directory's order (folded name, then id), and its pages' starting points.
-                "CREATE INDEX users_expert_name_idx ON users (chat_fold(name), id) WHERE role = 'expert'",
+                "CREATE INDEX users_expert_name_idx ON users (folded_name, id) WHERE role = 'expert'",
                 "CREATE INDEX users_avatar_key_idx ON users (avatar_key) WHERE avatar_key IS NOT NULL",
             ]
         ),

@@ -14,6 +14,11 @@ struct DirectoryQuery: Sendable {
     static let maxTerms = 4
     static let maxLength = 100
 
+    /// Whether a word is long enough for the trigram index to find its matches.
+    var narrowsByTrigram: Bool {
+        self.terms.contains { $0.count >= 3 }
+    }
+
     /// The words of `q`: at most `maxTerms`, the rest ignored.
     static func terms(_ q: String?) -> [String] {
         (q ?? "").split(whereSeparator: { $0.isWhitespace }).prefix(Self.maxTerms).map(String.init)
@@ -50,8 +55,8 @@ struct DirectoryCursor: Sendable, Equatable {
 }
 
 /// The experts directory: a trigram index over each expert's folded name, headline and
-/// subjects (`chat_profile`) finds a part of any of them; a b-tree over the folded name
-/// orders and pages.
+/// subjects (`profile_text`, stored) finds a part of any of them; a b-tree over the folded
+/// name (`folded_name`) orders and pages.
 struct ExpertDirectory: Sendable {
     let database: Database
 
@@ -96,20 +101,26 @@ struct ExpertDirectory: Sendable {
         }
         return try await self.database.withConnection { connection in
             // Constants the planner folds: an absent term's test and the other part's
-            // condition drop out, and what is left can use the indexes.
+            // condition drop out, and what is left can use the indexes. A word of three
+            // letters or more is looked up in the trigram index first and what it finds
+            // sorted: walking the name order instead, as the planner would for a word it
+            // thinks common, filters past every name before the matches when they cluster
+            // ("soren": 75 ms against 8 at 100,000 experts). Shorter words have no trigram,
+            // and walk the name order.
             let rows = try await connection.query(
                 """
-                SELECT \(unescaped: UserStore.columns), chat_fold(u.name)
+                WITH found AS \(unescaped: query.narrowsByTrigram ? "MATERIALIZED" : "NOT MATERIALIZED") (
+                SELECT \(unescaped: UserStore.columns), u.folded_name
                 FROM users u
                 WHERE u.role = 'expert'
-                  AND (\(patterns[0])::text IS NULL OR chat_profile(u.name, u.headline, u.subjects) LIKE chat_fold(\(patterns[0])))
-                  AND (\(patterns[1])::text IS NULL OR chat_profile(u.name, u.headline, u.subjects) LIKE chat_fold(\(patterns[1])))
-                  AND (\(patterns[2])::text IS NULL OR chat_profile(u.name, u.headline, u.subjects) LIKE chat_fold(\(patterns[2])))
-                  AND (\(patterns[3])::text IS NULL OR chat_profile(u.name, u.headline, u.subjects) LIKE chat_fold(\(patterns[3])))
+                  AND (\(patterns[0])::text IS NULL OR u.profile_text LIKE chat_fold(\(patterns[0])))
+                  AND (\(patterns[1])::text IS NULL OR u.profile_text LIKE chat_fold(\(patterns[1])))
+                  AND (\(patterns[2])::text IS NULL OR u.profile_text LIKE chat_fold(\(patterns[2])))
+                  AND (\(patterns[3])::text IS NULL OR u.profile_text LIKE chat_fold(\(patterns[3])))
                   AND ((\(online) AND u.id = ANY(\(ids))) OR (NOT \(online) AND NOT u.id = ANY(\(ids))))
-                  AND (\(cursor == nil) OR (chat_fold(u.name), u.id) > (\(cursor?.foldedName ?? ""), \(cursor?.id ?? UUID())))
-                ORDER BY chat_fold(u.name), u.id
-                LIMIT \(limit + 1)
+                  AND (\(cursor == nil) OR (u.folded_name, u.id) > (\(cursor?.foldedName ?? ""), \(cursor?.id ?? UUID())))
+                )
+                SELECT * FROM found ORDER BY folded_name, id LIMIT \(limit + 1)
                 """,
                 logger: self.database.logger
             )

@@ -1,0 +1,44 @@
+"""What the Postgres-backed benchmarks share: timed JSON requests to a service, percentiles,
+and replacing one section of docs/BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+
+
+def request(url: str, token: str) -> tuple[float, dict | list, dict]:
+    """A GET as `token`: milliseconds taken, the JSON body, and the headers."""
+    started = time.perf_counter()
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"}), timeout=30) as response:
+        body = json.loads(response.read())
+        headers = dict(response.headers)
+    return (time.perf_counter() - started) * 1000, body, headers
+
+
+def post(url: str, body: dict) -> dict:
+    data = json.dumps(body).encode()
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"}), timeout=30) as response:
+        return json.loads(response.read())
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def write_section(section: str) -> None:
+    """Puts `section` (starting with its `## Title` line) in place of the one with that title."""
+    text = BENCHMARKS.read_text()
+    heading = section.splitlines()[0] + "\n"
+    start = text.find(heading)
+    if start == -1:
+        text = text.rstrip() + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + ("" if end == -1 else text[end:])
+    BENCHMARKS.write_text(text)
