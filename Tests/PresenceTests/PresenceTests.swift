@@ -116,6 +116,26 @@ import Testing
         }
     }
 
+    /// A set left behind (presence upgraded under connected users, or the key lost) is
+    /// mended when presence starts: connected users in, the hidden and the gone out.
+    @Test func theOnlineSetIsMendedFromTheConnections() async throws {
+        try await self.withStore { store, redis async throws in
+            let (connected, hidden, gone) = (UUID(), UUID(), UUID())
+            let online = PresenceStream.onlineKey
+            _ = try await redis.send("SADD", .string(PresenceStream.connectionsKey(connected)), .string("gw-old|c1"))
+            _ = try await redis.send("SADD", .string(PresenceStream.connectionsKey(hidden)), .string("gw-old|c2"))
+            _ = try await redis.send("SADD", .string("presence:hidden"), .string(hidden.uuidString.lowercased()))
+            _ = try await redis.send("SADD", .string(online), .string(hidden.uuidString.lowercased()), .string(gone.uuidString.lowercased()))
+            #expect(try await store.reconcileOnlineSet() >= 3)
+            for (user, expected) in [(connected, 1), (hidden, 0), (gone, 0)] {
+                #expect(try await redis.send("SISMEMBER", .string(online), .string(user.uuidString.lowercased())).int == expected)
+            }
+            _ = try await redis.send("DEL", .string(PresenceStream.connectionsKey(connected)), .string(PresenceStream.connectionsKey(hidden)))
+            _ = try await redis.send("SREM", .string("presence:hidden"), .string(hidden.uuidString.lowercased()))
+            _ = try await store.reconcileOnlineSet()
+        }
+    }
+
     @Test func typingStartsStopsAndExpiresOnce() async throws {
         try await self.withStore { store, _ async throws in
             let (conversation, user) = (UUID(), UUID())

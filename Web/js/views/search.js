@@ -4,6 +4,7 @@
 // conversation. Escape, or an empty box, brings the lists back.
 
 import { key, when } from "../format.js";
+import { avatar } from "./avatar.js";
 
 const PAUSE = 300;
 
@@ -64,7 +65,9 @@ export function renderSearch(store, { search, onOpenMessage }) {
       piece.textContent = part.text;
       passage.append(piece);
     }
-    button.append(title, time, passage);
+    const face = avatar(store.userOf(message.senderId), { size: "small" });
+    face.classList.add("search__face");
+    button.append(face, title, time, passage);
     button.addEventListener("click", () => onOpenMessage(message));
     item.append(button);
     return item;

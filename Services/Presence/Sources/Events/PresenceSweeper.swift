@@ -18,6 +18,12 @@ struct PresenceSweeper: Service {
     let logger: Logger
 
     func run() async throws {
+        do {
+            let mended = try await self.store.reconcileOnlineSet()
+            if mended > 0 { self.logger.notice("mended the online set", metadata: ["users": "\(mended)"]) }
+        } catch {
+            self.logger.warning("the online set could not be checked", metadata: ["error": "\(error)"])
+        }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await self.sweep()

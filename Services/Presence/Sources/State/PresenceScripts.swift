@@ -52,6 +52,15 @@ enum PresenceScripts {
         return 0
         """
 
+    /// Puts a user in the online set or takes them out, from their connections and choice.
+    /// KEYS: connections, hidden, online. ARGV: user id.
+    static let reconcileOnline = """
+        if redis.call('SCARD', KEYS[1]) > 0 and redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then
+            return redis.call('SADD', KEYS[3], ARGV[1])
+        end
+        return -redis.call('SREM', KEYS[3], ARGV[1])
+        """
+
     /// Claims the gateways silent since the deadline, and those whose sweep's lease ran out (the
     /// instance sweeping them died or failed), each for one instance until the lease ends.
     /// KEYS: heartbeats, sweeping. ARGV: deadline, now, lease end, how many at most.

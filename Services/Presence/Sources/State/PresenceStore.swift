@@ -203,6 +203,48 @@ struct PresenceStore: Sendable {
         }
     }
 
+    /// Makes the online set agree with every user's connections: those with a connection
+    /// (and not hidden) in, the rest out. The status scripts keep it so; this mends what
+    /// predates the set (an upgrade) or was lost. Each user is one script, atomic with the
+    /// status scripts, so a user connecting meanwhile is never left out. Returns how many
+    /// users it put in or took out.
+    @discardableResult
+    func reconcileOnlineSet() async throws -> Int {
+        var users = Set(
+            try await self.redis.send("SMEMBERS", .string(PresenceKeys.online)).array?.compactMap { $0.string.flatMap { UUID(uuidString: $0) } } ?? []
+        )
+        let prefix = PresenceKeys.connections(UUID()).dropLast(36)
+        var cursor = "0"
+        repeat {
+            let reply =
+                try await self.redis.send("SCAN", .string(cursor), .string("MATCH"), .string(prefix + "*"), .string("COUNT"), .string("1000")).array
+                ?? []
+            cursor = reply.first?.string ?? "0"
+            for key in reply.dropFirst().first?.array ?? [] {
+                if let user = key.string.flatMap({ UUID(uuidString: String($0.dropFirst(prefix.count))) }) { users.insert(user) }
+            }
+        } while cursor != "0"
+        var changed = 0
+        let all = Array(users)
+        for start in stride(from: 0, to: all.count, by: 500) {
+            let replies = try await self.redis.pipeline(
+                all[start..<min(start + 500, all.count)].map { user in
+                    RedisCommand(
+                        "EVAL",
+                        .string(PresenceScripts.reconcileOnline),
+                        .integer(3),
+                        .string(PresenceKeys.connections(user)),
+                        .string(PresenceKeys.hidden),
+                        .string(PresenceKeys.online),
+                        .string(PresenceKeys.member(user))
+                    )
+                }
+            )
+            changed += replies.filter { $0.int != 0 }.count
+        }
+        return changed
+    }
+
     /// What others see of each user.
     func presence(of users: [UUID]) async throws -> [UserPresence] {
         guard !users.isEmpty else { return [] }

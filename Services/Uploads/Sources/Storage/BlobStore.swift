@@ -67,12 +67,12 @@ struct BlobStore: Sendable {
             let handle = open(path, O_RDONLY)
             guard handle >= 0 else { return nil }
             defer { close(handle) }
-            var status = stat()
-            guard fstat(handle, &status) == 0 else { throw BlobError.system("fstat", errno) }
+            let size = lseek(handle, 0, SEEK_END)
+            guard size >= 0 else { throw BlobError.system("lseek", errno) }
             var prefix = [UInt8](repeating: 0, count: length)
-            let count = read(handle, &prefix, length)
-            guard count >= 0 else { throw BlobError.system("read", errno) }
-            return (Int64(status.st_size), Array(prefix.prefix(count)))
+            let count = pread(handle, &prefix, length, 0)
+            guard count >= 0 else { throw BlobError.system("pread", errno) }
+            return (Int64(size), Array(prefix.prefix(count)))
         }
     }
 
