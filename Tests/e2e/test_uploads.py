@@ -120,7 +120,7 @@ def test_file_names_are_sanitized_and_never_used_on_disk(stack, pair, name, show
     response = upload(stack, a_token, conversation["id"], b"some bytes " + name.encode(), name=name)
     assert response.status_code == 201, response.text
     assert response.json()["attachments"][0]["name"] == shown
-    assert all(part.startswith(("blobs/", "tmp/")) for part in stored_files(stack))
+    assert all(part.startswith(("blobs/", "tmp/", "avatars/blobs/", "avatars/tmp/")) for part in stored_files(stack))
     assert not [f for f in stored_files(stack) if shown in f or "passwd" in f]
 
 
