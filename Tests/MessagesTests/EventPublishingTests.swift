@@ -85,10 +85,14 @@ import Testing
                 let toSender = Set(received.addressed(to: student.user.id).map(\.event))
                 #expect(toSender == [ServerEvent.conversationUpdated])
 
-                // Each member's list: the expert's count went to one with the message (twice,
-                // with the retry) and back to none with their read; the sender's stayed at none.
-                #expect(try Self.unreadCounts(in: received.addressed(to: expert.user.id)) == [1, 1, 0, 0])
-                #expect(try Self.unreadCounts(in: received.addressed(to: student.user.id)) == [0, 0])
+                // Each member's list: the expert's count went to one with the message and back
+                // to none with their read; the sender's stayed at none. A retry changes no count
+                // and is not told again. The message's updates skip the room, whose sockets
+                // have it as `new_message`.
+                #expect(try Self.unreadCounts(in: received.addressed(to: expert.user.id)) == [1, 0, 0])
+                #expect(try Self.unreadCounts(in: received.addressed(to: student.user.id)) == [0])
+                let arrival = received.addressed(to: expert.user.id).first { $0.event == ServerEvent.conversationUpdated }
+                #expect(arrival?.skipRoom == conversation.id)
             }
         }
     }

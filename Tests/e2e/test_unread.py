@@ -1,6 +1,7 @@
 """Unread counts that move by themselves: `conversation_updated` reaches a member's own
-sockets, on every gateway, when a message arrives, when they read or mark unread on another
-device, and when a message is deleted or the last one edited."""
+sockets, on every gateway, when a message arrives (those in the conversation's room have the
+message itself instead), when they read or mark unread on another device, and when a message
+is deleted or the last one edited."""
 
 import concurrent.futures
 
@@ -19,18 +20,22 @@ def test_counts_follow_messages_reads_deletes_and_edits_on_every_device(stack, p
     updates = lambda client: [u for u in client.recorder.of("conversation_updated") if u["conversationId"] == cid]  # noqa: E731
     with ChatClient(stack.service_url("gateway1"), a_token) as reading, \
             ChatClient(stack.service_url("gateway2"), a_token) as phone, \
-            ChatClient(stack.service_url("gateway2"), b_token) as b:
+            ChatClient(stack.service_url("gateway2"), b_token) as b, \
+            ChatClient(stack.service_url("gateway1"), b_token) as b_laptop:
         reading.join(cid)
         b.join(cid)
         first = b.call("send_message", {"conversationId": cid, "content": "one"})["message"]
         second = b.call("send_message", {"conversationId": cid, "content": "two"})["message"]
-        # Both of the reader's devices, the one in the room and the other, count two.
-        for client in (reading, phone):
-            latest = client.recorder.wait_event("conversation_updated", lambda u: u["conversationId"] == cid and u["unreadCount"] == 2)
-            assert latest and latest["lastSeq"] == second["seq"] and latest["lastMessage"]["id"] == second["id"]
-            assert latest["lastChangeSeq"] == second["changeSeq"]
-        # The sender's own list moves too, with nothing unread.
-        assert b.recorder.wait_event("conversation_updated", lambda u: u["lastSeq"] == second["seq"] and u["unreadCount"] == 0)
+        # The reader's device outside the room counts two.
+        latest = phone.recorder.wait_event("conversation_updated", lambda u: u["conversationId"] == cid and u["unreadCount"] == 2)
+        assert latest and latest["lastSeq"] == second["seq"] and latest["lastMessage"]["id"] == second["id"]
+        assert latest["lastChangeSeq"] == second["changeSeq"]
+        # The one in the room has the messages themselves, and counts them: a new message is
+        # one event there, not two.
+        assert reading.recorder.wait_for(lambda: [m["id"] for m in reading.recorder.of("new_message")] == [first["id"], second["id"]])
+        # The sender's other device's list moves too, with nothing unread.
+        assert b_laptop.recorder.wait_event("conversation_updated", lambda u: u["lastSeq"] == second["seq"] and u["unreadCount"] == 0)
+        assert updates(reading) == [] and not [u for u in b.recorder.of("conversation_updated") if u["conversationId"] == cid]
 
         # Read on one device: the other one's count drops to zero.
         assert reading.call("mark_read", {"conversationId": cid, "seq": second["seq"]})["ok"]

@@ -66,7 +66,8 @@ function arrived(message) {
   store.noteChange(id, message.changeSeq);
   const reading = store.state.openId === id && document.visibilityState === "visible";
   store.addMessages(id, [message]);
-  store.received(message);
+  const theirs = message.senderId && key(message.senderId) !== store.state.me.id && message.messageType !== "SYSTEM";
+  store.received(message, { countUnread: theirs && !reading });
   updateTitle();
 }
 

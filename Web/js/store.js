@@ -154,11 +154,17 @@ export function createStore() {
       const list = [...(state.messages.get(key(conversationId))?.values() ?? [])];
       return list.sort((a, b) => (a.pending ? Infinity : a.seq) - (b.pending ? Infinity : b.seq) || a.createdAt.localeCompare(b.createdAt));
     },
-    /** A message arrived: it becomes the conversation's last (its unread count comes from the server). */
-    received(message) {
+    /**
+     * A message arrived: it becomes the conversation's last. Its unread count comes from the
+     * server (`conversation_updated`), except in the conversation this page has joined: the
+     * server sends that one the message alone, and `countUnread` (not being read here, not
+     * ours) counts it.
+     */
+    received(message, { countUnread = false } = {}) {
       const id = key(message.conversationId);
       const conversation = state.conversations.get(id);
       if (!conversation) return false;
+      if (message.seq > (conversation.lastSeq ?? 0) && countUnread) conversation.unreadCount = (conversation.unreadCount ?? 0) + 1;
       if (message.seq >= (conversation.lastSeq ?? 0)) {
         conversation.lastMessage = message;
         conversation.lastSeq = message.seq;

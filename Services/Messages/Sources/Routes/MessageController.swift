@@ -119,8 +119,9 @@ struct MessageController: Sendable {
         )
         // Published again for a retry, as the stream consumer does: the first try may have
         // stored it and died before publishing, and gateways deliver a message id once.
-        await self.events.stored(stored.message, memberIDs: stored.members)
-        await self.events.conversationsChanged([id], in: self.conversations)
+        let encoded = EncodedMessage(stored.message)
+        await self.events.stored(encoded, memberIDs: stored.members)
+        if stored.created { await self.events.arrived(encoded, unread: stored.unread) }
         return JSONResponse(stored.message, status: stored.created ? .created : .ok)
     }
 }
