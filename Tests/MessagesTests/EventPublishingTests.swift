@@ -59,7 +59,7 @@ import Testing
                 )
 
                 let deadline = ContinuousClock.now + .seconds(5)
-                while received.events(on: conversationChannel).count < 3 || received.addressed(to: expert.user.id).count < 2,
+                while received.events(on: conversationChannel).count < 3 || received.addressed(to: expert.user.id).count < 3,
                     ContinuousClock.now < deadline
                 {
                     try await Task.sleep(for: .milliseconds(20))
@@ -82,17 +82,13 @@ import Testing
                 let notification = try ChatJSON.decoder().decode(ChatNotification.self, from: Data(buffer: try #require(notifications.first).data))
                 #expect(notification.message == message && notification.conversationId == conversation.id)
                 #expect(notifications.first?.skipRoom == conversation.id && notifications.first?.id == message.id.uuidString)
+                // Nothing for the sender; the members count the message they get (in the room
+                // or as the notification), so no `conversation_updated` goes with it. The
+                // expert's read brings their own sockets the count: none.
                 let toSender = Set(received.addressed(to: student.user.id).map(\.event))
-                #expect(toSender == [ServerEvent.conversationUpdated])
-
-                // Each member's list: the expert's count went to one with the message and back
-                // to none with their read; the sender's stayed at none. A retry changes no count
-                // and is not told again. The message's updates skip the room, whose sockets
-                // have it as `new_message`.
-                #expect(try Self.unreadCounts(in: received.addressed(to: expert.user.id)) == [1, 0, 0])
-                #expect(try Self.unreadCounts(in: received.addressed(to: student.user.id)) == [0])
-                let arrival = received.addressed(to: expert.user.id).first { $0.event == ServerEvent.conversationUpdated }
-                #expect(arrival?.skipRoom == conversation.id)
+                #expect(toSender == [])
+                #expect(try Self.unreadCounts(in: received.addressed(to: expert.user.id)).contains(0))
+                #expect(try !Self.unreadCounts(in: received.addressed(to: expert.user.id)).contains(1))
             }
         }
     }

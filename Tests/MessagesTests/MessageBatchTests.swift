@@ -59,7 +59,7 @@ import Testing
                 for case let outcomes? in rounds {
                     for outcome in outcomes {
                         switch outcome {
-                        case .stored(let message, _, _, _):
+                        case .stored(let message, _, _):
                             let key = message.clientMessageId!
                             #expect(stored[key] == nil || stored[key] == message.id, "one message per send, whoever stored it")
                             stored[key] = message.id
@@ -117,7 +117,7 @@ import Testing
             // Nothing of the batch was stored; its retry stores the rest and returns the winner.
             let retry = try await store.append(batch: drafts)
             let messages = retry.compactMap { outcome -> Message? in
-                if case .stored(let message, _, _, _) = outcome { return message }
+                if case .stored(let message, _, _) = outcome { return message }
                 return nil
             }
             #expect(messages.map(\.content) == ["first", "won", "last"])
@@ -138,7 +138,7 @@ import Testing
             ]
             let outcomes = try await store.append(batch: drafts)
             let stored = outcomes.compactMap { outcome -> (Message, Bool)? in
-                if case .stored(let message, _, let created, _) = outcome { return (message, created) }
+                if case .stored(let message, _, let created) = outcome { return (message, created) }
                 return nil
             }
             #expect(stored.map(\.0.seq) == [2, 3, 4] && stored.allSatisfy(\.1))

@@ -85,7 +85,7 @@ async function updated(update) {
 /** A message in a conversation not open here: a toast, the badge, the title. */
 async function notified({ conversationId, message }) {
   const id = key(conversationId);
-  if (!store.received(message)) {
+  if (!store.received(message, { countUnread: message.messageType !== "SYSTEM" })) {
     store.setConversations(await api.conversations().catch(() => [...store.state.conversations.values()]));
     await refreshPresence();
   }

@@ -155,10 +155,10 @@ export function createStore() {
       return list.sort((a, b) => (a.pending ? Infinity : a.seq) - (b.pending ? Infinity : b.seq) || a.createdAt.localeCompare(b.createdAt));
     },
     /**
-     * A message arrived: it becomes the conversation's last. Its unread count comes from the
-     * server (`conversation_updated`), except in the conversation this page has joined: the
-     * server sends that one the message alone, and `countUnread` (not being read here, not
-     * ours) counts it.
+     * A message arrived (`new_message` in the conversation this page has joined,
+     * `notification` for the others): it becomes the conversation's last, and with
+     * `countUnread` (someone else's, not being read here) one more unread. The server says
+     * the count itself when it changes otherwise (`conversation_updated`: reads, deletes).
      */
     received(message, { countUnread = false } = {}) {
       const id = key(message.conversationId);

@@ -43,10 +43,10 @@ struct CommandConsumer: Service {
         var publishes: [(envelope: BusEnvelope, channels: [String])] = []
         var checked: [Checked] = []
         var changes: [RedisStreamEntry] = []
-        // Whose lists change: the conversations with a delete or a new last text, read after
-        // the batch; those with new messages alone are told from what storing them returned.
+        // Whose lists change besides by the batch's new messages, which every member's
+        // sockets have (`new_message` in the room, `notification` outside it) and count
+        // themselves: the conversations with a delete or a new last text.
         var summaries: Set<UUID> = []
-        var newest: [UUID: (message: EncodedMessage, unread: [UUID: Int])] = [:]
         for entry in entries {
             if entry.fields[CommandStream.kindField].map({ String(buffer: $0) }) == MessageChangeCommand.kind {
                 changes.append(entry)
@@ -80,12 +80,9 @@ struct CommandConsumer: Service {
         }
         for (item, outcome) in zip(checked, outcomes) {
             switch outcome {
-            case .stored(let message, let members, let created, let unread):
+            case .stored(let message, let members, _):
                 settled.append(item.entry.id)
                 let encoded = EncodedMessage(message)
-                if created, message.seq > newest[message.conversationId]?.message.message.seq ?? 0 {
-                    newest[message.conversationId] = (encoded, unread)
-                }
                 // Published again for a retried send: its first consumer may have died
                 // before publishing, and gateways deliver a message id once.
                 publishes += self.events.envelopes(stored: encoded, memberIDs: members)
@@ -108,14 +105,11 @@ struct CommandConsumer: Service {
             publishes += changed
             if let conversation { summaries.insert(conversation) }
         }
-        for (conversation, arrived) in newest where !summaries.contains(conversation) {
-            publishes += MessageEvents.envelopes(arrived: arrived.message, unread: arrived.unread)
-        }
         if !summaries.isEmpty {
             do {
                 publishes += MessageEvents.envelopes(updated: try await self.conversations.updates(of: Array(summaries)))
             } catch {
-                // The changes are stored: lists catch up on their next read.
+                // The messages are stored: lists catch up on their next read.
                 self.logger.warning("conversation updates could not be read", metadata: ["error": "\(error)"])
             }
         }

@@ -25,17 +25,6 @@ struct EncodedMessage: Sendable {
         }
     }
 
-    /// `ConversationUpdated`'s JSON with this message the last, for a member with this count.
-    func updated(unreadCount: Int) -> ByteBuffer {
-        JSONObjectWriter.object(capacity: self.json.readableBytes + 160) { object in
-            object.uuid("conversationId", self.message.conversationId)
-            object.integer("lastChangeSeq", self.message.changeSeq)
-            object.json("lastMessage", self.json)
-            object.integer("lastSeq", self.message.seq)
-            object.integer("unreadCount", Int64(unreadCount))
-        }
-    }
-
     /// `CommandReply`'s JSON for this message.
     func reply(requestID: String) -> ByteBuffer {
         JSONObjectWriter.object(capacity: self.json.readableBytes + 32 + requestID.utf8.count) { object in

@@ -18,10 +18,6 @@ struct MessageEvents: Sendable {
     }
 
     func stored(_ message: Message, memberIDs: [UUID]) async {
-        await self.stored(EncodedMessage(message), memberIDs: memberIDs)
-    }
-
-    func stored(_ message: EncodedMessage, memberIDs: [UUID]) async {
         await self.publish { try await self.bus.publish(self.envelopes(stored: message, memberIDs: memberIDs)) }
     }
 
@@ -69,32 +65,6 @@ struct MessageEvents: Sendable {
     /// (`user`'s alone if given), read from `store` after the change committed.
     func conversationsChanged(_ ids: [UUID], for user: UUID? = nil, in store: ConversationStore) async {
         await self.publish { try await self.bus.publish(Self.envelopes(updated: try await store.updates(of: ids, for: user))) }
-    }
-
-    /// `conversation_updated` for a message just stored (its conversation's newest), from
-    /// what storing it returned.
-    func arrived(_ message: EncodedMessage, unread: [UUID: Int]) async {
-        await self.publish { try await self.bus.publish(Self.envelopes(arrived: message, unread: unread)) }
-    }
-
-    /// Each member's view of a conversation whose newest message was just stored: their
-    /// count as the statement that stored it left it, that message last; one envelope per
-    /// count, its JSON written around the message's own (no query, no encoder: both, per
-    /// message, halved what the consumer could store). The sockets in the conversation's
-    /// room have the message itself as `new_message` and count it themselves: they are
-    /// skipped, as for notifications, so that a message is one event to them, not two.
-    static func envelopes(arrived message: EncodedMessage, unread: [UUID: Int]) -> [(envelope: BusEnvelope, channels: [String])] {
-        var audiences: [Int: [UUID]] = [:]
-        for (user, count) in unread { audiences[count, default: []].append(user) }
-        return audiences.sorted { $0.key < $1.key }.map { count, users in
-            let envelope = BusEnvelope(
-                event: ServerEvent.conversationUpdated,
-                skipRoom: message.message.conversationId,
-                audience: users,
-                data: message.updated(unreadCount: count)
-            )
-            return (envelope, [BusChannel.users])
-        }
     }
 
     /// `conversation_updated` with updates already read.

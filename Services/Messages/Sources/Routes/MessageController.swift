@@ -119,9 +119,7 @@ struct MessageController: Sendable {
         )
         // Published again for a retry, as the stream consumer does: the first try may have
         // stored it and died before publishing, and gateways deliver a message id once.
-        let encoded = EncodedMessage(stored.message)
-        await self.events.stored(encoded, memberIDs: stored.members)
-        if stored.created { await self.events.arrived(encoded, unread: stored.unread) }
+        await self.events.stored(stored.message, memberIDs: stored.members)
         return JSONResponse(stored.message, status: stored.created ? .created : .ok)
     }
 }

@@ -86,7 +86,7 @@ struct ConversationStore: Sendable {
                 on: connection,
                 logger: logger
             )
-            guard case .stored(let message, _, _, _)? = outcomes.first else { throw APIError.internal }
+            guard case .stored(let message, _, _)? = outcomes.first else { throw APIError.internal }
             return (id, true, message)
         }
     }

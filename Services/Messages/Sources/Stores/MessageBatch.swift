@@ -8,9 +8,8 @@ import ServiceKit
 /// What became of one draft of a batch.
 enum BatchOutcome: Sendable {
     /// Stored now (`created`), or earlier under the same `clientMessageId`; `members` are
-    /// the conversation's, for its notifications. Stored now, `unread` is each member's
-    /// unread count once the whole batch is in, for `conversation_updated` (empty for a retry).
-    case stored(Message, members: [UUID], created: Bool, unread: [UUID: Int] = [:])
+    /// the conversation's, for its notifications.
+    case stored(Message, members: [UUID], created: Bool)
     case refused(APIError)
 }
 
@@ -75,8 +74,7 @@ extension MessageStore {
         let candidates = accepted.filter { index in Key(drafts[index]).map { claimed.insert($0).inserted } ?? true }
         var storedNow: [Int: Message] = [:]
         var byKey: [Key: Message] = [:]
-        let (fresh, unread) = try await self.insertFresh(candidates.map { drafts[$0] }, on: connection, logger: logger)
-        for (index, message) in zip(candidates, fresh) {
+        for (index, message) in zip(candidates, try await self.insertFresh(candidates.map { drafts[$0] }, on: connection, logger: logger)) {
             guard let message else { continue }
             storedNow[index] = message
             if let key = Key(drafts[index]) { byKey[key] = message }
@@ -99,15 +97,9 @@ extension MessageStore {
                 outcomes[index] = .refused(.notFound("Conversation not found"))  // deleted meanwhile
                 continue
             }
-            let created = storedNow[index] != nil
             outcomes[index] =
                 message.conversationId == draft.conversationID
-                ? .stored(
-                    message,
-                    members: members[message.conversationId] ?? [],
-                    created: created,
-                    unread: created ? unread[message.conversationId] ?? [:] : [:]
-                )
+                ? .stored(message, members: members[message.conversationId] ?? [], created: storedNow[index] != nil)
                 : .refused(.conflict("client_message_id_reused", "This clientMessageId was used in another conversation"))
         }
         return outcomes.map { $0! }
@@ -132,19 +124,11 @@ extension MessageStore {
     /// One statement: the drafts not stored yet get the next `seq`s of their conversation
     /// (its row locked, in id order, so concurrent consumers cannot deadlock) and are
     /// inserted with their attachments. Returns each draft's message, nil for those already
-    /// stored, and every member's unread count after: those the batch added to as their
-    /// updated rows say (locked, so a concurrent read is counted), the rest (senders) as the
-    /// statement found them. Reading them after the batch instead, in two more queries,
-    /// halved what a consumer could store (send benchmark: 9,460 to 4,817 delivered/s).
-    /// A draft stored meanwhile by
+    /// stored. A draft stored meanwhile by
     /// another consumer (a claimed entry processed twice at once) breaks the unique index
     /// and the whole statement: nothing is stored, and the retry finds it.
-    private static func insertFresh(
-        _ drafts: [NewMessage],
-        on connection: PostgresConnection,
-        logger: Logger
-    ) async throws -> (messages: [Message?], unread: [UUID: [UUID: Int]]) {
-        guard !drafts.isEmpty else { return ([], [:]) }
+    private static func insertFresh(_ drafts: [NewMessage], on connection: PostgresConnection, logger: Logger) async throws -> [Message?] {
+        guard !drafts.isEmpty else { return [] }
         let messages = drafts.map { draft in
             Message(
                 id: UUID.random(),
@@ -159,7 +143,6 @@ extension MessageStore {
         }
         let files = zip(drafts, messages).compactMap { draft, message in draft.attachment.map { (file: $0, message: message) } }
         var insertedRows: [UUID: (seq: Int64, changeSeq: Int64, createdAt: Date)] = [:]
-        var unread: [UUID: [UUID: Int]] = [:]
         do {
             let rows = try await connection.query(
                 """
@@ -191,17 +174,16 @@ extension MessageStore {
                     SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id
                     FROM numbered
                     RETURNING id, conversation_id, sender_id, message_type, seq, change_seq, created_at
-                ), increments AS (
-                    -- Every other member has these unread (a watermark is never past the last message).
-                    SELECT i.conversation_id, member.user_id,
-                           count(*) FILTER (WHERE i.message_type <> 'SYSTEM' AND i.sender_id IS DISTINCT FROM member.user_id) AS count
-                    FROM inserted i JOIN conversation_members member ON member.conversation_id = i.conversation_id
-                    GROUP BY i.conversation_id, member.user_id
                 ), counted AS (
+                    -- Every other member has these unread (a watermark is never past the last message).
                     UPDATE conversation_members cm SET unread_count = cm.unread_count + n.count
-                    FROM increments n
-                    WHERE n.count > 0 AND cm.conversation_id = n.conversation_id AND cm.user_id = n.user_id
-                    RETURNING cm.conversation_id, cm.user_id, cm.unread_count
+                    FROM (
+                        SELECT i.conversation_id, member.user_id, count(*) AS count
+                        FROM inserted i JOIN conversation_members member ON member.conversation_id = i.conversation_id
+                        WHERE i.message_type <> 'SYSTEM' AND i.sender_id IS DISTINCT FROM member.user_id
+                        GROUP BY i.conversation_id, member.user_id
+                    ) n
+                    WHERE cm.conversation_id = n.conversation_id AND cm.user_id = n.user_id
                 ), attached AS (
                     INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
                     SELECT a.* FROM unnest(
@@ -211,28 +193,18 @@ extension MessageStore {
                     ) AS a(id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
                     WHERE a.message_id IN (SELECT id FROM inserted)
                 )
-                SELECT id, seq, change_seq, created_at, NULL::uuid AS user_id, NULL::int4 AS unread FROM inserted
-                UNION ALL SELECT conversation_id, NULL, NULL, NULL, user_id, unread_count FROM counted
-                UNION ALL
-                SELECT n.conversation_id, NULL, NULL, NULL, n.user_id, cm.unread_count
-                FROM increments n JOIN conversation_members cm ON cm.conversation_id = n.conversation_id AND cm.user_id = n.user_id
-                WHERE n.count = 0
+                SELECT id, seq, change_seq, created_at FROM inserted
                 """,
                 logger: logger
             )
-            // A message's row, or (its first column a conversation) a member's unread count.
-            for try await (id, seq, changeSeq, createdAt, user, count) in rows.decode((UUID, Int64?, Int64?, Date?, UUID?, Int32?).self) {
-                if let seq, let changeSeq, let createdAt {
-                    insertedRows[id] = (seq, changeSeq, createdAt)
-                } else if let user, let count {
-                    unread[id, default: [:]][user] = Int(count)
-                }
+            for try await (id, seq, changeSeq, createdAt) in rows.decode((UUID, Int64, Int64, Date).self) {
+                insertedRows[id] = (seq, changeSeq, createdAt)
             }
         } catch  where Database.uniqueViolation(error) == "messages_sender_client_id_key" {
             throw Self.storedConcurrently
         }
 
-        let stored = drafts.enumerated().map { index, draft -> Message? in
+        return drafts.enumerated().map { index, draft in
             guard let row = insertedRows[messages[index].id] else { return nil }
             var message = messages[index]
             message.seq = row.seq
@@ -241,6 +213,5 @@ extension MessageStore {
             if let file = draft.attachment { message.attachments = [file.attachment] }
             return message
         }
-        return (stored, unread)
     }
 }

@@ -32,7 +32,7 @@ struct MessageStore: Sendable {
     /// Stores one message the way a batch is stored. A send stored concurrently under the
     /// same key (a client retrying before its first try answered) is tried once more, which
     /// finds it stored.
-    func append(_ draft: NewMessage) async throws -> (message: Message, members: [UUID], created: Bool, unread: [UUID: Int]) {
+    func append(_ draft: NewMessage) async throws -> (message: Message, members: [UUID], created: Bool) {
         var outcome: BatchOutcome
         do {
             outcome = try await self.append(batch: [draft])[0]
@@ -40,7 +40,7 @@ struct MessageStore: Sendable {
             outcome = try await self.append(batch: [draft])[0]
         }
         switch outcome {
-        case .stored(let message, let members, let created, let unread): return (message, members, created, unread)
+        case .stored(let message, let members, let created): return (message, members, created)
         case .refused(let error): throw error
         }
     }
