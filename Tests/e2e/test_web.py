@@ -73,8 +73,12 @@ def sign_up(driver, base: str, name: str, role: str) -> str:
     return email
 
 
-def console_errors(driver) -> list[dict]:
-    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+def console_errors(driver, through_an_outage: bool = False) -> list[dict]:
+    """What the page logged as an error. `through_an_outage`: a gateway was stopped on purpose,
+    and the client's reconnection attempts meanwhile (refused connections, logged by the
+    browser itself) are expected."""
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
+            and not (through_an_outage and entry.get("source") == "network" and "ERR_CONNECTION_REFUSED" in entry["message"])]
 
 
 def send(driver, text: str) -> None:
@@ -374,8 +378,7 @@ def test_messages_are_edited_deleted_and_reacted_to_from_their_menu(stack, brows
     wait_for(b, lambda: attribute(b, by_testid("connection-status"), "data-state") == "connected", timeout=30, message="reconnected")
     wait_for(b, lambda: find(b, f"{draft} {by_testid('message-content')}").text == "edited while you were away", message="caught up")
     wait_for(b, lambda: find(b, chip).text == "🎉 1", message="the reaction taken back")
-    for driver in (a, b):
-        assert console_errors(driver) == []
+    assert console_errors(a) == [] and console_errors(b, through_an_outage=True) == []
 
 
 def test_badges_follow_reads_on_another_device_and_mark_unread(stack, browsers):
