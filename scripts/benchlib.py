@@ -4,11 +4,26 @@ and replacing one section of docs/BENCHMARKS.md."""
 from __future__ import annotations
 
 import json
+import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import stack as stack_module  # noqa: E402
+
 BENCHMARKS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+
+
+def messages_stack(name: str, build: str) -> stack_module.Stack:
+    """Postgres, Redis and the messages service alone, in a state directory and database of
+    their own (`name`); the caller takes it down."""
+    state = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=BENCHMARKS.parent.parent / ".state"))
+    deployment = stack_module.Stack(state_dir=state, bin_dir=stack_module.build_dir(build), ports=stack_module.Ports.free(),
+                                    durable=False, database=f"chat_{name.replace('-', '_')}", log_level="warning")
+    deployment.start_infrastructure()
+    return deployment
 
 
 def request(url: str, token: str) -> tuple[float, dict | list, dict]:

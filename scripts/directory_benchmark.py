@@ -16,17 +16,14 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import stack as stack_module  # noqa: E402
-from benchlib import percentile, post, request, write_section  # noqa: E402
+from benchlib import messages_stack, percentile, post, request, write_section  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 FIRST = ("Ana Ben Chloé Dmitri Elif Fatima Gabriel Hana Ismaël Jonas Kofi Léa Mateo Nadia Omar Pilar Quentin Rosa Søren Tomás "
          "Uma Viktor Wanjiru Xavier Yara Zoë José María François Renée Łukasz Ngozi Ahmed Priya Chen Akira Sofía Emma Noah Liam "
          "Olivia Lucas Mia Hugo Inès Amir Leila Kwame Anaïs Björn").split()
@@ -58,10 +55,7 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="print the section instead of writing it")
     arguments = parser.parse_args()
 
-    state = Path(tempfile.mkdtemp(prefix="directory-bench-", dir=ROOT / ".state"))
-    deployment = stack_module.Stack(state_dir=state, bin_dir=stack_module.build_dir(arguments.build), ports=stack_module.Ports.free(),
-                                    durable=False, database="chat_directory_bench", log_level="warning")
-    deployment.start_infrastructure()
+    deployment = messages_stack("directory-bench", arguments.build)
     try:
         deployment.start_service("messages")
         sql = lambda text: deployment.psql(text, database=deployment.database)  # noqa: E731
@@ -201,7 +195,7 @@ def render(arguments, inserted, indexed, sizes, rows, deep, found, first_page, p
         f"{arguments.requests} sequential requests for a page of 30 to the messages service's `GET /api/chat/experts` "
         f"({arguments.build} build), on this 2-core machine shared with Postgres.",
         "",
-        f"| request | q | experts matching | page | p50 ms | p99 ms | nobody online: p50 ms | p99 ms |",
+        "| request | q | experts matching | page | p50 ms | p99 ms | nobody online: p50 ms | p99 ms |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for label, q, matching, count, p50, p99, alone_p50, alone_p99 in rows:

@@ -15,17 +15,14 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 import urllib.parse
 from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import stack as stack_module  # noqa: E402
-from benchlib import percentile, post, request, write_section  # noqa: E402
+from benchlib import messages_stack, percentile, post, request, write_section  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 
 # Real words (stems and accents to find) and a long tail of made-up ones, so that some words
 # are in most messages and most are rare, as in chat.
@@ -58,10 +55,7 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="print the section instead of writing it")
     arguments = parser.parse_args()
 
-    state = Path(tempfile.mkdtemp(prefix="search-bench-", dir=ROOT / ".state"))
-    deployment = stack_module.Stack(state_dir=state, bin_dir=stack_module.build_dir(arguments.build), ports=stack_module.Ports.free(),
-                                    durable=False, database="chat_search_bench", log_level="warning")
-    deployment.start_infrastructure()
+    deployment = messages_stack("search-bench", arguments.build)
     try:
         deployment.start_service("messages")
         sql = lambda text: deployment.psql(text, database=deployment.database)  # noqa: E731

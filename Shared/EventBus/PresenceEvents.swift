@@ -12,8 +12,11 @@ public enum PresenceStream {
     /// A set: a user's live connections, `gatewayID|connectionID`, as presence keeps them
     /// (gateways count them to bound a user's sockets across gateways).
     public static func connectionsKey(_ user: UUID) -> String {
-        "presence:conns:\(user.uuidString.lowercased())"
+        Self.connectionsPrefix + user.uuidString.lowercased()
     }
+
+    /// What every `connectionsKey` starts with, the user's id following.
+    public static let connectionsPrefix = "presence:conns:"
 
     /// A set: the users others see online now (connected and not appearing offline), as
     /// lowercase ids, so that the experts directory can put them first.

@@ -213,7 +213,7 @@ struct PresenceStore: Sendable {
         var users = Set(
             try await self.redis.send("SMEMBERS", .string(PresenceKeys.online)).array?.compactMap { $0.string.flatMap { UUID(uuidString: $0) } } ?? []
         )
-        let prefix = PresenceKeys.connections(UUID()).dropLast(36)
+        let prefix = PresenceStream.connectionsPrefix
         var cursor = "0"
         repeat {
             let reply =

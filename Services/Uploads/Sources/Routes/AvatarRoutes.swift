@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceClients
+import ServiceConfiguration
 import ServiceKit
 
 /// Profile pictures: `PUT /api/me/avatar` takes the image as the raw body (PNG, JPEG or
@@ -73,8 +74,7 @@ struct AvatarRoutes: Sendable {
             .eTag: etag,
             .cacheControl: "private, max-age=31536000, immutable",
         ]
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
-        {
+        if request.headers[.ifNoneMatch]?.commaSeparatedItems.contains(etag) == true {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = ContentSniffer.sniff(head.prefix).mimeType

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceClients
+import ServiceConfiguration
 import ServiceKit
 
 /// `GET /api/chat/attachments/{id}`: the file, to members only, with headers that keep a
@@ -35,8 +36,7 @@ struct DownloadRoutes: Sendable {
             .acceptRanges: "bytes",
             .cacheControl: "private, max-age=86400",
         ]
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
-        {
+        if request.headers[.ifNoneMatch]?.commaSeparatedItems.contains(etag) == true {
             return Response(status: .notModified, headers: headers)
         }
         switch ByteRange(header: request.headers[.range], size: record.size) {
