@@ -66,13 +66,13 @@ func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 
 /// What every service target uses: the runtime, configuration, logging and lifecycle.
 let serviceBase: [Target.Dependency] = [
-    "ServiceKit", "ServiceConfiguration", "ChatModels", "EventBus", "ServiceClients", "Redis", .hummingbird, .logging,
+    "ServiceKit", "Auth", "ServiceConfiguration", "ChatModels", "EventBus", "ServiceClients", "Redis", .hummingbird, .logging,
     .lifecycle, .nioCore, .nioPosix,
 ]
 
 /// What every service's tests use: a messages service to set up against, and its calls.
 let serviceTests: [Target.Dependency] = [
-    "ChatTestSupport", "MessagesApp", "ServiceKit", "ChatModels", "Redis", .hummingbird, .hummingbirdTesting, .nioCore,
+    "ChatTestSupport", "MessagesTestSupport", "MessagesApp", "ServiceKit", "Auth", "ChatModels", "Redis", .hummingbird, .hummingbirdTesting, .nioCore,
     .nioFoundation,
 ]
 
@@ -109,7 +109,7 @@ let package = Package(
         .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         shared("Redis", ["CHiredis", .nioCore, .nioPosix, .nioConcurrency, .logging, .lifecycle]),
         shared("JSONKit", [.nioCore, .nioFoundation]),
-        shared("ChatModels", ["JSONKit", .httpTypes, .nioCore]),
+        shared("ChatModels", ["JSONKit", .httpTypes, .nioCore, .nioFoundation]),
         shared("SocketIO", ["JSONKit", .nioCore]),
         shared("FileTransfer", [.nioCore]),
         shared("ServiceConfiguration", [.logging]),
@@ -121,14 +121,21 @@ let package = Package(
             ]
         ),
         shared(
+            "Auth",
+            [
+                "ChatModels", "JSONKit", "ServiceConfiguration", "Redis", .jwt, .logging, .lifecycle, .nioCore,
+                .nioConcurrency,
+            ]
+        ),
+        shared(
             "ServiceKit",
             [
-                "ChatModels", "JSONKit", "ServiceConfiguration", "Redis", .hummingbird, .hummingbirdCore, .jwt, .httpClient, .httpTypes,
+                "Auth", "ChatModels", "JSONKit", "ServiceConfiguration", .hummingbird, .hummingbirdCore, .httpClient, .httpTypes,
                 .logging, .metrics, .coreMetrics, .prometheus, .lifecycle, .nioCore, .nioPosix, .nioConcurrency, .nioFoundation,
                 .nioHTTP1,
             ]
         ),
-        shared("ServiceClients", ["ServiceKit", "ChatModels", "JSONKit", .httpClient, .nioHTTP1]),
+        shared("ServiceClients", ["ChatModels", "JSONKit", "ServiceConfiguration", .httpClient, .nioCore, .nioFoundation, .nioHTTP1]),
     ]
         + service(
             "Gateway",
@@ -187,6 +194,8 @@ let package = Package(
             tests("LoadTestKitTests", ["LoadTestKit", .nioCore]),
             tests("RedisTests", ["Redis", .nioCore, .nioEmbedded, .nioPosix, .nioConcurrency, .logging, .lifecycle]),
             tests("JSONKitTests", ["JSONKit", .nioCore]),
+            // The wire types, and the documents held to them: the OpenAPI document's error codes, the page's event names.
+            tests("ChatModelsTests", ["ChatModels", "JSONKit", .httpTypes, .nioCore]),
             tests("SocketIOTests", ["SocketIO", "JSONKit", .nioCore]),
             tests(
                 "EventBusTests",
@@ -195,21 +204,31 @@ let package = Package(
                     .nioCore, .nioConcurrency, .nioPosix, .nioFoundation,
                 ]
             ),
+            tests("AuthTests", ["Auth", "ChatModels", .nioConcurrency]),
             tests(
                 "ServiceKitTests",
                 [
-                    "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", .hummingbird, .hummingbirdTesting,
+                    "ServiceKit", "Auth", "ServiceClients", "ServiceConfiguration", "ChatModels", "JSONKit", .hummingbird, .hummingbirdTesting,
                     .httpTypes, .nioConcurrency, .logging,
                 ]
             ),
-            // What the services' tests share: the environment ./scripts/test sets up, accounts, calls.
+            // What the integration tests share: the environment ./scripts/test sets up, accounts, calls.
             .target(
                 name: "ChatTestSupport",
                 dependencies: [
-                    "MessagesApp", "ServiceKit", "ServiceConfiguration", "ChatModels", "JSONKit", "EventBus",
-                    "Redis", .hummingbird, .hummingbirdTesting, .httpTypes, .logging, .nioCore, .nioConcurrency, .nioFoundation,
+                    "Auth", "ServiceConfiguration", "ChatModels", "JSONKit", "EventBus", "Redis", .hummingbird, .hummingbirdTesting,
+                    .httpTypes, .logging, .nioCore, .nioConcurrency, .nioFoundation,
                 ],
                 path: "Tests/Support",
+                swiftSettings: swiftSettings
+            ),
+            // A messages service to set up against, for the services' tests (and only theirs).
+            .target(
+                name: "MessagesTestSupport",
+                dependencies: [
+                    "ChatTestSupport", "MessagesApp", "Auth", "EventBus", "Redis", "ServiceKit", .hummingbird, .hummingbirdTesting, .logging,
+                ],
+                path: "Tests/MessagesSupport",
                 swiftSettings: swiftSettings
             ),
             tests(

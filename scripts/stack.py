@@ -74,8 +74,27 @@ def http_ok(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+REDIS_MAXMEMORY = "1gb"
+
+
+def script_settings() -> list[dict]:
+    """The settings the scripts read rather than the services, declared as the services'
+    are (the README's configuration table is made from both, by scripts/settings.py)."""
+    def setting(name: str, default: str, accepts: str, help: str) -> dict:
+        return {"name": name, "defaultText": default, "accepts": accepts, "help": help, "required": False}
+
+    ports = [setting(f"{name.upper()}_PORT", str(port), "a port", f"`./scripts/run`: the port of {name}")
+             for name, port in vars(Ports()).items()]
+    ports[-1]["help"] = "`./scripts/run` and compose: the load balancer's port, where clients connect"
+    return ports + [setting("REDIS_MAXMEMORY", f"`{REDIS_MAXMEMORY}`", "a Redis memory size (`512mb`, `2gb`)",
+                            "`./scripts/run` and compose: Redis' memory bound, with `noeviction` (full means writes fail, "
+                            "never that acknowledged work is evicted)")]
+
+
 @dataclass
 class Ports:
+    """Where `./scripts/run` puts each process, each moved with `<NAME>_PORT`."""
+
     postgres: int = 55432
     redis: int = 56379
     messages: int = 8081
@@ -184,7 +203,7 @@ class Stack:
         # Bounded, failing writes when full rather than evicting (as compose.yaml has it).
         arguments = ["--port", str(self.ports.redis), "--bind", "127.0.0.1", "--dir", str(home), "--save", "",
                      "--appendonly", "yes" if self.durable else "no", "--daemonize", "no", "--logfile", str(home / "redis.log"),
-                     "--maxmemory", os.environ.get("REDIS_MAXMEMORY", "1gb"), "--maxmemory-policy", "noeviction"]
+                     "--maxmemory", os.environ.get("REDIS_MAXMEMORY", REDIS_MAXMEMORY), "--maxmemory-policy", "noeviction"]
         self.spawn("redis", [shutil.which("redis-server") or "redis-server", *arguments])
         wait_for(lambda: self._redis_ping(), "redis", process=self.processes["redis"])
         log(f"redis on 127.0.0.1:{self.ports.redis}")
@@ -367,6 +386,10 @@ def process_started(process: subprocess.Popen) -> float:
 
 
 def build_dir(configuration: str) -> Path:
+    """Where the build puts the binaries; `CHAT_BIN_DIR` names other ones (a copy taken
+    before a rebuild, so a long test run is not running binaries replaced under it)."""
+    if os.environ.get("CHAT_BIN_DIR"):
+        return Path(os.environ["CHAT_BIN_DIR"])
     output = subprocess.run(["swift", "build", "-c", configuration, "--show-bin-path"], cwd=ROOT, check=True,
                             capture_output=True, text=True)
     return Path(output.stdout.strip())

@@ -2,8 +2,8 @@
 /// `retryable` and a failed send's `clientMessageId` when they apply.
 public struct ErrorBody: Codable, Sendable, Hashable {
     public struct Detail: Codable, Sendable, Hashable {
-        /// Stable and machine-readable (`not_found`, `validation_failed`, …).
-        public var code: String
+        /// Stable and machine-readable.
+        public var code: ErrorCode
         /// For people; never carries internals.
         public var message: String
         /// Whether the same request may succeed later.
@@ -11,17 +11,24 @@ public struct ErrorBody: Codable, Sendable, Hashable {
         /// A failed send's `clientMessageId`: resend with it and the message is stored once.
         public var clientMessageId: String?
 
-        public init(code: String, message: String, retryable: Bool? = nil, clientMessageId: String? = nil) {
+        public init(code: ErrorCode, message: String, retryable: Bool? = nil, clientMessageId: String? = nil) {
             self.code = code
             self.message = message
             self.retryable = retryable
             self.clientMessageId = clientMessageId
         }
+
+        /// The error this detail describes, as another service or the command stream sent it.
+        public var error: APIError {
+            var error = APIError(self.code, self.message)
+            error.clientMessageId = self.clientMessageId
+            return error
+        }
     }
 
     public var error: Detail
 
-    public init(code: String, message: String, retryable: Bool? = nil, clientMessageId: String? = nil) {
+    public init(code: ErrorCode, message: String, retryable: Bool? = nil, clientMessageId: String? = nil) {
         self.error = Detail(code: code, message: message, retryable: retryable, clientMessageId: clientMessageId)
     }
 }

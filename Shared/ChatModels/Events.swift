@@ -1,20 +1,31 @@
 import Foundation
 
-/// The names of the events the server emits to clients.
-public enum ServerEvent {
-    public static let newMessage = "new_message"
-    public static let notification = "notification"
-    public static let messagesRead = "messages_read"
-    public static let userTyping = "user_typing"
-    public static let userStatusChanged = "user_status_changed"
-    public static let messageUpdated = "message_updated"
-    public static let messageDeleted = "message_deleted"
-    public static let reactionAdded = "reaction_added"
-    public static let reactionRemoved = "reaction_removed"
-    public static let conversationUpdated = "conversation_updated"
-    /// A user's public profile changed (name, headline, subjects, bio, picture): the
-    /// `User`, without email, to those who share a conversation with them and to their own sockets.
-    public static let userUpdated = "user_updated"
+/// The events the server emits to clients, declared once; the payload each carries is
+/// named beside it. The web app's `Web/js/events.js` is held to this list by a test.
+public enum ServerEvent: String, CaseIterable, Sendable {
+    /// `Message`, to the sockets that joined its conversation.
+    case newMessage = "new_message"
+    /// `ChatNotification`, to each member's sockets that did not join the conversation.
+    case notification
+    /// `ReadReceipt`, to the conversation.
+    case messagesRead = "messages_read"
+    /// `UserTyping`, to the conversation but the typist.
+    case userTyping = "user_typing"
+    /// `UserPresence`, to those who share a conversation with the user.
+    case userStatusChanged = "user_status_changed"
+    /// `MessageUpdated`, to the conversation.
+    case messageUpdated = "message_updated"
+    /// `MessageDeleted`, to the conversation.
+    case messageDeleted = "message_deleted"
+    /// `ReactionChanged`, to the conversation.
+    case reactionAdded = "reaction_added"
+    /// `ReactionChanged`, to the conversation.
+    case reactionRemoved = "reaction_removed"
+    /// `ConversationUpdated`, to one member's own sockets.
+    case conversationUpdated = "conversation_updated"
+    /// `User` without email, to those who share a conversation with them and to their own
+    /// sockets: a user's public profile changed (name, headline, subjects, bio, picture).
+    case userUpdated = "user_updated"
 }
 
 /// `notification`: sent to each member's own sockets, wherever they are.
@@ -24,7 +35,7 @@ public struct ChatNotification: Codable, Sendable, Hashable {
     public var message: Message
 
     public init(newMessage message: Message) {
-        self.type = "new_message"
+        self.type = ServerEvent.newMessage.rawValue
         self.conversationId = message.conversationId
         self.message = message
     }
@@ -88,8 +99,9 @@ public struct ReactionChanged: Codable, Sendable, Hashable {
 }
 
 /// `conversation_updated`: a conversation as one member's list shows it, to that member's
-/// own sockets, when a message arrives, when they read or mark unread on any device, and
-/// when a message is deleted or the last one edited. `lastMessage` carries no reactions.
+/// own sockets, when they read or mark unread on any device, when a message is deleted or
+/// the newest one edited, and when the conversation is created (a new message sends none:
+/// every socket gets the message itself and counts it). `lastMessage` carries no reactions.
 public struct ConversationUpdated: Codable, Sendable, Hashable {
     public var conversationId: UUID
     public var unreadCount: Int

@@ -1,11 +1,55 @@
 import Foundation
+import JSONKit
+import NIOCore
 
 // The payloads of the Socket.IO events clients send, and of the acks they get back.
 
-/// `join_conversation` and `leave_conversation`.
+extension ConversationRef: EventPayload, ConversationScoped {}
+extension SendMessagePayload: EventPayload, ConversationScoped {
+    public init(eventArgument json: ByteBuffer?) throws {
+        guard let json else { throw APIError.badRequest("The event needs a payload") }
+        try self.init(json: json)  // hand-written: the one payload on the hot path
+    }
+
+    public func validate(_ limits: EventLimits) throws(APIError) {
+        guard (self.messageType ?? .text) == .text else {
+            throw .validation("Only TEXT messages are sent this way; files go through the upload route")
+        }
+        _ = try MessageRules.content(self.content, maxLength: limits.maxContentLength)
+        _ = try MessageRules.clientMessageID(self.clientMessageId)
+    }
+}
+extension EditMessagePayload: EventPayload, ConversationScoped {
+    public func validate(_ limits: EventLimits) throws(APIError) {
+        _ = try MessageRules.content(self.content, maxLength: limits.maxContentLength)
+    }
+}
+extension MessageRef: EventPayload, ConversationScoped {}
+extension ReactionPayload: EventPayload, ConversationScoped {
+    public func validate(_ limits: EventLimits) throws(APIError) {
+        _ = try MessageRules.emoji(self.emoji)
+    }
+}
+extension TypingPayload: EventPayload, ConversationScoped {}
+extension MarkReadPayload: EventPayload, ConversationScoped {}
+extension MarkUnreadPayload: EventPayload, ConversationScoped {}
+extension SyncPayload: EventPayload, ConversationScoped {}
+extension SearchPayload: EventPayload {}
+
+/// `join_conversation` and `leave_conversation`: `{conversationId}`, or the bare id some
+/// clients send.
 public struct ConversationRef: Codable, Sendable, Hashable {
     public var conversationId: UUID
     public init(conversationId: UUID) { self.conversationId = conversationId }
+
+    public init(from decoder: any Decoder) throws {
+        if let bare = try? decoder.singleValueContainer().decode(String.self) {
+            guard let id = UUID(text: bare) else { throw APIError.badRequest("'conversationId' must be a UUID") }
+            self.conversationId = id
+        } else {
+            self.conversationId = try decoder.container(keyedBy: CodingKeys.self).decode(UUID.self, forKey: .conversationId)
+        }
+    }
 }
 
 /// `send_message`: the sender is the socket's user, never a field of the payload.

@@ -1,3 +1,4 @@
+import ChatModels
 import Foundation
 import JSONKit
 import NIOCore
@@ -22,8 +23,9 @@ public struct BusEnvelope: Sendable, Hashable {
     public var audience: [UUID]
     public var data: ByteBuffer
 
-    public init(
-        event: String,
+    /// An event of any name as the wire has it (a client's, or a command's reply).
+    init(
+        name event: String,
         skipUser: UUID? = nil,
         id: String? = nil,
         seq: Int64? = nil,
@@ -38,6 +40,24 @@ public struct BusEnvelope: Sendable, Hashable {
         self.skipRoom = skipRoom
         self.audience = audience
         self.data = data
+    }
+
+    /// An event for clients.
+    public init(
+        event: ServerEvent,
+        skipUser: UUID? = nil,
+        id: String? = nil,
+        seq: Int64? = nil,
+        skipRoom: UUID? = nil,
+        audience: [UUID] = [],
+        data: ByteBuffer
+    ) {
+        self.init(name: event.rawValue, skipUser: skipUser, id: id, seq: seq, skipRoom: skipRoom, audience: audience, data: data)
+    }
+
+    /// A command's reply, on the channel of the instance that sent the command.
+    public static func reply(_ data: ByteBuffer) -> BusEnvelope {
+        BusEnvelope(name: CommandReply.event, data: data)
     }
 
     private static let tab = UInt8(ascii: "\t")
@@ -110,7 +130,7 @@ public struct BusEnvelope: Sendable, Hashable {
                 }
             }
             return BusEnvelope(
-                event: text(fields[0])!,
+                name: text(fields[0])!,
                 skipUser: skipUser,
                 id: text(fields[2]),
                 seq: seq,

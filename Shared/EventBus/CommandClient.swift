@@ -103,7 +103,7 @@ public enum CommandAnswer: Sendable {
     public func messageJSON() throws(APIError) -> ByteBuffer {
         switch self {
         case .stored(let json): return json
-        case .refused(let error): throw APIError(.badRequest, code: error.code, message: error.message, retryable: error.retryable ?? false)
+        case .refused(let error): throw error.error
         }
     }
 
@@ -116,6 +116,6 @@ public enum CommandAnswer: Sendable {
             return (requestID, .stored(messageJSON: message))
         }
         let error = members["error"].flatMap { try? ChatJSON.decoder().decode(ErrorBody.Detail.self, from: $0) }
-        return (requestID, .refused(error ?? ErrorBody.Detail(code: "internal", message: "Something went wrong on our side")))
+        return (requestID, .refused(error ?? APIError.internal.body.error))
     }
 }

@@ -2,13 +2,15 @@ import Redis
 import ServiceConfiguration
 
 extension RedisConfiguration {
-    /// `REDIS_URL`, `redis://127.0.0.1:6379` by default.
+    public static let url = Setting<RedisConfiguration>(
+        "REDIS_URL",
+        default: RedisConfiguration(),
+        defaultText: "`redis://127.0.0.1:6379`",
+        accepts: "a redis://host:port[/db] URL",
+        help: "the Redis every service shares"
+    ) { try? RedisConfiguration(url: $0) }
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
-        let url = values.string("REDIS_URL", default: "redis://127.0.0.1:6379")
-        do {
-            self = try RedisConfiguration(url: url)
-        } catch {
-            throw .invalid("REDIS_URL", "a redis://host:port[/db] URL")
-        }
+        self = try values.read(Self.url)
     }
 }

@@ -20,13 +20,12 @@ public struct StreamConsumerSettings: Sendable {
     public var trimEvery: Duration
 
     public init(
-        consumerName: String =
-            "\(ProcessInfo.processInfo.environment["HOSTNAME"] ?? "consumer")-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(6).lowercased())",
-        batchSize: Int = 128,
+        consumerName: String = Self.uniqueName(),
+        batchSize: Int = Self.batchSize.defaultValue,
         blockFor: Duration = .seconds(1),
-        claimAfter: Duration = .seconds(5),
+        claimAfter: Duration = Self.claimAfter.defaultValue,
         claimEvery: Duration = .seconds(1),
-        trimEvery: Duration = .seconds(10)
+        trimEvery: Duration = Self.trimEvery.defaultValue
     ) {
         self.consumerName = consumerName
         self.batchSize = batchSize
@@ -36,14 +35,39 @@ public struct StreamConsumerSettings: Sendable {
         self.trimEvery = trimEvery
     }
 
-    /// `CONSUMER_NAME`, `STREAM_BATCH`, `STREAM_CLAIM_AFTER`, `STREAM_TRIM_EVERY` (seconds).
+    /// A name no other instance has: host, process id and a random part.
+    public static func uniqueName() -> String {
+        let host = ProcessInfo.processInfo.environment["HOSTNAME"] ?? "consumer"
+        return "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(6).lowercased())"
+    }
+
+    /// A new unique name each time it is read.
+    public static var consumerName: Setting<String> {
+        .string(
+            "CONSUMER_NAME",
+            default: Self.uniqueName(),
+            defaultText: "host-pid-random",
+            help: "this instance's name in its consumer group; unique per process"
+        )
+    }
+    public static let batchSize = Setting.int("STREAM_BATCH", default: 128, in: 1...10_000, help: "stream entries read at once")
+    public static let claimAfter = Setting.seconds(
+        "STREAM_CLAIM_AFTER",
+        default: .seconds(5),
+        help: "entries pending this long belong to a consumer that stopped, and are claimed"
+    )
+    public static let trimEvery = Setting.seconds(
+        "STREAM_TRIM_EVERY",
+        default: .seconds(10),
+        help: "how often what every consumer group has settled is trimmed from the stream"
+    )
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
-        let defaults = StreamConsumerSettings()
         self.init(
-            consumerName: values.string("CONSUMER_NAME", default: defaults.consumerName),
-            batchSize: try values.int("STREAM_BATCH", default: defaults.batchSize, in: 1...10_000),
-            claimAfter: try values.seconds("STREAM_CLAIM_AFTER", default: defaults.claimAfter),
-            trimEvery: try values.seconds("STREAM_TRIM_EVERY", default: defaults.trimEvery)
+            consumerName: try values.read(Self.consumerName),
+            batchSize: try values.read(Self.batchSize),
+            claimAfter: try values.read(Self.claimAfter),
+            trimEvery: try values.read(Self.trimEvery)
         )
     }
 }

@@ -95,9 +95,7 @@ final class WaitingCommands: Sendable {
 
     private static let unavailable = APIError.unavailable("Messages cannot be sent right now, try again")
     private static let timedOut = APIError(
-        .gatewayTimeout,
-        code: "timeout",
-        message: "The message was not confirmed in time; send it again with the same clientMessageId",
-        retryable: true
+        .timeout,
+        "The message was not confirmed in time; send it again with the same clientMessageId"
     )
 }

@@ -46,6 +46,11 @@ public final class RedisClient: Service, Sendable {
         try await self.send(RedisCommand(name, arguments))
     }
 
+    /// Redis answers: a readiness check.
+    @Sendable public func ping() async throws {
+        _ = try await self.send("PING")
+    }
+
     /// Sends the commands in one write; returns every reply in order, error replies included.
     public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws -> [RESPValue] {
         let connection = try await self.connection()

@@ -2,6 +2,9 @@ import Foundation
 
 /// The routes of the messages service that other services call, and what they exchange.
 public enum MessagesAPI {
+    /// Where callers find the service unless told otherwise (`MESSAGES_URL`).
+    public static let defaultURL = "http://127.0.0.1:8081"
+
     /// Mounted at `/api/chat`, behind a user's token.
     public static let chatGroup = "api/chat"
     /// Mounted at `/api`, open: how a user gets a token.

@@ -3,17 +3,16 @@ import ChatModels
 import Foundation
 import JSONKit
 import NIOHTTP1
-import ServiceKit
 
 /// Calls to the messages service: on behalf of a user with their token (a socket's, an
 /// uploader's), so that messages makes every access decision itself, and on the internal
 /// routes with this service's own token.
 public struct MessagesClient: Sendable {
     private let caller: ServiceCaller
-    private let serviceToken: ServiceTokenCache?
+    private let serviceToken: (@Sendable () async throws -> String)?
 
-    /// `serviceToken` is needed for the internal routes only.
-    public init(client: HTTPClient, endpoint: ServiceEndpoint, serviceToken: ServiceTokenCache? = nil) {
+    /// `serviceToken` gives this service's own token, for the internal routes only.
+    public init(client: HTTPClient, endpoint: ServiceEndpoint, serviceToken: (@Sendable () async throws -> String)? = nil) {
         self.caller = ServiceCaller(client: client, endpoint: endpoint, service: "messages")
         self.serviceToken = serviceToken
     }
@@ -83,6 +82,6 @@ public struct MessagesClient: Sendable {
 
     private func internalToken() async throws -> String {
         guard let serviceToken else { throw APIError.internal }  // made without one: a wiring mistake
-        return try await serviceToken.token()
+        return try await serviceToken()
     }
 }

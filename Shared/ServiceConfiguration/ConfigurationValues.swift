@@ -1,13 +1,21 @@
 import Foundation
 import Logging
 
-/// The environment a service reads its configuration from, with typed accessors that
-/// refuse a malformed value instead of silently using the default.
+/// The environment a service reads its configuration from, one declared `Setting` at a
+/// time: a malformed value is refused, never silently replaced by the default.
 public struct ConfigurationValues: Sendable {
     public var values: [String: String]
+    /// Set when the settings are being listed rather than read.
+    private let listing: SettingsListing?
 
     public init(_ values: [String: String]) {
         self.values = values
+        self.listing = nil
+    }
+
+    private init(listing: SettingsListing) {
+        self.values = [:]
+        self.listing = listing
     }
 
     /// The process's environment.
@@ -15,45 +23,50 @@ public struct ConfigurationValues: Sendable {
         ConfigurationValues(ProcessInfo.processInfo.environment)
     }
 
-    public func string(_ name: String, default defaultValue: String) -> String {
-        self.values[name].flatMap { $0.isEmpty ? nil : $0 } ?? defaultValue
-    }
-
-    public func requiredString(_ name: String) throws(ConfigurationError) -> String {
-        guard let value = self.values[name], !value.isEmpty else { throw .missing(name) }
+    /// The setting's value: its default when unset or empty.
+    public func read<Value>(_ setting: Setting<Value>) throws(ConfigurationError) -> Value {
+        if let listing = self.listing {
+            listing.add(setting.description)
+            return setting.defaultValue
+        }
+        guard let text = self.values[setting.name], !text.isEmpty else {
+            if setting.required { throw .missing(setting.name) }
+            return setting.defaultValue
+        }
+        guard let value = setting.parse(text) else { throw .invalid(setting.name, setting.accepts) }
         return value
     }
 
-    public func int(_ name: String, default defaultValue: Int, in range: ClosedRange<Int> = Int.min...Int.max) throws(ConfigurationError) -> Int {
-        guard let text = self.values[name], !text.isEmpty else { return defaultValue }
-        guard let value = Int(text), range.contains(value) else {
-            throw .invalid(name, "a whole number in \(range.lowerBound)...\(range.upperBound)")
-        }
-        return value
+    /// Every setting `configure` reads, in the order it reads them, each once: a service's
+    /// settings are what its configuration reads, so the list cannot miss one.
+    public static func settings(readBy configure: (ConfigurationValues) throws -> Void) rethrows -> [SettingDescription] {
+        let listing = SettingsListing()
+        try configure(ConfigurationValues(listing: listing))
+        return listing.settings
     }
+}
 
-    /// A duration given in seconds, fractions allowed (`UPSTREAM_TIMEOUT=2.5`).
-    public func seconds(_ name: String, default defaultValue: Duration) throws(ConfigurationError) -> Duration {
-        guard let text = self.values[name], !text.isEmpty else { return defaultValue }
-        guard let value = Double(text), value > 0, value.isFinite else { throw .invalid(name, "a positive number of seconds") }
-        return .milliseconds(Int64(value * 1000))
-    }
+/// The settings read so far, when they are being listed.
+private final class SettingsListing: @unchecked Sendable {
+    // Filled by one configuration's reads, on one thread, before it is read back.
+    private(set) var settings: [SettingDescription] = []
 
-    /// An `http://host[:port]` URL, such as where another service listens.
-    public func httpURL(_ name: String, default defaultValue: String) throws(ConfigurationError) -> URL {
-        guard let url = URL(string: self.string(name, default: defaultValue)), url.scheme == "http", url.host != nil else {
-            throw .invalid(name, "an http://host:port URL")
-        }
-        return url
+    func add(_ setting: SettingDescription) {
+        if !self.settings.contains(where: { $0.name == setting.name }) { self.settings.append(setting) }
     }
+}
 
-    public func logLevel(_ name: String = "LOG_LEVEL", default defaultValue: Logger.Level = .info) throws(ConfigurationError) -> Logger.Level {
-        guard let text = self.values[name], !text.isEmpty else { return defaultValue }
-        guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            throw .invalid(name, "one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return level
-    }
+extension Setting where Value == Logger.Level {
+    /// `LOG_LEVEL`, which every service reads.
+    public static let logLevel = Setting.choice(
+        "LOG_LEVEL",
+        default: "info",
+        [
+            "trace": .trace, "debug": .debug, "info": .info, "notice": .notice, "warning": .warning, "error": .error,
+            "critical": .critical,
+        ],
+        help: "how much the service logs"
+    )
 }
 
 /// A configuration value that is missing or malformed; says which and what was expected.
@@ -66,13 +79,6 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
         case .missing(let name): "\(name) must be set"
         case .invalid(let name, let expected): "\(name) must be \(expected)"
         }
-    }
-}
-
-extension ConfigurationValues {
-    /// A comma-separated list (`CORS_ORIGINS`, `TRUSTED_PROXIES`), items trimmed, empty ones dropped.
-    public func list(_ name: String, default defaultValue: String) -> [String] {
-        self.string(name, default: defaultValue).commaSeparatedItems
     }
 }
 

@@ -1,3 +1,4 @@
+import Auth
 import ChatModels
 import Foundation
 import HTTPTypes

@@ -4,7 +4,6 @@ import HTTPTypes
 import Hummingbird
 import JSONKit
 import Logging
-import Redis
 
 /// Maps every error a route throws to the JSON error shape, in one place: no handler
 /// writes an error response itself, and nothing internal reaches the client.
@@ -15,7 +14,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let apiError = APIError(error)
+            let apiError = APIError(routeError: error)
             if apiError.status.kind == .serverError {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "status": "\(apiError.status.code)"])
             } else {
@@ -27,33 +26,26 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension APIError {
-    /// The client's view of any error.
-    public init(_ error: any Error) {
+    /// The client's view of any error a route throws: Hummingbird's own (no route, body too
+    /// large, a bad path parameter) by their status, the rest as `APIError(_:)` maps them.
+    public init(routeError error: any Error) {
         switch error {
-        case let error as APIError:
-            self = error
         case let error as HTTPError:
             self = APIError(status: error.status, message: error.body)
         case let error as any HTTPResponseError:
             self = APIError(status: error.status, message: nil)
-        case let error as DecodingError:
-            self = .badRequest(error.clientDescription)
-        case let error as RedisError where error.isRetryable:
-            self = .unavailable("A dependency is unavailable, try again")
         default:
-            self = .internal
+            self = APIError(error)
         }
     }
 
-    /// Hummingbird's own errors (no route, body too large, a bad path parameter).
     init(status: HTTPResponse.Status, message: String?) {
         switch status {
         case .notFound: self = .notFound(message ?? "No such route")
         case .contentTooLarge: self = .payloadTooLarge
-        case .methodNotAllowed: self = APIError(status, code: "method_not_allowed", message: "Method not allowed here")
+        case .methodNotAllowed: self = APIError(.methodNotAllowed, "Method not allowed here")
         case .unauthorized: self = .missingToken
-        default:
-            self = APIError(status, code: status.kind == .serverError ? "internal" : "bad_request", message: message ?? status.reasonPhrase)
+        default: self = APIError(status.kind == .serverError ? .internal : .badRequest, message ?? status.reasonPhrase)
         }
     }
 
@@ -67,26 +59,5 @@ extension APIError {
             headers[.retryAfter] = "1"
         }
         return Response(status: self.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
-    }
-}
-
-extension DecodingError {
-    /// Which field was wrong and how, without echoing the input.
-    public var clientDescription: String {
-        func path(_ context: Context) -> String {
-            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            return path.isEmpty ? "the body" : "'\(path)'"
-        }
-        switch self {
-        case .keyNotFound(let key, let context):
-            let parent = path(context)
-            return "Missing field '\(key.stringValue)'" + (parent == "the body" ? "" : " in \(parent)")
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "Wrong type for \(path(context))"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "The body is not valid JSON" : "Invalid value for \(path(context))"
-        @unknown default:
-            return "The body could not be read"
-        }
     }
 }

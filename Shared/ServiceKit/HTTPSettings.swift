@@ -18,11 +18,11 @@ public struct HTTPSettings: Sendable, Hashable {
     public var idleTimeout: Duration
 
     public init(
-        host: String = "127.0.0.1",
+        host: String = Self.host.defaultValue,
         port: Int,
-        backlog: Int = 4096,
-        headerTimeout: Duration = .seconds(10),
-        idleTimeout: Duration = .seconds(60)
+        backlog: Int = Self.backlog.defaultValue,
+        headerTimeout: Duration = Self.headerTimeout.defaultValue,
+        idleTimeout: Duration = Self.idleTimeout.defaultValue
     ) {
         self.host = host
         self.port = port
@@ -31,15 +31,35 @@ public struct HTTPSettings: Sendable, Hashable {
         self.idleTimeout = idleTimeout
     }
 
-    /// `HTTP_HOST`, `HTTP_PORT`, `HTTP_BACKLOG`, `HTTP_HEADER_TIMEOUT` and `HTTP_IDLE_TIMEOUT`;
-    /// each service has its own default port.
+    public static let host = Setting.string("HTTP_HOST", default: "127.0.0.1", help: "the address the service listens on")
+    /// Each service has its own default port.
+    public static func port(default port: Int) -> Setting<Int> {
+        .int("HTTP_PORT", default: port, in: 0...65535, help: "the port the service listens on")
+    }
+    public static let backlog = Setting.int(
+        "HTTP_BACKLOG",
+        default: 4096,
+        in: 1...65535,
+        help: "connections the kernel queues before they are accepted (capped by `net.core.somaxconn`)"
+    )
+    public static let headerTimeout = Setting.seconds(
+        "HTTP_HEADER_TIMEOUT",
+        default: .seconds(10),
+        help: "a connection's first request head must arrive within it"
+    )
+    public static let idleTimeout = Setting.seconds(
+        "HTTP_IDLE_TIMEOUT",
+        default: .seconds(60),
+        help: "a kept-alive connection idle this long is closed (a response being written never is)"
+    )
+
     public init(_ values: ConfigurationValues, defaultPort: Int) throws(ConfigurationError) {
         self.init(
-            host: values.string("HTTP_HOST", default: "127.0.0.1"),
-            port: try values.int("HTTP_PORT", default: defaultPort, in: 0...65535),
-            backlog: try values.int("HTTP_BACKLOG", default: 4096, in: 1...65535),
-            headerTimeout: try values.seconds("HTTP_HEADER_TIMEOUT", default: .seconds(10)),
-            idleTimeout: try values.seconds("HTTP_IDLE_TIMEOUT", default: .seconds(60))
+            host: try values.read(Self.host),
+            port: try values.read(Self.port(default: defaultPort)),
+            backlog: try values.read(Self.backlog),
+            headerTimeout: try values.read(Self.headerTimeout),
+            idleTimeout: try values.read(Self.idleTimeout)
         )
     }
 

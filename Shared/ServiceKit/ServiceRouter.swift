@@ -1,5 +1,5 @@
+import Auth
 import Hummingbird
-import Redis
 
 /// The router every service starts from: request ids, metrics and the error model around
 /// each route, and `/healthz`, `/readyz` (answering `checks`) and `/metrics`. `outermost`
@@ -21,8 +21,14 @@ public enum ServiceRouter {
 }
 
 extension ReadinessCheck {
-    /// Redis answers a PING.
-    public static func redis(_ redis: RedisClient) -> ReadinessCheck {
-        ReadinessCheck("redis") { _ = try await redis.send("PING") }
+    /// The token revocations every service keeps were read (until then a revoked token could pass).
+    public static func revocations(_ tokens: TokenAuthority) -> ReadinessCheck {
+        ReadinessCheck("revocations") { [revocations = tokens.revocations] in
+            guard revocations.isLoaded else { throw RevocationsNotLoaded() }
+        }
     }
+}
+
+struct RevocationsNotLoaded: Error, CustomStringConvertible {
+    var description: String { "token revocations not read yet" }
 }

@@ -60,7 +60,7 @@ import Testing
                 return try await waits.reduce(into: []) { $0.append($1) }
             }
             for (waited, error) in outcomes {
-                #expect(error?.body.error.code == "timeout" && error?.retryable == true)
+                #expect(error?.body.error.code == .timeout && error?.retryable == true)
                 #expect(waited >= .milliseconds(390) && waited < .milliseconds(900), "waited \(waited)")
             }
             let fresh = command()
@@ -79,7 +79,7 @@ import Testing
                 object.json("message", message.json)
                 object.string("requestId", fresh.requestId)
             }
-            try await ChatBus(redis: redis).publish(BusEnvelope(event: CommandReply.event, data: reply), to: [commands.channel])
+            try await ChatBus(redis: redis).publish(BusEnvelope.reply(reply), to: [commands.channel])
             let stored = try await freshReply.get().messageJSON()
             #expect(try ChatJSON.decoder().decode(Message.self, from: stored) == message)
         }

@@ -10,7 +10,7 @@ import Testing
 @Suite struct WireTests {
     @Test func busEnvelopesRoundTrip() throws {
         let user = UUID()
-        let envelope = BusEnvelope(event: "user_typing", skipUser: user, data: ByteBuffer(string: #"{"a":"line\nbreak"}"#))
+        let envelope = BusEnvelope(event: .userTyping, skipUser: user, data: ByteBuffer(string: #"{"a":"line\nbreak"}"#))
         let decoded = try #require(BusEnvelope(decoding: try envelope.encoded()))
         #expect(decoded == envelope)
         #expect(BusEnvelope(decoding: ByteBuffer(string: "no header at all")) == nil)
@@ -21,7 +21,7 @@ import Testing
     @Test func everyHeaderFieldRoundTripsAndAMangledHeaderIsRefused() throws {
         let audience = (0..<20).map { _ in UUID() }
         let envelope = BusEnvelope(
-            event: "notification",
+            event: .notification,
             id: "3F2504E0-4F89-11D3-9A0C-0305E82C3301",
             seq: 9_007_199_254_740_993,
             skipRoom: UUID(),
@@ -48,7 +48,7 @@ import Testing
         ] {
             #expect(BusEnvelope(decoding: ByteBuffer(string: mangled)) == nil, "\(mangled)")
         }
-        #expect(throws: (any Error).self) { try BusEnvelope(event: "bad\tname", data: ByteBuffer()).encoded() }
+        #expect(throws: (any Error).self) { try BusEnvelope(name: "bad\tname", data: ByteBuffer()).encoded() }
     }
 
     @Test func aCommandReplyIsReadWithoutDecodingItsMessage() throws {
@@ -68,18 +68,18 @@ import Testing
         let json = try answer.messageJSON()
         #expect(try ChatJSON.decoder().decode(Message.self, from: Data(json.readableBytesView)) == message)
 
-        let refusal = try ChatJSON.encoder().encode(CommandReply(requestId: "r2", error: .init(code: "forbidden", message: "no", retryable: false)))
+        let refusal = try ChatJSON.encoder().encode(CommandReply(requestId: "r2", error: .init(code: .forbidden, message: "no", retryable: false)))
         let refused = try #require(CommandAnswer.parse(ByteBuffer(bytes: refusal)))
         #expect(refused.requestID == "r2")
         #expect(throws: APIError.self) { try refused.answer.messageJSON() }
-        if case .refused(let detail) = refused.answer { #expect(detail.code == "forbidden") } else { Issue.record("not a refusal") }
+        if case .refused(let detail) = refused.answer { #expect(detail.code == .forbidden) } else { Issue.record("not a refusal") }
 
         for garbage in ["", "{}", #"{"message":{}}"#, #"{"requestId":1,"message":{}}"#, "[1]", #"{"requestId":"x","message":{"#] {
             #expect(CommandAnswer.parse(ByteBuffer(string: garbage)) == nil, "\(garbage)")
         }
         // A reply that names its request but carries neither is a refusal, not a hang.
         if case .refused(let detail)? = CommandAnswer.parse(ByteBuffer(string: #"{"requestId":"r3"}"#))?.answer {
-            #expect(detail.code == "internal")
+            #expect(detail.code == .internal)
         } else {
             Issue.record("not a refusal")
         }

@@ -1,3 +1,4 @@
+import Auth
 import ChatModels
 import ChatTestSupport
 import Foundation
@@ -5,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import MessagesApp
+import MessagesTestSupport
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
@@ -152,7 +154,7 @@ struct EchoUpstream {
                         headers: [.authorization: "Bearer \(token)"],
                         body: ByteBuffer(repeating: 1, count: 4 * 1024 * 1024)
                     )
-                    #expect(response.status == .contentTooLarge && response.errorCode == "payload_too_large")
+                    #expect(response.status == .contentTooLarge && response.errorCode == .payloadTooLarge)
                     // The same connection serves the next request.
                     #expect(try await client.call(.get, "/healthz").status == .ok)
                 }
@@ -182,7 +184,7 @@ struct EchoUpstream {
             let start = ContinuousClock.now
             let response = try await client.call(.post, "/api/auth/login", json: LoginRequest(email: "a@b.c", password: "12345678"))
             #expect(response.status == .serviceUnavailable)
-            #expect(response.errorCode == "upstream_unavailable")
+            #expect(response.errorCode == .upstreamUnavailable)
             #expect(try response.decode(ErrorBody.self).error.retryable == true)
             #expect(ContinuousClock.now - start < .seconds(3))
         }
@@ -196,7 +198,7 @@ struct EchoUpstream {
                 let token = try await TokenAuthority(settings: TestEnvironment.auth).issue(for: UUID(), role: .student)
                 let start = ContinuousClock.now
                 let response = try await client.call(.get, "/api/slow", token: token)
-                #expect(response.status == .gatewayTimeout && response.errorCode == "upstream_timeout")
+                #expect(response.status == .gatewayTimeout && response.errorCode == .upstreamTimeout)
                 #expect(ContinuousClock.now - start < .seconds(3))
             }
         }

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -22,11 +23,11 @@ import Testing
         #expect(String(buffer: try answer.wait()) == "2\u{1e}42[\"new_message\",{}]")
         // The next GET waits for the next packet.
         let (_, next) = self.collect(output)
-        var answered: ByteBuffer?
-        next.whenSuccess { answered = $0 }
-        #expect(answered == nil)
+        let answered = NIOLockedValueBox<ByteBuffer?>(nil)
+        next.whenSuccess { buffer in answered.withLockedValue { $0 = buffer } }
+        #expect(answered.withLockedValue { $0 } == nil)
         output.send(ByteBuffer(string: "3"))
-        #expect(answered.map(String.init(buffer:)) == "3")
+        #expect(answered.withLockedValue { $0 }.map(String.init(buffer:)) == "3")
     }
 
     @Test func aSecondWaitingGetIsRefused() throws {

@@ -16,7 +16,7 @@ import Testing
             try allowances.admit(ada, now: start)
             Issue.record("a fourth request at once was admitted")
         } catch {
-            #expect(error.status == .tooManyRequests && error.code == "rate_limited" && error.retryAfter == 1)
+            #expect(error.status == .tooManyRequests && error.code == .rateLimited && error.retryAfter == 1)
         }
         try allowances.admit(bob, now: start)
         try allowances.admit(ada, now: start + .milliseconds(500))  // one refilled

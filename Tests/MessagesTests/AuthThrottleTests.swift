@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import MessagesApp
+import MessagesTestSupport
 import NIOCore
 import ServiceKit
 import Testing
@@ -30,7 +31,7 @@ import Testing
             }
             #expect(statuses.prefix(5).allSatisfy { $0 == 401 } && statuses.suffix(2).allSatisfy { $0 == 429 }, "\(statuses)")
             let refused = try await self.login(client, uniqueEmail("Nobody"), "guess", from: flooder)
-            #expect(refused.errorCode == "rate_limited")
+            #expect(refused.errorCode == .rateLimited)
             #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 > 0)
             // Another address still gets in.
             let elsewhere = try await self.login(client, uniqueEmail("Nobody"), "guess", from: "other-\(UUID().uuidString.prefix(6))")
@@ -53,7 +54,7 @@ import Testing
                 #expect(try await self.login(client, email, "wrong", from: "bot-\(UUID().uuidString.prefix(6))").status == .unauthorized)
             }
             let locked = try await self.login(client, email, "correct horse battery", from: "owner-\(UUID().uuidString.prefix(6))")
-            #expect(locked.status == .tooManyRequests && locked.errorCode == "rate_limited")
+            #expect(locked.status == .tooManyRequests && locked.errorCode == .rateLimited)
             #expect(Int(locked.headers[.retryAfter] ?? "") ?? 0 > 50)
             // Another account is not concerned, and its success clears nothing of the lock.
             let bystander = uniqueEmail("Bystander")

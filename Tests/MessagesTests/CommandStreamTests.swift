@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import JSONKit
 import MessagesApp
+import MessagesTestSupport
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
@@ -156,7 +157,7 @@ import Testing
             let repeated = byID["e-2"]?.message?.changeSeq
             #expect(repeated == byID["e-1"]?.message?.changeSeq || repeated == byID["r-1"]?.message?.changeSeq)
             #expect(byID["r-1"]?.message?.reactions == [ReactionSummary(emoji: "🎉", count: 1, me: true)])
-            #expect(byID["x-1"]?.error?.code == "forbidden" && byID["x-2"]?.error?.code == "validation_failed")
+            #expect(byID["x-1"]?.error?.code == .forbidden && byID["x-2"]?.error?.code == .validationFailed)
             let changes = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/changes?after=0", token: expert.token)
                 .decode(ChangePage.self)
             let edited = try #require(changes.messages.last)
@@ -194,8 +195,8 @@ import Testing
                 on: redis
             )
             let answers = try await replies.waitFor(2)
-            #expect(answers.first { $0.requestId == "r-out" }?.error?.code == "forbidden")
-            #expect(answers.first { $0.requestId == "r-long" }?.error?.code == "validation_failed")
+            #expect(answers.first { $0.requestId == "r-out" }?.error?.code == .forbidden)
+            #expect(answers.first { $0.requestId == "r-long" }?.error?.code == .validationFailed)
             let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(
                 MessagePage.self
             )
@@ -313,10 +314,10 @@ import Testing
             #expect(answers["r1"]?.message?.seq == 2 && answers["r2"]?.message?.seq == 3 && answers["r10"]?.message?.seq == 4)
             #expect(answers["r4"]?.message == answers["r1"]?.message && answers["r4"]?.message?.content == "one")
             #expect(answers["r5"]?.message?.seq == 2 && answers["r6"]?.message?.seq == 3)
-            #expect(answers["r3"]?.error?.code == "forbidden")
-            #expect(answers["r7"]?.error?.code == "client_message_id_reused")
-            #expect(answers["r8"]?.error?.code == "validation_failed")
-            #expect(answers["r9"]?.error?.code == "not_found")
+            #expect(answers["r3"]?.error?.code == .forbidden)
+            #expect(answers["r7"]?.error?.code == .clientMessageIdReused)
+            #expect(answers["r8"]?.error?.code == .validationFailed)
+            #expect(answers["r9"]?.error?.code == .notFound)
             let history = try await client.call(.get, "/api/chat/conversations/\(first.id)/messages", token: student.token).decode(MessagePage.self)
             #expect(answers[#"r"11\"#]?.message?.seq == 5)
             #expect(history.messages.map(\.seq) == [1, 2, 3, 4, 5])
@@ -359,7 +360,7 @@ import Testing
             )
             #expect(answers["before"]?.message?.seq == 2 && answers["image"]?.message?.seq == 3 && answers["after"]?.message?.seq == 4)
             #expect(answers["image"]?.message?.attachments.map(\.id) == [file.id])
-            #expect(answers["again"]?.error?.code == "internal")
+            #expect(answers["again"]?.error?.code == .internal)
             let history = try await client.call(.get, "/api/chat/conversations/\(conversation.id)/messages", token: student.token).decode(
                 MessagePage.self
             )

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import MessagesApp
+import MessagesTestSupport
 import NIOCore
 import NIOFoundationCompat
 import ServiceKit
@@ -172,7 +173,7 @@ import Testing
             for (method, uri, body) in attempts {
                 let response = try await client.call(method, uri, token: outsider.token, json: body)
                 #expect(response.status == .forbidden, "\(method) \(uri)")
-                #expect(response.errorCode == "forbidden")
+                #expect(response.errorCode == .forbidden)
             }
             #expect(try await client.call(.get, "/api/chat/conversations/\(UUID())/messages", token: outsider.token).status == .notFound)
             #expect(try await client.call(.get, "/api/chat/conversations/not-a-uuid/messages", token: outsider.token).status == .badRequest)

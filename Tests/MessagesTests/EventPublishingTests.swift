@@ -7,6 +7,7 @@ import HummingbirdTesting
 import JSONKit
 import Logging
 import MessagesApp
+import MessagesTestSupport
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
@@ -76,7 +77,7 @@ import Testing
                 // A notification for the other member (again with the retry, under the same id:
                 // a gateway delivers it once), not for sockets already in the conversation; none
                 // for the sender.
-                let notifications = Self.events(ServerEvent.notification, in: received.addressed(to: expert.user.id))
+                let notifications = Self.events(ServerEvent.notification.rawValue, in: received.addressed(to: expert.user.id))
                 #expect(notifications.count == 2)
                 #expect(Set(notifications.map(\.id)).count == 1)
                 let notification = try ChatJSON.decoder().decode(ChatNotification.self, from: Data(buffer: try #require(notifications.first).data))
@@ -99,7 +100,7 @@ import Testing
 
     /// The unread counts `conversation_updated` carried, in order.
     static func unreadCounts(in envelopes: [BusEnvelope]) throws -> [Int] {
-        try envelopes.filter { $0.event == ServerEvent.conversationUpdated }.map {
+        try envelopes.filter { $0.event == ServerEvent.conversationUpdated.rawValue }.map {
             try ChatJSON.decoder().decode(ConversationUpdated.self, from: Data(buffer: $0.data)).unreadCount
         }
     }

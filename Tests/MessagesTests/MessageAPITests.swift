@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import MessagesApp
+import MessagesTestSupport
 import NIOCore
 import NIOFoundationCompat
 import ServiceKit
@@ -35,7 +36,7 @@ import Testing
             #expect(try await client.send(expert, "mine", in: conversation.id, clientMessageId: "c-1").status == .created)
             let elsewhere = try await client.open(student, with: [try await client.register("Other", role: .expert)])
             let reused = try await client.send(student, "hello", in: elsewhere.id, clientMessageId: "c-1")
-            #expect(reused.status == .conflict && reused.errorCode == "client_message_id_reused")
+            #expect(reused.status == .conflict && reused.errorCode == .clientMessageIdReused)
         }
     }
 

@@ -3,6 +3,7 @@ import ChatTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import MessagesTestSupport
 import PostgresNIO
 import ServiceKit
 import Testing
@@ -148,7 +149,7 @@ import Testing
                 Issue.record("a non-SYSTEM message without a sender was stored")
                 return
             }
-            #expect(error.code == "validation_failed")
+            #expect(error.code == .validationFailed)
             #expect(
                 try await store.page(conversationID: conversation.id, cursor: .latest, limit: 10, maxBytes: 1 << 20, reader: student.user.id).messages
                     .count == 4

@@ -1,6 +1,7 @@
 import ChatTestSupport
 import Foundation
 import Logging
+import MessagesTestSupport
 import PostgresNIO
 import Testing
 

@@ -23,7 +23,7 @@ import Testing
                         _ = try await hasher.hash("correct horse")
                         return "hashed"
                     } catch let error as APIError {
-                        return error.code
+                        return error.code.rawValue
                     } catch {
                         return "\(error)"
                     }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Auth
 import ChatModels
 import ChatTestSupport
 import EventBus
@@ -7,6 +8,7 @@ import Hummingbird
 import HummingbirdTesting
 import JSONKit
 import MessagesApp
+import MessagesTestSupport
 import NIOCore
 import NIOFoundationCompat
 import NIOPosix
@@ -41,7 +43,7 @@ import Testing
                 messages: MessagesClient(
                     client: http,
                     endpoint: ServiceEndpoint(url: URL(string: "http://127.0.0.1:\(messagesPort)")!, timeout: .seconds(3)),
-                    serviceToken: ServiceTokenCache(tokens: await TokenAuthority(settings: TestEnvironment.auth), service: "presence")
+                    serviceToken: ServiceTokenCache(tokens: await TokenAuthority(settings: TestEnvironment.auth), service: "presence").token
                 )
             ),
             logger: TestEnvironment.logger

@@ -8,8 +8,10 @@ import Testing
 
 @Suite struct ErrorMappingTests {
     @Test func errorsMapToTheirStatusAndCode() throws {
-        #expect(APIError(HTTPError(.notFound)).code == "not_found")
-        #expect(APIError(HTTPError(.contentTooLarge)).status == .contentTooLarge)
+        #expect(APIError(routeError: HTTPError(.notFound)).code == .notFound)
+        #expect(APIError(routeError: HTTPError(.contentTooLarge)).status == .contentTooLarge)
+        #expect(APIError(routeError: HTTPError(.methodNotAllowed)).code == .methodNotAllowed)
+        #expect(APIError(routeError: HTTPError(.unsupportedMediaType)).code == .badRequest)
         #expect(APIError(CancellationError()) == .internal)
         struct Secret: Error { let password = "hunter2" }
         let hidden = APIError(Secret())

@@ -1,3 +1,4 @@
+import Auth
 import ChatModels
 import EventBus
 import Foundation
@@ -6,12 +7,10 @@ import Hummingbird
 import HummingbirdTesting
 import JSONKit
 import Logging
-import MessagesApp
 import NIOCore
 import NIOFoundationCompat
 import Redis
 import ServiceConfiguration
-import ServiceKit
 
 /// The Postgres and Redis that `./scripts/test` started; tests fail, never skip, without them.
 public enum TestEnvironment {
@@ -23,20 +22,6 @@ public enum TestEnvironment {
             throw SetupError("DATABASE_URL and REDIS_URL are not set: run the tests through ./scripts/test")
         }
         return ConfigurationValues(environment)
-    }
-
-    public static func messages() throws -> MessagesConfiguration {
-        let values = try self.values()
-        return MessagesConfiguration(
-            http: HTTPSettings(port: 0),
-            database: try DatabaseSettings(values),
-            redis: try RedisConfiguration(values),
-            auth: self.auth,
-            bcryptCost: 4,
-            // Tests sign hundreds of accounts up from one address; AuthThrottleTests set their own.
-            authThrottle: AuthThrottleSettings(attemptsPerAddressPerMinute: 1_000_000),
-            logLevel: .critical
-        )
     }
 
     public static var logger: Logger {
@@ -125,19 +110,9 @@ extension TestResponse {
     }
 
     /// The `error.code` of a JSON error body.
-    public var errorCode: String? {
+    public var errorCode: ErrorCode? {
         (try? self.decode(ErrorBody.self))?.error.code
     }
-}
-
-/// The messages service under test: in-process (`.router`) or listening on a port (`.live`).
-public func withMessages<Value: Sendable>(
-    _ setup: TestingSetup,
-    configuration: MessagesConfiguration? = nil,
-    _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Value
-) async throws -> Value {
-    let app = try await MessagesApp.buildApplication(configuration: try configuration ?? TestEnvironment.messages(), logger: TestEnvironment.logger)
-    return try await app.test(setup, test)
 }
 
 extension TestClientProtocol {

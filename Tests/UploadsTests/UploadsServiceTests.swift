@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Auth
 import ChatModels
 import ChatTestSupport
 import Foundation
@@ -8,6 +9,7 @@ import HummingbirdTesting
 import JSONKit
 import Logging
 import MessagesApp
+import MessagesTestSupport
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
@@ -83,13 +85,13 @@ import Testing
             let response = try await http.execute(request, timeout: .seconds(30))
             let body = try await response.body.collect(upTo: 1 << 20)
             #expect(response.status.code == 413)
-            #expect(try ChatJSON.decoder().decode(ErrorBody.self, from: body).error.code == "payload_too_large")
+            #expect(try ChatJSON.decoder().decode(ErrorBody.self, from: body).error.code == .payloadTooLarge)
             #expect(Self.files(under: setup.directory).isEmpty, "no partial file is left behind")
         }
     }
 
     /// A multipart body streamed without a declared length: `parts` as they are.
-    func postForm(_ setup: Setup, boundary: String = "XyZ", parts: [ByteBuffer]) async throws -> (status: Int, error: String?) {
+    func postForm(_ setup: Setup, boundary: String = "XyZ", parts: [ByteBuffer]) async throws -> (status: Int, error: ErrorCode?) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(setup.uploadsPort)/api/chat/conversations/\(setup.conversation.id)/upload")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(setup.student.token)")
@@ -120,7 +122,7 @@ import Testing
             let file = Self.part(name: "file", filename: "a.bin", ByteBuffer(repeating: 1, count: 900 * 1024))
             let extra = Self.part(name: "more", filename: "b.bin", ByteBuffer(repeating: 2, count: 900 * 1024))
             let answer = try await self.postForm(setup, parts: [file, extra])
-            #expect(answer.status == 413 && answer.error == "payload_too_large")
+            #expect(answer.status == 413 && answer.error == .payloadTooLarge)
             // (The first file, complete when the second overflowed, is an orphan: no message
             // holds it, and the sweeper removes it after its grace period.)
             // The same file alone goes through.
@@ -133,7 +135,7 @@ import Testing
             let fields = (0..<40).map { Self.part(name: "f\($0)", ByteBuffer(repeating: 65, count: 8 * 1024)) }
             let file = Self.part(name: "file", filename: "a.txt", ByteBuffer(string: "hello"))
             let answer = try await self.postForm(setup, parts: fields + [file])
-            #expect(answer.status == 400 && answer.error == "bad_request")
+            #expect(answer.status == 400 && answer.error == .badRequest)
             #expect(try await self.postForm(setup, parts: Array(fields.prefix(3)) + [file]).status == 201)
         }
     }
@@ -175,7 +177,7 @@ import Testing
             let messages = MessagesClient(
                 client: HTTPClient.shared,
                 endpoint: ServiceEndpoint(url: URL(string: "http://127.0.0.1:\(setup.messagesPort)")!, timeout: .seconds(5)),
-                serviceToken: ServiceTokenCache(tokens: await TokenAuthority(settings: TestEnvironment.auth), service: "uploads")
+                serviceToken: ServiceTokenCache(tokens: await TokenAuthority(settings: TestEnvironment.auth), service: "uploads").token
             )
             let sweeper = OrphanSweeper(store: store, messages: messages, grace: .seconds(3600), every: .seconds(600), logger: TestEnvironment.logger)
             #expect(try await sweeper.sweep() == 2)

@@ -5,6 +5,7 @@
 // reconnect it asks what changed since the last change it knows of.
 
 import { session } from "./api.js";
+import { ClientEvent, ServerEvent } from "./events.js";
 
 const ACK_TIMEOUT = 15_000;
 
@@ -32,19 +33,19 @@ export function createSocket(store, { onSessionEnded, onNotification, onMessage,
   window.addEventListener("offline", () => store.setConnection("offline"));
   window.addEventListener("online", () => socket.connected || store.setConnection("reconnecting"));
 
-  socket.on("new_message", (message) => onMessage(message));
-  socket.on("notification", (notification) => onNotification(notification));
-  socket.on("conversation_updated", (update) => onUpdated(update));
-  socket.on("user_typing", ({ conversationId, userId, isTyping }) => store.setTyping(conversationId, userId, isTyping));
-  socket.on("messages_read", ({ conversationId, userId, seq }) => store.setRead(conversationId, userId, seq));
-  socket.on("user_status_changed", ({ userId, status }) => store.setPresence(userId, status));
-  socket.on("user_updated", (user) => store.userUpdated(user));
-  socket.on("message_updated", ({ conversationId, messageId, content, version, editedAt, changeSeq }) =>
+  socket.on(ServerEvent.newMessage, (message) => onMessage(message));
+  socket.on(ServerEvent.notification, (notification) => onNotification(notification));
+  socket.on(ServerEvent.conversationUpdated, (update) => onUpdated(update));
+  socket.on(ServerEvent.userTyping, ({ conversationId, userId, isTyping }) => store.setTyping(conversationId, userId, isTyping));
+  socket.on(ServerEvent.messagesRead, ({ conversationId, userId, seq }) => store.setRead(conversationId, userId, seq));
+  socket.on(ServerEvent.userStatusChanged, ({ userId, status }) => store.setPresence(userId, status));
+  socket.on(ServerEvent.userUpdated, (user) => store.userUpdated(user));
+  socket.on(ServerEvent.messageUpdated, ({ conversationId, messageId, content, version, editedAt, changeSeq }) =>
     store.patchMessage(conversationId, messageId, { content, version, editedAt, changeSeq }));
-  socket.on("message_deleted", ({ conversationId, messageId, deletedAt, changeSeq }) =>
+  socket.on(ServerEvent.messageDeleted, ({ conversationId, messageId, deletedAt, changeSeq }) =>
     store.patchMessage(conversationId, messageId, { content: "", attachments: [], reactions: [], deletedAt, changeSeq }));
-  socket.on("reaction_added", (change) => store.reacted(change, true));
-  socket.on("reaction_removed", (change) => store.reacted(change, false));
+  socket.on(ServerEvent.reactionAdded, (change) => store.reacted(change, true));
+  socket.on(ServerEvent.reactionRemoved, (change) => store.reacted(change, false));
 
   function call(event, payload) {
     return new Promise((resolve, reject) => {
@@ -58,16 +59,16 @@ export function createSocket(store, { onSessionEnded, onNotification, onMessage,
 
   /** Joins the conversation shown (leaving the last one); after a reconnect, fetches what was missed. */
   async function join(conversationId, { catchUp = false } = {}) {
-    if (joined && joined !== conversationId) socket.emit("leave_conversation", { conversationId: joined });
+    if (joined && joined !== conversationId) socket.emit(ClientEvent.leaveConversation, { conversationId: joined });
     joined = conversationId;
     if (!socket.connected) return;
-    await call("join_conversation", { conversationId });
+    await call(ClientEvent.joinConversation, { conversationId });
     if (catchUp) {
       // Every change since the last one known here: new messages, and edits, deletes and
       // reactions to older ones.
       let changesAfter = store.changeSeqOf(conversationId);
       for (let page = 0; page < 20; page++) {
-        const missed = await call("sync_conversation", { conversationId, changesAfter, limit: 200 });
+        const missed = await call(ClientEvent.syncConversation, { conversationId, changesAfter, limit: 200 });
         store.addMessages(conversationId, missed.messages);
         store.setChangeSeq(conversationId, missed.lastChangeSeq);
         if (!missed.hasMore || !missed.messages.length) break;
@@ -83,7 +84,7 @@ export function createSocket(store, { onSessionEnded, onNotification, onMessage,
 
   function deliver(clientMessageId, pending) {
     if (!socket.connected) return;
-    call("send_message", { conversationId: pending.conversationId, content: pending.content, clientMessageId })
+    call(ClientEvent.sendMessage, { conversationId: pending.conversationId, content: pending.content, clientMessageId })
       .then((ack) => {
         outbox.delete(clientMessageId);
         store.addMessages(pending.conversationId, [ack.message]);
@@ -109,15 +110,15 @@ export function createSocket(store, { onSessionEnded, onNotification, onMessage,
       outbox.set(clientMessageId, pending);
       deliver(clientMessageId, pending);
     },
-    edit: (conversationId, messageId, content) => change("edit_message", { conversationId, messageId, content }),
-    remove: (conversationId, messageId) => change("delete_message", { conversationId, messageId }),
-    react: (conversationId, messageId, emoji, add) => change(add ? "add_reaction" : "remove_reaction", { conversationId, messageId, emoji }),
-    markUnread: (conversationId, messageId) => call("mark_unread", { conversationId, messageId }),
+    edit: (conversationId, messageId, content) => change(ClientEvent.editMessage, { conversationId, messageId, content }),
+    remove: (conversationId, messageId) => change(ClientEvent.deleteMessage, { conversationId, messageId }),
+    react: (conversationId, messageId, emoji, add) => change(add ? ClientEvent.addReaction : ClientEvent.removeReaction, { conversationId, messageId, emoji }),
+    markUnread: (conversationId, messageId) => call(ClientEvent.markUnread, { conversationId, messageId }),
     typing(conversationId, isTyping) {
-      if (socket.connected) socket.emit("typing", { conversationId, isTyping });
+      if (socket.connected) socket.emit(ClientEvent.typing, { conversationId, isTyping });
     },
     markRead(conversationId, seq) {
-      if (socket.connected) call("mark_read", { conversationId, seq }).catch(() => {});
+      if (socket.connected) call(ClientEvent.markRead, { conversationId, seq }).catch(() => {});
     },
     disconnect() { socket.disconnect(); },
     get connected() { return socket.connected; },

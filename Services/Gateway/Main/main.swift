@@ -1,6 +1,6 @@
 import GatewayApp
 import ServiceKit
 
-await ServiceMain.run(name: "gateway") { values in
-    try await buildApplication(configuration: GatewayConfiguration(values))
+await ServiceMain.run(name: "gateway") { (configuration: GatewayConfiguration) in
+    try await buildApplication(configuration: configuration)
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Auth
 import EventBus
 import Hummingbird
 import Logging
@@ -15,68 +16,22 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
     var logger = logger ?? Logger(label: "gateway")
     logger.logLevel = configuration.logLevel
     logger[metadataKey: "gateway"] = .string(configuration.realtime.gatewayID)
-    let metrics = ServiceMetrics()
     let group = MultiThreadedEventLoopGroup.singleton
     let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: group, logger: logger)
     let tokens = await TokenAuthority(settings: configuration.auth)
     let httpClient = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: .upstreams(configuration.upstreams))
-
-    let messages = MessagesClient(
-        client: httpClient,
-        endpoint: ServiceEndpoint(url: configuration.upstreams.messages, timeout: configuration.upstreams.timeout)
-    )
-    let recovery = configuration.realtime.recoveryWindow.map { SessionRecovery(redis: redis, window: $0, logger: logger) }
-    let fanout = Fanout(
-        redis: configuration.redis,
-        eventLoopGroup: group,
-        messages: messages,
-        offsetOrigin: recovery?.origin,
-        logger: logger
-    )
-    let commands = CommandClient(
-        redis: redis,
-        configuration: configuration.redis,
-        eventLoopGroup: group,
-        instanceID: configuration.realtime.gatewayID,
-        timeout: configuration.realtime.sendTimeout,
-        logger: logger
-    )
-    let presence = PresenceReporter(
-        redis: redis,
-        gatewayID: configuration.realtime.gatewayID,
-        heartbeatInterval: configuration.realtime.heartbeatInterval,
-        liveConnections: { fanout.rooms.connections() },
-        logger: logger
-    )
-    let realtime = RealtimeContext(
-        settings: configuration.realtime,
-        tokens: tokens,
-        fanout: fanout,
-        commands: commands,
-        presence: presence,
-        messages: messages,
-        memberships: Memberships(),
-        recovery: recovery,
-        logger: logger
-    )
+    let realtime = RealtimeContext.make(configuration: configuration, redis: redis, tokens: tokens, httpClient: httpClient, logger: logger)
 
     let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: group, logger: logger)
     // A session revoked elsewhere ("log out everywhere") ends its sockets here too.
-    tokens.revocations.onRevoke { user, before in
-        for connection in fanout.rooms.connections(of: user) where (connection.verifiedToken?.issuedAt ?? .max) < before {
+    tokens.revocations.onRevoke { [rooms = realtime.fanout.rooms] user, before in
+        for connection in rooms.connections(of: user) where (connection.verifiedToken?.issuedAt ?? .max) < before {
             connection.disconnect()
         }
     }
 
     let origins = OriginPolicy(allowed: configuration.corsOrigins)
-    let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis), revocations.readiness], outermost: [CORSMiddleware(policy: origins)])
-    router.add(
-        middleware: ProxyMiddleware(
-            proxy: UpstreamProxy(client: httpClient, settings: configuration.upstreams),
-            tokens: tokens,
-            allowances: UserAllowances(burst: configuration.upstreams.requestBurst, perSecond: configuration.upstreams.requestsPerSecond)
-        )
-    )
+    let pollingSessions = PollingSessions(capacity: configuration.realtime.maxPollingSessions)
     let inbox: @Sendable (SocketConnection) -> any SocketPacketSink = { connection in
         SocketInbox(
             handler: SocketSession(connection: connection, context: realtime),
@@ -84,27 +39,21 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
             maxBytes: SocketSession.maxWaitingBytes
         )
     }
-    let pollingSessions = PollingSessions(capacity: configuration.realtime.maxPollingSessions)
-    EngineIORoutes(
-        settings: configuration.realtime,
-        origins: origins,
-        sessions: pollingSessions,
-        inbox: inbox,
-        logger: logger
-    ).register(on: router)
-    if let web = WebApp(root: configuration.webRoot) {
-        web.register(on: router)
-    } else {
-        logger.notice("no chat page; /chat answers 404", metadata: ["path": "\(configuration.webRoot)"])
-    }
-    if let bundle = ClientBundle(path: configuration.realtime.clientBundlePath) {
-        bundle.register(on: router, paths: configuration.realtime.paths)
-    } else {
-        logger.notice(
-            "no socket.io-client bundle; its routes answer 404",
-            metadata: ["path": "\(configuration.realtime.clientBundlePath)"]
+    let router = ServiceRouter.make(
+        metrics: ServiceMetrics(),
+        checks: [ReadinessCheck("redis", redis.ping), .revocations(tokens)],
+        outermost: [CORSMiddleware(policy: origins)]
+    )
+    router.add(
+        middleware: ProxyMiddleware(
+            proxy: UpstreamProxy(client: httpClient, settings: configuration.upstreams),
+            tokens: tokens,
+            allowances: UserAllowances(burst: configuration.upstreams.requestBurst, perSecond: configuration.upstreams.requestsPerSecond)
         )
-    }
+    )
+    EngineIORoutes(settings: configuration.realtime, origins: origins, sessions: pollingSessions, inbox: inbox, logger: logger)
+        .register(on: router)
+    registerStaticFiles(on: router, configuration: configuration, logger: logger)
 
     return Application(
         router: router,
@@ -117,11 +66,24 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
         ),
         configuration: configuration.http.application(serverName: configuration.realtime.gatewayID),
         services: [
-            redis, HTTPClientService(client: httpClient), fanout, commands, presence,
-            revocations,
+            redis, HTTPClientService(client: httpClient), realtime.fanout, realtime.commands, realtime.presence, revocations,
         ],
         logger: logger
     )
+}
+
+/// The chat page at `/chat` and the socket.io-client bundle, when they are there.
+private func registerStaticFiles(on router: Router<ChatRequestContext>, configuration: GatewayConfiguration, logger: Logger) {
+    if let web = WebApp(root: configuration.webRoot) {
+        web.register(on: router)
+    } else {
+        logger.notice("no chat page; /chat answers 404", metadata: ["path": "\(configuration.webRoot)"])
+    }
+    if let bundle = ClientBundle(path: configuration.realtime.clientBundlePath) {
+        bundle.register(on: router, paths: configuration.realtime.paths)
+    } else {
+        logger.notice("no socket.io-client bundle; its routes answer 404", metadata: ["path": "\(configuration.realtime.clientBundlePath)"])
+    }
 }
 
 extension HTTPClient.Configuration {

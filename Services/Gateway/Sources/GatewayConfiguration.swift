@@ -1,12 +1,14 @@
+import Auth
 import EventBus
 import Foundation
 import Logging
 import Redis
+import ServiceClients
 import ServiceConfiguration
 import ServiceKit
 
 /// Everything the gateway reads from its environment, read once at start.
-public struct GatewayConfiguration: Sendable {
+public struct GatewayConfiguration: ServiceConfigurationProtocol {
     public var http: HTTPSettings
     public var upstreams: UpstreamSettings
     public var realtime: RealtimeSettings
@@ -20,14 +22,14 @@ public struct GatewayConfiguration: Sendable {
     public var logLevel: Logger.Level
 
     public init(
-        http: HTTPSettings = HTTPSettings(port: 8080),
+        http: HTTPSettings = HTTPSettings(port: Self.port),
         upstreams: UpstreamSettings = UpstreamSettings(),
         realtime: RealtimeSettings = RealtimeSettings(),
         redis: RedisConfiguration = RedisConfiguration(),
         auth: AuthSettings,
-        corsOrigins: [String] = [],
-        webRoot: String = "Web",
-        logLevel: Logger.Level = .info
+        corsOrigins: [String] = Self.corsOrigins.defaultValue,
+        webRoot: String = Self.webRoot.defaultValue,
+        logLevel: Logger.Level = Setting.logLevel.defaultValue
     ) {
         self.http = http
         self.upstreams = upstreams
@@ -39,20 +41,30 @@ public struct GatewayConfiguration: Sendable {
         self.logLevel = logLevel
     }
 
-    /// Also `CORS_ORIGINS`: comma-separated `http(s)://host[:port]`; `WEB_ROOT` (`Web`).
+    public static let port = 8080
+    public static let corsOrigins = Setting<[String]>(
+        "CORS_ORIGINS",
+        default: [],
+        defaultText: "none",
+        accepts: "comma-separated http(s)://host[:port] origins, without paths or wildcards",
+        help: "origins whose pages may call the API and open sockets from elsewhere"
+    ) { OriginPolicy.origins($0) }
+    public static let webRoot = Setting.string(
+        "WEB_ROOT",
+        default: "Web",
+        help: "the chat page's files, served at `/chat` (none there: `/chat` is a 404)"
+    )
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
-        guard let origins = OriginPolicy.origins(values.string("CORS_ORIGINS", default: "")) else {
-            throw .invalid("CORS_ORIGINS", "comma-separated http(s)://host[:port] origins, without paths or wildcards")
-        }
         self.init(
-            http: try HTTPSettings(values, defaultPort: 8080),
+            http: try HTTPSettings(values, defaultPort: Self.port),
             upstreams: try UpstreamSettings(values),
             realtime: try RealtimeSettings(values),
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
-            corsOrigins: origins,
-            webRoot: values.string("WEB_ROOT", default: "Web"),
-            logLevel: try values.logLevel()
+            corsOrigins: try values.read(Self.corsOrigins),
+            webRoot: try values.read(Self.webRoot),
+            logLevel: try values.read(.logLevel)
         )
     }
 }
@@ -81,15 +93,15 @@ public struct UpstreamSettings: Sendable {
     public var requestBurst: Int
 
     public init(
-        messages: URL = URL(string: "http://127.0.0.1:8081")!,
-        presence: URL = URL(string: "http://127.0.0.1:8082")!,
-        uploads: URL = URL(string: "http://127.0.0.1:8083")!,
-        connectTimeout: Duration = .seconds(10),
-        timeout: Duration = .seconds(10),
-        uploadTimeout: Duration = .seconds(900),
-        trustedProxies: Set<String> = ["127.0.0.1", "::1"],
-        requestsPerSecond: Int = 20,
-        requestBurst: Int = 60
+        messages: URL = Self.messages.defaultValue,
+        presence: URL = Self.presence.defaultValue,
+        uploads: URL = Self.uploads.defaultValue,
+        connectTimeout: Duration = Self.connectTimeout.defaultValue,
+        timeout: Duration = Self.timeout.defaultValue,
+        uploadTimeout: Duration = Self.uploadTimeout.defaultValue,
+        trustedProxies: Set<String> = Set(Self.trustedProxies.defaultValue),
+        requestsPerSecond: Int = Self.requestsPerSecond.defaultValue,
+        requestBurst: Int = Self.requestBurst.defaultValue
     ) {
         self.messages = messages
         self.presence = presence
@@ -102,19 +114,54 @@ public struct UpstreamSettings: Sendable {
         self.requestBurst = requestBurst
     }
 
-    /// `MESSAGES_URL`, `PRESENCE_URL`, `UPLOADS_URL`, `UPSTREAM_CONNECT_TIMEOUT`, `UPSTREAM_TIMEOUT`, `UPLOAD_TIMEOUT`,
-    /// `TRUSTED_PROXIES` (comma-separated addresses), `API_REQUESTS_PER_SECOND`, `API_BURST`.
+    public static let messages = Setting.httpURL("MESSAGES_URL", default: MessagesAPI.defaultURL, help: "where the messages service listens")
+    public static let presence = Setting.httpURL("PRESENCE_URL", default: "http://127.0.0.1:8082", help: "where the presence service listens")
+    public static let uploads = Setting.httpURL("UPLOADS_URL", default: "http://127.0.0.1:8083", help: "where the uploads service listens")
+    public static let connectTimeout = Setting.seconds(
+        "UPSTREAM_CONNECT_TIMEOUT",
+        default: .seconds(10),
+        help: "getting a connection to a service, new or pooled; a refusing service is a 503 at once"
+    )
+    public static let timeout = Setting.seconds(
+        "UPSTREAM_TIMEOUT",
+        default: .seconds(10),
+        help: "waiting for a service's answer, and its longest silence while streaming (also the gateway's own calls to messages)"
+    )
+    public static let uploadTimeout = Setting.seconds(
+        "UPLOAD_TIMEOUT",
+        default: .seconds(900),
+        help: "waiting for an upload's answer, which comes after the whole body"
+    )
+    public static let trustedProxies = Setting.list(
+        "TRUSTED_PROXIES",
+        default: ["127.0.0.1", "::1"],
+        accepts: "comma-separated addresses",
+        help: "the proxies (haproxy) whose `X-Forwarded-For` names the client, told to the services as `X-Client-Address`"
+    )
+    public static let requestsPerSecond = Setting.int(
+        "API_REQUESTS_PER_SECOND",
+        default: 20,
+        in: 1...1_000_000,
+        help: "each signed-in user's `/api/**` requests a second on one gateway; past the burst, 429 `rate_limited`"
+    )
+    public static let requestBurst = Setting.int(
+        "API_BURST",
+        default: 60,
+        in: 1...1_000_000,
+        help: "each signed-in user's `/api/**` requests at once on one gateway"
+    )
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
-            messages: try values.httpURL("MESSAGES_URL", default: "http://127.0.0.1:8081"),
-            presence: try values.httpURL("PRESENCE_URL", default: "http://127.0.0.1:8082"),
-            uploads: try values.httpURL("UPLOADS_URL", default: "http://127.0.0.1:8083"),
-            connectTimeout: try values.seconds("UPSTREAM_CONNECT_TIMEOUT", default: .seconds(10)),
-            timeout: try values.seconds("UPSTREAM_TIMEOUT", default: .seconds(10)),
-            uploadTimeout: try values.seconds("UPLOAD_TIMEOUT", default: .seconds(900)),
-            trustedProxies: Set(values.list("TRUSTED_PROXIES", default: "127.0.0.1,::1")),
-            requestsPerSecond: try values.int("API_REQUESTS_PER_SECOND", default: 20, in: 1...1_000_000),
-            requestBurst: try values.int("API_BURST", default: 60, in: 1...1_000_000)
+            messages: try values.read(Self.messages),
+            presence: try values.read(Self.presence),
+            uploads: try values.read(Self.uploads),
+            connectTimeout: try values.read(Self.connectTimeout),
+            timeout: try values.read(Self.timeout),
+            uploadTimeout: try values.read(Self.uploadTimeout),
+            trustedProxies: Set(try values.read(Self.trustedProxies)),
+            requestsPerSecond: try values.read(Self.requestsPerSecond),
+            requestBurst: try values.read(Self.requestBurst)
         )
     }
 }

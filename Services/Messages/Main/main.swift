@@ -7,6 +7,6 @@ if let status = await MessagesAdmin.run(CommandLine.arguments) {
     exit(status)
 }
 
-await ServiceMain.run(name: "messages") { values in
-    try await buildApplication(configuration: MessagesConfiguration(values))
+await ServiceMain.run(name: "messages") { (configuration: MessagesConfiguration) in
+    try await buildApplication(configuration: configuration)
 }

@@ -1,3 +1,4 @@
+import Auth
 import EventBus
 import Hummingbird
 import Logging
@@ -28,7 +29,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
 
     let router = ServiceRouter.make(
         metrics: metrics,
-        checks: [ReadinessCheck("postgres") { try await postgres.query("SELECT 1") }, .redis(redis), revocations.readiness]
+        checks: [ReadinessCheck("postgres") { try await postgres.query("SELECT 1") }, ReadinessCheck("redis", redis.ping), .revocations(tokens)]
     )
 
     let api = router.group(RouterPath(MessagesAPI.authGroup))

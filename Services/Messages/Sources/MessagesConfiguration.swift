@@ -1,3 +1,4 @@
+import Auth
 import ChatModels
 import EventBus
 import Foundation
@@ -7,7 +8,7 @@ import ServiceConfiguration
 import ServiceKit
 
 /// Everything the Messages service reads from its environment, read once at start.
-public struct MessagesConfiguration: Sendable {
+public struct MessagesConfiguration: ServiceConfigurationProtocol {
     public var http: HTTPSettings
     public var database: DatabaseSettings
     public var redis: RedisConfiguration
@@ -27,17 +28,17 @@ public struct MessagesConfiguration: Sendable {
     public var logLevel: Logger.Level
 
     public init(
-        http: HTTPSettings = HTTPSettings(port: 8081),
+        http: HTTPSettings = HTTPSettings(port: Self.port),
         database: DatabaseSettings,
         redis: RedisConfiguration = RedisConfiguration(),
         auth: AuthSettings,
         limits: MessageLimits = MessageLimits(),
-        bcryptCost: Int = 10,
-        bcryptQueue: Int = 64,
+        bcryptCost: Int = Self.bcryptCost.defaultValue,
+        bcryptQueue: Int = Self.bcryptQueue.defaultValue,
         authThrottle: AuthThrottleSettings = AuthThrottleSettings(),
-        openExpertSignup: Bool = true,
+        openExpertSignup: Bool = Self.openExpertSignup.defaultValue,
         commands: StreamConsumerSettings = StreamConsumerSettings(),
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = Setting.logLevel.defaultValue
     ) {
         self.http = http
         self.database = database
@@ -52,29 +53,39 @@ public struct MessagesConfiguration: Sendable {
         self.logLevel = logLevel
     }
 
-    /// `EXPERT_SIGNUP`: `open` (the default) or `closed`.
-    static func expertSignup(_ values: ConfigurationValues) throws(ConfigurationError) -> Bool {
-        switch values.string("EXPERT_SIGNUP", default: "open") {
-        case "open": return true
-        case "closed": return false
-        default: throw .invalid("EXPERT_SIGNUP", "open or closed")
-        }
-    }
+    public static let port = 8081
+    public static let bcryptCost = Setting.int(
+        "BCRYPT_COST",
+        default: 10,
+        in: 4...31,
+        help: "bcrypt's work factor for passwords: each step doubles a hash's cost"
+    )
+    public static let bcryptQueue = Setting.int(
+        "BCRYPT_QUEUE",
+        default: 64,
+        in: 1...100_000,
+        help: "password hashes running or waiting at once; past it sign-ins and sign-ups get a retryable 503"
+    )
+    public static let openExpertSignup = Setting.choice(
+        "EXPERT_SIGNUP",
+        default: "open",
+        ["open": true, "closed": false],
+        help: "`closed` refuses sign-ups as an expert (403 `expert_signup_closed`); `messages set-role EMAIL expert` makes one"
+    )
 
-    /// Also `BCRYPT_COST`, `BCRYPT_QUEUE` and `EXPERT_SIGNUP`.
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
-            http: try HTTPSettings(values, defaultPort: 8081),
+            http: try HTTPSettings(values, defaultPort: Self.port),
             database: try DatabaseSettings(values),
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
             limits: try MessageLimits(values),
-            bcryptCost: try values.int("BCRYPT_COST", default: 10, in: 4...31),
-            bcryptQueue: try values.int("BCRYPT_QUEUE", default: 64, in: 1...100_000),
+            bcryptCost: try values.read(Self.bcryptCost),
+            bcryptQueue: try values.read(Self.bcryptQueue),
             authThrottle: try AuthThrottleSettings(values),
-            openExpertSignup: try Self.expertSignup(values),
+            openExpertSignup: try values.read(Self.openExpertSignup),
             commands: try StreamConsumerSettings(values),
-            logLevel: try values.logLevel()
+            logLevel: try values.read(.logLevel)
         )
     }
 }
@@ -97,13 +108,13 @@ public struct MessageLimits: Sendable {
     public var maxReactionsPerMessage: Int
 
     public init(
-        maxContentLength: Int = MessageRules.defaultMaxContentLength,
+        maxContentLength: Int = Setting.maxMessageLength.defaultValue,
         maxPageSize: Int = 200,
-        maxPageBytes: Int = 256 * 1024,
+        maxPageBytes: Int = Self.maxPageBytes.defaultValue,
         maxParticipants: Int = 100,
-        conversationsPerHour: Int = 60,
-        editWindow: Duration? = .seconds(15 * 60),
-        maxReactionsPerMessage: Int = 20
+        conversationsPerHour: Int = Self.conversationsPerHour.defaultValue,
+        editWindow: Duration? = Self.editWindow.defaultValue,
+        maxReactionsPerMessage: Int = Self.maxReactionsPerMessage.defaultValue
     ) {
         self.maxContentLength = maxContentLength
         self.maxPageSize = maxPageSize
@@ -114,16 +125,38 @@ public struct MessageLimits: Sendable {
         self.maxReactionsPerMessage = maxReactionsPerMessage
     }
 
-    /// `MAX_MESSAGE_LENGTH`, `MAX_PAGE_BYTES`, `CONVERSATIONS_PER_HOUR`, `MESSAGE_EDIT_WINDOW`
-    /// (seconds, 0: always), `MAX_REACTIONS_PER_MESSAGE`.
+    public static let maxPageBytes = Setting.int(
+        "MAX_PAGE_BYTES",
+        default: 256 * 1024,
+        in: 1024...(64 << 20),
+        help: "about how much one page of history (`…/messages`, `…/changes`, `sync_conversation`) holds; past it, `hasMore`"
+    )
+    public static let conversationsPerHour = Setting.int(
+        "CONVERSATIONS_PER_HOUR",
+        default: 60,
+        in: 1...1_000_000,
+        help: "new conversations one user may start in an hour (opening an existing direct one is free); past it 429"
+    )
+    public static let editWindow = Setting<Duration?>.seconds(
+        "MESSAGE_EDIT_WINDOW",
+        default: .seconds(15 * 60),
+        zero: "always",
+        help: "how long after sending its sender may edit a message; later, 403 `edit_window_passed`"
+    )
+    public static let maxReactionsPerMessage = Setting.int(
+        "MAX_REACTIONS_PER_MESSAGE",
+        default: 20,
+        in: 1...1000,
+        help: "different emoji one message may carry; past it, 409 `too_many_reactions`"
+    )
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
-        let editWindow = try values.int("MESSAGE_EDIT_WINDOW", default: 15 * 60, in: 0...(100 * 365 * 86_400))
         self.init(
-            maxContentLength: try values.int("MAX_MESSAGE_LENGTH", default: MessageRules.defaultMaxContentLength, in: 1...1_000_000),
-            maxPageBytes: try values.int("MAX_PAGE_BYTES", default: 256 * 1024, in: 1024...(64 << 20)),
-            conversationsPerHour: try values.int("CONVERSATIONS_PER_HOUR", default: 60, in: 1...1_000_000),
-            editWindow: editWindow == 0 ? nil : .seconds(editWindow),
-            maxReactionsPerMessage: try values.int("MAX_REACTIONS_PER_MESSAGE", default: 20, in: 1...1000)
+            maxContentLength: try values.read(.maxMessageLength),
+            maxPageBytes: try values.read(Self.maxPageBytes),
+            conversationsPerHour: try values.read(Self.conversationsPerHour),
+            editWindow: try values.read(Self.editWindow),
+            maxReactionsPerMessage: try values.read(Self.maxReactionsPerMessage)
         )
     }
 
@@ -148,8 +181,8 @@ public struct DatabaseSettings: Sendable {
         username: String,
         password: String? = nil,
         database: String,
-        poolSize: Int = 10,
-        queryTimeout: Duration = .seconds(5)
+        poolSize: Int = Self.poolSize.defaultValue,
+        queryTimeout: Duration = Self.queryTimeout.defaultValue
     ) {
         self.host = host
         self.port = port
@@ -160,23 +193,48 @@ public struct DatabaseSettings: Sendable {
         self.queryTimeout = queryTimeout
     }
 
-    /// `DATABASE_URL` (`postgres://user[:password]@host[:port]/database`), `DB_POOL_SIZE`, `DB_TIMEOUT`.
-    public init(_ values: ConfigurationValues) throws(ConfigurationError) {
-        let url = values.string("DATABASE_URL", default: "postgres://chat@127.0.0.1:5432/chat")
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
-            let host = components.host, let username = components.user
-        else {
-            throw .invalid("DATABASE_URL", "a postgres://user[:password]@host[:port]/database URL")
+    /// Where Postgres is and who connects.
+    public struct Location: Sendable {
+        var host: String
+        var port: Int
+        var username: String
+        var password: String?
+        var database: String
+
+        /// `postgres://user[:password]@host[:port]/database`.
+        init?(url: String) {
+            guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
+                let host = components.host, let username = components.user
+            else { return nil }
+            let database = String(components.path.drop { $0 == "/" })
+            self.host = host
+            self.port = components.port ?? 5432
+            self.username = username
+            self.password = components.password?.removingPercentEncoding
+            self.database = database.isEmpty ? username : database
         }
-        let database = String(components.path.drop { $0 == "/" })
+    }
+
+    public static let url = Setting<Location>(
+        "DATABASE_URL",
+        default: Location(url: "postgres://chat@127.0.0.1:5432/chat")!,
+        defaultText: "`postgres://chat@127.0.0.1:5432/chat`",
+        accepts: "a postgres://user[:password]@host[:port]/database URL",
+        help: "the Postgres that holds users, conversations and messages"
+    ) { Location(url: $0) }
+    public static let poolSize = Setting.int("DB_POOL_SIZE", default: 10, in: 1...500, help: "connections to Postgres held at most")
+    public static let queryTimeout = Setting.seconds("DB_TIMEOUT", default: .seconds(5), help: "how long a request may wait for the database")
+
+    public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        let location = try values.read(Self.url)
         self.init(
-            host: host,
-            port: components.port ?? 5432,
-            username: username,
-            password: components.password?.removingPercentEncoding,
-            database: database.isEmpty ? username : database,
-            poolSize: try values.int("DB_POOL_SIZE", default: 10, in: 1...500),
-            queryTimeout: try values.seconds("DB_TIMEOUT", default: .seconds(5))
+            host: location.host,
+            port: location.port,
+            username: location.username,
+            password: location.password,
+            database: location.database,
+            poolSize: try values.read(Self.poolSize),
+            queryTimeout: try values.read(Self.queryTimeout)
         )
     }
 

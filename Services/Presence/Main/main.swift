@@ -1,6 +1,6 @@
 import PresenceApp
 import ServiceKit
 
-await ServiceMain.run(name: "presence") { values in
-    try await buildApplication(configuration: PresenceConfiguration(values))
+await ServiceMain.run(name: "presence") { (configuration: PresenceConfiguration) in
+    try await buildApplication(configuration: configuration)
 }

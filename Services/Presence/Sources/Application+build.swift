@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Auth
 import EventBus
 import Hummingbird
 import Logging
@@ -25,7 +26,7 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
         messages: MessagesClient(
             client: httpClient,
             endpoint: configuration.messages,
-            serviceToken: ServiceTokenCache(tokens: tokens, service: "presence")
+            serviceToken: ServiceTokenCache(tokens: tokens, service: "presence").token
         )
     )
     let announcer = PresenceAnnouncer(bus: ChatBus(redis: redis), contacts: contacts, logger: logger)
@@ -51,7 +52,7 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
     )
 
     let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: group, logger: logger)
-    let router = ServiceRouter.make(metrics: metrics, checks: [.redis(redis), revocations.readiness])
+    let router = ServiceRouter.make(metrics: metrics, checks: [ReadinessCheck("redis", redis.ping), .revocations(tokens)])
     PresenceRoutes(store: store).register(on: router.group(RouterPath(PresenceAPI.group)).add(middleware: AuthMiddleware(tokens: tokens)))
 
     return Application(

@@ -1,12 +1,14 @@
+import Auth
 import EventBus
 import Foundation
 import Logging
 import Redis
+import ServiceClients
 import ServiceConfiguration
 import ServiceKit
 
 /// Everything the Presence service reads from its environment, read once at start.
-public struct PresenceConfiguration: Sendable {
+public struct PresenceConfiguration: ServiceConfigurationProtocol {
     public var http: HTTPSettings
     public var redis: RedisConfiguration
     public var auth: AuthSettings
@@ -22,15 +24,15 @@ public struct PresenceConfiguration: Sendable {
     public var logLevel: Logger.Level
 
     public init(
-        http: HTTPSettings = HTTPSettings(port: 8082),
+        http: HTTPSettings = HTTPSettings(port: Self.port),
         redis: RedisConfiguration = RedisConfiguration(),
         auth: AuthSettings,
-        messages: ServiceEndpoint = ServiceEndpoint(url: URL(string: "http://127.0.0.1:8081")!, timeout: .seconds(3)),
+        messages: ServiceEndpoint = .messages(timeout: Self.messagesTimeout),
         stream: StreamConsumerSettings = StreamConsumerSettings(),
-        typingTTL: Duration = .seconds(5),
-        gatewayDeadAfter: Duration = .seconds(10),
+        typingTTL: Duration = Self.typingTTL.defaultValue,
+        gatewayDeadAfter: Duration = Self.gatewayDeadAfter.defaultValue,
         sweepEvery: Duration = .milliseconds(500),
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = Setting.logLevel.defaultValue
     ) {
         self.http = http
         self.redis = redis
@@ -43,17 +45,25 @@ public struct PresenceConfiguration: Sendable {
         self.logLevel = logLevel
     }
 
-    /// Also `MESSAGES_URL`, `MESSAGES_TIMEOUT`, `TYPING_TTL`, `GATEWAY_DEAD_AFTER` (seconds).
+    public static let port = 8082
+    public static let messagesTimeout = Duration.seconds(3)
+    public static let typingTTL = Setting.seconds("TYPING_TTL", default: .seconds(5), help: "a typing indicator with no refresh for this long ends")
+    public static let gatewayDeadAfter = Setting.seconds(
+        "GATEWAY_DEAD_AFTER",
+        default: .seconds(10),
+        help: "a gateway silent this long is dead: its users go offline unless connected elsewhere"
+    )
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
-            http: try HTTPSettings(values, defaultPort: 8082),
+            http: try HTTPSettings(values, defaultPort: Self.port),
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
-            messages: try ServiceEndpoint(values, prefix: "MESSAGES", url: "http://127.0.0.1:8081", timeout: .seconds(3)),
+            messages: try ServiceEndpoint(values, service: "messages", url: MessagesAPI.defaultURL, timeout: Self.messagesTimeout),
             stream: try StreamConsumerSettings(values),
-            typingTTL: try values.seconds("TYPING_TTL", default: .seconds(5)),
-            gatewayDeadAfter: try values.seconds("GATEWAY_DEAD_AFTER", default: .seconds(10)),
-            logLevel: try values.logLevel()
+            typingTTL: try values.read(Self.typingTTL),
+            gatewayDeadAfter: try values.read(Self.gatewayDeadAfter),
+            logLevel: try values.read(.logLevel)
         )
     }
 }

@@ -1,6 +1,6 @@
 import ServiceKit
 import UploadsApp
 
-await ServiceMain.run(name: "uploads") { values in
-    try await buildApplication(configuration: UploadsConfiguration(values))
+await ServiceMain.run(name: "uploads") { (configuration: UploadsConfiguration) in
+    try await buildApplication(configuration: configuration)
 }

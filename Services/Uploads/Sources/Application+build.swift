@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Auth
 import ChatModels
 import EventBus
 import Foundation
@@ -37,7 +38,7 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
     let messages = MessagesClient(
         client: httpClient,
         endpoint: configuration.messages,
-        serviceToken: ServiceTokenCache(tokens: tokens, service: "uploads")
+        serviceToken: ServiceTokenCache(tokens: tokens, service: "uploads").token
     )
     let sweepers: [any Service] = [store, avatars].map {
         OrphanSweeper(store: $0, messages: messages, grace: configuration.orphanGrace, every: configuration.sweepEvery, logger: logger)
@@ -47,8 +48,8 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
     let router = ServiceRouter.make(
         metrics: metrics,
         checks: [
-            .redis(redis),
-            revocations.readiness,
+            ReadinessCheck("redis", redis.ping),
+            .revocations(tokens),
             ReadinessCheck("disk") {
                 guard access(store.temporaryDirectory, W_OK) == 0 else { throw APIError.unavailable("The uploads directory is not writable") }
             },

@@ -1,12 +1,14 @@
+import Auth
 import EventBus
 import Foundation
 import Logging
 import Redis
+import ServiceClients
 import ServiceConfiguration
 import ServiceKit
 
 /// Everything the Uploads service reads from its environment, read once at start.
-public struct UploadsConfiguration: Sendable {
+public struct UploadsConfiguration: ServiceConfigurationProtocol {
     public var http: HTTPSettings
     public var redis: RedisConfiguration
     public var auth: AuthSettings
@@ -30,18 +32,18 @@ public struct UploadsConfiguration: Sendable {
     public var logLevel: Logger.Level
 
     public init(
-        http: HTTPSettings = HTTPSettings(port: 8083),
+        http: HTTPSettings = HTTPSettings(port: Self.port),
         redis: RedisConfiguration = RedisConfiguration(),
         auth: AuthSettings,
         directory: String,
-        maxUploadBytes: Int64 = 50 << 20,
-        maxAvatarBytes: Int64 = 1 << 20,
-        messages: ServiceEndpoint = ServiceEndpoint(url: URL(string: "http://127.0.0.1:8081")!, timeout: .seconds(5)),
-        orphanGrace: Duration = .seconds(3600),
-        sweepEvery: Duration = .seconds(600),
-        sendTimeout: Duration = .seconds(5),
+        maxUploadBytes: Int64 = Int64(Self.maxUploadBytes.defaultValue),
+        maxAvatarBytes: Int64 = Int64(Self.maxAvatarBytes.defaultValue),
+        messages: ServiceEndpoint = .messages(timeout: Self.messagesTimeout),
+        orphanGrace: Duration = Self.orphanGrace.defaultValue,
+        sweepEvery: Duration = Self.sweepEvery.defaultValue,
+        sendTimeout: Duration = Self.sendTimeout.defaultValue,
         instanceID: String = "uploads-" + UUID().uuidString.prefix(8).lowercased(),
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = Setting.logLevel.defaultValue
     ) {
         self.http = http
         self.redis = redis
@@ -57,21 +59,41 @@ public struct UploadsConfiguration: Sendable {
         self.logLevel = logLevel
     }
 
-    /// `UPLOADS_DIR` (`.state/uploads`), `UPLOAD_MAX_BYTES`, `AVATAR_MAX_BYTES`, `MESSAGES_URL`, `MESSAGES_TIMEOUT`,
-    /// `UPLOAD_ORPHAN_GRACE`, `UPLOAD_SWEEP_EVERY` and `SEND_TIMEOUT` (seconds).
+    public static let port = 8083
+    public static let messagesTimeout = Duration.seconds(5)
+    public static let directory = Setting.string("UPLOADS_DIR", default: ".state/uploads", help: "where files are kept; instances may share it")
+    public static let maxUploadBytes = Setting.int(
+        "UPLOAD_MAX_BYTES",
+        default: 50 << 20,
+        in: 1...(1 << 40),
+        help: "the largest file accepted (413 past it, and nothing is left on disk)"
+    )
+    public static let maxAvatarBytes = Setting.int("AVATAR_MAX_BYTES", default: 1 << 20, in: 1...(64 << 20), help: "the largest profile picture")
+    public static let orphanGrace = Setting.seconds(
+        "UPLOAD_ORPHAN_GRACE",
+        default: .seconds(3600),
+        help: "how long a file may wait for a message (or a profile) to refer to it before it is swept"
+    )
+    public static let sweepEvery = Setting.seconds("UPLOAD_SWEEP_EVERY", default: .seconds(600), help: "how often unreferenced files are looked for")
+    public static let sendTimeout = Setting.seconds(
+        "SEND_TIMEOUT",
+        default: .seconds(5),
+        help: "how long an upload waits for its message to be stored; below the gateway's `UPSTREAM_TIMEOUT`"
+    )
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
-            http: try HTTPSettings(values, defaultPort: 8083),
+            http: try HTTPSettings(values, defaultPort: Self.port),
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
-            directory: values.string("UPLOADS_DIR", default: ".state/uploads"),
-            maxUploadBytes: Int64(try values.int("UPLOAD_MAX_BYTES", default: 50 << 20, in: 1...(1 << 40))),
-            maxAvatarBytes: Int64(try values.int("AVATAR_MAX_BYTES", default: 1 << 20, in: 1...(64 << 20))),
-            messages: try ServiceEndpoint(values, prefix: "MESSAGES", url: "http://127.0.0.1:8081", timeout: .seconds(5)),
-            orphanGrace: try values.seconds("UPLOAD_ORPHAN_GRACE", default: .seconds(3600)),
-            sweepEvery: try values.seconds("UPLOAD_SWEEP_EVERY", default: .seconds(600)),
-            sendTimeout: try values.seconds("SEND_TIMEOUT", default: .seconds(5)),
-            logLevel: try values.logLevel()
+            directory: try values.read(Self.directory),
+            maxUploadBytes: Int64(try values.read(Self.maxUploadBytes)),
+            maxAvatarBytes: Int64(try values.read(Self.maxAvatarBytes)),
+            messages: try ServiceEndpoint(values, service: "messages", url: MessagesAPI.defaultURL, timeout: Self.messagesTimeout),
+            orphanGrace: try values.read(Self.orphanGrace),
+            sweepEvery: try values.read(Self.sweepEvery),
+            sendTimeout: try values.read(Self.sendTimeout),
+            logLevel: try values.read(.logLevel)
         )
     }
 }

@@ -145,23 +145,13 @@ struct UpstreamProxy: Sendable {
         logger.warning("upstream failed", metadata: ["upstream": "\(service.rawValue)", "error": "\(error)"])
         switch error {
         case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
-            return APIError(
-                .gatewayTimeout,
-                code: "upstream_timeout",
-                message: "The \(service.rawValue) service did not answer in time",
-                retryable: true
-            )
+            return APIError(.upstreamTimeout, "The \(service.rawValue) service did not answer in time")
         case let error as HTTPClientError where error == .remoteConnectionClosed:
-            return APIError(.badGateway, code: "bad_gateway", message: "The \(service.rawValue) service closed the connection", retryable: true)
+            return APIError(.badGateway, "The \(service.rawValue) service closed the connection")
         case is ResponseAccumulator.ResponseTooBigError:
-            return APIError(.badGateway, code: "bad_gateway", message: "The \(service.rawValue) service answered with too much", retryable: false)
+            return APIError(.upstreamTooLarge, "The \(service.rawValue) service answered with too much")
         default:
-            return APIError(
-                .serviceUnavailable,
-                code: "upstream_unavailable",
-                message: "The \(service.rawValue) service is unavailable",
-                retryable: true
-            )
+            return APIError(.upstreamUnavailable, "The \(service.rawValue) service is unavailable")
         }
     }
 }

@@ -1,4 +1,5 @@
 import ChatModels
+import EventBus
 import Foundation
 import ServiceConfiguration
 import ServiceKit
@@ -19,6 +20,9 @@ public struct RealtimeSettings: Sendable {
     /// Events a connection may send: a burst, then a steady rate per second.
     public var eventBurst: Int
     public var eventsPerSecond: Int
+    /// `costly` events (`EventRate`) a connection may send besides: a burst, then a rate per second.
+    public var costlyEventBurst: Int
+    public var costlyEventsPerSecond: Int
     /// Bytes that may wait for a slow reader before it is disconnected.
     public var maxOutboundBytes: Int
     /// How long `send_message` waits for the stored message.
@@ -44,24 +48,26 @@ public struct RealtimeSettings: Sendable {
     public var recoveryWindow: Duration?
 
     public init(
-        gatewayID: String = "gw-" + UUID().uuidString.prefix(8).lowercased(),
+        gatewayID: String = Self.uniqueID(),
         paths: [String] = ["/socket.io", "/api/socket"],
-        pingInterval: Duration = .seconds(25),
-        pingTimeout: Duration = .seconds(20),
-        maxPayload: Int = 128 * 1024,
-        connectTimeout: Duration = .seconds(10),
-        eventBurst: Int = 60,
-        eventsPerSecond: Int = 30,
-        maxOutboundBytes: Int = 4 * 1024 * 1024,
-        sendTimeout: Duration = .seconds(10),
+        pingInterval: Duration = Self.pingInterval.defaultValue,
+        pingTimeout: Duration = Self.pingTimeout.defaultValue,
+        maxPayload: Int = Self.maxPayload.defaultValue,
+        connectTimeout: Duration = Self.connectTimeout.defaultValue,
+        eventBurst: Int = Self.eventBurst.defaultValue,
+        eventsPerSecond: Int = Self.eventsPerSecond.defaultValue,
+        costlyEventBurst: Int = Self.costlyEventBurst.defaultValue,
+        costlyEventsPerSecond: Int = Self.costlyEventsPerSecond.defaultValue,
+        maxOutboundBytes: Int = Self.maxOutboundBytes.defaultValue,
+        sendTimeout: Duration = Self.sendTimeout.defaultValue,
         heartbeatInterval: Duration = .seconds(2),
-        clientBundlePath: String = ".state/client/socket.io.min.js",
-        maxPollingSessions: Int = 10_000,
-        maxSocketsPerUser: Int = 20,
-        maxSocketsPerUserTotal: Int = 100,
-        maxRoomsPerSocket: Int = 200,
-        maxContentLength: Int = MessageRules.defaultMaxContentLength,
-        recoveryWindow: Duration? = nil
+        clientBundlePath: String = Self.clientBundlePath.defaultValue,
+        maxPollingSessions: Int = Self.maxPollingSessions.defaultValue,
+        maxSocketsPerUser: Int = Self.maxSocketsPerUser.defaultValue,
+        maxSocketsPerUserTotal: Int = Self.maxSocketsPerUserTotal.defaultValue,
+        maxRoomsPerSocket: Int = Self.maxRoomsPerSocket.defaultValue,
+        maxContentLength: Int = Setting.maxMessageLength.defaultValue,
+        recoveryWindow: Duration? = Self.recoveryWindow.defaultValue
     ) {
         self.gatewayID = gatewayID
         self.paths = paths
@@ -71,6 +77,8 @@ public struct RealtimeSettings: Sendable {
         self.connectTimeout = connectTimeout
         self.eventBurst = eventBurst
         self.eventsPerSecond = eventsPerSecond
+        self.costlyEventBurst = costlyEventBurst
+        self.costlyEventsPerSecond = costlyEventsPerSecond
         self.maxOutboundBytes = maxOutboundBytes
         self.sendTimeout = sendTimeout
         self.heartbeatInterval = heartbeatInterval
@@ -83,33 +91,29 @@ public struct RealtimeSettings: Sendable {
         self.recoveryWindow = recoveryWindow
     }
 
-    /// `GATEWAY_ID`, `PING_INTERVAL`, `PING_TIMEOUT`, `SOCKET_MAX_PAYLOAD`, `SOCKET_EVENTS_PER_SECOND`,
-    /// `SOCKET_EVENT_BURST`, `SOCKET_MAX_OUTBOUND_BYTES`, `SEND_TIMEOUT`, `SOCKET_CLIENT_BUNDLE`, `SOCKET_MAX_POLLING_SESSIONS`,
-    /// `SOCKET_RECOVERY_WINDOW` (seconds; 0, the default, is off), `SOCKET_CONNECT_TIMEOUT`,
-    /// `SOCKET_MAX_PER_USER`, `SOCKET_MAX_PER_USER_TOTAL`, `SOCKET_MAX_ROOMS`, `MAX_MESSAGE_LENGTH`.
+    /// What payloads are checked against.
+    var eventLimits: EventLimits { EventLimits(maxContentLength: self.maxContentLength) }
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
-        let defaults = RealtimeSettings()
         self.init(
-            gatewayID: values.string("GATEWAY_ID", default: defaults.gatewayID),
-            pingInterval: try values.seconds("PING_INTERVAL", default: defaults.pingInterval),
-            pingTimeout: try values.seconds("PING_TIMEOUT", default: defaults.pingTimeout),
-            maxPayload: try values.int("SOCKET_MAX_PAYLOAD", default: defaults.maxPayload, in: 1024...(16 << 20)),
-            connectTimeout: try values.seconds("SOCKET_CONNECT_TIMEOUT", default: defaults.connectTimeout),
-            eventBurst: try values.int("SOCKET_EVENT_BURST", default: defaults.eventBurst, in: 1...100_000),
-            eventsPerSecond: try values.int("SOCKET_EVENTS_PER_SECOND", default: defaults.eventsPerSecond, in: 1...100_000),
-            maxOutboundBytes: try values.int("SOCKET_MAX_OUTBOUND_BYTES", default: defaults.maxOutboundBytes, in: 4096...(1 << 30)),
-            sendTimeout: try values.seconds("SEND_TIMEOUT", default: defaults.sendTimeout),
-            clientBundlePath: values.string("SOCKET_CLIENT_BUNDLE", default: defaults.clientBundlePath),
-            maxPollingSessions: try values.int("SOCKET_MAX_POLLING_SESSIONS", default: defaults.maxPollingSessions, in: 0...1_000_000),
-            maxSocketsPerUser: try values.int("SOCKET_MAX_PER_USER", default: defaults.maxSocketsPerUser, in: 1...100_000),
-            maxSocketsPerUserTotal: try values.int("SOCKET_MAX_PER_USER_TOTAL", default: defaults.maxSocketsPerUserTotal, in: 1...1_000_000),
-            maxRoomsPerSocket: try values.int("SOCKET_MAX_ROOMS", default: defaults.maxRoomsPerSocket, in: 1...100_000),
-            maxContentLength: try values.int("MAX_MESSAGE_LENGTH", default: defaults.maxContentLength, in: 1...1_000_000),
-            recoveryWindow: try values.seconds("SOCKET_RECOVERY_WINDOW", default: .zero).nonZero
+            gatewayID: try values.read(Self.gatewayID),
+            pingInterval: try values.read(Self.pingInterval),
+            pingTimeout: try values.read(Self.pingTimeout),
+            maxPayload: try values.read(Self.maxPayload),
+            connectTimeout: try values.read(Self.connectTimeout),
+            eventBurst: try values.read(Self.eventBurst),
+            eventsPerSecond: try values.read(Self.eventsPerSecond),
+            costlyEventBurst: try values.read(Self.costlyEventBurst),
+            costlyEventsPerSecond: try values.read(Self.costlyEventsPerSecond),
+            maxOutboundBytes: try values.read(Self.maxOutboundBytes),
+            sendTimeout: try values.read(Self.sendTimeout),
+            clientBundlePath: try values.read(Self.clientBundlePath),
+            maxPollingSessions: try values.read(Self.maxPollingSessions),
+            maxSocketsPerUser: try values.read(Self.maxSocketsPerUser),
+            maxSocketsPerUserTotal: try values.read(Self.maxSocketsPerUserTotal),
+            maxRoomsPerSocket: try values.read(Self.maxRoomsPerSocket),
+            maxContentLength: try values.read(.maxMessageLength),
+            recoveryWindow: try values.read(Self.recoveryWindow)
         )
     }
-}
-
-extension Duration {
-    fileprivate var nonZero: Duration? { self > .zero ? self : nil }
 }

@@ -88,7 +88,7 @@ struct CommandConsumer: Service {
                 publishes += self.events.envelopes(stored: encoded, memberIDs: members)
                 publishes += Self.reply(
                     to: item.entry,
-                    BusEnvelope(event: CommandReply.event, data: encoded.reply(requestID: item.command.requestId))
+                    BusEnvelope.reply(encoded.reply(requestID: item.command.requestId))
                 )
             case .refused(let error) where error.retryable:
                 continue
@@ -136,7 +136,7 @@ struct CommandConsumer: Service {
                 by: command.userId,
                 rules: self.limits.changeRules
             )
-            let reply = BusEnvelope(event: CommandReply.event, data: EncodedMessage(outcome.message).reply(requestID: command.requestId))
+            let reply = BusEnvelope.reply(EncodedMessage(outcome.message).reply(requestID: command.requestId))
             return (
                 [(outcome.event, [BusChannel.conversation(command.conversationId)])] + Self.reply(to: entry, reply),
                 outcome.changesSummaries ? command.conversationId : nil
@@ -196,7 +196,7 @@ struct CommandConsumer: Service {
 
     private static func refusal(requestID: String, _ error: APIError) -> BusEnvelope? {
         (try? ChatJSON.buffer(CommandReply(requestId: requestID, error: error.body.error))).map {
-            BusEnvelope(event: CommandReply.event, data: $0)
+            BusEnvelope.reply($0)
         }
     }
 

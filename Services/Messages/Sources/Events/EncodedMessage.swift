@@ -21,7 +21,7 @@ struct EncodedMessage: Sendable {
         JSONObjectWriter.object(capacity: self.json.readableBytes + 96) { object in
             object.uuid("conversationId", self.message.conversationId)
             object.json("message", self.json)
-            object.string("type", ServerEvent.newMessage)
+            object.string("type", ServerEvent.newMessage.rawValue)
         }
     }
 

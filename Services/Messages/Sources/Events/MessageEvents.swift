@@ -11,12 +11,12 @@ struct MessageEvents: Sendable {
     let bus: ChatBus
     let logger: Logger
 
-    /// `new_message` to the conversation, `notification` to every member but the sender.
     /// A conversation was made: its members' contacts changed.
     func conversationCreated(memberIDs: [UUID]) async {
         await self.publish { try await self.bus.contactsChanged(memberIDs) }
     }
 
+    /// `new_message` to the conversation, `notification` to every member but the sender.
     func stored(_ message: Message, memberIDs: [UUID]) async {
         await self.publish { try await self.bus.publish(self.envelopes(stored: message, memberIDs: memberIDs)) }
     }

@@ -1,3 +1,4 @@
+import Auth
 import ChatModels
 import Foundation
 import Hummingbird
@@ -30,7 +31,7 @@ struct AuthController: Sendable {
         let role = body.role ?? .student
         guard role != .admin else { throw APIError.forbidden("Admin accounts cannot be registered") }
         guard role != .expert || self.openExpertSignup else {
-            throw APIError(.forbidden, code: "expert_signup_closed", message: "Experts are invited: sign up as a student, or ask for an account")
+            throw APIError(.expertSignupClosed, "Experts are invited: sign up as a student, or ask for an account")
         }
         let hash = try await self.hasher.hash(body.password)
         let user = try await self.users.create(name: name, email: email, passwordHash: hash, role: role)

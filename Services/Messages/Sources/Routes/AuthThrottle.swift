@@ -13,19 +13,35 @@ public struct AuthThrottleSettings: Sendable {
     /// How long failures are remembered, and an account stays locked.
     public var lockout: Duration
 
-    public init(attemptsPerAddressPerMinute: Int = 30, maxFailedLogins: Int = 5, lockout: Duration = .seconds(900)) {
+    public init(
+        attemptsPerAddressPerMinute: Int = Self.attemptsPerAddressPerMinute.defaultValue,
+        maxFailedLogins: Int = Self.maxFailedLogins.defaultValue,
+        lockout: Duration = Self.lockout.defaultValue
+    ) {
         self.attemptsPerAddressPerMinute = attemptsPerAddressPerMinute
         self.maxFailedLogins = maxFailedLogins
         self.lockout = lockout
     }
 
-    /// `AUTH_ATTEMPTS_PER_MINUTE`, `AUTH_MAX_FAILED_LOGINS`, `AUTH_LOCKOUT`.
+    public static let attemptsPerAddressPerMinute = Setting.int(
+        "AUTH_ATTEMPTS_PER_MINUTE",
+        default: 30,
+        in: 1...1_000_000,
+        help: "sign-ups and sign-ins per client address a minute; past it 429 `rate_limited` (the test stacks raise it)"
+    )
+    public static let maxFailedLogins = Setting.int(
+        "AUTH_MAX_FAILED_LOGINS",
+        default: 5,
+        in: 1...1000,
+        help: "failed sign-ins after which an account is locked for `AUTH_LOCKOUT`"
+    )
+    public static let lockout = Setting.seconds("AUTH_LOCKOUT", default: .seconds(900), help: "how long a locked account stays locked")
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
-        let defaults = AuthThrottleSettings()
         self.init(
-            attemptsPerAddressPerMinute: try values.int("AUTH_ATTEMPTS_PER_MINUTE", default: defaults.attemptsPerAddressPerMinute, in: 1...1_000_000),
-            maxFailedLogins: try values.int("AUTH_MAX_FAILED_LOGINS", default: defaults.maxFailedLogins, in: 1...1000),
-            lockout: try values.seconds("AUTH_LOCKOUT", default: defaults.lockout)
+            attemptsPerAddressPerMinute: try values.read(Self.attemptsPerAddressPerMinute),
+            maxFailedLogins: try values.read(Self.maxFailedLogins),
+            lockout: try values.read(Self.lockout)
         )
     }
 }

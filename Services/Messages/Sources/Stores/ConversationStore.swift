@@ -50,10 +50,9 @@ struct ConversationStore: Sendable {
 
     /// Creates a conversation of `creator` with `others`, with its SYSTEM welcome message.
     /// A direct conversation (one other, no title) exists once per pair: asking again,
-    /// even concurrently, returns the existing one with `created == false`.
-    /// Creates the conversation, or finds the pair's direct one. A new one counts against
-    /// the creator's `perHour`: past it, nothing is created (429 with `Retry-After`);
-    /// finding the existing direct one is free.
+    /// even concurrently, returns the existing one with `created == false`, and is free;
+    /// a new one counts against the creator's `perHour`: past it, nothing is created (429
+    /// with `Retry-After`).
     func create(creator: User, others: [User], title: String?, perHour: Int = .max) async throws -> (id: UUID, created: Bool, welcome: Message?) {
         let isDirect = others.count == 1 && title == nil
         let directKey = isDirect ? [creator.id, others[0].id].map { $0.uuidString.lowercased() }.sorted().joined(separator: ":") : nil

@@ -100,7 +100,7 @@ extension MessageStore {
             outcomes[index] =
                 message.conversationId == draft.conversationID
                 ? .stored(message, members: members[message.conversationId] ?? [], created: storedNow[index] != nil)
-                : .refused(.conflict("client_message_id_reused", "This clientMessageId was used in another conversation"))
+                : .refused(APIError(.clientMessageIdReused, "This clientMessageId was used in another conversation"))
         }
         return outcomes.map { $0! }
     }
@@ -124,9 +124,9 @@ extension MessageStore {
     /// One statement: the drafts not stored yet get the next `seq`s of their conversation
     /// (its row locked, in id order, so concurrent consumers cannot deadlock) and are
     /// inserted with their attachments. Returns each draft's message, nil for those already
-    /// stored. A draft stored meanwhile by
-    /// another consumer (a claimed entry processed twice at once) breaks the unique index
-    /// and the whole statement: nothing is stored, and the retry finds it.
+    /// stored. A draft stored meanwhile by another consumer (a claimed entry processed twice
+    /// at once) breaks the unique index and the whole statement: nothing is stored, and the
+    /// retry finds it.
     private static func insertFresh(_ drafts: [NewMessage], on connection: PostgresConnection, logger: Logger) async throws -> [Message?] {
         guard !drafts.isEmpty else { return [] }
         let messages = drafts.map { draft in
@@ -141,77 +141,80 @@ extension MessageStore {
                 createdAt: Date()
             )
         }
-        let files = zip(drafts, messages).compactMap { draft, message in draft.attachment.map { (file: $0, message: message) } }
-        var insertedRows: [UUID: (seq: Int64, changeSeq: Int64, createdAt: Date)] = [:]
+        var inserted: [UUID: (seq: Int64, changeSeq: Int64, createdAt: Date)] = [:]
         do {
-            let rows = try await connection.query(
-                """
-                WITH d AS (
-                    SELECT u.id, u.conversation_id, NULLIF(u.sender_id, \(Self.noSender)) AS sender_id, u.content, u.message_type,
-                           NULLIF(u.client_message_id, '') AS client_message_id, u.ord
-                    FROM unnest(
-                        \(messages.map(\.id)), \(messages.map(\.conversationId)), \(messages.map { $0.senderId ?? Self.noSender }),
-                        \(messages.map(\.content)), \(messages.map(\.messageType.rawValue)), \(messages.map { $0.clientMessageId ?? "" })
-                    ) WITH ORDINALITY AS u(id, conversation_id, sender_id, content, message_type, client_message_id, ord)
-                ), fresh AS (
-                    SELECT d.* FROM d WHERE NOT EXISTS (
-                        SELECT 1 FROM messages m WHERE m.sender_id = d.sender_id AND m.client_message_id = d.client_message_id
-                    )
-                ), counts AS (
-                    SELECT conversation_id AS id, count(*) AS n FROM fresh GROUP BY conversation_id
-                ), locked AS (
-                    SELECT c.id FROM conversations c WHERE c.id IN (SELECT id FROM counts) ORDER BY c.id FOR UPDATE
-                ), bumped AS (
-                    UPDATE conversations c
-                    SET last_seq = c.last_seq + counts.n, last_change_seq = c.last_change_seq + counts.n, updated_at = now()
-                    FROM locked, counts WHERE c.id = locked.id AND c.id = counts.id
-                    RETURNING c.id, c.last_seq - counts.n AS base, c.last_change_seq - counts.n AS change_base
-                ), numbered AS (
-                    SELECT f.*, b.base, b.change_base, row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS n
-                    FROM fresh f JOIN bumped b ON b.id = f.conversation_id
-                ), inserted AS (
-                    INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type, client_message_id)
-                    SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id
-                    FROM numbered
-                    RETURNING id, conversation_id, sender_id, message_type, seq, change_seq, created_at
-                ), counted AS (
-                    -- Every other member has these unread (a watermark is never past the last message).
-                    UPDATE conversation_members cm SET unread_count = cm.unread_count + n.count
-                    FROM (
-                        SELECT i.conversation_id, member.user_id, count(*) AS count
-                        FROM inserted i JOIN conversation_members member ON member.conversation_id = i.conversation_id
-                        WHERE i.message_type <> 'SYSTEM' AND i.sender_id IS DISTINCT FROM member.user_id
-                        GROUP BY i.conversation_id, member.user_id
-                    ) n
-                    WHERE cm.conversation_id = n.conversation_id AND cm.user_id = n.user_id
-                ), attached AS (
-                    INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
-                    SELECT a.* FROM unnest(
-                        \(files.map(\.file.id)), \(files.map(\.message.conversationId)), \(files.map(\.message.id)),
-                        \(files.map { $0.message.senderId! }), \(files.map(\.file.name)), \(files.map(\.file.size)),
-                        \(files.map(\.file.mimeType)), \(files.map(\.file.sha256)), \(files.map(\.file.storageKey))
-                    ) AS a(id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
-                    WHERE a.message_id IN (SELECT id FROM inserted)
-                )
-                SELECT id, seq, change_seq, created_at FROM inserted
-                """,
-                logger: logger
-            )
+            let rows = try await connection.query(Self.insertStatement(messages, attachments: zip(drafts, messages)), logger: logger)
             for try await (id, seq, changeSeq, createdAt) in rows.decode((UUID, Int64, Int64, Date).self) {
-                insertedRows[id] = (seq, changeSeq, createdAt)
+                inserted[id] = (seq, changeSeq, createdAt)
             }
         } catch  where Database.uniqueViolation(error) == "messages_sender_client_id_key" {
             throw Self.storedConcurrently
         }
-
-        return drafts.enumerated().map { index, draft in
-            guard let row = insertedRows[messages[index].id] else { return nil }
-            var message = messages[index]
-            message.seq = row.seq
-            message.changeSeq = row.changeSeq
-            message.createdAt = row.createdAt
+        return zip(drafts, messages).map { draft, message in
+            guard let row = inserted[message.id] else { return nil }
+            var message = message
+            (message.seq, message.changeSeq, message.createdAt) = row
             if let file = draft.attachment { message.attachments = [file.attachment] }
             return message
         }
+    }
+
+    /// The statement `insertFresh` runs: returns the id, `seq`, `changeSeq` and time of each
+    /// message it inserted.
+    private static func insertStatement(
+        _ messages: [Message],
+        attachments: some Sequence<(NewMessage, Message)>
+    ) -> PostgresQuery {
+        let files = attachments.compactMap { draft, message in draft.attachment.map { (file: $0, message: message) } }
+        return """
+            WITH d AS (
+                SELECT u.id, u.conversation_id, NULLIF(u.sender_id, \(Self.noSender)) AS sender_id, u.content, u.message_type,
+                       NULLIF(u.client_message_id, '') AS client_message_id, u.ord
+                FROM unnest(
+                    \(messages.map(\.id)), \(messages.map(\.conversationId)), \(messages.map { $0.senderId ?? Self.noSender }),
+                    \(messages.map(\.content)), \(messages.map(\.messageType.rawValue)), \(messages.map { $0.clientMessageId ?? "" })
+                ) WITH ORDINALITY AS u(id, conversation_id, sender_id, content, message_type, client_message_id, ord)
+            ), fresh AS (
+                SELECT d.* FROM d WHERE NOT EXISTS (
+                    SELECT 1 FROM messages m WHERE m.sender_id = d.sender_id AND m.client_message_id = d.client_message_id
+                )
+            ), counts AS (
+                SELECT conversation_id AS id, count(*) AS n FROM fresh GROUP BY conversation_id
+            ), locked AS (
+                SELECT c.id FROM conversations c WHERE c.id IN (SELECT id FROM counts) ORDER BY c.id FOR UPDATE
+            ), bumped AS (
+                UPDATE conversations c
+                SET last_seq = c.last_seq + counts.n, last_change_seq = c.last_change_seq + counts.n, updated_at = now()
+                FROM locked, counts WHERE c.id = locked.id AND c.id = counts.id
+                RETURNING c.id, c.last_seq - counts.n AS base, c.last_change_seq - counts.n AS change_base
+            ), numbered AS (
+                SELECT f.*, b.base, b.change_base, row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS n
+                FROM fresh f JOIN bumped b ON b.id = f.conversation_id
+            ), inserted AS (
+                INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type, client_message_id)
+                SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id
+                FROM numbered
+                RETURNING id, conversation_id, sender_id, message_type, seq, change_seq, created_at
+            ), counted AS (
+                -- Every other member has these unread (a watermark is never past the last message).
+                UPDATE conversation_members cm SET unread_count = cm.unread_count + n.count
+                FROM (
+                    SELECT i.conversation_id, member.user_id, count(*) AS count
+                    FROM inserted i JOIN conversation_members member ON member.conversation_id = i.conversation_id
+                    WHERE i.message_type <> 'SYSTEM' AND i.sender_id IS DISTINCT FROM member.user_id
+                    GROUP BY i.conversation_id, member.user_id
+                ) n
+                WHERE cm.conversation_id = n.conversation_id AND cm.user_id = n.user_id
+            ), attached AS (
+                INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
+                SELECT a.* FROM unnest(
+                    \(files.map(\.file.id)), \(files.map(\.message.conversationId)), \(files.map(\.message.id)),
+                    \(files.map { $0.message.senderId! }), \(files.map(\.file.name)), \(files.map(\.file.size)),
+                    \(files.map(\.file.mimeType)), \(files.map(\.file.sha256)), \(files.map(\.file.storageKey))
+                ) AS a(id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
+                WHERE a.message_id IN (SELECT id FROM inserted)
+            )
+            SELECT id, seq, change_seq, created_at FROM inserted
+            """
     }
 }

@@ -52,82 +52,14 @@ extension MessageStore {
         try await self.database.transaction { connection in
             let logger = self.database.logger
             var message = try await Self.lockedMessage(messageID, in: conversationID, for: userID, on: connection, logger: logger)
+            let write = ChangeWrite(connection: connection, logger: logger, conversationID: conversationID, userID: userID)
             var changesSummaries = false
             switch change {
-            case .edit(let content):
-                try Self.checkAuthor(message, userID, verb: "edit")
-                guard message.deletedAt == nil else { throw APIError.conflict("message_deleted", "A deleted message cannot be edited") }
-                if let window = rules.editWindow, Date().timeIntervalSince(message.createdAt) > window.seconds {
-                    throw APIError(.forbidden, code: "edit_window_passed", message: "Messages can be edited for \(window.minutesText) after sending")
-                }
-                guard content != message.content else { break }
-                let (changeSeq, lastSeq) = try await Self.nextChangeSeq(conversationID, on: connection, logger: logger)
-                changesSummaries = message.seq == lastSeq
-                let rows = try await connection.query(
-                    """
-                    UPDATE messages SET content = \(content), version = version + 1, edited_at = now(), change_seq = \(changeSeq)
-                    WHERE id = \(messageID) RETURNING version, edited_at
-                    """,
-                    logger: logger
-                )
-                for try await (version, editedAt) in rows.decode((Int64, Date).self) {
-                    (message.content, message.version, message.editedAt, message.changeSeq) = (content, version, editedAt, changeSeq)
-                }
-
-            case .delete:
-                try Self.checkAuthor(message, userID, verb: "delete")
-                guard message.deletedAt == nil else { break }
-                let (changeSeq, _) = try await Self.nextChangeSeq(conversationID, on: connection, logger: logger)
-                changesSummaries = true
-                // The file goes with its row: the uploads sweep removes what no row refers to.
-                try await connection.query("DELETE FROM attachments WHERE message_id = \(messageID)", logger: logger)
-                try await connection.query("DELETE FROM reactions WHERE message_id = \(messageID)", logger: logger)
-                let rows = try await connection.query(
-                    "UPDATE messages SET content = '', deleted_at = now(), change_seq = \(changeSeq) WHERE id = \(messageID) RETURNING deleted_at",
-                    logger: logger
-                )
-                for try await deletedAt in rows.decode(Date.self) {
-                    (message.content, message.deletedAt, message.changeSeq, message.attachments) = ("", deletedAt, changeSeq, [])
-                }
-                // One fewer unread for each member who had not read it (the sender never had it unread).
-                try await connection.query(
-                    """
-                    UPDATE conversation_members SET unread_count = unread_count - 1
-                    WHERE conversation_id = \(conversationID) AND user_id <> \(userID) AND last_read_seq < \(message.seq) AND unread_count > 0
-                    """,
-                    logger: logger
-                )
-
-            case .react(let emoji):
-                guard message.deletedAt == nil else { throw APIError.conflict("message_deleted", "A deleted message cannot be reacted to") }
-                let rows = try await connection.query(
-                    "SELECT count(DISTINCT emoji), COALESCE(bool_or(emoji = \(emoji)), false) FROM reactions WHERE message_id = \(messageID)",
-                    logger: logger
-                )
-                for try await (distinct, present) in rows.decode((Int64, Bool).self) where !present && distinct >= rules.maxReactionsPerMessage {
-                    throw APIError.conflict("too_many_reactions", "A message carries at most \(rules.maxReactionsPerMessage) different emoji")
-                }
-                let added = try await Self.changedRows(
-                    connection.query(
-                        """
-                        INSERT INTO reactions (message_id, emoji, user_id) VALUES (\(messageID), \(emoji), \(userID))
-                        ON CONFLICT DO NOTHING RETURNING 1
-                        """,
-                        logger: logger
-                    )
-                )
-                if added { message.changeSeq = try await Self.stampChange(messageID, in: conversationID, on: connection, logger: logger) }
-
-            case .unreact(let emoji):
-                let removed = try await Self.changedRows(
-                    connection.query(
-                        "DELETE FROM reactions WHERE message_id = \(messageID) AND emoji = \(emoji) AND user_id = \(userID) RETURNING 1",
-                        logger: logger
-                    )
-                )
-                if removed { message.changeSeq = try await Self.stampChange(messageID, in: conversationID, on: connection, logger: logger) }
+            case .edit(let content): changesSummaries = try await write.edit(&message, to: content, window: rules.editWindow)
+            case .delete: changesSummaries = try await write.delete(&message)
+            case .react(let emoji): try await write.react(&message, with: emoji, maxReactions: rules.maxReactionsPerMessage)
+            case .unreact(let emoji): try await write.unreact(&message, emoji)
             }
-
             message = try await MessageRows.withDetails([message], for: userID, on: connection, logger: logger)[0]
             let reactionCount: Int
             switch change {
@@ -172,49 +104,6 @@ extension MessageStore {
         )
         guard let message = try await MessageRows.messages(rows).first else { throw APIError.notFound("Message not found in this conversation") }
         return message
-    }
-
-    private static func checkAuthor(_ message: Message, _ userID: UUID, verb: String) throws(APIError) {
-        guard message.messageType != .system else {
-            throw APIError(.forbidden, code: "system_message", message: "SYSTEM messages cannot be changed")
-        }
-        guard message.senderId == userID else {
-            throw APIError(.forbidden, code: "not_your_message", message: "Only its sender can \(verb) a message")
-        }
-    }
-
-    /// Takes the conversation's next change sequence number; also says its newest message's `seq`.
-    private static func nextChangeSeq(
-        _ conversationID: UUID,
-        on connection: PostgresConnection,
-        logger: Logger
-    ) async throws
-        -> (changeSeq: Int64, lastSeq: Int64)
-    {
-        let rows = try await connection.query(
-            "UPDATE conversations SET last_change_seq = last_change_seq + 1 WHERE id = \(conversationID) RETURNING last_change_seq, last_seq",
-            logger: logger
-        )
-        for try await numbers in rows.decode((Int64, Int64).self) { return numbers }
-        throw APIError.notFound("Conversation not found")
-    }
-
-    /// Stamps the message with the conversation's next change sequence number.
-    private static func stampChange(
-        _ messageID: UUID,
-        in conversationID: UUID,
-        on connection: PostgresConnection,
-        logger: Logger
-    ) async throws
-        -> Int64
-    {
-        let (changeSeq, _) = try await Self.nextChangeSeq(conversationID, on: connection, logger: logger)
-        try await connection.query("UPDATE messages SET change_seq = \(changeSeq) WHERE id = \(messageID)", logger: logger)
-        return changeSeq
-    }
-
-    private static func changedRows(_ rows: PostgresRowSequence) async throws -> Bool {
-        try await rows.decode(Int.self).reduce(0) { count, _ in count + 1 } > 0
     }
 
     /// The event for the conversation, as the message now stands. Its id is the message's

@@ -45,7 +45,7 @@ struct UserStore: Sendable {
                     logger: self.database.logger
                 )
             } catch  where Database.uniqueViolation(error) == "users_email_key" {
-                throw APIError.conflict("email_taken", "An account with this email exists")
+                throw APIError(.emailTaken, "An account with this email exists")
             }
         }
         return user

@@ -26,7 +26,7 @@ final class FileSink {
     func append(_ chunk: ByteBuffer) async throws {
         self.size += Int64(chunk.readableBytes)
         guard self.size <= self.maxBytes else {
-            throw APIError(.contentTooLarge, code: "payload_too_large", message: "Files are limited to \(self.maxBytes) bytes")
+            throw APIError(.payloadTooLarge, "Files are limited to \(self.maxBytes) bytes")
         }
         chunk.withUnsafeReadableBytes { self.hasher.update(bufferPointer: $0) }
         if self.prefix.count < ContentSniffer.prefixLength {

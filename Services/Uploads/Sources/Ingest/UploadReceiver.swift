@@ -111,6 +111,6 @@ struct UploadReceiver: Sendable {
     }
 
     private var tooLarge: APIError {
-        APIError(.contentTooLarge, code: "payload_too_large", message: "Files are limited to \(self.maxBytes) bytes")
+        APIError(.payloadTooLarge, "Files are limited to \(self.maxBytes) bytes")
     }
 }

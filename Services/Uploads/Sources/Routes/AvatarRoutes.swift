@@ -1,3 +1,4 @@
+import Auth
 import ChatModels
 import EventBus
 import Foundation
@@ -38,7 +39,7 @@ struct AvatarRoutes: Sendable {
             for try await chunk in request.body { try await sink.append(chunk) }
             guard !sink.isEmpty else { throw APIError.validation("The picture is empty") }
             guard Self.acceptedTypes.contains(sink.kind.mimeType) else {
-                throw APIError(.unsupportedMediaType, code: "unsupported_image", message: "A picture must be a PNG, JPEG or WebP image")
+                throw APIError(.unsupportedImage, "A picture must be a PNG, JPEG or WebP image")
             }
             picture = try await sink.finish(name: "avatar")
         } catch let error as APIError where error.status == .contentTooLarge {
@@ -83,6 +84,6 @@ struct AvatarRoutes: Sendable {
     }
 
     static func tooLarge(_ maxBytes: Int64) -> APIError {
-        APIError(.contentTooLarge, code: "payload_too_large", message: "A picture is limited to \(maxBytes) bytes")
+        APIError(.payloadTooLarge, "A picture is limited to \(maxBytes) bytes")
     }
 }

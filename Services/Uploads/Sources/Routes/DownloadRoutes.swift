@@ -1,3 +1,4 @@
+import Auth
 import ChatModels
 import FileTransfer
 import Foundation
@@ -49,7 +50,7 @@ struct DownloadRoutes: Sendable {
             let body = try await self.fileIO.loadFile(path: path, range: Int(range.lowerBound)...Int(range.upperBound), context: context)
             return Response(status: .partialContent, headers: headers, body: body)
         case .unsatisfiable:
-            var response = APIError(.rangeNotSatisfiable, code: "range_not_satisfiable", message: "The range is outside the file").response()
+            var response = APIError(.rangeNotSatisfiable, "The range is outside the file").response()
             response.headers[.contentRange] = "bytes */\(record.size)"
             return response
         }

@@ -1,3 +1,4 @@
+import Auth
 import ChatModels
 import EventBus
 import Foundation
@@ -44,7 +45,7 @@ struct UploadRoutes: Sendable {
             return JSONResponse(message, status: .created)
         } catch {
             // A retry of the upload with this clientMessageId is stored once.
-            throw APIError(error).resend(as: clientMessageID)
+            throw APIError(routeError: error).resend(as: clientMessageID)
         }
     }
 }

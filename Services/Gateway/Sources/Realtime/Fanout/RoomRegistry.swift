@@ -1,3 +1,4 @@
+import Auth
 import EventBus
 import Foundation
 import NIOConcurrencyHelpers

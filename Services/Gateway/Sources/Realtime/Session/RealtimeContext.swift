@@ -1,7 +1,10 @@
+import AsyncHTTPClient
+import Auth
 import EventBus
 import Logging
+import NIOPosix
+import Redis
 import ServiceClients
-import ServiceKit
 
 /// What every connection's session shares.
 struct RealtimeContext: Sendable {
@@ -12,7 +15,57 @@ struct RealtimeContext: Sendable {
     let presence: PresenceReporter
     let messages: MessagesClient
     let memberships: Memberships
+    /// The events clients send, each with its handler.
+    let events: ClientEventRouter
     /// Connection-state recovery, when on.
     let recovery: SessionRecovery?
     let logger: Logger
+}
+
+extension RealtimeContext {
+    /// The gateway's real-time side: its fan-out, command stream, presence reports and calls
+    /// to messages, over `redis` and `httpClient`.
+    static func make(
+        configuration: GatewayConfiguration,
+        redis: RedisClient,
+        tokens: TokenAuthority,
+        httpClient: HTTPClient,
+        logger: Logger
+    ) -> RealtimeContext {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let settings = configuration.realtime
+        let messages = MessagesClient(
+            client: httpClient,
+            endpoint: ServiceEndpoint(url: configuration.upstreams.messages, timeout: configuration.upstreams.timeout)
+        )
+        let recovery = settings.recoveryWindow.map { SessionRecovery(redis: redis, window: $0, logger: logger) }
+        let fanout = Fanout(redis: configuration.redis, eventLoopGroup: group, messages: messages, offsetOrigin: recovery?.origin, logger: logger)
+        let commands = CommandClient(
+            redis: redis,
+            configuration: configuration.redis,
+            eventLoopGroup: group,
+            instanceID: settings.gatewayID,
+            timeout: settings.sendTimeout,
+            logger: logger
+        )
+        let presence = PresenceReporter(
+            redis: redis,
+            gatewayID: settings.gatewayID,
+            heartbeatInterval: settings.heartbeatInterval,
+            liveConnections: { fanout.rooms.connections() },
+            logger: logger
+        )
+        return RealtimeContext(
+            settings: settings,
+            tokens: tokens,
+            fanout: fanout,
+            commands: commands,
+            presence: presence,
+            messages: messages,
+            memberships: Memberships(),
+            events: .chat(),
+            recovery: recovery,
+            logger: logger
+        )
+    }
 }

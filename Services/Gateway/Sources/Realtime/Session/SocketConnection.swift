@@ -1,3 +1,4 @@
+import Auth
 import ChatModels
 import Foundation
 import JSONKit
@@ -24,6 +25,8 @@ final class SocketConnection: Sendable {
     private struct State {
         var authenticated: Authenticated?
         var connectAttempts = 0
+        /// The allowance of `costly` events, made at the first one.
+        var costlyEvents: TokenBucket?
     }
 
     /// A Socket.IO session: its token, and the timer that ends it when the token expires.
@@ -92,6 +95,15 @@ final class SocketConnection: Sendable {
         self.state.withLockedValue { state in
             state.connectAttempts += 1
             return state.connectAttempts
+        }
+    }
+
+    /// Takes one of the connection's `costly` events if its allowance has one left.
+    func takeCostlyEvent(burst: Int, perSecond: Int, now: NIODeadline = .now()) -> Bool {
+        self.state.withLockedValue { state in
+            var bucket = state.costlyEvents ?? TokenBucket(burst: burst, perSecond: perSecond, now: now)
+            defer { state.costlyEvents = bucket }
+            return bucket.take(now: now)
         }
     }
 

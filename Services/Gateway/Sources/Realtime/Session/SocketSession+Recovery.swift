@@ -1,3 +1,4 @@
+import Auth
 import ChatModels
 import EventBus
 import Foundation
@@ -38,7 +39,7 @@ extension SocketSession {
                     let page = try await self.context.messages.history(point.conversation, after: after, limit: 200, token: token)
                     for message in page.messages {
                         let offset = self.context.fanout.rooms.nextOffset()
-                        replay.append(SocketIOFrame.event(ServerEvent.newMessage, data: message.json, offset: offset))
+                        replay.append(SocketIOFrame.event(ServerEvent.newMessage.rawValue, data: message.json, offset: offset))
                     }
                     after = page.messages.last?.seq ?? after
                     guard replay.count <= SessionRecovery.maxReplayed else {

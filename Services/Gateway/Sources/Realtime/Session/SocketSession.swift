@@ -1,3 +1,4 @@
+import Auth
 import ChatModels
 import EventBus
 import Foundation
@@ -69,20 +70,20 @@ struct SocketSession: SocketPacketHandler {
         let auth = packet.payload.readableBytes > 0 ? try? JSONDecoder().decode(Auth.self, from: packet.payload) : nil
         let fromHeader = (try? AuthMiddleware.bearerToken(authorization: self.connection.authorization)).map(String.init)
         guard let token = auth?.token ?? fromHeader else {
-            self.refuse("A token is required: connect with auth {token}", code: "unauthorized")
+            self.refuse("A token is required: connect with auth {token}", code: .unauthorized)
             return false
         }
         guard let verified = try? await self.context.tokens.verifyToken(token) else {
-            self.refuse("invalid token", code: "invalid_token")
+            self.refuse("invalid token", code: .invalidToken)
             return false
         }
         let settings = self.context.settings
         if let total = await self.context.presence.connectionCount(of: verified.identity.userID), total >= settings.maxSocketsPerUserTotal {
-            self.refuse("Too many connections: a user may hold \(settings.maxSocketsPerUserTotal) at once", code: "too_many_connections")
+            self.refuse("Too many connections: a user may hold \(settings.maxSocketsPerUserTotal) at once", code: .tooManyConnections)
             return false
         }
         guard self.context.fanout.rooms.register(self.connection, user: verified.identity.userID, limit: settings.maxSocketsPerUser) else {
-            self.refuse("Too many connections: a user may hold \(settings.maxSocketsPerUser) on one gateway", code: "too_many_connections")
+            self.refuse("Too many connections: a user may hold \(settings.maxSocketsPerUser) on one gateway", code: .tooManyConnections)
             return false
         }
         if let recovery = self.context.recovery, let pid = auth?.pid, let record = await recovery.take(pid, user: verified.identity.userID) {
@@ -103,8 +104,8 @@ struct SocketSession: SocketPacketHandler {
         self.logger.debug("connected", metadata: ["user.id": "\(verified.identity.userID)", "socket.id": "\(self.connection.engineID)"])
     }
 
-    private func refuse(_ message: String, code: String) {
-        let data = ByteBuffer(string: #"{"code":"\#(code)"}"#)
+    private func refuse(_ message: String, code: ErrorCode) {
+        let data = ByteBuffer(string: #"{"code":"\#(code.rawValue)"}"#)
         self.connection.send(SocketIOFrame.connectError(message: message, data: data))
     }
 

@@ -82,7 +82,7 @@ extension EngineIOHandler: Sendable {}
 
 extension APIError {
     /// An event past the connection's allowance.
-    static let rateLimited = APIError(.tooManyRequests, code: "rate_limited", message: "Too many events, slow down", retryable: true)
+    static let rateLimited = APIError(.rateLimited, "Too many events, slow down")
 }
 
 extension EngineIOStateMachine.CloseReason {

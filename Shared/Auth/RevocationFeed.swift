@@ -107,17 +107,6 @@ public struct RevocationFeed: Service {
         }
     }
 
-    /// Ready once the stored revocations were read.
-    public var readiness: ReadinessCheck {
-        ReadinessCheck("revocations") { [revocations] in
-            guard revocations.isLoaded else { throw RevocationsNotLoaded() }
-        }
-    }
-
-    struct RevocationsNotLoaded: Error, CustomStringConvertible {
-        var description: String { "token revocations not read yet" }
-    }
-
     static func parse(_ announcement: String) -> (UUID, Int64)? {
         let parts = announcement.split(separator: " ")
         guard parts.count == 2, let userID = UUID(text: parts[0]), let before = Int64(parts[1]) else { return nil }

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import ChatModels
 import Foundation
-import HTTPTypes
 import JSONKit
 import NIOCore
 import NIOFoundationCompat
@@ -42,14 +41,7 @@ public struct ServiceCaller: Sendable {
             throw APIError.unavailable("The \(self.service) service is unavailable, try again")
         }
         guard (200..<300).contains(response.status.code) else {
-            if let body = try? ChatJSON.decoder().decode(ErrorBody.self, from: bytes) {
-                throw APIError(
-                    .init(code: Int(response.status.code)),
-                    code: body.error.code,
-                    message: body.error.message,
-                    retryable: body.error.retryable ?? false
-                )
-            }
+            if let body = try? ChatJSON.decoder().decode(ErrorBody.self, from: bytes) { throw body.error.error }
             throw APIError.unavailable("The \(self.service) service failed, try again")
         }
         return try ChatJSON.decoder().decode(Response.self, from: bytes)

@@ -2,7 +2,7 @@ import ChatModels
 import Foundation
 import Testing
 
-@testable import ServiceKit
+@testable import Auth
 
 @Suite struct VerifiedTokensTests {
     let now = Date()

@@ -3,7 +3,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import Testing
 
-@testable import ServiceKit
+@testable import Auth
 
 @Suite struct TokenRevocationTests {
     let settings = AuthSettings(jwtSecret: "a-test-secret-that-is-long-enough-0123456789", tokenLifetime: .seconds(600))

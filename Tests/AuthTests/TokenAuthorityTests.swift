@@ -1,6 +1,6 @@
+import Auth
 import ChatModels
 import Foundation
-import ServiceKit
 import Testing
 
 @Suite struct TokenAuthorityTests {

@@ -1,0 +1,34 @@
+// The Socket.IO events, as the server declares them (ClientEvent and ServerEvent in
+// Shared/ChatModels). Generated: ChatModelsTests hold this file to the declaration, and
+// `UPDATE_CONTRACTS=1 swift test --filter ChatModelsTests` writes it anew.
+
+export const ClientEvent = Object.freeze({
+  joinConversation: "join_conversation",
+  leaveConversation: "leave_conversation",
+  sendMessage: "send_message",
+  editMessage: "edit_message",
+  deleteMessage: "delete_message",
+  addReaction: "add_reaction",
+  removeReaction: "remove_reaction",
+  typing: "typing",
+  markRead: "mark_read",
+  markUnread: "mark_unread",
+  syncConversation: "sync_conversation",
+  searchMessages: "search_messages",
+  userOnline: "user_online",
+  userOffline: "user_offline",
+});
+
+export const ServerEvent = Object.freeze({
+  newMessage: "new_message",
+  notification: "notification",
+  messagesRead: "messages_read",
+  userTyping: "user_typing",
+  userStatusChanged: "user_status_changed",
+  messageUpdated: "message_updated",
+  messageDeleted: "message_deleted",
+  reactionAdded: "reaction_added",
+  reactionRemoved: "reaction_removed",
+  conversationUpdated: "conversation_updated",
+  userUpdated: "user_updated",
+});
