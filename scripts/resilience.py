@@ -32,11 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "Tests" / "e2e"))
 
-import requests  # noqa: E402
 import socketio  # noqa: E402
 
 import stack as stack_module  # noqa: E402
-from chat import history, register  # noqa: E402
+from api import Api  # noqa: E402
 
 
 @dataclass
@@ -250,7 +249,7 @@ def run(arguments: argparse.Namespace) -> int:
     ok = False
     try:
         deployment.up()
-        accounts = [register(deployment.lb_url, f"M{index}", "expert" if index == 0 else "student") for index in range(arguments.members)]
+        accounts = [account(deployment.lb_url, f"M{index}", "expert" if index == 0 else "student") for index in range(arguments.members)]
         conversation = open_conversation(deployment, accounts)
         start_members(members, deployment, conversation, accounts, arguments.rate)
         phases = run_faults(deployment, members, conversation.balanced, arguments.phase_seconds)
@@ -274,15 +273,21 @@ def drill_stack(state: Path, configuration: str) -> stack_module.Stack:
                               durable=True, database="chat_resilience", log_level="warning", overrides={"BCRYPT_COST": "4"})
 
 
+def account(base: str, name: str, role: str) -> tuple[str, dict]:
+    """A new account: its token and user."""
+    client, user = Api(base).register(name, role)
+    return client.token, user
+
+
 def open_conversation(deployment: stack_module.Stack, accounts: list[tuple[str, dict]]) -> Conversation:
     """The first account's conversation with all the others, and which gateway the load balancer
     picked (each gateway names itself in its `server` header)."""
     lb = deployment.lb_url
     owner_token = accounts[0][0]
-    conversation = requests.post(f"{lb}/api/chat/conversations", headers={"Authorization": f"Bearer {owner_token}"},
-                                 json={"participantIds": [user["id"] for _, user in accounts[1:]], "title": "resilience"}).json()
-    served = requests.get(f"{lb}/healthz").headers["server"]
-    names = {requests.get(f"{deployment.service_url(name)}/healthz").headers["server"]: name for name in ("gateway1", "gateway2")}
+    conversation = Api(lb, owner_token).post("/api/chat/conversations",
+                                             json={"participantIds": [user["id"] for _, user in accounts[1:]], "title": "resilience"}).json()
+    served = Api(lb).get("/healthz").headers["server"]
+    names = {Api(deployment.service_url(name)).get("/healthz").headers["server"]: name for name in ("gateway1", "gateway2")}
     balanced = names[served]
     direct = "gateway2" if balanced == "gateway1" else "gateway1"
     return Conversation(lb=lb, owner_token=owner_token, id=conversation["id"], balanced=balanced, direct=direct)
@@ -386,7 +391,7 @@ def final_checks(members: list[Member], phases: list[Phase], conversation: Conve
 
 def count_messages(members: list[Member], phases: list[Phase], conversation: Conversation) -> DrillResult:
     """What was sent, acked and stored, over the run and in each phase, and what reached whom."""
-    stored = [m for m in history(conversation.lb, conversation.owner_token, conversation.id) if m["messageType"] == "TEXT"]
+    stored = [m for m in Api(conversation.lb, conversation.owner_token).history(conversation.id) if m["messageType"] == "TEXT"]
     stored_keys = [m["clientMessageId"] for m in stored]
     stored_ids = {m["id"] for m in stored}
     unique_keys = set(stored_keys)
@@ -420,8 +425,7 @@ def count_phase(phase: Phase, sends: list[Send], stored_keys: set[str]) -> dict[
 
 
 def presence(members: list[Member], conversation: Conversation) -> list[dict]:
-    return requests.get(f"{conversation.lb}/api/presence", params={"userIds": ",".join(m.user["id"] for m in members)},
-                        headers={"Authorization": f"Bearer {conversation.owner_token}"}).json()
+    return Api(conversation.lb, conversation.owner_token).get("/api/presence", params={"userIds": ",".join(m.user["id"] for m in members)}).json()
 
 
 def check_presence(members: list[Member], conversation: Conversation) -> tuple[bool, float | None]:

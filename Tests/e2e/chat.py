@@ -1,5 +1,5 @@
-"""Helpers for the end-to-end tests: REST accounts and python-socketio clients that
-record what they receive."""
+"""Helpers for the end-to-end tests beside the REST client (api.py): python-socketio clients
+that record what they receive, refused connects, and tokens made by hand."""
 
 from __future__ import annotations
 
@@ -7,25 +7,26 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import threading
 import time
-import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
-import requests
 import socketio
 
-EVENTS = ("new_message", "user_typing", "messages_read", "notification", "user_status_changed", "message_updated", "message_deleted",
-          "reaction_added", "reaction_removed", "conversation_updated", "user_updated")
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def register(base: str, name: str, role: str = "student") -> tuple[str, dict]:
-    local = "".join(character for character in name.lower() if character.isascii() and character.isalnum()) or "user"
-    email = f"{local[:30]}-{uuid.uuid4().hex[:10]}@example.com"
-    response = requests.post(f"{base}/api/auth/register", json={"name": name, "email": email, "password": "correct horse", "role": role}, timeout=15)
-    assert response.status_code == 201, response.text
-    body = response.json()
-    return body["token"], body["user"]
+def server_events() -> tuple[str, ...]:
+    """The events the server emits, as the page has them from the server's declaration
+    (`Web/js/events.js`, held to `ServerEvent` by the Swift tests)."""
+    module = (ROOT / "Web" / "js" / "events.js").read_text()
+    block = module[module.index("export const ServerEvent"):]
+    return tuple(re.findall(r'^\s+\w+: "([a-z_]+)",$', block[:block.index("});")], re.M))
+
+
+EVENTS = server_events()
 
 
 def forge_token(secret: str, user_id: str, role: str = "student", issued: float | None = None, lifetime: float = 3600,
@@ -55,31 +56,6 @@ def refused_connect(url: str, token: str | None) -> dict:
     client.disconnect()
     assert not connected and refused, "the connect was not refused"
     return refused[0]
-
-
-def open_conversation(base: str, token: str, *others: dict) -> dict:
-    response = requests.post(f"{base}/api/chat/conversations", json={"participantIds": [other["id"] for other in others]},
-                             headers={"Authorization": f"Bearer {token}"}, timeout=15)
-    assert response.status_code in (200, 201), response.text
-    return response.json()
-
-
-def student_and_expert(base: str, student_name: str = "Ada", expert_name: str = "Grace") -> tuple[tuple[str, dict], tuple[str, dict], dict]:
-    """A student and an expert with their conversation: (token, user) of each, then the conversation."""
-    student_token, student = register(base, student_name, "student")
-    expert_token, expert = register(base, expert_name, "expert")
-    return (student_token, student), (expert_token, expert), open_conversation(base, student_token, expert)
-
-
-def history(base: str, token: str, conversation_id: str, after: int = 0) -> list[dict]:
-    messages, cursor = [], after
-    while True:
-        page = requests.get(f"{base}/api/chat/conversations/{conversation_id}/messages", params={"after": cursor, "limit": 200},
-                            headers={"Authorization": f"Bearer {token}"}, timeout=15).json()
-        messages += page["messages"]
-        if not page["hasMore"]:
-            return messages
-        cursor = messages[-1]["seq"]
 
 
 class Recorder:

@@ -7,11 +7,9 @@ import os
 import shutil
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 import pytest
-import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -20,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import stack as stack_module  # noqa: E402
-from chat import student_and_expert  # noqa: E402
+from api import Api  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -54,39 +52,6 @@ def stack():
             shutil.rmtree(state, ignore_errors=True)
 
 
-class Api:
-    """The REST API through one base URL, as a client would use it."""
-
-    def __init__(self, base: str, token: str | None = None):
-        self.base = base
-        self.token = token
-        self.session = requests.Session()
-
-    def request(self, method: str, path: str, **kwargs) -> requests.Response:
-        headers = kwargs.pop("headers", {})
-        if self.token:
-            headers.setdefault("Authorization", f"Bearer {self.token}")
-        return self.session.request(method, self.base + path, headers=headers, timeout=15, **kwargs)
-
-    def get(self, path: str, **kwargs) -> requests.Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs) -> requests.Response:
-        return self.request("POST", path, **kwargs)
-
-    def as_user(self, token: str) -> "Api":
-        return Api(self.base, token)
-
-    def register(self, name: str, role: str = "student", password: str = "correct horse") -> tuple["Api", dict]:
-        email = f"{name.lower()}-{uuid.uuid4().hex[:10]}@example.com"
-        response = self.post("/api/auth/register", json={"name": name, "email": email, "password": password, "role": role})
-        assert response.status_code == 201, response.text
-        login = self.post("/api/auth/login", json={"email": email, "password": password})
-        assert login.status_code == 200, login.text
-        body = login.json()
-        return self.as_user(body["token"]), body["user"]
-
-
 @pytest.fixture
 def api(stack) -> Api:
     """A client of the load balancer."""
@@ -94,9 +59,9 @@ def api(stack) -> Api:
 
 
 @pytest.fixture
-def pair(stack):
-    """A student and an expert with their conversation."""
-    return student_and_expert(stack.lb_url)
+def pair(api: Api) -> tuple[tuple[Api, dict], tuple[Api, dict], dict]:
+    """A student and an expert with their conversation: (client, user) of each, then the conversation."""
+    return api.student_and_expert()
 
 
 def chromium(width: int = 1280, height: int = 900) -> webdriver.Chrome:

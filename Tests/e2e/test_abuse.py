@@ -9,11 +9,11 @@ import time
 import uuid
 
 import pytest
-import requests
 import websocket
 
 import stack as stack_module
-from chat import ChatClient, history, open_conversation, refused_connect, register, student_and_expert
+from api import Api
+from chat import ChatClient, refused_connect
 
 CONNECT_TIMEOUT = 4  # SOCKET_CONNECT_TIMEOUT in conftest
 
@@ -36,10 +36,10 @@ def seconds_until_closed(ws: websocket.WebSocket) -> float:
 
 
 @pytest.mark.parametrize("attempt", ["another namespace", "a bad token", "connect, then DISCONNECT"])
-def test_a_socket_without_an_accepted_connect_is_closed_whatever_it_sent(stack, attempt):
+def test_a_socket_without_an_accepted_connect_is_closed_whatever_it_sent(stack, api, attempt):
     """A CONNECT refused, or left with DISCONNECT, does not keep a socket open: it is closed
     within two connect timeouts, pings answered or not."""
-    token, _ = register(stack.lb_url, "Holder")
+    token = api.register("Holder")[0].token
     ws = raw_socket(stack.service_url("gateway1"))
     try:
         if attempt == "another namespace":
@@ -72,13 +72,15 @@ def seconds_until_hung_up(connection: socket.socket, trickle: bytes = b"") -> fl
     started = time.monotonic()
     connection.settimeout(0.5)
     for byte in itertools.cycle(trickle or [None]):
-        if byte is not None:
-            connection.sendall(bytes([byte]))
         try:
+            if byte is not None:
+                connection.sendall(bytes([byte]))
             if connection.recv(65536) == b"":
                 return time.monotonic() - started
         except socket.timeout:
             pass
+        except (ConnectionResetError, BrokenPipeError):
+            return time.monotonic() - started  # hung up while bytes were still on their way: a reset, not a FIN
         if time.monotonic() - started > 30:
             return float("inf")
     raise AssertionError("unreachable")
@@ -89,7 +91,7 @@ def test_a_client_trickling_its_headers_is_cut_off(strict_gateway):
     with socket.create_connection((host, int(port))) as connection:
         connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
         assert seconds_until_hung_up(connection, b"X-Slow: yes\r\n") < 4
-    assert requests.get(f"{strict_gateway}/healthz", timeout=5).status_code == 200
+    assert Api(strict_gateway).get("/healthz", timeout=5).status_code == 200
 
 
 def test_an_idle_kept_alive_connection_is_closed(strict_gateway):
@@ -111,9 +113,9 @@ def test_haproxy_cuts_off_a_client_trickling_its_headers(stack):
 
 
 @pytest.mark.parametrize("path", ["/metrics", "/readyz"])
-def test_metrics_and_readiness_are_not_served_through_the_load_balancer(stack, path):
-    assert requests.get(stack.lb_url + path, timeout=5).status_code == 404
-    assert requests.get(stack.service_url("gateway1") + path, timeout=5).status_code == 200
+def test_metrics_and_readiness_are_not_served_through_the_load_balancer(stack, api, path):
+    assert api.get(path, timeout=5).status_code == 404
+    assert api.via(stack.service_url("gateway1")).get(path, timeout=5).status_code == 200
 
 
 @pytest.fixture(scope="module")
@@ -124,13 +126,13 @@ def bounded_gateway(stack):
     stack.stop("bounded")
 
 
-def test_a_user_holds_a_bounded_number_of_connections(stack, bounded_gateway):
-    token, _ = register(stack.lb_url, "Hoarder")
+def test_a_user_holds_a_bounded_number_of_connections(api, bounded_gateway):
+    token = api.register("Hoarder")[0].token
     first, second = ChatClient(bounded_gateway, token).connect(), ChatClient(bounded_gateway, token).connect()
     try:
         assert refused_connect(bounded_gateway, token)["data"]["code"] == "too_many_connections"
         # Another user is not concerned, and a freed place is taken again.
-        other, _ = register(stack.lb_url, "Other")
+        other = api.register("Other")[0].token
         with ChatClient(bounded_gateway, other):
             pass
         second.disconnect()
@@ -142,10 +144,10 @@ def test_a_user_holds_a_bounded_number_of_connections(stack, bounded_gateway):
         second.disconnect()
 
 
-def test_a_connection_joins_a_bounded_number_of_conversations(stack, bounded_gateway):
-    token, user = register(stack.lb_url, "Joiner")
-    conversations = [open_conversation(stack.lb_url, token, register(stack.lb_url, f"Expert{i}", "expert")[1]) for i in range(3)]
-    with ChatClient(bounded_gateway, token) as client:
+def test_a_connection_joins_a_bounded_number_of_conversations(api, bounded_gateway):
+    joiner, _ = api.register("Joiner")
+    conversations = [joiner.open_conversation(api.register(f"Expert{i}", "expert")[1]) for i in range(3)]
+    with ChatClient(bounded_gateway, joiner.token) as client:
         assert client.join(conversations[0]["id"]) and client.join(conversations[1]["id"])
         assert client.join(conversations[1]["id"])  # joining one already joined is not one more
         refused = client.call("join_conversation", {"conversationId": conversations[2]["id"]})
@@ -154,16 +156,14 @@ def test_a_connection_joins_a_bounded_number_of_conversations(stack, bounded_gat
         assert client.join(conversations[2]["id"])
 
 
-def test_an_account_is_locked_after_failed_sign_ins_through_the_load_balancer(stack):
+def test_an_account_is_locked_after_failed_sign_ins_through_the_load_balancer(api):
     """Guessing a password: after 5 failures (AUTH_MAX_FAILED_LOGINS) the account answers 429
     with Retry-After, even to the right password, until the lockout ends."""
-    email = f"locked-{uuid.uuid4().hex[:10]}@example.com"
-    body = {"name": "Locked", "email": email, "password": "correct horse", "role": "student"}
-    assert requests.post(f"{stack.lb_url}/api/auth/register", json=body, timeout=15).status_code == 201
-    guesses = [requests.post(f"{stack.lb_url}/api/auth/login", json={"email": email, "password": f"guess {i}"}, timeout=15).status_code
-               for i in range(5)]
+    _, user = api.register("Locked")
+    email = user["email"]
+    guesses = [api.login(email, f"guess {i}").status_code for i in range(5)]
     assert guesses == [401] * 5
-    locked = requests.post(f"{stack.lb_url}/api/auth/login", json={"email": email, "password": "correct horse"}, timeout=15)
+    locked = api.login(email, "correct horse")
     assert locked.status_code == 429 and locked.json()["error"]["code"] == "rate_limited"
     assert int(locked.headers["Retry-After"]) > 60
 
@@ -191,12 +191,13 @@ def commands_appended(stack) -> int:
     return int(fields[fields.index("entries-added") + 1])
 
 
-def test_a_send_nobody_would_store_is_refused_before_it_is_queued(stack):
+def test_a_send_nobody_would_store_is_refused_before_it_is_queued(stack, api):
     """Finding 1: what the store would refuse (a stranger's send, too long, NUL) is refused
     by the gateway and takes no space in Redis; a member's send still goes through."""
-    (token, _), _, conversation = student_and_expert(stack.lb_url, "Member", "Expert")
-    stranger, _ = register(stack.lb_url, "Stranger")
-    with ChatClient(stack.service_url("gateway1"), token) as member, ChatClient(stack.service_url("gateway2"), stranger) as outsider:
+    (owner, _), _, conversation = api.student_and_expert("Member", "Expert")
+    stranger, _ = api.register("Stranger")
+    with ChatClient(stack.service_url("gateway1"), owner.token) as member, \
+            ChatClient(stack.service_url("gateway2"), stranger.token) as outsider:
         assert member.call("send_message", {"conversationId": conversation["id"], "content": "first"})["ok"]
         before = commands_appended(stack)
         refusals = [
@@ -216,18 +217,18 @@ def test_a_send_nobody_would_store_is_refused_before_it_is_queued(stack):
         assert commands_appended(stack) == before + 1
 
 
-def test_settled_commands_do_not_stay_in_the_stream(stack):
+def test_settled_commands_do_not_stay_in_the_stream(stack, api):
     """Finding 1: handled sends are trimmed from `chat:commands` (STREAM_TRIM_EVERY is 1 s here),
     not kept until a million pile up."""
-    (token, _), _, conversation = student_and_expert(stack.lb_url, "Trimmer", "Expert")
-    with ChatClient(stack.service_url("gateway1"), token) as client:
+    (trimmer, _), _, conversation = api.student_and_expert("Trimmer", "Expert")
+    with ChatClient(stack.service_url("gateway1"), trimmer.token) as client:
         for i in range(40):
             assert client.call("send_message", {"conversationId": conversation["id"], "content": f"m{i}"})["ok"]
     deadline = time.monotonic() + 15
     while int(redis_cli(stack, "XLEN", "chat:commands")[0]) > 1 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert int(redis_cli(stack, "XLEN", "chat:commands")[0]) <= 1
-    assert len(history(stack.lb_url, token, conversation["id"])) >= 41  # welcome + 40, all stored
+    assert len(trimmer.history(conversation["id"])) >= 41  # welcome + 40, all stored
 
 
 @pytest.fixture(scope="module")
@@ -239,25 +240,26 @@ def allowance_gateway(stack):
     stack.stop("allowance")
 
 
-def test_each_user_has_an_allowance_of_api_requests(stack, allowance_gateway):
+def test_each_user_has_an_allowance_of_api_requests(api, allowance_gateway):
     """Finding 6: one account cannot keep the services busy; 429 with Retry-After, others unaffected."""
-    (token, _), _, conversation = student_and_expert(stack.lb_url, "Reader", "Expert")
-    other, _ = register(stack.lb_url, "Patient")
-    url = f"{allowance_gateway}/api/chat/conversations/{conversation['id']}/messages"
-    statuses = [requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5) for _ in range(8)]
+    (reader, _), _, conversation = api.student_and_expert("Reader", "Expert")
+    other, _ = api.register("Patient")
+    reader, other = reader.via(allowance_gateway), other.via(allowance_gateway)
+    path = f"/api/chat/conversations/{conversation['id']}/messages"
+    statuses = [reader.get(path, timeout=5) for _ in range(8)]
     assert [r.status_code for r in statuses[:5]] == [200] * 5
     refused = statuses[-1]
     assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
     assert int(refused.headers["Retry-After"]) >= 1
-    assert requests.get(f"{allowance_gateway}/api/me", headers={"Authorization": f"Bearer {other}"}, timeout=5).status_code == 200
+    assert other.get("/api/me", timeout=5).status_code == 200
     time.sleep(1.1)  # two more have come in
-    assert requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5).status_code == 200
+    assert reader.get(path, timeout=5).status_code == 200
 
 
-def test_a_user_holds_a_bounded_number_of_connections_across_gateways(stack, allowance_gateway):
+def test_a_user_holds_a_bounded_number_of_connections_across_gateways(stack, api, allowance_gateway):
     """Finding 6: SOCKET_MAX_PER_USER bounds one gateway; SOCKET_MAX_PER_USER_TOTAL all of them,
     counted by presence."""
-    token, _ = register(stack.lb_url, "Everywhere")
+    token = api.register("Everywhere")[0].token
     held = [ChatClient(stack.service_url(name), token).connect() for name in ("gateway1", "gateway2", "gateway1")]
     try:
         time.sleep(0.5)  # presence has counted them
@@ -271,17 +273,16 @@ def test_a_user_holds_a_bounded_number_of_connections_across_gateways(stack, all
             client.disconnect()
 
 
-def test_a_user_starts_a_bounded_number_of_conversations_an_hour(stack):
+def test_a_user_starts_a_bounded_number_of_conversations_an_hour(api):
     """Finding 6: CONVERSATIONS_PER_HOUR (60); opening an existing direct conversation again is free."""
-    token, _ = register(stack.lb_url, "Starter")
-    experts = [register(stack.lb_url, f"Expert{i}", "expert")[1] for i in range(61)]
+    starter, _ = api.register("Starter")
+    experts = [api.register(f"Expert{i}", "expert")[1] for i in range(61)]
     for expert in experts[:60]:
-        open_conversation(stack.lb_url, token, expert)
-    again = open_conversation(stack.lb_url, token, experts[0])  # the same direct conversation: not counted
+        starter.open_conversation(expert)
+    again = starter.open_conversation(experts[0])  # the same direct conversation: not counted
     assert again["id"]
-    refused = requests.post(f"{stack.lb_url}/api/chat/conversations", json={"participantIds": [experts[60]["id"]]},
-                            headers={"Authorization": f"Bearer {token}"}, timeout=15)
+    refused = starter.post("/api/chat/conversations", json={"participantIds": [experts[60]["id"]]})
     assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
     assert int(refused.headers["Retry-After"]) <= 3600
-    other, _ = register(stack.lb_url, "Other")
-    open_conversation(stack.lb_url, other, experts[60])
+    other, _ = api.register("Other")
+    other.open_conversation(experts[60])

@@ -6,9 +6,9 @@ the documented error, through the load balancer, and nothing of the conversation
 import time
 
 import pytest
-import requests
 
-from chat import ChatClient, forge_token, refused_connect, register, student_and_expert
+from api import Api
+from chat import ChatClient, forge_token, refused_connect
 
 SECRET_TEXT = "the secret in this conversation"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + bytes(40)
@@ -18,29 +18,27 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 def world(stack):
     """A conversation between a student and an expert, with a message and an attachment,
     and every kind of credential a third party might try."""
-    (owner_token, owner), _, conversation = student_and_expert(stack.lb_url, "Owner", "Expert")
-    headers = {"Authorization": f"Bearer {owner_token}"}
-    sent = requests.post(f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/messages", json={"content": SECRET_TEXT},
-                         headers=headers, timeout=10)
+    api = Api(stack.lb_url)
+    (owner_api, owner), _, conversation = api.student_and_expert("Owner", "Expert")
+    sent = owner_api.send_message(conversation["id"], SECRET_TEXT, timeout=10)
     assert sent.status_code == 201, sent.text
-    uploaded = requests.post(f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/upload", headers=headers,
-                             files={"file": ("secret.png", PNG, "image/png")}, timeout=30)
+    uploaded = owner_api.upload(conversation["id"], PNG, name="secret.png", mime="image/png", timeout=30)
     assert uploaded.status_code == 201, uploaded.text
     attachment = uploaded.json()["attachments"][0]["id"]
 
-    revoked_token, _ = register(stack.lb_url, "Revoked")
-    assert requests.post(f"{stack.lb_url}/api/auth/logout-all", headers={"Authorization": f"Bearer {revoked_token}"}, timeout=10).status_code == 204
-    outsider_token, outsider = register(stack.lb_url, "Outsider")
+    revoked, _ = api.register("Revoked")
+    assert revoked.logout_all().status_code == 204
+    outsider, _ = api.register("Outsider")
     credentials = {
         "no token": None,
         "garbage": "garbage",
         "another key": forge_token("not-the-secret-but-long-enough-to-sign-with-0123456789", owner["id"], "admin"),
         "alg none": forge_token("", owner["id"], "admin", alg="none"),
         "expired": forge_token(stack.jwt_secret(), owner["id"], issued=time.time() - 7200, lifetime=3600),
-        "revoked": revoked_token,
-        "another user's": outsider_token,
+        "revoked": revoked.token,
+        "another user's": outsider.token,
     }
-    picture = requests.put(f"{stack.lb_url}/api/me/avatar", data=PNG, headers=headers, timeout=10)
+    picture = owner_api.put("/api/me/avatar", data=PNG, timeout=10)
     assert picture.status_code == 200, picture.text
     return {"conversation": conversation["id"], "attachment": attachment, "owner": owner, "credentials": credentials,
             "message": sent.json()["id"], "avatar": picture.json()["avatarUrl"].rsplit("/", 1)[1]}
@@ -94,14 +92,12 @@ def test_every_route_refuses_what_it_must(stack, world, method, path, members_on
         pytest.skip("the caller's own resource: theirs to use")
     ids = {"conversation": world["conversation"], "attachment": world["attachment"], "owner": world["owner"]["id"], "message": world["message"],
            "avatar": world["avatar"]}
-    url = stack.lb_url + path.format(**ids)
-    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
     kwargs = {"json": {k: v.format(**ids) if isinstance(v, str) else v for k, v in BODIES[path].items()}} if path in BODIES else {}
     if path.endswith("/upload"):
         kwargs = {"files": {"file": ("x.png", PNG, "image/png")}}
     if path == "/api/me/avatar" and method == "PUT":
         kwargs = {"data": PNG}
-    response = requests.request(method, url, headers=headers, timeout=15, **kwargs)
+    response = Api(stack.lb_url, token).request(method, path.format(**ids), **kwargs)
     assert SECRET_TEXT not in response.text and "secret.png" not in response.text
     body = response.json()
     if credential == "another user's":
@@ -113,14 +109,12 @@ def test_every_route_refuses_what_it_must(stack, world, method, path, members_on
 
 
 def test_a_search_finds_nothing_of_others_conversations(stack, world):
-    outsider = {"Authorization": "Bearer " + world["credentials"]["another user's"]}
+    outsider = Api(stack.lb_url, world["credentials"]["another user's"])
     for query in ("secret", "conversation", "secre", "\"the secret\""):
-        response = requests.get(f"{stack.lb_url}/api/chat/search", params={"q": query},
-                                headers=outsider, timeout=15)
+        response = outsider.get("/api/chat/search", params={"q": query})
         assert response.status_code == 200 and response.json()["results"] == [] and SECRET_TEXT not in response.text
     # Naming the conversation does not open it either.
-    response = requests.get(f"{stack.lb_url}/api/chat/search", params={"q": "secret", "conversationId": world["conversation"]},
-                            headers=outsider, timeout=15)
+    response = outsider.get("/api/chat/search", params={"q": "secret", "conversationId": world["conversation"]})
     assert response.json()["results"] == []
 
 

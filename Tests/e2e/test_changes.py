@@ -8,18 +8,18 @@ import urllib.parse
 import uuid
 
 import pytest
-import requests
 import stack as stack_module
 
-from chat import ChatClient, history, register
+from api import Api
+from chat import ChatClient
 
 
 @pytest.fixture
 def sides(stack, pair):
     """The pair's two members, each on a gateway of their own, in their conversation."""
-    (a_token, a_user), (b_token, b_user), conversation = pair
-    a = ChatClient(stack.service_url("gateway1"), a_token).connect()
-    b = ChatClient(stack.service_url("gateway2"), b_token).connect()
+    (a_api, a_user), (b_api, b_user), conversation = pair
+    a = ChatClient(stack.service_url("gateway1"), a_api.token).connect()
+    b = ChatClient(stack.service_url("gateway2"), b_api.token).connect()
     a.join(conversation["id"])
     b.join(conversation["id"])
     yield a, b, a_user, b_user, conversation
@@ -33,8 +33,14 @@ def send(client: ChatClient, conversation: dict, content: str) -> dict:
     return ack["message"]
 
 
-def rest(stack, token: str, method: str, path: str, **kwargs) -> requests.Response:
-    return requests.request(method, f"{stack.lb_url}/api/chat{path}", headers={"Authorization": f"Bearer {token}"}, timeout=15, **kwargs)
+def rest(stack, client: ChatClient) -> Api:
+    """The REST API as the user of a socket client, through the load balancer."""
+    return Api(stack.lb_url, client.token)
+
+
+def history(client: ChatClient, conversation_id: str) -> list[dict]:
+    """The conversation's history as the socket's user reads it over REST, through the socket's gateway."""
+    return Api(client.url, client.token).history(conversation_id)
 
 
 def test_an_edit_reaches_every_member_once_and_a_retry_changes_nothing(sides):
@@ -52,7 +58,7 @@ def test_an_edit_reaches_every_member_once_and_a_retry_changes_nothing(sides):
     assert again["message"]["version"] == 2 and again["message"]["changeSeq"] == ack["message"]["changeSeq"]
     time.sleep(0.5)
     assert len(b.recorder.of("message_updated")) == 1
-    stored = history(b.url, b.token, conversation["id"])
+    stored = history(b, conversation["id"])
     assert [m for m in stored if m["id"] == message["id"]][0]["content"] == "hello"
 
 
@@ -62,13 +68,13 @@ def test_only_the_sender_edits_or_deletes_and_system_messages_stay(sides):
     for event, extra in (("edit_message", {"content": "theirs"}), ("delete_message", {})):
         refused = b.call(event, {"conversationId": conversation["id"], "messageId": message["id"], **extra})
         assert refused["error"]["code"] == "not_your_message", refused
-        welcome = a.call(event, {"conversationId": conversation["id"], "messageId": history(a.url, a.token, conversation["id"])[0]["id"], **extra})
+        welcome = a.call(event, {"conversationId": conversation["id"], "messageId": history(a, conversation["id"])[0]["id"], **extra})
         assert welcome["error"]["code"] == "system_message", welcome
     unknown = a.call("edit_message", {"conversationId": conversation["id"], "messageId": "6b0b1f5e-0000-4000-8000-000000000000", "content": "x"})
     assert unknown["error"]["code"] == "not_found"
     blank = a.call("edit_message", {"conversationId": conversation["id"], "messageId": message["id"], "content": "  "})
     assert blank["error"]["code"] == "validation_failed"
-    assert history(a.url, a.token, conversation["id"])[-1]["content"] == "mine"
+    assert history(a, conversation["id"])[-1]["content"] == "mine"
 
 
 def test_the_edit_window_closes(stack, sides):
@@ -85,7 +91,7 @@ def test_a_delete_leaves_a_tombstone_and_moves_the_unread_count(stack, sides):
     a, b, _, _, conversation = sides
     kept = send(a, conversation, "kept")
     gone = send(a, conversation, "regret")
-    unread = lambda: rest(stack, b.token, "GET", f"/conversations/{conversation['id']}").json()["unreadCount"]
+    unread = lambda: rest(stack, b).conversation(conversation["id"])["unreadCount"]
     assert unread() == 2
     ack = a.call("delete_message", {"conversationId": conversation["id"], "messageId": gone["id"]})
     assert ack["ok"] and ack["message"]["deletedAt"] and ack["message"]["content"] == "" and ack["message"]["seq"] == gone["seq"]
@@ -93,9 +99,9 @@ def test_a_delete_leaves_a_tombstone_and_moves_the_unread_count(stack, sides):
     assert deleted and deleted["seq"] == gone["seq"] and deleted["changeSeq"] == ack["message"]["changeSeq"]
     assert unread() == 1
     # History keeps the seq, without a hole; the last message shown is the tombstone.
-    seqs = [m["seq"] for m in history(b.url, b.token, conversation["id"])]
+    seqs = [m["seq"] for m in history(b, conversation["id"])]
     assert seqs == list(range(1, gone["seq"] + 1))
-    last = rest(stack, b.token, "GET", f"/conversations/{conversation['id']}").json()["lastMessage"]
+    last = rest(stack, b).conversation(conversation["id"])["lastMessage"]
     assert last["id"] == gone["id"] and last["deletedAt"] and last["content"] == ""
     # Deleted twice is deleted once; a deleted message is edited or reacted to by nobody.
     assert a.call("delete_message", {"conversationId": conversation["id"], "messageId": gone["id"]})["message"]["changeSeq"] == ack["message"]["changeSeq"]
@@ -125,7 +131,7 @@ def test_reactions_are_one_per_user_and_emoji_and_counted(sides):
     gone = a.recorder.wait_event("reaction_removed", lambda e: e["userId"] == b_user["id"])
     assert gone and gone["count"] == 1
     # Each reader sees their own `me` in history.
-    seen = {m["id"]: m for m in history(a.url, a.token, conversation["id"])}[message["id"]]
+    seen = {m["id"]: m for m in history(a, conversation["id"])}[message["id"]]
     assert seen["reactions"] == [{"emoji": "👍", "count": 1, "me": True}, {"emoji": family, "count": 1, "me": False}]
     for bad in ("a", "1", "ab", "👍👍", "", "x" * 100, "♥", "\u200d"):
         refused = a.call("add_reaction", {**ref, "emoji": bad})
@@ -148,34 +154,34 @@ def test_a_message_carries_a_bounded_set_of_emoji(sides):
 def test_rest_edits_deletes_and_reactions_reach_sockets(stack, sides):
     a, b, _, _, conversation = sides
     message = send(a, conversation, "via rest")
-    path = f"/conversations/{conversation['id']}/messages/{message['id']}"
-    edited = rest(stack, a.token, "PATCH", path, json={"content": "edited via rest"})
+    path = f"/api/chat/conversations/{conversation['id']}/messages/{message['id']}"
+    edited = rest(stack, a).patch(path, json={"content": "edited via rest"})
     assert edited.status_code == 200 and edited.json()["version"] == 2
     assert b.recorder.wait_event("message_updated", lambda e: e["content"] == "edited via rest")
     heart = urllib.parse.quote("❤️")
-    reacted = rest(stack, b.token, "PUT", f"{path}/reactions/{heart}")
+    reacted = rest(stack, b).put(f"{path}/reactions/{heart}")
     assert reacted.status_code == 200 and reacted.json()["reactions"] == [{"emoji": "❤️", "count": 1, "me": True}]
     assert a.recorder.wait_event("reaction_added", lambda e: e["emoji"] == "❤️")
-    assert rest(stack, b.token, "PUT", f"{path}/reactions/{urllib.parse.quote('no')}").status_code == 422
-    assert rest(stack, b.token, "DELETE", f"{path}/reactions/{heart}").json()["reactions"] == []
-    assert rest(stack, b.token, "PATCH", path, json={"content": "not mine"}).status_code == 403
-    assert rest(stack, a.token, "PATCH", path, json={}).status_code in (400, 422)
-    deleted = rest(stack, a.token, "DELETE", path)
+    assert rest(stack, b).put(f"{path}/reactions/{urllib.parse.quote('no')}").status_code == 422
+    assert rest(stack, b).delete(f"{path}/reactions/{heart}").json()["reactions"] == []
+    assert rest(stack, b).patch(path, json={"content": "not mine"}).status_code == 403
+    assert rest(stack, a).patch(path, json={}).status_code in (400, 422)
+    deleted = rest(stack, a).delete(path)
     assert deleted.status_code == 200 and deleted.json()["deletedAt"]
     assert b.recorder.wait_event("message_deleted", lambda e: e["messageId"] == message["id"])
     # A stranger learns nothing.
-    stranger_token, _ = register(stack.lb_url, "Stranger")
-    assert rest(stack, stranger_token, "PATCH", path, json={"content": "mine now"}).status_code == 403
-    assert rest(stack, stranger_token, "GET", f"/conversations/{conversation['id']}/changes", params={"after": 0}).status_code == 403
+    stranger, _ = Api(stack.lb_url).register("Stranger")
+    assert stranger.patch(path, json={"content": "mine now"}).status_code == 403
+    assert stranger.get(f"/api/chat/conversations/{conversation['id']}/changes", params={"after": 0}).status_code == 403
 
 
 def test_an_offline_member_catches_up_on_every_change(stack, pair):
-    (a_token, _), (b_token, _), conversation = pair
-    with ChatClient(stack.service_url("gateway1"), a_token) as a:
+    (a_api, _), (b_api, _), conversation = pair
+    with ChatClient(stack.service_url("gateway1"), a_api.token) as a:
         a.join(conversation["id"])
         first, second, third = (send(a, conversation, text) for text in ("one", "two", "three"))
         # The reader was last here: it knows every change so far.
-        seen = rest(stack, b_token, "GET", f"/conversations/{conversation['id']}").json()["lastChangeSeq"]
+        seen = b_api.conversation(conversation["id"])["lastChangeSeq"]
         assert seen == third["changeSeq"]
         # Offline meanwhile: an edit, a delete, a reaction, a new message.
         ref = {"conversationId": conversation["id"]}
@@ -183,7 +189,7 @@ def test_an_offline_member_catches_up_on_every_change(stack, pair):
         assert a.call("delete_message", {**ref, "messageId": second["id"]})["ok"]
         assert a.call("add_reaction", {**ref, "messageId": third["id"], "emoji": "🎉"})["ok"]
         fourth = send(a, conversation, "four")
-    with ChatClient(stack.service_url("gateway2"), b_token) as b:
+    with ChatClient(stack.service_url("gateway2"), b_api.token) as b:
         b.join(conversation["id"])
         synced = b.call("sync_conversation", {"conversationId": conversation["id"], "changesAfter": seen})
         assert synced["ok"] and not synced["hasMore"]
@@ -205,41 +211,41 @@ def test_an_offline_member_catches_up_on_every_change(stack, pair):
                 break
         assert walked == [m["id"] for m in synced["messages"]]
         assert b.call("sync_conversation", {"conversationId": conversation["id"]})["error"]["code"] == "bad_request"
-    rest_page = rest(stack, b_token, "GET", f"/conversations/{conversation['id']}/changes", params={"after": seen}).json()
+    rest_page = b_api.get(f"/api/chat/conversations/{conversation['id']}/changes", params={"after": seen}).json()
     assert [m["id"] for m in rest_page["messages"]] == [m["id"] for m in synced["messages"]]
 
 
 def test_concurrent_changes_to_one_message_keep_every_reaction(stack, sides):
     a, b, _, _, conversation = sides
     message = send(a, conversation, "pile on")
-    path = f"/conversations/{conversation['id']}/messages/{message['id']}"
+    path = f"/api/chat/conversations/{conversation['id']}/messages/{message['id']}"
     emoji = [chr(0x1F600 + index) for index in range(10)]
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda e: rest(stack, b.token if ord(e) % 2 else a.token, "PUT", f"{path}/reactions/{urllib.parse.quote(e)}").status_code, emoji))
-        edits = list(pool.map(lambda n: rest(stack, a.token, "PATCH", path, json={"content": f"v{n}"}).status_code, range(5)))
+        results = list(pool.map(lambda e: rest(stack, b if ord(e) % 2 else a).put(f"{path}/reactions/{urllib.parse.quote(e)}").status_code,
+                                emoji))
+        edits = list(pool.map(lambda n: rest(stack, a).patch(path, json={"content": f"v{n}"}).status_code, range(5)))
     assert results == [200] * 10 and edits == [200] * 5
-    final = rest(stack, a.token, "GET", f"/conversations/{conversation['id']}/changes", params={"after": message["changeSeq"] - 1}).json()
+    final = rest(stack, a).get(f"/api/chat/conversations/{conversation['id']}/changes", params={"after": message["changeSeq"] - 1}).json()
     stored = [m for m in final["messages"] if m["id"] == message["id"]][0]
     assert sorted(r["emoji"] for r in stored["reactions"]) == sorted(emoji) and stored["version"] == 6
 
 
 def test_a_deleted_attachment_is_gone_and_its_file_swept(stack, pair):
-    (a_token, _), (b_token, _), conversation = pair
+    (a_api, _), (b_api, _), conversation = pair
     data = b"%PDF-1.4\n" + uuid.uuid4().bytes * 100
-    url = f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/upload"
-    uploaded = requests.post(url, headers={"Authorization": f"Bearer {a_token}"}, files={"file": ("notes.pdf", data)}, timeout=30)
+    uploaded = a_api.upload(conversation["id"], data, name="notes.pdf", timeout=30)
     assert uploaded.status_code == 201, uploaded.text
     message = uploaded.json()
-    download = stack.lb_url + message["attachments"][0]["url"]
-    assert requests.get(download, headers={"Authorization": f"Bearer {b_token}"}, timeout=15).status_code == 200
+    download = message["attachments"][0]["url"]
+    assert b_api.get(download).status_code == 200
     stored = stack.state_dir / "uploads" / "blobs"
     files = lambda: {path.name for path in stored.rglob("*") if path.is_file()}
     assert message["attachments"][0]["sha256"] in files()
 
-    deleted = rest(stack, a_token, "DELETE", f"/conversations/{conversation['id']}/messages/{message['id']}")
+    deleted = a_api.delete(f"/api/chat/conversations/{conversation['id']}/messages/{message['id']}")
     assert deleted.status_code == 200 and deleted.json()["attachments"] == [] and deleted.json()["content"] == ""
-    for token in (a_token, b_token):
-        assert requests.get(download, headers={"Authorization": f"Bearer {token}"}, timeout=15).status_code == 404
+    for member in (a_api, b_api):
+        assert member.get(download).status_code == 404
     # An uploads instance that sweeps at once (the deployment's waits an hour) removes the
     # file, which no attachment refers to now, and keeps every file one does.
     sha256 = message["attachments"][0]["sha256"]

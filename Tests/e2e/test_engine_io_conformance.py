@@ -9,6 +9,7 @@ import pytest
 import requests
 import websocket
 
+from api import Api
 from test_polling import WaitingPoll, handshake, poll, post
 
 
@@ -22,14 +23,14 @@ def ws_url(base: str, query: str) -> str:
 
 
 def get(base: str, query: str) -> requests.Response:
-    return requests.get(f"{base}/socket.io/?{query}", timeout=10)
+    return Api(base).get(f"/socket.io/?{query}", timeout=10)
 
 
 def test_handshake_over_polling_refuses_a_bad_version_transport_or_method(base):
     for query in ("transport=polling", "EIO=abc&transport=polling", "EIO=4", "EIO=4&transport=abc"):
         assert get(base, query).status_code == 400, query
-    assert requests.post(f"{base}/socket.io/?EIO=4&transport=polling", timeout=10).status_code == 400
-    assert requests.put(f"{base}/socket.io/?EIO=4&transport=polling", timeout=10).status_code == 400
+    assert Api(base).post("/socket.io/?EIO=4&transport=polling", timeout=10).status_code == 400
+    assert Api(base).put("/socket.io/?EIO=4&transport=polling", timeout=10).status_code == 400
 
 
 def test_handshake_over_websocket_opens_a_session_or_refuses(base):
@@ -125,7 +126,7 @@ def test_after_an_upgrade_polling_and_a_second_socket_are_turned_away(base):
 def test_a_client_disconnect_leaves_the_namespace_and_keeps_the_engine_session(base, api):
     """socket.io-protocol's suite: after the client's DISCONNECT the Engine.IO session goes
     on (the next packet is a ping), and the client may CONNECT again on it."""
-    user_api, _ = api.register("Leaver")
+    user_api, _ = api.register("Leaver", login=True)
     socket = websocket.create_connection(ws_url(base, "EIO=4&transport=websocket"), timeout=10)
     try:
         socket.recv()  # the open packet
@@ -171,7 +172,7 @@ def closed(base: str, sid: str) -> bool:
 def test_socket_io_connect_cases(base, api):
     """socket.io-protocol's suite, "connect": the main namespace (its CONNECT reply carries a
     string sid), another namespace refused with CONNECT_ERROR, and a malformed handshake."""
-    user_api, _ = api.register("Connector")
+    user_api, _ = api.register("Connector", login=True)
     sid, _ = handshake(base)
     assert post(base, sid, "40/custom," + '{"token":"' + user_api.token + '"}').text == "ok"
     assert poll(base, sid).text == '44/custom,{"message":"Invalid namespace"}'
@@ -186,13 +187,23 @@ def test_socket_io_connect_cases(base, api):
 def test_socket_io_event_with_an_ack(base, api):
     """socket.io-protocol's suite, "message": a plain-text event with an ack id is answered
     with that id (unknown events too, with an error rather than silence)."""
-    user_api, _ = api.register("Acker")
+    user_api, _ = api.register("Acker", login=True)
     sid = connected_polling_session(base, user_api.token)
     assert post(base, sid, '4256["user_online"]').text == "ok"
-    # The ack, maybe after the user's own status change reaching this socket.
-    assert any(packet.startswith('4356[{"ok":true') for packet in poll(base, sid).text.split("\x1e"))
+    assert ack_of(base, sid, 56).startswith('4356[{"ok":true')
     assert post(base, sid, '4257["echo",{"a":1}]').text == "ok"
-    assert poll(base, sid).text.startswith('4357[{"error":{"code":"unknown_event"')
+    assert ack_of(base, sid, 57).startswith('4357[{"error":{"code":"unknown_event"')
+
+
+def ack_of(base: str, sid: str, ack_id: int, timeout: float = 10) -> str:
+    """The ack packet answering `ack_id`, polled for: the user's own status change may
+    reach this socket before it, or after it in the next poll."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for packet in poll(base, sid).text.split("\x1e"):
+            if packet.startswith(f"43{ack_id}["):
+                return packet
+    raise AssertionError(f"no ack {ack_id}")
 
 
 @pytest.mark.parametrize("packet", [
@@ -204,7 +215,7 @@ def test_socket_io_event_with_an_ack(base, api):
 ])
 def test_socket_io_invalid_packets_close_the_connection(base, api, packet):
     """socket.io-protocol's suite, "should close the connection upon invalid format"."""
-    user_api, _ = api.register("Invalid")
+    user_api, _ = api.register("Invalid", login=True)
     sid = connected_polling_session(base, user_api.token)
     post(base, sid, packet)
     assert closed(base, sid)

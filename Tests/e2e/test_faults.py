@@ -6,11 +6,11 @@ import signal
 import threading
 import time
 
-import requests
 import websocket
 
 import stack as stack_module
-from chat import ChatClient, history, open_conversation, register, student_and_expert
+from api import Api
+from chat import ChatClient
 
 
 def ensure_running(stack):
@@ -19,14 +19,15 @@ def ensure_running(stack):
             stack.start_service(name)
 
 
-def test_messages_killed_mid_send_stores_every_acked_message_once_and_delivers_it(stack):
+def test_messages_killed_mid_send_stores_every_acked_message_once_and_delivers_it(stack, api):
     ensure_running(stack)
-    a_token, _ = register(stack.lb_url, "Sender", "student")
-    b_token, b_user = register(stack.lb_url, "Reader", "expert")
-    conversation = open_conversation(stack.lb_url, a_token, b_user)
+    sender_api, _ = api.register("Sender", "student")
+    reader_api, b_user = api.register("Reader", "expert")
+    conversation = sender_api.open_conversation(b_user)
     total = 40
     acked: dict[str, dict] = {}
-    with ChatClient(stack.service_url("gateway1"), a_token) as a, ChatClient(stack.service_url("gateway2"), b_token) as b:
+    with ChatClient(stack.service_url("gateway1"), sender_api.token) as a, \
+            ChatClient(stack.service_url("gateway2"), reader_api.token) as b:
         a.join(conversation["id"])
         b.join(conversation["id"])
 
@@ -55,7 +56,7 @@ def test_messages_killed_mid_send_stores_every_acked_message_once_and_delivers_i
         assert not sender.is_alive()
 
         assert len(acked) == total
-        stored = [m for m in history(stack.lb_url, a_token, conversation["id"]) if m["messageType"] == "TEXT"]
+        stored = [m for m in sender_api.history(conversation["id"]) if m["messageType"] == "TEXT"]
         keys = [m["clientMessageId"] for m in stored]
         assert sorted(keys) == sorted(acked), "every acked message stored, and nothing else"
         assert len(keys) == len(set(keys)), "each stored once"
@@ -72,8 +73,8 @@ def contacts(stack, leaving: str, staying: str) -> tuple[str, dict, str]:
     """Two users in a conversation, so each sees the other's status: (token, user) of the
     first, the token of the second."""
     ensure_running(stack)
-    (a_token, a_user), (b_token, _), _ = student_and_expert(stack.lb_url, leaving, staying)
-    return a_token, a_user, b_token
+    (a, a_user), (b, _), _ = Api(stack.lb_url).student_and_expert(leaving, staying)
+    return a.token, a_user, b.token
 
 
 def status(user: dict, value: str):
@@ -115,13 +116,13 @@ def test_a_gateway_stopped_with_sigterm_lets_its_sockets_go_and_exits(stack):
     stack.start_service("gateway1")
 
 
-def test_a_presence_restart_loses_no_status_change(stack):
+def test_a_presence_restart_loses_no_status_change(stack, api):
     ensure_running(stack)
-    a_token, _ = register(stack.lb_url, "Watcher", "student")
-    b_token, b_user = register(stack.lb_url, "Leaver", "expert")
-    open_conversation(stack.lb_url, a_token, b_user)
-    with ChatClient(stack.service_url("gateway1"), a_token) as a:
-        b = ChatClient(stack.service_url("gateway2"), b_token).connect()
+    watcher, _ = api.register("Watcher", "student")
+    leaver, b_user = api.register("Leaver", "expert")
+    watcher.open_conversation(b_user)
+    with ChatClient(stack.service_url("gateway1"), watcher.token) as a:
+        b = ChatClient(stack.service_url("gateway2"), leaver.token).connect()
         assert a.recorder.wait_event("user_status_changed", lambda e: e["userId"] == b_user["id"] and e["status"] == "online")
         stack.stop("presence")
         b.disconnect()  # reported while presence is down: it waits in the stream
@@ -131,15 +132,15 @@ def test_a_presence_restart_loses_no_status_change(stack):
         assert a.recorder.wait_event("user_status_changed", lambda e: e["userId"] == b_user["id"] and e["status"] == "offline", timeout=15)
 
 
-def test_a_send_that_times_out_names_the_client_message_id_to_resend_with(stack):
+def test_a_send_that_times_out_names_the_client_message_id_to_resend_with(stack, api):
     """messages is down past the send timeout: the ack is a retryable error naming the
     clientMessageId the gateway made up (the client gave none); once messages is back, the
     resend with it is the message the stream kept, stored once."""
     ensure_running(stack)
-    (a_token, _), _, conversation = student_and_expert(stack.lb_url, "Impatient", "Patient")
+    (impatient, _), _, conversation = api.student_and_expert("Impatient", "Patient")
     url = stack.start_gateway("impatient", stack_module.free_port(), {"SEND_TIMEOUT": "1"})
     try:
-        with ChatClient(url, a_token) as a:
+        with ChatClient(url, impatient.token) as a:
             a.join(conversation["id"])
             stack.stop("messages")
             try:
@@ -152,21 +153,20 @@ def test_a_send_that_times_out_names_the_client_message_id_to_resend_with(stack)
             assert resent["ok"] and resent["message"]["clientMessageId"] == key
     finally:
         stack.stop("impatient")
-    stored = [m for m in history(stack.lb_url, a_token, conversation["id"]) if m["content"] == "are you there?"]
+    stored = [m for m in impatient.history(conversation["id"]) if m["content"] == "are you there?"]
     assert [m["id"] for m in stored] == [resent["message"]["id"]]
 
 
-def test_a_gateway_wrongly_declared_dead_reports_its_live_sockets_again(stack):
+def test_a_gateway_wrongly_declared_dead_reports_its_live_sockets_again(stack, api):
     """gateway1 freezes (SIGSTOP) past GATEWAY_DEAD_AFTER: presence clears its users. It
     thaws (SIGCONT) with its sockets still open: its next heartbeat finds it forgotten, and
     it reports them again, so its user is online again without reconnecting."""
     ensure_running(stack)
-    (a_token, a_user), (b_token, _), _ = student_and_expert(stack.lb_url, "Frozen", "Onlooker")
+    (frozen, a_user), (onlooker, _), _ = api.student_and_expert("Frozen", "Onlooker")
+    onlooker = Api(stack.service_url("gateway2"), onlooker.token, timeout=5)
 
     def status() -> str:
-        response = requests.get(f"{stack.service_url('gateway2')}/api/presence", params={"userIds": a_user["id"]},
-                                headers={"Authorization": f"Bearer {b_token}"}, timeout=5)
-        return response.json()[0]["status"]
+        return onlooker.status_of(a_user["id"])
 
     def wait_for(value: str, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -189,7 +189,7 @@ def test_a_gateway_wrongly_declared_dead_reports_its_live_sockets_again(stack):
                 return
 
     assert raw.recv().startswith("0{")
-    raw.send("40" + json.dumps({"token": a_token}))
+    raw.send("40" + json.dumps({"token": frozen.token}))
     assert raw.recv().startswith("40{")
     pinger = threading.Thread(target=answer_pings, daemon=True)
     pinger.start()
@@ -208,13 +208,13 @@ def test_a_gateway_wrongly_declared_dead_reports_its_live_sockets_again(stack):
         raw.close()
 
 
-def test_an_upload_that_could_not_be_stored_names_the_client_message_id_to_resend_with(stack):
+def test_an_upload_that_could_not_be_stored_names_the_client_message_id_to_resend_with(stack, api):
     """Finding 9, for uploads: the file arrived, but messages stopped before it became a
     message. The retryable error names the clientMessageId made up for it; the retry with
     it, once messages is back, is the one message stored."""
     ensure_running(stack)
-    (token, _), _, conversation = student_and_expert(stack.lb_url, "Uploader", "Receiver")
-    url = f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/upload"
+    (uploader, _), _, conversation = api.student_and_expert("Uploader", "Receiver")
+    path = f"/api/chat/conversations/{conversation['id']}/upload"
     part = (b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="note.txt"\r\n'
             b"Content-Type: text/plain\r\n\r\nhello\r\n--XyZ--\r\n")
 
@@ -223,17 +223,18 @@ def test_an_upload_that_could_not_be_stored_names_the_client_message_id_to_resen
         stack.stop("messages")
         yield part
 
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "multipart/form-data; boundary=XyZ"}
+    # The multipart body written out by hand and streamed, so that messages stops mid-request.
+    headers = {"Content-Type": "multipart/form-data; boundary=XyZ"}
     try:
-        failed = requests.post(url, data=body(), headers=headers, timeout=60)
+        failed = uploader.post(path, data=body(), headers=headers, timeout=60)
     finally:
         stack.start_service("messages")
     error = failed.json()["error"]
     assert failed.status_code in (503, 504) and error["retryable"] is True, failed.text
     key = error["clientMessageId"]
     assert key.startswith("upload-")
-    retried = requests.post(url, data=part, headers=headers, params={"clientMessageId": key}, timeout=60)
+    retried = uploader.post(path, data=part, headers=headers, params={"clientMessageId": key}, timeout=60)
     assert retried.status_code in (200, 201), retried.text
     assert retried.json()["clientMessageId"] == key
-    stored = [m for m in history(stack.lb_url, token, conversation["id"]) if m.get("clientMessageId") == key]
+    stored = [m for m in uploader.history(conversation["id"]) if m.get("clientMessageId") == key]
     assert len(stored) == 1

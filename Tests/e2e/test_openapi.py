@@ -8,14 +8,13 @@ import zlib
 from pathlib import Path
 
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
                                                response_schema_conformance, status_code_conformance)
 
-from chat import register, student_and_expert
+from api import Api
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489") + bytes(64)
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
@@ -28,11 +27,10 @@ def contract(stack):
     tested in test_abuse.py; here it would turn most generated requests into 429s), and a
     student, their expert and a message to aim real ids at."""
     url = stack.start_gateway("gateway-contract", stack_free_port(), {"API_REQUESTS_PER_SECOND": "10000", "API_BURST": "10000"})
-    (token, _), (_, expert), conversation = student_and_expert(url, "Contract", "Schema")
-    message = requests.post(f"{url}/api/chat/conversations/{conversation['id']}/messages", json={"content": "aim here"},
-                            headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
-    picture = requests.put(f"{url}/api/me/avatar", data=PNG, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
-    yield {"url": url, "token": token, "conversation": conversation["id"], "message": message["id"], "expert": expert["id"],
+    (student, _), (_, expert), conversation = Api(url).student_and_expert("Contract", "Schema")
+    message = student.send_message(conversation["id"], "aim here", timeout=10).json()
+    picture = student.put("/api/me/avatar", data=PNG, timeout=10).json()
+    yield {"url": url, "token": student.token, "conversation": conversation["id"], "message": message["id"], "expert": expert["id"],
            "avatar": picture["avatarUrl"].rsplit("/", 1)[1]}
     stack.stop("gateway-contract")
 
@@ -50,7 +48,7 @@ OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 
 def test_the_document_is_served_and_names_every_route(stack):
     for base in (stack.lb_url, stack.service_url("gateway1")):
-        response = requests.get(f"{base}/api/openapi.json", timeout=10)
+        response = Api(base).get("/api/openapi.json", timeout=10)
         assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/json")
         document = response.json()
         assert document["openapi"].startswith("3.1")
@@ -74,7 +72,7 @@ def test_every_answer_keeps_to_the_document(operation, contract):
     def answers_keep_to_it(case):
         token = contract["token"]
         if case.path == "/api/auth/logout-all":
-            token, _ = register(contract["url"], "Leaving")  # it revokes the caller's tokens
+            token = Api(contract["url"]).register("Leaving")[0].token  # it revokes the caller's tokens
         parameters = case.path_parameters or {}
         # Half the cases aim at things that exist, so that more than refusals are checked.
         if parameters and zlib.crc32(json.dumps(parameters, sort_keys=True, default=str).encode()) % 2 == 0:
@@ -93,8 +91,8 @@ def test_every_answer_keeps_to_the_document(operation, contract):
 
 
 @pytest.mark.parametrize("email", ["nul\x00@example.com", "x" * 300 + "@example.com"])
-def test_a_sign_in_with_an_impossible_address_is_refused_not_an_error(stack, email):
+def test_a_sign_in_with_an_impossible_address_is_refused_not_an_error(api, email):
     """Found by the test above: an address holding NUL reached Postgres, which cannot store
     one, and the sign-in answered 500."""
-    response = requests.post(f"{stack.lb_url}/api/auth/login", json={"email": email, "password": "correct horse"}, timeout=15)
+    response = api.login(email, "correct horse")
     assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_credentials", response.text

@@ -10,10 +10,10 @@ import time
 import uuid
 
 import pytest
-import requests
 
 import stack as stack_module
-from chat import ChatClient, open_conversation, register
+from api import Api
+from chat import ChatClient
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489") + bytes(64)
 JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000") + bytes(64)
@@ -21,27 +21,20 @@ WEBP = b"RIFF" + (76).to_bytes(4, "little") + b"WEBPVP8 " + bytes(64)
 GIF = b"GIF89a" + bytes(64)
 
 
-def call(stack, token, method, path, **kwargs) -> requests.Response:
-    headers = kwargs.pop("headers", {})
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    return requests.request(method, stack.lb_url + path, headers=headers, timeout=15, **kwargs)
-
-
-def experts(stack, token, **params) -> tuple[list[dict], str | None]:
+def experts(client: Api, **params) -> tuple[list[dict], str | None]:
     """One page, and the path of the next from the `Link` header."""
-    response = call(stack, token, "GET", "/api/chat/experts", params=params)
+    response = client.get("/api/chat/experts", params=params)
     assert response.status_code == 200, response.text
     link = response.headers.get("Link")
     next_path = re.fullmatch(r'<([^>]+)>; rel="next"', link).group(1) if link else None
     return response.json(), next_path
 
 
-def every_page(stack, token, **params) -> list[list[dict]]:
-    pages, (page, next_path) = [], experts(stack, token, **params)
+def every_page(client: Api, **params) -> list[list[dict]]:
+    pages, (page, next_path) = [], experts(client, **params)
     pages.append(page)
     while next_path:
-        response = call(stack, token, "GET", next_path)
+        response = client.get(next_path)
         assert response.status_code == 200, response.text
         pages.append(response.json())
         link = response.headers.get("Link")
@@ -55,26 +48,26 @@ def tag() -> str:
     return "q" + uuid.uuid4().hex[:8]
 
 
-def wait_online(stack, token, user_id, online=True, timeout=10.0) -> None:
+def wait_online(client: Api, user_id, online=True, timeout=10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if call(stack, token, "GET", f"/api/users/{user_id}").json().get("online") is online:
+        if client.get(f"/api/users/{user_id}").json().get("online") is online:
             return
         time.sleep(0.1)
     raise AssertionError(f"{user_id} never {'online' if online else 'offline'}")
 
 
-def test_the_directory_finds_a_part_of_a_name_headline_or_subject_case_and_accents_aside(stack):
+def test_the_directory_finds_a_part_of_a_name_headline_or_subject_case_and_accents_aside(api):
     word = tag()
-    student_token, _ = register(stack.lb_url, "Seeker")
-    maria_token, maria = register(stack.lb_url, f"María Ortíz {word}", "expert")
-    chen_token, chen = register(stack.lb_url, f"Chen Wei {word}", "expert")
-    _, olu = register(stack.lb_url, f"Olu {word}", "expert")
-    assert call(stack, maria_token, "PATCH", "/api/me", json={"subjects": ["Calculus", "Linear algebra"]}).status_code == 200
-    assert call(stack, chen_token, "PATCH", "/api/me", json={"headline": "Économie et finance"}).status_code == 200
+    student_api, _ = api.register("Seeker")
+    maria_api, maria = api.register(f"María Ortíz {word}", "expert")
+    chen_api, chen = api.register(f"Chen Wei {word}", "expert")
+    _, olu = api.register(f"Olu {word}", "expert")
+    assert maria_api.patch("/api/me", json={"subjects": ["Calculus", "Linear algebra"]}).status_code == 200
+    assert chen_api.patch("/api/me", json={"headline": "Économie et finance"}).status_code == 200
 
     def found(q, **params):
-        page, _ = experts(stack, student_token, q=q, **params)
+        page, _ = experts(student_api, q=q, **params)
         return {expert["id"] for expert in page}
 
     assert found(word) == {maria["id"], chen["id"], olu["id"]}
@@ -86,43 +79,43 @@ def test_the_directory_finds_a_part_of_a_name_headline_or_subject_case_and_accen
     assert found(f"{word[:6]}") >= {maria["id"], chen["id"], olu["id"]}  # a part of the tag
     # LIKE's own characters mean themselves.
     assert found(f"{word} %") == set() and found(f"{word} _") == set()
-    page, _ = experts(stack, student_token, q=f"calc {word}")
+    page, _ = experts(student_api, q=f"calc {word}")
     assert page[0]["subjects"] == ["Calculus", "Linear algebra"] and "email" not in page[0]
 
 
-def test_online_experts_come_first_and_pages_neither_repeat_nor_skip(stack):
+def test_online_experts_come_first_and_pages_neither_repeat_nor_skip(stack, api):
     word = tag()
-    student_token, _ = register(stack.lb_url, "Pager")
-    made = [register(stack.lb_url, f"{name} {word}", "expert") for name in ("Ziv", "Ada", "Émile", "bea", "Carl", "Dana", "Yann")]
+    student_api, _ = api.register("Pager")
+    made = [api.register(f"{name} {word}", "expert") for name in ("Ziv", "Ada", "Émile", "bea", "Carl", "Dana", "Yann")]
     online = [made[0], made[3]]  # Ziv and bea: last by name, first by presence
-    clients = [ChatClient(stack.service_url(f"gateway{1 + index}"), token).connect() for index, (token, _) in enumerate(online)]
+    clients = [ChatClient(stack.service_url(f"gateway{1 + index}"), expert.token).connect() for index, (expert, _) in enumerate(online)]
     try:
         for _, user in online:
-            wait_online(stack, student_token, user["id"])
-        pages = every_page(stack, student_token, q=word, limit=3)
+            wait_online(student_api, user["id"])
+        pages = every_page(student_api, q=word, limit=3)
         assert [len(page) for page in pages] == [3, 3, 1]
         listed = [expert for page in pages for expert in page]
         assert [expert["name"].split()[0] for expert in listed] == ["bea", "Ziv", "Ada", "Carl", "Dana", "Émile", "Yann"]
         assert [expert["online"] for expert in listed] == [True, True] + [False] * 5
         # A page that ends exactly where the online experts end goes on with the rest.
-        pages = every_page(stack, student_token, q=word, limit=2)
+        pages = every_page(student_api, q=word, limit=2)
         assert [expert["name"].split()[0] for page in pages for expert in page] == ["bea", "Ziv", "Ada", "Carl", "Dana", "Émile", "Yann"]
         # Only those online now.
-        pages = every_page(stack, student_token, q=word, online="true", limit=1)
+        pages = every_page(student_api, q=word, online="true", limit=1)
         assert [expert["name"].split()[0] for page in pages for expert in page] == ["bea", "Ziv"]
     finally:
         for client in clients:
             client.disconnect()
     for _, user in online:
-        wait_online(stack, student_token, user["id"], online=False)
-    page, _ = experts(stack, student_token, q=word, online="true")
+        wait_online(student_api, user["id"], online=False)
+    page, _ = experts(student_api, q=word, online="true")
     assert page == []
 
 
-def test_the_directory_without_parameters_is_the_plain_array_it_was(stack):
-    student_token, _ = register(stack.lb_url, "Plain")
-    register(stack.lb_url, "Plain Expert", "expert")
-    response = call(stack, student_token, "GET", "/api/chat/experts")
+def test_the_directory_without_parameters_is_the_plain_array_it_was(api):
+    student_api, _ = api.register("Plain")
+    api.register("Plain Expert", "expert")
+    response = student_api.get("/api/chat/experts")
     assert response.status_code == 200 and isinstance(response.json(), list) and response.json()
     assert all(expert["role"] == "expert" and "email" not in expert for expert in response.json())
     assert len(response.json()) <= 200
@@ -133,86 +126,86 @@ def test_the_directory_without_parameters_is_the_plain_array_it_was(stack):
     ({"cursor": "not-a-cursor"}, "cursor"), ({"cursor": "x" * 2000}, "cursor"),
     ({"online": "maybe"}, "online"), ({"q": "x" * 101}, "q"), ({"q": "a\u0000b"}, "q"),
 ])
-def test_the_directory_refuses_what_it_cannot_answer(stack, params, message):
-    token, _ = register(stack.lb_url, "Refused")
-    response = call(stack, token, "GET", "/api/chat/experts", params=params)
+def test_the_directory_refuses_what_it_cannot_answer(api, params, message):
+    user_api, _ = api.register("Refused")
+    response = user_api.get("/api/chat/experts", params=params)
     assert response.status_code == 400, response.text
     assert message in response.json()["error"]["message"]
 
 
-def test_a_profile_is_edited_within_bounds_and_shown_to_others_without_the_email(stack):
-    expert_token, expert = register(stack.lb_url, "Edith", "expert")
-    student_token, student = register(stack.lb_url, "Sven")
+def test_a_profile_is_edited_within_bounds_and_shown_to_others_without_the_email(api):
+    expert_api, expert = api.register("Edith", "expert")
+    student_api, student = api.register("Sven")
     change = {"name": "  Edith Clarke ", "headline": "Power systems", "bio": "Engineer.\nFirst woman to…",
               "subjects": ["Circuits", "circuits", " Power "]}
-    response = call(stack, expert_token, "PATCH", "/api/me", json=change)
+    response = expert_api.patch("/api/me", json=change)
     assert response.status_code == 200, response.text
     mine = response.json()
     assert (mine["name"], mine["headline"], mine["bio"], mine["subjects"]) == ("Edith Clarke", "Power systems", change["bio"], ["Circuits", "Power"])
     assert mine["email"] == expert["email"]
-    assert call(stack, expert_token, "GET", "/api/me").json()["headline"] == "Power systems"
+    assert expert_api.get("/api/me").json()["headline"] == "Power systems"
 
-    seen = call(stack, student_token, "GET", f"/api/users/{expert['id']}")
+    seen = student_api.get(f"/api/users/{expert['id']}")
     assert seen.status_code == 200 and "email" not in seen.json() and seen.json()["bio"] == change["bio"]
     assert seen.json()["online"] is False
-    assert call(stack, expert_token, "GET", f"/api/users/{expert['id']}").json()["email"] == expert["email"]
+    assert expert_api.get(f"/api/users/{expert['id']}").json()["email"] == expert["email"]
 
     # Absent fields stay; null and "" clear.
-    assert call(stack, expert_token, "PATCH", "/api/me", json={"headline": None}).json().get("headline") is None
-    kept = call(stack, expert_token, "PATCH", "/api/me", json={"bio": ""}).json()
+    assert expert_api.patch("/api/me", json={"headline": None}).json().get("headline") is None
+    kept = expert_api.patch("/api/me", json={"bio": ""}).json()
     assert "bio" not in kept and kept["name"] == "Edith Clarke" and kept["subjects"] == ["Circuits", "Power"]
-    assert "subjects" not in call(stack, expert_token, "PATCH", "/api/me", json={"subjects": []}).json()
+    assert "subjects" not in expert_api.patch("/api/me", json={"subjects": []}).json()
 
     for body, status in [
         ({"name": "   "}, 422), ({"name": "x" * 101}, 422), ({"headline": "x" * 121}, 422), ({"bio": "x" * 1001}, 422),
         ({"headline": "bell\u0007"}, 422), ({"subjects": ["x"] * 13}, 422), ({"subjects": ["x" * 41]}, 422), ({"subjects": [""]}, 422),
         ({"name": 5}, 400), ({"subjects": "Circuits"}, 400),
     ]:
-        refused = call(stack, expert_token, "PATCH", "/api/me", json=body)
+        refused = expert_api.patch("/api/me", json=body)
         assert refused.status_code == status, (body, refused.text)
-    assert call(stack, student_token, "PATCH", "/api/me", json={"subjects": ["Maths"]}).status_code == 422  # experts only
-    assert call(stack, student_token, "PATCH", "/api/me", json={"bio": "Line one\nline two"}).json()["bio"] == "Line one\nline two"
-    assert call(stack, expert_token, "GET", "/api/me").json()["name"] == "Edith Clarke"  # nothing refused was kept
+    assert student_api.patch("/api/me", json={"subjects": ["Maths"]}).status_code == 422  # experts only
+    assert student_api.patch("/api/me", json={"bio": "Line one\nline two"}).json()["bio"] == "Line one\nline two"
+    assert expert_api.get("/api/me").json()["name"] == "Edith Clarke"  # nothing refused was kept
 
-    assert call(stack, student_token, "GET", f"/api/users/{uuid.uuid4()}").status_code == 404
-    assert call(stack, student_token, "GET", "/api/users/not-an-id").status_code in (400, 404)
-    assert call(stack, None, "GET", f"/api/users/{student['id']}").status_code == 401
-    assert call(stack, None, "PATCH", "/api/me", json={"name": "Nobody"}).status_code == 401
+    assert student_api.get(f"/api/users/{uuid.uuid4()}").status_code == 404
+    assert student_api.get("/api/users/not-an-id").status_code in (400, 404)
+    assert api.get(f"/api/users/{student['id']}").status_code == 401
+    assert api.patch("/api/me", json={"name": "Nobody"}).status_code == 401
 
 
-def test_a_picture_is_sniffed_bounded_served_with_caching_and_removed(stack):
-    token, user = register(stack.lb_url, "Pic")
-    other_token, _ = register(stack.lb_url, "Viewer")
+def test_a_picture_is_sniffed_bounded_served_with_caching_and_removed(api):
+    user_api, user = api.register("Pic")
+    other_api, _ = api.register("Viewer")
     for data, mime in ((PNG, "image/png"), (JPEG, "image/jpeg"), (WEBP, "image/webp")):
-        response = call(stack, token, "PUT", "/api/me/avatar", data=data, headers={"Content-Type": "text/plain"})  # the bytes decide
+        response = user_api.put("/api/me/avatar", data=data, headers={"Content-Type": "text/plain"})  # the bytes decide
         assert response.status_code == 200, response.text
         url = response.json()["avatarUrl"]
         assert url == f"/api/avatars/{hashlib.sha256(data).hexdigest()}"
-        served = call(stack, other_token, "GET", url)
+        served = other_api.get(url)
         assert served.status_code == 200 and served.content == data and served.headers["Content-Type"] == mime
         assert "immutable" in served.headers["Cache-Control"] and served.headers["X-Content-Type-Options"] == "nosniff"
-        again = call(stack, other_token, "GET", url, headers={"If-None-Match": served.headers["ETag"]})
+        again = other_api.get(url, headers={"If-None-Match": served.headers["ETag"]})
         assert again.status_code == 304 and again.content == b""
-    assert call(stack, other_token, "GET", f"/api/users/{user['id']}").json()["avatarUrl"] == url
-    assert call(stack, None, "GET", url).status_code == 401
+    assert other_api.get(f"/api/users/{user['id']}").json()["avatarUrl"] == url
+    assert api.get(url).status_code == 401
 
     for data, status in ((GIF, 415), (b"<svg xmlns='http://www.w3.org/2000/svg'/>", 415), (b"", 422), (PNG + bytes(1 << 20), 413)):
-        refused = call(stack, token, "PUT", "/api/me/avatar", data=data)
+        refused = user_api.put("/api/me/avatar", data=data)
         assert refused.status_code == status, refused.text
-    assert call(stack, token, "GET", "/api/me").json()["avatarUrl"] == url  # nothing refused replaced it
+    assert user_api.get("/api/me").json()["avatarUrl"] == url  # nothing refused replaced it
     for path in ("/api/avatars/" + "0" * 64, "/api/avatars/not-a-hash", "/api/avatars/" + "A" * 64):
-        assert call(stack, token, "GET", path).status_code == 404
+        assert user_api.get(path).status_code == 404
 
-    removed = call(stack, token, "DELETE", "/api/me/avatar")
+    removed = user_api.delete("/api/me/avatar")
     assert removed.status_code == 200 and "avatarUrl" not in removed.json()
-    assert "avatarUrl" not in call(stack, other_token, "GET", f"/api/users/{user['id']}").json()
+    assert "avatarUrl" not in other_api.get(f"/api/users/{user['id']}").json()
 
 
-def test_a_replaced_picture_is_swept_and_the_one_in_use_kept(stack):
-    token, _ = register(stack.lb_url, "Sweep")
+def test_a_replaced_picture_is_swept_and_the_one_in_use_kept(stack, api):
+    user_api, _ = api.register("Sweep")
     old, new = PNG + uuid.uuid4().bytes, PNG + uuid.uuid4().bytes
     for data in (old, new):
-        assert call(stack, token, "PUT", "/api/me/avatar", data=data).status_code == 200
+        assert user_api.put("/api/me/avatar", data=data).status_code == 200
     stored = stack.state_dir / "uploads" / "avatars" / "blobs"
     files = lambda: {path.name for path in stored.rglob("*") if path.is_file()}  # noqa: E731
     old_hash, new_hash = hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()
@@ -228,22 +221,22 @@ def test_a_replaced_picture_is_swept_and_the_one_in_use_kept(stack):
     finally:
         stack.stop("uploads-avatar-sweeper")
     assert new_hash in files()
-    assert call(stack, token, "GET", f"/api/avatars/{new_hash}").status_code == 200
+    assert user_api.get(f"/api/avatars/{new_hash}").status_code == 200
 
 
-def test_user_updated_reaches_contacts_on_any_gateway_and_no_stranger(stack):
-    expert_token, expert = register(stack.lb_url, "Live", "expert")
-    student_token, student = register(stack.lb_url, "Watcher")
-    stranger_token, _ = register(stack.lb_url, "Stranger")
-    open_conversation(stack.lb_url, student_token, expert)
-    with ChatClient(stack.service_url("gateway2"), student_token) as contact, \
-            ChatClient(stack.service_url("gateway1"), stranger_token) as stranger, \
-            ChatClient(stack.service_url("gateway1"), expert_token) as own:
-        assert call(stack, expert_token, "PATCH", "/api/me", json={"name": "Live Renamed", "headline": "Now live"}).status_code == 200
+def test_user_updated_reaches_contacts_on_any_gateway_and_no_stranger(stack, api):
+    expert_api, expert = api.register("Live", "expert")
+    student_api, student = api.register("Watcher")
+    stranger_api, _ = api.register("Stranger")
+    student_api.open_conversation(expert)
+    with ChatClient(stack.service_url("gateway2"), student_api.token) as contact, \
+            ChatClient(stack.service_url("gateway1"), stranger_api.token) as stranger, \
+            ChatClient(stack.service_url("gateway1"), expert_api.token) as own:
+        assert expert_api.patch("/api/me", json={"name": "Live Renamed", "headline": "Now live"}).status_code == 200
         event = contact.recorder.wait_event("user_updated", lambda data: data["id"] == expert["id"] and data["name"] == "Live Renamed")
         assert event and event["headline"] == "Now live" and "email" not in event
         assert own.recorder.wait_event("user_updated", lambda data: data["name"] == "Live Renamed")  # the user's other tabs
-        picture = call(stack, expert_token, "PUT", "/api/me/avatar", data=PNG + uuid.uuid4().bytes).json()["avatarUrl"]
+        picture = expert_api.put("/api/me/avatar", data=PNG + uuid.uuid4().bytes).json()["avatarUrl"]
         assert contact.recorder.wait_event("user_updated", lambda data: data.get("avatarUrl") == picture)
         time.sleep(0.5)
         assert stranger.recorder.of("user_updated") == []

@@ -8,13 +8,16 @@ import time
 import requests
 import websocket
 
-from chat import ChatClient, history, student_and_expert
+from api import Api
+from chat import ChatClient
 
 RS = "\x1e"  # the record separator between packets
 
 
+# Engine.IO's long-polling is plain HTTP to one gateway: made with the one client too, without
+# a token (a session is authenticated by its CONNECT packet, not by a header).
 def handshake(base: str, path: str = "/socket.io/", **headers) -> tuple[str, dict]:
-    response = requests.get(f"{base}{path}", params={"EIO": "4", "transport": "polling"}, headers=headers, timeout=10)
+    response = Api(base).get(path, params={"EIO": "4", "transport": "polling"}, headers=headers, timeout=10)
     assert response.status_code == 200, response.text
     assert response.text.startswith("0")
     opened = json.loads(response.text[1:])
@@ -22,7 +25,7 @@ def handshake(base: str, path: str = "/socket.io/", **headers) -> tuple[str, dic
 
 
 def poll(base: str, sid: str, timeout: float = 10) -> requests.Response:
-    return requests.get(f"{base}/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid}, timeout=timeout)
+    return Api(base).get("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid}, timeout=timeout)
 
 
 class WaitingPoll:
@@ -41,13 +44,13 @@ class WaitingPoll:
 
 
 def post(base: str, sid: str, body: str) -> requests.Response:
-    return requests.post(f"{base}/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid}, data=body.encode(), timeout=10)
+    return Api(base).post("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid}, data=body.encode(), timeout=10)
 
 
-def test_a_polling_client_chats_with_a_websocket_client_through_the_load_balancer(stack):
-    (student_token, _), (expert_token, expert), conversation = student_and_expert(stack.lb_url, "Pollie", "Socka")
-    with ChatClient(stack.lb_url, student_token, path="/api/socket/", transports=("polling",)) as poller, \
-            ChatClient(stack.service_url("gateway2"), expert_token) as socket_client:
+def test_a_polling_client_chats_with_a_websocket_client_through_the_load_balancer(stack, api):
+    (student, _), (expert_api, expert), conversation = api.student_and_expert("Pollie", "Socka")
+    with ChatClient(stack.lb_url, student.token, path="/api/socket/", transports=("polling",)) as poller, \
+            ChatClient(stack.service_url("gateway2"), expert_api.token) as socket_client:
         assert poller.client.transport() == "polling"
         poller.join(conversation["id"])
         socket_client.join(conversation["id"])
@@ -66,7 +69,7 @@ def test_a_polling_client_chats_with_a_websocket_client_through_the_load_balance
 def test_the_load_balancer_spreads_sessions_and_keeps_each_on_its_gateway(stack, api):
     """Handshakes through haproxy land on both gateways; every later request of a session,
     sent through haproxy too, reaches the one gateway that holds it (sticky by `sid`)."""
-    user_api, _ = api.register("Sticky")
+    user_api, _ = api.register("Sticky", login=True)
     gateways = {name: stack.service_url(name) for name in ("gateway1", "gateway2")}
     holders = []
     for _ in range(6):
@@ -85,7 +88,7 @@ def test_the_load_balancer_spreads_sessions_and_keeps_each_on_its_gateway(stack,
 
 def test_the_handshake_connect_and_packets_follow_the_protocol(stack, api):
     base = stack.service_url("gateway1")
-    user_api, _ = api.register("Raw")
+    user_api, _ = api.register("Raw", login=True)
     sid, opened = handshake(base)
     assert set(opened) == {"sid", "upgrades", "pingInterval", "pingTimeout", "maxPayload"}
     assert opened["pingInterval"] == 1000 and opened["pingTimeout"] == 3000 and opened["maxPayload"] == 131072
@@ -107,11 +110,12 @@ def test_misuse_gets_engine_io_errors(stack):
     unknown = poll(base, "no-such-session")
     assert unknown.status_code == 400 and unknown.json() == {"code": 1, "message": "Session ID unknown"}
     assert post(base, "no-such-session", "6").json()["code"] == 1
-    old = requests.get(f"{base}/socket.io/", params={"EIO": "3", "transport": "polling"}, timeout=10)
+    gateway = Api(base)
+    old = gateway.get("/socket.io/", params={"EIO": "3", "transport": "polling"}, timeout=10)
     assert old.status_code == 400 and old.json()["code"] == 5
-    other = requests.get(f"{base}/socket.io/", params={"EIO": "4", "transport": "carrier-pigeon"}, timeout=10)
+    other = gateway.get("/socket.io/", params={"EIO": "4", "transport": "carrier-pigeon"}, timeout=10)
     assert other.status_code == 400 and other.json()["code"] == 0
-    foreign = requests.get(f"{base}/socket.io/", params={"EIO": "4", "transport": "polling"}, headers={"Origin": "https://evil.example"}, timeout=10)
+    foreign = gateway.get("/socket.io/", params={"EIO": "4", "transport": "polling"}, headers={"Origin": "https://evil.example"}, timeout=10)
     assert foreign.status_code == 403
 
     # A payload over maxPayload is refused and ends the session.
@@ -130,11 +134,11 @@ def test_a_session_that_stops_polling_ends(stack):
     assert late.status_code == 400 or "1" in late.text.split(RS), late.text
 
 
-def test_a_default_client_starts_polling_and_upgrades_without_losing_a_message(stack):
+def test_a_default_client_starts_polling_and_upgrades_without_losing_a_message(stack, api):
     """python-socketio's defaults, as the JS client's: polling first, then the upgrade, in
     the middle of a stream of messages; every message after the join arrives once, in order."""
-    (student_token, _), (expert_token, _), conversation = student_and_expert(stack.lb_url, "Upton", "Streamer")
-    with ChatClient(stack.service_url("gateway2"), expert_token) as sender:
+    (student, _), (expert, _), conversation = api.student_and_expert("Upton", "Streamer")
+    with ChatClient(stack.service_url("gateway2"), expert.token) as sender:
         sender.join(conversation["id"])
         def stream():  # 25 a second: under the allowance of 30, so none is refused
             for index in range(100):
@@ -143,20 +147,20 @@ def test_a_default_client_starts_polling_and_upgrades_without_losing_a_message(s
 
         sending = threading.Thread(target=stream)
         sending.start()
-        with ChatClient(stack.lb_url, student_token, transports=("polling", "websocket")) as upgrading:
+        with ChatClient(stack.lb_url, student.token, transports=("polling", "websocket")) as upgrading:
             joined = upgrading.join(conversation["id"])
             assert upgrading.upgraded()
             sending.join(timeout=60)
             last = sender.call("send_message", {"conversationId": conversation["id"], "content": "last"})
             assert upgrading.recorder.wait_event("new_message", lambda m: m["seq"] == last["message"]["seq"])
-            expected = [m["seq"] for m in history(stack.lb_url, student_token, conversation["id"], after=joined["lastSeq"])]
+            expected = [m["seq"] for m in student.history(conversation["id"], after=joined["lastSeq"])]
             assert [m["seq"] for m in upgrading.recorder.of("new_message")] == expected
             assert upgrading.call("send_message", {"conversationId": conversation["id"], "content": "over the upgraded socket"})["ok"]
 
 
 def test_the_upgrade_follows_the_protocol(stack, api):
     base = stack.service_url("gateway1")
-    user_api, _ = api.register("Probe")
+    user_api, _ = api.register("Probe", login=True)
     sid, opened = handshake(base)
     assert opened["upgrades"] == ["websocket"]
     assert post(base, sid, "40" + json.dumps({"token": user_api.token})).text == "ok"
@@ -180,7 +184,7 @@ def test_the_upgrade_follows_the_protocol(stack, api):
         assert after.status_code == 400  # polling is over for this session
     finally:
         socket.close()
-    unknown = requests.get(f"{base}/socket.io/", params={"EIO": "4", "transport": "websocket", "sid": "nope"},
-                           headers={"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-                                    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}, timeout=10)
+    unknown = Api(base).get("/socket.io/", params={"EIO": "4", "transport": "websocket", "sid": "nope"},
+                            headers={"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                                     "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}, timeout=10)
     assert unknown.status_code == 400 and unknown.json()["code"] == 1

@@ -9,11 +9,10 @@ import time
 import uuid
 
 import pytest
-import requests
 import socketio
 import websocket
 
-from chat import ChatClient, Route, history, open_conversation, register
+from chat import ChatClient, Route
 
 
 @pytest.fixture
@@ -29,8 +28,8 @@ def routes(request, stack) -> Route:
 
 
 def test_a_message_reaches_every_member_once_across_gateways(routes, pair):
-    (a_token, a_user), (b_token, _), conversation = pair
-    with routes.client(0, a_token, "/api/socket/") as a, routes.client(1, b_token) as b:
+    (a_api, a_user), (b_api, _), conversation = pair
+    with routes.client(0, a_api.token, "/api/socket/") as a, routes.client(1, b_api.token) as b:
         # Through haproxy, the default client's upgrade reaches the gateway holding its session.
         assert a.upgraded() and b.upgraded()
         assert a.join(conversation["id"])["lastSeq"] == 1
@@ -51,8 +50,8 @@ def test_a_message_reaches_every_member_once_across_gateways(routes, pair):
 
 
 def test_typing_reaches_the_others_not_the_typist_and_expires(routes, pair):
-    (a_token, a_user), (b_token, _), conversation = pair
-    with routes.client(0, a_token) as a, routes.client(1, b_token) as b:
+    (a_api, a_user), (b_api, _), conversation = pair
+    with routes.client(0, a_api.token) as a, routes.client(1, b_api.token) as b:
         a.join(conversation["id"])
         b.join(conversation["id"])
         assert a.call("typing", {"conversationId": conversation["id"]})["ok"]
@@ -66,8 +65,8 @@ def test_typing_reaches_the_others_not_the_typist_and_expires(routes, pair):
 
 
 def test_mark_read_reaches_the_sender(routes, pair):
-    (a_token, _), (b_token, b_user), conversation = pair
-    with routes.client(0, a_token) as a, routes.client(1, b_token) as b:
+    (a_api, _), (b_api, b_user), conversation = pair
+    with routes.client(0, a_api.token) as a, routes.client(1, b_api.token) as b:
         a.join(conversation["id"])
         b.join(conversation["id"])
         sent = a.call("send_message", {"conversationId": conversation["id"], "content": "read me"})["message"]
@@ -77,23 +76,22 @@ def test_mark_read_reaches_the_sender(routes, pair):
         assert receipt["userId"] == b_user["id"] and receipt["seq"] == sent["seq"]
 
 
-def test_status_follows_connections_on_any_gateway(stack, routes, pair):
-    (a_token, _), (b_token, b_user), conversation = pair
+def test_status_follows_connections_on_any_gateway(routes, pair):
+    (a_api, _), (b_api, b_user), conversation = pair
     b_id = b_user["id"]
 
     def presence() -> str:
-        response = requests.get(f"{stack.lb_url}/api/presence", params={"userIds": b_id}, headers={"Authorization": f"Bearer {a_token}"})
-        return response.json()[0]["status"]
+        return a_api.status_of(b_id)
 
-    with routes.client(0, a_token) as a:
-        b = routes.client(1, b_token).connect()
+    with routes.client(0, a_api.token) as a:
+        b = routes.client(1, b_api.token).connect()
         assert a.recorder.wait_event("user_status_changed", lambda e: e["userId"] == b_id and e["status"] == "online")
         assert presence() == "online"
-        experts = requests.get(f"{stack.lb_url}/api/chat/experts", headers={"Authorization": f"Bearer {a_token}"}).json()
+        experts = a_api.get("/api/chat/experts").json()
         assert next(e for e in experts if e["id"] == b_id)["online"] is True
 
         # A second device keeps B online when the first goes.
-        second = routes.client(0, b_token).connect()
+        second = routes.client(0, b_api.token).connect()
         b.disconnect()
         time.sleep(1.5)
         assert presence() == "online"
@@ -102,7 +100,7 @@ def test_status_follows_connections_on_any_gateway(stack, routes, pair):
         assert offline and offline["lastSeenAt"]
         assert presence() == "offline"
 
-        b = routes.client(1, b_token).connect()
+        b = routes.client(1, b_api.token).connect()
         online_events = lambda: [e for e in a.recorder.of("user_status_changed") if e["userId"] == b_id and e["status"] == "online"]
         assert a.recorder.wait_for(lambda: len(online_events()) == 2)
         # Appearing offline by choice, and back.
@@ -114,19 +112,19 @@ def test_status_follows_connections_on_any_gateway(stack, routes, pair):
         b.disconnect()
 
 
-def test_status_changes_reach_contacts_only(stack, routes, pair):
-    (a_token, _), (b_token, b_user), _ = pair
-    stranger_token, _ = register(stack.lb_url, "Stranger")
-    with routes.client(0, a_token) as a, routes.client(0, stranger_token) as stranger:
-        with routes.client(1, b_token):
+def test_status_changes_reach_contacts_only(api, routes, pair):
+    (a_api, _), (b_api, b_user), _ = pair
+    stranger_token = api.register("Stranger")[0].token
+    with routes.client(0, a_api.token) as a, routes.client(0, stranger_token) as stranger:
+        with routes.client(1, b_api.token):
             assert a.recorder.wait_event("user_status_changed", lambda e: e["userId"] == b_user["id"])
         time.sleep(1)
         assert [e for e in stranger.recorder.of("user_status_changed") if e["userId"] == b_user["id"]] == []
 
 
 def test_a_notification_reaches_a_member_outside_the_room(routes, pair):
-    (a_token, _), (b_token, _), conversation = pair
-    with routes.client(0, a_token) as a, routes.client(1, b_token) as b:
+    (a_api, _), (b_api, _), conversation = pair
+    with routes.client(0, a_api.token) as a, routes.client(1, b_api.token) as b:
         a.join(conversation["id"])
         sent = a.call("send_message", {"conversationId": conversation["id"], "content": "ping"})["message"]
         note = b.recorder.wait_event("notification")
@@ -136,9 +134,9 @@ def test_a_notification_reaches_a_member_outside_the_room(routes, pair):
 
 
 def test_a_member_in_the_room_gets_the_message_not_a_notification(routes, pair):
-    (a_token, _), (b_token, _), conversation = pair
+    (a_api, _), (b_api, _), conversation = pair
     # b has two devices: one looking at the conversation, one elsewhere (on the other gateway).
-    with routes.client(0, a_token) as a, routes.client(1, b_token) as viewing, routes.client(0, b_token) as away:
+    with routes.client(0, a_api.token) as a, routes.client(1, b_api.token) as viewing, routes.client(0, b_api.token) as away:
         a.join(conversation["id"])
         viewing.join(conversation["id"])
         sent = a.call("send_message", {"conversationId": conversation["id"], "content": "look"})["message"]
@@ -161,9 +159,9 @@ def test_a_bad_token_is_refused_at_connect(gateways, token):
     assert refusals[0]["data"]["code"] in ("unauthorized", "invalid_token")
 
 
-def test_non_members_cannot_join_or_send(stack, routes, pair):
+def test_non_members_cannot_join_or_send(api, routes, pair):
     (_, _), (_, _), conversation = pair
-    outsider_token, _ = register(stack.lb_url, "Mallory")
+    outsider_token = api.register("Mallory")[0].token
     with routes.client(0, outsider_token) as outsider:
         joined = outsider.call("join_conversation", {"conversationId": conversation["id"]})
         assert joined["error"]["code"] == "forbidden"
@@ -175,8 +173,8 @@ def test_non_members_cannot_join_or_send(stack, routes, pair):
         assert read["error"]["code"] == "forbidden"
         missing = outsider.call("join_conversation", {"conversationId": str(uuid.uuid4())})
         assert missing["error"]["code"] == "not_found"
-    student_token = pair[0][0]
-    assert [m["seq"] for m in history(stack.lb_url, student_token, conversation["id"])] == [1]
+    student = pair[0][0]
+    assert [m["seq"] for m in student.history(conversation["id"])] == [1]
 
 
 @pytest.mark.parametrize("event,payload,code", [
@@ -191,8 +189,8 @@ def test_non_members_cannot_join_or_send(stack, routes, pair):
     ("join_conversation", [1, 2], "bad_request"),
     ("mark_read", {"conversationId": str(uuid.uuid4())}, "validation_failed"),
 ])
-def test_bad_events_are_answered_in_their_ack(stack, routes, event, payload, code):
-    token, _ = register(stack.lb_url, "Bad")
+def test_bad_events_are_answered_in_their_ack(api, routes, event, payload, code):
+    token = api.register("Bad")[0].token
     with routes.client(1, token) as client:
         ack = client.call(event, payload)
         assert ack["error"]["code"] == code, ack
@@ -200,20 +198,20 @@ def test_bad_events_are_answered_in_their_ack(stack, routes, event, payload, cod
         assert client.client.connected
 
 
-def test_binary_payloads_are_refused_cleanly(stack, gateways):
-    token, _ = register(stack.lb_url, "Binary")
+def test_binary_payloads_are_refused_cleanly(api, gateways):
+    token = api.register("Binary")[0].token
     with ChatClient(gateways[0], token) as client:
         ack = client.call("send_message", {"conversationId": str(uuid.uuid4()), "content": b"\x00\x01 raw bytes"})
         assert ack["error"]["code"] == "bad_request" and "upload" in ack["error"]["message"]
         assert client.call("no_such_event")["error"]["code"] == "unknown_event"  # the connection goes on
 
 
-def test_content_over_the_limit_is_refused(stack, routes, pair):
-    (a_token, _), _, conversation = pair
-    with routes.client(0, a_token) as a:
+def test_content_over_the_limit_is_refused(routes, pair):
+    (a_api, _), _, conversation = pair
+    with routes.client(0, a_api.token) as a:
         ack = a.call("send_message", {"conversationId": conversation["id"], "content": "x" * 10_001})
         assert ack["error"]["code"] == "validation_failed"
-    assert len(history(stack.lb_url, a_token, conversation["id"])) == 1
+    assert len(a_api.history(conversation["id"])) == 1
 
 
 def raw_socket(url: str) -> websocket.WebSocket:
@@ -224,7 +222,7 @@ def raw_socket(url: str) -> websocket.WebSocket:
 
 
 @pytest.mark.parametrize("garbage", ["hello", "9", "4x", "42[\"unterminated", "2", "40{\"token\":1"])
-def test_garbage_on_a_raw_websocket_is_closed_cleanly_and_the_next_client_is_served(stack, gateways, garbage):
+def test_garbage_on_a_raw_websocket_is_closed_cleanly_and_the_next_client_is_served(api, gateways, garbage):
     ws = raw_socket(gateways[0])
     ws.send(garbage)
     if garbage.startswith("40"):
@@ -234,12 +232,12 @@ def test_garbage_on_a_raw_websocket_is_closed_cleanly_and_the_next_client_is_ser
     frame = ws.recv_data_frame(control_frame=True)[1]
     assert frame.opcode == websocket.ABNF.OPCODE_CLOSE
     ws.close()
-    token, _ = register(stack.lb_url, "Next")
+    token = api.register("Next")[0].token
     with ChatClient(gateways[0], token) as client:
         assert client.call("no_such_event")["error"]["code"] == "unknown_event"
 
 
-def test_a_frame_over_max_payload_closes_the_connection(stack, gateways):
+def test_a_frame_over_max_payload_closes_the_connection(api, gateways):
     ws = raw_socket(gateways[1])
     try:
         ws.send("4" + "2[\"x\",\"" + "a" * 200_000 + "\"]")
@@ -249,14 +247,14 @@ def test_a_frame_over_max_payload_closes_the_connection(stack, gateways):
     except (ConnectionResetError, BrokenPipeError, websocket.WebSocketConnectionClosedException):
         pass  # closed while the rest of the frame was still on its way: also refused
     ws.close()
-    token, _ = register(stack.lb_url, "After")
+    token = api.register("After")[0].token
     with ChatClient(gateways[1], token) as client:
         assert client.call("no_such_event")["error"]["code"] == "unknown_event"
 
 
-def test_the_server_pings_and_a_silent_client_is_dropped(stack):
+def test_the_server_pings_and_a_silent_client_is_dropped(stack, api):
     # The e2e stack pings every second and waits 3 s for the pong (see conftest).
-    token, _ = register(stack.lb_url, "Silent")
+    token = api.register("Silent")[0].token
     ws = raw_socket_with_timing(stack.service_url("gateway1"), token)
     while (frame := ws.recv()) != "2":
         assert frame.startswith("42")  # the user's own status change, say
@@ -280,8 +278,8 @@ def raw_socket_with_timing(url: str, token: str) -> websocket.WebSocket:
     return ws
 
 
-def test_flooding_is_rate_limited_and_the_client_survives(stack, gateways):
-    token, _ = register(stack.lb_url, "Flood")
+def test_flooding_is_rate_limited_and_the_client_survives(api, gateways):
+    token = api.register("Flood")[0].token
     with ChatClient(gateways[0], token) as client:
         answers = [client.call("no_such_event", timeout=5)["error"]["code"] for _ in range(5)]
         assert answers == ["unknown_event"] * 5
@@ -298,14 +296,14 @@ def test_flooding_is_rate_limited_and_the_client_survives(stack, gateways):
 
 
 def test_a_client_that_missed_messages_catches_up_from_its_last_seq(stack, routes, pair):
-    (a_token, _), (b_token, _), conversation = pair
-    with routes.client(0, a_token) as a:
+    (a_api, _), (b_api, _), conversation = pair
+    with routes.client(0, a_api.token) as a:
         a.join(conversation["id"])
-        with routes.client(1, b_token) as b:
+        with routes.client(1, b_api.token) as b:
             last_seen = b.join(conversation["id"])["lastSeq"]
         for index in range(5):
             a.call("send_message", {"conversationId": conversation["id"], "content": f"while you were away {index}"})
-        with routes.client(1, b_token) as b:
+        with routes.client(1, b_api.token) as b:
             joined = b.join(conversation["id"])
             assert joined["lastSeq"] == last_seen + 5
             missed = b.call("sync_conversation", {"conversationId": conversation["id"], "after": last_seen})
@@ -327,9 +325,9 @@ def subscribers(stack, channel: str) -> int:
 
 
 def test_each_gateway_subscribes_once_per_conversation(stack, gateways, pair):
-    (a_token, _), (b_token, _), conversation = pair
+    (a_api, _), (b_api, _), conversation = pair
     channel = "conv:" + conversation["id"].lower()
-    clients = [ChatClient(gateways[0], a_token).connect() for _ in range(3)] + [ChatClient(gateways[1], b_token).connect()]
+    clients = [ChatClient(gateways[0], a_api.token).connect() for _ in range(3)] + [ChatClient(gateways[1], b_api.token).connect()]
     try:
         for client in clients:
             client.join(conversation["id"])
@@ -348,8 +346,8 @@ def test_each_gateway_subscribes_once_per_conversation(stack, gateways, pair):
             client.disconnect()
 
 
-def test_a_client_may_send_its_token_in_the_upgrades_authorization_header(stack, gateways):
-    token, _ = register(stack.lb_url, "Header")
+def test_a_client_may_send_its_token_in_the_upgrades_authorization_header(api, gateways):
+    token = api.register("Header")[0].token
     url = gateways[0].replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
     for header, answer in ((f"Bearer {token}", "40{"), ("Bearer not-a-token", "44"), (f"Basic {token}", "44")):
         ws = websocket.create_connection(url, timeout=10, header=[f"Authorization: {header}"])
@@ -359,15 +357,15 @@ def test_a_client_may_send_its_token_in_the_upgrades_authorization_header(stack,
         ws.close()
 
 
-def test_a_new_conversation_makes_its_members_hear_of_each_others_status(stack):
+def test_a_new_conversation_makes_its_members_hear_of_each_others_status(stack, api):
     """Both online first, the conversation made after: presence must not keep telling the
     expert's status to the expert's contacts as they were at connect (it once did, for 30 s)."""
-    student_token, _ = register(stack.lb_url, "Newcomer")
-    expert_token, expert = register(stack.lb_url, "Mentor", "expert")
-    with ChatClient(stack.service_url("gateway1"), student_token) as student:
-        mentor = ChatClient(stack.service_url("gateway2"), expert_token).connect()
+    student_api, _ = api.register("Newcomer")
+    expert_api, expert = api.register("Mentor", "expert")
+    with ChatClient(stack.service_url("gateway1"), student_api.token) as student:
+        mentor = ChatClient(stack.service_url("gateway2"), expert_api.token).connect()
         time.sleep(0.5)  # its status was told to nobody: it had no contacts
-        open_conversation(stack.lb_url, student_token, expert)
+        student_api.open_conversation(expert)
         mentor.disconnect()
         offline = student.recorder.wait_event("user_status_changed", lambda e: e["userId"] == expert["id"] and e["status"] == "offline")
         assert offline, student.recorder.of("user_status_changed")

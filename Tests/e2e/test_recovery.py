@@ -13,7 +13,7 @@ import socketio
 import websocket
 
 import stack as stack_module
-from chat import ChatClient, register, student_and_expert
+from chat import ChatClient
 
 
 @pytest.fixture(scope="module")
@@ -72,12 +72,12 @@ def send(client: ChatClient, conversation: dict, content: str) -> dict:
     return client.call("send_message", {"conversationId": conversation["id"], "content": content})["message"]
 
 
-def test_a_dropped_client_recovers_its_session_on_another_gateway(stack, recovering):
-    (student_token, _), (expert_token, _), conversation = student_and_expert(stack.lb_url, "Dropper", "Sender")
-    with ChatClient(stack.service_url("gateway1"), expert_token) as sender:
+def test_a_dropped_client_recovers_its_session_on_another_gateway(stack, api, recovering):
+    (student_api, _), (expert_api, _), conversation = api.student_and_expert("Dropper", "Sender")
+    with ChatClient(stack.service_url("gateway1"), expert_api.token) as sender:
         sender.join(conversation["id"])
         student = RawSocket(recovering[0])
-        connected, _ = student.connect({"token": student_token})
+        connected, _ = student.connect({"token": student_api.token})
         assert set(connected) == {"sid", "pid"}
         assert student.call("join_conversation", {"conversationId": conversation["id"]})["ok"]
         first = send(sender, conversation, "before the drop")
@@ -91,7 +91,7 @@ def test_a_dropped_client_recovers_its_session_on_another_gateway(stack, recover
         missed = [send(sender, conversation, f"while away {index}") for index in range(3)]
 
         back = RawSocket(recovering[1])
-        reconnected, replayed = back.connect({"token": student_token, "pid": connected["pid"], "offset": offset})
+        reconnected, replayed = back.connect({"token": student_api.token, "pid": connected["pid"], "offset": offset})
         assert reconnected == connected  # the same sid and pid: recovered
         assert [e[1]["id"] for e in replayed] == [m["id"] for m in missed]
         assert all(e[0] == "new_message" and isinstance(e[2], str) and e[2] != offset for e in replayed)
@@ -102,18 +102,18 @@ def test_a_dropped_client_recovers_its_session_on_another_gateway(stack, recover
         back.ws.close()
 
 
-def test_recovery_is_refused_to_a_reused_pid_and_to_someone_else(stack, recovering):
-    (student_token, _), (expert_token, _), conversation = student_and_expert(stack.lb_url, "Once", "Other")
+def test_recovery_is_refused_to_a_reused_pid_and_to_someone_else(api, recovering):
+    (student_api, _), (expert_api, _), conversation = api.student_and_expert("Once", "Other")
     first = RawSocket(recovering[0])
-    connected, _ = first.connect({"token": student_token})
+    connected, _ = first.connect({"token": student_api.token})
     first.drop()
     time.sleep(0.5)
     # Another user presenting the pid gets a session of their own, and spends it.
     thief = RawSocket(recovering[1])
-    stolen, replayed = thief.connect({"token": expert_token, "pid": connected["pid"], "offset": "x-1"})
+    stolen, replayed = thief.connect({"token": expert_api.token, "pid": connected["pid"], "offset": "x-1"})
     assert stolen["sid"] != connected["sid"] and stolen["pid"] != connected["pid"] and replayed == []
     again = RawSocket(recovering[1])
-    fresh, _ = again.connect({"token": student_token, "pid": connected["pid"]})
+    fresh, _ = again.connect({"token": student_api.token, "pid": connected["pid"]})
     assert fresh["sid"] != connected["sid"]
     # A client that leaves with DISCONNECT leaves nothing to recover.
     fresh_pid = fresh["pid"]
@@ -121,21 +121,21 @@ def test_recovery_is_refused_to_a_reused_pid_and_to_someone_else(stack, recoveri
     time.sleep(0.3)
     again.ws.close()
     later = RawSocket(recovering[0])
-    assert later.connect({"token": student_token, "pid": fresh_pid})[0]["sid"] != fresh["sid"]
+    assert later.connect({"token": student_api.token, "pid": fresh_pid})[0]["sid"] != fresh["sid"]
     for raw in (thief, later):
         raw.ws.close()
 
 
-def test_python_socketio_still_chats_with_offsets_on(stack, recovering):
+def test_python_socketio_still_chats_with_offsets_on(api, recovering):
     """python-socketio does not recover; it gets the offset as one more argument."""
-    (student_token, _), (expert_token, _), conversation = student_and_expert(stack.lb_url, "Pyth", "Offs")
+    (student_api, _), (expert_api, _), conversation = api.student_and_expert("Pyth", "Offs")
     client = socketio.Client(reconnection=False)
     received = []
     client.on("new_message", lambda *args: received.append(args))
-    client.connect(recovering[1], auth={"token": student_token}, wait_timeout=10)
+    client.connect(recovering[1], auth={"token": student_api.token}, wait_timeout=10)
     try:
         assert client.call("join_conversation", {"conversationId": conversation["id"]}, timeout=10)["ok"]
-        with ChatClient(recovering[0], expert_token) as sender:
+        with ChatClient(recovering[0], expert_api.token) as sender:
             sender.join(conversation["id"])
             sent = send(sender, conversation, "hello with an offset")
         deadline = time.monotonic() + 10
@@ -181,13 +181,13 @@ check();
 """
 
 
-def test_the_js_client_recovers_after_its_transport_is_killed(stack, recovering, browser):
-    (student_token, _), (expert_token, _), conversation = student_and_expert(stack.lb_url, "Browsa", "Streamer")
+def test_the_js_client_recovers_after_its_transport_is_killed(api, recovering, browser):
+    (student_api, _), (expert_api, _), conversation = api.student_and_expert("Browsa", "Streamer")
     browser.get(recovering[0] + "/healthz")
     browser.get_log("browser")
-    joined = browser.execute_async_script(JS_CONNECT, student_token, conversation["id"])
+    joined = browser.execute_async_script(JS_CONNECT, student_api.token, conversation["id"])
     assert joined["join"]["ok"], joined
-    with ChatClient(recovering[1], expert_token) as sender:
+    with ChatClient(recovering[1], expert_api.token) as sender:
         sender.join(conversation["id"])
         send(sender, conversation, "m0")
         assert "error" not in browser.execute_async_script(JS_AWAIT, 1)

@@ -7,7 +7,7 @@ import uuid
 
 import requests
 
-from conftest import Api
+from api import Api
 
 
 def error_code(response: requests.Response) -> str:
@@ -17,8 +17,8 @@ def error_code(response: requests.Response) -> str:
 
 
 def test_two_users_chat_through_the_load_balancer(api: Api):
-    student, student_user = api.register("Ada", "student")
-    expert, expert_user = api.register("Grace", "expert")
+    student, student_user = api.register("Ada", "student", login=True)
+    expert, expert_user = api.register("Grace", "expert", login=True)
 
     experts = student.get("/api/chat/experts").json()
     assert expert_user["id"] in [user["id"] for user in experts]
@@ -35,9 +35,9 @@ def test_two_users_chat_through_the_load_balancer(api: Api):
     base = f"/api/chat/conversations/{conversation['id']}"
     for index in range(6):
         sender = student if index % 2 == 0 else expert
-        sent = sender.post(f"{base}/messages", json={"content": f"message {index}", "clientMessageId": f"m-{index}"})
+        sent = sender.send_message(conversation["id"], f"message {index}", clientMessageId=f"m-{index}")
         assert sent.status_code == 201, sent.text
-    retry = student.post(f"{base}/messages", json={"content": "message 0", "clientMessageId": "m-0"})
+    retry = student.send_message(conversation["id"], "message 0", clientMessageId="m-0")
     assert retry.status_code == 200 and retry.json()["seq"] == 2
 
     newest = student.get(f"{base}/messages", params={"limit": 3}).json()
@@ -60,8 +60,8 @@ def test_two_users_chat_through_the_load_balancer(api: Api):
     expert.post(f"{base}/read", json={"messageId": last["id"]})
     assert unread(expert) == 0
 
-    outsider, _ = api.register("Mallory", "student")
-    for response in [outsider.get(f"{base}/messages"), outsider.post(f"{base}/messages", json={"content": "hi"}),
+    outsider, _ = api.register("Mallory", "student", login=True)
+    for response in [outsider.get(f"{base}/messages"), outsider.send_message(conversation["id"], "hi"),
                      outsider.get(base), outsider.post(f"{base}/read", json={"seq": 1})]:
         assert response.status_code in (403, 404), response.text
         assert error_code(response) in ("forbidden", "not_found")
@@ -69,22 +69,22 @@ def test_two_users_chat_through_the_load_balancer(api: Api):
 
 
 def test_every_gateway_serves_the_same_data(stack, api: Api):
-    student, _ = api.register("Lin", "student")
-    expert, expert_user = api.register("Lou", "expert")
+    student, _ = api.register("Lin", "student", login=True)
+    expert, expert_user = api.register("Lou", "expert", login=True)
     conversation = student.post("/api/chat/conversations", json={"expertId": expert_user["id"]}).json()
     for port in (stack.ports.gateway1, stack.ports.gateway2):
-        direct = Api(f"http://127.0.0.1:{port}", student.token)
+        direct = student.via(f"http://127.0.0.1:{port}")
         listed = direct.get("/api/chat/conversations")
         assert listed.status_code == 200 and [c["id"] for c in listed.json()] == [conversation["id"]]
 
 
 def test_bad_requests_get_the_json_error_shape(api: Api):
-    student, _ = api.register("Bo", "student")
+    student, _ = api.register("Bo", "student", login=True)
     cases = [
         (api.get("/api/chat/conversations"), 401, "unauthorized"),
-        (Api(api.base, "not.a.token").get("/api/me"), 401, "invalid_token"),
+        (api.as_user("not.a.token").get("/api/me"), 401, "invalid_token"),
         (api.post("/api/auth/login", data="{", headers={"Content-Type": "application/json"}), 400, "bad_request"),
-        (api.post("/api/auth/login", json={"email": "nobody@example.com", "password": "whatever1"}), 401, "invalid_credentials"),
+        (api.login("nobody@example.com", "whatever1"), 401, "invalid_credentials"),
         (student.get(f"/api/chat/conversations/{uuid.uuid4()}/messages"), 404, "not_found"),
         (student.get("/api/chat/conversations/not-an-id/messages"), 400, "bad_request"),
         (student.post("/api/chat/conversations", json={"participantIds": []}), 422, "validation_failed"),
@@ -104,7 +104,7 @@ def test_request_ids_travel_through(api: Api):
 
 
 def test_a_stopped_messages_service_is_a_json_503_then_recovers(stack, api: Api):
-    student, _ = api.register("Stan", "student")
+    student, _ = api.register("Stan", "student", login=True)
     stack.stop("messages")
     try:
         started = time.monotonic()

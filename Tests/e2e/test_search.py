@@ -6,19 +6,13 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-import requests
 
-from chat import ChatClient, open_conversation, register
-
-
-def api(stack, token):
-    def call(method, path, **kwargs):
-        return requests.request(method, f"{stack.lb_url}/api/chat{path}", headers={"Authorization": f"Bearer {token}"}, timeout=15, **kwargs)
-    return call
+from api import Api
+from chat import ChatClient
 
 
-def search(call, **params) -> dict:
-    response = call("GET", "/search", params=params)
+def search(client: Api, **params) -> dict:
+    response = client.get("/api/chat/search", params=params)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -30,15 +24,14 @@ def contents(page: dict) -> list[str]:
 @pytest.fixture(scope="module")
 def world(stack):
     """A student with two conversations, and a stranger's conversation using the same words."""
-    student_token, student = register(stack.lb_url, "Searcher")
-    expert_token, expert = register(stack.lb_url, "Answerer", "expert")
-    other_token, other = register(stack.lb_url, "Tutor", "expert")
-    first = open_conversation(stack.lb_url, student_token, expert)
-    second = open_conversation(stack.lb_url, student_token, other)
-    me, them, tutor = api(stack, student_token), api(stack, expert_token), api(stack, other_token)
-    post = lambda call, conversation, text: call("POST", f"/conversations/{conversation['id']}/messages", json={"content": text}).json()  # noqa: E731
+    api = Api(stack.lb_url)
+    me, _ = api.register("Searcher")
+    them, expert = api.register("Answerer", "expert")
+    tutor, other = api.register("Tutor", "expert")
+    first = me.open_conversation(expert)
+    second = me.open_conversation(other)
     sent = {}
-    for call, conversation, text in [
+    for client, conversation, text in [
         (me, first, "I was running late for the recursion lecture"),
         (them, first, "Recursion is a function calling itself"),
         (me, first, "Meet at the café before the exam tomorrow?"),
@@ -47,14 +40,14 @@ def world(stack):
         (tutor, second, "Dynamic programming beats naive recursion"),
         (me, second, "50% of the grade_is homework"),
     ]:
-        sent[text] = post(call, conversation, text)
+        sent[text] = client.send_message(conversation["id"], text).json()
         time.sleep(0.02)
     deleted = sent["This one I will delete: recursion secrets"]
-    assert me("DELETE", f"/conversations/{first['id']}/messages/{deleted['id']}").status_code == 200
-    stranger_token, stranger = register(stack.lb_url, "Stranger")
-    outside = open_conversation(stack.lb_url, stranger_token, expert)
-    api(stack, stranger_token)("POST", f"/conversations/{outside['id']}/messages", json={"content": "recursion recursion recursion"})
-    return {"me": me, "first": first, "second": second, "expert": expert, "other": other, "sent": sent, "token": student_token}
+    assert me.delete(f"/api/chat/conversations/{first['id']}/messages/{deleted['id']}").status_code == 200
+    stranger, _ = api.register("Stranger")
+    outside = stranger.open_conversation(expert)
+    stranger.send_message(outside["id"], "recursion recursion recursion")
+    return {"me": me, "first": first, "second": second, "expert": expert, "other": other, "sent": sent, "token": me.token}
 
 
 def test_words_stems_and_accents_are_found_in_my_conversations_only(world):
@@ -132,12 +125,12 @@ def test_pages_cover_every_result_once(world):
     ({"q": "exam", "limit": "51"}, 400, "bad_request"),
 ])
 def test_bad_searches_are_refused_clearly(world, params, status, code):
-    response = world["me"]("GET", "/search", params=params)
+    response = world["me"].get("/api/chat/search", params=params)
     assert response.status_code == status and response.json()["error"]["code"] == code, response.text
 
 
-def test_search_needs_a_token(stack):
-    response = requests.get(f"{stack.lb_url}/api/chat/search", params={"q": "recursion"}, timeout=15)
+def test_search_needs_a_token(api):
+    response = api.get("/api/chat/search", params={"q": "recursion"})
     assert response.status_code == 401
 
 
@@ -153,3 +146,16 @@ def test_a_socket_searches_as_rest_does(stack, world):
         assert client.call("search_messages", {"q": "a b c + d"})["ok"]  # spaces and plus signs arrive as typed
         assert client.call("search_messages", {"q": ""})["error"]["code"] == "validation_failed"
         assert client.call("search_messages", {"conversationId": world["first"]["id"]})["error"]["code"] == "bad_request"
+
+
+def test_socket_searches_draw_on_an_allowance_of_their_own(stack, world):
+    """A search is as much work as a REST request, so a socket may not make them at its
+    event rate: past a burst of 10 (then 2 a second) it is refused, while other events still pass."""
+    with ChatClient(stack.service_url("gateway1"), world["token"]) as client:
+        answers = [client.call("search_messages", {"q": "recursion", "limit": 1}) for _ in range(14)]
+        refused = [ack for ack in answers if "error" in ack]
+        assert all(ack.get("ok") for ack in answers[:10]), answers[:10]
+        assert refused and all(ack["error"]["code"] == "rate_limited" and ack["error"]["retryable"] for ack in refused)
+        assert client.call("user_online")["ok"]  # the connection's own allowance is untouched
+        time.sleep(1.1)
+        assert client.call("search_messages", {"q": "recursion", "limit": 1})["ok"]  # and it refills

@@ -5,11 +5,11 @@ and sockets alike, at once."""
 import threading
 import time
 
-import requests
 import socketio
 
 import stack as stack_module
-from chat import forge_token, refused_connect, register
+from api import Api
+from chat import forge_token, refused_connect
 
 GATEWAYS = ("gateway1", "gateway2")
 
@@ -24,8 +24,8 @@ def watched_client(url: str, token: str) -> tuple[socketio.Client, threading.Eve
     return client, ended
 
 
-def test_a_socket_ends_when_its_token_expires(stack):
-    _, user = register(stack.lb_url, "Brief")
+def test_a_socket_ends_when_its_token_expires(stack, api):
+    _, user = api.register("Brief")
     token = forge_token(stack.jwt_secret(), user["id"], lifetime=4)
     client, ended = watched_client(stack.service_url("gateway1"), token)
     try:
@@ -35,30 +35,30 @@ def test_a_socket_ends_when_its_token_expires(stack):
         assert 2 < time.monotonic() - started < 8
         time.sleep(1.5)
         assert not client.connected, "it reconnected with an expired token"
-        assert requests.get(f"{stack.lb_url}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=5).status_code == 401
+        assert api.as_user(token).get("/api/me", timeout=5).status_code == 401
     finally:
         client.disconnect()
 
 
-def test_logging_out_everywhere_ends_every_session_on_every_gateway(stack):
-    old, user = register(stack.lb_url, "Leaver")
+def test_logging_out_everywhere_ends_every_session_on_every_gateway(stack, api):
+    leaver, user = api.register("Leaver")
+    old = leaver.token
     clients = [watched_client(stack.service_url(name), old) for name in GATEWAYS]
-    other_token, _ = register(stack.lb_url, "Stayer")
+    other_token = api.register("Stayer")[0].token
     bystander, bystander_ended = watched_client(stack.service_url("gateway2"), other_token)
     try:
-        response = requests.post(f"{stack.service_url('gateway1')}/api/auth/logout-all",
-                                 headers={"Authorization": f"Bearer {old}"}, timeout=10)
+        response = leaver.via(stack.service_url("gateway1")).logout_all()
         assert response.status_code == 204, response.text
         for (client, ended), name in zip(clients, GATEWAYS):
             assert ended.wait(5), f"the socket on {name} outlived the revocation"
         # The old token is refused everywhere, a new sign-in is not (even within the same second).
         for name in GATEWAYS:
-            refused = requests.get(f"{stack.service_url(name)}/api/me", headers={"Authorization": f"Bearer {old}"}, timeout=5)
+            refused = leaver.via(stack.service_url(name)).get("/api/me", timeout=5)
             assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_token"
-        login = requests.post(f"{stack.lb_url}/api/auth/login", json={"email": user["email"], "password": "correct horse"}, timeout=10)
+        login = api.login(user["email"], "correct horse")
         fresh = login.json()["token"]
         for name in GATEWAYS:
-            assert requests.get(f"{stack.service_url(name)}/api/me", headers={"Authorization": f"Bearer {fresh}"}, timeout=5).status_code == 200
+            assert Api(stack.service_url(name), fresh).get("/api/me", timeout=5).status_code == 200
         again, _ = watched_client(stack.service_url("gateway2"), fresh)
         again.disconnect()
         assert refused_connect(stack.service_url("gateway1"), old)["data"]["code"] == "invalid_token"
@@ -70,12 +70,12 @@ def test_logging_out_everywhere_ends_every_session_on_every_gateway(stack):
         bystander.disconnect()
 
 
-def test_a_revocation_reaches_a_gateway_started_after_it(stack):
+def test_a_revocation_reaches_a_gateway_started_after_it(stack, api):
     """Revocations are stored, not only announced: a gateway that starts later refuses the token too."""
-    old, _ = register(stack.lb_url, "Earlier")
-    assert requests.post(f"{stack.lb_url}/api/auth/logout-all", headers={"Authorization": f"Bearer {old}"}, timeout=10).status_code == 204
+    old, _ = api.register("Earlier")
+    assert old.logout_all().status_code == 204
     url = stack.start_gateway("late", stack_module.free_port(), {})
     try:
-        assert requests.get(f"{url}/api/me", headers={"Authorization": f"Bearer {old}"}, timeout=5).status_code == 401
+        assert old.via(url).get("/api/me", timeout=5).status_code == 401
     finally:
         stack.stop("late")

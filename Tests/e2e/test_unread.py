@@ -6,23 +6,17 @@ unread on another device, and when a message is deleted or the last one edited."
 import concurrent.futures
 import time
 
-import requests
-
-from chat import ChatClient, open_conversation, register
+from chat import ChatClient
 
 
-def rest(stack, token: str, method: str, path: str, **kwargs) -> requests.Response:
-    return requests.request(method, f"{stack.lb_url}/api/chat{path}", headers={"Authorization": f"Bearer {token}"}, timeout=15, **kwargs)
-
-
-def test_counts_follow_messages_reads_deletes_and_edits_on_every_device(stack, pair):
-    (a_token, a_user), (b_token, _), conversation = pair
+def test_counts_follow_messages_reads_deletes_and_edits_on_every_device(stack, api, pair):
+    (a_api, a_user), (b_api, _), conversation = pair
     cid = conversation["id"]
     updates = lambda client: [u for u in client.recorder.of("conversation_updated") if u["conversationId"] == cid]  # noqa: E731
-    with ChatClient(stack.service_url("gateway1"), a_token) as reading, \
-            ChatClient(stack.service_url("gateway2"), a_token) as phone, \
-            ChatClient(stack.service_url("gateway2"), b_token) as b, \
-            ChatClient(stack.service_url("gateway1"), b_token) as b_laptop:
+    with ChatClient(stack.service_url("gateway1"), a_api.token) as reading, \
+            ChatClient(stack.service_url("gateway2"), a_api.token) as phone, \
+            ChatClient(stack.service_url("gateway2"), b_api.token) as b, \
+            ChatClient(stack.service_url("gateway1"), b_api.token) as b_laptop:
         reading.join(cid)
         b.join(cid)
         first = b.call("send_message", {"conversationId": cid, "content": "one"})["message"]
@@ -31,7 +25,7 @@ def test_counts_follow_messages_reads_deletes_and_edits_on_every_device(stack, p
         # `notification` outside it. The count they make is the server's.
         assert reading.recorder.wait_for(lambda: [m["id"] for m in reading.recorder.of("new_message")] == [first["id"], second["id"]])
         assert phone.recorder.wait_for(lambda: [n["message"]["id"] for n in phone.recorder.of("notification")] == [first["id"], second["id"]])
-        assert rest(stack, a_token, "GET", f"/conversations/{cid}").json()["unreadCount"] == 2
+        assert a_api.conversation(cid)["unreadCount"] == 2
         time.sleep(0.5)  # long enough for an update, were one sent
         assert updates(reading) == updates(phone) == []
         assert not [u for client in (b, b_laptop) for u in client.recorder.of("conversation_updated") if u["conversationId"] == cid]
@@ -46,8 +40,8 @@ def test_counts_follow_messages_reads_deletes_and_edits_on_every_device(stack, p
         ack = phone.call("mark_unread", {"conversationId": cid, "messageId": first["id"]})
         assert ack == {"ok": True, "conversationId": cid, "unreadCount": 2, "lastSeq": second["seq"]}
         assert reading.recorder.wait_for(lambda: len(updates(reading)) > seen and updates(reading)[-1]["unreadCount"] == 2)
-        assert rest(stack, a_token, "GET", f"/conversations/{cid}").json()["unreadCount"] == 2
-        reads = rest(stack, b_token, "GET", f"/conversations/{cid}").json()["reads"]
+        assert a_api.conversation(cid)["unreadCount"] == 2
+        reads = b_api.conversation(cid)["reads"]
         assert {"userId": a_user["id"], "seq": second["seq"]} in reads
 
         # The last message deleted: one unread, the tombstone as the last message.
@@ -65,18 +59,18 @@ def test_counts_follow_messages_reads_deletes_and_edits_on_every_device(stack, p
         assert edited and len(updates(phone)) == count + 1
 
         # Mark unread: members only, and a message of this conversation.
-        stranger_token, _ = register(stack.lb_url, "Nosy")
-        assert rest(stack, stranger_token, "POST", f"/conversations/{cid}/unread", json={"messageId": first["id"]}).status_code == 403
-        other = open_conversation(stack.lb_url, a_token, register(stack.lb_url, "Other", "expert")[1])
-        elsewhere = rest(stack, a_token, "POST", f"/conversations/{other['id']}/unread", json={"messageId": first["id"]})
+        stranger, _ = api.register("Nosy")
+        assert stranger.post(f"/api/chat/conversations/{cid}/unread", json={"messageId": first["id"]}).status_code == 403
+        other = a_api.open_conversation(api.register("Other", "expert")[1])
+        elsewhere = a_api.post(f"/api/chat/conversations/{other['id']}/unread", json={"messageId": first["id"]})
         assert elsewhere.status_code == 404
 
 
-def test_a_new_conversation_reaches_its_members_lists(stack):
-    student_token, _ = register(stack.lb_url, "Newcomer")
-    expert_token, expert = register(stack.lb_url, "Helper", "expert")
-    with ChatClient(stack.service_url("gateway2"), expert_token) as helper:
-        conversation = open_conversation(stack.lb_url, student_token, expert)
+def test_a_new_conversation_reaches_its_members_lists(stack, api):
+    student, _ = api.register("Newcomer")
+    helper_api, expert = api.register("Helper", "expert")
+    with ChatClient(stack.service_url("gateway2"), helper_api.token) as helper:
+        conversation = student.open_conversation(expert)
         update = helper.recorder.wait_event("conversation_updated", lambda u: u["conversationId"] == conversation["id"])
         # The welcome message is a SYSTEM one: nothing unread.
         assert update and update["unreadCount"] == 0 and update["lastMessage"]["messageType"] == "SYSTEM"
@@ -94,41 +88,41 @@ def test_the_kept_count_is_the_count_under_concurrent_sends_reads_and_deletes(st
     """The count is kept, not counted on each read: sends from both sides, reads and
     mark-unreads by the reader and deletes by the sender, all at once, leave it what a
     count from scratch gives."""
-    (a_token, a_user), (b_token, b_user), conversation = pair
+    (a_api, a_user), (b_api, b_user), conversation = pair
     cid = conversation["id"]
     sent = []
 
     def send(index):
-        token = b_token if index % 3 else a_token
-        message = rest(stack, token, "POST", f"/conversations/{cid}/messages", json={"content": f"m{index}"}).json()
-        sent.append((token, message))
+        sender = b_api if index % 3 else a_api
+        message = sender.send_message(cid, f"m{index}").json()
+        sent.append((sender, message))
 
     def read(index):
-        last = rest(stack, a_token, "GET", f"/conversations/{cid}").json()["lastSeq"]
+        last = a_api.conversation(cid)["lastSeq"]
         if index % 4 == 0:
-            theirs = [m for token, m in list(sent) if token == b_token]
+            theirs = [m for sender, m in list(sent) if sender is b_api]
             if theirs:
-                rest(stack, a_token, "POST", f"/conversations/{cid}/unread", json={"messageId": theirs[len(theirs) // 2]["id"]})
+                a_api.post(f"/api/chat/conversations/{cid}/unread", json={"messageId": theirs[len(theirs) // 2]["id"]})
                 return
-        rest(stack, a_token, "POST", f"/conversations/{cid}/read", json={"seq": max(1, last - index % 5)})
+        a_api.post(f"/api/chat/conversations/{cid}/read", json={"seq": max(1, last - index % 5)})
 
     def delete(index):
-        theirs = [m for token, m in list(sent) if token == b_token]
+        theirs = [m for sender, m in list(sent) if sender is b_api]
         if theirs:
-            rest(stack, b_token, "DELETE", f"/conversations/{cid}/messages/{theirs[index % len(theirs)]['id']}")
+            b_api.delete(f"/api/chat/conversations/{cid}/messages/{theirs[index % len(theirs)]['id']}")
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         jobs = [pool.submit(send, i) for i in range(60)] + [pool.submit(read, i) for i in range(30)] + \
                [pool.submit(delete, i) for i in range(10)]
         for job in jobs:
             job.result()
-    for user, token in ((a_user, a_token), (b_user, b_token)):
-        shown = rest(stack, token, "GET", f"/conversations/{cid}").json()["unreadCount"]
+    for user, member in ((a_user, a_api), (b_user, b_api)):
+        shown = member.conversation(cid)["unreadCount"]
         assert shown == recount(stack, cid, user["id"]), user["name"]
     # Reading to the end is none; marking unread from the first of theirs is all of theirs not deleted.
-    last = rest(stack, a_token, "GET", f"/conversations/{cid}").json()["lastSeq"]
-    rest(stack, a_token, "POST", f"/conversations/{cid}/read", json={"seq": last})
-    assert rest(stack, a_token, "GET", f"/conversations/{cid}").json()["unreadCount"] == 0
-    first = min((m for token, m in sent if token == b_token), key=lambda m: m["seq"])
-    rest(stack, a_token, "POST", f"/conversations/{cid}/unread", json={"messageId": first["id"]})
-    assert rest(stack, a_token, "GET", f"/conversations/{cid}").json()["unreadCount"] == recount(stack, cid, a_user["id"]) > 0
+    last = a_api.conversation(cid)["lastSeq"]
+    a_api.post(f"/api/chat/conversations/{cid}/read", json={"seq": last})
+    assert a_api.conversation(cid)["unreadCount"] == 0
+    first = min((m for sender, m in sent if sender is b_api), key=lambda m: m["seq"])
+    a_api.post(f"/api/chat/conversations/{cid}/unread", json={"messageId": first["id"]})
+    assert a_api.conversation(cid)["unreadCount"] == recount(stack, cid, a_user["id"]) > 0

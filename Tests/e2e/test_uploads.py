@@ -10,18 +10,15 @@ import uuid
 import pytest
 import requests
 
-from chat import ChatClient, register
+from api import Api
+from chat import ChatClient
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 
 
-def upload(stack, token, conversation_id, data, name="file.bin", multipart=True, **extra):
-    url = f"{stack.lb_url}/api/chat/conversations/{conversation_id}/upload"
-    headers = {"Authorization": f"Bearer {token}"}
-    if multipart:
-        return requests.post(url, headers=headers, files={"file": (name, data, "application/x-lie")}, data=extra, timeout=300)
-    return requests.post(url, headers={**headers, "X-File-Name": name, "Content-Type": "application/x-lie"}, data=data,
-                         params=extra, timeout=300)
+def upload(client: Api, conversation_id, data, name="file.bin", multipart=True, **extra) -> requests.Response:
+    """Sent with a type that lies about the bytes: the server sniffs them."""
+    return client.upload(conversation_id, data, name=name, mime="application/x-lie", multipart=multipart, **extra)
 
 
 def stored_files(stack) -> list[str]:
@@ -30,10 +27,10 @@ def stored_files(stack) -> list[str]:
 
 
 def test_an_image_reaches_the_other_gateway_and_downloads_intact(stack, pair):
-    (a_token, a_user), (b_token, _), conversation = pair
-    with ChatClient(stack.service_url("gateway2"), b_token) as b:
+    (a_api, a_user), (b_api, _), conversation = pair
+    with ChatClient(stack.service_url("gateway2"), b_api.token) as b:
         b.join(conversation["id"])
-        response = upload(stack, a_token, conversation["id"], PNG, name="diagram.png", content="the diagram")
+        response = upload(a_api, conversation["id"], PNG, name="diagram.png", content="the diagram")
         assert response.status_code == 201, response.text
         message = response.json()
         assert message["messageType"] == "IMAGE" and message["content"] == "the diagram" and message["senderId"] == a_user["id"]
@@ -43,7 +40,7 @@ def test_an_image_reaches_the_other_gateway_and_downloads_intact(stack, pair):
 
         delivered = b.recorder.wait_event("new_message", lambda m: m["id"] == message["id"])
         assert delivered["attachments"] == [attachment]
-        download = requests.get(stack.lb_url + delivered["attachments"][0]["url"], headers={"Authorization": f"Bearer {b_token}"})
+        download = b_api.get(delivered["attachments"][0]["url"])
         assert download.status_code == 200
         assert hashlib.sha256(download.content).hexdigest() == attachment["sha256"]
         assert download.headers["Content-Type"] == "image/png"
@@ -51,50 +48,50 @@ def test_an_image_reaches_the_other_gateway_and_downloads_intact(stack, pair):
         assert download.headers["X-Content-Type-Options"] == "nosniff"
         assert download.headers["ETag"] == f'"{attachment["sha256"]}"'
         assert download.headers["Accept-Ranges"] == "bytes"
-        again = requests.get(stack.lb_url + attachment["url"], headers={"Authorization": f"Bearer {b_token}", "If-None-Match": download.headers["ETag"]})
+        again = b_api.get(attachment["url"], headers={"If-None-Match": download.headers["ETag"]})
         assert again.status_code == 304 and again.content == b""
 
 
-def test_a_raw_body_with_its_name_in_a_header_becomes_a_file_message(stack, pair):
-    (a_token, _), (b_token, _), conversation = pair
+def test_a_raw_body_with_its_name_in_a_header_becomes_a_file_message(pair):
+    (a_api, _), (b_api, _), conversation = pair
     data = b"<html><script>alert(1)</script></html>"
-    response = upload(stack, a_token, conversation["id"], data, name="page.html", multipart=False, clientMessageId="raw-1")
+    response = upload(a_api, conversation["id"], data, name="page.html", multipart=False, clientMessageId="raw-1")
     assert response.status_code == 201, response.text
     message = response.json()
     assert message["messageType"] == "FILE" and message["clientMessageId"] == "raw-1"
     attachment = message["attachments"][0]
     assert attachment["mimeType"] == "application/octet-stream"  # never served as HTML
-    download = requests.get(stack.lb_url + attachment["url"], headers={"Authorization": f"Bearer {b_token}"})
+    download = b_api.get(attachment["url"])
     assert download.content == data
     assert download.headers["Content-Type"] == "application/octet-stream"
     assert download.headers["Content-Disposition"].startswith('attachment; filename="page.html"')
     # The same upload again (same clientMessageId) is the same message.
-    again = upload(stack, a_token, conversation["id"], data, name="page.html", multipart=False, clientMessageId="raw-1")
+    again = upload(a_api, conversation["id"], data, name="page.html", multipart=False, clientMessageId="raw-1")
     assert again.status_code == 201 and again.json()["id"] == message["id"]
 
 
-def test_byte_ranges_return_the_right_bytes(stack, pair):
-    (a_token, _), (b_token, _), conversation = pair
-    attachment = upload(stack, a_token, conversation["id"], PNG, name="r.png").json()["attachments"][0]
-    url, auth = stack.lb_url + attachment["url"], {"Authorization": f"Bearer {b_token}"}
+def test_byte_ranges_return_the_right_bytes(pair):
+    (a_api, _), (b_api, _), conversation = pair
+    attachment = upload(a_api, conversation["id"], PNG, name="r.png").json()["attachments"][0]
+    url = attachment["url"]
     for header, expected, content_range in [
         ("bytes=0-9", PNG[0:10], f"bytes 0-9/{len(PNG)}"),
         ("bytes=100-199", PNG[100:200], f"bytes 100-199/{len(PNG)}"),
         ("bytes=-16", PNG[-16:], f"bytes {len(PNG) - 16}-{len(PNG) - 1}/{len(PNG)}"),
         (f"bytes={len(PNG) - 3}-", PNG[-3:], f"bytes {len(PNG) - 3}-{len(PNG) - 1}/{len(PNG)}"),
     ]:
-        response = requests.get(url, headers={**auth, "Range": header})
+        response = b_api.get(url, headers={"Range": header})
         assert response.status_code == 206, header
         assert response.content == expected and response.headers["Content-Range"] == content_range
-    beyond = requests.get(url, headers={**auth, "Range": f"bytes={len(PNG)}-"})
+    beyond = b_api.get(url, headers={"Range": f"bytes={len(PNG)}-"})
     assert beyond.status_code == 416 and beyond.headers["Content-Range"] == f"bytes */{len(PNG)}"
 
 
 def test_concurrent_uploads_of_the_same_bytes_store_one_file(stack, pair):
-    (a_token, _), (b_token, _), conversation = pair
+    (a_api, _), (b_api, _), conversation = pair
     data = os.urandom(3 << 20)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(upload(stack, a_token, conversation["id"], data, name="same.bin"))) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: results.append(upload(a_api, conversation["id"], data, name="same.bin"))) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -116,26 +113,26 @@ def test_concurrent_uploads_of_the_same_bytes_store_one_file(stack, pair):
     ("\u202egnp.exe", "gnp.exe"),
 ])
 def test_file_names_are_sanitized_and_never_used_on_disk(stack, pair, name, shown):
-    (a_token, _), _, conversation = pair
-    response = upload(stack, a_token, conversation["id"], b"some bytes " + name.encode(), name=name)
+    (a_api, _), _, conversation = pair
+    response = upload(a_api, conversation["id"], b"some bytes " + name.encode(), name=name)
     assert response.status_code == 201, response.text
     assert response.json()["attachments"][0]["name"] == shown
     assert all(part.startswith(("blobs/", "tmp/", "avatars/blobs/", "avatars/tmp/")) for part in stored_files(stack))
     assert not [f for f in stored_files(stack) if shown in f or "passwd" in f]
 
 
-def test_non_members_can_neither_upload_nor_download(stack, pair):
-    (a_token, _), _, conversation = pair
-    outsider_token, _ = register(stack.lb_url, "Mallory")
+def test_non_members_can_neither_upload_nor_download(stack, api, pair):
+    (a_api, _), _, conversation = pair
+    outsider_api, _ = api.register("Mallory")
     before = stored_files(stack)
-    refused = upload(stack, outsider_token, conversation["id"], b"sneaky bytes that must not land", name="x.bin")
+    refused = upload(outsider_api, conversation["id"], b"sneaky bytes that must not land", name="x.bin")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
     assert stored_files(stack) == before
-    attachment = upload(stack, a_token, conversation["id"], b"private", name="p.txt").json()["attachments"][0]
-    download = requests.get(stack.lb_url + attachment["url"], headers={"Authorization": f"Bearer {outsider_token}"})
+    attachment = upload(a_api, conversation["id"], b"private", name="p.txt").json()["attachments"][0]
+    download = outsider_api.get(attachment["url"])
     assert download.status_code == 403 and download.json()["error"]["code"] == "forbidden"
-    assert requests.get(stack.lb_url + attachment["url"]).status_code == 401
-    missing = requests.get(f"{stack.lb_url}/api/chat/attachments/{uuid.uuid4()}", headers={"Authorization": f"Bearer {a_token}"})
+    assert api.get(attachment["url"]).status_code == 401
+    missing = a_api.get(f"/api/chat/attachments/{uuid.uuid4()}")
     assert missing.status_code == 404
 
 
@@ -145,7 +142,7 @@ def rss_kib(pid: int) -> int:
 
 
 def test_a_200_mb_upload_streams_through_in_bounded_memory(stack, pair):
-    (a_token, _), (b_token, _), conversation = pair
+    (a_api, _), (b_api, _), conversation = pair
     pids = {name: stack.processes[name].pid for name in ("uploads", "gateway1", "gateway2")}
     baseline = {name: rss_kib(pid) for name, pid in pids.items()}
     peaks = dict(baseline)
@@ -170,8 +167,7 @@ def test_a_200_mb_upload_streams_through_in_bounded_memory(stack, pair):
     sampler.start()
     started = time.monotonic()
     try:
-        response = requests.post(f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/upload",
-                                 headers={"Authorization": f"Bearer {a_token}", "X-File-Name": "big.bin"}, data=body(), timeout=600)
+        response = a_api.upload(conversation["id"], body(), name="big.bin", multipart=False, timeout=600)
     finally:
         done.set()
         sampler.join()
@@ -185,19 +181,18 @@ def test_a_200_mb_upload_streams_through_in_bounded_memory(stack, pair):
     assert growth["uploads"] < 64, growth
     assert max(growth["gateway1"], growth["gateway2"]) < 64, growth
 
-    ranged = requests.get(stack.lb_url + attachment["url"], headers={"Authorization": f"Bearer {b_token}", "Range": "bytes=104857600-104857615"})
+    ranged = b_api.get(attachment["url"], headers={"Range": "bytes=104857600-104857615"})
     assert ranged.status_code == 206 and ranged.content == block[:16]
 
 
 def test_with_uploads_down_the_gateway_answers_503_and_the_chat_goes_on(stack, pair):
-    (a_token, _), _, conversation = pair
+    (a_api, _), _, conversation = pair
     stack.stop("uploads")
     try:
-        response = upload(stack, a_token, conversation["id"], b"bytes", name="x.bin")
+        response = upload(a_api, conversation["id"], b"bytes", name="x.bin")
         assert response.status_code == 503 and response.json()["error"]["code"] == "upstream_unavailable"
-        sent = requests.post(f"{stack.lb_url}/api/chat/conversations/{conversation['id']}/messages",
-                             json={"content": "still here"}, headers={"Authorization": f"Bearer {a_token}"})
+        sent = a_api.send_message(conversation["id"], "still here")
         assert sent.status_code == 201
     finally:
         stack.start_service("uploads")
-    assert upload(stack, a_token, conversation["id"], b"bytes", name="x.bin").status_code == 201
+    assert upload(a_api, conversation["id"], b"bytes", name="x.bin").status_code == 201

@@ -11,9 +11,11 @@ import time
 import pytest
 import requests
 
-from chat import ChatClient, history, open_conversation, register
+from api import Api
+from chat import ChatClient
 
 LB = "http://127.0.0.1:18080"
+API = Api(LB)
 GATEWAYS = {"gateway": "http://127.0.0.1:18091", "gateway-2": "http://127.0.0.1:18092"}
 PORTS = {"messages": 18081, "presence": 18082, "uploads": 18083, "gateway": 18091, "gateway-2": 18092}
 
@@ -39,7 +41,7 @@ def docker(*arguments: str) -> str:
 
 def ready(port: int) -> bool:
     try:
-        return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+        return Api(f"http://127.0.0.1:{port}", timeout=2).get("/readyz").status_code == 200
     except requests.RequestException:
         return False
 
@@ -54,10 +56,10 @@ def wait_until(predicate, timeout: float = 60) -> bool:
 
 
 def test_two_gateway_replicas_serve_the_interop_scenario():
-    a_token, a_user = register(LB, "Ada", "student")
-    b_token, b_user = register(LB, "Grace", "expert")
-    conversation = open_conversation(LB, a_token, b_user)
-    with ChatClient(GATEWAYS["gateway"], a_token) as a, ChatClient(GATEWAYS["gateway-2"], b_token, "/api/socket/") as b:
+    a_api, a_user = API.register("Ada", "student")
+    b_api, b_user = API.register("Grace", "expert")
+    conversation = a_api.open_conversation(b_user)
+    with ChatClient(GATEWAYS["gateway"], a_api.token) as a, ChatClient(GATEWAYS["gateway-2"], b_api.token, "/api/socket/") as b:
         a.join(conversation["id"])
         b.join(conversation["id"])
         assert a.recorder.wait_event("user_status_changed", lambda e: e["userId"] == b_user["id"] and e["status"] == "online")
@@ -69,32 +71,31 @@ def test_two_gateway_replicas_serve_the_interop_scenario():
         assert b.recorder.wait_event("user_typing", lambda e: e["isTyping"])
         b.call("mark_read", {"conversationId": conversation["id"], "seq": sent["message"]["seq"]})
         assert a.recorder.wait_event("messages_read")
-        upload = requests.post(f"{LB}/api/chat/conversations/{conversation['id']}/upload", headers={"Authorization": f"Bearer {a_token}"},
-                               files={"file": ("n.png", b"\x89PNG\r\n\x1a\n" + bytes(100), "image/png")})
+        upload = a_api.upload(conversation["id"], b"\x89PNG\r\n\x1a\n" + bytes(100), name="n.png", mime="image/png")
         assert upload.status_code == 201, upload.text
         attachment = upload.json()["attachments"][0]
         assert b.recorder.wait_event("new_message", lambda m: m["attachments"] and m["attachments"][0]["id"] == attachment["id"])
-        download = requests.get(LB + attachment["url"], headers={"Authorization": f"Bearer {b_token}"})
+        download = b_api.get(attachment["url"])
         assert download.status_code == 200 and len(download.content) == attachment["size"]
         time.sleep(0.5)
         assert len(b.recorder.of("new_message")) == 2
 
 
 def test_a_stopped_gateway_drains_and_its_clients_reconnect_through_the_load_balancer():
-    a_token, a_user = register(LB, "Mover", "student")
-    b_token, b_user = register(LB, "Stayer", "expert")
-    conversation = open_conversation(LB, a_token, b_user)
-    served_by = requests.get(f"{LB}/healthz").headers["server"]
-    names = {requests.get(f"{url}/healthz").headers["server"]: service for service, url in GATEWAYS.items()}
+    a_api, a_user = API.register("Mover", "student")
+    b_api, b_user = API.register("Stayer", "expert")
+    conversation = a_api.open_conversation(b_user)
+    served_by = API.get("/healthz").headers["server"]
+    names = {Api(url).get("/healthz").headers["server"]: service for service, url in GATEWAYS.items()}
     doomed = names[served_by]
     survivor = next(service for service in GATEWAYS if service != doomed)
 
-    mover = ChatClient(LB, a_token)
+    mover = ChatClient(LB, a_api.token)
     mover.client.reconnection = True
     mover.client.reconnection_delay = 0.5
     mover.connect()
     mover.join(conversation["id"])
-    with ChatClient(GATEWAYS[survivor], b_token) as stayer:
+    with ChatClient(GATEWAYS[survivor], b_api.token) as stayer:
         stayer.join(conversation["id"])
         started = time.monotonic()
         compose("stop", "-t", "20", doomed)
@@ -131,22 +132,22 @@ def test_the_restart_policy_brings_a_crashed_service_back():
     os.kill(int(docker("inspect", "-f", "{{.State.Pid}}", container("messages"))), signal.SIGKILL)
     assert wait_until(lambda: docker("inspect", "-f", "{{.RestartCount}}", container("messages")) != before, timeout=30)
     assert wait_until(lambda: ready(PORTS["messages"]), timeout=60)
-    token, _ = register(LB, "AfterRestart")
-    assert requests.get(f"{LB}/api/chat/conversations", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    user_api, _ = API.register("AfterRestart")
+    assert user_api.get("/api/chat/conversations").status_code == 200
 
 
 def test_a_default_client_polls_and_upgrades_through_haproxy_with_the_bundle_served():
     """The image carries the socket.io-client bundle; python-socketio with its default
     transports starts polling through haproxy and upgrades on the replica that holds it."""
-    bundle = requests.get(f"{LB}/socket.io/socket.io.min.js", timeout=10)
+    bundle = API.get("/socket.io/socket.io.min.js", timeout=10)
     assert bundle.status_code == 200 and b"Socket.IO v4.8.1" in bundle.content[:200]
-    page = requests.get(f"{LB}/chat", timeout=10)  # and the chat page, with its modules
+    page = API.get("/chat", timeout=10)  # and the chat page, with its modules
     assert page.status_code == 200 and "script-src 'self'" in page.headers["Content-Security-Policy"]
-    assert requests.get(f"{LB}/chat/js/main.js", timeout=10).status_code == 200
-    a_token, _ = register(LB, "Polly", "student")
-    b_token, b_user = register(LB, "Upton", "expert")
-    conversation = open_conversation(LB, a_token, b_user)
-    with ChatClient(LB, a_token, transports=None) as a, ChatClient(LB, b_token, transports=None) as b:
+    assert API.get("/chat/js/main.js", timeout=10).status_code == 200
+    a_api, _ = API.register("Polly", "student")
+    b_api, b_user = API.register("Upton", "expert")
+    conversation = a_api.open_conversation(b_user)
+    with ChatClient(LB, a_api.token, transports=None) as a, ChatClient(LB, b_api.token, transports=None) as b:
         assert a.upgraded() and b.upgraded()
         a.join(conversation["id"])
         b.join(conversation["id"])

@@ -1,0 +1,592 @@
+"""Page objects for the browser tests: the chat page at /chat (Web/) in its parts, and a bare
+page of the gateway's origin running the socket.io-client bundle the gateway serves. The
+selectors live here, and only here: when the page is rebuilt, this file follows it and the
+tests, which speak of signing up, opening a conversation and sending, stay as they are."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from api import PASSWORD
+
+WAIT = 15
+# The README shows these: each run of the browser tests takes them again, so they stay current.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+
+def by_testid(name: str, **attributes: str) -> str:
+    """`[data-testid="name"]`, narrowed by data attributes (`conversation_id=...`: `[data-conversation-id="..."]`)."""
+    selector = f'[data-testid="{name}"]'
+    for attribute, value in attributes.items():
+        selector += f'[data-{attribute.replace("_", "-")}="{value}"]'
+    return selector
+
+
+class Part:
+    """A part of the page in one browser. Nothing found is kept: the page redraws its lists
+    whole, so each element is looked up when it is used, and one read mid-redraw (a stale
+    element) is tried again."""
+
+    def __init__(self, driver: WebDriver):
+        self.driver = driver
+
+    def wait_until(self, condition, message: str = "", timeout: float = WAIT):
+        """Polls `condition` until it is truthy; its value."""
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: condition(), message)
+
+    def _find(self, selector: str) -> WebElement:
+        """The first element matching, once there is one."""
+        return self.wait_until(lambda: next(iter(self.driver.find_elements(By.CSS_SELECTOR, selector)), None), message=selector)
+
+    def _present(self, selector: str) -> bool:
+        """Whether anything matches now, without waiting."""
+        return bool(self.driver.find_elements(By.CSS_SELECTOR, selector))
+
+    def _count(self, selector: str) -> int:
+        return len(self.driver.find_elements(By.CSS_SELECTOR, selector))
+
+    def _click(self, selector: str) -> None:
+        def clicked():
+            self._find(selector).click()
+            return True
+        self.wait_until(clicked, message=f"click {selector}")
+
+    def _attribute(self, selector: str, name: str) -> str | None:
+        """The attribute of the first element matching, read again if a redraw replaced it meanwhile."""
+        for _ in range(20):
+            try:
+                return self._find(selector).get_attribute(name)
+            except StaleElementReferenceException:
+                continue
+        raise AssertionError(f"{selector} kept being redrawn")
+
+    def _text(self, selector: str) -> str:
+        return self._find(selector).text
+
+    def _texts(self, selector: str) -> list[str]:
+        """The text of every element matching, once there is at least one."""
+        return self.wait_until(lambda: [element.text for element in self.driver.find_elements(By.CSS_SELECTOR, selector)])
+
+    def _type(self, selector: str, *keys: str) -> None:
+        self._find(selector).send_keys(*keys)
+
+    def _replace(self, selector: str, text: str) -> None:
+        field = self._find(selector)
+        field.clear()
+        field.send_keys(text)
+
+
+class AuthForms(Part):
+    """The sign-in and sign-up forms, shown to whoever is not signed in."""
+
+    def wait_loaded(self) -> None:
+        """Returns once the sign-in form is in the page."""
+        self._find(by_testid("login-email"))
+
+    def is_shown(self) -> bool:
+        return self._find(by_testid("login-email")).is_displayed()
+
+    def sign_up(self, name: str, email: str, role: str, password: str = PASSWORD) -> None:
+        self._type(by_testid("register-name"), name)
+        self._type(by_testid("register-email"), email)
+        self._type(by_testid("register-password"), password)
+        Select(self._find(by_testid("register-role"))).select_by_value(role)
+        self._click(by_testid("register-submit"))
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> None:
+        self._type(by_testid("login-email"), email)
+        self._type(by_testid("login-password"), password)
+        self._click(by_testid("login-submit"))
+
+
+class Sidebar(Part):
+    """The left pane's header (own name, connection, sound) and the list of conversations."""
+
+    def _item(self, conversation_id: str | None) -> str:
+        """A conversation in the list by id; None: the first listed."""
+        if conversation_id is None:
+            return by_testid("conversation-item")
+        return by_testid("conversation-item", conversation_id=conversation_id.lower())
+
+    def open(self, conversation_id: str | None = None) -> None:
+        """Clicks a conversation in the list (None: the first)."""
+        self._click(self._item(conversation_id))
+
+    def conversation_shown(self) -> bool:
+        """Whether the list is on screen (its first conversation displayed)."""
+        return self._find(self._item(None)).is_displayed()
+
+    def presence(self, conversation_id: str | None = None) -> str | None:
+        """The other side's dot on a conversation in the list (None: the first): "online" or "offline"."""
+        return self._attribute(f'{self._item(conversation_id)} {by_testid("presence-dot")}', "data-status")
+
+    def unread_badge(self, conversation_id: str) -> str:
+        """The unread count a conversation's badge shows, once it shows one."""
+        return self._text(f'{self._item(conversation_id)} {by_testid("unread-badge")}')
+
+    def has_unread_badge(self, conversation_id: str) -> bool:
+        return self._present(f'{self._item(conversation_id)} {by_testid("unread-badge")}')
+
+    def sound_on(self) -> bool:
+        return self._find(by_testid("sound-toggle")).is_selected()
+
+    def toggle_sound(self) -> None:
+        self._find(by_testid("sound-toggle")).click()
+
+    def my_name(self) -> str:
+        return self._text("#me-name")
+
+
+class ExpertDirectory(Part):
+    """The experts in the sidebar: found by name or subject, online only if asked, a page
+    more each time the end of the list scrolls into view."""
+
+    ITEM = by_testid("expert-item")
+    SEARCH = by_testid("expert-search")
+
+    def pick(self, user_id: str | None = None) -> None:
+        """Opens the conversation with an expert (None: the first listed)."""
+        self._click(self.ITEM if user_id is None else by_testid("expert-item", user_id=user_id.lower()))
+
+    def count(self) -> int:
+        return self._count(self.ITEM)
+
+    def item_texts(self) -> list[str]:
+        """Each listed expert's whole entry (name, headline, subjects), once there is one."""
+        return self._texts(self.ITEM)
+
+    def names(self) -> list[str]:
+        return self._texts(f"{self.ITEM} .item__title")
+
+    def first_user_id(self) -> str | None:
+        return self._attribute(self.ITEM, "data-user-id")
+
+    def first_presence(self) -> str | None:
+        return self._attribute(f'{self.ITEM} {by_testid("presence-dot")}', "data-status")
+
+    def type(self, text: str) -> None:
+        """Types into the search box, after what is there."""
+        self._type(self.SEARCH, text)
+
+    def search(self, text: str) -> None:
+        """Replaces what the search box holds."""
+        self._replace(self.SEARCH, text)
+
+    def toggle_online_only(self) -> None:
+        self._click(by_testid("expert-online"))
+
+    def scroll_to_end(self) -> None:
+        self.driver.execute_script("document.getElementById('experts-more').scrollIntoView()")
+
+    def status(self) -> str:
+        return self._text(by_testid("experts-status"))
+
+
+class Message(Part):
+    """One message of the open conversation, by id, and its menu."""
+
+    def __init__(self, driver: WebDriver, message_id: str):
+        super().__init__(driver)
+        self.selector = by_testid("message", message_id=message_id.lower())
+
+    def _in(self, name: str, **attributes: str) -> str:
+        return f"{self.selector} {by_testid(name, **attributes)}"
+
+    def text(self) -> str:
+        return self._text(self._in("message-content"))
+
+    def edited_label(self) -> str:
+        return self._text(self._in("message-edited"))
+
+    def is_deleted(self) -> bool:
+        return self._attribute(self.selector, "data-deleted") == "true"
+
+    def deleted_label(self) -> str:
+        return self._text(self._in("message-deleted"))
+
+    def open_menu(self) -> None:
+        self._click(self._in("message-menu"))
+
+    def offers_edit(self) -> bool:
+        """Whether its menu, open, offers to edit it (to its sender only)."""
+        return self._present(self._in("edit-message"))
+
+    def edit(self, text: str) -> None:
+        """Edits it in place from its menu: the text replaced, Enter saves."""
+        self.open_menu()
+        self._click(self._in("edit-message"))
+        editor = self._find(self._in("edit-input"))
+        editor.send_keys(Keys.CONTROL, "a")
+        editor.send_keys(text, Keys.ENTER)
+
+    def react(self, emoji: str) -> None:
+        """Picks a reaction from its menu."""
+        self.open_menu()
+        self._click(self._in("react-option", emoji=emoji))
+
+    def reaction(self, emoji: str) -> str:
+        """A reaction's chip as shown: the emoji and its count."""
+        return self._text(self._in("reaction", emoji=emoji))
+
+    def reaction_pressed(self, emoji: str) -> str | None:
+        """The chip's `aria-pressed`: "true" when the reaction is this reader's own."""
+        return self._attribute(self._in("reaction", emoji=emoji), "aria-pressed")
+
+    def toggle_reaction(self, emoji: str) -> None:
+        self._click(self._in("reaction", emoji=emoji))
+
+    def delete(self) -> None:
+        """Deletes it from its menu, confirming when asked."""
+        self.open_menu()
+        self._click(self._in("delete-message"))
+        self._click(self._in("confirm-delete"))
+
+    def mark_unread(self) -> None:
+        self.open_menu()
+        self._click(self._in("mark-unread"))
+
+
+class OpenConversation(Part):
+    """The right pane: the open conversation's header, messages, typing line and composer."""
+
+    MESSAGE = by_testid("message")
+    CONTENT = by_testid("message-content")
+    OWN = by_testid("message") + ".message--mine"
+    PENDING = by_testid("message") + '[data-pending="true"]'
+    COMPOSER = by_testid("composer-input")
+    IMAGE = by_testid("attachment-image")
+
+    def wait_shown(self) -> None:
+        """Returns once its messages are drawn."""
+        self.wait_until(lambda: self.driver.find_elements(By.CSS_SELECTOR, self.MESSAGE), message="messages shown")
+
+    def title(self) -> str:
+        return self._text("#conversation-title")
+
+    def subtitle(self) -> str:
+        return self._text(by_testid("conversation-subtitle"))
+
+    def message(self, message_id: str) -> Message:
+        return Message(self.driver, message_id)
+
+    def message_texts(self) -> list[str]:
+        """The text of every message shown, oldest first, once one is shown."""
+        return self._texts(self.CONTENT)
+
+    def wait_for_message(self, text: str, message: str = "", timeout: float = WAIT) -> None:
+        self.wait_until(lambda: text in self.message_texts(), message=message or f"a message {text!r}", timeout=timeout)
+
+    def message_count(self) -> int:
+        return self._count(self.MESSAGE)
+
+    def first_message_seq(self) -> str | None:
+        return self._attribute(self.MESSAGE, "data-seq")
+
+    def own_message_seq(self) -> str | None:
+        """The seq of the first message of this reader's own."""
+        return self._attribute(self.OWN, "data-seq")
+
+    def own_message_read(self) -> bool:
+        """Whether the first message of this reader's own shows as read by the others."""
+        return self._attribute(self.OWN, "data-read") == "true"
+
+    def has_pending(self) -> bool:
+        """Whether a message written here waits to be sent (or uploaded)."""
+        return self._present(self.PENDING)
+
+    def type(self, text: str) -> None:
+        """Types into the composer without sending."""
+        self._type(self.COMPOSER, text)
+
+    def send(self, text: str = "") -> None:
+        """Types `text` into the composer and presses Enter (with none: sends what was typed)."""
+        if text:
+            self._type(self.COMPOSER, text)
+        self._type(self.COMPOSER, Keys.ENTER)
+
+    def typing_indicator(self) -> str:
+        return self._text(by_testid("typing-indicator"))
+
+    def attach(self, path: Path) -> None:
+        """Picks a file to send, as the attach button's file dialog would."""
+        self._type(by_testid("file-input"), str(path))
+
+    def image_source(self) -> str | None:
+        """The `src` of the first image shown inline (a blob: URL once loaded)."""
+        return self._attribute(self.IMAGE, "src")
+
+    def image_decoded(self) -> bool:
+        return self.driver.execute_script("return document.querySelector(arguments[0])?.naturalWidth > 0", self.IMAGE)
+
+    def scroll_to_top(self) -> None:
+        """Scrolls the messages to the top, where older history is loaded."""
+        self.driver.execute_script("document.getElementById('messages').scrollTop = 0")
+
+    def found_message_in_view(self, message_id: str) -> bool:
+        """Whether a message opened from search is marked as found and within the list's view."""
+        # Looked up inside the script each time: the list may re-render around the message.
+        found = by_testid("message", message_id=message_id.lower()) + ".message--found"
+        return self.driver.execute_script("""
+            const found = document.querySelector(arguments[0]);
+            if (!found) return false;
+            const box = found.getBoundingClientRect(), list = document.getElementById('messages').getBoundingClientRect();
+            return box.top >= list.top && box.bottom <= list.bottom;""", found)
+
+
+class MessageSearch(Part):
+    """The search box over the sidebar and the messages it finds (the lists make way for them)."""
+
+    BOX = by_testid("search-input")
+
+    def _result(self, message_id: str) -> str:
+        return by_testid("search-result", message_id=message_id.lower())
+
+    def type(self, text: str) -> None:
+        self._type(self.BOX, text)
+
+    def escape(self) -> None:
+        """Escape in the box: the search closes, the lists come back."""
+        self._type(self.BOX, Keys.ESCAPE)
+
+    def result_shown(self, message_id: str) -> bool:
+        return self._find(self._result(message_id)).is_displayed()
+
+    def marked(self, message_id: str) -> list[str]:
+        """The parts of a result's snippet marked as matching."""
+        return [element.text for element in self.driver.find_elements(By.CSS_SELECTOR, f"{self._result(message_id)} mark")]
+
+    def open_result(self, message_id: str) -> None:
+        self._click(self._result(message_id))
+
+    def status(self) -> str:
+        return self._text(by_testid("search-status"))
+
+
+class ProfileDialog(Part):
+    """The dialog where a user changes their picture, name, headline and subjects."""
+
+    PICTURE = f'#profile-face {by_testid("avatar-image")}'
+
+    def open(self) -> None:
+        self._click(by_testid("profile-open"))
+
+    def is_open(self) -> bool:
+        return self._find(by_testid("profile-dialog")).is_displayed()
+
+    def choose_picture(self, path: Path) -> None:
+        self._type(by_testid("profile-avatar-input"), str(path))
+
+    def wait_for_picture(self) -> None:
+        """Returns once the dialog shows the picture chosen."""
+        self.wait_until(lambda: self.driver.find_elements(By.CSS_SELECTOR, self.PICTURE), message="the picture in the dialog")
+
+    def picture_url(self) -> str | None:
+        """The URL of the picture shown (`/api/avatars/...`)."""
+        return self._attribute(self.PICTURE, "data-src")
+
+    def remove_picture(self) -> None:
+        self._click(by_testid("profile-avatar-remove"))
+
+    def fill(self, name: str, headline: str, subjects: str) -> None:
+        """Replaces the name, the headline and the subjects (comma-separated), in that order."""
+        for field, value in (("profile-name", name), ("profile-headline", headline), ("profile-subjects", subjects)):
+            self._replace(by_testid(field), value)
+
+    def save(self) -> None:
+        self._click(by_testid("profile-save"))
+
+
+class Toasts(Part):
+    """The short notices in a corner: errors, and messages in conversations not open."""
+
+    TOAST = by_testid("toast")
+
+    def text(self) -> str:
+        """The first notice's text, once there is one."""
+        return self._text(self.TOAST)
+
+    def open(self) -> None:
+        """Clicks the first notice (one of a message opens its conversation)."""
+        self._click(self.TOAST)
+
+
+class ChatPage(Part):
+    """The chat page at /chat in one browser, with its parts."""
+
+    CONNECTION = by_testid("connection-status")
+    PICTURE = by_testid("avatar-image")
+
+    def __init__(self, driver: WebDriver):
+        super().__init__(driver)
+        self.auth = AuthForms(driver)
+        self.sidebar = Sidebar(driver)
+        self.experts = ExpertDirectory(driver)
+        self.conversation = OpenConversation(driver)
+        self.search = MessageSearch(driver)
+        self.profile = ProfileDialog(driver)
+        self.toasts = Toasts(driver)
+
+    def open(self, base: str) -> "ChatPage":
+        self.driver.get(base + "/chat")
+        return self
+
+    def sign_up(self, base: str, name: str, role: str) -> str:
+        """Opens the page at `base`, creates an account (its email made unique), and returns
+        its email once the socket is connected."""
+        email = f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+        self.open(base)
+        self.auth.sign_up(name, email, role)
+        self.wait_connected(message="the socket connects")
+        return email
+
+    def sign_in(self, base: str, email: str, password: str = PASSWORD) -> None:
+        """Opens the page at `base` and signs in (without waiting for the socket)."""
+        self.open(base)
+        self.auth.sign_in(email, password)
+
+    def open_signed_in(self, base: str, token: str) -> "ChatPage":
+        """Opens the page as the holder of `token` (as if they had just signed in in this tab),
+        once its socket is connected."""
+        self.open(base)
+        self.driver.execute_script("sessionStorage.setItem('chat.token', arguments[0])", token)
+        self.open(base)
+        self.wait_connected()
+        return self
+
+    def open_conversation(self, conversation_id: str) -> None:
+        """Opens a conversation from the list and returns once its messages are drawn."""
+        self.sidebar.open(conversation_id)
+        self.conversation.wait_shown()
+
+    def connection_state(self) -> str | None:
+        """The socket as the page shows it: "connected", "reconnecting" or "offline"."""
+        return self._attribute(self.CONNECTION, "data-state")
+
+    def wait_connected(self, message: str = "connected", timeout: float = WAIT) -> None:
+        self.wait_until(lambda: self.connection_state() == "connected", message=message, timeout=timeout)
+
+    def refresh(self) -> None:
+        self.driver.refresh()
+
+    def close(self) -> None:
+        """The window closed."""
+        self.driver.quit()
+
+    @property
+    def title(self) -> str:
+        return self.driver.title
+
+    def session_token(self) -> str | None:
+        """The token the tab keeps (None once signed out)."""
+        return self.driver.execute_script("return sessionStorage.getItem('chat.token')")
+
+    def sound_preference(self) -> str | None:
+        return self.driver.execute_script("return localStorage.getItem('chat.sound')")
+
+    def picture_urls(self) -> list[str | None]:
+        """The URL (`data-src`) of every user's picture shown anywhere on the page."""
+        return [element.get_attribute("data-src") for element in self.driver.find_elements(By.CSS_SELECTOR, self.PICTURE)]
+
+    def first_picture_width(self) -> int:
+        """The decoded width of the first picture on the page (0 until it is decoded)."""
+        return self.driver.execute_script("return document.querySelector(arguments[0]).naturalWidth", self.PICTURE)
+
+    def screenshot(self, name: str) -> None:
+        """Saved under docs/screenshots, which the README shows."""
+        self.driver.save_screenshot(str(SCREENSHOTS / name))
+
+    def console_errors(self, through_an_outage: bool = False) -> list[dict]:
+        """What the page logged as an error. `through_an_outage`: a gateway was stopped on purpose,
+        and the client's reconnection attempts meanwhile (refused connections, logged by the
+        browser itself) are expected."""
+        return [entry for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"
+                and not (through_an_outage and entry.get("source") == "network" and "ERR_CONNECTION_REFUSED" in entry["message"])]
+
+    def serious_accessibility_violations(self) -> list[str]:
+        """axe-core (from PyPI's axe-selenium-python) on the page as it is now: what is serious or critical."""
+        from axe_selenium_python import Axe
+        axe = Axe(self.driver)
+        axe.inject()
+        results = axe.run()
+        return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+                for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+class ServedClientPage:
+    """A page of a gateway's own origin (its /healthz) that loads the socket.io-client bundle
+    the gateway serves and chats with it, as the old app's pages did; the JavaScript each
+    step runs lives here, as the chat page's selectors do above."""
+
+    CONNECT = """
+const [path, transports, token, conversationId, done] = arguments;
+const script = document.createElement('script');
+script.src = '/socket.io/socket.io.min.js';
+script.onerror = () => done({error: 'the bundle did not load'});
+script.onload = () => {
+  const options = {path, auth: {token}};
+  if (transports) options.transports = transports;
+  const socket = io(options);
+  // The transport the engine opens with, before any upgrade.
+  const first = socket.io.engine.transport.name;
+  window.chat = {socket, received: []};
+  socket.on('new_message', message => window.chat.received.push(message.content));
+  socket.on('connect_error', error => done({error: String(error.message)}));
+  socket.on('connect', async () => {
+    const join = await socket.emitWithAck('join_conversation', {conversationId});
+    done({join, first});
+  });
+};
+document.head.appendChild(script);
+"""
+
+    AWAIT_AND_REPLY = """
+const [content, wantTransport, conversationId, done] = arguments;
+const started = Date.now();
+const check = async () => {
+  const chat = window.chat;
+  const transport = chat.socket.io.engine.transport.name;
+  if (chat.received.includes(content) && transport === wantTransport) {
+    const ack = await chat.socket.emitWithAck('send_message', {conversationId, content: 'reply from the browser'});
+    chat.socket.disconnect();
+    done({ack, transport});
+  } else if (Date.now() - started > 15000) {
+    done({error: 'timed out', received: chat.received, transport});
+  } else {
+    setTimeout(check, 50);
+  }
+};
+check();
+"""
+
+    def __init__(self, driver: WebDriver):
+        self.driver = driver
+
+    def open(self, base: str) -> "ServedClientPage":
+        """Opens the gateway's page, its console emptied (what it logs from here on is this test's)."""
+        self.driver.get(base + "/healthz")
+        self.driver.get_log("browser")
+        return self
+
+    def connect(self, path: str, transports: list[str] | None, token: str, conversation_id: str) -> dict:
+        """Loads the bundle, connects with its default options (but `path`, and `transports` if
+        given) and joins: `{join, first}` (the join's ack, the transport it opened with) or `{error}`."""
+        return self.driver.execute_async_script(self.CONNECT, path, transports, token, conversation_id)
+
+    def await_and_reply(self, content: str, transport: str, conversation_id: str) -> dict:
+        """Waits for a message with `content` while on `transport`, then replies "reply from the
+        browser" and disconnects: `{ack, transport}`, or `{error}` after 15 s."""
+        return self.driver.execute_async_script(self.AWAIT_AND_REPLY, content, transport, conversation_id)
+
+    def console_errors(self) -> list[dict]:
+        """What the page logged as an error (but the favicon a bare page does not have)."""
+        return [entry for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE" and "favicon" not in entry["message"]]
