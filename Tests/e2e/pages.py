@@ -255,6 +255,30 @@ class Message(Part):
         self.open_menu()
         self._click(self._in("mark-unread"))
 
+    def menu_is_open(self) -> bool:
+        return self._attribute(self._in("message-menu"), "aria-expanded") == "true"
+
+    def focus_is_in_menu(self) -> bool:
+        return self.driver.execute_script(
+            "return !!document.activeElement?.closest(arguments[0] + ' .menu')", self.selector)
+
+    def tag(self) -> None:
+        """Marks its node, so that `same_node()` tells whether it was drawn anew since."""
+        self.driver.execute_script("document.querySelector(arguments[0]).chatTag = true", self.selector)
+
+    def same_node(self) -> bool:
+        return self.driver.execute_script("return document.querySelector(arguments[0])?.chatTag === true", self.selector)
+
+    def select_text(self) -> str:
+        """Selects its text, as a reader dragging over it would; the selection."""
+        return self.driver.execute_script("""
+            const text = document.querySelector(arguments[0] + ' [data-testid=message-content]');
+            const range = document.createRange();
+            range.selectNodeContents(text);
+            getSelection().removeAllRanges();
+            getSelection().addRange(range);
+            return getSelection().toString();""", self.selector)
+
 
 class OpenConversation(Part):
     """The right pane: the open conversation's header, messages, typing line and composer."""
@@ -331,6 +355,36 @@ class OpenConversation(Part):
     def scroll_to_top(self) -> None:
         """Scrolls the messages to the top, where older history is loaded."""
         self.driver.execute_script("document.getElementById('messages').scrollTop = 0")
+
+    def composer_text(self) -> str:
+        return self.driver.execute_script("return document.querySelector(arguments[0]).value", self.COMPOSER)
+
+    def at_bottom(self) -> bool:
+        """Whether the newest message is in view (the list scrolled to its end)."""
+        return self.driver.execute_script(
+            "const list = document.getElementById('messages'); return list.scrollHeight - list.scrollTop - list.clientHeight < 40")
+
+    def scroll_up(self) -> None:
+        self.driver.execute_script("document.getElementById('messages').scrollTop = 0; "
+                                   "document.getElementById('messages').dispatchEvent(new Event('scroll'))")
+
+    def new_messages_label(self) -> str | None:
+        """The "N new messages ↓" button's text, None while it is hidden."""
+        return self.driver.execute_script("const b = document.querySelector(arguments[0]); return b.hidden ? null : b.textContent",
+                                          by_testid("new-messages"))
+
+    def jump_to_new(self) -> None:
+        self._click(by_testid("new-messages"))
+
+    def send_and_read_outbox(self, text: str) -> str | None:
+        """Sends `text` and, before anything else can happen, reads what the outbox keeps in
+        the browser's storage (it is written before the message leaves)."""
+        return self.driver.execute_script("""
+            const input = document.querySelector(arguments[0]);
+            input.value = arguments[1];
+            input.form.requestSubmit();
+            const stored = Object.keys(localStorage).filter((name) => name.startsWith('chat.outbox.'));
+            return stored.map((name) => localStorage.getItem(name)).join('');""", self.COMPOSER, text)
 
     def found_message_in_view(self, message_id: str) -> bool:
         """Whether a message opened from search is marked as found and within the list's view."""
@@ -419,6 +473,14 @@ class Toasts(Part):
         """Clicks the first notice (one of a message opens its conversation)."""
         self._click(self.TOAST)
 
+    def count(self) -> int:
+        return self._count(self.TOAST)
+
+    def boxes(self) -> list[dict]:
+        """Each notice's box on the screen: {top, bottom, left, right, width, height}."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map((t) => t.getBoundingClientRect().toJSON())", self.TOAST)
+
 
 class ChatPage(Part):
     """The chat page at /chat in one browser, with its parts."""
@@ -462,6 +524,34 @@ class ChatPage(Part):
         self.open(base)
         self.wait_connected()
         return self
+
+    def open_address(self, base: str, token: str, conversation_id: str) -> "ChatPage":
+        """Opens a conversation's own address (a link, a reload) as the holder of `token`."""
+        self.open(base)
+        self.driver.execute_script("sessionStorage.setItem('chat.token', arguments[0])", token)
+        self.driver.get(f"{base}/chat/c/{conversation_id}")
+        self.wait_connected()
+        return self
+
+    @property
+    def path(self) -> str:
+        return self.driver.execute_script("return location.pathname")
+
+    def back(self) -> None:
+        """The browser's (or the phone's) Back."""
+        self.driver.back()
+
+    def selection(self) -> str:
+        return self.driver.execute_script("return getSelection().toString()")
+
+    def stored(self, prefix: str) -> dict[str, str]:
+        """What the page keeps in the browser's localStorage under names starting with `prefix`."""
+        return self.driver.execute_script(
+            "return Object.fromEntries(Object.keys(localStorage).filter((n) => n.startsWith(arguments[0])).map((n) => [n, localStorage.getItem(n)]))",
+            prefix)
+
+    def store(self, name: str, value: str) -> None:
+        self.driver.execute_script("localStorage.setItem(arguments[0], arguments[1])", name, value)
 
     def open_conversation(self, conversation_id: str) -> None:
         """Opens a conversation from the list and returns once its messages are drawn."""

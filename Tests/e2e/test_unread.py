@@ -126,3 +126,25 @@ def test_the_kept_count_is_the_count_under_concurrent_sends_reads_and_deletes(st
     first = min((m for sender, m in sent if sender is b_api), key=lambda m: m["seq"])
     a_api.post(f"/api/chat/conversations/{cid}/unread", json={"messageId": first["id"]})
     assert a_api.conversation(cid)["unreadCount"] == recount(stack, cid, a_user["id"]) > 0
+
+
+def test_a_receipt_reaches_the_other_members_sockets_that_have_not_joined(stack, pair):
+    """Read receipts go to the conversation's room and, once, to the members' sockets outside
+    it (a list open elsewhere), but not to the reader's own."""
+    (student, _), (expert, _), conversation = pair
+    sent = expert.send_message(conversation["id"], "read me").json()
+    with ChatClient(stack.service_url("gateway2"), expert.token) as outside, \
+            ChatClient(stack.service_url("gateway1"), expert.token) as inside, \
+            ChatClient(stack.service_url("gateway1"), student.token) as reader:
+        inside.join(conversation["id"])
+        reader.call("mark_read", {"conversationId": conversation["id"], "seq": sent["seq"]})
+        for client in (outside, inside):
+            receipt = client.recorder.wait_event("messages_read", lambda data: data["seq"] == sent["seq"])
+            assert receipt and receipt["userId"].lower() == reader_id(student)
+        time.sleep(0.3)
+        assert len(inside.recorder.of("messages_read")) == 1  # the room's copy alone
+        assert reader.recorder.of("messages_read") == []
+
+
+def reader_id(client) -> str:
+    return client.get("/api/me").json()["id"].lower()

@@ -111,6 +111,7 @@ export const api = {
   setAvatar: async (file) => (await exchange("PUT", "/api/me/avatar", file, file.type || "application/octet-stream")).json,
   removeAvatar: () => request("DELETE", "/api/me/avatar"),
   conversations: () => request("GET", "/api/chat/conversations"),
+  conversation: (id) => request("GET", `/api/chat/conversations/${id}`),
   openWithExpert: (expertId) => request("POST", "/api/chat/conversations", { expertId }),
   history: (id, before) => request("GET", `/api/chat/conversations/${id}/messages?limit=50${before ? `&before=${before}` : ""}`),
   /** A page of history from just after `after`: the page around a message found by search. */

@@ -1,8 +1,5 @@
 // How times, names and sizes read on the page.
 
-/** Ids compared as the server spells them in any case. */
-export const key = (id) => String(id).toLowerCase();
-
 export function initials(name) {
   const words = String(name).trim().split(/\s+/).filter(Boolean);
   const letters = words.length > 1 ? words[0][0] + words[words.length - 1][0] : (words[0] ?? "?").slice(0, 2);

@@ -1,28 +1,36 @@
-// The page: sign-in, then the chat, wired from the store to the views and the socket.
+// The page: sign-in, then the chat, wired from the state to the views and the socket.
+// Every conversation has an address (/chat/c/<id>): Back, reload and links work.
 
 import { api, session, upload, whenUnauthorized } from "./api.js";
-import { key } from "./format.js";
-import { createSocket } from "./socket.js";
+import { createSocket, pendingCopy } from "./socket.js";
 import { sound } from "./sound.js";
-import { createStore } from "./store.js";
+import { key } from "./state/ids.js";
+import { createState } from "./state/index.js";
 import { renderAuth } from "./views/auth.js";
 import { forgetPictures } from "./views/avatar.js";
-import { renderConversation } from "./views/conversation.js";
+import { renderConversation } from "./views/conversation/index.js";
 import { renderDirectory } from "./views/directory.js";
 import { renderProfile } from "./views/profile.js";
 import { renderSearch } from "./views/search.js";
 import { renderSidebar } from "./views/sidebar.js";
-import { showError, toast } from "./views/toasts.js";
+import { dismissToasts, showError, toast } from "./views/toasts.js";
 
-const store = createStore();
+const state = createState({ storage: window.localStorage });
 let socket = null;
 const readUpTo = new Map(); // conversation → seq last marked read
 
-function showAuth(message) {
+/** The conversation the address names, if any. */
+function addressed() {
+  const match = /^\/chat\/c\/([0-9a-fA-F-]{36})\/?$/.exec(location.pathname);
+  return match ? key(match[1]) : null;
+}
+
+function showAuth(message, { forgetStored = false } = {}) {
   socket?.disconnect();
   socket = null;
   session.token = null;
-  store.reset();
+  state.signOut({ forgetStored });
+  readUpTo.clear();
   forgetPictures();
   document.getElementById("app").hidden = true;
   document.getElementById("auth").hidden = false;
@@ -34,64 +42,85 @@ async function start() {
   document.getElementById("auth").hidden = true;
   document.getElementById("app").hidden = false;
   try {
-    store.setMe(await api.me());
+    state.signIn(await api.me());
     const [conversations] = await Promise.all([api.conversations(), directory.reload()]);
-    store.setConversations(conversations);
+    state.conversations.set(conversations);
+    receipts(conversations);
     await refreshPresence();
   } catch (error) {
     if (error.status !== 401) showError(error);
     return;
   }
-  socket = createSocket(store, {
+  // What waited to be sent shows in its conversation until it is stored.
+  for (const entry of state.outbox.list()) state.messages.add(entry.conversationId, [pendingCopy(entry, state.me.id)]);
+  socket = createSocket(state, {
     onSessionEnded: (message) => showAuth(message),
     onMessage: (message) => arrived(message),
     onNotification: (notification) => notified(notification),
     onUpdated: (update) => updated(update),
+    onRefused: showError,
   });
+  updateTitle();
+  const id = addressed();
+  if (id) await open(id, { address: "keep" });
+}
+
+/** Others' read positions, as a conversation lists them. */
+function receipts(conversations) {
+  for (const conversation of conversations) {
+    for (const { userId, seq } of conversation.reads ?? []) {
+      if (key(userId) !== state.me.id) state.messages.setRead(conversation.id, userId, seq);
+    }
+  }
+}
+
+async function reloadConversations() {
+  const conversations = await api.conversations().catch(() => null);
+  if (!conversations) return;
+  state.conversations.set(conversations);
+  receipts(conversations);
+  await refreshPresence();
 }
 
 async function refreshPresence() {
   const others = new Set();
-  for (const conversation of store.state.conversations.values()) {
-    for (const user of conversation.participants) if (user.id !== store.state.me.id) others.add(user.id);
+  for (const conversation of state.conversations.list()) {
+    for (const user of conversation.participants) if (user.id !== state.me.id) others.add(user.id);
   }
   if (!others.size) return;
   const statuses = await api.presence([...others].slice(0, 500)).catch(() => []);
-  for (const { userId, status } of statuses) store.setPresence(userId, status);
+  state.presence.setMany(statuses.map(({ userId, status }) => [userId, status]));
 }
+
+const isReading = (conversationId) => state.conversations.openId === key(conversationId) && document.visibilityState === "visible";
 
 /** A message in the conversation open here. */
 function arrived(message) {
   const id = key(message.conversationId);
-  store.noteChange(id, message.changeSeq);
-  const reading = store.state.openId === id && document.visibilityState === "visible";
-  store.addMessages(id, [message]);
-  const theirs = message.senderId && key(message.senderId) !== store.state.me.id && message.messageType !== "SYSTEM";
-  store.received(message, { countUnread: theirs && !reading });
+  state.noteChange(id, message.changeSeq);
+  state.messages.add(id, [message]);
+  const theirs = message.senderId && key(message.senderId) !== state.me.id && message.messageType !== "SYSTEM";
+  state.conversations.received(message, { countUnread: theirs && !isReading(id) });
   updateTitle();
 }
 
-/** A conversation of ours changed (a message, a read on another device, a delete): its count and preview. */
+/** A conversation of ours changed (a read on another device, a delete): its count and preview. */
 async function updated(update) {
-  const id = key(update.conversationId);
-  const reading = store.state.openId === id && document.visibilityState === "visible";
-  if (!store.updated(update, { reading })) {
-    store.setConversations(await api.conversations().catch(() => [...store.state.conversations.values()]));
-    await refreshPresence();
-  }
+  if (!state.conversations.updated(update, { reading: isReading(update.conversationId) })) await reloadConversations();
   updateTitle();
 }
 
-/** A message in a conversation not open here: a toast, the badge, the title. */
+/**
+ * A message in a conversation not joined here: the badge and the title, and for someone's
+ * message (not a SYSTEM one: a welcome is no news) a toast and the chime.
+ */
 async function notified({ conversationId, message }) {
   const id = key(conversationId);
-  if (!store.received(message, { countUnread: message.messageType !== "SYSTEM" })) {
-    store.setConversations(await api.conversations().catch(() => [...store.state.conversations.values()]));
-    await refreshPresence();
-  }
+  const system = message.messageType === "SYSTEM";
+  if (!state.conversations.received(message, { countUnread: !system })) await reloadConversations();
   updateTitle();
-  const sender = store.nameOf(message.senderId);
-  toast(`${sender}: ${message.content}`, { onClick: () => open(id) });
+  if (system || isReading(id)) return;
+  toast(`${state.nameOf(message.senderId)}: ${message.content}`, { onClick: () => open(id), conversationId: id });
   sound.chime();
 }
 
@@ -99,41 +128,70 @@ async function notified({ conversationId, message }) {
 async function sendFile(conversationId, file) {
   const clientMessageId = crypto.randomUUID();
   const pending = {
-    id: "pending-" + clientMessageId, conversationId, seq: Infinity, senderId: store.state.me.id, content: file.name,
+    id: "pending-" + clientMessageId, conversationId, seq: Infinity, senderId: state.me.id, content: file.name,
     messageType: "FILE", clientMessageId, createdAt: new Date().toISOString(), attachments: [], pending: true, progress: 0,
   };
-  store.addMessages(conversationId, [pending]);
+  state.messages.add(conversationId, [pending]);
   try {
-    const message = await upload(conversationId, file, clientMessageId, (progress) => {
-      pending.progress = progress;
-      store.addMessages(conversationId, [pending]);
-    });
-    store.addMessages(conversationId, [message]);
+    const message = await upload(conversationId, file, clientMessageId, (progress) => state.messages.patch(conversationId, pending.id, { progress }));
+    state.messages.add(conversationId, [message]);
   } catch (error) {
-    store.removeMessage(conversationId, pending.id);
+    state.messages.remove(conversationId, pending.id);
     toast(error.status === 413 ? `${file.name} is too large to send. ${error.message}` : error.message, { kind: "error" });
   }
 }
 
 function updateTitle() {
-  const unread = store.unreadTotal();
-  document.title = unread ? `(${unread}) Chat` : "Chat";
+  document.title = state.title();
 }
 
-async function open(conversationId) {
-  store.open(conversationId);
-  store.markReadLocally(conversationId);
+/**
+ * Opens a conversation (one not in the list, such as a link's or a search result's, is
+ * asked for). `address`: "push" a history entry, "keep" the address as it is.
+ */
+async function open(conversationId, { address = "push" } = {}) {
+  const id = key(conversationId);
+  try {
+    if (!state.conversations.has(id)) {
+      state.conversations.upsert(await api.conversation(id));
+      await refreshPresence();
+    }
+  } catch (error) {
+    showError(error);
+    if (address === "keep") history.replaceState(null, "", "/chat");
+    return;
+  }
+  if (address === "push" && addressed() !== id) history.pushState({ conversationId: id }, "", `/chat/c/${id}`);
+  state.conversations.open(id);
+  state.conversations.markRead(id);
+  dismissToasts(id);
   updateTitle();
   try {
-    if (!store.state.messages.has(conversationId)) {
-      const page = await api.history(conversationId);
-      store.addMessages(conversationId, page.messages, { hasMore: page.hasMore });
+    if (!state.messages.loaded(id)) {
+      const page = await api.history(id);
+      state.messages.add(id, page.messages, { hasMore: page.hasMore });
     }
-    await socket?.join(conversationId, { catchUp: true });
+    await socket?.join(id, { catchUp: true });
   } catch (error) {
     showError(error);
   }
 }
+
+/** Back to the list (the phone's one pane), as the browser's Back does. */
+function close() {
+  if (history.state?.conversationId) history.back();
+  else {
+    history.replaceState(null, "", "/chat");
+    state.conversations.open(null);
+  }
+}
+
+window.addEventListener("popstate", () => {
+  if (!state.me) return;
+  const id = addressed();
+  if (id) open(id, { address: "keep" });
+  else state.conversations.open(null);
+});
 
 renderAuth({
   onSignedIn: ({ token }) => {
@@ -141,45 +199,45 @@ renderAuth({
     start();
   },
 });
-renderSidebar(store, { onOpen: open });
-const directory = renderDirectory(store, {
+renderSidebar(state, { onOpen: (id) => open(id) });
+const directory = renderDirectory(state, {
   load: (query) => api.experts(query),
   onPickExpert: async (expertId) => {
     try {
       const conversation = await api.openWithExpert(expertId);
-      store.upsertConversation(conversation);
+      state.conversations.upsert(conversation);
       await refreshPresence();
-      await open(key(conversation.id));
+      await open(conversation.id);
     } catch (error) {
       showError(error);
     }
   },
 });
-renderConversation(store, {
-  onSend: (conversationId, content) => socket?.send(conversationId, content, showError),
+renderConversation(state, {
+  onSend: (conversationId, content) => socket?.send(conversationId, content),
   onUpload: (conversationId, file) => sendFile(conversationId, file),
   onTyping: (conversationId, isTyping) => socket?.typing(conversationId, isTyping),
   onLoadOlder: async (conversationId, before) => {
     const page = await api.history(conversationId, before).catch((error) => (showError(error), null));
-    if (page) store.addMessages(conversationId, page.messages, { older: true, hasMore: page.hasMore });
+    if (page) state.messages.add(conversationId, page.messages, { older: true, hasMore: page.hasMore });
   },
   onRead: (conversationId, seq) => {
     if (!socket?.connected || (readUpTo.get(conversationId) ?? 0) >= seq) return;
     readUpTo.set(conversationId, seq);
-    store.markReadLocally(conversationId);
+    state.conversations.markRead(conversationId);
     updateTitle();
-    socket?.markRead(conversationId, seq);
+    socket.markRead(conversationId, seq);
   },
-  onBack: () => store.open(null),
+  onBack: close,
   onEdit: (message, content) => socket?.edit(message.conversationId, message.id, content).catch(showError),
   onDelete: (message) => socket?.remove(message.conversationId, message.id).catch(showError),
   onReact: (message, emoji, add) => socket?.react(message.conversationId, message.id, emoji, add).catch(showError),
   onMarkUnread: async (message) => {
     // Back to the list, so that it is not read again at once; opening it reads it.
-    readUpTo.delete(message.conversationId);
-    store.open(null);
+    readUpTo.delete(key(message.conversationId));
+    close();
     try {
-      store.updated(await socket.markUnread(message.conversationId, message.id), { reading: false });
+      state.conversations.updated(await socket.markUnread(message.conversationId, message.id));
       updateTitle();
     } catch (error) {
       showError(error);
@@ -187,28 +245,34 @@ renderConversation(store, {
   },
 });
 
-renderProfile(store, { save: api.updateProfile, setPicture: api.setAvatar, removePicture: api.removeAvatar });
+renderProfile(state, { save: api.updateProfile, setPicture: api.setAvatar, removePicture: api.removeAvatar });
 
-renderSearch(store, {
+renderSearch(state, {
   search: (query, cursor) => api.search(query, cursor),
   onOpenMessage: async (message) => {
     const id = key(message.conversationId);
     await open(id);
     // A message older than what is loaded: the page from just before it.
-    if (!store.state.messages.get(id)?.has(key(message.id))) {
+    if (!state.messages.get(id, message.id)) {
       const page = await api.historyAfter(id, Math.max(0, message.seq - 10)).catch((error) => (showError(error), null));
-      if (page) store.addMessages(id, page.messages);
+      if (page) state.messages.add(id, page.messages);
     }
-    store.focus(message.id);
+    state.messages.focus(id, message.id);
   },
 });
 
 const connection = document.querySelector("[data-testid=connection-status]");
-store.on("connection", ({ connection: state }) => {
-  connection.dataset.state = state;
-  connection.textContent = { connected: "Connected", reconnecting: "Reconnecting…", offline: "Offline" }[state];
+state.on("connection", ({ state: value }) => {
+  connection.dataset.state = value;
+  connection.textContent = { connected: "Connected", reconnecting: "Reconnecting…", offline: "Offline" }[value];
 });
-document.getElementById("logout").addEventListener("click", () => showAuth());
+document.getElementById("logout").addEventListener("click", () => {
+  // Signing out on purpose takes this user's drafts and unsent messages from the browser.
+  const unsent = state.outbox.size;
+  if ((unsent || state.drafts.any) && !confirm(unsent ? `${unsent} message${unsent === 1 ? " is" : "s are"} not sent yet. Sign out and lose ${unsent === 1 ? "it" : "them"}?` : "Sign out and lose what you have written and not sent?")) return;
+  history.replaceState(null, "", "/chat");
+  showAuth(null, { forgetStored: true });
+});
 const soundToggle = document.getElementById("sound-toggle");
 soundToggle.checked = sound.enabled;
 soundToggle.addEventListener("change", () => { sound.enabled = soundToggle.checked; });

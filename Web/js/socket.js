@@ -1,51 +1,70 @@
 // The Socket.IO connection, with the official client's default options (long-polling,
-// then the upgrade; reconnection with backoff). It feeds the store and keeps an outbox:
-// a message typed while offline waits, marked pending, and goes out with its
-// clientMessageId once connected — a resend after a lost ack is stored once. After a
-// reconnect it asks what changed since the last change it knows of.
+// then the upgrade; reconnection with backoff). It feeds the state, and sends what the
+// outbox holds: a message written offline (or before a reload) is shown pending and goes
+// out with its clientMessageId once connected — a resend after a lost ack is stored once.
+// After a reconnect it asks what changed since the last change it knows of.
 
 import { session } from "./api.js";
 import { ClientEvent, ServerEvent } from "./events.js";
+import { key } from "./state/ids.js";
 
 const ACK_TIMEOUT = 15_000;
 
-export function createSocket(store, { onSessionEnded, onNotification, onMessage, onUpdated }) {
+export function createSocket(state, { onSessionEnded, onNotification, onMessage, onUpdated, onRefused }) {
   const socket = window.io({ auth: (callback) => callback({ token: session.token }) });
-  const outbox = new Map(); // clientMessageId → {conversationId, content}
+  const sending = new Set(); // clientMessageIds with a send in flight
   let joined = null;
 
   socket.on("connect", () => {
-    store.setConnection("connected");
-    if (store.state.openId) join(store.state.openId, { catchUp: true });
-    for (const [clientMessageId, pending] of outbox) deliver(clientMessageId, pending);
+    state.setConnection("connected");
+    if (state.conversations.openId) join(state.conversations.openId, { catchUp: true });
+    deliverAll();
   });
   socket.on("disconnect", (reason) => {
     joined = null;
+    sending.clear();
     // The server ended the session (its token expired or was revoked): sign in again.
     if (reason === "io server disconnect") return onSessionEnded("Your session ended; please sign in again.");
-    store.setConnection(navigator.onLine ? "reconnecting" : "offline");
+    state.setConnection(navigator.onLine ? "reconnecting" : "offline");
   });
   socket.on("connect_error", (error) => {
     const code = error?.data?.code;
     if (code === "invalid_token" || code === "unauthorized") return onSessionEnded("Your session ended; please sign in again.");
-    store.setConnection(navigator.onLine ? "reconnecting" : "offline");
+    state.setConnection(navigator.onLine ? "reconnecting" : "offline");
   });
-  window.addEventListener("offline", () => store.setConnection("offline"));
-  window.addEventListener("online", () => socket.connected || store.setConnection("reconnecting"));
+  const offline = () => state.setConnection("offline");
+  const online = () => socket.connected || state.setConnection("reconnecting");
+  window.addEventListener("offline", offline);
+  window.addEventListener("online", online);
 
   socket.on(ServerEvent.newMessage, (message) => onMessage(message));
   socket.on(ServerEvent.notification, (notification) => onNotification(notification));
   socket.on(ServerEvent.conversationUpdated, (update) => onUpdated(update));
-  socket.on(ServerEvent.userTyping, ({ conversationId, userId, isTyping }) => store.setTyping(conversationId, userId, isTyping));
-  socket.on(ServerEvent.messagesRead, ({ conversationId, userId, seq }) => store.setRead(conversationId, userId, seq));
-  socket.on(ServerEvent.userStatusChanged, ({ userId, status }) => store.setPresence(userId, status));
-  socket.on(ServerEvent.userUpdated, (user) => store.userUpdated(user));
+  socket.on(ServerEvent.userTyping, ({ conversationId, userId, isTyping }) =>
+    state.presence.setTyping(conversationId, userId, isTyping, state.nameOf(userId)));
+  socket.on(ServerEvent.messagesRead, ({ conversationId, userId, seq }) => {
+    if (key(userId) === state.me?.id) state.conversations.markRead(conversationId);
+    else state.messages.setRead(conversationId, userId, seq);
+  });
+  socket.on(ServerEvent.userStatusChanged, ({ userId, status }) => state.presence.set(userId, status));
+  socket.on(ServerEvent.userUpdated, (user) => state.userUpdated(user));
   socket.on(ServerEvent.messageUpdated, ({ conversationId, messageId, content, version, editedAt, changeSeq }) =>
-    store.patchMessage(conversationId, messageId, { content, version, editedAt, changeSeq }));
+    patch(conversationId, messageId, { content, version, editedAt, changeSeq }));
   socket.on(ServerEvent.messageDeleted, ({ conversationId, messageId, deletedAt, changeSeq }) =>
-    store.patchMessage(conversationId, messageId, { content: "", attachments: [], reactions: [], deletedAt, changeSeq }));
-  socket.on(ServerEvent.reactionAdded, (change) => store.reacted(change, true));
-  socket.on(ServerEvent.reactionRemoved, (change) => store.reacted(change, false));
+    patch(conversationId, messageId, { content: "", attachments: [], reactions: [], deletedAt, changeSeq }));
+  socket.on(ServerEvent.reactionAdded, (change) => reacted(change, true));
+  socket.on(ServerEvent.reactionRemoved, (change) => reacted(change, false));
+
+  function patch(conversationId, messageId, fields) {
+    state.messages.patch(conversationId, messageId, fields);
+    state.conversations.patchLastMessage(conversationId, messageId, fields);
+    state.noteChange(conversationId, fields.changeSeq);
+  }
+
+  function reacted(change, added) {
+    state.messages.reacted(change, added, state.me?.id);
+    state.noteChange(change.conversationId, change.changeSeq);
+  }
 
   function call(event, payload) {
     return new Promise((resolve, reject) => {
@@ -63,56 +82,58 @@ export function createSocket(store, { onSessionEnded, onNotification, onMessage,
     joined = conversationId;
     if (!socket.connected) return;
     await call(ClientEvent.joinConversation, { conversationId });
-    if (catchUp) {
-      // Every change since the last one known here: new messages, and edits, deletes and
-      // reactions to older ones.
-      let changesAfter = store.changeSeqOf(conversationId);
-      for (let page = 0; page < 20; page++) {
-        const missed = await call(ClientEvent.syncConversation, { conversationId, changesAfter, limit: 200 });
-        store.addMessages(conversationId, missed.messages);
-        store.setChangeSeq(conversationId, missed.lastChangeSeq);
-        if (!missed.hasMore || !missed.messages.length) break;
-        changesAfter = missed.lastChangeSeq;
-      }
+    if (!catchUp) return;
+    // Every change since the last one known here: new messages, and edits, deletes and
+    // reactions to older ones.
+    let changesAfter = state.changeSeqOf(conversationId);
+    for (let page = 0; page < 20; page++) {
+      const missed = await call(ClientEvent.syncConversation, { conversationId, changesAfter, limit: 200 });
+      state.messages.add(conversationId, missed.messages);
+      state.messages.setChangeSeq(conversationId, missed.lastChangeSeq, state.changeSeqOf(conversationId));
+      if (!missed.hasMore || !missed.messages.length) break;
+      changesAfter = missed.lastChangeSeq;
     }
   }
 
   /** Asks for a change to a message; the ack's message replaces the one shown. */
   function change(event, payload) {
-    return call(event, payload).then((ack) => store.addMessages(payload.conversationId, [ack.message]));
+    return call(event, payload).then((ack) => state.messages.add(payload.conversationId, [ack.message]));
   }
 
-  function deliver(clientMessageId, pending) {
-    if (!socket.connected) return;
-    call(ClientEvent.sendMessage, { conversationId: pending.conversationId, content: pending.content, clientMessageId })
+  function deliver({ clientMessageId, conversationId, content }) {
+    if (!socket.connected || sending.has(clientMessageId)) return;
+    sending.add(clientMessageId);
+    call(ClientEvent.sendMessage, { conversationId, content, clientMessageId })
       .then((ack) => {
-        outbox.delete(clientMessageId);
-        store.addMessages(pending.conversationId, [ack.message]);
+        state.outbox.remove(clientMessageId);
+        state.messages.add(conversationId, [ack.message]);
       })
       .catch((error) => {
         if (error.retryable || !socket.connected) return; // stays in the outbox for the next connect
-        outbox.delete(clientMessageId);
-        store.removeMessage(pending.conversationId, "pending-" + clientMessageId);
-        pending.onRefused?.(error);
-      });
+        state.outbox.remove(clientMessageId);
+        state.messages.remove(conversationId, "pending-" + clientMessageId);
+        onRefused(error);
+      })
+      .finally(() => sending.delete(clientMessageId));
+  }
+
+  function deliverAll() {
+    for (const entry of state.outbox.list()) deliver(entry);
   }
 
   return {
     join,
-    /** Queues a message: shown at once as pending, sent now or on reconnect. */
-    send(conversationId, content, onRefused) {
-      const clientMessageId = crypto.randomUUID();
-      const pending = { conversationId, content, onRefused };
-      store.addMessages(conversationId, [{
-        id: "pending-" + clientMessageId, conversationId, seq: Infinity, senderId: store.state.me.id, content,
-        messageType: "TEXT", clientMessageId, createdAt: new Date().toISOString(), attachments: [], pending: true,
-      }]);
-      outbox.set(clientMessageId, pending);
-      deliver(clientMessageId, pending);
+    /** Queues a message: shown at once as pending, kept until stored, sent now or on reconnect. */
+    send(conversationId, content) {
+      const entry = { clientMessageId: crypto.randomUUID(), conversationId, content, createdAt: new Date().toISOString() };
+      state.outbox.add(entry);
+      state.messages.add(conversationId, [pendingCopy(entry, state.me.id)]);
+      deliver(entry);
     },
     edit: (conversationId, messageId, content) => change(ClientEvent.editMessage, { conversationId, messageId, content }),
     remove: (conversationId, messageId) => change(ClientEvent.deleteMessage, { conversationId, messageId }),
-    react: (conversationId, messageId, emoji, add) => change(add ? ClientEvent.addReaction : ClientEvent.removeReaction, { conversationId, messageId, emoji }),
+    react: (conversationId, messageId, emoji, add) =>
+      change(add ? ClientEvent.addReaction : ClientEvent.removeReaction, { conversationId, messageId, emoji }),
     markUnread: (conversationId, messageId) => call(ClientEvent.markUnread, { conversationId, messageId }),
     typing(conversationId, isTyping) {
       if (socket.connected) socket.emit(ClientEvent.typing, { conversationId, isTyping });
@@ -120,8 +141,19 @@ export function createSocket(store, { onSessionEnded, onNotification, onMessage,
     markRead(conversationId, seq) {
       if (socket.connected) call(ClientEvent.markRead, { conversationId, seq }).catch(() => {});
     },
-    disconnect() { socket.disconnect(); },
+    disconnect() {
+      window.removeEventListener("offline", offline);
+      window.removeEventListener("online", online);
+      socket.disconnect();
+    },
     get connected() { return socket.connected; },
-    get pendingCount() { return outbox.size; },
+  };
+}
+
+/** How a message waiting in the outbox shows: pending, last, in the user's own bubble. */
+export function pendingCopy({ clientMessageId, conversationId, content, createdAt }, senderId) {
+  return {
+    id: "pending-" + clientMessageId, conversationId, seq: Infinity, senderId, content, messageType: "TEXT",
+    clientMessageId, createdAt, attachments: [], pending: true,
   };
 }

@@ -9,6 +9,8 @@ ensure_packages() {
     command -v curl >/dev/null 2>&1 || missing+=(curl)
     command -v jq >/dev/null 2>&1 || missing+=(jq)
     python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+    # The page's state is unit-tested with Node's own runner (node --test: Node 18 or newer).
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
     # Headless Chromium and its driver, for the tests that load the JS client in a browser.
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)

@@ -3,10 +3,11 @@
 // loaded when the end of the list scrolls into view. The server orders it: online first.
 
 import { avatar, presenceDot } from "./avatar.js";
+import { element, reconcile, setText } from "./keyed.js";
 
 const TYPING_PAUSE = 250;
 
-export function renderDirectory(store, { load, onPickExpert }) {
+export function renderDirectory(state, { load, onPickExpert }) {
   const section = document.getElementById("experts-section");
   const list = document.getElementById("experts");
   const search = document.getElementById("expert-search");
@@ -27,7 +28,8 @@ export function renderDirectory(store, { load, onPickExpert }) {
       const page = await load({ q: search.value.trim(), online: onlineOnly.checked, next: append ? next : null });
       if (ticket !== generation) return;
       next = page.next;
-      store.setExperts(page.experts, { append });
+      state.presence.setMany(page.experts.filter((user) => typeof user.online === "boolean").map((user) => [user.id, user.online ? "online" : "offline"]));
+      state.directory.set(page.experts, { append });
     } catch (error) {
       if (ticket === generation) status.textContent = error.message;
     } finally {
@@ -46,37 +48,42 @@ export function renderDirectory(store, { load, onPickExpert }) {
   });
 
   function draw() {
-    const { state } = store;
     section.hidden = state.me?.role !== "student";
-    const experts = [...state.experts.values()];
+    const experts = state.directory.list();
     const q = search.value.trim();
-    status.textContent = experts.length ? "" : q ? `No experts match “${q}”` : onlineOnly.checked ? "No experts are online now" : "No experts yet";
-    list.replaceChildren(...experts.map((expert) => {
-      const item = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "item";
-      button.dataset.testid = "expert-item";
-      button.dataset.userId = expert.id;
-      const face = document.createElement("span");
-      face.className = "item__face";
-      face.append(avatar(expert), presenceDot(state.presence.get(expert.id)));
-      const text = document.createElement("span");
-      text.className = "item__text";
-      const name = document.createElement("span");
-      name.className = "item__title";
-      name.textContent = expert.name;
-      const about = document.createElement("span");
-      about.className = "item__preview";
-      about.textContent = [expert.headline, (expert.subjects ?? []).join(", ")].filter(Boolean).join(" · ");
-      text.append(name, about);
-      button.append(face, text);
-      button.addEventListener("click", () => onPickExpert(expert.id));
-      item.append(button);
-      return item;
-    }));
+    setText(status, experts.length ? "" : q ? `No experts match “${q}”` : onlineOnly.checked ? "No experts are online now" : "No experts yet");
+    reconcile(list, experts, { keyOf: (expert) => expert.id, create, update });
   }
 
+  function create() {
+    const item = element("li");
+    const button = element("button", { className: "item", testid: "expert-item" });
+    button.type = "button";
+    const text = element("span", { className: "item__text" });
+    text.append(element("span", { className: "item__title" }), element("span", { className: "item__preview" }));
+    button.append(element("span", { className: "item__face" }), text);
+    item.append(button);
+    return item;
+  }
+
+  function update(item, expert) {
+    const button = item.firstElementChild;
+    button.dataset.userId = expert.id;
+    setText(button.querySelector(".item__title"), expert.name);
+    setText(button.querySelector(".item__preview"), [expert.headline, (expert.subjects ?? []).join(", ")].filter(Boolean).join(" · "));
+    const face = button.querySelector(".item__face");
+    const status = state.presence.statusOf(expert.id) ?? "offline";
+    const faceKey = `${expert.name}|${expert.avatarUrl ?? ""}|${status}`;
+    if (face.dataset.drawn !== faceKey) {
+      face.dataset.drawn = faceKey;
+      face.replaceChildren(avatar(expert), presenceDot(status));
+    }
+  }
+
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-user-id]");
+    if (button) onPickExpert(button.dataset.userId);
+  });
   search.addEventListener("input", () => {
     clearTimeout(typingTimer);
     typingTimer = setTimeout(() => query(), TYPING_PAUSE);
@@ -87,14 +94,15 @@ export function renderDirectory(store, { load, onPickExpert }) {
     query();
   });
   onlineOnly.addEventListener("change", () => query());
-  store.on("experts", draw);
-  store.on("presence", draw);
-  store.on("me", draw);
+  state.on("directory", draw);
+  state.on("presence", draw);
+  state.on("me", draw);
+  state.on("reset", () => list.replaceChildren());
 
   return {
     /** The first page again (signed in, or back from elsewhere). */
     reload() {
-      if (store.state.me?.role !== "student") return draw();
+      if (state.me?.role !== "student") return draw();
       search.value = "";
       onlineOnly.checked = false;
       return query();

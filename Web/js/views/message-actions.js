@@ -1,107 +1,64 @@
 // What a reader can do to a message: react (a few emoji under the bubble, toggled), and
-// for their own, edit in place or delete (asked twice: it is for everyone). The actions
-// sit in a menu opened from the message's "⋯" button, which keyboards reach like any
-// other button.
+// for their own, edit in place or delete (asked twice: it is for everyone); someone
+// else's can be marked unread. The actions sit in a menu opened from the message's "⋯"
+// button. Nodes carry `data-action`; the message list handles every click (one listener,
+// not one per message), so a redraw never drops a handler or an open menu.
+
+import { element, setAttribute, setText } from "./keyed.js";
 
 export const QUICK_EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "🙏"];
 
-/** The reactions under a bubble: each a toggle showing its count. */
-export function drawReactions(message, { onReact }) {
-  const row = document.createElement("div");
-  row.className = "reactions";
-  for (const { emoji, count, me } of message.reactions ?? []) {
-    const chip = document.createElement("button");
-    chip.type = "button";
-    chip.className = "reaction";
-    chip.dataset.testid = "reaction";
-    chip.dataset.emoji = emoji;
-    chip.setAttribute("aria-pressed", String(!!me));
-    chip.setAttribute("aria-label", `${emoji} ${count}${me ? ", yours" : ""}`);
-    chip.textContent = `${emoji} ${count}`;
-    chip.addEventListener("click", () => onReact(message, emoji, !me));
-    row.append(chip);
+/** The reactions under a bubble, each a toggle with its count, kept in place. */
+export function updateReactions(row, reactions) {
+  const chips = new Map([...row.children].map((chip) => [chip.dataset.emoji, chip]));
+  let cursor = row.firstElementChild;
+  for (const { emoji, count, me } of reactions) {
+    let chip = chips.get(emoji);
+    chips.delete(emoji);
+    if (!chip) {
+      chip = element("button", { className: "reaction", testid: "reaction" });
+      chip.type = "button";
+      chip.dataset.emoji = emoji;
+      chip.dataset.action = "toggle-reaction";
+    }
+    setText(chip, `${emoji} ${count}`);
+    setAttribute(chip, "aria-pressed", String(!!me));
+    setAttribute(chip, "aria-label", `${emoji} ${count}${me ? ", yours" : ""}`);
+    if (chip === cursor) cursor = cursor.nextElementSibling;
+    else row.insertBefore(chip, cursor);
   }
-  return row;
+  for (const gone of chips.values()) gone.remove();
 }
 
-/**
- * The "⋯" button and its menu. `mine`: the reader sent it (edit and delete are offered);
- * otherwise it can be marked unread.
- */
-export function drawMenu(message, { mine, onReact, onEdit, onDelete, onMarkUnread }) {
-  const wrapper = document.createElement("div");
-  wrapper.className = "message__actions";
-  const button = document.createElement("button");
+/** The "⋯" button and its menu; `mine`: edit and delete, otherwise mark unread. */
+export function createMenu({ mine }) {
+  const wrapper = element("div", { className: "message__actions" });
+  const button = element("button", { className: "icon-button message__menu-button", testid: "message-menu", text: "⋯" });
   button.type = "button";
-  button.className = "icon-button message__menu-button";
-  button.dataset.testid = "message-menu";
+  button.dataset.action = "menu";
   button.setAttribute("aria-haspopup", "menu");
   button.setAttribute("aria-expanded", "false");
   button.setAttribute("aria-label", "Message actions");
-  button.textContent = "⋯";
-  const menu = document.createElement("div");
-  menu.className = "menu";
+  const menu = element("div", { className: "menu" });
   menu.setAttribute("role", "menu");
   menu.hidden = true;
-
-  const close = () => {
-    menu.hidden = true;
-    button.setAttribute("aria-expanded", "false");
-    document.removeEventListener("click", outside, true);
-  };
-  const outside = (event) => wrapper.contains(event.target) || close();
-  button.addEventListener("click", () => {
-    if (!menu.hidden) return close();
-    menu.hidden = false;
-    button.setAttribute("aria-expanded", "true");
-    document.addEventListener("click", outside, true);
-    menu.querySelector("button")?.focus();
-  });
-  menu.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      close();
-      button.focus();
-    }
-  });
-
-  const emoji = document.createElement("div");
-  emoji.className = "menu__emoji";
+  const emoji = element("div", { className: "menu__emoji" });
   for (const choice of QUICK_EMOJI) {
-    const pick = item(choice, `React with ${choice}`, () => {
-      close();
-      const mineAlready = (message.reactions ?? []).some((reaction) => reaction.emoji === choice && reaction.me);
-      onReact(message, choice, !mineAlready);
-    });
+    const pick = item(choice, "react", `React with ${choice}`);
     pick.dataset.testid = "react-option";
     pick.dataset.emoji = choice;
     emoji.append(pick);
   }
   menu.append(emoji);
   if (mine) {
-    const edit = item("Edit", null, () => {
-      close();
-      onEdit(message);
-    });
+    const edit = item("Edit", "edit");
     edit.dataset.testid = "edit-message";
-    const remove = item("Delete", null, () => {
-      // Asked twice: a delete is for everyone in the conversation.
-      if (remove.dataset.confirming !== "true") {
-        remove.dataset.confirming = "true";
-        remove.textContent = "Delete for everyone?";
-        remove.dataset.testid = "confirm-delete";
-        return;
-      }
-      close();
-      onDelete(message);
-    });
+    const remove = item("Delete", "delete");
     remove.dataset.testid = "delete-message";
     remove.classList.add("menu__danger");
     menu.append(edit, remove);
   } else {
-    const unread = item("Mark unread", null, () => {
-      close();
-      onMarkUnread(message);
-    });
+    const unread = item("Mark unread", "mark-unread");
     unread.dataset.testid = "mark-unread";
     menu.append(unread);
   }
@@ -109,34 +66,68 @@ export function drawMenu(message, { mine, onReact, onEdit, onDelete, onMarkUnrea
   return wrapper;
 }
 
+/** Opens or closes the menu of `wrapper`; one menu is open at a time. */
+export function toggleMenu(wrapper, open = wrapper.querySelector(".menu").hidden) {
+  const menu = wrapper.querySelector(".menu");
+  const button = wrapper.querySelector("[data-action=menu]");
+  if (open) for (const other of document.querySelectorAll(".message__actions .menu:not([hidden])")) toggleMenu(other.parentElement, false);
+  menu.hidden = !open;
+  button.setAttribute("aria-expanded", String(open));
+  if (!open) resetDelete(menu);
+  if (open) menu.querySelector("button")?.focus();
+}
+
+/** A delete asks twice: it is for everyone in the conversation. True when asked the second time. */
+export function confirmDelete(button) {
+  if (button.dataset.confirming === "true") return true;
+  button.dataset.confirming = "true";
+  button.textContent = "Delete for everyone?";
+  button.dataset.testid = "confirm-delete";
+  return false;
+}
+
+function resetDelete(menu) {
+  const remove = menu.querySelector("[data-action=delete]");
+  if (!remove || remove.dataset.confirming !== "true") return;
+  delete remove.dataset.confirming;
+  remove.textContent = "Delete";
+  remove.dataset.testid = "delete-message";
+}
+
+// A click anywhere outside an open menu closes it; Escape closes it and gives the focus back.
+document.addEventListener("click", (event) => {
+  for (const menu of document.querySelectorAll(".message__actions .menu:not([hidden])")) {
+    if (!menu.parentElement.contains(event.target)) toggleMenu(menu.parentElement, false);
+  }
+}, true);
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const menu = event.target.closest?.(".message__actions .menu:not([hidden])");
+  if (!menu) return;
+  toggleMenu(menu.parentElement, false);
+  menu.parentElement.querySelector("[data-action=menu]").focus();
+});
+
 /** The message's text as a form to change it: Enter saves, Escape gives up. */
-export function drawEditor(message, { value, onInput, onSave, onCancel }) {
-  const form = document.createElement("form");
-  form.className = "message__editor";
-  form.dataset.testid = "edit-form";
-  const input = document.createElement("textarea");
-  input.dataset.testid = "edit-input";
+export function createEditor(message, { value, onInput, onSave, onCancel }) {
+  const form = element("form", { className: "message__editor", testid: "edit-form" });
+  const input = element("textarea", { testid: "edit-input" });
   input.value = value;
   input.maxLength = 10000;
   input.rows = Math.min(6, value.split("\n").length + 1);
   input.addEventListener("input", () => onInput(input.value));
   input.setAttribute("aria-label", "Edit message");
-  const save = document.createElement("button");
+  const save = element("button", { className: "button button--primary", testid: "edit-save", text: "Save" });
   save.type = "submit";
-  save.className = "button button--primary";
-  save.textContent = "Save";
-  save.dataset.testid = "edit-save";
-  const cancel = document.createElement("button");
+  const cancel = element("button", { className: "button", text: "Cancel" });
   cancel.type = "button";
-  cancel.className = "button";
-  cancel.textContent = "Cancel";
   cancel.addEventListener("click", onCancel);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const content = input.value;
     if (!content.trim()) return;
     if (content === message.content) return onCancel();
-    onSave(message, content);
+    onSave(content);
   });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -154,12 +145,11 @@ export function drawEditor(message, { value, onInput, onSave, onCancel }) {
   return form;
 }
 
-function item(label, ariaLabel, action) {
-  const button = document.createElement("button");
+function item(label, action, ariaLabel) {
+  const button = element("button", { text: label });
   button.type = "button";
+  button.dataset.action = action;
   button.setAttribute("role", "menuitem");
-  button.textContent = label;
   if (ariaLabel) button.setAttribute("aria-label", ariaLabel);
-  button.addEventListener("click", action);
   return button;
 }

@@ -4,7 +4,7 @@
 
 import { avatar } from "./avatar.js";
 
-export function renderProfile(store, { save, setPicture, removePicture }) {
+export function renderProfile(state, { save, setPicture, removePicture }) {
   const dialog = document.getElementById("profile");
   const form = document.getElementById("profile-form");
   const face = document.getElementById("profile-face");
@@ -12,7 +12,7 @@ export function renderProfile(store, { save, setPicture, removePicture }) {
   const remove = document.getElementById("profile-avatar-remove");
   const subjects = document.getElementById("profile-subjects-label");
   const error = document.getElementById("profile-error");
-  const me = () => store.state.me;
+  const me = () => state.me;
 
   function drawPicture() {
     face.replaceChildren(avatar(me(), { size: "large" }));
@@ -33,7 +33,7 @@ export function renderProfile(store, { save, setPicture, removePicture }) {
   async function change(action) {
     error.textContent = "";
     try {
-      store.userUpdated(await action());
+      state.userUpdated(await action());
       return true;
     } catch (failure) {
       error.textContent = failure.message;
@@ -60,7 +60,7 @@ export function renderProfile(store, { save, setPicture, removePicture }) {
   });
   remove.addEventListener("click", () => change(removePicture));
 
-  store.on("me", () => {
+  state.on("me", () => {
     document.getElementById("me-name").textContent = me()?.name ?? "";
     document.getElementById("me-face").replaceChildren(...(me() ? [avatar(me(), { size: "small" })] : []));
     if (dialog.open) drawPicture();

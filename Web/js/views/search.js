@@ -3,12 +3,13 @@
 // time and a passage with the matching words marked; a click opens the message in its
 // conversation. Escape, or an empty box, brings the lists back.
 
-import { key, when } from "../format.js";
+import { when } from "../format.js";
+import { key } from "../state/ids.js";
 import { avatar } from "./avatar.js";
 
 const PAUSE = 300;
 
-export function renderSearch(store, { search, onOpenMessage }) {
+export function renderSearch(state, { search, onOpenMessage }) {
   const input = document.getElementById("search-input");
   const form = document.getElementById("search-form");
   const section = document.getElementById("search-section");
@@ -52,7 +53,7 @@ export function renderSearch(store, { search, onOpenMessage }) {
     button.dataset.messageId = key(message.id);
     const title = document.createElement("span");
     title.className = "item__title";
-    title.textContent = `${conversationTitle(message.conversationId)} · ${store.nameOf(message.senderId)}`;
+    title.textContent = `${conversationTitle(message.conversationId)} · ${state.nameOf(message.senderId)}`;
     const time = document.createElement("time");
     time.className = "item__time";
     time.dateTime = message.createdAt;
@@ -65,7 +66,7 @@ export function renderSearch(store, { search, onOpenMessage }) {
       piece.textContent = part.text;
       passage.append(piece);
     }
-    const face = avatar(store.userOf(message.senderId), { size: "small" });
+    const face = avatar(state.userOf(message.senderId), { size: "small" });
     face.classList.add("search__face");
     button.append(face, title, time, passage);
     button.addEventListener("click", () => onOpenMessage(message));
@@ -74,9 +75,9 @@ export function renderSearch(store, { search, onOpenMessage }) {
   }
 
   function conversationTitle(conversationId) {
-    const conversation = store.state.conversations.get(key(conversationId));
+    const conversation = state.conversations.get(conversationId);
     if (!conversation) return "A conversation";
-    return conversation.title ?? conversation.participants.filter((user) => user.id !== store.state.me?.id).map((user) => user.name).join(", ");
+    return conversation.title ?? conversation.participants.filter((user) => user.id !== state.me?.id).map((user) => user.name).join(", ");
   }
 
   function clear() {

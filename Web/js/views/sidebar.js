@@ -1,72 +1,74 @@
 // The left pane's conversations: newest activity first, with the last message, an unread
-// badge and the other side's picture and dot.
+// badge and the other side's picture and dot. Each conversation's item is kept and changed
+// in place; one listener opens whichever is clicked.
 
 import { when } from "../format.js";
 import { avatar, presenceDot } from "./avatar.js";
+import { element, reconcile, setAttribute, setText } from "./keyed.js";
 
-export function renderSidebar(store, { onOpen }) {
-  const conversations = document.getElementById("conversations");
+export function renderSidebar(state, { onOpen }) {
+  const list = document.getElementById("conversations");
 
-  function drawConversations() {
-    const { state } = store;
-    const list = [...state.conversations.values()].sort((a, b) => String(b.updatedAt).localeCompare(String(a.updatedAt)));
-    if (!list.length) {
-      conversations.replaceChildren(emptyItem("No conversations yet"));
+  function draw() {
+    const conversations = state.conversations.list();
+    if (!conversations.length) {
+      if (!list.querySelector(".list__empty")) list.replaceChildren(element("li", { className: "list__empty", text: "No conversations yet" }));
       return;
     }
-    conversations.replaceChildren(...list.map((conversation) => {
-      const other = conversation.participants.find((user) => user.id !== state.me?.id);
-      const item = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "item" + (conversation.id === state.openId ? " item--open" : "");
-      button.dataset.testid = "conversation-item";
-      button.dataset.conversationId = conversation.id;
-      if (conversation.id === state.openId) button.setAttribute("aria-current", "true");
-      button.addEventListener("click", () => onOpen(conversation.id));
-
-      const title = document.createElement("span");
-      title.className = "item__title";
-      title.textContent = conversation.title ?? conversation.participants.filter((user) => user.id !== state.me?.id).map((user) => user.name).join(", ");
-      const preview = document.createElement("span");
-      preview.className = "item__preview";
-      const last = conversation.lastMessage;
-      preview.textContent = !last ? "" : last.deletedAt ? "Message deleted" : last.content;
-      const time = document.createElement("time");
-      time.className = "item__time";
-      if (conversation.lastMessage) time.textContent = when(conversation.lastMessage.createdAt);
-
-      const face = avatar(other);
-      const wrapper = document.createElement("span");
-      wrapper.className = "item__face";
-      wrapper.append(face);
-      if (other && conversation.kind === "direct") wrapper.append(presenceDot(state.presence.get(other.id)));
-      const text = document.createElement("span");
-      text.className = "item__text";
-      text.append(title, preview);
-      button.append(wrapper, text, time);
-      if (conversation.unreadCount > 0) {
-        const badge = document.createElement("span");
-        badge.className = "badge";
-        badge.dataset.testid = "unread-badge";
-        badge.textContent = String(conversation.unreadCount);
-        badge.setAttribute("aria-label", `${conversation.unreadCount} unread`);
-        button.append(badge);
-      }
-      item.append(button);
-      return item;
-    }));
+    reconcile(list, conversations, { keyOf: (conversation) => conversation.id, create, update });
   }
 
-  store.on("conversations", drawConversations);
-  store.on("open", drawConversations);
-  store.on("presence", drawConversations);
-  return { drawConversations };
-}
+  function create() {
+    const item = element("li");
+    const button = element("button", { className: "item", testid: "conversation-item" });
+    button.type = "button";
+    const face = element("span", { className: "item__face" });
+    const text = element("span", { className: "item__text" });
+    text.append(element("span", { className: "item__title" }), element("span", { className: "item__preview" }));
+    button.append(face, text, element("time", { className: "item__time" }));
+    item.append(button);
+    return item;
+  }
 
-function emptyItem(text) {
-  const item = document.createElement("li");
-  item.className = "list__empty";
-  item.textContent = text;
-  return item;
+  function update(item, conversation) {
+    const button = item.firstElementChild;
+    const me = state.me?.id;
+    const others = conversation.participants.filter((user) => user.id !== me);
+    const other = others[0];
+    const open = conversation.id === state.conversations.openId;
+    button.dataset.conversationId = conversation.id;
+    button.className = "item" + (open ? " item--open" : "");
+    setAttribute(button, "aria-current", open ? "true" : null);
+    setText(button.querySelector(".item__title"), conversation.title ?? others.map((user) => user.name).join(", "));
+    const last = conversation.lastMessage;
+    setText(button.querySelector(".item__preview"), !last ? "" : last.deletedAt ? "Message deleted" : last.content);
+    setText(button.querySelector(".item__time"), last ? when(last.createdAt) : "");
+
+    const face = button.querySelector(".item__face");
+    const status = other && conversation.kind === "direct" ? (state.presence.statusOf(other.id) ?? "offline") : "";
+    const faceKey = `${other?.id}|${other?.name}|${other?.avatarUrl ?? ""}|${status}`;
+    if (face.dataset.drawn !== faceKey) {
+      face.dataset.drawn = faceKey;
+      face.replaceChildren(avatar(other), ...(status ? [presenceDot(status)] : []));
+    }
+
+    let badge = button.querySelector(".badge");
+    if (conversation.unreadCount > 0) {
+      if (!badge) button.append((badge = element("span", { className: "badge", testid: "unread-badge" })));
+      setText(badge, String(conversation.unreadCount));
+      setAttribute(badge, "aria-label", `${conversation.unreadCount} unread`);
+    } else {
+      badge?.remove();
+    }
+  }
+
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-conversation-id]");
+    if (button) onOpen(button.dataset.conversationId);
+  });
+  state.on("conversations", draw);
+  state.on("open", draw);
+  state.on("presence", draw);
+  state.on("me", draw);
+  state.on("reset", () => list.replaceChildren());
 }

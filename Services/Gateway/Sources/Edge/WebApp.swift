@@ -4,10 +4,11 @@ import Hummingbird
 import ServiceKit
 
 /// The chat page: the files of `Web/` (HTML, CSS, JavaScript modules; no build step),
-/// read once at start and served at `/chat/…`, the page itself at `/chat`, and `/` sent
-/// there; the API's OpenAPI document at `/api/openapi.json`. Every answer revalidates by ETag (`no-cache`: a deploy is seen at once, an
-/// unchanged file costs a 304), and the page is held to a Content-Security-Policy that
-/// runs only this origin's scripts and styles, inline ones never.
+/// read once at start and served at `/chat/…`, the page itself at `/chat` and at each
+/// conversation's address (`/chat/c/<id>`), and `/` sent there; the API's OpenAPI document
+/// at `/api/openapi.json`. Every answer revalidates by ETag (`no-cache`: a deploy is seen
+/// at once, an unchanged file costs a 304), and the page is held to a
+/// Content-Security-Policy that runs only this origin's scripts and styles, inline ones never.
 struct WebApp: Sendable {
     let files: [String: StaticFile]
 
@@ -49,6 +50,8 @@ struct WebApp: Sendable {
         router.get("/") { _, _ in Response(status: .found, headers: [.location: "/chat"]) }
         let index = self.files["index.html"]!
         router.get("/chat") { request, _ in index.response(to: request) }
+        // A conversation's address is the page's own: the page opens it.
+        router.get("/chat/c/:conversation") { request, _ in index.response(to: request) }
         for (path, file) in self.files {
             router.get(RouterPath("/chat/" + path)) { request, _ in file.response(to: request) }
         }

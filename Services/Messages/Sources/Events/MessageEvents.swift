@@ -88,13 +88,19 @@ struct MessageEvents: Sendable {
         }
     }
 
-    /// `messages_read` to the conversation.
-    func read(_ receipt: ReadReceipt) async {
+    /// `messages_read` to the conversation, and to the other members' sockets that have not
+    /// joined it (a list open elsewhere must not show a read message as sent).
+    func read(_ receipt: ReadReceipt, memberIDs: [UUID]) async {
         await self.publish {
-            try await self.bus.publish(
-                BusEnvelope(event: ServerEvent.messagesRead, data: try ChatJSON.buffer(receipt)),
-                to: [BusChannel.conversation(receipt.conversationId)]
-            )
+            let data = try ChatJSON.buffer(receipt)
+            let others = memberIDs.filter { $0 != receipt.userId }
+            try await self.bus.publish([
+                (BusEnvelope(event: .messagesRead, data: data), [BusChannel.conversation(receipt.conversationId)]),
+                (
+                    BusEnvelope(event: .messagesRead, skipRoom: receipt.conversationId, audience: others, data: data),
+                    others.isEmpty ? [] : [BusChannel.users]
+                ),
+            ])
         }
     }
 

@@ -74,8 +74,8 @@ struct ConversationController: Sendable {
         case (nil, nil): throw APIError.validation("Give 'seq' or 'messageId'")
         }
         _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
-        let (receipt, moved) = try await self.conversations.markRead(conversationID: id, userID: identity.userID, upTo: target)
-        if moved { await self.events.read(receipt) }
+        let (receipt, moved, members) = try await self.conversations.markRead(conversationID: id, userID: identity.userID, upTo: target)
+        if moved { await self.events.read(receipt, memberIDs: members) }
         // The reader's other devices: their count for it.
         await self.events.conversationsChanged([id], for: identity.userID, in: self.conversations)
         return JSONResponse(receipt)

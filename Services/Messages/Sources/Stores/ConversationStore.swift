@@ -290,7 +290,9 @@ struct ConversationStore: Sendable {
     /// Moves the reader's watermarks forward to `seq` (never back, never past the last
     /// message): the unread one, and the receipt others see. Returns the receipt, and
     /// whether it moved.
-    func markRead(conversationID: UUID, userID: UUID, upTo target: ReadTarget) async throws -> (receipt: ReadReceipt, moved: Bool) {
+    /// Moves the user's read watermark (never back); also says whether the receipt moved and
+    /// who the members are, for the receipt's event.
+    func markRead(conversationID: UUID, userID: UUID, upTo target: ReadTarget) async throws -> (receipt: ReadReceipt, moved: Bool, members: [UUID]) {
         try await self.database.transaction { connection in
             let logger = self.database.logger
             let seq: Int64
@@ -319,13 +321,14 @@ struct ConversationStore: Sendable {
                     last_read_at = CASE WHEN LEAST(\(seq), c.last_seq) > m.receipt_seq THEN now() ELSE m.last_read_at END
                 FROM conversations c, previous
                 WHERE c.id = m.conversation_id AND m.conversation_id = \(conversationID) AND m.user_id = \(userID)
-                RETURNING m.receipt_seq, COALESCE(m.last_read_at, now()), previous.receipt_seq
+                RETURNING m.receipt_seq, COALESCE(m.last_read_at, now()), previous.receipt_seq,
+                    (SELECT array_agg(x.user_id) FROM conversation_members x WHERE x.conversation_id = \(conversationID))
                 """,
                 logger: logger
             )
-            var outcome: (receipt: ReadReceipt, moved: Bool)?
-            for try await (newSeq, readAt, previous) in rows.decode((Int64, Date, Int64).self) {
-                outcome = (ReadReceipt(conversationId: conversationID, userId: userID, seq: newSeq, readAt: readAt), newSeq > previous)
+            var outcome: (receipt: ReadReceipt, moved: Bool, members: [UUID])?
+            for try await (newSeq, readAt, previous, members) in rows.decode((Int64, Date, Int64, [UUID]).self) {
+                outcome = (ReadReceipt(conversationId: conversationID, userId: userID, seq: newSeq, readAt: readAt), newSeq > previous, members)
             }
             guard let outcome else { throw APIError.forbidden("You are not a member of this conversation") }
             try await Self.recountUnread(conversationID: conversationID, userID: userID, on: connection, logger: logger)

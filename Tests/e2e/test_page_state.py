@@ -1,0 +1,198 @@
+"""The page as a reader holds it while things happen: live events change only what they
+change (an open menu, focus and a selection survive them), the reader stays where they are
+in the list, drafts stay with their conversation, every conversation has an address, an
+unsent message survives a reload, and notices stay small and to the point."""
+
+import json
+import uuid
+
+from chat import ChatClient
+from pages import ChatPage
+
+REACTION = "%F0%9F%91%8D"  # 👍, as a path segment
+
+
+def test_a_menu_focus_and_a_selection_survive_messages_receipts_and_reactions(stack, api, browsers):
+    (student, _), (expert, _), conversation = api.student_and_expert("Mira", "Marek")
+    ours = expert.send_message(conversation["id"], "Mine, with a menu").json()
+    theirs = student.send_message(conversation["id"], "Theirs, to select").json()
+    page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), expert.token)
+    page.open_conversation(conversation["id"])
+    page.conversation.wait_for_message("Theirs, to select")
+    mine, selected = page.conversation.message(ours["id"]), page.conversation.message(theirs["id"])
+    mine.tag()
+    selected.tag()
+
+    # The menu open, focus in it: a message, a receipt and a reaction arrive.
+    mine.open_menu()
+    assert mine.menu_is_open() and mine.focus_is_in_menu()
+    student.send_message(conversation["id"], "a reply while the menu is open").raise_for_status()
+    student.post(f"/api/chat/conversations/{conversation['id']}/read", json={"seq": theirs["seq"] + 1}).raise_for_status()
+    student.put(f"/api/chat/conversations/{conversation['id']}/messages/{ours['id']}/reactions/{REACTION}").raise_for_status()
+    page.wait_until(lambda: mine.reaction("👍") == "👍 1", message="the reaction arrives")
+    page.conversation.wait_for_message("a reply while the menu is open")
+    page.wait_until(page.conversation.own_message_read, message="the receipt arrives")
+    assert mine.menu_is_open() and mine.focus_is_in_menu()
+    assert mine.same_node() and selected.same_node()  # changed in place, not drawn anew
+
+    # A selection, and more of the same.
+    page.conversation.message(ours["id"]).open_menu()  # closed again
+    assert selected.select_text() == "Theirs, to select"
+    student.send_message(conversation["id"], "another while text is selected").raise_for_status()
+    student.delete(f"/api/chat/conversations/{conversation['id']}/messages/{ours['id']}/reactions/{REACTION}").raise_for_status()
+    page.conversation.wait_for_message("another while text is selected")
+    page.wait_until(lambda: not page._present('[data-testid="reaction"]'), message="the reaction taken back")
+    assert page.selection() == "Theirs, to select"
+    assert page.console_errors() == []
+
+
+def test_the_reader_stays_where_they_are_and_hears_of_new_messages_below(stack, api, browsers):
+    (student, _), (expert, _), conversation = api.student_and_expert("Nell", "Noor")
+    for index in range(40):
+        student.send_message(conversation["id"], f"history {index}").raise_for_status()
+    page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway2"), expert.token)
+    page.open_conversation(conversation["id"])
+    page.conversation.wait_for_message("history 39")
+    page.wait_until(page.conversation.at_bottom, message="opened at the newest message")
+
+    # At the bottom, a picture that loads keeps the newest message in view.
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000010000000100802000000909168360000001649444154789c6338616343126218d530aa61f86a0000abc6401022a681cc0000000049454e44ae426082")
+    student.upload(conversation["id"], png, name="red.png", mime="image/png").raise_for_status()
+    page.wait_until(page.conversation.image_decoded, message="the picture loads")
+    page.wait_until(page.conversation.at_bottom, message="still at the newest message")
+
+    # Scrolled up, new messages are announced, not scrolled to.
+    page.conversation.scroll_up()
+    page.wait_until(lambda: not page.conversation.at_bottom(), message="scrolled up")
+    for index in range(2):
+        student.send_message(conversation["id"], f"while you read {index}").raise_for_status()
+    page.wait_until(lambda: page.conversation.new_messages_label() == "2 new messages ↓", message="announced")
+    assert not page.conversation.at_bottom()
+    page.conversation.jump_to_new()
+    page.wait_until(page.conversation.at_bottom, message="jumped to them")
+    assert page.conversation.new_messages_label() is None
+    assert page.console_errors() == []
+
+
+def test_a_draft_stays_with_its_conversation_across_switching_and_reloading(stack, api, browsers):
+    student, _ = api.register("Dora", "student")
+    _, first_expert = api.register("Farid", "expert")
+    _, second_expert = api.register("Sana", "expert")
+    first, second = student.open_conversation(first_expert), student.open_conversation(second_expert)
+    page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), student.token)
+    page.open_conversation(first["id"])
+    page.conversation.type("half a thought for Farid")
+    page.open_conversation(second["id"])
+    assert page.conversation.composer_text() == ""  # it does not follow to Sana
+    page.conversation.type("for Sana")
+    page.open_conversation(first["id"])
+    assert page.conversation.composer_text() == "half a thought for Farid"
+
+    page.refresh()
+    page.wait_connected()
+    assert page.conversation.composer_text() == "half a thought for Farid"  # the address reopened it
+    page.open_conversation(second["id"])
+    assert page.conversation.composer_text() == "for Sana"
+    page.conversation.send()
+    page.conversation.wait_for_message("for Sana")
+    assert [m["content"] for m in student.history(second["id"]) if m["messageType"] == "TEXT"] == ["for Sana"]
+    assert [m for m in student.history(first["id"]) if m["messageType"] == "TEXT"] == []
+    assert page.conversation.composer_text() == ""
+    assert page.console_errors() == []
+
+
+def test_a_conversation_has_an_address_that_back_and_reload_follow_on_a_phone(stack, api, browsers):
+    (student, _), _, conversation = api.student_and_expert("Pia", "Pavel")
+    student.send_message(conversation["id"], "Reachable by its address").raise_for_status()
+    page = ChatPage(browsers(width=390, height=800)).open_signed_in(stack.lb_url, student.token)
+    page.open_conversation(conversation["id"])
+    assert page.path == f"/chat/c/{conversation['id'].lower()}"
+    page.refresh()
+    page.wait_connected()
+    page.conversation.wait_for_message("Reachable by its address")
+
+    page.back()  # the phone's Back: to the list, not out of the app
+    page.wait_until(lambda: page.path == "/chat", message="back at the list")
+    page.wait_until(page.sidebar.conversation_shown, message="the list shows")
+    page.driver.forward()
+    page.conversation.wait_for_message("Reachable by its address")
+
+    # A link opens its conversation, after sign-in if needed.
+    other = ChatPage(browsers()).open_address(stack.lb_url, student.token, conversation["id"])
+    other.conversation.wait_for_message("Reachable by its address")
+    assert page.console_errors() == [] and other.console_errors() == []
+
+
+def test_an_unsent_message_survives_a_reload_and_is_stored_once(stack, api, browsers):
+    (student, student_user), _, conversation = api.student_and_expert("Ola", "Omid")
+    page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway2"), student.token)
+    page.open_conversation(conversation["id"])
+
+    # Kept in the browser before it leaves, and gone once stored.
+    kept = page.conversation.send_and_read_outbox("written, then kept")
+    assert "written, then kept" in kept
+    page.conversation.wait_for_message("written, then kept")
+    page.wait_until(lambda: page.stored("chat.outbox.") == {}, message="the outbox empties")
+
+    # Left in the outbox by a page that closed before its ack: the next page sends it, once.
+    entry = {"clientMessageId": str(uuid.uuid4()), "conversationId": conversation["id"], "content": "from before the reload",
+             "createdAt": "2026-12-05T10:00:00.000Z"}
+    page.store(f"chat.outbox.{student_user['id'].lower()}", json.dumps([entry, entry]))
+    page.refresh()
+    page.wait_connected()
+    page.open_conversation(conversation["id"])
+    page.conversation.wait_for_message("from before the reload")
+    page.wait_until(lambda: page.stored("chat.outbox.") == {}, message="sent and forgotten")
+    contents = [m["content"] for m in student.history(conversation["id"])]
+    assert contents.count("from before the reload") == 1 and contents.count("written, then kept") == 1
+    assert page.console_errors() == []
+
+
+def test_notices_are_small_and_never_for_welcomes_or_the_open_conversation(stack, api, browsers):
+    expert, expert_user = api.register("Tove", "expert")
+    students = [api.register(name, "student") for name in ("Uma", "Vik")]
+    page = ChatPage(browsers(width=390, height=800)).open_signed_in(stack.service_url("gateway1"), expert.token)
+
+    # A new conversation's welcome is no news.
+    (uma, _), (vik, _) = students
+    with_uma = uma.open_conversation(expert_user)
+    with_vik = vik.open_conversation(expert_user)
+    page.wait_until(lambda: len(page.driver.find_elements("css selector", '[data-testid="conversation-item"]')) == 2,
+                    message="both conversations listed")
+    assert page.toasts.count() == 0
+
+    # A long message, one long word in it: three lines at most, within the screen, clear of the composer.
+    uma.send_message(with_uma["id"], "A" * 400 + " and then some ordinary words " * 40).raise_for_status()
+    page.wait_until(lambda: page.toasts.count() == 1, message="a notice")
+    box = page.toasts.boxes()[0]
+    assert box["height"] < 120 and box["right"] <= 390 and box["left"] >= 0, box
+    assert box["top"] < 200  # at the top, not over the composer at the bottom
+
+    # Opening the conversation ends its notice; its messages bring none while it is open.
+    page.open_conversation(with_uma["id"])
+    page.wait_until(lambda: page.toasts.count() == 0, message="the notice goes")
+    with ChatClient(stack.service_url("gateway2"), uma.token) as client:
+        client.join(with_uma["id"])
+        client.call("send_message", {"conversationId": with_uma["id"], "content": "while you read"})
+    page.conversation.wait_for_message("while you read")
+    assert page.toasts.count() == 0
+    vik.send_message(with_vik["id"], "elsewhere").raise_for_status()
+    page.wait_until(lambda: page.toasts.count() == 1, message="another conversation's notice")
+    assert page.console_errors() == []
+
+
+def test_a_read_reaches_a_reader_who_is_not_looking_at_the_conversation(stack, api, browsers):
+    (student, _), (expert, _), conversation = api.student_and_expert("Ria", "Rolf")
+    _, other_student = api.register("Sol", "student")
+    elsewhere = expert.open_conversation(other_student)
+    page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), expert.token)
+    page.open_conversation(conversation["id"])
+    page.conversation.send("Did you read this?")
+    page.conversation.wait_for_message("Did you read this?")
+    page.open_conversation(elsewhere["id"])  # the expert is elsewhere when the student reads
+
+    sent = [m for m in student.history(conversation["id"]) if m["content"] == "Did you read this?"][0]
+    student.post(f"/api/chat/conversations/{conversation['id']}/read", json={"seq": sent["seq"]}).raise_for_status()
+    page.open_conversation(conversation["id"])
+    page.wait_until(page.conversation.own_message_read, message="read, without a reload")
+    assert page.console_errors() == []

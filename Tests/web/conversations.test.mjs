@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { CONVERSATION, GRACE, ME, conversation, message, recordedState } from "./support.mjs";
+
+test("a message from someone else counts as unread unless it is being read, and becomes the last", () => {
+  const { state, of } = recordedState();
+  state.conversations.set([conversation({ lastSeq: 1 })]);
+  assert.equal(state.conversations.received(message(2), { countUnread: true }), true);
+  assert.equal(state.conversations.received(message(2), { countUnread: true }), true); // the same again
+  assert.equal(state.conversations.received(message(3), { countUnread: false }), true);
+  const known = state.conversations.get(CONVERSATION);
+  assert.equal(known.unreadCount, 1);
+  assert.equal(known.lastMessage.seq, 3);
+  assert.equal(state.title(), "(1) Chat");
+  assert.deepEqual(of("conversations").at(-1).ids, [CONVERSATION.toLowerCase()]);
+  assert.equal(state.conversations.received(message(1, { conversationId: "unknown" })), false);
+});
+
+test("the server's count stands unless the conversation is being read here", () => {
+  const { state } = recordedState();
+  state.conversations.set([conversation({ lastSeq: 3, unreadCount: 3 })]);
+  state.conversations.updated({ conversationId: CONVERSATION, unreadCount: 2, lastSeq: 3 });
+  assert.equal(state.conversations.unreadTotal(), 2);
+  state.conversations.updated({ conversationId: CONVERSATION, unreadCount: 2, lastSeq: 3 }, { reading: true });
+  assert.equal(state.conversations.unreadTotal(), 0);
+  assert.equal(state.title(), "Chat");
+});
+
+test("the list is newest first and opening one tells which was open before", () => {
+  const { state, of } = recordedState();
+  const older = conversation({ id: "C2", updatedAt: "2026-12-01T00:00:00.000Z" });
+  state.conversations.set([older, conversation()]);
+  assert.deepEqual(state.conversations.list().map((c) => c.id), [CONVERSATION.toLowerCase(), "c2"]);
+  state.conversations.open("C2");
+  state.conversations.open(CONVERSATION);
+  assert.deepEqual(of("open").at(-1), { topic: "open", id: CONVERSATION.toLowerCase(), previous: "c2" });
+  state.conversations.open(null);
+  assert.equal(state.conversations.openId, null);
+});
+
+test("a profile change reaches the participant everywhere; a field left out is cleared", () => {
+  const { state } = recordedState();
+  state.signIn(ME);
+  state.conversations.set([conversation({ participants: [ME, { ...GRACE, headline: "Calculus", avatarUrl: "/a/1" }] })]);
+  state.directory.set([{ ...GRACE, headline: "Calculus" }]);
+  state.userUpdated({ id: GRACE.id, name: "Grace H.", avatarUrl: "/a/2" });
+  assert.equal(state.userOf(GRACE.id).name, "Grace H.");
+  assert.equal(state.userOf(GRACE.id).avatarUrl, "/a/2");
+  assert.equal(state.userOf(GRACE.id).headline, undefined);
+  assert.equal(state.directory.get(GRACE.id).name, "Grace H.");
+  state.userUpdated({ id: ME.id, name: "Ada L." });
+  assert.equal(state.me.name, "Ada L.");
+  assert.equal(state.me.email, ME.email); // user_updated carries none: the user's own is kept
+  assert.equal(state.nameOf("nobody"), "Someone");
+});
+
+test("signing out leaves nothing of the user in memory", () => {
+  const { state, of } = recordedState();
+  state.signIn(ME);
+  state.conversations.set([conversation()]);
+  state.messages.add(CONVERSATION, [message(1)]);
+  state.presence.set(GRACE.id, "online");
+  state.signOut();
+  assert.equal(state.me, null);
+  assert.equal(state.conversations.list().length, 0);
+  assert.equal(state.messages.loaded(CONVERSATION), false);
+  assert.equal(state.presence.statusOf(GRACE.id), undefined);
+  assert.equal(of("reset").length, 1);
+});

@@ -1,0 +1,118 @@
+// The signed-in user's conversations and the one open. Topics: "conversations"
+// {ids} (those changed; `all` when the list was replaced), "open" {id, previous}.
+
+import { key, keyedUser } from "./ids.js";
+import { mergeProfile } from "./session.js";
+
+export function createConversations(emit) {
+  const byId = new Map();
+  let openId = null;
+
+  const normalize = (conversation) => ({
+    ...conversation,
+    id: key(conversation.id),
+    participants: (conversation.participants ?? []).map(keyedUser),
+  });
+  const changed = (...ids) => emit("conversations", { ids });
+
+  return {
+    get openId() { return openId; },
+    get: (id) => byId.get(key(id)),
+    has: (id) => byId.has(key(id)),
+    /** Newest activity first. */
+    list: () => [...byId.values()].sort((a, b) => String(b.updatedAt).localeCompare(String(a.updatedAt))),
+    set(list) {
+      byId.clear();
+      for (const conversation of list) byId.set(key(conversation.id), normalize(conversation));
+      emit("conversations", { ids: [...byId.keys()], all: true });
+    },
+    upsert(conversation) {
+      const id = key(conversation.id);
+      byId.set(id, { ...byId.get(id), ...normalize(conversation) });
+      changed(id);
+      return id;
+    },
+    /** The conversation shown (null: none); its unread count goes, it is being read. */
+    open(id) {
+      const previous = openId;
+      openId = id === null || id === undefined ? null : key(id);
+      emit("open", { id: openId, previous });
+    },
+    /**
+     * A message arrived: it becomes the conversation's last, and with `countUnread`
+     * (someone else's, not being read here) one more unread. False when the conversation
+     * is not known here (the list is to be fetched again).
+     */
+    received(message, { countUnread = false } = {}) {
+      const id = key(message.conversationId);
+      const conversation = byId.get(id);
+      if (!conversation) return false;
+      if (message.seq > (conversation.lastSeq ?? 0) && countUnread) conversation.unreadCount = (conversation.unreadCount ?? 0) + 1;
+      if (message.seq >= (conversation.lastSeq ?? 0)) {
+        conversation.lastMessage = message;
+        conversation.lastSeq = message.seq;
+        conversation.updatedAt = message.createdAt;
+      }
+      changed(id);
+      return true;
+    },
+    /** The server's view (`conversation_updated`): its count, unless it is being read here. */
+    updated({ conversationId, unreadCount, lastSeq, lastMessage }, { reading = false } = {}) {
+      const id = key(conversationId);
+      const conversation = byId.get(id);
+      if (!conversation) return false;
+      conversation.unreadCount = reading ? 0 : unreadCount;
+      if (lastSeq >= (conversation.lastSeq ?? 0)) {
+        conversation.lastSeq = lastSeq;
+        if (lastMessage) {
+          if (lastMessage.seq > (conversation.lastMessage?.seq ?? 0)) conversation.updatedAt = lastMessage.createdAt;
+          conversation.lastMessage = lastMessage;
+        }
+      }
+      changed(id);
+      return true;
+    },
+    markRead(id) {
+      const conversation = byId.get(key(id));
+      if (!conversation?.unreadCount) return;
+      conversation.unreadCount = 0;
+      changed(key(id));
+    },
+    /** An edit or a delete of the conversation's last message shows in its preview. */
+    patchLastMessage(conversationId, messageId, patch) {
+      const conversation = byId.get(key(conversationId));
+      if (!conversation?.lastMessage || key(conversation.lastMessage.id) !== key(messageId)) return;
+      conversation.lastMessage = { ...conversation.lastMessage, ...patch };
+      changed(conversation.id);
+    },
+    /** A participant's profile changed. */
+    userUpdated(user) {
+      const id = key(user.id);
+      const ids = [];
+      for (const conversation of byId.values()) {
+        if (!conversation.participants.some((participant) => participant.id === id)) continue;
+        conversation.participants = conversation.participants.map((participant) => (participant.id === id ? mergeProfile(participant, user) : participant));
+        ids.push(conversation.id);
+      }
+      if (ids.length) changed(...ids);
+    },
+    /** The participant with this id, in any conversation. */
+    participant(userId) {
+      const id = key(userId);
+      for (const conversation of byId.values()) {
+        const user = conversation.participants.find((participant) => participant.id === id);
+        if (user) return user;
+      }
+      return undefined;
+    },
+    unreadTotal() {
+      let total = 0;
+      for (const conversation of byId.values()) total += conversation.unreadCount ?? 0;
+      return total;
+    },
+    clear() {
+      byId.clear();
+      openId = null;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// The right pane: one conversation's header, messages, who is typing, and the composer.
+
+import { setText } from "../keyed.js";
+import { createComposer } from "./composer.js";
+import { createHeader } from "./header.js";
+import { createMessageList } from "./message-list.js";
+
+export function renderConversation(state, actions) {
+  const pane = document.getElementById("conversation");
+  const empty = document.getElementById("pane-empty");
+  const typingLine = document.getElementById("typing");
+  const header = createHeader(state);
+  const messages = createMessageList(state, { ...actions, onEditEnded: () => composer.focus() });
+  const composer = createComposer(state, {
+    ...actions,
+    onSend: (conversationId, content) => {
+      messages.pin(); // the reader's own message is where they look next
+      actions.onSend(conversationId, content);
+    },
+  });
+
+  document.getElementById("back").addEventListener("click", actions.onBack);
+
+  function drawTyping() {
+    const names = state.presence.typists(state.conversations.openId);
+    setText(typingLine, names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.join(", ")} are typing…`);
+    typingLine.dataset.active = String(names.length > 0);
+  }
+
+  state.on("open", ({ id }) => {
+    const conversation = id && state.conversations.get(id);
+    pane.hidden = !conversation;
+    empty.hidden = !!conversation;
+    document.body.classList.toggle("is-reading", !!conversation);
+    composer.show(conversation ? id : null);
+    messages.show(conversation ? id : null);
+    drawTyping();
+    if (!conversation) return;
+    header.draw(id);
+    composer.focus();
+  });
+  state.on("conversations", ({ ids }) => {
+    const id = state.conversations.openId;
+    if (id && ids.includes(id)) header.draw(id);
+  });
+  state.on("typing", ({ conversationId }) => conversationId === state.conversations.openId && drawTyping());
+  state.on("reset", () => {
+    composer.show(null);
+    messages.show(null);
+  });
+}

@@ -1,0 +1,136 @@
+// One message's node, made once and kept up to date in place: each part (the sender's
+// face and name, the content, the reactions, the meta line) is redrawn only when what it
+// shows changed, and never while the reader edits it.
+
+import { clock } from "../../format.js";
+import { drawAttachment } from "../attachments.js";
+import { avatar } from "../avatar.js";
+import { element, setAttribute, setText } from "../keyed.js";
+import { createMenu, updateReactions } from "../message-actions.js";
+
+const drawn = new WeakMap(); // node → what each part shows now, by part
+
+/** A message's node, empty until `updateMessage` fills it. */
+export function createMessage(message) {
+  const item = element("li", { testid: "message" });
+  item.dataset.messageId = message.id;
+  drawn.set(item, {});
+  return item;
+}
+
+/**
+ * Brings the node up to `view`: {message, mine, grouped (same sender as the one before),
+ * sender (their user, for others' messages), read, found, editor (a form while editing)}.
+ */
+export function updateMessage(item, view) {
+  const { message, mine } = view;
+  const parts = drawn.get(item);
+  const system = message.messageType === "SYSTEM";
+  item.className = system
+    ? "message message--system"
+    : `message ${mine ? "message--mine" : "message--theirs"}${view.grouped ? " message--grouped" : ""}${view.found ? " message--found" : ""}`;
+  setAttribute(item, "data-seq", message.pending ? null : String(message.seq));
+  setAttribute(item, "data-deleted", message.deletedAt ? "true" : null);
+  setAttribute(item, "data-pending", message.pending ? "true" : null);
+  setAttribute(item, "data-read", mine && !system ? String(view.read) : null);
+
+  part(item, parts, "header", !system && !mine && !view.grouped ? `${view.sender.id}|${view.sender.name}|${view.sender.avatarUrl ?? ""}` : "", () => {
+    if (system || mine || view.grouped) return [];
+    const face = avatar(view.sender);
+    face.classList.add("message__avatar");
+    return [face, element("span", { className: "message__sender", text: view.sender.name })];
+  }, (nodes) => item.prepend(...nodes));
+
+  const content = slot(item, "message__content", "div", () => item.querySelector(".message__meta"));
+  if (view.editor) {
+    if (!content.contains(view.editor)) content.replaceChildren(view.editor);
+    parts.content = "editing";
+  } else {
+    const contentKey = JSON.stringify([message.deletedAt ?? "", message.content, (message.attachments ?? []).map((file) => file.id), message.progress ?? null]);
+    if (parts.content !== contentKey) {
+      parts.content = contentKey;
+      content.replaceChildren(...drawContent(message));
+    }
+  }
+
+  const reactions = message.deletedAt || system ? [] : (message.reactions ?? []);
+  if (reactions.length) {
+    updateReactions(slot(item, "reactions", "div", () => item.querySelector(".message__meta")), reactions);
+  } else {
+    item.querySelector(".reactions")?.remove();
+  }
+
+  if (system) {
+    item.querySelector(".message__meta")?.remove();
+    return;
+  }
+  const meta = slot(item, "message__meta", "span", () => null);
+  updateMeta(meta, view, parts);
+}
+
+function drawContent(message) {
+  const text = element("p", { className: "message__text", testid: "message-content", text: message.content });
+  if (message.deletedAt) {
+    text.textContent = "This message was deleted";
+    text.classList.add("message__text--deleted");
+    text.dataset.testid = "message-deleted";
+    return [text];
+  }
+  const files = message.attachments ?? [];
+  // A file's message says its name unless a caption was written: the name is shown once.
+  const nodes = files.some((file) => file.name === message.content) ? [] : [text];
+  for (const file of files) nodes.push(drawAttachment(file));
+  if (message.pending && message.progress !== undefined) {
+    const progress = element("progress");
+    progress.max = 1;
+    progress.value = message.progress;
+    progress.setAttribute("aria-label", `Uploading ${message.content}`);
+    nodes.push(progress);
+  }
+  return nodes;
+}
+
+function updateMeta(meta, view, parts) {
+  const { message, mine } = view;
+  const time = slot(meta, "message__time", "time", () => meta.firstChild);
+  setAttribute(time, "datetime", message.createdAt);
+  setText(time, clock(message.createdAt));
+
+  const editedKey = message.editedAt && !message.deletedAt ? message.editedAt : "";
+  part(meta, parts, "edited", editedKey, () => {
+    if (!editedKey) return [];
+    const edited = element("span", { testid: "message-edited", text: "edited" });
+    edited.title = `Edited ${clock(message.editedAt)}`;
+    return [edited];
+  }, (nodes) => time.after(...nodes));
+
+  if (mine) {
+    const status = slot(meta, "message__status", "span", () => meta.querySelector(".message__actions"));
+    const uploading = message.progress !== undefined ? `uploading ${Math.round(message.progress * 100)}%` : "sending…";
+    setText(status, message.pending ? uploading : view.read ? "read" : "sent");
+  }
+
+  const actions = meta.querySelector(".message__actions");
+  if (message.pending || message.deletedAt) actions?.remove();
+  else if (!actions) meta.append(createMenu({ mine }));
+}
+
+/** The child of `parent` with `className`, made (before `before()`) if missing. */
+function slot(parent, className, tag, before) {
+  let node = [...parent.children].find((child) => child.classList.contains(className));
+  if (!node) {
+    node = element(tag, { className });
+    parent.insertBefore(node, before() ?? null);
+  }
+  return node;
+}
+
+/** A part drawn as `make()`'s nodes, again only when its key changed; `place` puts new ones in. */
+function part(parent, parts, name, key, make, place) {
+  if (parts[name] === key) return;
+  for (const node of parts[`${name}Nodes`] ?? []) node.remove();
+  const nodes = make();
+  parts[name] = key;
+  parts[`${name}Nodes`] = nodes;
+  if (nodes.length) place(nodes);
+}

@@ -1,0 +1,251 @@
+// The open conversation's messages, own on the right, others' on the left, SYSTEM ones
+// centred, a separator per day. Live events change only the nodes they touch (see
+// keyed.js). The reader stays where they are: pinned to the newest message while at the
+// bottom (pictures loading included), "N new messages ↓" when scrolled up, history loaded
+// above without a jump; a message opened from search is brought into view.
+
+import { day } from "../../format.js";
+import { element, reconcile, setText } from "../keyed.js";
+import { confirmDelete, createEditor, toggleMenu } from "../message-actions.js";
+import { createMessage, updateMessage } from "./message-item.js";
+
+const PINNED_WITHIN = 40; // px from the bottom that still count as at the bottom
+
+export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete, onReact, onMarkUnread, onEditEnded }) {
+  const list = document.getElementById("messages");
+  const jump = document.getElementById("new-messages");
+  let conversationId = null;
+  let pinned = true; // the reader is at the newest message
+  let unseen = 0; // messages that came while the reader was scrolled up
+  let loadingOlder = false;
+  let editing = null; // {messageId, draft, form}: the message edited in place
+
+  const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < PINNED_WITHIN;
+  const toBottom = () => { list.scrollTop = list.scrollHeight; };
+
+  function draw() {
+    if (!conversationId) return;
+    if (!state.messages.loaded(conversationId)) {
+      list.replaceChildren(...[0, 1, 2].map(() => skeleton()));
+      return;
+    }
+    const started = performance.now();
+    const previousHeight = list.scrollHeight;
+    const previousTop = list.scrollTop;
+    reconcile(list, rows(), {
+      keyOf: (row) => row.key,
+      create: (row) => (row.day ? separator(row.day) : createMessage(row.message)),
+      update: (node, row) => {
+        // A message is brought up to date only when something it shows moved on.
+        if (!row.message || node.drawnAs === row.signature) return;
+        node.drawnAs = row.signature;
+        updateMessage(node, row);
+      },
+    });
+    if (loadingOlder) list.scrollTop = previousTop + (list.scrollHeight - previousHeight); // keep the reader's place
+    else if (pinned) toBottom();
+    bringFocusedIntoView();
+    // What a live event costs the page, for scripts/page_benchmark.py and the browser's profiler.
+    performance.measure("chat:messages", { start: started });
+    readIfSeen();
+  }
+
+  /** What the list shows: each day's separator, then its messages with how each is drawn. */
+  function rows() {
+    const rows = [];
+    let lastDay = null;
+    let lastSender = null;
+    const me = state.me.id;
+    const found = state.messages.focused?.conversationId === conversationId ? state.messages.focused.messageId : null;
+    for (const message of state.messages.list(conversationId)) {
+      const today = dayOf(message.createdAt);
+      if (today !== lastDay) {
+        rows.push({ key: `day:${today}`, day: today });
+        lastDay = today;
+        lastSender = null; // a new day starts a new group
+      }
+      const mine = message.senderId === me;
+      const row = {
+        key: message.id,
+        message,
+        mine,
+        grouped: message.messageType !== "SYSTEM" && message.senderId === lastSender,
+        sender: mine ? state.me : state.userOf(message.senderId),
+        read: mine && !message.pending && state.messages.isRead(conversationId, message.seq),
+        found: message.id === found,
+        editor: editing?.messageId === message.id ? editing.form : null,
+      };
+      row.signature = [message.revision, row.grouped, row.read, row.found, !!row.editor, row.sender.name, row.sender.avatarUrl].join("|");
+      rows.push(row);
+      lastSender = message.messageType === "SYSTEM" ? null : message.senderId;
+    }
+    return rows;
+  }
+
+  function bringFocusedIntoView() {
+    const focused = state.messages.focused;
+    if (focused?.conversationId !== conversationId || list.dataset.focusShown === focused.messageId) return;
+    const node = list.querySelector(`[data-message-id="${focused.messageId}"]`);
+    if (!node) return;
+    list.dataset.focusShown = focused.messageId;
+    pinned = false;
+    node.scrollIntoView({ block: "center" });
+  }
+
+  /** Marks the conversation read up to its newest message when the reader can see it. */
+  function readIfSeen() {
+    if (!conversationId || document.visibilityState !== "visible" || !pinned) return;
+    const newest = state.messages.newestSeq(conversationId);
+    if (newest) onRead(conversationId, newest);
+  }
+
+  function showUnseen() {
+    jump.hidden = unseen === 0;
+    setText(jump, unseen === 1 ? "1 new message ↓" : `${unseen} new messages ↓`);
+  }
+
+  function startEditing(message) {
+    const messageId = message.id;
+    const finish = () => {
+      editing = null;
+      onEditEnded();
+      draw();
+    };
+    editing = {
+      messageId,
+      draft: message.content,
+      form: createEditor(message, {
+        value: message.content,
+        onInput: (value) => { editing.draft = value; },
+        onSave: (content) => {
+          finish();
+          onEdit(state.messages.get(conversationId, messageId), content);
+        },
+        onCancel: finish,
+      }),
+    };
+    draw();
+  }
+
+  // One listener for every message's buttons.
+  list.addEventListener("click", (event) => {
+    const target = event.target.closest("[data-action]");
+    const node = target?.closest("[data-message-id]");
+    const message = node && state.messages.get(conversationId, node.dataset.messageId);
+    if (!message) return;
+    const wrapper = target.closest(".message__actions");
+    switch (target.dataset.action) {
+      case "menu": return toggleMenu(wrapper);
+      case "react": {
+        toggleMenu(wrapper, false);
+        const mine = (message.reactions ?? []).some((reaction) => reaction.emoji === target.dataset.emoji && reaction.me);
+        return onReact(message, target.dataset.emoji, !mine);
+      }
+      case "toggle-reaction": {
+        const reaction = (message.reactions ?? []).find((each) => each.emoji === target.dataset.emoji);
+        return onReact(message, target.dataset.emoji, !reaction?.me);
+      }
+      case "edit":
+        toggleMenu(wrapper, false);
+        return startEditing(message);
+      case "delete":
+        if (!confirmDelete(target)) return;
+        toggleMenu(wrapper, false);
+        return onDelete(message);
+      case "mark-unread":
+        toggleMenu(wrapper, false);
+        return onMarkUnread(message);
+    }
+  });
+  // A picture that loads while the reader is at the bottom keeps them there.
+  list.addEventListener("load", () => pinned && toBottom(), true);
+  list.addEventListener("scroll", async () => {
+    pinned = atBottom();
+    if (pinned && unseen) {
+      unseen = 0;
+      showUnseen();
+      readIfSeen();
+    }
+    if (list.scrollTop > PINNED_WITHIN || loadingOlder || !conversationId || !state.messages.hasMore(conversationId)) return;
+    const first = state.messages.list(conversationId).find((message) => !message.pending);
+    if (!first) return;
+    loadingOlder = true;
+    try {
+      await onLoadOlder(conversationId, first.seq);
+    } finally {
+      loadingOlder = false;
+    }
+  });
+  jump.addEventListener("click", () => {
+    pinned = true;
+    toBottom();
+    unseen = 0;
+    showUnseen();
+    readIfSeen();
+  });
+  document.addEventListener("visibilitychange", readIfSeen);
+
+  state.on("messages", (change) => {
+    if (change.conversationId !== conversationId) return;
+    const newer = change.added.filter((id) => {
+      const message = state.messages.get(conversationId, id);
+      return message && !message.pending && message.senderId !== state.me.id && !loadingOlder;
+    });
+    if (!pinned && newer.length) {
+      unseen += newer.length;
+      showUnseen();
+    }
+    draw();
+  });
+  state.on("receipts", (change) => change.conversationId === conversationId && draw());
+  state.on("users", () => draw());
+  state.on("focus", () => {
+    delete list.dataset.focusShown;
+    draw();
+  });
+
+  return {
+    /** Shows `id`'s messages (null: none). */
+    show(id) {
+      conversationId = id;
+      editing = null;
+      pinned = true;
+      unseen = 0;
+      showUnseen();
+      delete list.dataset.focusShown;
+      list.replaceChildren();
+      draw();
+    },
+    /** The reader sends: back to the newest message. */
+    pin() {
+      pinned = true;
+      toBottom();
+    },
+    get editing() { return editing !== null; },
+  };
+}
+
+// A message's day, worked out once per message and day: the locale's date formatting is
+// the dearest part of drawing a long list.
+const days = new Map();
+function dayOf(createdAt) {
+  const today = new Date().toDateString();
+  if (days.get("today") !== today) {
+    days.clear();
+    days.set("today", today);
+  }
+  if (!days.has(createdAt)) days.set(createdAt, day(createdAt));
+  return days.get(createdAt);
+}
+
+function separator(label) {
+  const item = element("li", { className: "day", text: label });
+  item.setAttribute("role", "separator");
+  return item;
+}
+
+function skeleton() {
+  const item = element("li", { className: "message message--skeleton" });
+  item.setAttribute("aria-hidden", "true");
+  return item;
+}
