@@ -356,6 +356,19 @@ class OpenConversation(Part):
         """Scrolls the messages to the top, where older history is loaded."""
         self.driver.execute_script("document.getElementById('messages').scrollTop = 0")
 
+    def unread_divider(self) -> dict | None:
+        """The "New messages" divider: whether it is in the list's view, and the text of the
+        message after it; None when there is none."""
+        return self.driver.execute_script("""
+            const divider = document.querySelector('[data-testid=unread-divider]');
+            if (!divider) return null;
+            const box = divider.getBoundingClientRect(), list = document.getElementById('messages').getBoundingClientRect();
+            const next = divider.nextElementSibling?.querySelector('[data-testid=message-content]');
+            return {inView: box.top >= list.top && box.bottom <= list.bottom, next: next?.textContent ?? null};""")
+
+    def image_alt(self) -> str | None:
+        return self._attribute(self.IMAGE, "alt")
+
     def composer_text(self) -> str:
         return self.driver.execute_script("return document.querySelector(arguments[0]).value", self.COMPOSER)
 

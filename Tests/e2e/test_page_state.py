@@ -49,7 +49,8 @@ def test_a_menu_focus_and_a_selection_survive_messages_receipts_and_reactions(st
 def test_the_reader_stays_where_they_are_and_hears_of_new_messages_below(stack, api, browsers):
     (student, _), (expert, _), conversation = api.student_and_expert("Nell", "Noor")
     for index in range(40):
-        student.send_message(conversation["id"], f"history {index}").raise_for_status()
+        last = student.send_message(conversation["id"], f"history {index}").json()
+    expert.post(f"/api/chat/conversations/{conversation['id']}/read", json={"seq": last["seq"]}).raise_for_status()  # read elsewhere
     page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway2"), expert.token)
     page.open_conversation(conversation["id"])
     page.conversation.wait_for_message("history 39")
@@ -196,3 +197,37 @@ def test_a_read_reaches_a_reader_who_is_not_looking_at_the_conversation(stack, a
     page.open_conversation(conversation["id"])
     page.wait_until(page.conversation.own_message_read, message="read, without a reload")
     assert page.console_errors() == []
+
+
+def test_opening_with_unread_messages_starts_at_the_first_of_them(stack, api, browsers):
+    (student, _), (expert, _), conversation = api.student_and_expert("Lars", "Lena")
+    sent = [student.send_message(conversation["id"], f"line {index}").json() for index in range(30)]
+    expert.post(f"/api/chat/conversations/{conversation['id']}/read", json={"seq": sent[21]["seq"]}).raise_for_status()
+    page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), expert.token)
+    page.wait_until(lambda: page.sidebar.unread_badge(conversation["id"]) == "8", message="8 unread")
+    page.open_conversation(conversation["id"])
+    page.wait_until(lambda: page.conversation.unread_divider() is not None, message="the divider")
+    divider = page.conversation.unread_divider()
+    assert divider == {"inView": True, "next": "line 22"}, divider
+    # Opened again, nothing is unread: no divider.
+    page.back()
+    page.wait_until(lambda: page.path == "/chat", message="back at the list")
+    page.open_conversation(conversation["id"])
+    page.conversation.wait_for_message("line 29")
+    assert page.conversation.unread_divider() is None
+    assert page.console_errors() == []
+
+
+def test_a_picture_that_failed_to_load_loads_when_it_can(stack, api, browsers):
+    (student, _), (expert, _), conversation = api.student_and_expert("Kim", "Kai")
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000010000000100802000000909168360000001649444154789c6338616343126218d530aa61f86a0000abc6401022a681cc0000000049454e44ae426082")
+    student.upload(conversation["id"], png, name="late.png", mime="image/png").raise_for_status()
+    page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway2"), expert.token)
+    stack.stop("uploads")
+    try:
+        page.open_conversation(conversation["id"])
+        page.wait_until(lambda: "could not be loaded" in (page.conversation.image_alt() or ""), message="the download fails")
+    finally:
+        stack.start_service("uploads")
+    page.wait_until(page.conversation.image_decoded, message="loaded once uploads is back", timeout=30)
+    assert [e for e in page.console_errors() if "/api/chat/attachments/" not in e["message"]] == []

@@ -7,6 +7,7 @@ import { sound } from "./sound.js";
 import { key } from "./state/ids.js";
 import { createState } from "./state/index.js";
 import { renderAuth } from "./views/auth.js";
+import { forgetAttachments } from "./views/attachments.js";
 import { forgetPictures } from "./views/avatar.js";
 import { renderConversation } from "./views/conversation/index.js";
 import { renderDirectory } from "./views/directory.js";
@@ -32,6 +33,7 @@ function showAuth(message, { forgetStored = false } = {}) {
   state.signOut({ forgetStored });
   readUpTo.clear();
   forgetPictures();
+  forgetAttachments();
   document.getElementById("app").hidden = true;
   document.getElementById("auth").hidden = false;
   document.title = "Chat";

@@ -4,6 +4,8 @@
 
 import { download } from "../api.js";
 
+const RETRY_AFTER = 3000; // ms before a picture that did not load is asked for again (twice that the next time)
+const MAX_ATTEMPTS = 4;
 const ATTACHMENT_PATH = /^\/api\/chat\/attachments\/[0-9a-fA-F-]{36}$/;
 const blobs = new Map(); // attachment url → Promise<object URL>
 const loaded = new Map(); // attachment url → object URL, once there (a redraw shows it at once)
@@ -13,9 +15,19 @@ function blobURL(url) {
     blobs.set(url, download(url).then((blob) => {
       loaded.set(url, URL.createObjectURL(blob));
       return loaded.get(url);
+    }).catch((error) => {
+      blobs.delete(url); // a failure is not kept: the next showing asks again
+      throw error;
     }));
   }
   return blobs.get(url);
+}
+
+/** Signing out: the files fetched for this user go with them. */
+export function forgetAttachments() {
+  for (const url of loaded.values()) URL.revokeObjectURL(url);
+  loaded.clear();
+  blobs.clear();
 }
 
 // Pictures are fetched as they scroll into view, not all at once: each one is a request
@@ -27,7 +39,13 @@ const onScreen = new IntersectionObserver((entries) => {
     const image = entry.target;
     blobURL(image.dataset.source)
       .then((url) => { image.src = url; })
-      .catch(() => { image.alt = `${image.alt} (could not be loaded)`; });
+      .catch(() => {
+        image.alt = `${image.dataset.name} (could not be loaded)`;
+        // Asked again a little later, a few times, while it is still shown.
+        const attempts = Number(image.dataset.attempts ?? 0) + 1;
+        image.dataset.attempts = String(attempts);
+        if (attempts < MAX_ATTEMPTS) setTimeout(() => image.isConnected && !image.src && onScreen.observe(image), RETRY_AFTER * attempts);
+      });
   }
 }, { rootMargin: "200px" });
 
@@ -46,6 +64,7 @@ export function drawAttachment(attachment) {
     button.setAttribute("aria-label", `Open ${attachment.name}`);
     const image = document.createElement("img");
     image.alt = attachment.name;
+    image.dataset.name = attachment.name;
     image.dataset.testid = "attachment-image";
     image.dataset.source = attachment.url;
     if (loaded.has(attachment.url)) image.src = loaded.get(attachment.url);

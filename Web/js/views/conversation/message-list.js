@@ -19,6 +19,8 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
   let unseen = 0; // messages that came while the reader was scrolled up
   let loadingOlder = false;
   let editing = null; // {messageId, draft, form}: the message edited in place
+  let unreadAtOpen = 0; // what was unread when the conversation opened
+  let firstUnread = undefined; // the first of those (null: none), found once its messages are here
 
   const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < PINNED_WITHIN;
   const toBottom = () => { list.scrollTop = list.scrollHeight; };
@@ -26,15 +28,17 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
   function draw() {
     if (!conversationId) return;
     if (!state.messages.loaded(conversationId)) {
-      list.replaceChildren(...[0, 1, 2].map(() => skeleton()));
+      if (!list.querySelector(".message--skeleton")) list.replaceChildren(...[0, 1, 2].map(() => skeleton()));
       return;
     }
     const started = performance.now();
     const previousHeight = list.scrollHeight;
     const previousTop = list.scrollTop;
+    const opening = firstUnread === undefined;
+    if (opening) firstUnread = findFirstUnread();
     reconcile(list, rows(), {
       keyOf: (row) => row.key,
-      create: (row) => (row.day ? separator(row.day) : createMessage(row.message)),
+      create: (row) => (row.day ? separator(row.day) : row.unread ? unreadDivider() : createMessage(row.message)),
       update: (node, row) => {
         // A message is brought up to date only when something it shows moved on.
         if (!row.message || node.drawnAs === row.signature) return;
@@ -42,8 +46,15 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
         updateMessage(node, row);
       },
     });
-    if (loadingOlder) list.scrollTop = previousTop + (list.scrollHeight - previousHeight); // keep the reader's place
-    else if (pinned) toBottom();
+    if (opening && firstUnread) {
+      // Opened with unread messages: the view starts at the first of them, under the divider.
+      list.querySelector("[data-testid=unread-divider]")?.scrollIntoView({ block: "start" });
+      pinned = atBottom();
+    } else if (loadingOlder) {
+      list.scrollTop = previousTop + (list.scrollHeight - previousHeight); // keep the reader's place
+    } else if (pinned) {
+      toBottom();
+    }
     bringFocusedIntoView();
     // What a live event costs the page, for scripts/page_benchmark.py and the browser's profiler.
     performance.measure("chat:messages", { start: started });
@@ -64,6 +75,10 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
         lastDay = today;
         lastSender = null; // a new day starts a new group
       }
+      if (message.id === firstUnread) {
+        rows.push({ key: "unread", unread: true });
+        lastSender = null;
+      }
       const mine = message.senderId === me;
       const row = {
         key: message.id,
@@ -80,6 +95,14 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
       lastSender = message.messageType === "SYSTEM" ? null : message.senderId;
     }
     return rows;
+  }
+
+  /** The first of the messages unread at opening: others' (not SYSTEM), the newest ones. */
+  function findFirstUnread() {
+    if (!unreadAtOpen) return null;
+    const theirs = state.messages.list(conversationId)
+      .filter((message) => !message.pending && message.senderId !== state.me.id && message.messageType !== "SYSTEM");
+    return theirs.length ? theirs[Math.max(0, theirs.length - unreadAtOpen)].id : null;
   }
 
   function bringFocusedIntoView() {
@@ -209,6 +232,8 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
     show(id) {
       conversationId = id;
       editing = null;
+      unreadAtOpen = id ? (state.conversations.get(id)?.unreadCount ?? 0) : 0;
+      firstUnread = undefined;
       pinned = true;
       unseen = 0;
       showUnseen();
@@ -240,6 +265,12 @@ function dayOf(createdAt) {
 
 function separator(label) {
   const item = element("li", { className: "day", text: label });
+  item.setAttribute("role", "separator");
+  return item;
+}
+
+function unreadDivider() {
+  const item = element("li", { className: "unread-divider", testid: "unread-divider", text: "New messages" });
   item.setAttribute("role", "separator");
   return item;
 }
