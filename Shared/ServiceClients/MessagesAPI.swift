@@ -19,6 +19,8 @@ public enum MessagesAPI {
     /// `POST` → 204: every token the caller holds stops working, on every service, and
     /// their sockets end ("log out everywhere").
     public static let logoutEverywhere = ServiceRoute(group: authGroup, pattern: "auth/logout-all")
+    /// `GET`: the caller's conversations, a page (`limit`, `cursor`) at a time; `POST`: a new one.
+    public static let conversations = ServiceRoute(group: chatGroup, pattern: "conversations")
     /// `GET`: one conversation as the caller sees it (members only).
     public static let conversation = ServiceRoute(group: chatGroup, pattern: "conversations/{id}")
     /// `POST` `MarkReadRequest` → `ReadReceipt`.

@@ -50,6 +50,33 @@ import Testing
         }
     }
 
+    /// The list comes a page at a time: each page newest first, the next one in `Link`,
+    /// every conversation once; a cursor this API did not give is a 400.
+    @Test func theListPagesByItsLinkWithEveryConversationOnce() async throws {
+        try await withMessages(.router) { client in
+            let student = try await client.register("Pam")
+            var opened: [UUID] = []
+            for index in 0..<5 {
+                let expert = try await client.register("Expert\(index)", role: .expert)
+                opened.append(try await client.open(expert, with: [student]).id)
+            }
+            var seen: [Conversation] = []
+            var path: String? = "/api/chat/conversations?limit=2"
+            var pages = 0
+            while let next = path {
+                let response = try await client.call(.get, next, token: student.token)
+                #expect(response.status == .ok)
+                seen += try response.decode([Conversation].self)
+                path = response.headers[HTTPField.Name("Link")!].flatMap { $0.split(separator: ">").first.map { String($0.dropFirst()) } }
+                pages += 1
+            }
+            #expect(pages == 3)
+            #expect(seen.map(\.id) == opened.reversed())  // newest first, each once
+            let forged = try await client.call(.get, "/api/chat/conversations?cursor=bm90LWEtY3Vyc29y", token: student.token)
+            #expect(forged.status == .badRequest && forged.errorCode == .badRequest)
+        }
+    }
+
     @Test func concurrentOpeningsMakeOneConversation() async throws {
         try await withMessages(.live) { client in
             let student = try await client.register("Sue")

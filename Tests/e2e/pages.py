@@ -122,6 +122,16 @@ class Sidebar(Part):
         """Clicks a conversation in the list (None: the first)."""
         self._click(self._item(conversation_id))
 
+    def count(self) -> int:
+        return self._count(self._item(None))
+
+    def ids(self) -> list[str]:
+        return [element.get_attribute("data-conversation-id") for element in self.driver.find_elements(By.CSS_SELECTOR, self._item(None))]
+
+    def scroll_to_end(self) -> None:
+        """Scrolls the sidebar to the end of the conversations, where the next page loads."""
+        self.driver.execute_script("document.getElementById('conversations-more').scrollIntoView()")
+
     def conversation_shown(self) -> bool:
         """Whether the list is on screen (its first conversation displayed)."""
         return self._find(self._item(None)).is_displayed()

@@ -231,3 +231,30 @@ def test_a_picture_that_failed_to_load_loads_when_it_can(stack, api, browsers):
         stack.start_service("uploads")
     page.wait_until(page.conversation.image_decoded, message="loaded once uploads is back", timeout=30)
     assert [e for e in page.console_errors() if "/api/chat/attachments/" not in e["message"]] == []
+
+
+def test_the_list_of_conversations_goes_on_past_its_first_page_and_search_opens_any(stack, api, browsers):
+    student, student_user = api.register("Quinn", "student")
+    opened = []
+    for index in range(55):
+        expert, _ = api.register(f"Tutor {index}", "expert")
+        conversation = expert.open_conversation(student_user)
+        expert.send_message(conversation["id"], f"hello from tutor {index} about quaternions{index}").raise_for_status()
+        opened.append(conversation)
+    page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), student.token)
+    page.wait_until(lambda: page.sidebar.count() >= 50, message="the first page")
+    page.sidebar.scroll_to_end()
+    page.wait_until(lambda: page.sidebar.count() == 55, message="the next page, once scrolled to")
+    assert len(set(page.sidebar.ids())) == 55
+
+    # A search hit in a conversation not loaded (a fresh page shows only the first 50) opens it.
+    page.refresh()
+    page.wait_connected()
+    oldest = opened[0]
+    page.search.type("quaternions0")
+    hit = [m for m in student.history(oldest["id"]) if "quaternions0" in m["content"]][0]
+    page.wait_until(lambda: page.search.result_shown(hit["id"]), message="found")
+    page.search.open_result(hit["id"])
+    page.conversation.wait_for_message(hit["content"])
+    assert page.path == f"/chat/c/{oldest['id'].lower()}"
+    assert page.console_errors() == []

@@ -68,3 +68,13 @@ test("signing out leaves nothing of the user in memory", () => {
   assert.equal(state.presence.statusOf(GRACE.id), undefined);
   assert.equal(of("reset").length, 1);
 });
+
+test("a next page of the list adds what is not there; a live copy is kept over the page's", () => {
+  const { state, of } = recordedState();
+  state.conversations.set([conversation({ lastSeq: 1 })]);
+  state.conversations.received(message(2), { countUnread: true });
+  state.conversations.set([conversation({ lastSeq: 1 }), conversation({ id: "C9", updatedAt: "2026-11-01T00:00:00.000Z" })], { append: true });
+  assert.equal(state.conversations.get(CONVERSATION).lastSeq, 2);
+  assert.deepEqual(state.conversations.list().map((c) => c.id), [CONVERSATION.toLowerCase(), "c9"]);
+  assert.deepEqual(of("conversations").at(-1), { topic: "conversations", ids: ["c9"], all: false });
+});

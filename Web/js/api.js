@@ -64,6 +64,12 @@ async function experts({ q = "", online = false, next = null } = {}) {
   return { experts: json ?? [], next: nextLink(response) };
 }
 
+/** A page of the caller's conversations, newest activity first; `next` from the page before. */
+async function conversations({ next = null } = {}) {
+  const { json, response } = await exchange("GET", next ?? "/api/chat/conversations?limit=50");
+  return { conversations: json ?? [], next: nextLink(response) };
+}
+
 function safeJSON(text) {
   try { return JSON.parse(text); } catch { return null; }
 }
@@ -110,7 +116,7 @@ export const api = {
   /** The picture as the raw body: the server tells its type by its bytes. */
   setAvatar: async (file) => (await exchange("PUT", "/api/me/avatar", file, file.type || "application/octet-stream")).json,
   removeAvatar: () => request("DELETE", "/api/me/avatar"),
-  conversations: () => request("GET", "/api/chat/conversations"),
+  conversations,
   conversation: (id) => request("GET", `/api/chat/conversations/${id}`),
   openWithExpert: (expertId) => request("POST", "/api/chat/conversations", { expertId }),
   history: (id, before) => request("GET", `/api/chat/conversations/${id}/messages?limit=50${before ? `&before=${before}` : ""}`),

@@ -45,8 +45,9 @@ async function start() {
   document.getElementById("app").hidden = false;
   try {
     state.signIn(await api.me());
-    const [conversations] = await Promise.all([api.conversations(), directory.reload()]);
+    const [{ conversations, next }] = await Promise.all([api.conversations(), directory.reload()]);
     state.conversations.set(conversations);
+    sidebar.continueFrom(next);
     receipts(conversations);
     await refreshPresence();
   } catch (error) {
@@ -76,11 +77,13 @@ function receipts(conversations) {
   }
 }
 
+/** The list from its first page again (a conversation we did not know of changed). */
 async function reloadConversations() {
-  const conversations = await api.conversations().catch(() => null);
-  if (!conversations) return;
-  state.conversations.set(conversations);
-  receipts(conversations);
+  const page = await api.conversations().catch(() => null);
+  if (!page) return;
+  state.conversations.set(page.conversations);
+  sidebar.continueFrom(page.next);
+  receipts(page.conversations);
   await refreshPresence();
 }
 
@@ -201,7 +204,14 @@ renderAuth({
     start();
   },
 });
-renderSidebar(state, { onOpen: (id) => open(id) });
+const sidebar = renderSidebar(state, {
+  onOpen: (id) => open(id),
+  loadMore: (next) => api.conversations({ next }),
+  onLoaded: (conversations) => {
+    receipts(conversations);
+    refreshPresence();
+  },
+});
 const directory = renderDirectory(state, {
   load: (query) => api.experts(query),
   onPickExpert: async (expertId) => {

@@ -21,10 +21,18 @@ export function createConversations(emit) {
     has: (id) => byId.has(key(id)),
     /** Newest activity first. */
     list: () => [...byId.values()].sort((a, b) => String(b.updatedAt).localeCompare(String(a.updatedAt))),
-    set(list) {
-      byId.clear();
-      for (const conversation of list) byId.set(key(conversation.id), normalize(conversation));
-      emit("conversations", { ids: [...byId.keys()], all: true });
+    /** The first page of the list (replacing what was there), or with `append` the next one. */
+    set(list, { append = false } = {}) {
+      if (!append) byId.clear();
+      const ids = [];
+      for (const conversation of list) {
+        const id = key(conversation.id);
+        // One already here from a live event is newer than the page's copy.
+        if (append && byId.has(id)) continue;
+        byId.set(id, normalize(conversation));
+        ids.push(id);
+      }
+      emit("conversations", { ids, all: !append });
     },
     upsert(conversation) {
       const id = key(conversation.id);

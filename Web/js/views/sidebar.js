@@ -1,13 +1,39 @@
 // The left pane's conversations: newest activity first, with the last message, an unread
-// badge and the other side's picture and dot. Each conversation's item is kept and changed
-// in place; one listener opens whichever is clicked.
+// badge and the other side's picture and dot, and the next page loaded when the end of the
+// list scrolls into view. Each conversation's item is kept and changed in place; one
+// listener opens whichever is clicked.
 
 import { when } from "../format.js";
 import { avatar, presenceDot } from "./avatar.js";
 import { element, reconcile, setAttribute, setText } from "./keyed.js";
 
-export function renderSidebar(state, { onOpen }) {
+export function renderSidebar(state, { onOpen, loadMore, onLoaded }) {
   const list = document.getElementById("conversations");
+  const end = document.getElementById("conversations-more");
+  let next = null; // the next page's path, from the last page's `Link`
+  let loading = false;
+
+  async function more() {
+    if (!next || loading) return;
+    loading = true;
+    try {
+      const page = await loadMore(next);
+      next = page.next;
+      state.conversations.set(page.conversations, { append: true });
+      onLoaded(page.conversations);
+    } catch {
+      // Tried again when the end comes into view again.
+    } finally {
+      loading = false;
+      // Still in view after this page (a tall window): the next one too.
+      watcher.unobserve(end);
+      watcher.observe(end);
+    }
+  }
+  const watcher = new IntersectionObserver((entries) => {
+    if (entries.some((entry) => entry.isIntersecting)) more();
+  });
+  watcher.observe(end);
 
   function draw() {
     const conversations = state.conversations.list();
@@ -70,5 +96,17 @@ export function renderSidebar(state, { onOpen }) {
   state.on("open", draw);
   state.on("presence", draw);
   state.on("me", draw);
-  state.on("reset", () => list.replaceChildren());
+  state.on("reset", () => {
+    next = null;
+    list.replaceChildren();
+  });
+
+  return {
+    /** Where the list goes on: the first page's `next`. */
+    continueFrom(path) {
+      next = path;
+      watcher.unobserve(end);
+      watcher.observe(end);
+    },
+  };
 }

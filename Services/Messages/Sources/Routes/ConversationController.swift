@@ -1,6 +1,7 @@
 import Auth
 import ChatModels
 import Foundation
+import HTTPTypes
 import Hummingbird
 import ServiceClients
 import ServiceKit
@@ -13,17 +14,29 @@ struct ConversationController: Sendable {
     let limits: MessageLimits
 
     func register(on chat: RouterGroup<ChatRequestContext>) {
-        chat.get("conversations", use: self.list)
-        chat.post("conversations", use: self.create)
+        chat.get(RouterPath(MessagesAPI.conversations.pattern), use: self.list)
+        chat.post(RouterPath(MessagesAPI.conversations.pattern), use: self.create)
         chat.get(RouterPath(MessagesAPI.conversation.pattern), use: self.show)
         chat.post(RouterPath(MessagesAPI.markRead.pattern), use: self.markRead)
         chat.post(RouterPath(MessagesAPI.markUnread.pattern), use: self.markUnread)
     }
 
+    /// A plain array, as ever, newest activity first; the next page's URL is in
+    /// `Link: <…>; rel="next"`.
     @Sendable func list(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<[Conversation]> {
         let identity = try context.requireIdentity()
         let limit = try request.queryInteger("limit", in: 1...200) ?? 100
-        return JSONResponse(try await self.conversations.list(for: identity.userID, limit: limit))
+        let after = try request.uri.queryParameters["cursor"].map { text throws(APIError) in
+            guard let cursor = ConversationCursor(text: String(text)) else { throw APIError.badRequest("'cursor' is not one this API gave") }
+            return cursor
+        }
+        let (conversations, next) = try await self.conversations.list(for: identity.userID, limit: limit, after: after)
+        var headers: HTTPFields = [:]
+        if let next {
+            let query = [(name: "limit", value: String(limit)), (name: "cursor", value: next.text)]
+            headers[HTTPField.Name("Link")!] = "<\(MessagesAPI.conversations.path(query: query))>; rel=\"next\""
+        }
+        return JSONResponse(conversations, headers: headers)
     }
 
     @Sendable func show(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Conversation> {

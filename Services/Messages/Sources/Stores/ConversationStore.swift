@@ -116,14 +116,21 @@ struct ConversationStore: Sendable {
         return "Welcome, \(creator.name) and \(other)! This is the start of your conversation."
     }
 
-    /// The caller's conversations, newest activity first.
-    func list(for userID: UUID, limit: Int) async throws -> [Conversation] {
-        try await self.summaries(for: userID, only: nil, limit: limit)
+    /// A page of the caller's conversations, newest activity first, from `after` on; and
+    /// where the next page starts, if there is one.
+    func list(
+        for userID: UUID,
+        limit: Int,
+        after: ConversationCursor? = nil
+    ) async throws -> (conversations: [Conversation], next: ConversationCursor?) {
+        let page = try await self.summaries(for: userID, only: nil, limit: limit + 1, after: after)
+        guard page.count > limit, let last = page.prefix(limit).last else { return (page.map(\.conversation), nil) }
+        return (page.prefix(limit).map(\.conversation), ConversationCursor(updatedMicros: last.updatedMicros, id: last.conversation.id))
     }
 
     /// One conversation as the caller sees it.
     func conversation(_ id: UUID, for userID: UUID) async throws -> Conversation {
-        guard let conversation = try await self.summaries(for: userID, only: id, limit: 1).first else {
+        guard let conversation = try await self.summaries(for: userID, only: id, limit: 1).first?.conversation else {
             throw APIError.notFound("Conversation not found")
         }
         return conversation
@@ -154,23 +161,35 @@ struct ConversationStore: Sendable {
         )
     }
 
-    private func summaries(for userID: UUID, only: UUID?, limit: Int) async throws -> [Conversation] {
+    /// The conversations with what the list shows of each, and each one's time of last
+    /// activity in whole microseconds (what a page's cursor compares, exactly as stored).
+    private func summaries(
+        for userID: UUID,
+        only: UUID?,
+        limit: Int,
+        after: ConversationCursor? = nil
+    ) async throws -> [(conversation: Conversation, updatedMicros: Int64)] {
         try await self.database.withConnection { connection in
             let logger = self.database.logger
             let rows = try await connection.query(
                 """
-                SELECT c.id, c.kind, c.title, c.last_seq, c.last_change_seq, c.created_at, c.updated_at, m.unread_count::int8
+                SELECT c.id, c.kind, c.title, c.last_seq, c.last_change_seq, c.created_at, c.updated_at, m.unread_count::int8,
+                       (extract(epoch FROM c.updated_at) * 1000000)::int8 AS updated_micros
                 FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
                 WHERE m.user_id = \(userID) AND (\(only)::uuid IS NULL OR c.id = \(only))
+                  AND (\(after?.updatedMicros)::int8 IS NULL
+                       OR ((extract(epoch FROM c.updated_at) * 1000000)::int8, c.id) < (\(after?.updatedMicros), \(after?.id)))
                 ORDER BY c.updated_at DESC, c.id DESC
                 LIMIT \(limit)
                 """,
                 logger: logger
             )
             var conversations: [Conversation] = []
-            for try await (id, kind, title, lastSeq, lastChangeSeq, createdAt, updatedAt, unread) in rows.decode(
-                (UUID, String, String?, Int64, Int64, Date, Date, Int64).self
+            var micros: [Int64] = []
+            for try await (id, kind, title, lastSeq, lastChangeSeq, createdAt, updatedAt, unread, updatedMicros) in rows.decode(
+                (UUID, String, String?, Int64, Int64, Date, Date, Int64, Int64).self
             ) {
+                micros.append(updatedMicros)
                 conversations.append(
                     Conversation(
                         id: id,
@@ -205,12 +224,12 @@ struct ConversationStore: Sendable {
 
             let lastByConversation = try await Self.lastMessages(of: ids, on: connection, logger: logger)
 
-            return conversations.map { conversation in
+            return zip(conversations, micros).map { conversation, updatedMicros in
                 var conversation = conversation
                 conversation.participants = participants[conversation.id] ?? []
                 conversation.lastMessage = lastByConversation[conversation.id]
                 conversation.reads = reads[conversation.id] ?? []
-                return conversation
+                return (conversation, updatedMicros)
             }
         }
     }
@@ -334,6 +353,28 @@ struct ConversationStore: Sendable {
             try await Self.recountUnread(conversationID: conversationID, userID: userID, on: connection, logger: logger)
             return outcome
         }
+    }
+}
+
+/// Where the next page of a user's conversations starts: after this one, newest activity
+/// first. Opaque to clients.
+struct ConversationCursor: Sendable, Equatable {
+    /// Its last activity, in microseconds since 1970, as stored.
+    var updatedMicros: Int64
+    var id: UUID
+
+    var text: String { OpaqueCursor.encode("\(self.updatedMicros)|\(self.id.uuidString)") }
+
+    init(updatedMicros: Int64, id: UUID) {
+        self.updatedMicros = updatedMicros
+        self.id = id
+    }
+
+    init?(text: String) {
+        guard let raw = OpaqueCursor.decode(text) else { return nil }
+        let parts = raw.split(separator: "|")
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        self.init(updatedMicros: micros, id: id)
     }
 }
 
