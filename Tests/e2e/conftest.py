@@ -64,9 +64,10 @@ def pair(api: Api) -> tuple[tuple[Api, dict], tuple[Api, dict], dict]:
     return api.student_and_expert()
 
 
-def chromium(width: int = 1280, height: int = 900) -> webdriver.Chrome:
+def chromium(width: int = 1280, height: int = 900, dark: bool = False) -> webdriver.Chrome:
     """Headless Chromium (Debian's, with its chromedriver), its console kept for checks;
-    each one a browser of its own (its own session storage and cookies)."""
+    each one a browser of its own (its own session storage and cookies). `dark`: the
+    system asks for a dark colour scheme."""
     options = Options()
     options.binary_location = "/usr/bin/chromium"
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={width},{height}"):
@@ -76,6 +77,8 @@ def chromium(width: int = 1280, height: int = 900) -> webdriver.Chrome:
     driver.set_script_timeout(30)
     if width < 500:  # headless windows are at least 500 px wide: a phone is emulated
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
+    if dark:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
     return driver
 
 

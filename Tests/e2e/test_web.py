@@ -168,6 +168,28 @@ def test_the_page_passes_an_accessibility_scan_on_desktop_and_phone(stack, api, 
     assert page.console_errors() == []
 
 
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_dark_page_with_unread_and_new_messages_passes_the_scan(stack, api, browsers, width):
+    """The colours a dark system asks for, on what only some moments show: the unread
+    divider, and the "new messages" button while the reader is scrolled up."""
+    (student, _), (expert, _), conversation = api.student_and_expert("Dagny", "Dario")
+    for index in range(30):
+        student.send_message(conversation["id"], f"late night question {index}").raise_for_status()
+    page = ChatPage(browsers(width=width, height=800, dark=True)).open_signed_in(stack.lb_url, expert.token)
+    page.open_conversation(conversation["id"])
+    page.wait_until(lambda: page.conversation.unread_divider() is not None, message="the divider")
+    page.conversation.scroll_up()
+    page.wait_until(lambda: not page.conversation.at_bottom(), message="scrolled up")
+    student.send_message(conversation["id"], "one more").raise_for_status()
+    page.wait_until(lambda: page.conversation.new_messages_label() == "1 new message ↓", message="announced")
+    page.screenshot(f"dark-{width}.png")
+    # The whole scan scrolls the list (the reader would have seen the message): the button first.
+    assert page.serious_accessibility_violations(only="#new-messages") == []
+    assert page.conversation.new_messages_label() == "1 new message ↓"
+    assert page.serious_accessibility_violations() == []
+    assert page.console_errors() == []
+
+
 def test_an_expired_session_sends_the_reader_back_to_sign_in(stack, api, browsers):
     _, user = api.register("Fleeting")
     token = forge_token(stack.jwt_secret(), user["id"], lifetime=5)
