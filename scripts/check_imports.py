@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Every Swift target declares exactly the modules its sources import: nothing reached
-transitively, nothing declared and unused. Reads the manifest through `swift package
-dump-package`; exits 1 and names the target and module when they disagree."""
+transitively, nothing declared and unused; and every file declaring an `Encodable` type
+that holds ids imports JSONKit, whose encoding overloads write them in lower case. Reads
+the manifest through `swift package dump-package`; exits 1 and names the target and module
+when they disagree."""
 import json
 import re
 import subprocess
@@ -12,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Modules of the toolchain and the system, which no target declares.
 SYSTEM = {"Foundation", "FoundationEssentials", "Glibc", "Darwin", "Dispatch", "Testing", "XCTest"}
 IMPORT = re.compile(r"^(?:@testable )?import (\w+)", re.MULTILINE)
+ENCODABLE = re.compile(r"^\s*(?:public |package )?(?:struct|enum|final class|class) \w+[^{]*\b(?:Codable|Encodable)\b", re.MULTILINE)
 
 
 def declared(target: dict) -> set[str]:
@@ -39,6 +42,11 @@ def main() -> int:
         problems += [f"{target['name']} imports {module} without declaring it" for module in sorted(uses - declares)]
         problems += [f"{target['name']} declares {module} and never imports it"
                      for module in sorted(declares - uses) if module != "CHiredis"]
+    for source in (ROOT / "Shared").rglob("*.swift"), (ROOT / "Services").rglob("*.swift"):
+        for path in source:
+            text = path.read_text()
+            if ENCODABLE.search(text) and "UUID" in text and "JSONKit" not in path.parts and "JSONKit" not in IMPORT.findall(text):
+                problems.append(f"{path.relative_to(ROOT)} encodes ids without importing JSONKit (they would be upper case)")
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

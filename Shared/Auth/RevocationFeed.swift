@@ -59,7 +59,7 @@ public struct RevocationFeed: Service {
     @discardableResult
     public static func revoke(_ userID: UUID, redis: RedisClient, now: Date = Date()) async throws -> Int64 {
         let before = TokenRevocations.cutoff(at: now)
-        let user = userID.text(lowercase: true)
+        let user = userID.text()
         let replies = try await redis.pipeline([
             RedisCommand("HSET", .string(Self.hash), .string(user), .integer(Int(before))),
             RedisCommand("PUBLISH", .string(Self.channel), .string("\(user) \(before)")),

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 
 public enum ConversationKind: String, Codable, Sendable {
     case direct

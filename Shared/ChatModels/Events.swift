@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 
 /// The events the server emits to clients, declared once; the payload each carries is
 /// named beside it. The web app's `Web/js/events.js` is held to this list by a test.

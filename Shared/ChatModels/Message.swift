@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 
 public enum MessageType: String, Codable, Sendable, CaseIterable {
     case text = "TEXT"

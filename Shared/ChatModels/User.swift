@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 
 /// What a user is to the product: students ask, experts answer, admins run the place.
 public enum Role: String, Codable, Sendable, CaseIterable {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 
 /// A file already on disk, for the message a command creates to carry.
 public struct AttachmentDraft: Codable, Sendable, Hashable {

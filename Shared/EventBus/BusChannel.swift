@@ -12,7 +12,7 @@ public enum BusChannel {
     public static let contacts = "contacts"
 
     public static func conversation(_ id: UUID) -> String {
-        "conv:" + id.text(lowercase: true)
+        "conv:" + id.text()
     }
 
     /// The conversation whose channel `channel` is, if it is one.

@@ -19,7 +19,7 @@ public struct ChatBus: Sendable {
     /// Says that these users share a conversation they did not before.
     public func contactsChanged(_ users: [UUID]) async throws {
         guard !users.isEmpty else { return }
-        _ = try await self.redis.publish(BusChannel.contacts, .string(users.map { $0.text(lowercase: true) }.joined(separator: ",")))
+        _ = try await self.redis.publish(BusChannel.contacts, .string(users.map { $0.text() }.joined(separator: ",")))
     }
 
     /// Publishes several events, each to its channels, in one pipelined write.

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 
 /// What gateways report to presence, through a Redis stream so that a presence restart
 /// loses nothing: connections opening and closing, typing, manual visibility.

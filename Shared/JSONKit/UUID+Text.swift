@@ -54,10 +54,10 @@ extension UUID {
         self = parsed
     }
 
-    /// The 36 characters of the textual form (`uuidString`'s upper case by default), for
-    /// `body` to copy.
-    public func withText<Result>(lowercase: Bool = false, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        let digits = lowercase ? Self.lowerDigits : Self.upperDigits
+    /// The 36 characters of the textual form, in lower case as RFC 9562 asks of output
+    /// (`uuidString` writes upper case), for `body` to copy.
+    public func withText<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        let digits = Self.digits
         var text: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)  // 40 bytes of room
         return try withUnsafeBytes(of: self.uuid) { value in
             try withUnsafeMutableBytes(of: &text) { out in
@@ -76,11 +76,10 @@ extension UUID {
         }
     }
 
-    /// The textual form: `uuidString`, or its lower case.
-    public func text(lowercase: Bool = false) -> String {
-        self.withText(lowercase: lowercase) { String(decoding: $0, as: UTF8.self) }
+    /// The textual form, in lower case.
+    public func text() -> String {
+        self.withText { String(decoding: $0, as: UTF8.self) }
     }
 
-    private static let upperDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
-    private static let lowerDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 
 /// The routes of the messages service that other services call, and what they exchange.
 public enum MessagesAPI {

@@ -41,8 +41,8 @@ public struct MessagesClient: Sendable {
 
     public func search(_ search: SearchPayload, token: String) async throws -> SearchPage {
         var query: [(name: String, value: String)] = [("q", search.q)]
-        if let id = search.conversationId { query.append(("conversationId", id.text(lowercase: true))) }
-        if let id = search.from { query.append(("from", id.text(lowercase: true))) }
+        if let id = search.conversationId { query.append(("conversationId", id.text())) }
+        if let id = search.from { query.append(("from", id.text())) }
         if let date = search.after { query.append(("after", ChatJSON.format(date))) }
         if let date = search.before { query.append(("before", ChatJSON.format(date))) }
         if let limit = search.limit { query.append(("limit", String(limit))) }
@@ -65,7 +65,7 @@ public struct MessagesClient: Sendable {
 
     /// The attachment, if `user` may see it; messages answers 403 or 404 otherwise.
     public func attachment(_ id: UUID, for user: UUID) async throws -> AttachmentRecord {
-        let path = MessagesAPI.attachment.path(id, query: [("userId", user.text(lowercase: true))])
+        let path = MessagesAPI.attachment.path(id, query: [("userId", user.text())])
         return try await self.caller.call(.GET, path, token: try await self.internalToken())
     }
 

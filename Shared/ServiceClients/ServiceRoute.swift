@@ -25,7 +25,7 @@ public struct ServiceRoute: Sendable, Hashable {
     /// The path to request: `/group/pattern` with `id` in place of `{id}`, and the query.
     public func path(_ id: UUID? = nil, query: [(name: String, value: String)] = []) -> String {
         var path = "/" + self.group + "/" + self.pattern
-        if let id { path = path.replacingOccurrences(of: "{id}", with: id.text(lowercase: true)) }
+        if let id { path = path.replacingOccurrences(of: "{id}", with: id.text()) }
         guard !query.isEmpty else { return path }
         let pairs = query.map { name, value in
             "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: Self.queryValueCharacters) ?? "")"

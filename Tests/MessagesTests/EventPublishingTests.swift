@@ -82,7 +82,7 @@ import Testing
                 #expect(Set(notifications.map(\.id)).count == 1)
                 let notification = try ChatJSON.decoder().decode(ChatNotification.self, from: Data(buffer: try #require(notifications.first).data))
                 #expect(notification.message == message && notification.conversationId == conversation.id)
-                #expect(notifications.first?.skipRoom == conversation.id && notifications.first?.id == message.id.uuidString)
+                #expect(notifications.first?.skipRoom == conversation.id && notifications.first?.id == message.id.text())
                 // For the sender, only the expert's receipt, to their sockets outside the room
                 // (the room has its own copy); the members count the message they get (in the
                 // room or as the notification), so no `conversation_updated` goes with it. The

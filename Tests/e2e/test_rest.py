@@ -2,12 +2,15 @@
 find an expert, open one conversation (twice), talk, page history, read, and stay out of
 other people's conversations; and a JSON 503 when the messages service is down."""
 
+import json
+import re
 import time
 import uuid
 
 import requests
 
 from api import Api
+from chat import ChatClient
 
 
 def error_code(response: requests.Response) -> str:
@@ -119,3 +122,37 @@ def test_a_stopped_messages_service_is_a_json_503_then_recovers(stack, api: Api)
     finally:
         stack.start_service("messages")
     assert student.get("/api/chat/conversations").status_code == 200
+
+
+UPPER_CASE_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def upper_case_ids(text: str) -> list[str]:
+    return [found for found in UPPER_CASE_ID.findall(text) if found != found.lower()]
+
+
+def test_ids_are_written_in_lower_case_and_read_in_any_case(stack, pair):
+    """RFC 9562: lower case on output, any case on input; the page keys nodes by these."""
+    (student, _), (expert, expert_user), conversation = pair
+    with ChatClient(stack.service_url("gateway1"), expert.token) as live:
+        live.join(conversation["id"])
+        shouted = conversation["id"].upper()
+        sent = student.send_message(shouted, "ids in any case", clientMessageId="case-1")
+        assert sent.status_code == 201, sent.text
+        uploaded = student.upload(shouted, b"%PDF-1.7\n", name="notes.pdf", mime="application/pdf")
+        assert uploaded.status_code == 201, uploaded.text
+        student.post(f"/api/chat/conversations/{shouted}/read", json={"seq": sent.json()["seq"]}).raise_for_status()
+        assert live.recorder.wait_event("messages_read"), "the receipt arrived"
+        assert live.recorder.wait_event("new_message", lambda m: m["attachments"]), "the file arrived"
+        responses = [sent, uploaded, student.post("/api/chat/conversations", json={"expertId": expert_user["id"].upper()})]
+        loud_expert = expert_user["id"].upper()
+        responses += [student.get(path) for path in (
+            "/api/chat/conversations", f"/api/chat/conversations/{shouted}", f"/api/chat/conversations/{shouted}/messages",
+            f"/api/chat/conversations/{shouted}/changes?after=0", "/api/me", f"/api/users/{loud_expert}", f"/api/presence?userIds={loud_expert}",
+            "/api/chat/experts", "/api/chat/search?q=case")]
+        for response in responses:
+            assert response.ok, response.text
+            assert upper_case_ids(response.text) == [], response.request.url
+            assert UPPER_CASE_ID.search(response.text), response.request.url  # the check saw ids
+        events = json.dumps(live.recorder.events)
+        assert UPPER_CASE_ID.search(events) and upper_case_ids(events) == []

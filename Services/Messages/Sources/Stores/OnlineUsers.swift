@@ -14,6 +14,6 @@ struct OnlineUsers: Sendable {
     }
 
     func isOnline(_ user: UUID) async -> Bool? {
-        try? await self.redis.send("SISMEMBER", .string(PresenceStream.onlineKey), .string(user.text(lowercase: true))).int == 1
+        try? await self.redis.send("SISMEMBER", .string(PresenceStream.onlineKey), .string(user.text())).int == 1
     }
 }

@@ -29,11 +29,11 @@ struct UploadRoutes: Sendable {
         let caption = received.fields["content"] ?? received.fields["caption"] ?? query["caption"].map(String.init)
         let clientMessageID =
             try MessageRules.clientMessageID(received.fields["clientMessageId"] ?? query["clientMessageId"].map(String.init))
-            ?? "upload-\(UUID().uuidString)"
+            ?? "upload-\(UUID().uuidString.lowercased())"
         do {
             let message = try await self.commands.send(
                 SendMessageCommand(
-                    requestId: UUID().uuidString,
+                    requestId: UUID().uuidString.lowercased(),
                     senderId: identity.userID,
                     conversationId: conversationID,
                     content: caption.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } ?? received.file.name,

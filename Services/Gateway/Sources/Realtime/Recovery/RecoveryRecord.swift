@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 
 /// What a socket leaves behind for connection-state recovery when its transport drops: its
 /// ids, its rooms and how far it got in each. Kept in Redis for the recovery window, so the

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 
 /// How far a socket got in one conversation when it went: `floor`, the seq it had for sure
 /// (its join's, or its recovery's), and the messages delivered to the room after that,
