@@ -37,6 +37,9 @@ public enum MessagesAPI {
     /// `GET ?after=CHANGESEQ&limit=` → `ChangePage`: what changed since.
     public static let changes = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/changes")
 
+    /// `GET` → `MessagePolicy`: what this deployment allows of messages.
+    public static let policy = ServiceRoute(group: chatGroup, pattern: "policy")
+
     /// `GET ?q=&conversationId=&from=&after=&before=&limit=&cursor=` → `SearchPage`.
     public static let search = ServiceRoute(group: chatGroup, pattern: "search")
 

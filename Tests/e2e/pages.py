@@ -228,8 +228,13 @@ class Message(Part):
         self._click(self._in("message-menu"))
 
     def offers_edit(self) -> bool:
-        """Whether its menu, open, offers to edit it (to its sender only)."""
-        return self._present(self._in("edit-message"))
+        """Whether its menu, open, offers to edit it (to its sender, within the edit window)."""
+        return self.driver.execute_script("const item = document.querySelector(arguments[0]); return !!item && item.checkVisibility()",
+                                          self._in("edit-message"))
+
+    def close_menu(self) -> None:
+        if self.menu_is_open():
+            self.open_menu()
 
     def edit(self, text: str) -> None:
         """Edits it in place from its menu: the text replaced, Enter saves."""

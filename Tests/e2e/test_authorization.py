@@ -51,6 +51,7 @@ ROUTES = [
     ("GET", "/api/me", False),
     ("POST", "/api/auth/logout-all", False),
     ("GET", "/api/chat/experts", False),
+    ("GET", "/api/chat/policy", False),
     ("GET", "/api/chat/conversations", False),
     ("POST", "/api/chat/conversations", False),
     ("GET", "/api/presence?userIds={owner}", False),

@@ -60,7 +60,7 @@ def test_the_document_is_served_and_names_every_route(stack):
             "PATCH /api/chat/conversations/{id}/messages/{messageId}", "DELETE /api/chat/conversations/{id}/messages/{messageId}",
             "PUT /api/chat/conversations/{id}/messages/{messageId}/reactions/{emoji}",
             "DELETE /api/chat/conversations/{id}/messages/{messageId}/reactions/{emoji}",
-            "GET /api/chat/conversations/{id}/changes", "GET /api/chat/search", "POST /api/chat/conversations/{id}/upload",
+            "GET /api/chat/conversations/{id}/changes", "GET /api/chat/search", "GET /api/chat/policy", "POST /api/chat/conversations/{id}/upload",
             "GET /api/chat/attachments/{id}", "GET /api/presence", "PATCH /api/me", "GET /api/users/{id}", "PUT /api/me/avatar",
             "DELETE /api/me/avatar", "GET /api/avatars/{sha256}"} == routes
 

@@ -4,7 +4,9 @@ status and read receipts" — two headless Chromiums, one on each gateway, each 
 page's own socket.io-client and its default options. The page is driven through its page
 objects (pages.py), which hold every selector."""
 
+import time
 import uuid
+from datetime import datetime
 
 import pytest
 
@@ -188,6 +190,37 @@ def test_the_dark_page_with_unread_and_new_messages_passes_the_scan(stack, api, 
     assert page.conversation.new_messages_label() == "1 new message ↓"
     assert page.serious_accessibility_violations() == []
     assert page.console_errors() == []
+
+
+def test_edit_is_offered_only_within_the_edit_window(stack, api, browsers):
+    (student, _), _, conversation = api.student_and_expert("Tardy", "Tess")
+    window = stack.overrides.get("MESSAGE_EDIT_WINDOW")
+    stack.overrides["MESSAGE_EDIT_WINDOW"] = "4"
+    stack.stop("messages")
+    stack.start_service("messages")
+    try:
+        page = ChatPage(browsers()).open_signed_in(stack.lb_url, student.token)
+        page.open_conversation(conversation["id"])
+        sent = student.send_message(conversation["id"], "quickly, before the window shuts").json()
+        message = page.conversation.message(sent["id"])
+        page.wait_until(lambda: message.text() == "quickly, before the window shuts", message="shown")
+        message.open_menu()
+        assert message.offers_edit()
+        message.close_menu()
+        sent_at = datetime.fromisoformat(sent["createdAt"].replace("Z", "+00:00")).timestamp()
+        time.sleep(max(0.0, sent_at + 4.2 - time.time()))
+        message.open_menu()
+        assert not message.offers_edit()  # the server would refuse it: 403 edit_window_passed
+        path = f"/api/chat/conversations/{conversation['id']}/messages/{sent['id']}"
+        assert student.patch(path, json={"content": "too late"}).json()["error"]["code"] == "edit_window_passed"
+        assert page.console_errors() == []
+    finally:
+        if window is None:
+            stack.overrides.pop("MESSAGE_EDIT_WINDOW", None)
+        else:
+            stack.overrides["MESSAGE_EDIT_WINDOW"] = window
+        stack.stop("messages")
+        stack.start_service("messages")
 
 
 def test_an_expired_session_sends_the_reader_back_to_sign_in(stack, api, browsers):

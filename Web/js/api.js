@@ -110,6 +110,7 @@ export const api = {
   register: (name, email, password, role) => request("POST", "/api/auth/register", { name, email, password, role }),
   login: (email, password) => request("POST", "/api/auth/login", { email, password }),
   me: () => request("GET", "/api/me"),
+  policy: () => request("GET", "/api/chat/policy"),
   experts,
   user: (id) => request("GET", `/api/users/${id}`),
   updateProfile: (change) => request("PATCH", "/api/me", change),

@@ -45,7 +45,9 @@ async function start() {
   document.getElementById("app").hidden = false;
   try {
     state.signIn(await api.me());
-    const [{ conversations, next }] = await Promise.all([api.conversations(), directory.reload()]);
+    const [{ conversations, next }, policy] = await Promise.all([api.conversations(), api.policy().catch(() => null), directory.reload()]);
+    state.session.setPolicy(policy);
+    if (policy?.maxMessageLength) document.getElementById("composer-input").maxLength = policy.maxMessageLength;
     state.conversations.set(conversations);
     sidebar.continueFrom(next);
     receipts(conversations);

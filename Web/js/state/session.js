@@ -1,11 +1,23 @@
-// Who is signed in. Topic "me": {} whenever the user (or their profile) changes.
+// Who is signed in, and what the server allows them (`/api/chat/policy`). Topic "me": {}
+// whenever the user (or their profile) changes.
 
-import { keyedUser } from "./ids.js";
+import { key, keyedUser } from "./ids.js";
 
 export function createSession(emit) {
   let me = null;
+  let policy = null; // null until known: nothing is held back
   return {
     get me() { return me; },
+    get policy() { return policy; },
+    setPolicy(value) {
+      policy = value && typeof value === "object" ? value : null;
+    },
+    /** Whether the signed-in user may still edit `message`: theirs, not deleted, and within the edit window. */
+    canEdit(message, now = Date.now()) {
+      if (!me || key(message.senderId) !== me.id || message.deletedAt || message.pending || message.messageType === "SYSTEM") return false;
+      const window = policy?.editWindowSeconds;
+      return typeof window !== "number" || now - Date.parse(message.createdAt) < window * 1000;
+    },
     set(user) {
       me = keyedUser(user);
       emit("me");
@@ -18,6 +30,7 @@ export function createSession(emit) {
     },
     clear() {
       me = null;
+      policy = null;
     },
   };
 }

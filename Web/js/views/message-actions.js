@@ -109,11 +109,11 @@ document.addEventListener("keydown", (event) => {
 });
 
 /** The message's text as a form to change it: Enter saves, Escape gives up. */
-export function createEditor(message, { value, onInput, onSave, onCancel }) {
+export function createEditor(message, { value, maxLength = 10000, onInput, onSave, onCancel }) {
   const form = element("form", { className: "message__editor", testid: "edit-form" });
   const input = element("textarea", { testid: "edit-input" });
   input.value = value;
-  input.maxLength = 10000;
+  input.maxLength = maxLength;
   input.rows = Math.min(6, value.split("\n").length + 1);
   input.addEventListener("input", () => onInput(input.value));
   input.setAttribute("aria-label", "Edit message");

@@ -5,8 +5,9 @@ import Hummingbird
 import ServiceClients
 import ServiceKit
 
-/// `/api/chat/conversations/{id}/messages[/{messageId}[/reactions/{emoji}]]` and
-/// `…/changes`: history, sending, edits, deletes, reactions and what changed since.
+/// `/api/chat/conversations/{id}/messages[/{messageId}[/reactions/{emoji}]]`, `…/changes`
+/// and `/api/chat/policy`: history, sending, edits, deletes, reactions, what changed since
+/// and what is allowed.
 struct MessageController: Sendable {
     let conversations: ConversationStore
     let messages: MessageStore
@@ -21,6 +22,18 @@ struct MessageController: Sendable {
         chat.put(RouterPath(MessagesAPI.reaction.pattern), use: self.react)
         chat.delete(RouterPath(MessagesAPI.reaction.pattern), use: self.unreact)
         chat.get(RouterPath(MessagesAPI.changes.pattern), use: self.changes)
+        chat.get(RouterPath(MessagesAPI.policy.pattern), use: self.policy)
+    }
+
+    @Sendable func policy(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<MessagePolicy> {
+        _ = try context.requireIdentity()
+        return JSONResponse(
+            MessagePolicy(
+                maxMessageLength: self.limits.maxContentLength,
+                editWindowSeconds: self.limits.editWindow.map { Int($0.components.seconds) },
+                maxReactionsPerMessage: self.limits.maxReactionsPerMessage
+            )
+        )
     }
 
     /// `?before=SEQ` pages back, `?after=SEQ` catches up, neither gives the newest.

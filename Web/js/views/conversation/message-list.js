@@ -139,6 +139,7 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
       draft: message.content,
       form: createEditor(message, {
         value: message.content,
+        maxLength: state.session.policy?.maxMessageLength,
         onInput: (value) => { editing.draft = value; },
         onSave: (content) => {
           finish();
@@ -158,7 +159,12 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
     if (!message) return;
     const wrapper = target.closest(".message__actions");
     switch (target.dataset.action) {
-      case "menu": return toggleMenu(wrapper);
+      case "menu": {
+        // Editable is a matter of time: decided each time the menu opens.
+        const edit = wrapper.querySelector("[data-action=edit]");
+        if (edit) edit.hidden = !state.session.canEdit(message);
+        return toggleMenu(wrapper);
+      }
       case "react": {
         toggleMenu(wrapper, false);
         const mine = (message.reactions ?? []).some((reaction) => reaction.emoji === target.dataset.emoji && reaction.me);
