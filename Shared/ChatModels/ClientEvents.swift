@@ -22,10 +22,12 @@ public enum ClientEvent {
     public static let searchMessages = ClientEventDeclaration<SearchPayload>.signedIn("search_messages", rate: .costly)
     public static let userOnline = ClientEventDeclaration<NoPayload>.signedIn("user_online")
     public static let userOffline = ClientEventDeclaration<NoPayload>.signedIn("user_offline")
+    /// Subscribes and unsubscribes up to 200 channels and asks Redis who is online.
+    public static let watchStatuses = ClientEventDeclaration<WatchStatusesPayload>.signedIn("watch_statuses", rate: .costly)
 
     public static let all: [any AnyClientEvent] = [
         joinConversation, leaveConversation, sendMessage, editMessage, deleteMessage, addReaction, removeReaction, typing,
-        markRead, markUnread, syncConversation, searchMessages, userOnline, userOffline,
+        markRead, markUnread, syncConversation, searchMessages, userOnline, userOffline, watchStatuses,
     ]
 }
 

@@ -35,6 +35,11 @@ extension MarkReadPayload: EventPayload, ConversationScoped {}
 extension MarkUnreadPayload: EventPayload, ConversationScoped {}
 extension SyncPayload: EventPayload, ConversationScoped {}
 extension SearchPayload: EventPayload {}
+extension WatchStatusesPayload: EventPayload {
+    public func validate(_ limits: EventLimits) throws(APIError) {
+        guard self.userIds.count <= Self.maxUsers else { throw .validation("At most \(Self.maxUsers) 'userIds' are watched at once") }
+    }
+}
 
 /// `join_conversation` and `leave_conversation`: `{conversationId}`, or the bare id some
 /// clients send.
@@ -141,6 +146,15 @@ public struct SearchPayload: Codable, Sendable {
         self.limit = limit
         self.cursor = cursor
     }
+}
+
+/// `watch_statuses`: the users whose `user_status_changed` the socket hears besides its
+/// contacts' (the experts a directory lists), in place of those it watched before; `[]`
+/// stops watching.
+public struct WatchStatusesPayload: Codable, Sendable {
+    public static let maxUsers = 100
+    public var userIds: [UUID]
+    public init(userIds: [UUID]) { self.userIds = userIds }
 }
 
 /// `edit_message`: the sender's new text.
@@ -279,6 +293,13 @@ public struct SyncAck: Codable, Sendable {
         self.hasMore = changes.hasMore
         self.lastChangeSeq = changes.lastChangeSeq
     }
+}
+
+/// Which of the watched users are online now: what changes after it comes as events.
+public struct WatchAck: Codable, Sendable {
+    public var ok = true
+    public var online: [UUID]
+    public init(online: [UUID]) { self.online = online }
 }
 
 public struct StatusAck: Codable, Sendable {

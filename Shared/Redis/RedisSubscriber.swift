@@ -83,11 +83,18 @@ public actor RedisSubscriber: Service {
     /// read inside the actor: calls that race each other (a join and a leave) end in the
     /// state the last of them saw, because commands go out in the order the set changes.
     public func reconcile(_ channel: String, wanted: @Sendable () -> Bool) async throws {
-        if wanted() {
-            try await self.subscribe([channel])
-        } else {
-            try await self.unsubscribe([channel])
+        try await self.reconcile([channel]) { _ in wanted() }
+    }
+
+    /// `reconcile` for several channels, in one request each way.
+    public func reconcile(_ channels: [String], wanted: @Sendable (String) -> Bool) async throws {
+        var subscribing: [String] = []
+        var unsubscribing: [String] = []
+        for channel in channels {
+            if wanted(channel) { subscribing.append(channel) } else { unsubscribing.append(channel) }
         }
+        try await self.unsubscribe(unsubscribing)
+        try await self.subscribe(subscribing)
     }
 
     private func send(_ kind: PubSubRequest.Kind, _ names: [String]) async throws {

@@ -184,6 +184,9 @@ class ExpertDirectory(Part):
     def first_presence(self) -> str | None:
         return self._attribute(f'{self.ITEM} {by_testid("presence-dot")}', "data-status")
 
+    def presence_of(self, user_id: str) -> str | None:
+        return self._attribute(f'{by_testid("expert-item", user_id=user_id.lower())} {by_testid("presence-dot")}', "data-status")
+
     def type(self, text: str) -> None:
         """Types into the search box, after what is there."""
         self._type(self.SEARCH, text)

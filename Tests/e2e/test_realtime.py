@@ -122,6 +122,46 @@ def test_status_changes_reach_contacts_only(api, routes, pair):
         assert [e for e in stranger.recorder.of("user_status_changed") if e["userId"] == b_user["id"]] == []
 
 
+def test_a_watcher_hears_the_status_of_whom_it_watches_once_and_no_more(api, routes, pair):
+    """`watch_statuses`, as a student browsing experts sends it: the status of users who are
+    no contacts, told once even to a contact who also watches, replaced by the next watch."""
+    (a_api, _), (b_api, b_user), _ = pair
+    b_id = b_user["id"]
+    watcher_token = api.register("Browser")[0].token
+    _, other = api.register("Quiet", "expert")
+
+    def of_b(client: ChatClient, status: str) -> list[dict]:
+        return [e for e in client.recorder.of("user_status_changed") if e["userId"] == b_id and e["status"] == status]
+
+    with routes.client(0, watcher_token) as watcher, routes.client(0, a_api.token) as contact:
+        assert watcher.call("watch_statuses", {"userIds": [b_id.upper(), other["id"]]}) == {"ok": True, "online": []}
+        assert contact.call("watch_statuses", {"userIds": [b_id]}) == {"ok": True, "online": []}
+        b = routes.client(1, b_api.token).connect()
+        assert watcher.recorder.wait_for(lambda: of_b(watcher, "online"))
+        assert contact.recorder.wait_for(lambda: of_b(contact, "online"))
+        with routes.client(1, api.register("Latecomer")[0].token) as late:  # the ack tells who is online already
+            assert late.call("watch_statuses", {"userIds": [b_id, other["id"]]}) == {"ok": True, "online": [b_id]}
+        b.disconnect()
+        assert watcher.recorder.wait_for(lambda: of_b(watcher, "offline"))
+        assert contact.recorder.wait_for(lambda: of_b(contact, "offline"))
+        time.sleep(0.5)
+        assert (len(of_b(contact, "online")), len(of_b(contact, "offline"))) == (1, 1)  # once, though contact and watcher
+        assert (len(of_b(watcher, "online")), len(of_b(watcher, "offline"))) == (1, 1)
+
+        # The next watch replaces this one: B is no longer followed.
+        assert watcher.call("watch_statuses", {"userIds": [other["id"]]}) == {"ok": True, "online": []}
+        with routes.client(1, b_api.token):
+            assert contact.recorder.wait_for(lambda: len(of_b(contact, "online")) == 2)
+            time.sleep(0.5)
+        assert len(of_b(watcher, "online")) == 1
+
+        too_many = watcher.call("watch_statuses", {"userIds": [str(uuid.uuid4()) for _ in range(101)]})
+        assert too_many["error"]["code"] == "validation_failed", too_many
+        assert watcher.call("watch_statuses", {"userIds": ["not-an-id"]})["error"]["code"] == "bad_request"
+        assert watcher.call("watch_statuses", {})["error"]["code"] == "bad_request"
+        assert watcher.client.connected
+
+
 def test_a_notification_reaches_a_member_outside_the_room(routes, pair):
     (a_api, _), (b_api, _), conversation = pair
     with routes.client(0, a_api.token) as a, routes.client(1, b_api.token) as b:

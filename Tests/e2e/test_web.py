@@ -369,6 +369,19 @@ def seed_experts(stack, count: int, word: str) -> None:
         FROM generate_series(1, {count}) n""", database=stack.database)
 
 
+def test_a_student_browsing_experts_sees_one_come_online_and_go(stack, api, browsers):
+    """No conversation yet: the page watches the status of the experts it lists."""
+    student, _ = api.register("Window", "student")
+    expert, expert_user = api.register("Shopper", "expert")
+    page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), student.token)
+    page.experts.search("Shopper")
+    page.wait_until(lambda: page.experts.presence_of(expert_user["id"]) == "offline", message="listed, offline")
+    with ChatClient(stack.service_url("gateway2"), expert.token):
+        page.wait_until(lambda: page.experts.presence_of(expert_user["id"]) == "online", message="came online")
+    page.wait_until(lambda: page.experts.presence_of(expert_user["id"]) == "offline", message="went offline")
+    assert page.console_errors() == []
+
+
 def test_a_student_finds_an_expert_among_many_by_search_and_pages_by_scrolling(stack, api, browsers):
     word = "w" + uuid.uuid4().hex[:8]
     seed_experts(stack, 400, word)

@@ -17,6 +17,7 @@ export const ClientEvent = Object.freeze({
   searchMessages: "search_messages",
   userOnline: "user_online",
   userOffline: "user_offline",
+  watchStatuses: "watch_statuses",
 });
 
 export const ServerEvent = Object.freeze({

@@ -2,24 +2,30 @@
 // then the upgrade; reconnection with backoff). It feeds the state, and sends what the
 // outbox holds: a message written offline (or before a reload) is shown pending and goes
 // out with its clientMessageId once connected — a resend after a lost ack is stored once.
-// After a reconnect it asks what changed since the last change it knows of.
+// After a reconnect it asks what changed since the last change it knows of. It watches the
+// status of the experts the directory lists, who are not contacts yet.
 
 import { session } from "./api.js";
 import { ClientEvent, ServerEvent } from "./events.js";
 import { key } from "./state/ids.js";
 
 const ACK_TIMEOUT = 15_000;
+const MOST_WATCHED = 100; // the server's bound on `watch_statuses`
 
 export function createSocket(state, { onSessionEnded, onNotification, onMessage, onUpdated, onRefused }) {
   const socket = window.io({ auth: (callback) => callback({ token: session.token }) });
   const sending = new Set(); // clientMessageIds with a send in flight
   let joined = null;
+  let watching = null; // the ids last asked to watch, joined by commas
 
   socket.on("connect", () => {
     state.setConnection("connected");
     if (state.conversations.openId) join(state.conversations.openId, { catchUp: true });
     deliverAll();
+    watching = null;
+    watchDirectory();
   });
+  state.on("directory", () => watchDirectory());
   socket.on("disconnect", (reason) => {
     joined = null;
     sending.clear();
@@ -93,6 +99,20 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
       if (!missed.hasMore || !missed.messages.length) break;
       changesAfter = missed.lastChangeSeq;
     }
+  }
+
+  /** Follows the status of the experts listed (the first of them: the server bounds it), from who is online now. */
+  function watchDirectory() {
+    if (!socket.connected || !state.me) return;
+    const userIds = state.directory.list().map((user) => user.id).filter((id) => id !== state.me.id).slice(0, MOST_WATCHED);
+    if (userIds.join(",") === watching) return;
+    watching = userIds.join(",");
+    call(ClientEvent.watchStatuses, { userIds })
+      .then(({ online }) => {
+        const now = new Set(online.map(key));
+        state.presence.setMany(userIds.map((id) => [id, now.has(id) ? "online" : "offline"]));
+      })
+      .catch(() => { watching = null; });
   }
 
   /** Asks for a change to a message; the ack's message replaces the one shown. */

@@ -1,5 +1,6 @@
 import Auth
 import ChatModels
+import EventBus
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -6,7 +6,8 @@ import Logging
 import ServiceKit
 
 /// Tells the users concerned: a status change goes to the user's contacts and their own
-/// other devices (on whichever gateway), typing to the conversation but the typist.
+/// other devices (on whichever gateway) and to whoever watches them (their status
+/// channel), typing to the conversation but the typist.
 struct PresenceAnnouncer: Sendable {
     let bus: ChatBus
     let contacts: ContactsClient
@@ -22,7 +23,7 @@ struct PresenceAnnouncer: Sendable {
         let audience = try await self.contacts.contacts(of: user) + [user]
         try await self.bus.publish(
             BusEnvelope(event: ServerEvent.userStatusChanged, audience: audience, data: try ChatJSON.buffer(event)),
-            to: [BusChannel.users]
+            to: [BusChannel.users, BusChannel.status(user)]
         )
     }
 

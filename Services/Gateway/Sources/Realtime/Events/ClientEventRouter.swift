@@ -67,6 +67,7 @@ extension ClientEventRouter {
         router.on(ClientEvent.typing, PresenceEvents.typing)
         router.on(ClientEvent.userOnline) { _, call in PresenceEvents.visibility(true, call) }
         router.on(ClientEvent.userOffline) { _, call in PresenceEvents.visibility(false, call) }
+        router.on(ClientEvent.watchStatuses, PresenceEvents.watch)
         return router
     }
 }

@@ -8,8 +8,9 @@ import Redis
 import ServiceClients
 import ServiceLifecycle
 
-/// How events reach this gateway's sockets: it subscribes to a conversation's channel once,
-/// however many of its sockets joined it, and unsubscribes when the last one leaves; events
+/// How events reach this gateway's sockets: it subscribes to a conversation's channel (or a
+/// watched user's status channel) once, however many of its sockets joined it, and
+/// unsubscribes when the last one leaves; events
 /// for users arrive on the one `users` channel, naming their audience. What it hears goes
 /// to the `RoomRegistry`, on the subscriber's event loop. After Redis comes back, each room
 /// is sent the messages it missed meanwhile.
@@ -63,6 +64,13 @@ final class Fanout: Service, Sendable {
         // Every joiner goes through the subscriber, not just the first: a later one must
         // not be acknowledged while the first one's SUBSCRIBE is still unconfirmed.
         try await self.reconcile(channel)
+    }
+
+    /// Makes `users` the ones whose status the socket hears besides its contacts', in
+    /// place of those it watched; returns once this gateway hears each of them.
+    func watch(_ connection: SocketConnection, users: [UUID]) async throws {
+        let touched = self.rooms.watch(connection, channels: Set(users.map(BusChannel.status)))
+        try await self.subscriber.reconcile(touched) { [rooms] in rooms.wants($0) }
     }
 
     func leave(_ connection: SocketConnection, conversation: UUID) async {

@@ -6,8 +6,9 @@ import NIOCore
 import ServiceKit
 import SocketIO
 
-/// The gateway's local view of who listens to what: each conversation's joined sockets
-/// and each user's sockets (the `Fanout` keeps the Redis subscriptions in line with it).
+/// The gateway's local view of who listens to what: each conversation's joined sockets,
+/// the sockets watching each user's status, and each user's sockets (the `Fanout` keeps
+/// the Redis subscriptions in line with it).
 /// An event is framed once, and written to its sockets with one task per event loop.
 /// With connection-state recovery on, every message a room delivers goes out with an offset
 /// and is logged, so that a socket that drops can tell later what it missed.
@@ -125,7 +126,25 @@ final class RoomRegistry: Sendable {
 
     /// How many conversations the socket has joined.
     func roomCount(_ connection: SocketConnection) -> Int {
-        self.state.withLockedValue { $0.joined[ObjectIdentifier(connection)]?.count ?? 0 }
+        self.state.withLockedValue { state in
+            state.joined[ObjectIdentifier(connection)]?.keys.count { BusChannel.conversationID(of: $0) != nil } ?? 0
+        }
+    }
+
+    /// Makes `channels` the status channels the socket listens to; returns them with those
+    /// it left that are now empty, for the subscription to follow (each watcher waits for
+    /// its channels' SUBSCRIBE, as each joiner does).
+    func watch(_ connection: SocketConnection, channels: Set<String>) -> [String] {
+        let key = ObjectIdentifier(connection)
+        let watched = self.state.withLockedValue { state in
+            let watched = Set((state.joined[key] ?? [:]).keys.filter(BusChannel.isStatus))
+            for channel in channels.subtracting(watched) {
+                state.channels[channel, default: Listeners()].sockets[key] = connection
+                state.joined[key, default: [:]][channel] = 0
+            }
+            return watched
+        }
+        return Array(channels) + self.remove(connection, from: Array(watched.subtracting(channels)))
     }
 
     /// Takes the socket out of its user's sockets; returns the channels it had joined.
@@ -160,12 +179,13 @@ final class RoomRegistry: Sendable {
 
     /// An event heard on a channel, once per event id: on a conversation's channel, for
     /// the sockets in its room (but the skipped user's); on `users`, for the sockets of its
-    /// audience (but those in the skipped room).
+    /// audience (but those in the skipped room); on a user's status channel, for the
+    /// sockets watching them that are not in its audience (those had it on `users`).
     func deliver(_ envelope: BusEnvelope, on channel: String) {
         if channel == BusChannel.users {
             let groups = self.state.withLockedValue { Self.audience(of: envelope, in: &$0) }
             guard !groups.isEmpty else { return }
-            return Self.write(ServerFrame(text: SocketIOFrame.event(envelope.event, data: envelope.data)), to: groups, skipping: nil)
+            return Self.write(ServerFrame(text: SocketIOFrame.event(envelope.event, data: envelope.data)), to: groups, skipping: .none)
         }
         // A room's messages are framed and written while the lock is held, so that every socket
         // gets them in offset order.
@@ -183,14 +203,34 @@ final class RoomRegistry: Sendable {
             }
             let text = SocketIOFrame.event(envelope.event, data: envelope.data, offset: offset)
             let frame = ServerFrame(text: text, room: envelope.seq.map { (channel, $0) })
-            Self.write(frame, to: state.channels[channel]!.grouped(), skipping: envelope.skipUser)
+            let skipping = BusChannel.isStatus(channel) ? Skipped.users(Set(envelope.audience)) : Skipped(envelope.skipUser)
+            Self.write(frame, to: state.channels[channel]!.grouped(), skipping: skipping)
         }
     }
 
-    private static func write(_ frame: ServerFrame, to groups: [LoopSockets], skipping skipUser: UUID?) {
+    /// Whose sockets an event passes by.
+    private enum Skipped: Sendable {
+        case none
+        case user(UUID)
+        case users(Set<UUID>)
+
+        init(_ user: UUID?) {
+            self = user.map(Self.user) ?? .none
+        }
+
+        func skips(_ user: UUID?) -> Bool {
+            switch self {
+            case .none: false
+            case .user(let skipped): user == skipped
+            case .users(let skipped): user.map(skipped.contains) ?? false
+            }
+        }
+    }
+
+    private static func write(_ frame: ServerFrame, to groups: [LoopSockets], skipping skipped: Skipped) {
         for group in groups {
             group.eventLoop.execute {
-                for socket in group.sockets where skipUser == nil || socket.userID != skipUser {
+                for socket in group.sockets where !skipped.skips(socket.userID) {
                     socket.output.value.write(frame)
                 }
             }

@@ -13,6 +13,8 @@ struct RealtimeContext: Sendable {
     let fanout: Fanout
     let commands: CommandClient
     let presence: PresenceReporter
+    /// Who is online, for the watchers of a status.
+    let online: OnlineUsers
     let messages: MessagesClient
     let memberships: Memberships
     /// The events clients send, each with its handler.
@@ -61,6 +63,7 @@ extension RealtimeContext {
             fanout: fanout,
             commands: commands,
             presence: presence,
+            online: OnlineUsers(redis: redis),
             messages: messages,
             memberships: Memberships(),
             events: .chat(),
