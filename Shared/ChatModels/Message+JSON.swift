@@ -11,8 +11,7 @@ extension Message {
     public var json: ByteBuffer {
         JSONObjectWriter.object(capacity: 240 + self.content.utf8.count + 200 * self.attachments.count) { object in
             object.array("attachments", self.attachments) { object, attachment in
-                object.file(id: attachment.id, mimeType: attachment.mimeType, name: attachment.name, sha256: attachment.sha256, size: attachment.size)
-                object.string("url", attachment.url)
+                object.file(attachment) { object in object.string("url", attachment.url) }
             }
             object.integer("changeSeq", self.changeSeq)
             object.string("clientMessageId", self.clientMessageId)
@@ -36,13 +35,17 @@ extension Message {
 }
 
 extension JSONObjectWriter {
-    /// The members a file has in every shape (`Attachment`, `AttachmentDraft`), sorted.
-    public mutating func file(id: UUID, mimeType: String, name: String, sha256: String, size: Int64) {
-        self.uuid("id", id)
-        self.string("mimeType", mimeType)
-        self.string("name", name)
-        self.string("sha256", sha256)
-        self.integer("size", size)
+    /// The members a file has in every shape (`Attachment`, `AttachmentDraft`), sorted, with
+    /// the shape's own (`url`, `storageKey`), which sort between `size` and `width`.
+    public mutating func file(_ file: some AttachedFile, _ own: (inout JSONObjectWriter) -> Void) {
+        self.integer("height", file.height.map(Int64.init))
+        self.uuid("id", file.id)
+        self.string("mimeType", file.mimeType)
+        self.string("name", file.name)
+        self.string("sha256", file.sha256)
+        self.integer("size", file.size)
+        own(&self)
+        self.integer("width", file.width.map(Int64.init))
     }
 }
 

@@ -8,22 +8,39 @@ public enum MessageType: String, Codable, Sendable, CaseIterable {
     case system = "SYSTEM"
 }
 
+/// What a file is, in every shape it takes (`Attachment`, and the draft uploads hands on).
+public protocol AttachedFile {
+    var id: UUID { get }
+    var name: String { get }
+    var size: Int64 { get }
+    var mimeType: String { get }
+    var sha256: String { get }
+    var width: Int? { get }
+    var height: Int? { get }
+}
+
 /// A file attached to a message; `url` is where members download it.
-public struct Attachment: Codable, Sendable, Hashable {
+public struct Attachment: AttachedFile, Codable, Sendable, Hashable {
     public var id: UUID
     public var name: String
     public var size: Int64
     public var mimeType: String
     public var sha256: String
     public var url: String
+    /// A picture's size as it shows (EXIF rotation applied), when its header says: a
+    /// client sizes its box before the bytes arrive.
+    public var width: Int?
+    public var height: Int?
 
-    public init(id: UUID, name: String, size: Int64, mimeType: String, sha256: String, url: String) {
+    public init(id: UUID, name: String, size: Int64, mimeType: String, sha256: String, url: String, width: Int? = nil, height: Int? = nil) {
         self.id = id
         self.name = name
         self.size = size
         self.mimeType = mimeType
         self.sha256 = sha256
         self.url = url
+        self.width = width
+        self.height = height
     }
 }
 

@@ -13,14 +13,7 @@ extension SendMessageCommand {
             object in
             if let attachment = self.attachment {
                 object.object("attachment") { object in
-                    object.file(
-                        id: attachment.id,
-                        mimeType: attachment.mimeType,
-                        name: attachment.name,
-                        sha256: attachment.sha256,
-                        size: attachment.size
-                    )
-                    object.string("storageKey", attachment.storageKey)
+                    object.file(attachment) { object in object.string("storageKey", attachment.storageKey) }
                 }
             }
             object.string("clientMessageId", self.clientMessageId)
@@ -51,7 +44,9 @@ extension SendMessageCommand {
                     size: try draft.integer("size"),
                     mimeType: try draft.string("mimeType"),
                     sha256: try draft.string("sha256"),
-                    storageKey: try draft.string("storageKey")
+                    storageKey: try draft.string("storageKey"),
+                    width: try draft.optionalInteger("width").map(Int.init),
+                    height: try draft.optionalInteger("height").map(Int.init)
                 )
             }
         )

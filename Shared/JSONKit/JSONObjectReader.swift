@@ -87,12 +87,14 @@ public struct JSONObjectReader {
         try self.required(key) { key throws(DecodingError) in try self.optionalEnum(key, as: type) }
     }
 
+    public func optionalInteger(_ key: String) throws(DecodingError) -> Int64? {
+        guard let value = self.value(key) else { return nil }
+        guard let integer = Int64(String(buffer: value)) else { throw self.mismatch(Int64.self, key) }
+        return integer
+    }
+
     public func integer(_ key: String) throws(DecodingError) -> Int64 {
-        try self.required(key) { key throws(DecodingError) in
-            guard let value = self.value(key) else { return nil }
-            guard let integer = Int64(String(buffer: value)) else { throw self.mismatch(Int64.self, key) }
-            return integer
-        }
+        try self.required(key, self.optionalInteger)
     }
 
     public func optionalObject(_ key: String) throws(DecodingError) -> JSONObjectReader? {

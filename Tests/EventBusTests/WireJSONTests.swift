@@ -57,10 +57,12 @@ import Testing
             sha256: String(repeating: "ab", count: 32),
             url: "/api/chat/attachments/x"
         )
+        var sized = attachment
+        (sized.width, sized.height) = (4032, 3024)
         for message in [
             Self.message(content: text),
             Self.message(content: text, senderID: nil, clientMessageID: nil),
-            Self.message(content: text, clientMessageID: text, attachments: [attachment, attachment]),
+            Self.message(content: text, clientMessageID: text, attachments: [attachment, sized]),
             Self.changed(Self.message(content: text), reactions: [ReactionSummary(emoji: text, count: 3, me: true)]),
         ] {
             let expected = try ChatJSON.encoder().encode(message)
@@ -69,9 +71,24 @@ import Testing
         }
     }
 
+    /// A send of `text` carrying `file`, as uploads makes one.
+    static func sending(_ text: String, _ type: MessageType, _ file: AttachmentDraft) -> SendMessageCommand {
+        SendMessageCommand(
+            requestId: "r",
+            senderId: UUID(),
+            conversationId: UUID(),
+            content: text,
+            messageType: type,
+            clientMessageId: text,
+            attachment: file
+        )
+    }
+
     @Test(arguments: awkwardText)
     func aSendCommandIsWhatTheEncoderWrites(_ text: String) throws {
         let draft = AttachmentDraft(id: UUID(), name: text, size: 7, mimeType: "application/pdf", sha256: "00", storageKey: "ab/cd")
+        var picture = draft
+        (picture.mimeType, picture.width, picture.height) = ("image/png", 1, 65_535)
         for command in [
             SendMessageCommand(
                 requestId: "r-\(text)",
@@ -81,15 +98,7 @@ import Testing
                 messageType: .text,
                 clientMessageId: "gw-1"
             ),
-            SendMessageCommand(
-                requestId: "r",
-                senderId: UUID(),
-                conversationId: UUID(),
-                content: text,
-                messageType: .file,
-                clientMessageId: text,
-                attachment: draft
-            ),
+            Self.sending(text, .file, draft), Self.sending(text, .image, picture),
         ] {
             let expected = try ChatJSON.encoder().encode(command)
             #expect(String(buffer: command.json) == String(decoding: expected, as: UTF8.self))
@@ -116,15 +125,7 @@ import Testing
         let draft = AttachmentDraft(id: UUID(), name: text, size: -7, mimeType: "image/png", sha256: text, storageKey: "ab/cd")
         for command in [
             SendMessageCommand(requestId: text, senderId: UUID(), conversationId: UUID(), content: text, messageType: .text, clientMessageId: text),
-            SendMessageCommand(
-                requestId: "r",
-                senderId: UUID(),
-                conversationId: UUID(),
-                content: text,
-                messageType: .image,
-                clientMessageId: "c",
-                attachment: draft
-            ),
+            Self.sending(text, .image, draft),
         ] {
             #expect(try SendMessageCommand(json: command.json) == command)
         }

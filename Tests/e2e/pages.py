@@ -384,6 +384,11 @@ class OpenConversation(Part):
             const next = divider.nextElementSibling?.querySelector('[data-testid=message-content]');
             return {inView: box.top >= list.top && box.bottom <= list.bottom, next: next?.textContent ?? null};""")
 
+    def image_box(self) -> list[float]:
+        """The first picture's width and height on the page, loaded or not."""
+        return self.driver.execute_script(
+            "const box = document.querySelector(arguments[0]).getBoundingClientRect(); return [box.width, box.height]", self.IMAGE)
+
     def image_alt(self) -> str | None:
         return self._attribute(self.IMAGE, "alt")
 

@@ -8,6 +8,7 @@ import uuid
 
 from chat import ChatClient
 from pages import ChatPage
+from pictures import png
 
 REACTION = "%F0%9F%91%8D"  # 👍, as a path segment
 
@@ -230,6 +231,28 @@ def test_a_picture_that_failed_to_load_loads_when_it_can(stack, api, browsers):
     finally:
         stack.start_service("uploads")
     page.wait_until(page.conversation.image_decoded, message="loaded once uploads is back", timeout=30)
+    assert [e for e in page.console_errors() if "/api/chat/attachments/" not in e["message"]] == []
+
+
+def test_a_picture_takes_its_room_before_it_loads(stack, api, browsers):
+    """Its box is the size the server read from its header, scaled into 320 × 240, while
+    the bytes cannot come, and stays that size when they do: nothing below it moves."""
+    (student, _), (expert, _), conversation = api.student_and_expert("Pia", "Pol")
+    student.upload(conversation["id"], png(300, 150), name="wide.png", mime="image/png").raise_for_status()
+    student.upload(conversation["id"], png(150, 600), name="tall.png", mime="image/png").raise_for_status()
+    page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), expert.token)
+    stack.stop("uploads")
+    try:
+        page.open_conversation(conversation["id"])
+        page.wait_until(lambda: "could not be loaded" in (page.conversation.image_alt() or ""), message="the download fails")
+        assert page.conversation.image_box() == [300, 150]
+        assert page.driver.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map((image) => [image.getAttribute('width'), image.getAttribute('height')])",
+            '[data-testid="attachment-image"]') == [["300", "150"], ["60", "240"]]
+    finally:
+        stack.start_service("uploads")
+    page.wait_until(page.conversation.image_decoded, message="loaded once uploads is back", timeout=30)
+    assert page.conversation.image_box() == [300, 150]
     assert [e for e in page.console_errors() if "/api/chat/attachments/" not in e["message"]] == []
 
 

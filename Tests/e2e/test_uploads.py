@@ -12,6 +12,7 @@ import requests
 
 from api import Api
 from chat import ChatClient
+from pictures import png
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 
@@ -37,6 +38,7 @@ def test_an_image_reaches_the_other_gateway_and_downloads_intact(stack, pair):
         attachment = message["attachments"][0]
         assert attachment["name"] == "diagram.png" and attachment["mimeType"] == "image/png"  # sniffed, not the client's type
         assert attachment["size"] == len(PNG) and attachment["sha256"] == hashlib.sha256(PNG).hexdigest()
+        assert "width" not in attachment and "height" not in attachment  # a PNG signature, then no header to read
 
         delivered = b.recorder.wait_event("new_message", lambda m: m["id"] == message["id"])
         assert delivered["attachments"] == [attachment]
@@ -50,6 +52,20 @@ def test_an_image_reaches_the_other_gateway_and_downloads_intact(stack, pair):
         assert download.headers["Accept-Ranges"] == "bytes"
         again = b_api.get(attachment["url"], headers={"If-None-Match": download.headers["ETag"]})
         assert again.status_code == 304 and again.content == b""
+
+
+def test_a_picture_carries_the_size_its_header_states_everywhere_it_is_read(stack, pair):
+    (a_api, _), (b_api, _), conversation = pair
+    with ChatClient(stack.service_url("gateway2"), b_api.token) as b:
+        b.join(conversation["id"])
+        sent = upload(a_api, conversation["id"], png(300, 150), name="wide.png").json()
+        assert {key: sent["attachments"][0].get(key) for key in ("width", "height")} == {"width": 300, "height": 150}
+        delivered = b.recorder.wait_event("new_message", lambda m: m["id"] == sent["id"])
+        assert delivered["attachments"] == sent["attachments"]
+    history = b_api.get(f"/api/chat/conversations/{conversation['id']}/messages").json()["messages"]
+    assert next(m for m in history if m["id"] == sent["id"])["attachments"] == sent["attachments"]
+    pdf = upload(a_api, conversation["id"], b"%PDF-1.7\n" + bytes(100), name="notes.pdf").json()
+    assert "width" not in pdf["attachments"][0]
 
 
 def test_a_raw_body_with_its_name_in_a_header_becomes_a_file_message(pair):

@@ -13,6 +13,7 @@ import pytest
 from api import Api
 from chat import ChatClient, forge_token
 from pages import ChatPage
+from pictures import png
 
 PNG = bytes.fromhex(  # a 16 × 16 red square
     "89504e470d0a1a0a0000000d4948445200000010000000100802000000909168360000001649444154789c6338616343126218d530aa61f86a0000abc6401022a681cc0000000049454e44ae426082")
@@ -96,7 +97,7 @@ def test_an_image_shows_inline_and_another_conversation_raises_a_toast_and_a_bad
 
     # An image, picked in one window, is inline in the other.
     picture = tmp_path / "diagram.png"
-    picture.write_bytes(PNG)
+    picture.write_bytes(png(280, 180, (46, 160, 67)))
     a.conversation.attach(picture)
     b.wait_until(lambda: (b.conversation.image_source() or "").startswith("blob:"), message="image inline")
     b.wait_until(b.conversation.image_decoded, message="image decoded")

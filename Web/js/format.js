@@ -27,3 +27,12 @@ export function day(date, now = new Date()) {
 export function clock(date) {
   return new Date(date).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
+
+/** A picture's box in a message: its size scaled down to fit `most` (as app.css bounds
+ * `.attachment--image img`), so that it takes its room before its bytes arrive; null
+ * when the server did not know the size. */
+export function pictureBox({ width, height }, most = { width: 320, height: 240 }) {
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) return null;
+  const scale = Math.min(1, most.width / width, most.height / height);
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}

@@ -1,8 +1,10 @@
-// Files in messages: images inline (fetched with the token when they come into view,
-// shown from a blob URL; a click opens the full picture), other files as a named link with
-// their size, saved under their own name. Only the API's own attachment URLs are fetched.
+// Files in messages: images inline (sized from the width and height the server read from
+// their header, fetched with the token when they come into view, shown from a blob URL; a
+// click opens the full picture), other files as a named link with their size, saved under
+// their own name. Only the API's own attachment URLs are fetched.
 
 import { download } from "../api.js";
+import { pictureBox } from "../format.js";
 
 const RETRY_AFTER = 3000; // ms before a picture that did not load is asked for again (twice that the next time)
 const MAX_ATTEMPTS = 4;
@@ -67,6 +69,12 @@ export function drawAttachment(attachment) {
     image.dataset.name = attachment.name;
     image.dataset.testid = "attachment-image";
     image.dataset.source = attachment.url;
+    // Its room taken now: the list does not move when the bytes arrive.
+    const box = pictureBox(attachment);
+    if (box) {
+      image.width = box.width;
+      image.height = box.height;
+    }
     if (loaded.has(attachment.url)) image.src = loaded.get(attachment.url);
     else onScreen.observe(image);
     button.append(image);

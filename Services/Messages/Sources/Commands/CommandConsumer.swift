@@ -163,6 +163,9 @@ struct CommandConsumer: Service {
         case (.text, nil), (.image, _?), (.file, _?): break
         default: throw .validation("TEXT messages carry no file; IMAGE and FILE messages carry one")
         }
+        if let file = command.attachment, [file.width, file.height].contains(where: { ($0 ?? 1) < 1 || ($0 ?? 1) > 65_535 }) {
+            throw .validation("A picture's width and height are 1 to 65535 pixels")
+        }
         return NewMessage(
             conversationID: command.conversationId,
             senderID: command.senderId,

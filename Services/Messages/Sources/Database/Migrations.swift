@@ -202,5 +202,16 @@ enum Migrations {
                 "CREATE INDEX users_avatar_key_idx ON users (avatar_key) WHERE avatar_key IS NOT NULL",
             ]
         ),
+        Migration(
+            version: 8,
+            name: "a picture's width and height, for its box before it loads",
+            statements: [
+                """
+                ALTER TABLE attachments
+                    ADD COLUMN width integer CHECK (width > 0),
+                    ADD COLUMN height integer CHECK (height > 0)
+                """
+            ]
+        ),
     ]
 }

@@ -206,12 +206,15 @@ extension MessageStore {
                 ) n
                 WHERE cm.conversation_id = n.conversation_id AND cm.user_id = n.user_id
             ), attached AS (
-                INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
-                SELECT a.* FROM unnest(
+                INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key, width, height)
+                SELECT a.id, a.conversation_id, a.message_id, a.uploader_id, a.name, a.size, a.mime_type, a.sha256, a.storage_key,
+                    nullif(a.width, 0), nullif(a.height, 0)
+                FROM unnest(
                     \(files.map(\.file.id)), \(files.map(\.message.conversationId)), \(files.map(\.message.id)),
                     \(files.map { $0.message.senderId! }), \(files.map(\.file.name)), \(files.map(\.file.size)),
-                    \(files.map(\.file.mimeType)), \(files.map(\.file.sha256)), \(files.map(\.file.storageKey))
-                ) AS a(id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key)
+                    \(files.map(\.file.mimeType)), \(files.map(\.file.sha256)), \(files.map(\.file.storageKey)),
+                    \(files.map { Int32($0.file.width ?? 0) }), \(files.map { Int32($0.file.height ?? 0) })
+                ) AS a(id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key, width, height)
                 WHERE a.message_id IN (SELECT id FROM inserted)
             )
             SELECT id, seq, change_seq, created_at FROM inserted

@@ -65,14 +65,24 @@ enum MessageRows {
         var byMessage: [UUID: [Attachment]] = [:]
         let rows = try await connection.query(
             """
-            SELECT a.message_id, a.id, a.name, a.size, a.mime_type, a.sha256 FROM attachments a
+            SELECT a.message_id, a.id, a.name, a.size, a.mime_type, a.sha256, a.width, a.height FROM attachments a
             WHERE a.message_id = ANY(\(ids)) ORDER BY a.created_at, a.id
             """,
             logger: logger
         )
-        for try await (messageID, id, name, size, mimeType, sha256) in rows.decode((UUID, UUID, String, Int64, String, String).self) {
+        let columns = (UUID, UUID, String, Int64, String, String, Int32?, Int32?).self
+        for try await (messageID, id, name, size, mimeType, sha256, width, height) in rows.decode(columns) {
             byMessage[messageID, default: []].append(
-                Attachment(id: id, name: name, size: size, mimeType: mimeType, sha256: sha256, url: Attachment.downloadPath(id))
+                Attachment(
+                    id: id,
+                    name: name,
+                    size: size,
+                    mimeType: mimeType,
+                    sha256: sha256,
+                    url: Attachment.downloadPath(id),
+                    width: width.map(Int.init),
+                    height: height.map(Int.init)
+                )
             )
         }
         return messages.map { message in
@@ -93,6 +103,15 @@ extension Attachment {
 extension AttachmentDraft {
     /// How the stored file appears in its message.
     var attachment: Attachment {
-        Attachment(id: self.id, name: self.name, size: self.size, mimeType: self.mimeType, sha256: self.sha256, url: Attachment.downloadPath(self.id))
+        Attachment(
+            id: self.id,
+            name: self.name,
+            size: self.size,
+            mimeType: self.mimeType,
+            sha256: self.sha256,
+            url: Attachment.downloadPath(self.id),
+            width: self.width,
+            height: self.height
+        )
     }
 }

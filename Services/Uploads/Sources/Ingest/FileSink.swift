@@ -7,15 +7,15 @@ import NIOCore
 import ServiceKit
 
 /// Where an upload's bytes go as they arrive: counted against the limit (413 the moment
-/// it is passed), hashed, their first bytes kept to sniff the type, written to a temporary
-/// file; then made durable and moved into place, or removed.
+/// it is passed), hashed, their first bytes kept to sniff the type (and a picture's size),
+/// written to a temporary file; then made durable and moved into place, or removed.
 final class FileSink {
     private let store: BlobStore
     private let writer: BlobWriter
     private let maxBytes: Int64
     private var hasher = SHA256()
     private var size: Int64 = 0
-    private var prefix: [UInt8] = []
+    private var head: [UInt8] = []
 
     init(store: BlobStore, maxBytes: Int64) throws {
         self.store = store
@@ -29,8 +29,8 @@ final class FileSink {
             throw APIError(.payloadTooLarge, "Files are limited to \(self.maxBytes) bytes")
         }
         chunk.withUnsafeReadableBytes { self.hasher.update(bufferPointer: $0) }
-        if self.prefix.count < ContentSniffer.prefixLength {
-            self.prefix += chunk.readableBytesView.prefix(ContentSniffer.prefixLength - self.prefix.count)
+        if self.head.count < ImageDimensions.headLength {
+            self.head += chunk.readableBytesView.prefix(ImageDimensions.headLength - self.head.count)
         }
         try await self.writer.write(chunk)
     }
@@ -41,7 +41,7 @@ final class FileSink {
 
     /// What the bytes so far are, by their first bytes.
     var kind: ContentSniffer.Kind {
-        ContentSniffer.sniff(self.prefix)
+        ContentSniffer.sniff(self.head)
     }
 
     /// Makes the file durable and moves it into place.
@@ -50,13 +50,17 @@ final class FileSink {
         try await self.writer.finish()
         let sha256 = self.hasher.finalize().map { String(format: "%02x", $0) }.joined()
         let key = try await self.store.commit(self.writer, sha256: sha256)
+        let kind = self.kind
+        let dimensions = kind.isImage ? ImageDimensions(mimeType: kind.mimeType, head: self.head) : nil
         return AttachmentDraft(
             id: UUID(),
             name: name,
             size: self.size,
-            mimeType: self.kind.mimeType,
+            mimeType: kind.mimeType,
             sha256: sha256,
-            storageKey: key
+            storageKey: key,
+            width: dimensions?.width,
+            height: dimensions?.height
         )
     }
 
