@@ -342,6 +342,11 @@ class OpenConversation(Part):
         """Whether the first message of this reader's own shows as read by the others."""
         return self._attribute(self.OWN, "data-read") == "true"
 
+    def pending_status(self) -> str | None:
+        """What the first message waiting to be sent says of itself ("sending…", "uploading 40%")."""
+        return self.driver.execute_script(
+            "return document.querySelector(arguments[0] + ' .message__status')?.textContent ?? null", self.PENDING)
+
     def has_pending(self) -> bool:
         """Whether a message written here waits to be sent (or uploaded)."""
         return self._present(self.PENDING)

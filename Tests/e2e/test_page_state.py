@@ -150,6 +150,44 @@ def test_an_unsent_message_survives_a_reload_and_is_stored_once(stack, api, brow
     assert page.console_errors() == []
 
 
+def test_a_file_sent_offline_or_refused_for_now_is_kept_across_a_reload_and_stored_once(stack, api, browsers, tmp_path):
+    (student, student_user), _, conversation = api.student_and_expert("Fia", "Finn")
+    page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), student.token)
+    page.open_conversation(conversation["id"])
+    offline, later = tmp_path / "offline.pdf", tmp_path / "later.pdf"
+    offline.write_bytes(b"%PDF-1.7\n picked while offline")
+    later.write_bytes(b"%PDF-1.7\n refused for now")
+
+    # Picked while the page cannot reach its gateway: waits, then goes when it can.
+    stack.stop("gateway1")
+    try:
+        page.wait_until(lambda: page.connection_state() in ("reconnecting", "offline"), message="disconnected")
+        page.conversation.attach(offline)
+        page.wait_until(page.conversation.has_pending, message="pending")
+        assert "offline.pdf" in page.stored("chat.outbox.")[f"chat.outbox.{student_user['id'].lower()}"]
+    finally:
+        stack.start_service("gateway1")
+    page.wait_connected(timeout=30, message="reconnected")
+    page.wait_until(lambda: not page.conversation.has_pending(), timeout=20, message="uploaded")
+
+    # Refused for now (uploads is down), then the page is reloaded: still there, sent once uploads is back.
+    stack.stop("uploads")
+    try:
+        page.conversation.attach(later)
+        page.wait_until(lambda: page.conversation.pending_status() == "sending…", message="waiting, not uploading")
+        page.refresh()
+        page.wait_connected()
+        page.open_conversation(conversation["id"])
+        page.wait_until(page.conversation.has_pending, message="pending after the reload")
+    finally:
+        stack.start_service("uploads")
+    page.wait_until(lambda: not page.conversation.has_pending(), timeout=30, message="uploaded after the reload")
+    page.wait_until(lambda: page.stored("chat.outbox.") == {}, message="the outbox empties")
+    names = [m["attachments"][0]["name"] for m in student.history(conversation["id"]) if m["attachments"]]
+    assert sorted(names) == ["later.pdf", "offline.pdf"]
+    assert [e for e in page.console_errors(through_an_outage=True) if "/upload" not in e["message"]] == []
+
+
 def test_notices_are_small_and_never_for_welcomes_or_the_open_conversation(stack, api, browsers):
     expert, expert_user = api.register("Tove", "expert")
     students = [api.register(name, "student") for name in ("Uma", "Vik")]

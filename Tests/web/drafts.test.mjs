@@ -49,6 +49,22 @@ test("the outbox keeps what waits, oldest first, and forgets what is stored", ()
   assert.equal(of("outbox").length, 4); // the load, two adds, one removal
 });
 
+test("a file waits in the outbox by what is known of it, and a malformed one is not kept", () => {
+  const storage = memoryStorage();
+  const { state } = recordedState(storage);
+  state.signIn(ME);
+  const file = { name: "notes.pdf", size: 2048, type: "application/pdf" };
+  state.outbox.add({ clientMessageId: "f1", conversationId: CONVERSATION, content: "notes.pdf", createdAt: "1", file });
+  assert.equal(state.outbox.has("f1"), true);
+  const kept = JSON.parse(storage.getItem(`chat.outbox.${ME.id.toLowerCase()}`));
+  kept.push({ clientMessageId: "f2", conversationId: CONVERSATION, content: "x", createdAt: "2", file: { name: 7 } });
+  storage.setItem(`chat.outbox.${ME.id.toLowerCase()}`, JSON.stringify(kept));
+  const reloaded = recordedState(storage).state;
+  reloaded.signIn(ME);
+  assert.deepEqual(reloaded.outbox.list().map((entry) => [entry.clientMessageId, entry.file]), [["f1", file]]);
+  assert.equal(reloaded.outbox.has("f2"), false);
+});
+
 test("what cannot be read or kept is no draft, and storage refusing writes loses nothing in memory", () => {
   const broken = memoryStorage({ [`chat.drafts.${ME.id.toLowerCase()}`]: "{not json", [`chat.outbox.${ME.id.toLowerCase()}`]: "[{\"x\":1}]" });
   const { state } = recordedState(broken);

@@ -1,7 +1,8 @@
 // The page: sign-in, then the chat, wired from the state to the views and the socket.
 // Every conversation has an address (/chat/c/<id>): Back, reload and links work.
 
-import { api, session, upload, whenUnauthorized } from "./api.js";
+import { api, session, whenUnauthorized } from "./api.js";
+import { createFileOutbox } from "./file-outbox.js";
 import { createSocket, pendingCopy } from "./socket.js";
 import { sound } from "./sound.js";
 import { key } from "./state/ids.js";
@@ -18,6 +19,7 @@ import { dismissToasts, showError, toast } from "./views/toasts.js";
 
 const state = createState({ storage: window.localStorage });
 let socket = null;
+const files = createFileOutbox(state, { toast });
 const readUpTo = new Map(); // conversation → seq last marked read
 
 /** The conversation the address names, if any. */
@@ -30,6 +32,7 @@ function showAuth(message, { forgetStored = false } = {}) {
   socket?.disconnect();
   socket = null;
   session.token = null;
+  if (forgetStored && state.me) files.forget(state.me.id);
   state.signOut({ forgetStored });
   readUpTo.clear();
   forgetPictures();
@@ -131,23 +134,6 @@ async function notified({ conversationId, message }) {
   sound.chime();
 }
 
-/** A file into the conversation: shown at once with its progress, then as stored. */
-async function sendFile(conversationId, file) {
-  const clientMessageId = crypto.randomUUID();
-  const pending = {
-    id: "pending-" + clientMessageId, conversationId, seq: Infinity, senderId: state.me.id, content: file.name,
-    messageType: "FILE", clientMessageId, createdAt: new Date().toISOString(), attachments: [], pending: true, progress: 0,
-  };
-  state.messages.add(conversationId, [pending]);
-  try {
-    const message = await upload(conversationId, file, clientMessageId, (progress) => state.messages.patch(conversationId, pending.id, { progress }));
-    state.messages.add(conversationId, [message]);
-  } catch (error) {
-    state.messages.remove(conversationId, pending.id);
-    toast(error.status === 413 ? `${file.name} is too large to send. ${error.message}` : error.message, { kind: "error" });
-  }
-}
-
 function updateTitle() {
   document.title = state.title();
 }
@@ -229,7 +215,7 @@ const directory = renderDirectory(state, {
 });
 renderConversation(state, {
   onSend: (conversationId, content) => socket?.send(conversationId, content),
-  onUpload: (conversationId, file) => sendFile(conversationId, file),
+  onUpload: (conversationId, file) => files.send(conversationId, file),
   onTyping: (conversationId, isTyping) => socket?.typing(conversationId, isTyping),
   onLoadOlder: async (conversationId, before) => {
     const page = await api.history(conversationId, before).catch((error) => (showError(error), null));

@@ -120,8 +120,8 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
     return call(event, payload).then((ack) => state.messages.add(payload.conversationId, [ack.message]));
   }
 
-  function deliver({ clientMessageId, conversationId, content }) {
-    if (!socket.connected || sending.has(clientMessageId)) return;
+  function deliver({ clientMessageId, conversationId, content, file }) {
+    if (!socket.connected || sending.has(clientMessageId) || file) return; // files go by upload (file-outbox.js)
     sending.add(clientMessageId);
     call(ClientEvent.sendMessage, { conversationId, content, clientMessageId })
       .then((ack) => {
@@ -171,9 +171,9 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
 }
 
 /** How a message waiting in the outbox shows: pending, last, in the user's own bubble. */
-export function pendingCopy({ clientMessageId, conversationId, content, createdAt }, senderId) {
+export function pendingCopy({ clientMessageId, conversationId, content, createdAt, file }, senderId) {
   return {
-    id: "pending-" + clientMessageId, conversationId, seq: Infinity, senderId, content, messageType: "TEXT",
+    id: "pending-" + clientMessageId, conversationId, seq: Infinity, senderId, content, messageType: file ? "FILE" : "TEXT",
     clientMessageId, createdAt, attachments: [], pending: true,
   };
 }

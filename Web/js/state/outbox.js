@@ -1,6 +1,7 @@
 // Messages written and not yet stored, kept in `storage` per user until the server has
 // them: a reload or a lost connection sends them later, under the same clientMessageId, so
-// each is stored once. Topic "outbox" {}.
+// each is stored once. A file's entry carries `file` {name, size, type}; its bytes are kept
+// apart (file-store.js). Topic "outbox" {}.
 
 import { key } from "./ids.js";
 import { keptPerUser } from "./kept.js";
@@ -15,7 +16,8 @@ export function createOutbox(emit, storage) {
       const stored = kept.load(userId, []);
       pending = new Map();
       for (const entry of Array.isArray(stored) ? stored : []) {
-        if (typeof entry?.clientMessageId === "string" && typeof entry.content === "string" && entry.conversationId) {
+        const file = entry?.file === undefined || (typeof entry.file?.name === "string" && Number.isFinite(entry.file.size));
+        if (typeof entry?.clientMessageId === "string" && typeof entry.content === "string" && entry.conversationId && file) {
           pending.set(entry.clientMessageId, { ...entry, conversationId: key(entry.conversationId) });
         }
       }
@@ -24,6 +26,7 @@ export function createOutbox(emit, storage) {
     /** Oldest first. */
     list: () => [...pending.values()],
     get size() { return pending.size; },
+    has: (clientMessageId) => pending.has(clientMessageId),
     add(entry) {
       pending.set(entry.clientMessageId, { ...entry, conversationId: key(entry.conversationId) });
       save();
