@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -590,6 +590,44 @@ class ChatPage(Part):
         return self.driver.execute_script(
             "return Object.fromEntries(Object.keys(localStorage).filter((n) => n.startsWith(arguments[0])).map((n) => [n, localStorage.getItem(n)]))",
             prefix)
+
+    def sign_out(self, confirm: bool | None = None) -> str | None:
+        """Clicks "Sign out"; when the page asks first, answers `confirm` (None: no question is
+        expected). Returns the question asked, if any."""
+        self._click(by_testid("logout"))
+        if confirm is None:
+            return None
+        alert = self.wait_until(lambda: self._alert(), message="the question")
+        question = alert.text
+        alert.accept() if confirm else alert.dismiss()
+        return question
+
+    def _alert(self):
+        try:
+            return self.driver.switch_to.alert
+        except NoAlertPresentException:
+            return None
+
+    def kept_files(self) -> int:
+        """How many files wait in the page's IndexedDB outbox (of every user)."""
+        return self.driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            const request = indexedDB.open('chat-files', 1);
+            request.onupgradeneeded = () => request.result.createObjectStore('outbox');
+            request.onsuccess = () => {
+              const count = request.result.transaction('outbox').objectStore('outbox').count();
+              count.onsuccess = () => { request.result.close(); done(count.result); };
+            };
+            request.onerror = () => done(-1);""")
+
+    def object_url_alive(self, url: str) -> bool:
+        """Whether a picture's blob: URL the page made still loads (as an image: the page's
+        policy lets images, not fetches, read blob: URLs)."""
+        return self.driver.execute_async_script("""
+            const done = arguments[arguments.length - 1], image = new Image();
+            image.onload = () => done(true);
+            image.onerror = () => done(false);
+            image.src = arguments[0];""", url)
 
     def store(self, name: str, value: str) -> None:
         self.driver.execute_script("localStorage.setItem(arguments[0], arguments[1])", name, value)

@@ -4,6 +4,7 @@ in the list, drafts stay with their conversation, every conversation has an addr
 unsent message survives a reload, and notices stay small and to the point."""
 
 import json
+import time
 import uuid
 
 from chat import ChatClient
@@ -186,6 +187,48 @@ def test_a_file_sent_offline_or_refused_for_now_is_kept_across_a_reload_and_stor
     names = [m["attachments"][0]["name"] for m in student.history(conversation["id"]) if m["attachments"]]
     assert sorted(names) == ["later.pdf", "offline.pdf"]
     assert [e for e in page.console_errors(through_an_outage=True) if "/upload" not in e["message"]] == []
+
+
+def test_signing_out_asks_about_what_is_unsent_and_leaves_nothing_to_the_next_account(stack, api, browsers, tmp_path):
+    (student, student_user), (expert, expert_user), conversation = api.student_and_expert("Sol", "Sam")
+    expert.upload(conversation["id"], png(40, 30), name="seen.png", mime="image/png").raise_for_status()
+    page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), student.token)
+    page.open_conversation(conversation["id"])
+    page.wait_until(page.conversation.image_decoded, message="the picture")
+    picture_url = page.conversation.image_source()
+    assert picture_url.startswith("blob:") and page.object_url_alive(picture_url)
+
+    # Something unsent: a draft, and a file refused for now. Asked first; "no" keeps all.
+    page.conversation.type("half a thought")
+    stack.stop("uploads")
+    try:
+        waiting = tmp_path / "waiting.pdf"
+        waiting.write_bytes(b"%PDF-1.7\n not yet")
+        page.conversation.attach(waiting)
+        page.wait_until(lambda: page.conversation.pending_status() == "sending…", message="waiting")
+        assert page.kept_files() == 1
+        assert "1 message is not sent yet" in page.sign_out(confirm=False)
+        assert not page.auth.is_shown() and page.kept_files() == 1
+        # "Yes": the user's drafts, outbox and kept files leave the browser, and their pictures' URLs die.
+        page.sign_out(confirm=True)
+        page.wait_until(page.auth.is_shown, message="signed out")
+    finally:
+        stack.start_service("uploads")
+    assert page.stored("chat.drafts.") == {} and page.stored("chat.outbox.") == {}
+    assert page.kept_files() == 0
+    assert not page.object_url_alive(picture_url)
+
+    # The next account in this tab starts clean, and nothing of the first is sent for it.
+    page.auth.sign_in(expert_user["email"])
+    page.wait_connected()
+    page.open_conversation(conversation["id"])
+    page.wait_until(page.conversation.image_decoded, message="the expert's own picture")
+    assert page.conversation.image_source() != picture_url
+    assert page.conversation.composer_text() == "" and not page.conversation.has_pending()
+    time.sleep(1)
+    assert [m for m in student.history(conversation["id"]) if m["content"] in ("half a thought", "waiting.pdf")] == []
+    # Logged: the uploads refused while uploads was down, and the probe of the dead URL.
+    assert [e for e in page.console_errors() if "/upload" not in e["message"] and picture_url not in e["message"]] == []
 
 
 def test_notices_are_small_and_never_for_welcomes_or_the_open_conversation(stack, api, browsers):
