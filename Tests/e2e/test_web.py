@@ -171,6 +171,28 @@ def test_the_page_passes_an_accessibility_scan_on_desktop_and_phone(stack, api, 
     assert page.console_errors() == []
 
 
+def test_the_layout_defects_once_seen_in_the_screenshots_stay_fixed(stack, api, browsers):
+    """Seen in this suite's own screenshots: the sign-in card's fields and button stretched
+    to the height of the sign-up card, and list items scrolled over the sidebar's header."""
+    page = ChatPage(browsers(width=1280, height=700)).open(stack.lb_url)
+    page.auth.wait_loaded()
+    heights = page.driver.execute_script("""
+        const height = (id) => document.querySelector(`[data-testid=${id}]`).getBoundingClientRect().height;
+        return [height('login-email'), height('register-email'), height('login-submit'), height('register-submit')];""")
+    assert heights[0] == heights[1] and heights[2] == heights[3], heights
+    student, _ = api.register("Scroller", "student")
+    for index in range(12):
+        api.register(f"Expert {index} for scrolling", "expert")
+    page.open_signed_in(stack.lb_url, student.token)
+    page.wait_until(lambda: page.experts.count() >= 12, message="a long directory")
+    on_top = page.driver.execute_script("""
+        const sidebar = document.querySelector('.sidebar');
+        sidebar.scrollTop = sidebar.scrollHeight;
+        const button = document.querySelector('[data-testid=logout]').getBoundingClientRect();
+        return [sidebar.scrollTop > 0, document.elementFromPoint(button.x + button.width / 2, button.y + button.height / 2)?.dataset.testid];""")
+    assert on_top == [True, "logout"], on_top
+
+
 @pytest.mark.parametrize("width", [1280, 360])
 def test_the_dark_page_with_unread_and_new_messages_passes_the_scan(stack, api, browsers, width):
     """The colours a dark system asks for, on what only some moments show: the unread
