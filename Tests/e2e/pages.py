@@ -397,6 +397,15 @@ class OpenConversation(Part):
     def image_alt(self) -> str | None:
         return self._attribute(self.IMAGE, "alt")
 
+    def composer_box(self) -> dict:
+        """The composer's height, the height its text needs, and the window's height (px)."""
+        return self.driver.execute_script(
+            "const box = document.querySelector(arguments[0]); return {height: box.offsetHeight, needs: box.scrollHeight, window: innerHeight}",
+            self.COMPOSER)
+
+    def press_in_composer(self, *keys: str) -> None:
+        self._find(self.COMPOSER).send_keys(*keys)
+
     def composer_text(self) -> str:
         return self.driver.execute_script("return document.querySelector(arguments[0]).value", self.COMPOSER)
 

@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime
 
 import pytest
+from selenium.webdriver.common.keys import Keys
 
 from api import Api
 from chat import ChatClient, forge_token
@@ -244,6 +245,30 @@ def test_edit_is_offered_only_within_the_edit_window(stack, api, browsers):
             stack.overrides["MESSAGE_EDIT_WINDOW"] = window
         stack.stop("messages")
         stack.start_service("messages")
+
+
+def test_the_composer_grows_with_its_text_and_keeps_enter_to_send(stack, api, browsers):
+    (student, _), _, conversation = api.student_and_expert("Wordy", "Will")
+    page = ChatPage(browsers(width=1280, height=800)).open_signed_in(stack.lb_url, student.token)
+    page.open_conversation(conversation["id"])
+    one_line = page.conversation.composer_box()["height"]
+
+    # Shift+Enter: a new line, nothing sent; the box grows by it.
+    page.conversation.press_in_composer("First line", Keys.SHIFT, Keys.ENTER, Keys.SHIFT, "second line")
+    assert page.conversation.composer_text() == "First line\nsecond line"
+    two_lines = page.conversation.composer_box()["height"]
+    assert two_lines > one_line and not page.conversation.has_pending()
+
+    # A long message: as tall as a third of the window, then it scrolls.
+    page.conversation.type(" " + " ".join(["word"] * 500))
+    box = page.conversation.composer_box()
+    assert box["window"] / 3 - 2 <= box["height"] <= box["window"] / 3 + 2 and box["needs"] > box["height"], box
+
+    # Enter sends it, and the box is one line again.
+    page.conversation.press_in_composer(Keys.ENTER)
+    page.conversation.wait_for_message("First line\nsecond line " + " ".join(["word"] * 500), message="sent")
+    assert page.conversation.composer_text() == "" and page.conversation.composer_box()["height"] == one_line
+    assert page.console_errors() == []
 
 
 def test_an_expired_session_sends_the_reader_back_to_sign_in(stack, api, browsers):

@@ -1,8 +1,10 @@
 // The composer: the open conversation's draft (kept per conversation, so text written to
-// one person never goes to another), Enter to send and Shift+Enter for a new line, typing
-// told while the reader writes, files attached or dropped.
+// one person never goes to another), a box that grows with its text up to a third of the
+// window (then scrolls), Enter to send and Shift+Enter for a new line, typing told while
+// the reader writes, files attached or dropped.
 
 const TYPING_PAUSE = 2500;
+const MOST_OF_THE_WINDOW = 1 / 3; // the box grows to this share of the window's height, at least its CSS min-height
 
 export function createComposer(state, { onSend, onUpload, onTyping }) {
   const pane = document.getElementById("conversation");
@@ -13,6 +15,17 @@ export function createComposer(state, { onSend, onUpload, onTyping }) {
   let typingIn = null; // the conversation the reader was told to be typing in
   let typingTimer = null;
 
+  /** The box as tall as its text, up to its limit (CSSOM sizes are allowed by the page's policy). */
+  function fit() {
+    input.style.height = "";
+    if (!input.offsetParent) return; // not shown: measured when it is
+    input.style.height = "auto";
+    const most = Math.max(120, Math.round(window.innerHeight * MOST_OF_THE_WINDOW));
+    input.style.height = `${Math.min(input.scrollHeight + input.offsetHeight - input.clientHeight, most)}px`;
+    input.style.overflowY = input.scrollHeight > input.clientHeight ? "auto" : "hidden";
+  }
+  window.addEventListener("resize", fit);
+
   function stopTyping() {
     clearTimeout(typingTimer);
     if (typingIn !== null) onTyping(typingIn, false);
@@ -20,6 +33,7 @@ export function createComposer(state, { onSend, onUpload, onTyping }) {
   }
 
   input.addEventListener("input", () => {
+    fit();
     state.drafts.set(conversationId, input.value);
     if (!input.value.trim()) return stopTyping();
     if (typingIn !== conversationId) {
@@ -42,6 +56,7 @@ export function createComposer(state, { onSend, onUpload, onTyping }) {
     if (!content.trim() || !conversationId) return;
     stopTyping();
     input.value = "";
+    fit();
     state.drafts.clear(conversationId);
     onSend(conversationId, content);
   });
@@ -64,6 +79,7 @@ export function createComposer(state, { onSend, onUpload, onTyping }) {
       stopTyping();
       conversationId = id;
       input.value = id ? state.drafts.get(id) : "";
+      requestAnimationFrame(fit); // once the pane is shown
     },
     focus: () => input.focus(),
   };
