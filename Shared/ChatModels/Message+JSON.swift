@@ -27,6 +27,15 @@ extension Message {
                 object.string("emoji", reaction.emoji)
                 object.bool("me", reaction.me)
             }
+            if let reply = self.replyTo {
+                object.object("replyTo") { object in
+                    object.bool("deleted", reply.deleted)
+                    object.uuid("id", reply.id)
+                    object.string("messageType", reply.messageType.rawValue)
+                    object.uuid("senderId", reply.senderId)
+                    object.string("snippet", reply.snippet)
+                }
+            }
             object.uuid("senderId", self.senderId)
             object.integer("seq", self.seq)
             object.integer("version", self.version)
@@ -57,7 +66,8 @@ extension SendMessagePayload {
             conversationId: try object.uuid("conversationId"),
             content: try object.string("content"),
             messageType: try object.optionalEnum("messageType", as: MessageType.self),
-            clientMessageId: try object.optionalString("clientMessageId")
+            clientMessageId: try object.optionalString("clientMessageId"),
+            replyTo: try object.optionalUUID("replyTo")
         )
     }
 }

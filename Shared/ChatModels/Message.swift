@@ -57,6 +57,33 @@ public struct ReactionSummary: Codable, Sendable, Hashable {
     }
 }
 
+/// What a reply shows of the message it answers: who wrote it and how it began, read
+/// when the reply is read (so an edit shows, and a delete leaves `deleted` and no text).
+public struct ReplyPreview: Codable, Sendable, Hashable {
+    public var id: UUID
+    public var senderId: UUID?
+    public var messageType: MessageType
+    /// The start of its text, at most `maxSnippet` characters; empty once deleted.
+    public var snippet: String
+    public var deleted: Bool
+
+    /// Characters of the original a reply carries.
+    public static let maxSnippet = 100
+
+    public init(id: UUID, senderId: UUID?, messageType: MessageType, snippet: String, deleted: Bool) {
+        self.id = id
+        self.senderId = senderId
+        self.messageType = messageType
+        self.snippet = snippet
+        self.deleted = deleted
+    }
+
+    /// A reply's original before it is read, and if it cannot be: gone.
+    public static func unread(_ id: UUID) -> ReplyPreview {
+        ReplyPreview(id: id, senderId: nil, messageType: .text, snippet: "", deleted: true)
+    }
+}
+
 /// A stored message. `seq` counts up by one per conversation, so a client that knows the
 /// last `seq` it saw can ask for exactly what it missed; `changeSeq` does the same for
 /// every change (a new message, an edit, a delete, a reaction), so a client that knows the
@@ -83,6 +110,8 @@ public struct Message: Codable, Sendable, Hashable {
     public var deletedAt: Date?
     /// In the order each emoji was first chosen; `me` is the reader's.
     public var reactions: [ReactionSummary]
+    /// The message this one answers.
+    public var replyTo: ReplyPreview?
 
     public init(
         id: UUID,
@@ -98,7 +127,8 @@ public struct Message: Codable, Sendable, Hashable {
         version: Int64 = 1,
         editedAt: Date? = nil,
         deletedAt: Date? = nil,
-        reactions: [ReactionSummary] = []
+        reactions: [ReactionSummary] = [],
+        replyTo: ReplyPreview? = nil
     ) {
         self.id = id
         self.conversationId = conversationId
@@ -114,6 +144,7 @@ public struct Message: Codable, Sendable, Hashable {
         self.editedAt = editedAt
         self.deletedAt = deletedAt
         self.reactions = reactions
+        self.replyTo = replyTo
     }
 }
 
@@ -122,11 +153,14 @@ public struct SendMessageRequest: Codable, Sendable {
     public var content: String
     public var messageType: MessageType?
     public var clientMessageId: String?
+    /// The message of this conversation it answers.
+    public var replyTo: UUID?
 
-    public init(content: String, messageType: MessageType? = nil, clientMessageId: String? = nil) {
+    public init(content: String, messageType: MessageType? = nil, clientMessageId: String? = nil, replyTo: UUID? = nil) {
         self.content = content
         self.messageType = messageType
         self.clientMessageId = clientMessageId
+        self.replyTo = replyTo
     }
 }
 

@@ -63,12 +63,15 @@ public struct SendMessagePayload: Codable, Sendable {
     public var content: String
     public var messageType: MessageType?
     public var clientMessageId: String?
+    /// The message of this conversation it answers.
+    public var replyTo: UUID?
 
-    public init(conversationId: UUID, content: String, messageType: MessageType? = nil, clientMessageId: String? = nil) {
+    public init(conversationId: UUID, content: String, messageType: MessageType? = nil, clientMessageId: String? = nil, replyTo: UUID? = nil) {
         self.conversationId = conversationId
         self.content = content
         self.messageType = messageType
         self.clientMessageId = clientMessageId
+        self.replyTo = replyTo
     }
 }
 

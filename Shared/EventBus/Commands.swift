@@ -85,6 +85,8 @@ public struct SendMessageCommand: Codable, Sendable, Hashable {
     public var clientMessageId: String
     /// The file of an IMAGE or FILE message, already stored by uploads.
     public var attachment: AttachmentDraft?
+    /// The message of this conversation it answers.
+    public var replyTo: UUID?
 
     public init(
         requestId: String,
@@ -93,7 +95,8 @@ public struct SendMessageCommand: Codable, Sendable, Hashable {
         content: String,
         messageType: MessageType,
         clientMessageId: String,
-        attachment: AttachmentDraft? = nil
+        attachment: AttachmentDraft? = nil,
+        replyTo: UUID? = nil
     ) {
         self.requestId = requestId
         self.senderId = senderId
@@ -102,6 +105,7 @@ public struct SendMessageCommand: Codable, Sendable, Hashable {
         self.messageType = messageType
         self.clientMessageId = clientMessageId
         self.attachment = attachment
+        self.replyTo = replyTo
     }
 }
 

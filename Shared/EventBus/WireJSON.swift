@@ -20,6 +20,7 @@ extension SendMessageCommand {
             object.string("content", self.content)
             object.uuid("conversationId", self.conversationId)
             object.string("messageType", self.messageType.rawValue)
+            object.uuid("replyTo", self.replyTo)
             object.string("requestId", self.requestId)
             object.uuid("senderId", self.senderId)
         }
@@ -48,7 +49,8 @@ extension SendMessageCommand {
                     width: try draft.optionalInteger("width").map(Int.init),
                     height: try draft.optionalInteger("height").map(Int.init)
                 )
-            }
+            },
+            replyTo: try object.optionalUUID("replyTo")
         )
     }
 }

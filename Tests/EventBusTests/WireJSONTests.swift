@@ -47,6 +47,12 @@ import Testing
         return message
     }
 
+    static func reply(_ message: Message, to original: ReplyPreview) -> Message {
+        var message = message
+        message.replyTo = original
+        return message
+    }
+
     @Test(arguments: awkwardText)
     func aMessageIsWhatTheEncoderWrites(_ text: String) throws {
         let attachment = ChatModels.Attachment(
@@ -64,6 +70,11 @@ import Testing
             Self.message(content: text, senderID: nil, clientMessageID: nil),
             Self.message(content: text, clientMessageID: text, attachments: [attachment, sized]),
             Self.changed(Self.message(content: text), reactions: [ReactionSummary(emoji: text, count: 3, me: true)]),
+            Self.reply(
+                Self.message(content: text),
+                to: ReplyPreview(id: UUID(), senderId: UUID(), messageType: .image, snippet: text, deleted: false)
+            ),
+            Self.reply(Self.message(content: text), to: .unread(UUID())),
         ] {
             let expected = try ChatJSON.encoder().encode(message)
             #expect(String(buffer: message.json) == String(decoding: expected, as: UTF8.self))
@@ -99,6 +110,15 @@ import Testing
                 clientMessageId: "gw-1"
             ),
             Self.sending(text, .file, draft), Self.sending(text, .image, picture),
+            SendMessageCommand(
+                requestId: "r",
+                senderId: UUID(),
+                conversationId: UUID(),
+                content: text,
+                messageType: .text,
+                clientMessageId: "c",
+                replyTo: UUID()
+            ),
         ] {
             let expected = try ChatJSON.encoder().encode(command)
             #expect(String(buffer: command.json) == String(decoding: expected, as: UTF8.self))
@@ -148,6 +168,10 @@ import Testing
             #"{"conversationId":"\#(id)","content":null}"#,
             #"{"conversationId":"\#(id)","content":"hi","messageType":"VIDEO"}"#,
             #"{"conversationId":"\#(id)","content":"hi","clientMessageId":["x"]}"#,
+            #"{"conversationId":"\#(id)","content":"hi","replyTo":"\#(id.lowercased())"}"#,
+            #"{"conversationId":"\#(id)","content":"hi","replyTo":null}"#,
+            #"{"conversationId":"\#(id)","content":"hi","replyTo":"nope"}"#,
+            #"{"conversationId":"\#(id)","content":"hi","replyTo":7}"#,
             "[]", #""just a string""#, "{", "", "null", #"{"conversationId":"\#(id)","content":"hi"} trailing"#,
         ]
         for input in inputs {
@@ -158,6 +182,7 @@ import Testing
             case (.success(let expected), .success(let read)):
                 #expect(read.conversationId == expected.conversationId && read.content == expected.content, "\(input)")
                 #expect(read.messageType == expected.messageType && read.clientMessageId == expected.clientMessageId, "\(input)")
+                #expect(read.replyTo == expected.replyTo, "\(input)")
             case (.failure(let expected as DecodingError), .failure(let read as DecodingError)):
                 #expect(read.clientDescription == expected.clientDescription, "\(input)")
             default:

@@ -94,12 +94,18 @@ extension TestClientProtocol {
         return try response.decode(Conversation.self)
     }
 
-    public func send(_ account: Account, _ content: String, in conversation: UUID, clientMessageId: String? = nil) async throws -> TestResponse {
+    public func send(
+        _ account: Account,
+        _ content: String,
+        in conversation: UUID,
+        clientMessageId: String? = nil,
+        replyTo: UUID? = nil
+    ) async throws -> TestResponse {
         try await self.call(
             .post,
             "/api/chat/conversations/\(conversation)/messages",
             token: account.token,
-            json: SendMessageRequest(content: content, clientMessageId: clientMessageId)
+            json: SendMessageRequest(content: content, clientMessageId: clientMessageId, replyTo: replyTo)
         )
     }
 }

@@ -64,6 +64,21 @@ def pair(api: Api) -> tuple[tuple[Api, dict], tuple[Api, dict], dict]:
     return api.student_and_expert()
 
 
+@pytest.fixture
+def sides(stack, pair):
+    """The pair's two members, each on a gateway of their own, in their conversation."""
+    from chat import ChatClient
+
+    (a_api, a_user), (b_api, b_user), conversation = pair
+    a = ChatClient(stack.service_url("gateway1"), a_api.token).connect()
+    b = ChatClient(stack.service_url("gateway2"), b_api.token).connect()
+    a.join(conversation["id"])
+    b.join(conversation["id"])
+    yield a, b, a_user, b_user, conversation
+    a.disconnect()
+    b.disconnect()
+
+
 def chromium(width: int = 1280, height: int = 900, dark: bool = False) -> webdriver.Chrome:
     """Headless Chromium (Debian's, with its chromedriver), its console kept for checks;
     each one a browser of its own (its own session storage and cookies). `dark`: the

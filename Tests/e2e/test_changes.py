@@ -7,24 +7,10 @@ import time
 import urllib.parse
 import uuid
 
-import pytest
 import stack as stack_module
 
 from api import Api
 from chat import ChatClient
-
-
-@pytest.fixture
-def sides(stack, pair):
-    """The pair's two members, each on a gateway of their own, in their conversation."""
-    (a_api, a_user), (b_api, b_user), conversation = pair
-    a = ChatClient(stack.service_url("gateway1"), a_api.token).connect()
-    b = ChatClient(stack.service_url("gateway2"), b_api.token).connect()
-    a.join(conversation["id"])
-    b.join(conversation["id"])
-    yield a, b, a_user, b_user, conversation
-    a.disconnect()
-    b.disconnect()
 
 
 def send(client: ChatClient, conversation: dict, content: str) -> dict:

@@ -172,7 +172,8 @@ struct CommandConsumer: Service {
             content: try MessageRules.content(command.content, maxLength: self.limits.maxContentLength),
             type: command.messageType,
             clientMessageID: try MessageRules.clientMessageID(command.clientMessageId),
-            attachment: command.attachment
+            attachment: command.attachment,
+            replyTo: command.replyTo
         )
     }
 

@@ -213,5 +213,16 @@ enum Migrations {
                 """
             ]
         ),
+        Migration(
+            version: 9,
+            name: "replies: the message a message answers",
+            statements: [
+                // Messages are kept as tombstones, so an original goes only with its
+                // conversation, and its replies with it.
+                "ALTER TABLE messages ADD COLUMN reply_to uuid REFERENCES messages (id) ON DELETE SET NULL",
+                // Finds the replies when a conversation's messages go (the key's check).
+                "CREATE INDEX messages_reply_to_idx ON messages (reply_to) WHERE reply_to IS NOT NULL",
+            ]
+        ),
     ]
 }

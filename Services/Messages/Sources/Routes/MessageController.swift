@@ -129,7 +129,14 @@ struct MessageController: Sendable {
         let clientMessageID = try MessageRules.clientMessageID(body.clientMessageId)
         // Membership is checked where the message is stored, as for every other writer.
         let stored = try await self.messages.append(
-            NewMessage(conversationID: id, senderID: identity.userID, content: content, type: .text, clientMessageID: clientMessageID)
+            NewMessage(
+                conversationID: id,
+                senderID: identity.userID,
+                content: content,
+                type: .text,
+                clientMessageID: clientMessageID,
+                replyTo: body.replyTo
+            )
         )
         // Published again for a retry, as the stream consumer does: the first try may have
         // stored it and died before publishing, and gateways deliver a message id once.

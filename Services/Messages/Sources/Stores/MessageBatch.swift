@@ -59,10 +59,12 @@ extension MessageStore {
             members[conversation, default: []].append(user)
         }
 
+        let originals = try await MessageRows.replyPreviews(of: drafts.compactMap(\.replyTo), on: connection, logger: logger)
+
         var outcomes = [BatchOutcome?](repeating: nil, count: drafts.count)
         var accepted: [Int] = []
         for (index, draft) in drafts.enumerated() {
-            if let refusal = Self.refusal(of: draft, members: members[draft.conversationID]) {
+            if let refusal = Self.refusal(of: draft, members: members[draft.conversationID], originals: originals) {
                 outcomes[index] = .refused(refusal)
             } else {
                 accepted.append(index)
@@ -74,7 +76,8 @@ extension MessageStore {
         let candidates = accepted.filter { index in Key(drafts[index]).map { claimed.insert($0).inserted } ?? true }
         var storedNow: [Int: Message] = [:]
         var byKey: [Key: Message] = [:]
-        for (index, message) in zip(candidates, try await self.insertFresh(candidates.map { drafts[$0] }, on: connection, logger: logger)) {
+        let fresh = try await self.insertFresh(candidates.map { drafts[$0] }, originals: originals, on: connection, logger: logger)
+        for (index, message) in zip(candidates, fresh) {
             guard let message else { continue }
             storedNow[index] = message
             if let key = Key(drafts[index]) { byKey[key] = message }
@@ -106,16 +109,25 @@ extension MessageStore {
     }
 
     /// Why the draft cannot be stored, if it cannot: its conversation is gone, its sender is
-    /// not a member, or it claims to be the server's own without being a SYSTEM message.
-    private static func refusal(of draft: NewMessage, members: [UUID]?) -> APIError? {
+    /// not a member, it claims to be the server's own without being a SYSTEM message, or it
+    /// answers a message that is not in its conversation or was deleted.
+    private static func refusal(of draft: NewMessage, members: [UUID]?, originals: [UUID: ReplyOriginal]) -> APIError? {
         guard let members else { return .notFound("Conversation not found") }
         guard let sender = draft.senderID, sender != Self.noSender else {
             return draft.type == .system && draft.attachment == nil ? nil : .validation("Only SYSTEM messages have no sender")
         }
-        return members.contains(sender) ? nil : .forbidden("You are not a member of this conversation")
+        guard members.contains(sender) else { return .forbidden("You are not a member of this conversation") }
+        if let replyTo = draft.replyTo {
+            guard let original = originals[replyTo], original.conversationID == draft.conversationID else {
+                return .notFound("The message replied to is not in this conversation")
+            }
+            if original.preview.deleted { return APIError(.messageDeleted, "The message replied to was deleted") }
+        }
+        return nil
     }
 
-    /// Stands for "no sender" in the statement's arrays, which hold no NULLs: no user has it.
+    /// Stands for "no sender" (and "no original") in the statement's arrays, which hold no
+    /// NULLs: no user or message has it.
     private static let noSender = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
 
     /// A send stored under the same key by someone else while this one was being stored.
@@ -127,7 +139,12 @@ extension MessageStore {
     /// stored. A draft stored meanwhile by another consumer (a claimed entry processed twice
     /// at once) breaks the unique index and the whole statement: nothing is stored, and the
     /// retry finds it.
-    private static func insertFresh(_ drafts: [NewMessage], on connection: PostgresConnection, logger: Logger) async throws -> [Message?] {
+    private static func insertFresh(
+        _ drafts: [NewMessage],
+        originals: [UUID: ReplyOriginal],
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [Message?] {
         guard !drafts.isEmpty else { return [] }
         let messages = drafts.map { draft in
             Message(
@@ -138,7 +155,8 @@ extension MessageStore {
                 content: draft.content,
                 messageType: draft.type,
                 clientMessageId: draft.clientMessageID,
-                createdAt: Date()
+                createdAt: Date(),
+                replyTo: draft.replyTo.flatMap { originals[$0]?.preview }
             )
         }
         var inserted: [UUID: (seq: Int64, changeSeq: Int64, createdAt: Date)] = [:]
@@ -169,11 +187,12 @@ extension MessageStore {
         return """
             WITH d AS (
                 SELECT u.id, u.conversation_id, NULLIF(u.sender_id, \(Self.noSender)) AS sender_id, u.content, u.message_type,
-                       NULLIF(u.client_message_id, '') AS client_message_id, u.ord
+                       NULLIF(u.client_message_id, '') AS client_message_id, NULLIF(u.reply_to, \(Self.noSender)) AS reply_to, u.ord
                 FROM unnest(
                     \(messages.map(\.id)), \(messages.map(\.conversationId)), \(messages.map { $0.senderId ?? Self.noSender }),
-                    \(messages.map(\.content)), \(messages.map(\.messageType.rawValue)), \(messages.map { $0.clientMessageId ?? "" })
-                ) WITH ORDINALITY AS u(id, conversation_id, sender_id, content, message_type, client_message_id, ord)
+                    \(messages.map(\.content)), \(messages.map(\.messageType.rawValue)), \(messages.map { $0.clientMessageId ?? "" }),
+                    \(messages.map { $0.replyTo?.id ?? Self.noSender })
+                ) WITH ORDINALITY AS u(id, conversation_id, sender_id, content, message_type, client_message_id, reply_to, ord)
             ), fresh AS (
                 SELECT d.* FROM d WHERE NOT EXISTS (
                     SELECT 1 FROM messages m WHERE m.sender_id = d.sender_id AND m.client_message_id = d.client_message_id
@@ -191,8 +210,8 @@ extension MessageStore {
                 SELECT f.*, b.base, b.change_base, row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS n
                 FROM fresh f JOIN bumped b ON b.id = f.conversation_id
             ), inserted AS (
-                INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type, client_message_id)
-                SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id
+                INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type, client_message_id, reply_to)
+                SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id, reply_to
                 FROM numbered
                 RETURNING id, conversation_id, sender_id, message_type, seq, change_seq, created_at
             ), counted AS (

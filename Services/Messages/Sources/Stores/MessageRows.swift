@@ -9,9 +9,9 @@ import ServiceKit
 enum MessageRows {
     static let columns = """
         m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.message_type, m.client_message_id, m.created_at,
-        m.change_seq, m.version, m.edited_at, m.deleted_at
+        m.change_seq, m.version, m.edited_at, m.deleted_at, m.reply_to
         """
-    typealias Row = (UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?)
+    typealias Row = (UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?, UUID?)
 
     static func message(_ row: Row) -> Message {
         Message(
@@ -26,7 +26,8 @@ enum MessageRows {
             changeSeq: row.8,
             version: row.9,
             editedAt: row.10,
-            deletedAt: row.11
+            deletedAt: row.11,
+            replyTo: row.12.map(ReplyPreview.unread)  // read by `withAttachments`
         )
     }
 
@@ -58,10 +59,12 @@ enum MessageRows {
         }
     }
 
-    /// Fills in the attachments of `messages` with one query.
+    /// Fills in the attachments of `messages`, and what their replies answer, with a query
+    /// each when there are any.
     static func withAttachments(_ messages: [Message], on connection: PostgresConnection, logger: Logger) async throws -> [Message] {
+        let withReplies = try await Self.withReplies(messages, on: connection, logger: logger)
         let ids = messages.filter { $0.messageType == .image || $0.messageType == .file }.map(\.id)
-        guard !ids.isEmpty else { return messages }
+        guard !ids.isEmpty else { return withReplies }
         var byMessage: [UUID: [Attachment]] = [:]
         let rows = try await connection.query(
             """
@@ -85,12 +88,55 @@ enum MessageRows {
                 )
             )
         }
-        return messages.map { message in
+        return withReplies.map { message in
             var message = message
             message.attachments = byMessage[message.id] ?? []
             return message
         }
     }
+
+    /// Each reply's preview of its original, as the original is now.
+    private static func withReplies(_ messages: [Message], on connection: PostgresConnection, logger: Logger) async throws -> [Message] {
+        let originals = try await Self.replyPreviews(of: messages.compactMap(\.replyTo?.id), on: connection, logger: logger)
+        guard !originals.isEmpty else { return messages }
+        return messages.map { message in
+            guard let id = message.replyTo?.id, let original = originals[id] else { return message }
+            var message = message
+            message.replyTo = original.preview
+            return message
+        }
+    }
+
+    /// The messages `ids` name, as replies show them; no query when there are none.
+    static func replyPreviews(of ids: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> [UUID: ReplyOriginal] {
+        guard !ids.isEmpty else { return [:] }
+        var originals: [UUID: ReplyOriginal] = [:]
+        let rows = try await connection.query(
+            """
+            SELECT m.id, m.conversation_id, m.sender_id, m.message_type, left(m.content, \(ReplyPreview.maxSnippet)::int), m.deleted_at IS NOT NULL
+            FROM messages m WHERE m.id = ANY(\(Array(Set(ids))))
+            """,
+            logger: logger
+        )
+        for try await (id, conversationID, senderID, type, snippet, deleted) in rows.decode((UUID, UUID, UUID?, String, String, Bool).self) {
+            let preview = ReplyPreview(
+                id: id,
+                senderId: senderID,
+                messageType: MessageType(rawValue: type) ?? .text,
+                snippet: snippet,
+                deleted: deleted
+            )
+            originals[id] = ReplyOriginal(conversationID: conversationID, preview: preview)
+        }
+        return originals
+    }
+}
+
+/// A message replied to: where it is (a reply must be in the same conversation) and how
+/// its replies show it.
+struct ReplyOriginal: Sendable {
+    var conversationID: UUID
+    var preview: ReplyPreview
 }
 
 extension Attachment {

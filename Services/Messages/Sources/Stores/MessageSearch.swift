@@ -100,10 +100,10 @@ struct MessageSearch: Sendable {
             var messages: [Message] = []
             var extras: [(rank: Float, micros: Int64, headline: String)] = []
             for try await row in rows.decode(
-                (UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?, Float, Int64, String).self
+                (UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?, UUID?, Float, Int64, String).self
             ) {
-                messages.append(MessageRows.message((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11)))
-                extras.append((row.12, row.13, row.14))
+                messages.append(MessageRows.message((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12)))
+                extras.append((row.13, row.14, row.15))
             }
             let more = messages.count > query.limit
             if more {

@@ -15,6 +15,8 @@ struct NewMessage: Sendable {
     var clientMessageID: String?
     /// Stored in the message's transaction.
     var attachment: AttachmentDraft? = nil
+    /// A message of the same conversation.
+    var replyTo: UUID? = nil
 }
 
 /// Which page of history: older than a `seq`, newer than one, or the newest.

@@ -18,7 +18,8 @@ enum MessageEvents {
             conversationId: payload.conversationId,
             content: payload.content,
             messageType: .text,
-            clientMessageId: clientMessageID
+            clientMessageId: clientMessageID,
+            replyTo: payload.replyTo
         )
         // A failure names the clientMessageId to resend with (made up here if the client gave none).
         try await Self.submit(command, call) { $0.resend(as: clientMessageID) }
