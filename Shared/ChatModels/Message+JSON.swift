@@ -33,6 +33,7 @@ extension Message {
                     object.uuid("id", reply.id)
                     object.string("messageType", reply.messageType.rawValue)
                     object.uuid("senderId", reply.senderId)
+                    object.integer("seq", reply.seq)
                     object.string("snippet", reply.snippet)
                 }
             }

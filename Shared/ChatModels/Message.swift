@@ -61,6 +61,8 @@ public struct ReactionSummary: Codable, Sendable, Hashable {
 /// when the reply is read (so an edit shows, and a delete leaves `deleted` and no text).
 public struct ReplyPreview: Codable, Sendable, Hashable {
     public var id: UUID
+    /// Where it is in the conversation: a client pages back to it.
+    public var seq: Int64
     public var senderId: UUID?
     public var messageType: MessageType
     /// The start of its text, at most `maxSnippet` characters; empty once deleted.
@@ -70,8 +72,9 @@ public struct ReplyPreview: Codable, Sendable, Hashable {
     /// Characters of the original a reply carries.
     public static let maxSnippet = 100
 
-    public init(id: UUID, senderId: UUID?, messageType: MessageType, snippet: String, deleted: Bool) {
+    public init(id: UUID, seq: Int64, senderId: UUID?, messageType: MessageType, snippet: String, deleted: Bool) {
         self.id = id
+        self.seq = seq
         self.senderId = senderId
         self.messageType = messageType
         self.snippet = snippet
@@ -80,7 +83,7 @@ public struct ReplyPreview: Codable, Sendable, Hashable {
 
     /// A reply's original before it is read, and if it cannot be: gone.
     public static func unread(_ id: UUID) -> ReplyPreview {
-        ReplyPreview(id: id, senderId: nil, messageType: .text, snippet: "", deleted: true)
+        ReplyPreview(id: id, seq: 0, senderId: nil, messageType: .text, snippet: "", deleted: true)
     }
 }
 

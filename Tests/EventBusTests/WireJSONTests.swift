@@ -72,7 +72,7 @@ import Testing
             Self.changed(Self.message(content: text), reactions: [ReactionSummary(emoji: text, count: 3, me: true)]),
             Self.reply(
                 Self.message(content: text),
-                to: ReplyPreview(id: UUID(), senderId: UUID(), messageType: .image, snippet: text, deleted: false)
+                to: ReplyPreview(id: UUID(), seq: 1 << 40, senderId: UUID(), messageType: .image, snippet: text, deleted: false)
             ),
             Self.reply(Self.message(content: text), to: .unread(UUID())),
         ] {

@@ -20,6 +20,7 @@ import Testing
             let reply = try sent.decode(Message.self)
             let expected = ReplyPreview(
                 id: original.id,
+                seq: original.seq,
                 senderId: expert.user.id,
                 messageType: .text,
                 snippet: String(repeating: "é", count: ReplyPreview.maxSnippet),

@@ -273,6 +273,21 @@ class Message(Part):
         self.open_menu()
         self._click(self._in("mark-unread"))
 
+    def reply(self) -> None:
+        """Starts a reply to it from its menu."""
+        self.open_menu()
+        self._click(self._in("reply-message"))
+
+    def quote(self) -> tuple[str, str] | None:
+        """What it quotes, if it is a reply: the name and the text shown."""
+        if not self._present(self._in("reply-quote")):
+            return None
+        return self._text(self._in("quote-name")), self._text(self._in("quote-text"))
+
+    def open_quote(self) -> None:
+        """Shows the message it answers."""
+        self._click(self._in("reply-quote"))
+
     def menu_is_open(self) -> bool:
         return self._attribute(self._in("message-menu"), "aria-expanded") == "true"
 
@@ -405,6 +420,15 @@ class OpenConversation(Part):
 
     def press_in_composer(self, *keys: str) -> None:
         self._find(self.COMPOSER).send_keys(*keys)
+
+    def reply_bar(self) -> tuple[str, str] | None:
+        """The message being answered, above the composer: the line naming whom, and its text."""
+        if not self.driver.find_element(By.CSS_SELECTOR, by_testid("reply-bar")).is_displayed():
+            return None
+        return self._text(f"{by_testid('reply-bar')} {by_testid('quote-name')}"), self._text(f"{by_testid('reply-bar')} {by_testid('quote-text')}")
+
+    def cancel_reply(self) -> None:
+        self._click(by_testid("reply-cancel"))
 
     def composer_text(self) -> str:
         return self.driver.execute_script("return document.querySelector(arguments[0]).value", self.COMPOSER)

@@ -12,7 +12,7 @@ def test_a_reply_reaches_the_other_gateway_with_its_original(sides):
     question = send(a, conversation, "What is the derivative of x²?")
     ack = b.call("send_message", {"conversationId": conversation["id"], "content": "2x", "replyTo": question["id"]})
     assert ack["ok"], ack
-    preview = {"id": question["id"], "senderId": a_user["id"], "messageType": "TEXT",
+    preview = {"id": question["id"], "seq": question["seq"], "senderId": a_user["id"], "messageType": "TEXT",
                "snippet": "What is the derivative of x²?", "deleted": False}
     assert ack["message"]["replyTo"] == preview
     for client in (a, b):
@@ -49,7 +49,8 @@ def test_a_rest_reply_and_its_deleted_original_in_change_sync(stack, sides):
     assert a.call("delete_message", {"conversationId": conversation["id"], "messageId": original["id"]})["ok"]
     page = rest(stack, a).get(f"/api/chat/conversations/{conversation['id']}/changes", params={"after": 0}).json()
     synced = next(m for m in page["messages"] if m["id"] == reply["id"])
-    assert synced["replyTo"] == {"id": original["id"], "senderId": a_user["id"], "messageType": "TEXT", "snippet": "", "deleted": True}
+    assert synced["replyTo"] == {"id": original["id"], "seq": original["seq"], "senderId": a_user["id"], "messageType": "TEXT",
+                                 "snippet": "", "deleted": True}
     # Over the socket the same: what the page asks after a reconnect.
     sync = a.call("sync_conversation", {"conversationId": conversation["id"], "changesAfter": 0})
     assert sync.get("ok"), sync

@@ -385,6 +385,49 @@ def test_badges_follow_reads_on_another_device_and_mark_unread(stack, api, brows
         assert page.console_errors() == []
 
 
+def test_replies_quote_their_original_across_two_browsers(stack, api, browsers):
+    (student, student_user), (expert, expert_user), conversation = api.student_and_expert("Rafa", "Renata")
+    question = expert.send_message(conversation["id"], "What is 7 × 8?", timeout=10).json()
+    for i in range(60):  # the question is older than the newest page
+        expert.send_message(conversation["id"], f"filler {i}", timeout=10).raise_for_status()
+    answer = student.send_message(conversation["id"], "56", replyTo=question["id"], timeout=10).json()
+    a = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), expert.token)
+    b = ChatPage(browsers()).open_signed_in(stack.service_url("gateway2"), student.token)
+    for page in (a, b):
+        page.open_conversation(conversation["id"])
+
+    # The quote names who asked; a click pages back to the question and shows it.
+    b.wait_until(lambda: b.conversation.message(answer["id"]).quote() == ("Renata", "What is 7 × 8?"), message="quoted")
+    b.conversation.message(answer["id"]).open_quote()
+    b.wait_until(lambda: b.conversation.found_message_in_view(question["id"]), message="the question, paged back to and in view")
+
+    # The expert replies from the menu: the bar says to whom, Enter sends, the bar goes.
+    a.conversation.message(answer["id"]).reply()
+    assert a.conversation.reply_bar() == ("Replying to Rafa", "56")
+    a.conversation.send("Correct!")
+    a.wait_until(lambda: a.conversation.reply_bar() is None, message="bar gone after sending")
+    b.conversation.wait_for_message("Correct!")
+    reply_id = b.wait_until(lambda: next((m["id"] for m in expert.history(conversation["id"]) if m["content"] == "Correct!"), None))
+    assert b.conversation.message(reply_id).quote() == ("You", "56")
+    assert expert.history(conversation["id"])[-1]["replyTo"]["id"] == answer["id"]
+
+    # Escape gives up a reply started; the text stays.
+    a.conversation.message(answer["id"]).reply()
+    a.conversation.type("on second thought")
+    assert a.conversation.at_bottom(), "the bar opening keeps the newest message in view"
+    a.screenshot("replies.png")
+    a.conversation.press_in_composer(Keys.ESCAPE)
+    assert a.conversation.reply_bar() is None and a.conversation.composer_text() == "on second thought"
+
+    # The answer deleted: every quote of it says so, live.
+    b.conversation.message(answer["id"]).delete()
+    for page in (a, b):
+        page.wait_until(lambda: page.conversation.message(reply_id).quote() == ("Rafa" if page is a else "You", "Message deleted"),
+                        message="the quote follows the delete")
+    for page in (a, b):
+        assert page.console_errors() == []
+
+
 def test_search_finds_an_old_message_and_opens_it_in_its_conversation(stack, api, browsers):
     (student, _), _, conversation = api.student_and_expert("Sia", "Sam")
     old = student.send_message(conversation["id"], "The eigenvalues of a symmetric matrix are real", timeout=10).json()

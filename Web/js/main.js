@@ -213,8 +213,30 @@ const directory = renderDirectory(state, {
     }
   },
 });
+/**
+ * Brings a message of the open conversation into view, marked. One older than what is
+ * loaded is paged back to (up to 20 pages, so that history has no hole); further back,
+ * the page around it is fetched.
+ */
+async function showMessage(conversationId, messageId, seq) {
+  const id = key(conversationId);
+  for (let page = 0; page < 20 && !state.messages.get(id, messageId) && state.messages.hasMore(id); page++) {
+    const oldest = state.messages.list(id).find((message) => !message.pending);
+    if (!oldest || !(oldest.seq > seq)) break;
+    const older = await api.history(id, oldest.seq).catch((error) => (showError(error), null));
+    if (!older) return;
+    state.messages.add(id, older.messages, { older: true, hasMore: older.hasMore });
+  }
+  if (!state.messages.get(id, messageId) && seq > 0) {
+    const around = await api.historyAfter(id, Math.max(0, seq - 10)).catch((error) => (showError(error), null));
+    if (around) state.messages.add(id, around.messages);
+  }
+  state.messages.focus(id, messageId);
+}
+
 renderConversation(state, {
-  onSend: (conversationId, content) => socket?.send(conversationId, content),
+  onSend: (conversationId, content, replyTo) => socket?.send(conversationId, content, replyTo),
+  onShowOriginal: (conversationId, original) => showMessage(conversationId, original.id, original.seq),
   onUpload: (conversationId, file) => files.send(conversationId, file),
   onTyping: (conversationId, isTyping) => socket?.typing(conversationId, isTyping),
   onLoadOlder: async (conversationId, before) => {
@@ -250,14 +272,8 @@ renderProfile(state, { save: api.updateProfile, setPicture: api.setAvatar, remov
 renderSearch(state, {
   search: (query, cursor) => api.search(query, cursor),
   onOpenMessage: async (message) => {
-    const id = key(message.conversationId);
-    await open(id);
-    // A message older than what is loaded: the page from just before it.
-    if (!state.messages.get(id, message.id)) {
-      const page = await api.historyAfter(id, Math.max(0, message.seq - 10)).catch((error) => (showError(error), null));
-      if (page) state.messages.add(id, page.messages);
-    }
-    state.messages.focus(id, message.id);
+    await open(message.conversationId);
+    await showMessage(message.conversationId, message.id, message.seq);
   },
 });
 

@@ -120,10 +120,10 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
     return call(event, payload).then((ack) => state.messages.add(payload.conversationId, [ack.message]));
   }
 
-  function deliver({ clientMessageId, conversationId, content, file }) {
+  function deliver({ clientMessageId, conversationId, content, file, replyTo }) {
     if (!socket.connected || sending.has(clientMessageId) || file) return; // files go by upload (file-outbox.js)
     sending.add(clientMessageId);
-    call(ClientEvent.sendMessage, { conversationId, content, clientMessageId })
+    call(ClientEvent.sendMessage, { conversationId, content, clientMessageId, ...(replyTo ? { replyTo: replyTo.id } : {}) })
       .then((ack) => {
         state.outbox.remove(clientMessageId);
         state.messages.add(conversationId, [ack.message]);
@@ -143,9 +143,11 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
 
   return {
     join,
-    /** Queues a message: shown at once as pending, kept until stored, sent now or on reconnect. */
-    send(conversationId, content) {
-      const entry = { clientMessageId: crypto.randomUUID(), conversationId, content, createdAt: new Date().toISOString() };
+    /** Queues a message (`replyTo`: the preview of what it answers): shown at once as pending, kept until stored, sent now or on reconnect. */
+    send(conversationId, content, replyTo = null) {
+      const entry = {
+        clientMessageId: crypto.randomUUID(), conversationId, content, createdAt: new Date().toISOString(), ...(replyTo ? { replyTo } : {}),
+      };
       state.outbox.add(entry);
       state.messages.add(conversationId, [pendingCopy(entry, state.me.id)]);
       deliver(entry);
@@ -171,9 +173,9 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
 }
 
 /** How a message waiting in the outbox shows: pending, last, in the user's own bubble. */
-export function pendingCopy({ clientMessageId, conversationId, content, createdAt, file }, senderId) {
+export function pendingCopy({ clientMessageId, conversationId, content, createdAt, file, replyTo }, senderId) {
   return {
     id: "pending-" + clientMessageId, conversationId, seq: Infinity, senderId, content, messageType: file ? "FILE" : "TEXT",
-    clientMessageId, createdAt, attachments: [], pending: true,
+    clientMessageId, createdAt, attachments: [], pending: true, ...(replyTo ? { replyTo } : {}),
   };
 }

@@ -6,6 +6,21 @@
 
 import { key } from "./ids.js";
 
+/** Characters of the original a reply shows, as the server cuts them (code points). */
+const SNIPPET = 100;
+
+/** How a reply shows `message`, the same shape the server gives `replyTo`. */
+export function replyPreview(message) {
+  return {
+    id: message.id,
+    senderId: message.senderId ?? null,
+    messageType: message.messageType,
+    snippet: message.deletedAt ? "" : [...message.content].slice(0, SNIPPET).join(""),
+    deleted: !!message.deletedAt,
+    ...(message.seq !== undefined && Number.isFinite(message.seq) ? { seq: message.seq } : {}),
+  };
+}
+
 export function createMessages(emit) {
   const byConversation = new Map(); // conversation → Map(id → message)
   const more = new Map(); // conversation → whether older messages remain
@@ -15,8 +30,23 @@ export function createMessages(emit) {
   let revisions = 0; // each stored version of a message gets the next: a view redraws a message only when it moved on
 
   const normalize = (message) => ({
-    ...message, id: key(message.id), senderId: message.senderId ? key(message.senderId) : null, revision: ++revisions,
+    ...message,
+    id: key(message.id),
+    senderId: message.senderId ? key(message.senderId) : null,
+    ...(message.replyTo ? { replyTo: { ...message.replyTo, id: key(message.replyTo.id) } } : {}),
+    revision: ++revisions,
   });
+  /** The replies to `original` show it as it now is (edited, deleted): their ids go in `changed`. */
+  function refreshReplies(known, original, changed) {
+    const now = replyPreview(original);
+    for (const message of known.values()) {
+      const shown = message.replyTo;
+      if (shown?.id !== original.id || (shown.snippet === now.snippet && shown.deleted === now.deleted)) continue;
+      message.replyTo = { ...shown, snippet: now.snippet, deleted: now.deleted };
+      message.revision = ++revisions;
+      if (!changed.includes(message.id)) changed.push(message.id);
+    }
+  }
   const messagesOf = (conversationId) => {
     const id = key(conversationId);
     if (!byConversation.has(id)) byConversation.set(id, new Map());
@@ -56,19 +86,25 @@ export function createMessages(emit) {
             }
           }
         }
-        (known.has(message.id) ? change.changed : change.added).push(message.id);
+        const before = known.get(message.id);
+        (before ? change.changed : change.added).push(message.id);
         known.set(message.id, message);
+        if (before && (before.content !== message.content || before.deletedAt !== message.deletedAt)) refreshReplies(known, message, change.changed);
       }
       if (hasMore !== undefined && (older || !more.has(id))) more.set(id, hasMore);
       emit("messages", change);
     },
-    /** Fields of one message changed (an edit, a delete, upload progress). */
+    /** Fields of one message changed (an edit, a delete, upload progress); its replies follow. */
     patch(conversationId, messageId, fields) {
-      const message = byConversation.get(key(conversationId))?.get(key(messageId));
-      if (!message) return false;
-      Object.assign(message, fields, { revision: ++revisions });
-      emit("messages", { conversationId: key(conversationId), added: [], changed: [message.id], removed: [] });
-      return true;
+      const known = byConversation.get(key(conversationId));
+      const message = known?.get(key(messageId));
+      const rewritten = "content" in fields || "deletedAt" in fields;
+      const changed = message ? [message.id] : [];
+      if (message) Object.assign(message, fields, { revision: ++revisions });
+      // An original older than what is loaded still changes the replies that are.
+      if (known && rewritten) refreshReplies(known, message ?? { id: key(messageId), content: "", ...fields }, changed);
+      if (changed.length) emit("messages", { conversationId: key(conversationId), added: [], changed, removed: [] });
+      return !!message;
     },
     /** Someone chose or dropped an emoji: its count as the server has it, `me` if it was `meId`. */
     reacted({ conversationId, messageId, userId, emoji, count }, added, meId) {

@@ -8,7 +8,7 @@ import { keptPerUser } from "./kept.js";
 
 export function createOutbox(emit, storage) {
   const kept = keptPerUser(storage, "chat.outbox");
-  let pending = new Map(); // clientMessageId → {clientMessageId, conversationId, content, createdAt}
+  let pending = new Map(); // clientMessageId → {clientMessageId, conversationId, content, createdAt, replyTo?}
   const save = () => kept.save([...pending.values()], { empty: pending.size === 0 });
 
   return {
@@ -17,7 +17,8 @@ export function createOutbox(emit, storage) {
       pending = new Map();
       for (const entry of Array.isArray(stored) ? stored : []) {
         const file = entry?.file === undefined || (typeof entry.file?.name === "string" && Number.isFinite(entry.file.size));
-        if (typeof entry?.clientMessageId === "string" && typeof entry.content === "string" && entry.conversationId && file) {
+        const reply = entry?.replyTo === undefined || typeof entry.replyTo?.id === "string";
+        if (typeof entry?.clientMessageId === "string" && typeof entry.content === "string" && entry.conversationId && file && reply) {
           pending.set(entry.clientMessageId, { ...entry, conversationId: key(entry.conversationId) });
         }
       }

@@ -1,6 +1,6 @@
-// What a reader can do to a message: react (a few emoji under the bubble, toggled), and
-// for their own, edit in place or delete (asked twice: it is for everyone); someone
-// else's can be marked unread. The actions sit in a menu opened from the message's "⋯"
+// What a reader can do to a message: react (a few emoji under the bubble, toggled),
+// reply, and for their own, edit in place or delete (asked twice: it is for everyone);
+// someone else's can be marked unread. The actions sit in a menu opened from the message's "⋯"
 // button. Nodes carry `data-action`; the message list handles every click (one listener,
 // not one per message), so a redraw never drops a handler or an open menu.
 
@@ -30,7 +30,7 @@ export function updateReactions(row, reactions) {
   for (const gone of chips.values()) gone.remove();
 }
 
-/** The "⋯" button and its menu; `mine`: edit and delete, otherwise mark unread. */
+/** The "⋯" button and its menu: react and reply; `mine`: edit and delete, otherwise mark unread. */
 export function createMenu({ mine }) {
   const wrapper = element("div", { className: "message__actions" });
   const button = element("button", { className: "icon-button message__menu-button", testid: "message-menu", text: "⋯" });
@@ -49,7 +49,9 @@ export function createMenu({ mine }) {
     pick.dataset.emoji = choice;
     emoji.append(pick);
   }
-  menu.append(emoji);
+  const reply = item("Reply", "reply");
+  reply.dataset.testid = "reply-message";
+  menu.append(emoji, reply);
   if (mine) {
     const edit = item("Edit", "edit");
     edit.dataset.testid = "edit-message";

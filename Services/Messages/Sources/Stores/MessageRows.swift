@@ -113,14 +113,17 @@ enum MessageRows {
         var originals: [UUID: ReplyOriginal] = [:]
         let rows = try await connection.query(
             """
-            SELECT m.id, m.conversation_id, m.sender_id, m.message_type, left(m.content, \(ReplyPreview.maxSnippet)::int), m.deleted_at IS NOT NULL
+            SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.message_type, left(m.content, \(ReplyPreview.maxSnippet)::int),
+                   m.deleted_at IS NOT NULL
             FROM messages m WHERE m.id = ANY(\(Array(Set(ids))))
             """,
             logger: logger
         )
-        for try await (id, conversationID, senderID, type, snippet, deleted) in rows.decode((UUID, UUID, UUID?, String, String, Bool).self) {
+        let columns = (UUID, UUID, Int64, UUID?, String, String, Bool).self
+        for try await (id, conversationID, seq, senderID, type, snippet, deleted) in rows.decode(columns) {
             let preview = ReplyPreview(
                 id: id,
+                seq: seq,
                 senderId: senderID,
                 messageType: MessageType(rawValue: type) ?? .text,
                 snippet: snippet,

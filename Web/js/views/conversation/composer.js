@@ -1,7 +1,10 @@
 // The composer: the open conversation's draft (kept per conversation, so text written to
-// one person never goes to another), a box that grows with its text up to a third of the
-// window (then scrolls), Enter to send and Shift+Enter for a new line, typing told while
-// the reader writes, files attached or dropped.
+// one person never goes to another) and the message it answers, a box that grows with its
+// text up to a third of the window (then scrolls), Enter to send and Shift+Enter for a new
+// line, Escape to drop the reply, typing told while the reader writes, files attached or
+// dropped.
+
+import { quoteLines } from "./quote.js";
 
 const TYPING_PAUSE = 2500;
 const MOST_OF_THE_WINDOW = 1 / 3; // the box grows to this share of the window's height, at least its CSS min-height
@@ -11,7 +14,10 @@ export function createComposer(state, { onSend, onUpload, onTyping }) {
   const form = document.getElementById("composer");
   const input = document.getElementById("composer-input");
   const fileInput = document.getElementById("file-input");
+  const replyBar = document.getElementById("reply-bar");
+  const replyQuote = document.getElementById("reply-bar-quote");
   let conversationId = null;
+  let replyShown = null; // the id of the message the bar quotes
   let typingIn = null; // the conversation the reader was told to be typing in
   let typingTimer = null;
 
@@ -25,6 +31,24 @@ export function createComposer(state, { onSend, onUpload, onTyping }) {
     input.style.overflowY = input.scrollHeight > input.clientHeight ? "auto" : "hidden";
   }
   window.addEventListener("resize", fit);
+
+  /** The bar above the box: the message the draft answers, if any. */
+  function drawReply() {
+    const preview = conversationId ? state.drafts.replyTo(conversationId) : null;
+    replyBar.hidden = !preview;
+    const shown = preview ? `${preview.id}|${preview.snippet}|${preview.deleted}|${state.nameOf(preview.senderId)}` : null;
+    if (shown === replyShown) return;
+    replyShown = shown;
+    if (!preview) return replyQuote.replaceChildren();
+    const name = preview.senderId === state.me?.id ? "yourself" : state.nameOf(preview.senderId);
+    const [who, text] = quoteLines(preview, `Replying to ${name}`);
+    replyQuote.replaceChildren(who, text);
+  }
+  state.on("drafts", ({ conversationId: id }) => id === conversationId && drawReply());
+  document.getElementById("reply-cancel").addEventListener("click", () => {
+    state.drafts.setReplyTo(conversationId, null);
+    input.focus();
+  });
 
   function stopTyping() {
     clearTimeout(typingTimer);
@@ -48,6 +72,9 @@ export function createComposer(state, { onSend, onUpload, onTyping }) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       form.requestSubmit();
+    } else if (event.key === "Escape" && state.drafts.replyTo(conversationId)) {
+      event.preventDefault();
+      state.drafts.setReplyTo(conversationId, null);
     }
   });
   form.addEventListener("submit", (event) => {
@@ -55,10 +82,11 @@ export function createComposer(state, { onSend, onUpload, onTyping }) {
     const content = input.value;
     if (!content.trim() || !conversationId) return;
     stopTyping();
+    const replyTo = state.drafts.replyTo(conversationId);
     input.value = "";
     fit();
     state.drafts.clear(conversationId);
-    onSend(conversationId, content);
+    onSend(conversationId, content, replyTo);
   });
   fileInput.addEventListener("change", () => {
     for (const file of fileInput.files) onUpload(conversationId, file);
@@ -79,7 +107,13 @@ export function createComposer(state, { onSend, onUpload, onTyping }) {
       stopTyping();
       conversationId = id;
       input.value = id ? state.drafts.get(id) : "";
+      drawReply();
       requestAnimationFrame(fit); // once the pane is shown
+    },
+    /** Starts a reply to `preview` (a message's, see `replyPreview`), and the reader writes it. */
+    replyTo(preview) {
+      state.drafts.setReplyTo(conversationId, preview);
+      input.focus();
     },
     focus: () => input.focus(),
   };

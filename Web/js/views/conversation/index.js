@@ -1,5 +1,6 @@
 // The right pane: one conversation's header, messages, who is typing, and the composer.
 
+import { replyPreview } from "../../state/messages.js";
 import { setText } from "../keyed.js";
 import { createComposer } from "./composer.js";
 import { createHeader } from "./header.js";
@@ -10,12 +11,16 @@ export function renderConversation(state, actions) {
   const empty = document.getElementById("pane-empty");
   const typingLine = document.getElementById("typing");
   const header = createHeader(state);
-  const messages = createMessageList(state, { ...actions, onEditEnded: () => composer.focus() });
+  const messages = createMessageList(state, {
+    ...actions,
+    onEditEnded: () => composer.focus(),
+    onReply: (message) => composer.replyTo(replyPreview(message)),
+  });
   const composer = createComposer(state, {
     ...actions,
-    onSend: (conversationId, content) => {
+    onSend: (conversationId, content, replyTo) => {
       messages.pin(); // the reader's own message is where they look next
-      actions.onSend(conversationId, content);
+      actions.onSend(conversationId, content, replyTo);
     },
   });
 

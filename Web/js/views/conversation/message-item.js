@@ -7,6 +7,7 @@ import { drawAttachment } from "../attachments.js";
 import { avatar } from "../avatar.js";
 import { element, setAttribute, setText } from "../keyed.js";
 import { createMenu, updateReactions } from "../message-actions.js";
+import { quoteLines } from "./quote.js";
 
 const drawn = new WeakMap(); // node → what each part shows now, by part
 
@@ -20,7 +21,8 @@ export function createMessage(message) {
 
 /**
  * Brings the node up to `view`: {message, mine, grouped (same sender as the one before),
- * sender (their user, for others' messages), read, found, editor (a form while editing)}.
+ * sender (their user, for others' messages), read, found, editor (a form while editing),
+ * quoted (the name of whom a reply answers)}.
  */
 export function updateMessage(item, view) {
   const { message, mine } = view;
@@ -46,10 +48,11 @@ export function updateMessage(item, view) {
     if (!content.contains(view.editor)) content.replaceChildren(view.editor);
     parts.content = "editing";
   } else {
-    const contentKey = JSON.stringify([message.deletedAt ?? "", message.content, (message.attachments ?? []).map((file) => file.id), message.progress ?? null]);
+    const quote = message.replyTo && !message.deletedAt ? [message.replyTo.id, message.replyTo.snippet, message.replyTo.deleted, view.quoted] : null;
+    const contentKey = JSON.stringify([message.deletedAt ?? "", message.content, (message.attachments ?? []).map((file) => file.id), message.progress ?? null, quote]);
     if (parts.content !== contentKey) {
       parts.content = contentKey;
-      content.replaceChildren(...drawContent(message));
+      content.replaceChildren(...(quote ? [drawQuote(message.replyTo, view.quoted)] : []), ...drawContent(message));
     }
   }
 
@@ -66,6 +69,16 @@ export function updateMessage(item, view) {
   }
   const meta = slot(item, "message__meta", "span", () => null);
   updateMeta(meta, view, parts);
+}
+
+/** The message a reply answers: a button that shows it. */
+function drawQuote(preview, name) {
+  const button = element("button", { className: "quote", testid: "reply-quote" });
+  button.type = "button";
+  button.dataset.action = "show-original";
+  button.append(...quoteLines(preview, name));
+  button.setAttribute("aria-label", `Reply to ${name}: ${preview.deleted ? "message deleted" : preview.snippet || preview.messageType.toLowerCase()}. Show it`);
+  return button;
 }
 
 function drawContent(message) {

@@ -5,13 +5,14 @@
 // above without a jump; a message opened from search is brought into view.
 
 import { day } from "../../format.js";
+import { key } from "../../state/ids.js";
 import { element, reconcile, setText } from "../keyed.js";
 import { confirmDelete, createEditor, toggleMenu } from "../message-actions.js";
 import { createMessage, updateMessage } from "./message-item.js";
 
 const PINNED_WITHIN = 40; // px from the bottom that still count as at the bottom
 
-export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete, onReact, onMarkUnread, onEditEnded }) {
+export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete, onReact, onMarkUnread, onEditEnded, onReply, onShowOriginal }) {
   const list = document.getElementById("messages");
   const jump = document.getElementById("new-messages");
   let conversationId = null;
@@ -89,8 +90,9 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
         read: mine && !message.pending && state.messages.isRead(conversationId, message.seq),
         found: message.id === found,
         editor: editing?.messageId === message.id ? editing.form : null,
+        quoted: message.replyTo ? (key(message.replyTo.senderId) === me ? "You" : state.nameOf(message.replyTo.senderId)) : null,
       };
-      row.signature = [message.revision, row.grouped, row.read, row.found, !!row.editor, row.sender.name, row.sender.avatarUrl].join("|");
+      row.signature = [message.revision, row.grouped, row.read, row.found, !!row.editor, row.sender.name, row.sender.avatarUrl, row.quoted].join("|");
       rows.push(row);
       lastSender = message.messageType === "SYSTEM" ? null : message.senderId;
     }
@@ -184,10 +186,17 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
       case "mark-unread":
         toggleMenu(wrapper, false);
         return onMarkUnread(message);
+      case "reply":
+        toggleMenu(wrapper, false);
+        return onReply(message);
+      case "show-original":
+        return onShowOriginal(conversationId, message.replyTo);
     }
   });
-  // A picture that loads while the reader is at the bottom keeps them there.
+  // A picture that loads while the reader is at the bottom keeps them there; so does the
+  // list growing shorter (the composer growing, a reply started).
   list.addEventListener("load", () => pinned && toBottom(), true);
+  new ResizeObserver(() => pinned && toBottom()).observe(list);
   list.addEventListener("scroll", async () => {
     pinned = atBottom();
     if (pinned && unseen) {
