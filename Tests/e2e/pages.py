@@ -284,6 +284,25 @@ class Message(Part):
             return None
         return self._text(self._in("quote-name")), self._text(self._in("quote-text"))
 
+    def rich_parts(self) -> dict:
+        """What its text is made of: links (href, rel, target, text), inline code, code blocks
+        (language, code), math (TeX, whether KaTeX drew it, and drew it with its fonts)."""
+        return self.driver.execute_script("""
+            const text = document.querySelector(arguments[0] + ' [data-testid=message-content]');
+            return {
+              links: [...text.querySelectorAll('a')].map((a) => ({href: a.getAttribute('href'), rel: a.rel, target: a.target, text: a.textContent})),
+              code: [...text.querySelectorAll('code.code')].map((code) => code.textContent),
+              blocks: [...text.querySelectorAll('[data-testid=code-block]')].map((block) => ({
+                lang: block.querySelector('.code-block__lang').textContent, code: block.querySelector('pre code').textContent})),
+              math: [...text.querySelectorAll('[data-testid=math]')].map((node) => ({
+                tex: node.dataset.tex, rendered: node.dataset.rendered === 'true', display: node.classList.contains('math--display'),
+                katex: !!node.querySelector('.katex-html'), mathml: !!node.querySelector('math')})),
+              fonts: document.fonts.check('16px KaTeX_Main'),
+            };""", self.selector)
+
+    def copy_code(self) -> None:
+        self._click(self._in("copy-code"))
+
     def open_quote(self) -> None:
         """Shows the message it answers."""
         self._click(self._in("reply-quote"))

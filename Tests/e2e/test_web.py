@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime
 
 import pytest
+import requests
 from selenium.webdriver.common.keys import Keys
 
 from api import Api
@@ -426,6 +427,93 @@ def test_replies_quote_their_original_across_two_browsers(stack, api, browsers):
                         message="the quote follows the delete")
     for page in (a, b):
         assert page.console_errors() == []
+
+
+def test_katex_is_served_from_debians_package_with_its_types(stack):
+    for path, kind in (("vendor/katex/katex.mjs", "text/javascript"), ("vendor/katex/katex.min.css", "text/css"),
+                       ("vendor/katex/fonts/KaTeX_Main-Regular.woff2", "font/woff2")):
+        response = requests.get(f"{stack.lb_url}/chat/{path}", timeout=10)
+        assert response.status_code == 200 and response.headers["Content-Type"].startswith(kind), (path, response.headers)
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "version: \"0.16" in requests.get(f"{stack.lb_url}/chat/vendor/katex/katex.mjs", timeout=10).text
+
+
+RICH = ("Read https://en.wikipedia.org/wiki/Set_(mathematics). Run `pip install sympy` then:\n"
+        "```python\nfrom sympy import sqrt\nprint(sqrt(8))\n```\n"
+        "Since $x^2 = 8$, $$x = \\pm 2\\sqrt{2}$$ (it costs $5 and $10).")
+
+
+def test_rich_text_links_code_and_math(stack, api, browsers):
+    (student, _), (expert, _), conversation = api.student_and_expert("Tomas", "Teodora")
+    sent = expert.send_message(conversation["id"], RICH, timeout=10).json()
+    page = ChatPage(browsers(width=1280, height=800)).open_signed_in(stack.lb_url, student.token)
+    page.open_conversation(conversation["id"])
+    message = page.conversation.message(sent["id"])
+    parts = page.wait_until(lambda: (p := message.rich_parts())["fonts"] and all(m["rendered"] for m in p["math"]) and p,
+                            message="math drawn by KaTeX, with its fonts")
+    assert parts["links"] == [{"href": "https://en.wikipedia.org/wiki/Set_(mathematics)", "rel": "noopener noreferrer", "target": "_blank",
+                               "text": "https://en.wikipedia.org/wiki/Set_(mathematics)"}]
+    assert parts["code"] == ["pip install sympy"]
+    assert parts["blocks"] == [{"lang": "python", "code": "from sympy import sqrt\nprint(sqrt(8))"}]
+    assert [(m["tex"], m["display"], m["katex"], m["mathml"]) for m in parts["math"]] == [
+        ("x^2 = 8", False, True, True), ("x = \\pm 2\\sqrt{2}", True, True, True)]
+    assert "(it costs $5 and $10)." in message.text()  # money stays money
+    assert "```" not in message.text() and "`pip" not in message.text()
+
+    message.copy_code()
+    copied = page.wait_until(lambda: page.driver.execute_script(
+        "const b = document.querySelector('[data-testid=copy-code]'); return b.textContent === 'Copied' ? 'clipboard' : getSelection().toString()"),
+        message="copied, or selected where there is no clipboard")
+    assert copied == "clipboard" or copied == "from sympy import sqrt\nprint(sqrt(8))", copied
+    page.screenshot("rich-text.png")
+    assert page.console_errors() == []  # KaTeX's nodes pass the CSP
+
+
+XSS = [
+    '<img src=x onerror="window.__xss=1">', "<script>window.__xss=1</script>", "<svg onload=window.__xss=1>",
+    "javascript:window.__xss=1", "[click](javascript:window.__xss=1)", 'https://x.org/"><img src=x onerror=window.__xss=1>',
+    "$\\href{javascript:window.__xss=1}{click}$", "$\\url{javascript:window.__xss=1}$", "$\\htmlData{onclick=window.__xss=1}{x}$",
+    "`<img src=x onerror=window.__xss=1>`", "```\n</code><img src=x onerror=window.__xss=1>\n```", "\" onmouseover=\"window.__xss=1",
+]
+
+
+@pytest.mark.parametrize("csp", [True, False], ids=["with-csp", "without-csp"])
+def test_no_user_text_runs_with_or_without_the_csp(stack, api, browsers, csp):
+    (student, student_user), (expert, expert_user), conversation = api.student_and_expert("Xena", "Xavi")
+    payload = XSS[0]
+    response = expert.patch("/api/me", json={"name": payload[:100], "headline": XSS[1], "subjects": [XSS[2], XSS[3][:40]], "bio": " ".join(XSS)[:1000]})
+    assert response.status_code == 200, response.text
+    driver = browsers(width=1280, height=900)
+    if not csp:  # as if the page were served without its policy: the page's own code must hold
+        driver.execute_cdp_cmd("Page.setBypassCSP", {"enabled": True})
+    page = ChatPage(driver).open_signed_in(stack.lb_url, student.token)
+    # Arriving while the conversation is closed: toasts and the sidebar's preview.
+    ids = [expert.send_message(conversation["id"], text, timeout=10).json()["id"] for text in XSS]
+    expert.upload(conversation["id"], b"x", name=XSS[0] + ".txt", mime="text/plain").raise_for_status()
+    page.wait_until(lambda: page.toasts.count() > 0, message="toasts")
+    page.open_conversation(conversation["id"])
+    page.conversation.wait_for_message("javascript:window.__xss=1")
+    page.experts.search("Xavi")  # the directory draws the expert's headline and subjects
+    page.search.type("xss")
+    page.wait_until(lambda: page.search.result_shown(ids[3]), message="search results drawn")
+    page.search.escape()
+    time.sleep(1)  # anything that would run has run (an image's error, a load)
+    found = page.driver.execute_script("""
+        const handlers = [...document.querySelectorAll('*')].flatMap((node) =>
+            [...node.attributes].filter((a) => a.name.startsWith('on')).map((a) => node.tagName + ' ' + a.name));
+        return {
+            xss: window.__xss ?? null,
+            handlers,
+            scripts: [...document.scripts].map((s) => s.getAttribute('src')),
+            foreign: [...document.querySelectorAll('iframe, object, embed, svg:not([aria-hidden]) foreignObject, img[src="x"]')].length,
+            hrefs: [...document.querySelectorAll('a[href]')].map((a) => a.protocol).filter((p) => !['http:', 'https:', 'blob:'].includes(p)),
+            texts: [...document.querySelectorAll('[data-testid=message-content]')].map((n) => n.textContent),
+        };""")
+    assert found["xss"] is None and found["handlers"] == [] and found["foreign"] == 0 and found["hrefs"] == [], found
+    assert found["scripts"] == ["/socket.io/socket.io.min.js", "/chat/js/main.js"], found["scripts"]
+    for text in ("<script>window.__xss=1</script>", "[click](javascript:window.__xss=1)"):
+        assert any(text in shown for shown in found["texts"]), text  # shown as written
+    assert page.console_errors() == []
 
 
 def test_search_finds_an_old_message_and_opens_it_in_its_conversation(stack, api, browsers):

@@ -14,6 +14,8 @@ ensure_packages() {
     # Headless Chromium and its driver, for the tests that load the JS client in a browser.
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+    # KaTeX, which the page renders math with (vendored into Web/vendor by ensure_web_vendor).
+    [ -e /usr/share/javascript/katex/katex.mjs ] || missing+=(libjs-katex)
     # Emoji drawn as emoji (reactions) in the browser tests' screenshots.
     [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
     if [ ${#missing[@]} -gt 0 ]; then
@@ -73,4 +75,19 @@ PY
     rm -rf "$download"
     [ "$status" -eq 0 ] && mv "$bundle.part" "$bundle"
     return "$status"
+}
+
+# The page's libraries, from Debian's packages into Web/vendor (never committed; the
+# gateway serves what is there): KaTeX's module, its stylesheet and its fonts (woff2, which
+# every browser the page supports reads first). The page shows math as its TeX source
+# without them.
+ensure_web_vendor() {
+    local source=/usr/share/javascript/katex target=Web/vendor/katex
+    [ -e "$source/katex.mjs" ] || return 0
+    if [ ! -e "$target/katex.mjs" ] || [ "$source/katex.mjs" -nt "$target/katex.mjs" ]; then
+        rm -rf "$target" && mkdir -p "$target/fonts"
+        cp "$source/katex.mjs" "$source/katex.min.css" "$target/"
+        cp "$source"/fonts/*.woff2 "$target/fonts/"
+        cp /usr/share/doc/libjs-katex/copyright "$target/COPYRIGHT" 2>/dev/null || true
+    fi
 }

@@ -21,7 +21,7 @@ struct WebApp: Sendable {
     static let types = [
         "html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
         "svg": "image/svg+xml", "png": "image/png", "ico": "image/x-icon", "webmanifest": "application/manifest+json",
-        "json": "application/json",
+        "json": "application/json", "mjs": "text/javascript; charset=utf-8", "woff2": "font/woff2",
     ]
 
     /// The REST API's OpenAPI document, among the files and served at `/api/openapi.json` too.

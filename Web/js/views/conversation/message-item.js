@@ -7,6 +7,7 @@ import { drawAttachment } from "../attachments.js";
 import { avatar } from "../avatar.js";
 import { element, setAttribute, setText } from "../keyed.js";
 import { createMenu, updateReactions } from "../message-actions.js";
+import { richText } from "../rich-text.js";
 import { quoteLines } from "./quote.js";
 
 const drawn = new WeakMap(); // node → what each part shows now, by part
@@ -82,7 +83,8 @@ function drawQuote(preview, name) {
 }
 
 function drawContent(message) {
-  const text = element("p", { className: "message__text", testid: "message-content", text: message.content });
+  const text = element("div", { className: "message__text", testid: "message-content" });
+  text.append(...richText(message.content));
   if (message.deletedAt) {
     text.textContent = "This message was deleted";
     text.classList.add("message__text--deleted");

@@ -8,6 +8,7 @@ import { day } from "../../format.js";
 import { key } from "../../state/ids.js";
 import { element, reconcile, setText } from "../keyed.js";
 import { confirmDelete, createEditor, toggleMenu } from "../message-actions.js";
+import { copyCode } from "../rich-text.js";
 import { createMessage, updateMessage } from "./message-item.js";
 
 const PINNED_WITHIN = 40; // px from the bottom that still count as at the bottom
@@ -156,6 +157,7 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
   // One listener for every message's buttons.
   list.addEventListener("click", (event) => {
     const target = event.target.closest("[data-action]");
+    if (target?.dataset.action === "copy-code") return copyCode(target);
     const node = target?.closest("[data-message-id]");
     const message = node && state.messages.get(conversationId, node.dataset.messageId);
     if (!message) return;
@@ -193,9 +195,10 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
         return onShowOriginal(conversationId, message.replyTo);
     }
   });
-  // A picture that loads while the reader is at the bottom keeps them there; so does the
-  // list growing shorter (the composer growing, a reply started).
+  // A picture that loads while the reader is at the bottom keeps them there; so does math
+  // drawn, and the list growing shorter (the composer growing, a reply started).
   list.addEventListener("load", () => pinned && toBottom(), true);
+  list.addEventListener("content-grew", () => pinned && toBottom());
   new ResizeObserver(() => pinned && toBottom()).observe(list);
   list.addEventListener("scroll", async () => {
     pinned = atBottom();
