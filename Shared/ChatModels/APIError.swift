@@ -11,6 +11,8 @@ public struct APIError: Error, Sendable, Hashable {
     public var clientMessageId: String?
     /// Seconds to wait before trying again (a rate limit's window), for `Retry-After`.
     public var retryAfter: Int?
+    /// The request's field that is wrong, when one is: a form marks it.
+    public var field: String?
 
     public init(_ code: ErrorCode, _ message: String) {
         self.code = code
@@ -22,7 +24,13 @@ public struct APIError: Error, Sendable, Hashable {
     public var retryable: Bool { self.code.isRetryable }
 
     public var body: ErrorBody {
-        ErrorBody(code: self.code, message: self.message, retryable: self.retryable ? true : nil, clientMessageId: self.clientMessageId)
+        ErrorBody(
+            code: self.code,
+            message: self.message,
+            retryable: self.retryable ? true : nil,
+            clientMessageId: self.clientMessageId,
+            field: self.field
+        )
     }
 
     /// This error of a send, naming the `clientMessageId` a retry must carry.
@@ -44,8 +52,10 @@ extension APIError {
         APIError(.badRequest, message)
     }
 
-    public static func validation(_ message: String) -> APIError {
-        APIError(.validationFailed, message)
+    public static func validation(_ message: String, field: String? = nil) -> APIError {
+        var error = APIError(.validationFailed, message)
+        error.field = field
+        return error
     }
 
     public static func forbidden(_ message: String) -> APIError {

@@ -17,6 +17,8 @@ public enum MessagesAPI {
     public static let register = ServiceRoute(group: authGroup, pattern: "auth/register")
     /// `POST` `LoginRequest` → `AuthResponse`.
     public static let login = ServiceRoute(group: authGroup, pattern: "auth/login")
+    /// `GET` → `AccountRules`: what a new account must meet.
+    public static let accountRules = ServiceRoute(group: authGroup, pattern: "auth/rules")
     /// `POST` → 204: every token the caller holds stops working, on every service, and
     /// their sockets end ("log out everywhere").
     public static let logoutEverywhere = ServiceRoute(group: authGroup, pattern: "auth/logout-all")

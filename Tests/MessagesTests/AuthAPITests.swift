@@ -47,22 +47,26 @@ import Testing
                 json: RegisterRequest(name: "Bob", email: email.uppercased(), password: "12345678")
             )
             #expect(again.status == .conflict && again.errorCode == .emailTaken)
+            #expect(try again.decode(ErrorBody.self).error.field == "email")
         }
     }
 
-    @Test(arguments: [
-        (#"{"name":"","email":"a@b.co","password":"12345678"}"#, 422),
-        (#"{"name":"x","email":"not-an-email","password":"12345678"}"#, 422),
-        (#"{"name":"x","email":"a@b.co","password":"short"}"#, 422),
-        (#"{"name":"x","email":"a@b.co","password":"\#(String(repeating: "p", count: 73))"}"#, 422),
-        (#"{"name":"x\u0007","email":"a@b.co","password":"12345678"}"#, 422),
-        (#"{"name":"x","email":"a@b.co","password":"12345678","role":"admin"}"#, 403),
-        (#"{"name":"x","email":"a@b.co","password":"12345678","role":"wizard"}"#, 400),
-        (#"{"name":"x","email":"a@b.co"}"#, 400),
-        (#"{"name":"x","#, 400),
-        ("", 400),
-    ])
-    func badRegistrationsAreRefusedClearly(body: String, status: Int) async throws {
+    @Test(
+        arguments: [
+            (#"{"name":"","email":"a@b.co","password":"12345678"}"#, 422, "name"),
+            (#"{"name":"x","email":"not-an-email","password":"12345678"}"#, 422, "email"),
+            (#"{"name":"x","email":"a@b.co","password":"short"}"#, 422, "password"),
+            (#"{"name":"x","email":"a@b.co","password":"\#(String(repeating: "p", count: 73))"}"#, 422, "password"),
+            (#"{"name":"x","email":"a@b.co","password":"\#(String(repeating: "é", count: 37))"}"#, 422, "password"),
+            (#"{"name":"x\u0007","email":"a@b.co","password":"12345678"}"#, 422, "name"),
+            (#"{"name":"x","email":"a@b.co","password":"12345678","role":"admin"}"#, 403, nil),
+            (#"{"name":"x","email":"a@b.co","password":"12345678","role":"wizard"}"#, 400, nil),
+            (#"{"name":"x","email":"a@b.co"}"#, 400, nil),
+            (#"{"name":"x","#, 400, nil),
+            ("", 400, nil),
+        ] as [(String, Int, String?)]
+    )
+    func badRegistrationsAreRefusedClearly(body: String, status: Int, field: String?) async throws {
         try await withMessages(.router) { client in
             let response = try await client.execute(
                 uri: "/api/auth/register",
@@ -72,7 +76,27 @@ import Testing
             )
             #expect(response.status.code == status)
             let error = try response.decode(ErrorBody.self).error
-            #expect(!error.message.isEmpty)
+            #expect(!error.message.isEmpty && error.field == field)
+        }
+    }
+
+    @Test func theRulesASignUpFormStatesAreTheOnesChecked() async throws {
+        var configuration = try TestEnvironment.messages()
+        configuration.openExpertSignup = false
+        try await withMessages(.router, configuration: configuration) { client in
+            let rules = try await client.call(.get, "/api/auth/rules").decode(AccountRules.self)
+            #expect(rules == AccountRules(expertSignup: false))
+            let shortest = String(repeating: "p", count: rules.passwordMinLength)
+            for (password, accepted) in [
+                (shortest, true), (String(shortest.dropLast()), false), (String(repeating: "p", count: rules.passwordMaxBytes + 1), false),
+            ] {
+                let response = try await client.call(
+                    .post,
+                    "/api/auth/register",
+                    json: RegisterRequest(name: "Rules", email: uniqueEmail("rules"), password: password)
+                )
+                #expect((response.status == .created) == accepted, "\(password.count)")
+            }
         }
     }
 

@@ -97,16 +97,39 @@ class AuthForms(Part):
         return self._find(by_testid("login-email")).is_displayed()
 
     def sign_up(self, name: str, email: str, role: str, password: str = PASSWORD) -> None:
-        self._type(by_testid("register-name"), name)
-        self._type(by_testid("register-email"), email)
-        self._type(by_testid("register-password"), password)
+        self._replace(by_testid("register-name"), name)
+        self._replace(by_testid("register-email"), email)
+        self._replace(by_testid("register-password"), password)
         Select(self._find(by_testid("register-role"))).select_by_value(role)
         self._click(by_testid("register-submit"))
 
     def sign_in(self, email: str, password: str = PASSWORD) -> None:
-        self._type(by_testid("login-email"), email)
-        self._type(by_testid("login-password"), password)
+        self._replace(by_testid("login-email"), email)
+        self._replace(by_testid("login-password"), password)
         self._click(by_testid("login-submit"))
+
+    def error(self, form: str) -> str | None:
+        """What the form ("login" or "register") says went wrong, under it; None when nothing."""
+        box = self._find(by_testid(f"{form}-error"))
+        return box.text if box.is_displayed() else None
+
+    def marked_fields(self) -> list[str]:
+        """The fields marked wrong (`aria-invalid`), by test id, and each names the error it is described by."""
+        return self.driver.execute_script("""
+            return [...document.querySelectorAll('#auth [aria-invalid=true]')].map((field) =>
+                field.dataset.testid + (field.getAttribute('aria-describedby').includes('-error') ? '' : ' (not described)'));""")
+
+    def focused(self) -> str | None:
+        return self.driver.execute_script("return document.activeElement?.dataset.testid ?? null")
+
+    def type_into(self, testid: str, text: str) -> None:
+        self._type(by_testid(testid), text)
+
+    def password_rule(self) -> str:
+        return self._text(by_testid("password-rule"))
+
+    def roles(self) -> list[str]:
+        return [option.get_attribute("value") for option in Select(self._find(by_testid("register-role"))).options]
 
 
 class Sidebar(Part):

@@ -272,12 +272,42 @@ def test_the_composer_grows_with_its_text_and_keeps_enter_to_send(stack, api, br
     assert page.console_errors() == []
 
 
+def test_sign_in_and_sign_up_say_what_is_wrong_beside_the_field(stack, api, browsers):
+    _, taken = api.register("Taken")
+    rules = requests.get(stack.lb_url + "/api/auth/rules", timeout=10).json()
+    page = ChatPage(browsers(width=390, height=844)).open(stack.lb_url)
+    page.auth.wait_loaded()
+    page.wait_until(lambda: page.auth.password_rule() == f"At least {rules['passwordMinLength']} characters.", message="the server's rule")
+    assert page.auth.roles() == ["student", "expert"] and rules["expertSignup"] is True
+
+    # An email already used: said under the form, the email field marked and focused.
+    page.auth.sign_up("Second Taken", taken["email"], "student")
+    page.wait_until(lambda: page.auth.error("register") == "An account with this email exists", message="inline")
+    assert page.auth.marked_fields() == ["register-email"] and page.auth.focused() == "register-email"
+    assert page.toasts.count() == 0
+    page.screenshot("sign-up-error-390.png")
+    assert page.serious_accessibility_violations() == []
+    page.auth.type_into("register-email", "x")  # typing takes the mark off
+    assert page.auth.marked_fields() == []
+
+    # Too long in bytes though not in characters: the server's word, on the password.
+    page.auth.sign_up("Accents", f"accents-{uuid.uuid4().hex[:8]}@example.com", "student", password="é" * 40)
+    page.wait_until(lambda: (page.auth.error("register") or "").endswith("at most 72 bytes"), message="bytes")
+    assert page.auth.marked_fields() == ["register-password"]
+
+    page.auth.sign_in(taken["email"], "not the password")
+    page.wait_until(lambda: page.auth.error("login") == "Email or password is wrong", message="inline")
+    assert "login-password" in page.auth.marked_fields() and page.auth.focused() == "login-password"
+    # What the console has is the browser's own line for each refused request, nothing else.
+    assert all("/api/auth/" in e["message"] and "status of 4" in e["message"] for e in page.console_errors()), page.console_errors()
+
+
 def test_an_expired_session_sends_the_reader_back_to_sign_in(stack, api, browsers):
     _, user = api.register("Fleeting")
     token = forge_token(stack.jwt_secret(), user["id"], lifetime=5)
     page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), token)
     page.wait_until(page.auth.is_shown, timeout=15, message="back at sign-in")
-    assert "session ended" in page.toasts.text()
+    assert "session ended" in page.auth.error("login")  # where they will sign in again
     assert page.session_token() is None
     assert page.console_errors() == []
 

@@ -4,11 +4,13 @@
 const TOKEN_KEY = "chat.token";
 
 export class ApiError extends Error {
-  constructor(status, code, message, retryable = false) {
+  /** `field`: the request's field the server found wrong, when it says. */
+  constructor(status, code, message, retryable = false, field = null) {
     super(message);
     this.status = status;
     this.code = code;
     this.retryable = retryable;
+    this.field = field;
   }
 }
 
@@ -44,7 +46,8 @@ async function exchange(method, path, body, contentType) {
   if (!response.ok) {
     const error = json?.error ?? {};
     if (response.status === 401 && session.token) onUnauthorized();
-    throw new ApiError(response.status, error.code ?? "http_" + response.status, error.message ?? response.statusText, !!error.retryable);
+    throw new ApiError(response.status, error.code ?? "http_" + response.status, error.message ?? response.statusText, !!error.retryable,
+      typeof error.field === "string" ? error.field : null);
   }
   return { json, response };
 }
@@ -109,6 +112,8 @@ export function upload(conversationId, file, clientMessageId, onProgress) {
 export const api = {
   register: (name, email, password, role) => request("POST", "/api/auth/register", { name, email, password, role }),
   login: (email, password) => request("POST", "/api/auth/login", { email, password }),
+  /** What a new account must meet (open: before anyone signs in). */
+  accountRules: () => request("GET", "/api/auth/rules"),
   me: () => request("GET", "/api/me"),
   policy: () => request("GET", "/api/chat/policy"),
   experts,

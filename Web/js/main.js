@@ -40,7 +40,7 @@ function showAuth(message, { forgetStored = false } = {}) {
   document.getElementById("app").hidden = true;
   document.getElementById("auth").hidden = false;
   document.title = "Chat";
-  if (message) toast(message, { kind: "error" });
+  auth.notice(message);
 }
 
 async function start() {
@@ -186,7 +186,7 @@ window.addEventListener("popstate", () => {
   else state.conversations.open(null);
 });
 
-renderAuth({
+const auth = renderAuth({
   onSignedIn: ({ token }) => {
     session.token = token;
     start();

@@ -17,7 +17,7 @@ struct UpstreamRoute: Sendable, Equatable {
         // `/api/socket` is Socket.IO and `/api/openapi.json` the API's description, both
         // served by the gateway itself.
         guard segments.first == "api", segments.count >= 2, segments[1] != "socket", segments[1...] != ["openapi.json"] else { return nil }
-        if MessagesAPI.register.matches(segments) || MessagesAPI.login.matches(segments) {
+        if [MessagesAPI.register, MessagesAPI.login, MessagesAPI.accountRules].contains(where: { $0.matches(segments) }) {
             self.init(service: .messages, requiresToken: false)
         } else if PresenceAPI.presence.matches(segments) {
             self.init(service: .presence, requiresToken: true)

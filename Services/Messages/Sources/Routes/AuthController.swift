@@ -18,6 +18,7 @@ struct AuthController: Sendable {
     func register(public router: RouterGroup<ChatRequestContext>, authenticated: RouterGroup<ChatRequestContext>) {
         router.post(RouterPath(MessagesAPI.register.pattern), use: self.registerUser)
         router.post(RouterPath(MessagesAPI.login.pattern), use: self.login)
+        router.get(RouterPath(MessagesAPI.accountRules.pattern), use: self.rules)
         authenticated.get("me", use: self.me)
         authenticated.post(RouterPath(MessagesAPI.logoutEverywhere.pattern), use: self.logoutEverywhere)
     }
@@ -37,6 +38,11 @@ struct AuthController: Sendable {
         let user = try await self.users.create(name: name, email: email, passwordHash: hash, role: role)
         let token = try await self.tokens.issue(for: user.id, role: user.role)
         return JSONResponse(AuthResponse(token: token, user: user), status: .created)
+    }
+
+    /// Open: a sign-up form shows the rules before anyone has an account.
+    @Sendable func rules(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<AccountRules> {
+        JSONResponse(AccountRules(expertSignup: self.openExpertSignup))
     }
 
     @Sendable func login(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<AuthResponse> {

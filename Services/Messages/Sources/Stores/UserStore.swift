@@ -45,7 +45,9 @@ struct UserStore: Sendable {
                     logger: self.database.logger
                 )
             } catch  where Database.uniqueViolation(error) == "users_email_key" {
-                throw APIError(.emailTaken, "An account with this email exists")
+                var taken = APIError(.emailTaken, "An account with this email exists")
+                taken.field = "email"
+                throw taken
             }
         }
         return user
