@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -174,7 +175,8 @@ class Sidebar(Part):
         return self._find(by_testid("sound-toggle")).is_selected()
 
     def toggle_sound(self) -> None:
-        self._find(by_testid("sound-toggle")).click()
+        """Clicks the bell (the checkbox inside it is for keyboards and screen readers)."""
+        self._find(by_testid("sound-toggle")).find_element(By.XPATH, "..").click()
 
     def my_name(self) -> str:
         return self._text("#me-name")
@@ -374,6 +376,14 @@ class OpenConversation(Part):
 
     def subtitle(self) -> str:
         return self._text(by_testid("conversation-subtitle"))
+
+    def status(self) -> str:
+        """"online", "last seen …", or "" (a group, or nothing known)."""
+        return self.driver.execute_script("return document.querySelector(arguments[0]).textContent", by_testid("conversation-status"))
+
+    def announced(self) -> str:
+        """What the live region last said (the list itself is not one)."""
+        return self.driver.execute_script("return document.querySelector(arguments[0]).textContent", by_testid("announcer"))
 
     def message(self, message_id: str) -> Message:
         return Message(self.driver, message_id)
@@ -598,6 +608,23 @@ class Toasts(Part):
             "return [...document.querySelectorAll(arguments[0])].map((t) => t.getBoundingClientRect().toJSON())", self.TOAST)
 
 
+class Keyboard(Part):
+    """The page as someone with only a keyboard uses it."""
+
+    def press(self, *keys: str) -> None:
+        ActionChains(self.driver).send_keys(*keys).perform()
+
+    def back_tab(self) -> None:
+        ActionChains(self.driver).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+
+    def focused(self) -> dict:
+        """The focused element: its test id, text, label and role."""
+        return self.driver.execute_script("""
+            const node = document.activeElement;
+            return {testid: node?.dataset?.testid ?? null, text: node?.textContent?.trim() ?? '', label: node?.getAttribute('aria-label'),
+                    role: node?.getAttribute('role'), tag: node?.tagName};""")
+
+
 class ChatPage(Part):
     """The chat page at /chat in one browser, with its parts."""
 
@@ -613,6 +640,7 @@ class ChatPage(Part):
         self.search = MessageSearch(driver)
         self.profile = ProfileDialog(driver)
         self.toasts = Toasts(driver)
+        self.keyboard = Keyboard(driver)
 
     def open(self, base: str) -> "ChatPage":
         self.driver.get(base + "/chat")

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import pytest
 import requests
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from api import Api
@@ -191,7 +192,7 @@ def test_the_layout_defects_once_seen_in_the_screenshots_stay_fixed(stack, api, 
         const sidebar = document.querySelector('.sidebar');
         sidebar.scrollTop = sidebar.scrollHeight;
         const button = document.querySelector('[data-testid=logout]').getBoundingClientRect();
-        return [sidebar.scrollTop > 0, document.elementFromPoint(button.x + button.width / 2, button.y + button.height / 2)?.dataset.testid];""")
+        return [sidebar.scrollTop > 0, document.elementFromPoint(button.x + button.width / 2, button.y + button.height / 2)?.closest('[data-testid]')?.dataset.testid];""")
     assert on_top == [True, "logout"], on_top
 
 
@@ -300,6 +301,62 @@ def test_sign_in_and_sign_up_say_what_is_wrong_beside_the_field(stack, api, brow
     assert "login-password" in page.auth.marked_fields() and page.auth.focused() == "login-password"
     # What the console has is the browser's own line for each refused request, nothing else.
     assert all("/api/auth/" in e["message"] and "status of 4" in e["message"] for e in page.console_errors()), page.console_errors()
+
+
+def test_keyboard_only_skip_to_the_box_send_and_use_a_menu(stack, api, browsers):
+    (student, _), (expert, expert_user), conversation = api.student_and_expert("Kira", "Kofi")
+    asked = expert.send_message(conversation["id"], "Which chapter?", timeout=10).json()
+    page = ChatPage(browsers(width=1280, height=800)).open_signed_in(stack.lb_url, student.token)
+    # Signed in, the keyboard starts at the conversations, not at the top of the page.
+    page.wait_until(lambda: page.keyboard.focused()["testid"] == "conversation-item", message="focus on the list")
+    page.keyboard.press(Keys.ENTER)
+    page.conversation.wait_shown()
+    page.wait_until(lambda: page.conversation.message(asked["id"]).text() == "Which chapter?", message="shown")
+
+    # From anywhere, the skip link takes the keyboard to the box; Enter sends.
+    page.driver.execute_script("document.getElementById('profile-open').focus()")  # the first control of the page
+    page.keyboard.back_tab()  # what comes before it: the skip links
+    assert page.keyboard.focused()["testid"] == "skip-to-composer"
+    assert page.driver.find_element(By.CSS_SELECTOR, "[data-testid=skip-to-composer]").is_displayed()  # shown while focused
+    page.keyboard.press(Keys.ENTER)
+    assert page.keyboard.focused()["testid"] == "composer-input"
+    page.keyboard.press("Chapter 4, I think", Keys.ENTER)
+    page.conversation.wait_for_message("Chapter 4, I think", message="sent by keyboard")
+
+    # Each "⋯" names its message; arrows move in the menu, Enter picks, Escape closes.
+    menu_button = page.driver.find_element(By.CSS_SELECTOR, f'[data-message-id="{asked["id"]}"] [data-testid=message-menu]')
+    assert menu_button.get_attribute("aria-label").startswith("Actions for Kofi's message at ")
+    menu_button.send_keys(Keys.ENTER)
+    first = page.keyboard.focused()
+    assert first["role"] == "menuitem" and first["label"] == "React with 👍", first
+    page.keyboard.press(Keys.END)
+    assert page.keyboard.focused()["testid"] == "mark-unread"
+    page.keyboard.press(Keys.ARROW_DOWN)  # round to the first
+    assert page.keyboard.focused()["label"] == "React with 👍"
+    page.keyboard.press(Keys.ARROW_UP, Keys.ARROW_UP)
+    assert page.keyboard.focused()["testid"] == "reply-message"
+    page.keyboard.press(Keys.ENTER)
+    assert page.conversation.reply_bar() == ("Replying to Kofi", "Which chapter?") and page.keyboard.focused()["testid"] == "composer-input"
+    page.keyboard.press(Keys.ESCAPE)
+    assert page.conversation.reply_bar() is None
+
+    # The live region says the new message, not the list redrawn by a reaction.
+    expert.send_message(conversation["id"], "Yes, chapter 4", timeout=10).raise_for_status()
+    page.wait_until(lambda: page.conversation.announced() == "Kofi: Yes, chapter 4", message="announced")
+    assert page.driver.find_element(By.ID, "messages").get_attribute("aria-live") is None
+    assert page.console_errors() == []
+
+
+def test_the_header_shows_whether_the_other_is_online_and_when_they_were_last(stack, api, browsers):
+    (student, _), (expert, _), conversation = api.student_and_expert("Hana", "Hugo")
+    a = ChatPage(browsers()).open_signed_in(stack.lb_url, student.token)
+    a.open_conversation(conversation["id"])
+    b = ChatPage(browsers()).open_signed_in(stack.lb_url, expert.token)
+    a.wait_until(lambda: a.conversation.status() == "online", message="online while his page is open")
+    assert a.sidebar.presence(conversation["id"]) == "online"
+    b.driver.quit()
+    a.wait_until(lambda: a.conversation.status().startswith("last seen today at"), timeout=20, message="last seen, once he left")
+    assert a.console_errors() == []
 
 
 def test_an_expired_session_sends_the_reader_back_to_sign_in(stack, api, browsers):

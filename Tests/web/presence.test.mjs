@@ -22,3 +22,14 @@ test("typing names who types in which conversation", () => {
   assert.deepEqual(state.presence.typists(CONVERSATION), ["Ada"]);
   assert.equal(of("typing").length, 3);
 });
+
+test("when someone was last online is kept, and a status without a time keeps it", () => {
+  const { state, of } = recordedState();
+  state.presence.set(GRACE.id, "offline", "2026-12-05T09:00:00.000Z");
+  state.presence.set(GRACE.id, "offline", "2026-12-05T09:00:00.000Z"); // the same: nothing to tell
+  state.presence.setMany([[GRACE.id, "offline"]]); // a directory page knows no time
+  assert.equal(state.presence.lastSeenOf(GRACE.id), "2026-12-05T09:00:00.000Z");
+  state.presence.set(GRACE.id, "offline", "2026-12-05T10:00:00.000Z");
+  assert.equal(of("presence").length, 2);
+  assert.equal(state.presence.lastSeenOf("nobody"), null);
+});

@@ -36,3 +36,12 @@ export function pictureBox({ width, height }, most = { width: 320, height: 240 }
   const scale = Math.min(1, most.width / width, most.height / height);
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
+
+/** How long ago someone was last online: "last seen today at 14:02", "… yesterday at 9:15", "… on 3 Dec". */
+export function lastSeen(date, now = new Date()) {
+  const label = when(date, now);
+  const time = clock(date);
+  if (/\d:\d/.test(label)) return `last seen today at ${time}`;
+  if (label === "yesterday") return `last seen yesterday at ${time}`;
+  return `last seen ${new Date(date).toLocaleDateString([], { day: "numeric", month: "short" })}`;
+}

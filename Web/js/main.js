@@ -15,6 +15,7 @@ import { renderDirectory } from "./views/directory.js";
 import { renderProfile } from "./views/profile.js";
 import { renderSearch } from "./views/search.js";
 import { renderSidebar } from "./views/sidebar.js";
+import { renderSkipLinks } from "./views/skip-links.js";
 import { dismissToasts, showError, toast } from "./views/toasts.js";
 
 const state = createState({ storage: window.localStorage });
@@ -71,6 +72,10 @@ async function start() {
   updateTitle();
   const id = addressed();
   if (id) await open(id, { address: "keep" });
+  // Signed in: the keyboard starts at the conversations (else the experts), not the page's top.
+  else if (!document.activeElement || document.activeElement === document.body) {
+    document.querySelector("#conversations .item, #expert-search")?.focus();
+  }
 }
 
 /** Others' read positions, as a conversation lists them. */
@@ -99,7 +104,7 @@ async function refreshPresence() {
   }
   if (!others.size) return;
   const statuses = await api.presence([...others].slice(0, 500)).catch(() => []);
-  state.presence.setMany(statuses.map(({ userId, status }) => [userId, status]));
+  state.presence.setMany(statuses.map(({ userId, status, lastSeenAt }) => [userId, status, lastSeenAt]));
 }
 
 const isReading = (conversationId) => state.conversations.openId === key(conversationId) && document.visibilityState === "visible";
@@ -267,6 +272,7 @@ renderConversation(state, {
   },
 });
 
+renderSkipLinks(state);
 renderProfile(state, { save: api.updateProfile, setPicture: api.setAvatar, removePicture: api.removeAvatar });
 
 renderSearch(state, {

@@ -52,7 +52,7 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
     if (key(userId) === state.me?.id) state.conversations.markRead(conversationId);
     else state.messages.setRead(conversationId, userId, seq);
   });
-  socket.on(ServerEvent.userStatusChanged, ({ userId, status }) => state.presence.set(userId, status));
+  socket.on(ServerEvent.userStatusChanged, ({ userId, status, lastSeenAt }) => state.presence.set(userId, status, lastSeenAt));
   socket.on(ServerEvent.userUpdated, (user) => state.userUpdated(user));
   socket.on(ServerEvent.messageUpdated, ({ conversationId, messageId, content, version, editedAt, changeSeq }) =>
     patch(conversationId, messageId, { content, version, editedAt, changeSeq }));

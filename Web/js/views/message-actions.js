@@ -102,12 +102,21 @@ document.addEventListener("click", (event) => {
     if (!menu.parentElement.contains(event.target)) toggleMenu(menu.parentElement, false);
   }
 }, true);
+// In an open menu, the arrow keys, Home and End move between its items.
 document.addEventListener("keydown", (event) => {
-  if (event.key !== "Escape") return;
   const menu = event.target.closest?.(".message__actions .menu:not([hidden])");
   if (!menu) return;
-  toggleMenu(menu.parentElement, false);
-  menu.parentElement.querySelector("[data-action=menu]").focus();
+  if (event.key === "Escape") {
+    toggleMenu(menu.parentElement, false);
+    menu.parentElement.querySelector("[data-action=menu]").focus();
+    return;
+  }
+  const items = [...menu.querySelectorAll("[role=menuitem]")].filter((item) => !item.hidden);
+  const at = items.indexOf(event.target);
+  const to = { ArrowDown: at + 1, ArrowRight: at + 1, ArrowUp: at - 1, ArrowLeft: at - 1, Home: 0, End: items.length - 1 }[event.key];
+  if (to === undefined || !items.length) return;
+  event.preventDefault();
+  items[(to + items.length) % items.length].focus();
 });
 
 /** The message's text as a form to change it: Enter saves, Escape gives up. */

@@ -65,7 +65,9 @@ export function renderSidebar(state, { onOpen, loadMore, onLoaded }) {
     button.dataset.conversationId = conversation.id;
     button.className = "item" + (open ? " item--open" : "");
     setAttribute(button, "aria-current", open ? "true" : null);
-    setText(button.querySelector(".item__title"), conversation.title ?? others.map((user) => user.name).join(", "));
+    const name = conversation.title ?? others.map((user) => user.name).join(", ");
+    setText(button.querySelector(".item__title"), name);
+    setAttribute(button.querySelector(".item__title"), "title", name); // the whole name, where it is cut
     const last = conversation.lastMessage;
     setText(button.querySelector(".item__preview"), !last ? "" : last.deletedAt ? "Message deleted" : last.content);
     setText(button.querySelector(".item__time"), last ? when(last.createdAt) : "");

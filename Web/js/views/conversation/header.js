@@ -1,13 +1,16 @@
-// The open conversation's header: who it is with (their picture and headline), or the
-// group's title.
+// The open conversation's header: who it is with (their picture, whether they are online
+// or when they were last, their headline), or the group's title. One line each, the full
+// name on hover.
 
-import { avatar } from "../avatar.js";
-import { setText } from "../keyed.js";
+import { lastSeen } from "../../format.js";
+import { avatar, presenceDot } from "../avatar.js";
+import { setAttribute, setText } from "../keyed.js";
 
 export function createHeader(state) {
   const title = document.getElementById("conversation-title");
   const face = document.getElementById("conversation-face");
   const subtitle = document.getElementById("conversation-subtitle");
+  const status = document.getElementById("conversation-status");
   let shown = null; // what the face shows, so that a redraw does not reload it
 
   return {
@@ -15,13 +18,19 @@ export function createHeader(state) {
       const conversation = state.conversations.get(conversationId);
       if (!conversation) return;
       const others = conversation.participants.filter((user) => user.id !== state.me.id);
-      setText(title, conversation.title ?? others.map((user) => user.name).join(", "));
+      const name = conversation.title ?? others.map((user) => user.name).join(", ");
+      setText(title, name);
+      setAttribute(title, "title", name);
       const other = conversation.kind === "direct" ? others[0] : null;
-      const faceKey = other ? `${other.id}|${other.name}|${other.avatarUrl ?? ""}` : "";
+      const online = other ? state.presence.statusOf(other.id) === "online" : false;
+      const faceKey = other ? `${other.id}|${other.name}|${other.avatarUrl ?? ""}|${online}` : "";
       if (faceKey !== shown) {
         shown = faceKey;
-        face.replaceChildren(...(other ? [avatar(other)] : []));
+        face.replaceChildren(...(other ? [avatar(other), presenceDot(online ? "online" : "offline")] : []));
       }
+      const seen = other && !online ? state.presence.lastSeenOf(other.id) : null;
+      setText(status, !other ? "" : online ? "online" : seen ? lastSeen(seen) : "");
+      status.hidden = !status.textContent;
       setText(subtitle, other?.headline ?? "");
       subtitle.hidden = !other?.headline;
     },

@@ -49,6 +49,7 @@ export function renderConversation(state, actions) {
     if (id && ids.includes(id)) header.draw(id);
   });
   state.on("typing", ({ conversationId }) => conversationId === state.conversations.openId && drawTyping());
+  state.on("presence", () => state.conversations.openId && header.draw(state.conversations.openId));
   state.on("reset", () => {
     composer.show(null);
     messages.show(null);

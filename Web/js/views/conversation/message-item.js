@@ -23,7 +23,7 @@ export function createMessage(message) {
 /**
  * Brings the node up to `view`: {message, mine, grouped (same sender as the one before),
  * sender (their user, for others' messages), read, found, editor (a form while editing),
- * quoted (the name of whom a reply answers)}.
+ * quoted (the name of whom a reply answers), named (the sender's name shown: in groups)}.
  */
 export function updateMessage(item, view) {
   const { message, mine } = view;
@@ -37,11 +37,17 @@ export function updateMessage(item, view) {
   setAttribute(item, "data-pending", message.pending ? "true" : null);
   setAttribute(item, "data-read", mine && !system ? String(view.read) : null);
 
-  part(item, parts, "header", !system && !mine && !view.grouped ? `${view.sender.id}|${view.sender.name}|${view.sender.avatarUrl ?? ""}` : "", () => {
-    if (system || mine || view.grouped) return [];
+  // Others' messages start with their face, and in a group their name (in a direct
+  // conversation the header says who it is: a name over every bubble is noise on a phone).
+  const header = !system && !mine && !view.grouped ? `${view.sender.id}|${view.sender.name}|${view.sender.avatarUrl ?? ""}|${view.named}` : "";
+  part(item, parts, "header", header, () => {
+    if (!header) return [];
     const face = avatar(view.sender);
     face.classList.add("message__avatar");
-    return [face, element("span", { className: "message__sender", text: view.sender.name })];
+    if (!view.named) return [face];
+    const name = element("span", { className: "message__sender", text: view.sender.name });
+    name.title = view.sender.name;
+    return [face, name];
   }, (nodes) => item.prepend(...nodes));
 
   const content = slot(item, "message__content", "div", () => item.querySelector(".message__meta"));
@@ -125,9 +131,11 @@ function updateMeta(meta, view, parts) {
     setText(status, message.pending ? uploading : view.read ? "read" : "sent");
   }
 
-  const actions = meta.querySelector(".message__actions");
-  if (message.pending || message.deletedAt) actions?.remove();
-  else if (!actions) meta.append(createMenu({ mine }));
+  let actions = meta.querySelector(".message__actions");
+  if (message.pending || message.deletedAt) return actions?.remove();
+  if (!actions) meta.append((actions = createMenu({ mine })));
+  // Each "⋯" names its message, so that a list of buttons is not a list of "Actions".
+  setAttribute(actions.firstElementChild, "aria-label", `Actions for ${mine ? "your" : `${view.sender.name}'s`} message at ${clock(message.createdAt)}`);
 }
 
 /** The child of `parent` with `className`, made (before `before()`) if missing. */

@@ -12,20 +12,30 @@ import { copyCode } from "../rich-text.js";
 import { createMessage, updateMessage } from "./message-item.js";
 
 const PINNED_WITHIN = 40; // px from the bottom that still count as at the bottom
+const LOAD_AHEAD = 600; // px from the top at which older messages are asked for
 
 export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete, onReact, onMarkUnread, onEditEnded, onReply, onShowOriginal }) {
   const list = document.getElementById("messages");
   const jump = document.getElementById("new-messages");
+  const announcer = document.getElementById("announcer");
   let conversationId = null;
   let pinned = true; // the reader is at the newest message
   let unseen = 0; // messages that came while the reader was scrolled up
   let loadingOlder = false;
+  let keepingPlace = false;
+  let atDivider = false; // opened at the unread divider, and the reader has not moved since
   let editing = null; // {messageId, draft, form}: the message edited in place
   let unreadAtOpen = 0; // what was unread when the conversation opened
   let firstUnread = undefined; // the first of those (null: none), found once its messages are here
 
   const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < PINNED_WITHIN;
   const toBottom = () => { list.scrollTop = list.scrollHeight; };
+  /** Where a reader who has not scrolled stays: at the unread divider they were opened at
+   * (until they move, or a message comes), else at the newest message if they were there. */
+  function stay() {
+    if (atDivider) list.querySelector("[data-testid=unread-divider]")?.scrollIntoView({ block: "start" });
+    else if (pinned) toBottom();
+  }
 
   function draw() {
     if (!conversationId) return;
@@ -40,7 +50,7 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
     if (opening) firstUnread = findFirstUnread();
     reconcile(list, rows(), {
       keyOf: (row) => row.key,
-      create: (row) => (row.day ? separator(row.day) : row.unread ? unreadDivider() : createMessage(row.message)),
+      create: (row) => (row.day ? separator(row.day) : row.unread ? unreadDivider() : row.loading ? loadingRow() : createMessage(row.message)),
       update: (node, row) => {
         // A message is brought up to date only when something it shows moved on.
         if (!row.message || node.drawnAs === row.signature) return;
@@ -49,13 +59,14 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
       },
     });
     if (opening && firstUnread) {
+      atDivider = true;
       // Opened with unread messages: the view starts at the first of them, under the divider.
       list.querySelector("[data-testid=unread-divider]")?.scrollIntoView({ block: "start" });
       pinned = atBottom();
-    } else if (loadingOlder) {
+    } else if (loadingOlder || keepingPlace) {
       list.scrollTop = previousTop + (list.scrollHeight - previousHeight); // keep the reader's place
-    } else if (pinned) {
-      toBottom();
+    } else {
+      stay();
     }
     bringFocusedIntoView();
     // What a live event costs the page, for scripts/page_benchmark.py and the browser's profiler.
@@ -70,6 +81,8 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
     let lastSender = null;
     const me = state.me.id;
     const found = state.messages.focused?.conversationId === conversationId ? state.messages.focused.messageId : null;
+    const named = state.conversations.get(conversationId)?.kind !== "direct";
+    if (loadingOlder) rows.push({ key: "loading", loading: true });
     for (const message of state.messages.list(conversationId)) {
       const today = dayOf(message.createdAt);
       if (today !== lastDay) {
@@ -92,8 +105,9 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
         found: message.id === found,
         editor: editing?.messageId === message.id ? editing.form : null,
         quoted: message.replyTo ? (key(message.replyTo.senderId) === me ? "You" : state.nameOf(message.replyTo.senderId)) : null,
+        named,
       };
-      row.signature = [message.revision, row.grouped, row.read, row.found, !!row.editor, row.sender.name, row.sender.avatarUrl, row.quoted].join("|");
+      row.signature = [message.revision, row.grouped, row.read, row.found, !!row.editor, row.sender.name, row.sender.avatarUrl, row.quoted, named].join("|");
       rows.push(row);
       lastSender = message.messageType === "SYSTEM" ? null : message.senderId;
     }
@@ -123,6 +137,14 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
     if (!conversationId || document.visibilityState !== "visible" || !pinned) return;
     const newest = state.messages.newestSeq(conversationId);
     if (newest) onRead(conversationId, newest);
+  }
+
+  /** Others' new messages, said by the live region (the list itself is not one: every
+   * reaction and menu would be read out). */
+  function announce(ids) {
+    const said = ids.map((id) => state.messages.get(conversationId, id)).filter(Boolean)
+      .map((message) => `${state.nameOf(message.senderId)}: ${message.deletedAt ? "message deleted" : message.content.slice(0, 200) || "a file"}`);
+    if (said.length) announcer.textContent = said.join(". ");
   }
 
   function showUnseen() {
@@ -199,7 +221,9 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
   // drawn, and the list growing shorter (the composer growing, a reply started).
   list.addEventListener("load", () => pinned && toBottom(), true);
   list.addEventListener("content-grew", () => pinned && toBottom());
-  new ResizeObserver(() => pinned && toBottom()).observe(list);
+  // Opened at the divider, a shorter list keeps the divider (its top) in view instead.
+  new ResizeObserver(stay).observe(list);
+  for (const moved of ["wheel", "touchstart", "keydown", "pointerdown"]) list.addEventListener(moved, () => { atDivider = false; }, { passive: true });
   list.addEventListener("scroll", async () => {
     pinned = atBottom();
     if (pinned && unseen) {
@@ -207,17 +231,24 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
       showUnseen();
       readIfSeen();
     }
-    if (list.scrollTop > PINNED_WITHIN || loadingOlder || !conversationId || !state.messages.hasMore(conversationId)) return;
+    // Older messages are asked for before the reader reaches the top, so that scrolling
+    // up rarely waits; while they come, the top of the list says so.
+    if (list.scrollTop > LOAD_AHEAD || loadingOlder || !conversationId || !state.messages.hasMore(conversationId)) return;
     const first = state.messages.list(conversationId).find((message) => !message.pending);
     if (!first) return;
     loadingOlder = true;
+    draw();
     try {
       await onLoadOlder(conversationId, first.seq);
     } finally {
       loadingOlder = false;
+      keepingPlace = true; // the loading line goes: what is under it stays put
+      draw();
+      keepingPlace = false;
     }
   });
   jump.addEventListener("click", () => {
+    atDivider = false;
     pinned = true;
     toBottom();
     unseen = 0;
@@ -232,11 +263,13 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
       const message = state.messages.get(conversationId, id);
       return message && !message.pending && message.senderId !== state.me.id && !loadingOlder;
     });
+    if (newer.length) atDivider = false;
     if (!pinned && newer.length) {
       unseen += newer.length;
       showUnseen();
     }
     draw();
+    announce(newer);
   });
   state.on("receipts", (change) => change.conversationId === conversationId && draw());
   state.on("users", () => draw());
@@ -252,6 +285,7 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
       editing = null;
       unreadAtOpen = id ? (state.conversations.get(id)?.unreadCount ?? 0) : 0;
       firstUnread = undefined;
+      atDivider = false;
       pinned = true;
       unseen = 0;
       showUnseen();
@@ -261,6 +295,7 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
     },
     /** The reader sends: back to the newest message. */
     pin() {
+      atDivider = false;
       pinned = true;
       toBottom();
     },
@@ -281,15 +316,20 @@ function dayOf(createdAt) {
   return days.get(createdAt);
 }
 
+/** A day's heading: a reader of the list (or a screen reader's heading keys) goes day by day. */
 function separator(label) {
-  const item = element("li", { className: "day", text: label });
-  item.setAttribute("role", "separator");
+  const item = element("li", { className: "day" });
+  item.append(element("h3", { className: "day__label", text: label }));
   return item;
 }
 
 function unreadDivider() {
-  const item = element("li", { className: "unread-divider", testid: "unread-divider", text: "New messages" });
-  item.setAttribute("role", "separator");
+  return element("li", { className: "unread-divider", testid: "unread-divider", text: "New messages" });
+}
+
+function loadingRow() {
+  const item = element("li", { className: "loading-older", testid: "loading-older", text: "Loading earlier messages…" });
+  item.setAttribute("role", "status");
   return item;
 }
 
