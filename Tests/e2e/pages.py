@@ -608,6 +608,29 @@ class Toasts(Part):
             "return [...document.querySelectorAll(arguments[0])].map((t) => t.getBoundingClientRect().toJSON())", self.TOAST)
 
 
+class Viewer(Part):
+    """The picture viewer: opened from a picture in the conversation."""
+
+    def open(self, index: int = 0) -> None:
+        self.driver.find_elements(By.CSS_SELECTOR, "#messages .attachment--image")[index].click()
+        self.wait_until(self.is_open, message="the viewer opened")
+
+    def is_open(self) -> bool:
+        return self.driver.execute_script("return document.getElementById('viewer').open")
+
+    def state(self) -> dict:
+        """Its name, count, whether the picture is drawn, the buttons' state and the download."""
+        return self.driver.execute_script("""
+            const image = document.getElementById('viewer-image'), save = document.getElementById('viewer-download');
+            return {name: document.getElementById('viewer-name').textContent, count: document.getElementById('viewer-count').textContent,
+                    drawn: image.complete && image.naturalWidth > 0 && image.src.startsWith('blob:'), width: image.naturalWidth,
+                    previous: !document.getElementById('viewer-previous').disabled, next: !document.getElementById('viewer-next').disabled,
+                    download: save.getAttribute('download'), href: (save.getAttribute('href') ?? '').slice(0, 5)};""")
+
+    def next(self) -> None:
+        self._click(by_testid("viewer-next"))
+
+
 class Keyboard(Part):
     """The page as someone with only a keyboard uses it."""
 
@@ -641,6 +664,7 @@ class ChatPage(Part):
         self.profile = ProfileDialog(driver)
         self.toasts = Toasts(driver)
         self.keyboard = Keyboard(driver)
+        self.viewer = Viewer(driver)
 
     def open(self, base: str) -> "ChatPage":
         self.driver.get(base + "/chat")

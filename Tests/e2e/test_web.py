@@ -359,6 +359,40 @@ def test_the_header_shows_whether_the_other_is_online_and_when_they_were_last(st
     assert a.console_errors() == []
 
 
+def test_pictures_open_in_the_page_viewer_and_files_show_on_one_line(stack, api, browsers):
+    (student, _), (expert, _), conversation = api.student_and_expert("Vera", "Viktor")
+    for name, size in (("triangle.png", (300, 200)), ("circle.png", (120, 240))):
+        expert.upload(conversation["id"], png(*size), name=name, mime="image/png").raise_for_status()
+    expert.upload(conversation["id"], b"%PDF-1.4 " + b"x" * 5000, name="a rather long worksheet name for week twelve.pdf",
+                  mime="application/pdf").raise_for_status()
+    page = ChatPage(browsers(width=390, height=844)).open_signed_in(stack.lb_url, student.token)
+    page.open_conversation(conversation["id"])
+    page.wait_until(page.conversation.image_decoded, message="pictures inline")
+
+    page.viewer.open(0)
+    first = page.wait_until(lambda: (state := page.viewer.state())["drawn"] and state, message="drawn in the viewer")
+    assert (first["name"], first["count"], first["width"], first["previous"], first["next"]) == ("triangle.png", "1 of 2", 300, False, True)
+    assert first["download"] == "triangle.png" and first["href"] == "blob:"
+    page.keyboard.press(Keys.ARROW_RIGHT)
+    second = page.wait_until(lambda: (state := page.viewer.state())["name"] == "circle.png" and state["drawn"] and state, message="the next")
+    assert (second["count"], second["width"], second["previous"], second["next"]) == ("2 of 2", 120, True, False)
+    page.screenshot("viewer-390.png")
+    assert page.serious_accessibility_violations(only="#viewer") == []
+    page.keyboard.press(Keys.ESCAPE)
+    page.wait_until(lambda: not page.viewer.is_open(), message="closed")
+    assert len(page.driver.window_handles) == 1  # no tab was opened
+
+    # A file: its icon, name (cut to fit) and size on one line.
+    line = page.driver.execute_script("""
+        const file = document.querySelector('[data-testid=attachment-file]'), box = file.getBoundingClientRect();
+        const name = file.querySelector('.attachment__name');
+        return {height: box.height, inside: box.right <= document.getElementById('messages').getBoundingClientRect().right,
+                icon: !!file.querySelector('svg'), cut: name.scrollWidth > name.clientWidth, label: file.getAttribute('aria-label')};""")
+    assert line["height"] < 48 and line["inside"] and line["icon"], line
+    assert line["label"] == "Download a rather long worksheet name for week twelve.pdf, 4.9 KB", line
+    assert page.console_errors() == []
+
+
 def test_an_expired_session_sends_the_reader_back_to_sign_in(stack, api, browsers):
     _, user = api.register("Fleeting")
     token = forge_token(stack.jwt_secret(), user["id"], lifetime=5)

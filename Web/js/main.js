@@ -16,6 +16,7 @@ import { renderProfile } from "./views/profile.js";
 import { renderSearch } from "./views/search.js";
 import { renderSidebar } from "./views/sidebar.js";
 import { renderSkipLinks } from "./views/skip-links.js";
+import { renderViewer } from "./views/viewer.js";
 import { dismissToasts, showError, toast } from "./views/toasts.js";
 
 const state = createState({ storage: window.localStorage });
@@ -273,6 +274,7 @@ renderConversation(state, {
 });
 
 renderSkipLinks(state);
+renderViewer();
 renderProfile(state, { save: api.updateProfile, setPicture: api.setAvatar, removePicture: api.removeAvatar });
 
 renderSearch(state, {

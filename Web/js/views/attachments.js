@@ -1,7 +1,7 @@
 // Files in messages: images inline (sized from the width and height the server read from
 // their header, fetched with the token when they come into view, shown from a blob URL; a
-// click opens the full picture), other files as a named link with their size, saved under
-// their own name. Only the API's own attachment URLs are fetched.
+// click opens the page's viewer), other files as one line (an icon, the name, the size),
+// saved under their own name. Only the API's own attachment URLs are fetched.
 
 import { download } from "../api.js";
 import { pictureBox } from "../format.js";
@@ -12,7 +12,8 @@ const ATTACHMENT_PATH = /^\/api\/chat\/attachments\/[0-9a-fA-F-]{36}$/;
 const blobs = new Map(); // attachment url → Promise<object URL>
 const loaded = new Map(); // attachment url → object URL, once there (a redraw shows it at once)
 
-function blobURL(url) {
+/** The file's bytes as an object URL, fetched once with the token. */
+export function blobURL(url) {
   if (!blobs.has(url)) {
     blobs.set(url, download(url).then((blob) => {
       loaded.set(url, URL.createObjectURL(blob));
@@ -78,20 +79,29 @@ export function drawAttachment(attachment) {
     if (loaded.has(attachment.url)) image.src = loaded.get(attachment.url);
     else onScreen.observe(image);
     button.append(image);
-    button.addEventListener("click", async () => window.open(await blobURL(attachment.url), "_blank", "noopener"));
+    // Opened in the page's viewer (viewer.js), which walks the conversation's pictures.
+    button.addEventListener("click", () => button.dispatchEvent(new CustomEvent("open-picture", { bubbles: true, detail: { url: attachment.url } })));
     return button;
   }
   const link = document.createElement("button");
   link.type = "button";
   link.className = "attachment attachment--file";
   link.dataset.testid = "attachment-file";
+  link.setAttribute("aria-label", `Download ${attachment.name}, ${size(attachment.size)}`);
+  const icon = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  icon.setAttribute("class", "attachment__icon");
+  icon.setAttribute("aria-hidden", "true");
+  icon.setAttribute("viewBox", "0 0 24 24");
+  const page = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  page.setAttribute("d", "M14 3H6a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V9zM14 3v6h6");
+  icon.append(page);
   const name = document.createElement("span");
   name.className = "attachment__name";
   name.textContent = attachment.name;
   const bytes = document.createElement("span");
   bytes.className = "attachment__size";
   bytes.textContent = size(attachment.size);
-  link.append(name, bytes);
+  link.append(icon, name, bytes);
   link.addEventListener("click", async () => {
     const anchor = document.createElement("a");
     anchor.href = await blobURL(attachment.url);
