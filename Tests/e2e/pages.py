@@ -808,16 +808,16 @@ class ChatPage(Part):
         return [entry for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"
                 and not (through_an_outage and entry.get("source") == "network" and "ERR_CONNECTION_REFUSED" in entry["message"])]
 
-    def serious_accessibility_violations(self, only: str | None = None) -> list[str]:
-        """axe-core (from PyPI's axe-selenium-python) on the page as it is now: what is serious
-        or critical; `only`: a CSS selector, to scan that part without scrolling the rest."""
+    def accessibility_violations(self, only: str | None = None) -> list[str]:
+        """axe-core (from PyPI's axe-selenium-python) on the page as it is now: what is moderate,
+        serious or critical; `only`: a CSS selector, to scan that part without scrolling the rest."""
         from axe_selenium_python import Axe
         axe = Axe(self.driver)
         axe.inject()
         # axe scrolls what it checks; the screenshot taken next must show the page as the user left it.
         results = axe.run(context={"include": [[only]]} if only else None, options="{restoreScroll: true}")
         return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-                for v in results["violations"] if v["impact"] in ("serious", "critical")]
+                for v in results["violations"] if v["impact"] in ("moderate", "serious", "critical")]
 
 
 class ServedClientPage:

@@ -41,13 +41,24 @@ function showAuth(message, { forgetStored = false } = {}) {
   forgetAttachments();
   document.getElementById("app").hidden = true;
   document.getElementById("auth").hidden = false;
+  mainLandmark("auth");
   document.title = "Chat";
   auth.notice(message);
+}
+
+/** One main landmark in the document, whichever view shows (a hidden second one still counts for some readers). */
+function mainLandmark(id) {
+  for (const view of ["auth", "pane"]) {
+    const node = document.getElementById(view);
+    if (view === id) node.setAttribute("role", "main");
+    else node.removeAttribute("role");
+  }
 }
 
 async function start() {
   document.getElementById("auth").hidden = true;
   document.getElementById("app").hidden = false;
+  mainLandmark("pane");
   try {
     state.signIn(await api.me());
     const [{ conversations, next }, policy] = await Promise.all([api.conversations(), api.policy().catch(() => null), directory.reload()]);
