@@ -393,6 +393,33 @@ def test_pictures_open_in_the_page_viewer_and_files_show_on_one_line(stack, api,
     assert page.console_errors() == []
 
 
+@pytest.mark.parametrize("width", [360, 390])
+def test_long_names_stay_on_one_line_on_a_phone(stack, api, browsers, width):
+    long_student = "Maximiliana Alexandrina Featherstonehaugh-Cholmondeley"
+    long_expert = "Bartholomew Montgomery Wolfeschlegelsteinhausen the Third"
+    (student, _), (expert, _), conversation = api.student_and_expert(long_student, long_expert)
+    question = student.send_message(conversation["id"], "Is this the right formula?", timeout=10).json()
+    expert.send_message(conversation["id"], "Yes", replyTo=question["id"], timeout=10).raise_for_status()
+    page = ChatPage(browsers(width=width, height=800)).open_signed_in(stack.lb_url, student.token)
+    line = page.driver.execute_script("""
+        const item = document.querySelector('[data-testid=conversation-item] .item__title');
+        return {height: item.getBoundingClientRect().height, lineHeight: parseFloat(getComputedStyle(item).lineHeight), title: item.title};""")
+    assert line["height"] <= line["lineHeight"] * 1.2 and line["title"] == long_expert, line
+    page.open_conversation(conversation["id"])
+    page.conversation.wait_for_message("Yes")
+    shown = page.driver.execute_script("""
+        const title = document.getElementById('conversation-title'), header = document.querySelector('.conversation__header');
+        return {titleHeight: title.getBoundingClientRect().height, lineHeight: parseFloat(getComputedStyle(title).lineHeight),
+                titleAttribute: title.title, headerHeight: header.getBoundingClientRect().height,
+                overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                names: document.querySelectorAll('#messages [data-testid=message] .message__sender').length};""")
+    assert shown["titleHeight"] <= shown["lineHeight"] * 1.2 and shown["titleAttribute"] == long_expert, shown
+    assert shown["headerHeight"] < 90 and shown["overflow"] == 0, shown
+    assert shown["names"] == 0  # a direct conversation does not repeat the name over each bubble
+    page.screenshot(f"long-names-{width}.png")
+    assert page.console_errors() == []
+
+
 def test_an_expired_session_sends_the_reader_back_to_sign_in(stack, api, browsers):
     _, user = api.register("Fleeting")
     token = forge_token(stack.jwt_secret(), user["id"], lifetime=5)
