@@ -14,9 +14,10 @@ public struct APIError: Error, Sendable, Hashable {
     /// The request's field that is wrong, when one is: a form marks it.
     public var field: String?
 
-    public init(_ code: ErrorCode, _ message: String) {
+    public init(_ code: ErrorCode, _ message: String, field: String? = nil) {
         self.code = code
         self.message = message
+        self.field = field
     }
 
     public var status: HTTPResponse.Status { self.code.status }
@@ -53,9 +54,7 @@ extension APIError {
     }
 
     public static func validation(_ message: String, field: String? = nil) -> APIError {
-        var error = APIError(.validationFailed, message)
-        error.field = field
-        return error
+        APIError(.validationFailed, message, field: field)
     }
 
     public static func forbidden(_ message: String) -> APIError {

@@ -2,7 +2,7 @@
 /// with, so that a sign-up form states them instead of a copy that drifts.
 public struct AccountRules: Codable, Sendable, Hashable {
     public var nameMaxLength: Int
-    /// Bytes of UTF-8, as bcrypt counts: past 72 it would ignore the rest.
+    /// Bytes of UTF-8, as bcrypt counts (it ignores what is past 72).
     public var passwordMinLength: Int
     public var passwordMaxBytes: Int
     /// Whether anyone may sign up as an expert (otherwise experts are invited).

@@ -23,9 +23,8 @@ public struct ErrorBody: Codable, Sendable, Hashable {
 
         /// The error this detail describes, as another service or the command stream sent it.
         public var error: APIError {
-            var error = APIError(self.code, self.message)
+            var error = APIError(self.code, self.message, field: self.field)
             error.clientMessageId = self.clientMessageId
-            error.field = self.field
             return error
         }
     }

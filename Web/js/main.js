@@ -230,6 +230,13 @@ const directory = renderDirectory(state, {
     }
   },
 });
+/** The page of history before `before`; false (the reader told why) when it could not be had. */
+async function loadOlder(conversationId, before) {
+  const page = await api.history(conversationId, before).catch((error) => (showError(error), null));
+  if (page) state.messages.add(conversationId, page.messages, { older: true, hasMore: page.hasMore });
+  return !!page;
+}
+
 /**
  * Brings a message of the open conversation into view, marked. One older than what is
  * loaded is paged back to (up to 20 pages, so that history has no hole); further back,
@@ -240,9 +247,7 @@ async function showMessage(conversationId, messageId, seq) {
   for (let page = 0; page < 20 && !state.messages.get(id, messageId) && state.messages.hasMore(id); page++) {
     const oldest = state.messages.list(id).find((message) => !message.pending);
     if (!oldest || !(oldest.seq > seq)) break;
-    const older = await api.history(id, oldest.seq).catch((error) => (showError(error), null));
-    if (!older) return;
-    state.messages.add(id, older.messages, { older: true, hasMore: older.hasMore });
+    if (!(await loadOlder(id, oldest.seq))) return;
   }
   if (!state.messages.get(id, messageId) && seq > 0) {
     const around = await api.historyAfter(id, Math.max(0, seq - 10)).catch((error) => (showError(error), null));
@@ -256,10 +261,7 @@ renderConversation(state, {
   onShowOriginal: (conversationId, original) => showMessage(conversationId, original.id, original.seq),
   onUpload: (conversationId, file) => files.send(conversationId, file),
   onTyping: (conversationId, isTyping) => socket?.typing(conversationId, isTyping),
-  onLoadOlder: async (conversationId, before) => {
-    const page = await api.history(conversationId, before).catch((error) => (showError(error), null));
-    if (page) state.messages.add(conversationId, page.messages, { older: true, hasMore: page.hasMore });
-  },
+  onLoadOlder: loadOlder,
   onRead: (conversationId, seq) => {
     if (!socket?.connected || (readUpTo.get(conversationId) ?? 0) >= seq) return;
     readUpTo.set(conversationId, seq);

@@ -45,9 +45,7 @@ struct UserStore: Sendable {
                     logger: self.database.logger
                 )
             } catch  where Database.uniqueViolation(error) == "users_email_key" {
-                var taken = APIError(.emailTaken, "An account with this email exists")
-                taken.field = "email"
-                throw taken
+                throw APIError(.emailTaken, "An account with this email exists", field: "email")
             }
         }
         return user
