@@ -446,6 +446,35 @@ class OpenConversation(Part):
         """Scrolls the messages to the top, where older history is loaded."""
         self.driver.execute_script("document.getElementById('messages').scrollTop = 0")
 
+    def hold_older_history(self) -> None:
+        """Holds every request for older history until `release_older_history`, as a slow
+        network would, so that what the page shows while it waits can be seen."""
+        self.driver.execute_script("""
+            const fetch = window.fetch, held = window.__heldHistory = [];
+            window.fetch = (path, options) => String(path).includes('&before=')
+                ? new Promise((resolve) => held.push(() => resolve(fetch(path, options))))
+                : fetch(path, options);""")
+
+    def release_older_history(self) -> None:
+        self.driver.execute_script("for (const release of window.__heldHistory.splice(0)) release()")
+
+    def loading_older_in_view(self) -> bool:
+        """Whether the "Loading earlier messages…" line is shown within the list's view."""
+        return self.driver.execute_script("""
+            const row = document.querySelector('[data-testid=loading-older]');
+            if (!row) return false;
+            const box = row.getBoundingClientRect(), list = document.getElementById('messages').getBoundingClientRect();
+            return box.bottom > list.top && box.top < list.bottom;""")
+
+    def loading_older_shown(self) -> bool:
+        return self._count(by_testid("loading-older")) > 0
+
+    def offset_of(self, seq: int) -> float:
+        """How far below the top of the list's view the message with `seq` is (px)."""
+        return self.driver.execute_script("""
+            const message = document.querySelector(`[data-testid=message][data-seq="${arguments[0]}"]`);
+            return message.getBoundingClientRect().top - document.getElementById('messages').getBoundingClientRect().top;""", seq)
+
     def unread_divider(self) -> dict | None:
         """The "New messages" divider: whether it is in the list's view, and the text of the
         message after it; None when there is none."""

@@ -138,6 +138,28 @@ def test_older_history_loads_on_scrolling_up(stack, api, browsers):
     assert a.console_errors() == []
 
 
+def test_a_loading_line_shows_while_older_history_comes_and_the_place_is_kept(stack, api, browsers):
+    (student, _), _, conversation = api.student_and_expert("Slowpage", "Sol")
+    for i in range(80):
+        student.send_message(conversation["id"], f"row {i}", timeout=10).raise_for_status()
+    a = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), student.token)
+    a.open_conversation(conversation["id"])
+    a.wait_until(lambda: a.conversation.message_count() == 50, message="the newest page")
+    a.conversation.hold_older_history()
+    a.conversation.scroll_to_top()
+    a.wait_until(a.conversation.loading_older_in_view, message="the loading line, in view at the top")
+    a.screenshot("loading-older.png")
+    first = int(a.conversation.first_message_seq())
+    before = a.conversation.offset_of(first)
+    a.conversation.release_older_history()
+    a.wait_until(lambda: a.conversation.message_count() == 81, message="the older page (and the welcome)")
+    assert not a.conversation.loading_older_shown()
+    # What the reader was looking at has not moved: the older page came in above it.
+    assert abs(a.conversation.offset_of(first) - before) <= 2
+    assert a.conversation.first_message_seq() == "1"
+    assert a.console_errors() == []
+
+
 def test_a_message_typed_offline_waits_and_is_sent_once_after_a_gateway_restart(stack, api, browsers):
     (student, _), _, conversation = api.student_and_expert("Outbox", "Otto")
     a = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), student.token)

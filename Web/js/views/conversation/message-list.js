@@ -237,7 +237,9 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
     const first = state.messages.list(conversationId).find((message) => !message.pending);
     if (!first) return;
     loadingOlder = true;
+    const atTop = list.scrollTop === 0;
     draw();
+    if (atTop) list.scrollTop = 0; // the reader is at the very top: the loading line shows there
     try {
       await onLoadOlder(conversationId, first.seq);
     } finally {
