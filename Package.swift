@@ -245,7 +245,7 @@ let package = Package(
             tests("PresenceTests", serviceTests + ["PresenceApp", "EventBus", "JSONKit", "ServiceClients", .httpClient, .nioPosix]),
             tests(
                 "UploadsTests",
-                serviceTests + ["UploadsApp", "JSONKit", "ServiceClients", .httpClient, .httpTypes, .logging, .nioHTTP1, .nioPosix]
+                serviceTests + ["UploadsApp", "EventBus", "JSONKit", "ServiceClients", .httpClient, .httpTypes, .logging, .nioHTTP1, .nioPosix]
             ),
         ]
 )

@@ -5,11 +5,15 @@ public enum MessageRules {
     /// `MAX_MESSAGE_LENGTH`'s default, in Unicode scalars.
     public static let defaultMaxContentLength = 10_000
 
-    /// Not blank, at most `maxLength` Unicode scalars, no NUL (Postgres text cannot hold it).
+    /// Not blank, at most `maxLength` Unicode scalars (so at most 4 bytes each), no pile-up
+    /// of marks (`TextRules`), no NUL (Postgres text cannot hold it).
     public static func content(_ value: String, maxLength: Int) throws(APIError) -> String {
         guard !value.isBlank else { throw .validation("'content' must not be empty") }
         guard value.unicodeScalars.count <= maxLength else { throw .validation("'content' must be at most \(maxLength) characters") }
         guard !value.utf8.contains(0) else { throw .validation("'content' must not contain NUL") }
+        guard !TextRules.pilesUpMarks(value) else {
+            throw .validation("'content' must not pile more than \(TextRules.maxMarksPerCharacter) marks on a character")
+        }
         return value
     }
 

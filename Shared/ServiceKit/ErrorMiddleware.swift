@@ -16,7 +16,10 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let apiError = APIError(routeError: error)
             if apiError.status.kind == .serverError {
-                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "status": "\(apiError.status.code)"])
+                // An error's description may quote the request: only its type is logged as an
+                // error, the description at debug level.
+                context.logger.error("request failed", metadata: ["error": "\(type(of: error))", "status": "\(apiError.status.code)"])
+                context.logger.debug("request failed", metadata: ["error": "\(String(reflecting: error))"])
             } else {
                 context.logger.debug("request refused", metadata: ["error": "\(error)", "status": "\(apiError.status.code)"])
             }

@@ -57,3 +57,20 @@ import Testing
         #expect(try Validate.profile(ProfileChange(), role: .student) == ValidProfileChange())
     }
 }
+
+/// A search's text as Postgres's query parser gets it.
+@Suite struct SearchQueryTests {
+    /// A dash negates a word or a quote right after it; any other is a space (33 in a row
+    /// overflowed the parser).
+    @Test(arguments: [
+        ("-cat", "-cat"), ("--cat", " -cat"), ("- cat", "  cat"), ("-\"a b\"", "-\"a b\""), ("e-mail", "e-mail"),
+        ("-é", "-é"), ("-1", "-1"), ("-!", " !"), ("cat-", "cat "), (String(repeating: "-", count: 33), String(repeating: " ", count: 33)),
+    ])
+    func onlyADashBeforeSomethingNegates(_ text: String, _ expected: String) {
+        #expect(Self.query(text).fullText == expected)
+    }
+
+    private static func query(_ text: String) -> SearchQuery {
+        SearchQuery(text: text, reader: UUID(), limit: 20)
+    }
+}

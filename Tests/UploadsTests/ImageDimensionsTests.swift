@@ -1,3 +1,4 @@
+import EventBus
 import Foundation
 import Testing
 
@@ -101,5 +102,22 @@ import Testing
                 _ = ImageDimensions(mimeType: mimeType, head: bytes)
             }
         }
+    }
+
+    /// A 50,000 × 50,000 PNG is 10 GB of pixels for every browser that shows it: past 16,384 a
+    /// side or 64 megapixels a picture is sent as a file. A 48-megapixel photo is shown.
+    @Test func onlyWhatABrowserDecodesWithoutStrainIsShownInline() throws {
+        for (width, height, shown) in [
+            (8064, 6048, true), (16_384, 3_000, true), (16_385, 10, false), (50_000, 50_000, false), (8_001, 8_000, false),
+        ] {
+            #expect(try #require(ImageDimensions(width: width, height: height)).showsInline == shown, "\(width) × \(height)")
+        }
+        #expect(UploadRoutes.showsInline(Self.draft(mimeType: "image/png", width: nil, height: nil)))
+        #expect(!UploadRoutes.showsInline(Self.draft(mimeType: "image/png", width: 50_000, height: 50_000)))
+        #expect(!UploadRoutes.showsInline(Self.draft(mimeType: "application/pdf", width: nil, height: nil)))
+    }
+
+    private static func draft(mimeType: String, width: Int?, height: Int?) -> AttachmentDraft {
+        AttachmentDraft(id: UUID(), name: "p", size: 1, mimeType: mimeType, sha256: "", storageKey: "", width: width, height: height)
     }
 }

@@ -14,10 +14,13 @@ import pytest
 import stack as stack_module
 from api import Api
 from chat import ChatClient
+from pictures import png, png_header
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489") + bytes(64)
-JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000") + bytes(64)
-WEBP = b"RIFF" + (76).to_bytes(4, "little") + b"WEBPVP8 " + bytes(64)
+# Headers that state a size (1 x 1), which a profile picture must: a JFIF block then a frame
+# header; a lossy WebP's frame tag and start code.
+JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000" "ffc0001108000100010301110002110103110100") + bytes(64)
+WEBP = b"RIFF" + (76).to_bytes(4, "little") + b"WEBPVP8 " + (64).to_bytes(4, "little") + bytes.fromhex("0000009d012a01000100") + bytes(54)
 GIF = b"GIF89a" + bytes(64)
 
 
@@ -189,10 +192,17 @@ def test_a_picture_is_sniffed_bounded_served_with_caching_and_removed(api):
     assert other_api.get(f"/api/users/{user['id']}").json()["avatarUrl"] == url
     assert api.get(url).status_code == 401
 
-    for data, status in ((GIF, 415), (b"<svg xmlns='http://www.w3.org/2000/svg'/>", 415), (b"", 422), (PNG + bytes(1 << 20), 413)):
+    # A 50,000 x 50,000 PNG header over a few bytes (every viewer would decode 10 GB of pixels),
+    # a picture one side too long, and one whose header states no size.
+    bomb = png_header(50_000, 50_000)
+    for data, status in ((GIF, 415), (b"<svg xmlns='http://www.w3.org/2000/svg'/>", 415), (b"", 422), (PNG + bytes(1 << 20), 413),
+                         (bomb, 415), (png_header(4097, 10), 415), (PNG[:8] + bytes(64), 415)):
         refused = user_api.put("/api/me/avatar", data=data)
         assert refused.status_code == status, refused.text
+        if status == 415:
+            assert refused.json()["error"]["code"] == "unsupported_image"
     assert user_api.get("/api/me").json()["avatarUrl"] == url  # nothing refused replaced it
+    assert user_api.put("/api/me/avatar", data=png(4096, 1)).status_code == 200  # the longest side allowed
     for path in ("/api/avatars/" + "0" * 64, "/api/avatars/not-a-hash", "/api/avatars/" + "A" * 64):
         assert user_api.get(path).status_code == 404
 

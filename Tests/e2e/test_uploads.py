@@ -12,7 +12,7 @@ import requests
 
 from api import Api
 from chat import ChatClient
-from pictures import png
+from pictures import png, png_header
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 
@@ -66,6 +66,19 @@ def test_a_picture_carries_the_size_its_header_states_everywhere_it_is_read(stac
     assert next(m for m in history if m["id"] == sent["id"])["attachments"] == sent["attachments"]
     pdf = upload(a_api, conversation["id"], b"%PDF-1.7\n" + bytes(100), name="notes.pdf").json()
     assert "width" not in pdf["attachments"][0]
+
+
+def test_a_picture_too_large_to_decode_is_sent_as_a_file_not_shown(pair):
+    """A few bytes stating 50,000 x 50,000 would make every member's browser decode 10 GB of
+    pixels: it is a FILE to download; the largest size shown stays an IMAGE."""
+    (a_api, _), _, conversation = pair
+    bomb = upload(a_api, conversation["id"], png_header(50_000, 50_000) + bytes(64), name="bomb.png").json()
+    assert bomb["messageType"] == "FILE" and bomb["attachments"][0]["mimeType"] == "image/png"
+    assert (bomb["attachments"][0]["width"], bomb["attachments"][0]["height"]) == (50_000, 50_000)
+    tall = upload(a_api, conversation["id"], png_header(10, 16_385) + bytes(64), name="tall.png").json()
+    assert tall["messageType"] == "FILE"
+    largest = upload(a_api, conversation["id"], png_header(8_000, 8_000) + bytes(64), name="large.png").json()
+    assert largest["messageType"] == "IMAGE"
 
 
 def test_a_raw_body_with_its_name_in_a_header_becomes_a_file_message(pair):

@@ -16,10 +16,7 @@ from selenium.webdriver.common.keys import Keys
 from api import Api
 from chat import ChatClient, forge_token
 from pages import ChatPage
-from pictures import png
-
-PNG = bytes.fromhex(  # a 16 × 16 red square
-    "89504e470d0a1a0a0000000d4948445200000010000000100802000000909168360000001649444154789c6338616343126218d530aa61f86a0000abc6401022a681cc0000000049454e44ae426082")
+from pictures import png, size_of
 
 
 def test_the_page_is_served_with_its_policy(stack):
@@ -778,14 +775,17 @@ def test_a_new_picture_and_name_are_seen_live_in_another_window(stack, api, brow
     student.open_conversation(conversation["id"])
     mine = ChatPage(browsers()).open_signed_in(stack.service_url("gateway2"), expert_api.token)
 
-    # The expert opens their profile, picks a picture and saves a new name and headline.
+    # The expert opens their profile, picks a photo as large as a phone's and saves a new
+    # name and headline. The page sends it shrunk to 512 px (the server takes 4096 at most).
     mine.profile.open()
     picture = tmp_path / "me.png"
-    picture.write_bytes(PNG)
+    picture.write_bytes(png(4800, 3200, (200, 90, 40)))
     mine.profile.choose_picture(picture)
     mine.profile.wait_for_picture()
     url = mine.profile.picture_url()
     assert url.startswith("/api/avatars/")
+    stored = expert_api.get(url)
+    assert stored.headers["Content-Type"] == "image/webp" and size_of(stored.content) == (512, 341)
     mine.profile.fill(name="Pablo Ruiz", headline="Geometry, mostly", subjects="Geometry, Topology")
     assert mine.accessibility_violations() == []
     mine.screenshot("profile.png")

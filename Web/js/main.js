@@ -3,6 +3,7 @@
 
 import { api, session, whenUnauthorized } from "./api.js";
 import { createFileOutbox } from "./file-outbox.js";
+import { shrinkPicture } from "./picture.js";
 import { createSocket, pendingCopy } from "./socket.js";
 import { sound } from "./sound.js";
 import { key } from "./state/ids.js";
@@ -288,7 +289,11 @@ renderConversation(state, {
 
 renderSkipLinks(state);
 renderViewer();
-renderProfile(state, { save: api.updateProfile, setPicture: api.setAvatar, removePicture: api.removeAvatar });
+renderProfile(state, {
+  save: api.updateProfile,
+  setPicture: async (file) => api.setAvatar(await shrinkPicture(file)),
+  removePicture: api.removeAvatar,
+});
 
 renderSearch(state, {
   search: (query, cursor) => api.search(query, cursor),

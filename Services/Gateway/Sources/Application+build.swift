@@ -31,7 +31,10 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
     }
 
     let origins = OriginPolicy(allowed: configuration.corsOrigins)
-    let pollingSessions = PollingSessions(capacity: configuration.realtime.maxPollingSessions)
+    let pollingSessions = PollingSessions(
+        capacity: configuration.realtime.maxPollingSessions,
+        pendingPerAddress: configuration.realtime.maxPendingPollingPerAddress
+    )
     let inbox: @Sendable (SocketConnection) -> any SocketPacketSink = { connection in
         SocketInbox(
             handler: SocketSession(connection: connection, context: realtime),
@@ -51,8 +54,14 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
             allowances: UserAllowances(burst: configuration.upstreams.requestBurst, perSecond: configuration.upstreams.requestsPerSecond)
         )
     )
-    EngineIORoutes(settings: configuration.realtime, origins: origins, sessions: pollingSessions, inbox: inbox, logger: logger)
-        .register(on: router)
+    EngineIORoutes(
+        settings: configuration.realtime,
+        origins: origins,
+        sessions: pollingSessions,
+        trustedProxies: configuration.upstreams.trustedProxies,
+        inbox: inbox,
+        logger: logger
+    ).register(on: router)
     registerStaticFiles(on: router, configuration: configuration, logger: logger)
 
     return Application(

@@ -4,15 +4,25 @@ import ServiceKit
 
 /// Input rules, each answering a bad value with a 422 that says what is wrong.
 enum Validate {
-    /// A display name: trimmed, 1 to 100 characters, no control characters.
+    /// A display name or a title: trimmed, 1 to `maxLength` characters within `TextRules`,
+    /// no control characters, nothing that reorders how it shows.
     static func name(_ value: String, field: String = "name", maxLength: Int = AccountRules.nameMaxLength) throws(APIError) -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw .validation("'\(field)' must not be empty", field: field) }
-        guard trimmed.count <= maxLength else { throw .validation("'\(field)' must be at most \(maxLength) characters", field: field) }
-        guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        try Self.line(trimmed, field: field, maxLength: maxLength)
+        return trimmed
+    }
+
+    /// One line a person reads as written: bounded, no control characters, no bidirectional
+    /// overrides (a name must not show as another).
+    private static func line(_ text: String, field: String, maxLength: Int) throws(APIError) {
+        try TextRules.bounded(text, field: field, characters: maxLength)
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .validation("'\(field)' must not contain control characters", field: field)
         }
-        return trimmed
+        guard !TextRules.holdsBidiControls(text) else {
+            throw .validation("'\(field)' must not contain direction overrides (U+202A–U+202E, U+2066–U+2069)", field: field)
+        }
     }
 
     /// An email address, trimmed and lowercased: one `@`, something on each side, a dot in the domain.
@@ -69,15 +79,20 @@ extension Validate {
         return valid
     }
 
-    /// Trimmed text of at most `maxLength` characters, nil when empty; line breaks only where
-    /// `multiline`, and no other control characters.
+    /// Trimmed text of at most `maxLength` characters, nil when empty: one line as `name`
+    /// takes it, or, where `multiline`, prose with line breaks and no other control characters.
     static func optionalText(_ value: String?, field: String, maxLength: Int, multiline: Bool = false) throws(APIError) -> String? {
         let trimmed = (value ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return nil }
-        guard trimmed.count <= maxLength else { throw .validation("'\(field)' must be at most \(maxLength) characters", field: field) }
-        let allowed: Set<Unicode.Scalar> = multiline ? ["\n", "\r", "\t"] : []
+        guard multiline else {
+            try Self.line(trimmed, field: field, maxLength: maxLength)
+            return trimmed
+        }
+        // Prose is shown isolated (`dir=auto`), so its own direction controls stay inside it.
+        try TextRules.bounded(trimmed, field: field, characters: maxLength)
+        let allowed: Set<Unicode.Scalar> = ["\n", "\r", "\t"]
         guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !allowed.contains($0) }) else {
-            throw .validation("'\(field)' must not contain control characters")
+            throw .validation("'\(field)' must not contain control characters", field: field)
         }
         return trimmed
     }

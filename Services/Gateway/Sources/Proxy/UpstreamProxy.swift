@@ -129,7 +129,7 @@ struct UpstreamProxy: Sendable {
             headers.add(name: field.name.rawName, value: field.value)
         }
         headers.replaceOrAdd(name: "X-Request-Id", value: context.requestID)
-        let forwardedFor = fields[values: HTTPField.Name("X-Forwarded-For")!].joined(separator: ", ")
+        let forwardedFor = fields[values: .xForwardedFor].joined(separator: ", ")
         if let address = context.remoteAddress?.ipAddress {
             headers.replaceOrAdd(name: "X-Forwarded-For", value: forwardedFor.isEmpty ? address : "\(forwardedFor), \(address)")
         }

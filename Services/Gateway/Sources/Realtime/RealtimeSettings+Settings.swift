@@ -79,6 +79,12 @@ extension RealtimeSettings {
         in: 0...1_000_000,
         help: "long-polling sessions held at once"
     )
+    public static let maxPendingPollingPerAddress = Setting.int(
+        "SOCKET_PENDING_PER_ADDRESS",
+        default: 100,
+        in: 1...1_000_000,
+        help: "long-polling sessions one client address may hold before they sign in (a school behind one address signs in as it connects)"
+    )
     public static let maxSocketsPerUser = Setting.int(
         "SOCKET_MAX_PER_USER",
         default: 20,

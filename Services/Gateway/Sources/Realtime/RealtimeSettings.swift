@@ -33,6 +33,9 @@ public struct RealtimeSettings: Sendable {
     public var clientBundlePath: String
     /// Long-polling sessions this gateway holds at once; past it, new ones are refused.
     public var maxPollingSessions: Int
+    /// Long-polling sessions not yet signed in (no accepted CONNECT) one client address may
+    /// hold on this gateway; past it, its handshakes are refused.
+    public var maxPendingPollingPerAddress: Int
     /// Connections one user may hold on this gateway; past it, a CONNECT is refused.
     public var maxSocketsPerUser: Int
     /// Connections one user may hold on all gateways together (as presence counts them).
@@ -63,6 +66,7 @@ public struct RealtimeSettings: Sendable {
         heartbeatInterval: Duration = .seconds(2),
         clientBundlePath: String = Self.clientBundlePath.defaultValue,
         maxPollingSessions: Int = Self.maxPollingSessions.defaultValue,
+        maxPendingPollingPerAddress: Int = Self.maxPendingPollingPerAddress.defaultValue,
         maxSocketsPerUser: Int = Self.maxSocketsPerUser.defaultValue,
         maxSocketsPerUserTotal: Int = Self.maxSocketsPerUserTotal.defaultValue,
         maxRoomsPerSocket: Int = Self.maxRoomsPerSocket.defaultValue,
@@ -84,6 +88,7 @@ public struct RealtimeSettings: Sendable {
         self.heartbeatInterval = heartbeatInterval
         self.clientBundlePath = clientBundlePath
         self.maxPollingSessions = maxPollingSessions
+        self.maxPendingPollingPerAddress = maxPendingPollingPerAddress
         self.maxSocketsPerUser = maxSocketsPerUser
         self.maxSocketsPerUserTotal = maxSocketsPerUserTotal
         self.maxRoomsPerSocket = maxRoomsPerSocket
@@ -109,6 +114,7 @@ public struct RealtimeSettings: Sendable {
             sendTimeout: try values.read(Self.sendTimeout),
             clientBundlePath: try values.read(Self.clientBundlePath),
             maxPollingSessions: try values.read(Self.maxPollingSessions),
+            maxPendingPollingPerAddress: try values.read(Self.maxPendingPollingPerAddress),
             maxSocketsPerUser: try values.read(Self.maxSocketsPerUser),
             maxSocketsPerUserTotal: try values.read(Self.maxSocketsPerUserTotal),
             maxRoomsPerSocket: try values.read(Self.maxRoomsPerSocket),

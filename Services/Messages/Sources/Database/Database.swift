@@ -48,7 +48,10 @@ struct Database: Sendable {
                 logger.warning("database busy or restarting", metadata: ["sqlstate": "\(state)"])
                 return APIError.unavailable("The database is busy, try again")
             }
-            logger.error("query failed", metadata: ["error": "\(String(reflecting: error))"])
+            // The server's message and the statement may quote what a user sent: the error
+            // line names where Postgres failed, the details are for debugging only.
+            logger.error("query failed", metadata: ["sqlstate": "\(state)", "routine": "\(error.serverInfo?[.routine] ?? "?")"])
+            logger.debug("query failed", metadata: ["error": "\(String(reflecting: error))"])
             return APIError.internal
         case is PSQLError, is ConnectionPoolError, is TimeoutError:
             logger.warning("database unavailable", metadata: ["error": "\(error)"])

@@ -11,19 +11,13 @@ import ServiceKit
 struct SearchController: Sendable {
     let search: MessageSearch
 
-    /// The longest query, in characters.
-    static let maxQueryLength = 200
-
     func register(on chat: RouterGroup<ChatRequestContext>) {
         chat.get(RouterPath(MessagesAPI.search.pattern), use: self.find)
     }
 
     @Sendable func find(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<SearchPage> {
         let identity = try context.requireIdentity()
-        guard let text = request.queryText("q"), !text.isBlank else { throw APIError.validation("'q' must not be empty") }
-        guard text.count <= Self.maxQueryLength, !text.utf8.contains(0) else {
-            throw APIError.validation("'q' must be at most \(Self.maxQueryLength) characters, without NUL")
-        }
+        let text = try SearchRules.query(request.queryText("q"))
         let cursor = try request.queryText("cursor").map { text throws(APIError) in
             guard let cursor = SearchCursor(text: text) else { throw APIError.badRequest("'cursor' is not one this search gave") }
             return cursor

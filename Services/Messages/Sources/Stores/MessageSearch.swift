@@ -21,6 +21,23 @@ struct SearchQuery: Sendable {
         guard word.count >= 3, !word.contains(where: { $0.isWhitespace || $0 == "\"" }), !word.hasPrefix("-") else { return nil }
         return word
     }
+
+    /// The text as `websearch_to_tsquery` reads it: a `-` negates only a word or a quote
+    /// right after it, and is a space otherwise. A run of dashes with nothing to negate once
+    /// overflowed Postgres's parser ("tsquery stack too small") and answered 500.
+    var fullText: String {
+        let scalars = Array(self.text.unicodeScalars)
+        var text = String.UnicodeScalarView()
+        for (index, scalar) in scalars.enumerated() {
+            guard scalar == "-" else {
+                text.append(scalar)
+                continue
+            }
+            let next = index + 1 < scalars.count ? scalars[index + 1] : " "
+            text.append(next == "\"" || next.properties.isAlphabetic || next.properties.numericType != nil ? scalar : " ")
+        }
+        return String(text)
+    }
 }
 
 /// Where the next page starts: after this rank, time and id (the results' order).
@@ -63,68 +80,78 @@ struct MessageSearch: Sendable {
 
     func search(_ query: SearchQuery) async throws -> SearchPage {
         try await self.database.withConnection { connection in
-            let logger = self.database.logger
-            let pattern = query.partialWord.map { "%" + Self.escapeLike($0) + "%" }
-            let cursor = query.cursor
-            // The query's terms stay in a subquery the planner pulls up, not a CTE: it must see
-            // them to judge how many rows match (a CTE hid them, and a common word was looked
-            // up in the whole table: 900 ms instead of 90 on a million messages). The page is
-            // chosen first, and headlines made for its rows alone.
-            let rows = try await connection.query(
-                """
-                WITH hits AS (
-                    SELECT m.*, (CASE WHEN m.search @@ q.ts THEN ts_rank_cd(m.search, q.ts) ELSE 0 END)::float4 AS rank,
-                           (EXTRACT(EPOCH FROM m.created_at) * 1000000)::int8 AS micros
-                    FROM messages m, (SELECT websearch_to_tsquery('chat_search', \(query.text)) AS ts, chat_fold(\(pattern)) AS pattern) q
-                    WHERE m.conversation_id IN (SELECT conversation_id FROM conversation_members WHERE user_id = \(query.reader))
-                      AND (m.search @@ q.ts OR chat_fold(m.content) LIKE q.pattern)
-                      AND m.deleted_at IS NULL AND m.message_type <> 'SYSTEM'
-                      AND (\(query.conversationID)::uuid IS NULL OR m.conversation_id = \(query.conversationID))
-                      AND (\(query.senderID)::uuid IS NULL OR m.sender_id = \(query.senderID))
-                      AND (\(query.after)::timestamptz IS NULL OR m.created_at >= \(query.after))
-                      AND (\(query.before)::timestamptz IS NULL OR m.created_at < \(query.before))
-                ), page AS (
-                    SELECT * FROM hits
-                    WHERE \(cursor == nil) OR (rank, micros, id) < (\(cursor?.rank ?? 0), \(cursor?.createdMicros ?? 0), \(cursor?.id ?? UUID()))
-                    ORDER BY rank DESC, micros DESC, id DESC
-                    LIMIT \(query.limit + 1)
-                )
-                SELECT \(unescaped: MessageRows.columns), m.rank, m.micros,
-                       ts_headline('chat_search', m.content, websearch_to_tsquery('chat_search', \(query.text)),
-                           'StartSel=\(unescaped: Self.startMark), StopSel=\(unescaped: Self.stopMark), MaxWords=24, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "')
-                FROM page m
-                ORDER BY m.rank DESC, m.micros DESC, m.id DESC
-                """,
-                logger: logger
-            )
-            var messages: [Message] = []
-            var extras: [(rank: Float, micros: Int64, headline: String)] = []
-            for try await row in rows.decode(
-                (UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?, UUID?, Float, Int64, String).self
-            ) {
-                messages.append(MessageRows.message((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12)))
-                extras.append((row.13, row.14, row.15))
+            do {
+                return try await self.find(query, on: connection)
+            } catch let error as PSQLError where error.serverInfo?[.message]?.hasPrefix("tsquery") == true {
+                // What the parser still cannot take is the query's fault, not the service's.
+                throw APIError.validation("'q' is too complex: fewer operators, please", field: "q")
             }
-            let more = messages.count > query.limit
-            if more {
-                messages.removeLast()
-                extras.removeLast()
-            }
-            let detailed = try await MessageRows.withDetails(messages, for: query.reader, on: connection, logger: logger)
-            let hits = zip(detailed, extras).map { message, extra in
-                SearchHit(
-                    message: message,
-                    snippet: Self.snippet(extra.headline, content: message.content, word: query.partialWord),
-                    rank: Double(extra.rank)
-                )
-            }
-            let next =
-                more
-                ? messages.last.map {
-                    SearchCursor(rank: extras[extras.count - 1].rank, createdMicros: extras[extras.count - 1].micros, id: $0.id).text
-                } : nil
-            return SearchPage(results: hits, nextCursor: next)
         }
+    }
+
+    private func find(_ query: SearchQuery, on connection: PostgresConnection) async throws -> SearchPage {
+        let logger = self.database.logger
+        let text = query.fullText
+        let pattern = query.partialWord.map { "%" + Self.escapeLike($0) + "%" }
+        let cursor = query.cursor
+        // The query's terms stay in a subquery the planner pulls up, not a CTE: it must see
+        // them to judge how many rows match (a CTE hid them, and a common word was looked
+        // up in the whole table: 900 ms instead of 90 on a million messages). The page is
+        // chosen first, and headlines made for its rows alone.
+        let rows = try await connection.query(
+            """
+            WITH hits AS (
+                SELECT m.*, (CASE WHEN m.search @@ q.ts THEN ts_rank_cd(m.search, q.ts) ELSE 0 END)::float4 AS rank,
+                       (EXTRACT(EPOCH FROM m.created_at) * 1000000)::int8 AS micros
+                FROM messages m, (SELECT websearch_to_tsquery('chat_search', \(text)) AS ts, chat_fold(\(pattern)) AS pattern) q
+                WHERE m.conversation_id IN (SELECT conversation_id FROM conversation_members WHERE user_id = \(query.reader))
+                  AND (m.search @@ q.ts OR chat_fold(m.content) LIKE q.pattern)
+                  AND m.deleted_at IS NULL AND m.message_type <> 'SYSTEM'
+                  AND (\(query.conversationID)::uuid IS NULL OR m.conversation_id = \(query.conversationID))
+                  AND (\(query.senderID)::uuid IS NULL OR m.sender_id = \(query.senderID))
+                  AND (\(query.after)::timestamptz IS NULL OR m.created_at >= \(query.after))
+                  AND (\(query.before)::timestamptz IS NULL OR m.created_at < \(query.before))
+            ), page AS (
+                SELECT * FROM hits
+                WHERE \(cursor == nil) OR (rank, micros, id) < (\(cursor?.rank ?? 0), \(cursor?.createdMicros ?? 0), \(cursor?.id ?? UUID()))
+                ORDER BY rank DESC, micros DESC, id DESC
+                LIMIT \(query.limit + 1)
+            )
+            SELECT \(unescaped: MessageRows.columns), m.rank, m.micros,
+                   ts_headline('chat_search', m.content, websearch_to_tsquery('chat_search', \(text)),
+                       'StartSel=\(unescaped: Self.startMark), StopSel=\(unescaped: Self.stopMark), MaxWords=24, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "')
+            FROM page m
+            ORDER BY m.rank DESC, m.micros DESC, m.id DESC
+            """,
+            logger: logger
+        )
+        var messages: [Message] = []
+        var extras: [(rank: Float, micros: Int64, headline: String)] = []
+        for try await row in rows.decode(
+            (UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?, UUID?, Float, Int64, String).self
+        ) {
+            messages.append(MessageRows.message((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12)))
+            extras.append((row.13, row.14, row.15))
+        }
+        let more = messages.count > query.limit
+        if more {
+            messages.removeLast()
+            extras.removeLast()
+        }
+        let detailed = try await MessageRows.withDetails(messages, for: query.reader, on: connection, logger: logger)
+        let hits = zip(detailed, extras).map { message, extra in
+            SearchHit(
+                message: message,
+                snippet: Self.snippet(extra.headline, content: message.content, word: query.partialWord),
+                rank: Double(extra.rank)
+            )
+        }
+        let next =
+            more
+            ? messages.last.map {
+                SearchCursor(rank: extras[extras.count - 1].rank, createdMicros: extras[extras.count - 1].micros, id: $0.id).text
+            } : nil
+        return SearchPage(results: hits, nextCursor: next)
     }
 
     /// `LIKE` takes `%`, `_` and `\` as its own: a word holding them means them.

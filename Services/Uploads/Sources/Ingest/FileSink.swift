@@ -44,6 +44,12 @@ final class FileSink {
         ContentSniffer.sniff(self.head)
     }
 
+    /// The size a picture's header states, from the bytes so far.
+    var dimensions: ImageDimensions? {
+        let kind = self.kind
+        return kind.isImage ? ImageDimensions(mimeType: kind.mimeType, head: self.head) : nil
+    }
+
     /// Makes the file durable and moves it into place.
     func finish(name: String) async throws -> AttachmentDraft {
         guard self.size > 0 else { throw APIError.validation("The file is empty") }
@@ -51,7 +57,7 @@ final class FileSink {
         let sha256 = self.hasher.finalize().map { String(format: "%02x", $0) }.joined()
         let key = try await self.store.commit(self.writer, sha256: sha256)
         let kind = self.kind
-        let dimensions = kind.isImage ? ImageDimensions(mimeType: kind.mimeType, head: self.head) : nil
+        let dimensions = self.dimensions
         return AttachmentDraft(
             id: UUID(),
             name: name,

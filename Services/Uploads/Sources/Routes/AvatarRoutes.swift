@@ -21,6 +21,8 @@ struct AvatarRoutes: Sendable {
     let fileIO = FileIO()
 
     static let acceptedTypes: Set<String> = ["image/png", "image/jpeg", "image/webp"]
+    /// The longest side of a profile picture, in pixels.
+    static let maxSide = 4096
 
     func register(on api: RouterGroup<ChatRequestContext>) {
         api.put(RouterPath(UploadsAPI.avatar.pattern), use: self.upload)
@@ -40,6 +42,11 @@ struct AvatarRoutes: Sendable {
             guard !sink.isEmpty else { throw APIError.validation("The picture is empty") }
             guard Self.acceptedTypes.contains(sink.kind.mimeType) else {
                 throw APIError(.unsupportedImage, "A picture must be a PNG, JPEG or WebP image")
+            }
+            // Everyone who sees the person decodes it: its header must state a size, and a
+            // small one (the page shrinks a photo before sending it).
+            guard let size = sink.dimensions, max(size.width, size.height) <= Self.maxSide else {
+                throw APIError(.unsupportedImage, "A picture must state its size and be at most \(Self.maxSide) × \(Self.maxSide) pixels")
             }
             picture = try await sink.finish(name: "avatar")
         } catch let error as APIError where error.status == .contentTooLarge {

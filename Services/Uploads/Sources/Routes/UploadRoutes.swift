@@ -37,7 +37,7 @@ struct UploadRoutes: Sendable {
                     senderId: identity.userID,
                     conversationId: conversationID,
                     content: caption.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } ?? received.file.name,
-                    messageType: received.file.mimeType.hasPrefix("image/") ? .image : .file,
+                    messageType: Self.showsInline(received.file) ? .image : .file,
                     clientMessageId: clientMessageID,
                     attachment: received.file
                 )
@@ -47,5 +47,13 @@ struct UploadRoutes: Sendable {
             // A retry of the upload with this clientMessageId is stored once.
             throw APIError(routeError: error).resend(as: clientMessageID)
         }
+    }
+
+    /// A picture is shown in the conversation unless its header states a size no browser
+    /// should be made to decode; one whose header says nothing is sized as it loads.
+    static func showsInline(_ file: AttachmentDraft) -> Bool {
+        guard file.mimeType.hasPrefix("image/") else { return false }
+        guard let width = file.width, let height = file.height else { return true }
+        return ImageDimensions(width: width, height: height)?.showsInline ?? false
     }
 }

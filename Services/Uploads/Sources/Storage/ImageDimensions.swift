@@ -12,6 +12,16 @@ struct ImageDimensions: Equatable, Sendable {
     /// Larger sides than any format here can state are not believed.
     static let maxSide = 65_535
 
+    /// The largest picture shown in a conversation: what a browser decodes without strain.
+    /// A 50,000 × 50,000 PNG is 10 GB of pixels from a few KB of file; past these bounds a
+    /// picture is sent as a file, to download.
+    static let maxInlineSide = 16_384
+    static let maxInlinePixels = 64_000_000
+
+    var showsInline: Bool {
+        self.width <= Self.maxInlineSide && self.height <= Self.maxInlineSide && self.width * self.height <= Self.maxInlinePixels
+    }
+
     init?(width: Int, height: Int) {
         guard (1...Self.maxSide).contains(width), (1...Self.maxSide).contains(height) else { return nil }
         self.width = width

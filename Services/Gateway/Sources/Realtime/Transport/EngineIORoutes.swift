@@ -14,6 +14,8 @@ struct EngineIORoutes: Sendable {
     let settings: RealtimeSettings
     let origins: OriginPolicy
     let sessions: PollingSessions
+    /// The proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
+    let trustedProxies: Set<String>
     /// Where a new session's Socket.IO packets go.
     let inbox: @Sendable (SocketConnection) -> any SocketPacketSink
     let logger: Logger
@@ -64,8 +66,13 @@ struct EngineIORoutes: Sendable {
     private func open(_ request: Request, context: ChatRequestContext) async throws -> Response {
         let eventLoop = context.channel.eventLoop
         let authorization = request.headers[.authorization]
+        let clientAddress = ClientAddress.resolve(
+            peer: context.remoteAddress?.ipAddress,
+            forwardedFor: request.headers[values: .xForwardedFor].joined(separator: ", "),
+            trusted: self.trustedProxies
+        )
         let sessions = self.sessions
-        let session: PollingSession? = try await eventLoop.submit {
+        let opened: Result<PollingSession, PollingSessions.Refusal> = try await eventLoop.submit {
             let output = PollingOutput(maxBacklog: self.settings.maxOutboundBytes)
             let connection = SocketConnection(
                 engineID: SessionID.make(),
@@ -76,15 +83,26 @@ struct EngineIORoutes: Sendable {
             let session = PollingSession(
                 session: EngineIOSession(connection: connection, inbound: self.inbox(connection), settings: self.settings, logger: self.logger),
                 output: output,
+                clientAddress: clientAddress,
                 ended: { [engineID = connection.engineID] in sessions.remove(engineID) }
             )
-            guard sessions.add(session) else { return nil }
+            if let refusal = sessions.add(session) { return .failure(refusal) }
             session.start()
-            return session
+            return .success(session)
         }.get()
-        guard let session else {
+        let session: PollingSession
+        switch opened {
+        case .success(let opened):
+            session = opened
+        case .failure(.full):
             self.logger.warning("refusing a polling session: the gateway holds as many as it may", metadata: ["max": "\(sessions.capacity)"])
             return Self.error(.serviceUnavailable, .badRequest)
+        case .failure(.tooManyPending):
+            self.logger.info(
+                "refusing a polling session: its address holds too many not signed in",
+                metadata: ["max": "\(sessions.pendingPerAddress)"]
+            )
+            return Self.error(.tooManyRequests, .badRequest)
         }
         var response = Self.packets(session.session.openPacket(upgrades: ["websocket"]))
         // The load balancer learns from this header which gateway holds the session, and sends
@@ -119,6 +137,8 @@ struct EngineIORoutes: Sendable {
 }
 
 extension HTTPField.Name {
+    static let xForwardedFor = Self("X-Forwarded-For")!
+
     /// The session a handshake opened, for sticky routing by `sid` in front of the gateways.
     static let engineIOSession = Self("Engine-IO-Session")!
 }

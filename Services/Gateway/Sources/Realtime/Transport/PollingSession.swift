@@ -26,9 +26,13 @@ final class PollingSession: Sendable {
     /// Told once the session is over, whatever ended it (it leaves the registry).
     private let ended: @Sendable () -> Void
 
+    /// The client, as far as trusted proxies say: its sessions not yet signed in are bounded.
+    let clientAddress: String?
+
     /// Made on the connection's event loop, with the output the connection writes to.
-    init(session: EngineIOSession, output: PollingOutput, ended: @escaping @Sendable () -> Void) {
+    init(session: EngineIOSession, output: PollingOutput, clientAddress: String?, ended: @escaping @Sendable () -> Void) {
         self.session = session
+        self.clientAddress = clientAddress
         self.output = NIOLoopBound(output, eventLoop: session.eventLoop)
         self.ended = ended
     }
@@ -121,34 +125,68 @@ final class PollingSession: Sendable {
 
 /// This gateway's polling sessions by Engine.IO id, bounded in number.
 final class PollingSessions: Sendable {
-    private let sessions = NIOLockedValueBox<[String: PollingSession]>([:])
-    let capacity: Int
+    /// The sessions by Engine.IO id, and the ids of each client address's.
+    private struct Registry {
+        var sessions: [String: PollingSession] = [:]
+        var byAddress: [String: Set<String>] = [:]
+    }
 
-    init(capacity: Int) {
+    private let registry = NIOLockedValueBox(Registry())
+    let capacity: Int
+    /// Sessions not yet signed in one address may hold: 1,000 handshakes from one address
+    /// once opened in under 2 s, and only `capacity` stopped them.
+    let pendingPerAddress: Int
+
+    /// Why a session was not added.
+    enum Refusal: Error {
+        /// The gateway holds `capacity` sessions.
+        case full
+        /// The address holds `pendingPerAddress` sessions not yet signed in.
+        case tooManyPending
+    }
+
+    init(capacity: Int, pendingPerAddress: Int = .max) {
         self.capacity = capacity
+        self.pendingPerAddress = pendingPerAddress
     }
 
     subscript(id: String) -> PollingSession? {
-        self.sessions.withLockedValue { $0[id] }
+        self.registry.withLockedValue { $0.sessions[id] }
     }
 
-    /// Adds the session; false when the gateway holds as many as it may.
-    func add(_ session: PollingSession) -> Bool {
-        self.sessions.withLockedValue { sessions in
-            guard sessions.count < self.capacity else { return false }
-            sessions[session.connection.engineID] = session
-            return true
+    /// Adds the session, unless the gateway or the session's address holds too many: then
+    /// why not.
+    func add(_ session: PollingSession) -> Refusal? {
+        self.registry.withLockedValue { registry in
+            guard registry.sessions.count < self.capacity else { return .full }
+            if let address = session.clientAddress {
+                let ids = registry.byAddress[address, default: []]
+                // Only this address's sessions are looked at: few, unless many people share it,
+                // and then they sign in as they connect.
+                if ids.count >= self.pendingPerAddress,
+                    ids.count(where: { registry.sessions[$0]?.connection.identity == nil }) >= self.pendingPerAddress
+                {
+                    return .tooManyPending
+                }
+                registry.byAddress[address, default: []].insert(session.connection.engineID)
+            }
+            registry.sessions[session.connection.engineID] = session
+            return nil
         }
     }
 
     func remove(_ id: String) {
-        self.sessions.withLockedValue { _ = $0.removeValue(forKey: id) }
+        self.registry.withLockedValue { registry in
+            guard let session = registry.sessions.removeValue(forKey: id), let address = session.clientAddress else { return }
+            registry.byAddress[address]?.remove(id)
+            if registry.byAddress[address]?.isEmpty == true { registry.byAddress[address] = nil }
+        }
     }
 
     /// Ends every session: the server is going away, and a waiting GET must not hold its
     /// shutdown until the next ping.
     func closeAll(_ reason: EngineIOStateMachine.CloseReason) {
-        for session in self.sessions.withLockedValue({ Array($0.values) }) { session.close(reason) }
+        for session in self.registry.withLockedValue({ Array($0.sessions.values) }) { session.close(reason) }
     }
 }
 
