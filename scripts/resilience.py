@@ -249,7 +249,9 @@ def run(arguments: argparse.Namespace) -> int:
     ok = False
     try:
         deployment.up()
-        accounts = [account(deployment.lb_url, f"M{index}", "expert" if index == 0 else "student") for index in range(arguments.members)]
+        # The first member, a student, opens the conversation: under the default CONTACT_POLICY
+        # an expert does not start one with students.
+        accounts = [account(deployment.lb_url, f"M{index}", "expert" if index == 1 else "student") for index in range(arguments.members)]
         conversation = open_conversation(deployment, accounts)
         start_members(members, deployment, conversation, accounts, arguments.rate)
         phases = run_faults(deployment, members, conversation.balanced, arguments.phase_seconds)

@@ -28,6 +28,9 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case editWindowPassed = "edit_window_passed"
     /// 403: a socket event that needs the conversation joined first (`typing`).
     case notJoined = "not_joined"
+    /// 403: `CONTACT_POLICY` does not let the caller open this conversation (an expert
+    /// starting one with a student, a student with students only).
+    case contactNotAllowed = "contact_not_allowed"
     /// 404: no such resource, or no such route.
     case notFound = "not_found"
     /// 404: a socket event the server does not know.
@@ -74,7 +77,7 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
         case .badRequest: .badRequest
         case .validationFailed: .unprocessableContent
         case .unauthorized, .invalidToken, .invalidCredentials: .unauthorized
-        case .forbidden, .expertSignupClosed, .notYourMessage, .systemMessage, .editWindowPassed, .notJoined: .forbidden
+        case .forbidden, .expertSignupClosed, .notYourMessage, .systemMessage, .editWindowPassed, .notJoined, .contactNotAllowed: .forbidden
         case .notFound, .unknownEvent: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .emailTaken, .clientMessageIdReused, .messageDeleted, .tooManyReactions: .conflict

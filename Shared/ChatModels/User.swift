@@ -24,6 +24,8 @@ public struct User: Codable, Sendable, Hashable {
     public var bio: String?
     /// Set where presence is known (the experts list, profiles, presence lookups).
     public var online: Bool?
+    /// `true` for an expert an admin has vouched for; absent otherwise.
+    public var verified: Bool?
 
     public init(
         id: UUID,
@@ -34,7 +36,8 @@ public struct User: Codable, Sendable, Hashable {
         headline: String? = nil,
         subjects: [String]? = nil,
         bio: String? = nil,
-        online: Bool? = nil
+        online: Bool? = nil,
+        verified: Bool? = nil
     ) {
         self.id = id
         self.name = name
@@ -45,6 +48,7 @@ public struct User: Codable, Sendable, Hashable {
         self.subjects = subjects
         self.bio = bio
         self.online = online
+        self.verified = verified
     }
 
     /// This user as `viewer` may see them: the email address is theirs alone.

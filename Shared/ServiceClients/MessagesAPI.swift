@@ -52,6 +52,11 @@ public enum MessagesAPI {
     /// `GET` → a user's public profile (`User` without email).
     public static let user = ServiceRoute(group: authGroup, pattern: "users/{id}")
 
+    /// `PUT` → the expert, verified; `DELETE` → no longer. Admins only.
+    public static let verified = ServiceRoute(group: authGroup, pattern: "admin/users/{id}/verified")
+    /// `GET ?limit=&cursor=` → `AuditPage`, newest first. Admins only.
+    public static let audit = ServiceRoute(group: authGroup, pattern: "admin/audit")
+
     /// `PUT` `AvatarRecord` → `User`: the user's picture is now this stored file; `DELETE`
     /// → `User`: no picture.
     public static let avatar = ServiceRoute(group: internalGroup, pattern: "users/{id}/avatar")

@@ -58,7 +58,7 @@ import Testing
             var opened: [UUID] = []
             for index in 0..<5 {
                 let expert = try await client.register("Expert\(index)", role: .expert)
-                opened.append(try await client.open(expert, with: [student]).id)
+                opened.append(try await client.open(student, with: [expert]).id)
             }
             var seen: [Conversation] = []
             var path: String? = "/api/chat/conversations?limit=2"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -56,6 +57,20 @@ def stack():
 def api(stack) -> Api:
     """A client of the load balancer."""
     return Api(stack.lb_url)
+
+
+@pytest.fixture
+def make_admin(stack, api):
+    """Makes admins as an operator does (`messages set-role EMAIL admin`): each call, a new
+    account made one and signed in again (the role is in the token)."""
+    def make(name: str = "Admin") -> tuple[Api, dict]:
+        _, user = api.register(name)
+        subprocess.run([str(stack.bin_dir / "messages"), "set-role", user["email"], "admin"], env=stack.environment("messages"),
+                       check=True, capture_output=True, timeout=30)
+        signed_in = api.login(user["email"])
+        assert signed_in.status_code == 200, signed_in.text
+        return api.as_user(signed_in.json()["token"]), signed_in.json()["user"]
+    return make
 
 
 @pytest.fixture

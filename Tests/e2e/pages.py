@@ -220,6 +220,13 @@ class ExpertDirectory(Part):
         """Replaces what the search box holds."""
         self._replace(self.SEARCH, text)
 
+    def verified_names(self) -> list[str]:
+        """The listed experts shown with the verified tick."""
+        return self.driver.execute_script("""
+            return [...document.querySelectorAll('[data-testid=expert-item]')]
+                .filter((item) => item.querySelector('[data-testid=expert-verified]')?.checkVisibility())
+                .map((item) => item.querySelector('.item__title').textContent);""")
+
     def toggle_online_only(self) -> None:
         self._click(by_testid("expert-online"))
 
@@ -376,6 +383,11 @@ class OpenConversation(Part):
 
     def subtitle(self) -> str:
         return self._text(by_testid("conversation-subtitle"))
+
+    def verified_shown(self) -> bool:
+        """Whether the header shows the verified tick beside the name."""
+        return self.driver.execute_script(
+            "return document.querySelector('[data-testid=conversation-verified]').checkVisibility()")
 
     def status(self) -> str:
         """"online", "last seen …", or "" (a group, or nothing known)."""

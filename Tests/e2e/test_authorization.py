@@ -73,6 +73,10 @@ ROUTES = [
     ("PUT", "/api/me/avatar", False),
     ("DELETE", "/api/me/avatar", False),
     ("GET", "/api/avatars/{avatar}", False),
+    # Admins only: anyone else's valid token is refused 403.
+    ("PUT", "/api/admin/users/{owner}/verified", True),
+    ("DELETE", "/api/admin/users/{owner}/verified", True),
+    ("GET", "/api/admin/audit", True),
 ]
 BODIES = {
     "/api/chat/conversations": {"participantIds": []},

@@ -265,9 +265,9 @@ def test_notices_are_small_and_never_for_welcomes_or_the_open_conversation(stack
 
 
 def test_a_read_reaches_a_reader_who_is_not_looking_at_the_conversation(stack, api, browsers):
-    (student, _), (expert, _), conversation = api.student_and_expert("Ria", "Rolf")
-    _, other_student = api.register("Sol", "student")
-    elsewhere = expert.open_conversation(other_student)
+    (student, _), (expert, expert_user), conversation = api.student_and_expert("Ria", "Rolf")
+    other_student, _ = api.register("Sol", "student")
+    elsewhere = other_student.open_conversation(expert_user)
     page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), expert.token)
     page.open_conversation(conversation["id"])
     page.conversation.send("Did you read this?")
@@ -341,8 +341,8 @@ def test_the_list_of_conversations_goes_on_past_its_first_page_and_search_opens_
     student, student_user = api.register("Quinn", "student")
     opened = []
     for index in range(55):
-        expert, _ = api.register(f"Tutor {index}", "expert")
-        conversation = expert.open_conversation(student_user)
+        expert, expert_user = api.register(f"Tutor {index}", "expert")
+        conversation = student.open_conversation(expert_user)
         expert.send_message(conversation["id"], f"hello from tutor {index} about quaternions{index}").raise_for_status()
         opened.append(conversation)
     page = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), student.token)

@@ -9,21 +9,33 @@ import ServiceConfiguration
 import ServiceKit
 
 /// What an operator does from the command line, against the service's own database:
-/// `messages set-role EMAIL ROLE` (how an expert is made while EXPERT_SIGNUP is closed).
-/// The role is in the user's tokens, so changing it revokes them: the user signs in again.
+/// `messages set-role EMAIL ROLE [--verified]` (how an expert is made while EXPERT_SIGNUP
+/// is closed, and vouched for). The role is in the user's tokens, so changing it revokes
+/// them: the user signs in again. Each change goes to the audit log, without an actor.
 public enum MessagesAdmin {
+    static let usage = "usage: messages set-role EMAIL student|expert|admin [--verified]\n"
+
     /// The exit status of the command in `arguments`, or `nil` when they name none.
     public static func run(_ arguments: [String]) async -> Int32? {
         let arguments = Array(arguments.dropFirst())
         guard arguments.first == "set-role" else { return nil }
-        guard arguments.count == 3, let role = Role(rawValue: arguments[2]) else {
-            FileHandle.standardError.write(Data("usage: messages set-role EMAIL student|expert|admin\n".utf8))
+        guard (3...4).contains(arguments.count), let role = Role(rawValue: arguments[2]),
+            arguments.count == 3 || (arguments[3] == "--verified" && role == .expert)
+        else {
+            FileHandle.standardError.write(Data(Self.usage.utf8))
             return 64
         }
+        let verified = arguments.count == 4
         do {
             let configuration = try MessagesConfiguration(ConfigurationValues.process())
-            let found = try await self.setRole(email: arguments[1], role: role, configuration: configuration, logger: Logger(label: "messages"))
-            print(found ? "\(arguments[1]) is now \(role.rawValue)" : "no user with the email \(arguments[1])")
+            let found = try await self.setRole(
+                email: arguments[1],
+                role: role,
+                verified: verified,
+                configuration: configuration,
+                logger: Logger(label: "messages")
+            )
+            print(found ? "\(arguments[1]) is now \(verified ? "a verified " : "")\(role.rawValue)" : "no user with the email \(arguments[1])")
             return found ? 0 : 1
         } catch {
             FileHandle.standardError.write(Data("messages set-role: \(error)\n".utf8))
@@ -31,21 +43,38 @@ public enum MessagesAdmin {
         }
     }
 
-    /// Gives the user with this email (any letter case) the role and revokes their
-    /// tokens; false if there is none.
-    public static func setRole(email: String, role: Role, configuration: MessagesConfiguration, logger: Logger) async throws -> Bool {
+    /// Gives the user with this email (any letter case) the role, verified if `verified`
+    /// (anyone who is not an expert is not), and revokes their tokens; false if there is none.
+    public static func setRole(
+        email: String,
+        role: Role,
+        verified: Bool = false,
+        configuration: MessagesConfiguration,
+        logger: Logger
+    ) async throws -> Bool {
         let postgres = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: logger)
         let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await postgres.run() }
             group.addTask { try await redis.run() }
             defer { group.cancelAll() }
-            let rows = try await postgres.query(
-                "UPDATE users SET role = \(role.rawValue) WHERE lower(email) = lower(\(email)) RETURNING id",
-                logger: logger
-            )
-            var updated: [UUID] = []
-            for try await id in rows.decode(UUID.self) { updated.append(id) }
+            let updated: [UUID] = try await postgres.withTransaction(logger: logger) { connection in
+                let rows = try await connection.query(
+                    """
+                    UPDATE users SET role = \(role.rawValue),
+                        verified_at = CASE WHEN \(role == .expert) THEN CASE WHEN \(verified) THEN coalesce(verified_at, now()) ELSE verified_at END END
+                    WHERE lower(email) = lower(\(email)) RETURNING id
+                    """,
+                    logger: logger
+                )
+                var updated: [UUID] = []
+                for try await id in rows.decode(UUID.self) { updated.append(id) }
+                for userID in updated {
+                    try await AuditLog.record(.setRole, by: nil, user: userID, detail: ["role": role.rawValue], on: connection, logger: logger)
+                    if verified { try await AuditLog.record(.verify, by: nil, user: userID, on: connection, logger: logger) }
+                }
+                return updated
+            }
             for userID in updated { try await RevocationFeed.revoke(userID, redis: redis) }
             return !updated.isEmpty
         }

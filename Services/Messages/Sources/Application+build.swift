@@ -47,16 +47,18 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         users: users,
         conversations: conversations,
         events: events,
-        limits: configuration.limits
+        limits: configuration.limits,
+        policy: configuration.contactPolicy
     ).register(on: chat)
     MessageController(conversations: conversations, messages: messages, events: events, limits: configuration.limits).register(on: chat)
     SearchController(search: MessageSearch(database: database)).register(on: chat)
     let internalGroup = router.group(RouterPath(MessagesAPI.internalGroup)).add(middleware: AuthMiddleware(tokens: tokens, accepting: .service))
     InternalController(conversations: conversations, attachments: AttachmentStore(database: database)).register(on: internalGroup)
+    AdminController(users: users, conversations: conversations, audit: AuditLog(database: database), events: events).register(on: authenticated)
     PeopleController(
         users: users,
         conversations: conversations,
-        directory: ExpertDirectory(database: database),
+        directory: ExpertDirectory(database: database, verifiedOnly: configuration.verifiedExpertsOnly),
         online: OnlineUsers(redis: redis),
         events: events
     ).register(chat: chat, api: authenticated, service: internalGroup)

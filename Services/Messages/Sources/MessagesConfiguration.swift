@@ -22,6 +22,10 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
     /// Whether anyone may sign up as an expert; closed, experts are made with
     /// `messages set-role EMAIL expert`.
     public var openExpertSignup: Bool
+    /// Who may open a conversation with whom.
+    public var contactPolicy: ContactPolicy
+    /// Whether the experts directory lists only verified experts.
+    public var verifiedExpertsOnly: Bool
     public var commands: StreamConsumerSettings
     /// The stream gateways append commands to (tests use one of their own).
     public var commandStream: String = CommandStream.key
@@ -37,6 +41,8 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
         bcryptQueue: Int = Self.bcryptQueue.defaultValue,
         authThrottle: AuthThrottleSettings = AuthThrottleSettings(),
         openExpertSignup: Bool = Self.openExpertSignup.defaultValue,
+        contactPolicy: ContactPolicy = ContactPolicy.setting.defaultValue,
+        verifiedExpertsOnly: Bool = Self.verifiedExpertsOnly.defaultValue,
         commands: StreamConsumerSettings = StreamConsumerSettings(),
         logLevel: Logger.Level = Setting.logLevel.defaultValue
     ) {
@@ -49,6 +55,8 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
         self.bcryptQueue = bcryptQueue
         self.authThrottle = authThrottle
         self.openExpertSignup = openExpertSignup
+        self.contactPolicy = contactPolicy
+        self.verifiedExpertsOnly = verifiedExpertsOnly
         self.commands = commands
         self.logLevel = logLevel
     }
@@ -73,6 +81,14 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
         help: "`closed` refuses sign-ups as an expert (403 `expert_signup_closed`); `messages set-role EMAIL expert` makes one"
     )
 
+    public static let verifiedExpertsOnly = Setting.choice(
+        "EXPERT_DIRECTORY",
+        default: "all",
+        ["all": false, "verified": true],
+        help:
+            "`verified` lists only the experts an admin has verified (`PUT /api/admin/users/{id}/verified`, `messages set-role EMAIL expert --verified`)"
+    )
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
             http: try HTTPSettings(values, defaultPort: Self.port),
@@ -84,6 +100,8 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
             bcryptQueue: try values.read(Self.bcryptQueue),
             authThrottle: try AuthThrottleSettings(values),
             openExpertSignup: try values.read(Self.openExpertSignup),
+            contactPolicy: try values.read(ContactPolicy.setting),
+            verifiedExpertsOnly: try values.read(Self.verifiedExpertsOnly),
             commands: try StreamConsumerSettings(values),
             logLevel: try values.read(.logLevel)
         )

@@ -10,6 +10,7 @@ public struct Accounts: Sendable {
     public struct User: Sendable {
         public var id: String
         public var token: String
+        public var isExpert = false
     }
 
     let api: String
@@ -38,11 +39,12 @@ public struct Accounts: Sendable {
                 role: isExpert(index) ? "expert" : "student"
             )
             let reply: Reply = try await self.post("/api/auth/register", body, token: nil, expect: 201)
-            return User(id: reply.user.id, token: reply.token)
+            return User(id: reply.user.id, token: reply.token, isExpert: isExpert(index))
         }
     }
 
-    /// A group conversation per room, opened by the room's first member.
+    /// A group conversation per room, opened by its first student: under the default
+    /// `CONTACT_POLICY` an expert does not start a conversation with students.
     public func conversations(for rooms: [[User]]) async throws -> [String] {
         try await self.concurrently(rooms.count) { index in
             struct Body: Encodable {
@@ -51,10 +53,11 @@ public struct Accounts: Sendable {
             }
             struct Reply: Decodable { var id: String }
             let room = rooms[index]
+            let opener = room.first(where: { !$0.isExpert }) ?? room[0]
             let reply: Reply = try await self.post(
                 "/api/chat/conversations",
-                Body(participantIds: room.dropFirst().map(\.id), title: "load room \(index)"),
-                token: room[0].token,
+                Body(participantIds: room.filter { $0.id != opener.id }.map(\.id), title: "load room \(index)"),
+                token: opener.token,
                 expect: 201
             )
             return reply.id

@@ -4,6 +4,7 @@
 
 import { avatar, presenceDot } from "./avatar.js";
 import { element, reconcile, setText } from "./keyed.js";
+import { verifiedBadge } from "./verified.js";
 
 const TYPING_PAUSE = 250;
 
@@ -60,7 +61,9 @@ export function renderDirectory(state, { load, onPickExpert }) {
     const button = element("button", { className: "item", testid: "expert-item" });
     button.type = "button";
     const text = element("span", { className: "item__text" });
-    text.append(element("span", { className: "item__title" }), element("span", { className: "item__preview" }));
+    const heading = element("span", { className: "item__heading" });
+    heading.append(element("span", { className: "item__title" }), verifiedBadge({ testid: "expert-verified" }));
+    text.append(heading, element("span", { className: "item__preview" }));
     button.append(element("span", { className: "item__face" }), text);
     item.append(button);
     return item;
@@ -70,6 +73,7 @@ export function renderDirectory(state, { load, onPickExpert }) {
     const button = item.firstElementChild;
     button.dataset.userId = expert.id;
     setText(button.querySelector(".item__title"), expert.name);
+    button.querySelector(".verified").hidden = !expert.verified;
     setText(button.querySelector(".item__preview"), [expert.headline, (expert.subjects ?? []).join(", ")].filter(Boolean).join(" · "));
     const face = button.querySelector(".item__face");
     const status = state.presence.statusOf(expert.id) ?? "offline";

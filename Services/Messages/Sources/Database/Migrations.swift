@@ -224,5 +224,34 @@ enum Migrations {
                 "CREATE INDEX messages_reply_to_idx ON messages (reply_to) WHERE reply_to IS NOT NULL",
             ]
         ),
+        Migration(
+            version: 10,
+            name: "verified experts, and the audit log of what admins do",
+            statements: [
+                "ALTER TABLE users ADD COLUMN verified_at timestamptz",
+                """
+                CREATE TABLE audit_log (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    at timestamptz NOT NULL DEFAULT now(),
+                    actor_id uuid,
+                    action text NOT NULL,
+                    subject_user_id uuid,
+                    subject_message_id uuid,
+                    detail jsonb NOT NULL DEFAULT '{}'
+                )
+                """,
+                // Append-only: a line once written stays as it is, whoever asks.
+                """
+                CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    RAISE EXCEPTION 'the audit log is append-only';
+                END $$
+                """,
+                """
+                CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
+                    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()
+                """,
+            ]
+        ),
     ]
 }

@@ -12,6 +12,7 @@ struct ConversationController: Sendable {
     let conversations: ConversationStore
     let events: MessageEvents
     let limits: MessageLimits
+    let policy: ContactPolicy
 
     func register(on chat: RouterGroup<ChatRequestContext>) {
         chat.get(RouterPath(MessagesAPI.conversations.pattern), use: self.list)
@@ -63,6 +64,14 @@ struct ConversationController: Sendable {
             throw APIError.validation("'expertId' must name an expert")
         }
         guard let creator = try await self.users.user(id: identity.userID) else { throw APIError.invalidToken }
+        if let refusal = self.policy.refusal(creator: creator.role, others: others.map(\.role)) {
+            // What the caller may not open may exist already (the student opened it, and the
+            // expert asks for it again): that one is given back.
+            guard others.count == 1, title == nil,
+                let existing = try await self.conversations.directConversation(between: creator.id, and: others[0].id)
+            else { throw refusal }
+            return JSONResponse(try await self.conversations.conversation(existing, for: identity.userID), status: .ok)
+        }
 
         let result = try await self.conversations.create(creator: creator, others: others, title: title, perHour: self.limits.conversationsPerHour)
         if result.created { await self.events.conversationCreated(memberIDs: [creator.id] + otherIDs) }

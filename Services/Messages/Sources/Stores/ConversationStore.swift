@@ -55,7 +55,7 @@ struct ConversationStore: Sendable {
     /// with `Retry-After`).
     func create(creator: User, others: [User], title: String?, perHour: Int = .max) async throws -> (id: UUID, created: Bool, welcome: Message?) {
         let isDirect = others.count == 1 && title == nil
-        let directKey = isDirect ? [creator.id, others[0].id].map { $0.uuidString.lowercased() }.sorted().joined(separator: ":") : nil
+        let directKey = isDirect ? Self.directKey(creator.id, others[0].id) : nil
         let id = UUID()
         let memberIDs = [creator.id] + others.map(\.id)
         let welcome = Self.welcomeText(creator: creator, others: others, title: title)
@@ -88,6 +88,23 @@ struct ConversationStore: Sendable {
             guard case .stored(let message, _, _)? = outcomes.first else { throw APIError.internal }
             return (id, true, message)
         }
+    }
+
+    /// The direct conversation of these two users, if there is one.
+    func directConversation(between first: UUID, and second: UUID) async throws -> UUID? {
+        try await self.database.withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT id FROM conversations WHERE direct_key = \(Self.directKey(first, second))",
+                logger: self.database.logger
+            )
+            for try await id in rows.decode(UUID.self) { return id }
+            return nil
+        }
+    }
+
+    /// What makes a pair's direct conversation one: their ids in order.
+    private static func directKey(_ first: UUID, _ second: UUID) -> String {
+        [first, second].map { $0.uuidString.lowercased() }.sorted().joined(separator: ":")
     }
 
     /// Counts the creator's conversations of the last hour, this one included; over the
@@ -217,8 +234,8 @@ struct ConversationStore: Sendable {
                 """,
                 logger: logger
             )
-            for try await row in members.decode((UUID, Int64, UUID, String, String, String, String?, String?, [String]).self) {
-                participants[row.0, default: []].append(UserStore.user((row.2, row.3, row.4, row.5, row.6, row.7, row.8)).seen(by: userID))
+            for try await row in members.decode((UUID, Int64, UUID, String, String, String, String?, String?, [String], Bool).self) {
+                participants[row.0, default: []].append(UserStore.user((row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9)).seen(by: userID))
                 if row.2 != userID { reads[row.0, default: []].append(ReadPosition(userId: row.2, seq: row.1)) }
             }
 

@@ -59,6 +59,8 @@ struct DirectoryCursor: Sendable, Equatable {
 /// name (`folded_name`) orders and pages.
 struct ExpertDirectory: Sendable {
     let database: Database
+    /// Lists only the experts an admin has verified (`EXPERT_DIRECTORY=verified`).
+    var verifiedOnly = false
 
     /// Before every expert of a part: no folded name is less than "", no id less than zero.
     static let startOfPart = (foldedName: "", id: UUID(uuidString: "00000000-0000-0000-0000-000000000000")!)
@@ -112,7 +114,7 @@ struct ExpertDirectory: Sendable {
                 WITH found AS \(unescaped: query.narrowsByTrigram ? "MATERIALIZED" : "NOT MATERIALIZED") (
                 SELECT \(unescaped: UserStore.columns), u.folded_name
                 FROM users u
-                WHERE u.role = 'expert'
+                WHERE u.role = 'expert' AND (NOT \(self.verifiedOnly) OR u.verified_at IS NOT NULL)
                   AND (\(patterns[0])::text IS NULL OR u.profile_text LIKE chat_fold(\(patterns[0])))
                   AND (\(patterns[1])::text IS NULL OR u.profile_text LIKE chat_fold(\(patterns[1])))
                   AND (\(patterns[2])::text IS NULL OR u.profile_text LIKE chat_fold(\(patterns[2])))
@@ -126,11 +128,11 @@ struct ExpertDirectory: Sendable {
             )
             var experts: [User] = []
             var keys: [(foldedName: String, id: UUID)] = []
-            for try await row in rows.decode((UUID, String, String, String, String?, String?, [String], String).self) {
-                var user = UserStore.user((row.0, row.1, row.2, row.3, row.4, row.5, row.6))
+            for try await row in rows.decode((UUID, String, String, String, String?, String?, [String], Bool, String).self) {
+                var user = UserStore.user((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7))
                 user.online = online
                 experts.append(user)
-                keys.append((row.7, row.0))
+                keys.append((row.8, row.0))
             }
             guard experts.count > limit else { return (experts, nil) }
             return (Array(experts.prefix(limit)), limit == 0 ? Self.startOfPart : keys[limit - 1])

@@ -8,8 +8,8 @@ struct UserStore: Sendable {
     let database: Database
 
     /// A user as lists show them (participants, the directory): everything public but the bio.
-    static let columns = "u.id, u.name, u.email, u.role, u.avatar_url, u.headline, u.subjects"
-    typealias Row = (UUID, String, String, String, String?, String?, [String])
+    static let columns = "u.id, u.name, u.email, u.role, u.avatar_url, u.headline, u.subjects, u.verified_at IS NOT NULL"
+    typealias Row = (UUID, String, String, String, String?, String?, [String], Bool)
     /// A whole profile: `columns` and the bio.
     static let profileColumns = columns + ", u.bio"
 
@@ -22,14 +22,15 @@ struct UserStore: Sendable {
             avatarUrl: row.4,
             headline: row.5,
             subjects: row.6.isEmpty ? nil : row.6,
-            bio: bio
+            bio: bio,
+            verified: row.7 ? true : nil
         )
     }
 
-    typealias ProfileRow = (UUID, String, String, String, String?, String?, [String], String?)
+    typealias ProfileRow = (UUID, String, String, String, String?, String?, [String], Bool, String?)
 
     static func profile(_ row: ProfileRow) -> User {
-        Self.user((row.0, row.1, row.2, row.3, row.4, row.5, row.6), bio: row.7)
+        Self.user((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7), bio: row.8)
     }
 
     /// Creates a user; a taken email (in any letter case) is a 409.
@@ -58,8 +59,8 @@ struct UserStore: Sendable {
                 "SELECT \(unescaped: Self.columns), u.password_hash FROM users u WHERE lower(u.email) = lower(\(email))",
                 logger: self.database.logger
             )
-            for try await row in rows.decode((UUID, String, String, String, String?, String?, [String], String).self) {
-                return (Self.user((row.0, row.1, row.2, row.3, row.4, row.5, row.6)), row.7)
+            for try await row in rows.decode((UUID, String, String, String, String?, String?, [String], Bool, String).self) {
+                return (Self.user((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7)), row.8)
             }
             return nil
         }
@@ -110,6 +111,26 @@ struct UserStore: Sendable {
 
 extension UserStore {
     /// The one profile `query` selects, if any.
+    /// Marks an expert verified (or not) and records who did it, in one transaction: the
+    /// expert after, nil if there is no such user; a 422 for someone not an expert.
+    func setVerified(_ id: UUID, _ verified: Bool, by admin: UUID?) async throws -> User? {
+        try await self.database.transaction { connection in
+            let logger = self.database.logger
+            let rows = try await connection.query(
+                """
+                UPDATE users u SET verified_at = CASE WHEN \(verified) THEN coalesce(u.verified_at, now()) END, updated_at = now()
+                WHERE u.id = \(id)
+                RETURNING \(unescaped: Self.profileColumns)
+                """,
+                logger: logger
+            )
+            guard let user = try await rows.decode(ProfileRow.self).first(where: { _ in true }).map(Self.profile) else { return nil }
+            guard user.role == .expert else { throw APIError.validation("Only experts are verified") }
+            try await AuditLog.record(verified ? .verify : .unverify, by: admin, user: id, on: connection, logger: logger)
+            return user
+        }
+    }
+
     fileprivate func profile(_ query: PostgresQuery) async throws -> User? {
         try await self.database.withConnection { connection in
             try await connection.query(query, logger: self.database.logger).decode(ProfileRow.self).first { _ in true }.map(Self.profile)

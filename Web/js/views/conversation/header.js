@@ -11,6 +11,7 @@ export function createHeader(state) {
   const face = document.getElementById("conversation-face");
   const subtitle = document.getElementById("conversation-subtitle");
   const status = document.getElementById("conversation-status");
+  const verified = document.getElementById("conversation-verified");
   let shown = null; // what the face shows, so that a redraw does not reload it
 
   return {
@@ -22,6 +23,7 @@ export function createHeader(state) {
       setText(title, name);
       setAttribute(title, "title", name);
       const other = conversation.kind === "direct" ? others[0] : null;
+      verified.hidden = !other?.verified;
       const online = other ? state.presence.statusOf(other.id) === "online" : false;
       const faceKey = other ? `${other.id}|${other.name}|${other.avatarUrl ?? ""}|${online}` : "";
       if (faceKey !== shown) {
