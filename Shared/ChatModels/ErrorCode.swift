@@ -31,6 +31,9 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
     /// 403: `CONTACT_POLICY` does not let the caller open this conversation (an expert
     /// starting one with a student, a student with students only).
     case contactNotAllowed = "contact_not_allowed"
+    /// 403: a message to someone who blocked the sender (or whom the sender blocked), in
+    /// their direct conversation; what the block is is not said.
+    case notDelivered = "not_delivered"
     /// 404: no such resource, or no such route.
     case notFound = "not_found"
     /// 404: a socket event the server does not know.
@@ -77,7 +80,8 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
         case .badRequest: .badRequest
         case .validationFailed: .unprocessableContent
         case .unauthorized, .invalidToken, .invalidCredentials: .unauthorized
-        case .forbidden, .expertSignupClosed, .notYourMessage, .systemMessage, .editWindowPassed, .notJoined, .contactNotAllowed: .forbidden
+        case .forbidden, .expertSignupClosed, .notYourMessage, .systemMessage, .editWindowPassed, .notJoined, .contactNotAllowed, .notDelivered:
+            .forbidden
         case .notFound, .unknownEvent: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .emailTaken, .clientMessageIdReused, .messageDeleted, .tooManyReactions: .conflict

@@ -27,6 +27,17 @@ public enum ServerEvent: String, CaseIterable, Sendable {
     /// `User` without email, to those who share a conversation with them and to their own
     /// sockets: a user's public profile changed (name, headline, subjects, bio, picture).
     case userUpdated = "user_updated"
+    /// `BlocksUpdated`, to one user's own sockets: whom they block now.
+    case blocksUpdated = "blocks_updated"
+}
+
+/// `blocks_updated`: every user the receiver blocks, after a change on any of their devices.
+public struct BlocksUpdated: Codable, Sendable, Hashable {
+    public var userIds: [UUID]
+
+    public init(userIds: [UUID]) {
+        self.userIds = userIds
+    }
 }
 
 /// `notification`: sent to each member's own sockets, wherever they are.

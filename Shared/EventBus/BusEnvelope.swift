@@ -11,7 +11,8 @@ import NIOFoundationCompat
 /// The header's tab-separated fields: the event's name; a user whose sockets must not get
 /// it (the typist); an id by which a gateway delivers it once however often it is
 /// published; the message's `seq`; a conversation whose joined sockets must not get it;
-/// and, on the users channel, the users whose sockets get it, comma-separated.
+/// and, comma-separated, on the users channel the users whose sockets get it, on a status
+/// or a conversation's channel users whose sockets it passes by.
 public struct BusEnvelope: Sendable, Hashable {
     public var event: String
     public var skipUser: UUID?
@@ -19,7 +20,8 @@ public struct BusEnvelope: Sendable, Hashable {
     public var seq: Int64?
     /// Not to sockets that joined this conversation (they get the message itself).
     public var skipRoom: UUID?
-    /// On ``BusChannel/users``: the users whose sockets get it.
+    /// On ``BusChannel/users``: the users whose sockets get it; on a status or conversation
+    /// channel, users whose sockets it passes by (those with a block between them).
     public var audience: [UUID]
     public var data: ByteBuffer
 

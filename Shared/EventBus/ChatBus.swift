@@ -16,7 +16,8 @@ public struct ChatBus: Sendable {
         try await self.publish([(envelope, channels)])
     }
 
-    /// Says that these users share a conversation they did not before.
+    /// Says that whom these users hear of changed: they share a conversation they did not
+    /// before, or a block between them began or ended.
     public func contactsChanged(_ users: [UUID]) async throws {
         guard !users.isEmpty else { return }
         _ = try await self.redis.publish(BusChannel.contacts, .string(users.map { $0.text() }.joined(separator: ",")))

@@ -52,6 +52,11 @@ public enum MessagesAPI {
     /// `GET` → a user's public profile (`User` without email).
     public static let user = ServiceRoute(group: authGroup, pattern: "users/{id}")
 
+    /// `GET` → `[User]`, whom the caller blocked.
+    public static let blocks = ServiceRoute(group: authGroup, pattern: "me/blocks")
+    /// `PUT` → 204, the user blocked; `DELETE` → 204, no longer.
+    public static let block = ServiceRoute(group: authGroup, pattern: "me/blocks/{id}")
+
     /// `PUT` → the expert, verified; `DELETE` → no longer. Admins only.
     public static let verified = ServiceRoute(group: authGroup, pattern: "admin/users/{id}/verified")
     /// `GET ?limit=&cursor=` → `AuditPage`, newest first. Admins only.
@@ -72,10 +77,14 @@ public enum MessagesAPI {
 
 /// The users who share a conversation with one user: whom their presence concerns.
 public struct Contacts: Codable, Sendable, Hashable {
+    /// Who shares a conversation with the user, but for those in `blockedUserIds`.
     public var userIds: [UUID]
+    /// Whom the user blocked or was blocked by: no status or typing flows between them.
+    public var blockedUserIds: [UUID]
 
-    public init(userIds: [UUID]) {
+    public init(userIds: [UUID], blockedUserIds: [UUID] = []) {
         self.userIds = userIds
+        self.blockedUserIds = blockedUserIds
     }
 }
 

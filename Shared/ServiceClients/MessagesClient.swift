@@ -58,9 +58,8 @@ public struct MessagesClient: Sendable {
     }
 
     /// Who shares a conversation with `user`.
-    public func contacts(of user: UUID) async throws -> [UUID] {
-        let contacts: Contacts = try await self.caller.call(.GET, MessagesAPI.contacts.path(user), token: try await self.internalToken())
-        return contacts.userIds
+    public func contacts(of user: UUID) async throws -> Contacts {
+        try await self.caller.call(.GET, MessagesAPI.contacts.path(user), token: try await self.internalToken())
     }
 
     /// The attachment, if `user` may see it; messages answers 403 or 404 otherwise.

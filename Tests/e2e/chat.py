@@ -70,6 +70,11 @@ class Recorder:
             self.events.append((name, data))
             self.condition.notify_all()
 
+    def clear(self) -> None:
+        """Forgets what was received so far: what comes next is asserted alone."""
+        with self.condition:
+            self.events.clear()
+
     def of(self, name: str) -> list[dict]:
         with self.condition:
             return [data for event, data in self.events if event == name]

@@ -73,6 +73,9 @@ ROUTES = [
     ("PUT", "/api/me/avatar", False),
     ("DELETE", "/api/me/avatar", False),
     ("GET", "/api/avatars/{avatar}", False),
+    ("GET", "/api/me/blocks", False),
+    ("PUT", "/api/me/blocks/{owner}", False),
+    ("DELETE", "/api/me/blocks/{owner}", False),
     # Admins only: anyone else's valid token is refused 403.
     ("PUT", "/api/admin/users/{owner}/verified", True),
     ("DELETE", "/api/admin/users/{owner}/verified", True),

@@ -32,4 +32,5 @@ export const ServerEvent = Object.freeze({
   reactionRemoved: "reaction_removed",
   conversationUpdated: "conversation_updated",
   userUpdated: "user_updated",
+  blocksUpdated: "blocks_updated",
 });

@@ -43,9 +43,11 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         revocations: revocations,
         openExpertSignup: configuration.openExpertSignup
     ).register(public: api, authenticated: authenticated)
+    let blocks = BlockStore(database: database)
     ConversationController(
         users: users,
         conversations: conversations,
+        blocks: blocks,
         events: events,
         limits: configuration.limits,
         policy: configuration.contactPolicy
@@ -53,7 +55,8 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     MessageController(conversations: conversations, messages: messages, events: events, limits: configuration.limits).register(on: chat)
     SearchController(search: MessageSearch(database: database)).register(on: chat)
     let internalGroup = router.group(RouterPath(MessagesAPI.internalGroup)).add(middleware: AuthMiddleware(tokens: tokens, accepting: .service))
-    InternalController(conversations: conversations, attachments: AttachmentStore(database: database)).register(on: internalGroup)
+    InternalController(conversations: conversations, attachments: AttachmentStore(database: database), blocks: blocks).register(on: internalGroup)
+    BlocksController(blocks: blocks, events: events).register(on: authenticated)
     AdminController(users: users, conversations: conversations, audit: AuditLog(database: database), events: events).register(on: authenticated)
     PeopleController(
         users: users,

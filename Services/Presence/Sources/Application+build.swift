@@ -53,7 +53,9 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
 
     let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: group, logger: logger)
     let router = ServiceRouter.make(metrics: metrics, checks: [ReadinessCheck("redis", redis.ping), .revocations(tokens)])
-    PresenceRoutes(store: store).register(on: router.group(RouterPath(PresenceAPI.group)).add(middleware: AuthMiddleware(tokens: tokens)))
+    PresenceRoutes(store: store, contacts: contacts).register(
+        on: router.group(RouterPath(PresenceAPI.group)).add(middleware: AuthMiddleware(tokens: tokens))
+    )
 
     return Application(
         router: router,

@@ -253,5 +253,22 @@ enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 11,
+            name: "blocks: who will not hear from whom",
+            statements: [
+                """
+                CREATE TABLE blocks (
+                    blocker_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    blocked_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (blocker_id, blocked_id),
+                    CHECK (blocker_id <> blocked_id)
+                )
+                """,
+                // Who blocked a user, for their sends and their contacts.
+                "CREATE INDEX blocks_blocked_idx ON blocks (blocked_id)",
+            ]
+        ),
     ]
 }

@@ -16,6 +16,22 @@ struct MessageEvents: Sendable {
         await self.publish { try await self.bus.contactsChanged(memberIDs) }
     }
 
+    /// A block began or ended: who hears of whom changed for these users.
+    func contactsChanged(_ users: [UUID]) async {
+        await self.publish { try await self.bus.contactsChanged(users) }
+    }
+
+    /// `blocks_updated` to the blocker's own sockets: whom they block now.
+    func blocksUpdated(of blocker: UUID, in blocks: BlockStore) async {
+        await self.publish {
+            let blocked = try await blocks.blocked(by: blocker).map(\.id)
+            try await self.bus.publish(
+                BusEnvelope(event: ServerEvent.blocksUpdated, audience: [blocker], data: try ChatJSON.buffer(BlocksUpdated(userIds: blocked))),
+                to: [BusChannel.users]
+            )
+        }
+    }
+
     /// `new_message` to the conversation, `notification` to every member but the sender.
     func stored(_ message: Message, memberIDs: [UUID]) async {
         await self.publish { try await self.bus.publish(self.envelopes(stored: message, memberIDs: memberIDs)) }

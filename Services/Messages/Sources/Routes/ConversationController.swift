@@ -10,6 +10,7 @@ import ServiceKit
 struct ConversationController: Sendable {
     let users: UserStore
     let conversations: ConversationStore
+    let blocks: BlockStore
     let events: MessageEvents
     let limits: MessageLimits
     let policy: ContactPolicy
@@ -64,9 +65,13 @@ struct ConversationController: Sendable {
             throw APIError.validation("'expertId' must name an expert")
         }
         guard let creator = try await self.users.user(id: identity.userID) else { throw APIError.invalidToken }
-        if let refusal = self.policy.refusal(creator: creator.role, others: others.map(\.role)) {
+        var refusal = self.policy.refusal(creator: creator.role, others: others.map(\.role))
+        if refusal == nil, !(try await self.blocks.relations(of: creator.id, among: otherIDs)).isEmpty {
+            refusal = APIError(.contactNotAllowed, "You cannot start a conversation with this person")
+        }
+        if let refusal {
             // What the caller may not open may exist already (the student opened it, and the
-            // expert asks for it again): that one is given back.
+            // expert asks for it again; a block came after it): that one is given back.
             guard others.count == 1, title == nil,
                 let existing = try await self.conversations.directConversation(between: creator.id, and: others[0].id)
             else { throw refusal }

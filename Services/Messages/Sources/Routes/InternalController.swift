@@ -9,6 +9,7 @@ import ServiceKit
 struct InternalController: Sendable {
     let conversations: ConversationStore
     let attachments: AttachmentStore
+    let blocks: BlockStore
 
     func register(on group: RouterGroup<ChatRequestContext>) {
         group.get(RouterPath(MessagesAPI.contacts.pattern), use: self.contacts)
@@ -34,9 +35,11 @@ struct InternalController: Sendable {
         return JSONResponse(StorageKeys(try await self.attachments.referenced(asked.storageKeys)))
     }
 
-    /// The users who share a conversation with this one.
+    /// The users who share a conversation with this one, and those with a block between them.
     @Sendable func contacts(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Contacts> {
         let id = try context.parameters.require("id", as: UUID.self)
-        return JSONResponse(Contacts(userIds: try await self.conversations.contacts(of: id)))
+        async let contacts = self.conversations.contacts(of: id)
+        async let blocked = self.blocks.relations(of: id)
+        return JSONResponse(Contacts(userIds: try await contacts, blockedUserIds: try await blocked))
     }
 }

@@ -34,7 +34,8 @@ struct ConversationStore: Sendable {
         }
     }
 
-    /// Everyone who shares a conversation with the user: whom their presence concerns.
+    /// Everyone who shares a conversation with the user, but those with a block between
+    /// them: whom their presence and profile concern.
     func contacts(of userID: UUID) async throws -> [UUID] {
         try await self.database.withConnection { connection in
             try await connection.query(
@@ -42,6 +43,10 @@ struct ConversationStore: Sendable {
                 SELECT DISTINCT other.user_id FROM conversation_members mine
                 JOIN conversation_members other ON other.conversation_id = mine.conversation_id
                 WHERE mine.user_id = \(userID) AND other.user_id <> \(userID)
+                  AND NOT EXISTS (
+                      SELECT 1 FROM blocks b WHERE (b.blocker_id = mine.user_id AND b.blocked_id = other.user_id)
+                          OR (b.blocker_id = other.user_id AND b.blocked_id = mine.user_id)
+                  )
                 """,
                 logger: self.database.logger
             ).decode(UUID.self).reduce(into: []) { $0.append($1) }

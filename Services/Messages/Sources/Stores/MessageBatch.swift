@@ -51,12 +51,23 @@ extension MessageStore {
     /// message); one without a `clientMessageId` is never taken for a retry.
     static func insert(batch drafts: [NewMessage], on connection: PostgresConnection, logger: Logger) async throws -> [BatchOutcome] {
         let conversationIDs = Array(Set(drafts.map(\.conversationID)))
+        // Each member, and whether they block the other member of a direct conversation:
+        // it then takes no message from either of them.
         var members: [UUID: [UUID]] = [:]
-        for try await (conversation, user) in try await connection.query(
-            "SELECT conversation_id, user_id FROM conversation_members WHERE conversation_id = ANY(\(conversationIDs))",
+        var blockers: [UUID: Set<UUID>] = [:]
+        for try await (conversation, user, blocks) in try await connection.query(
+            """
+            SELECT m.conversation_id, m.user_id, CASE WHEN c.kind = 'direct' THEN EXISTS (
+                SELECT 1 FROM blocks b JOIN conversation_members o ON o.conversation_id = m.conversation_id AND o.user_id = b.blocked_id
+                WHERE b.blocker_id = m.user_id
+            ) ELSE false END
+            FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+            WHERE m.conversation_id = ANY(\(conversationIDs))
+            """,
             logger: logger
-        ).decode((UUID, UUID).self) {
+        ).decode((UUID, UUID, Bool).self) {
             members[conversation, default: []].append(user)
+            if blocks { blockers[conversation, default: []].insert(user) }
         }
 
         let originals = try await MessageRows.replyPreviews(of: drafts.compactMap(\.replyTo), on: connection, logger: logger)
@@ -64,7 +75,12 @@ extension MessageStore {
         var outcomes = [BatchOutcome?](repeating: nil, count: drafts.count)
         var accepted: [Int] = []
         for (index, draft) in drafts.enumerated() {
-            if let refusal = Self.refusal(of: draft, members: members[draft.conversationID], originals: originals) {
+            if let refusal = Self.refusal(
+                of: draft,
+                members: members[draft.conversationID],
+                blockers: blockers[draft.conversationID] ?? [],
+                originals: originals
+            ) {
                 outcomes[index] = .refused(refusal)
             } else {
                 accepted.append(index)
@@ -109,14 +125,21 @@ extension MessageStore {
     }
 
     /// Why the draft cannot be stored, if it cannot: its conversation is gone, its sender is
-    /// not a member, it claims to be the server's own without being a SYSTEM message, or it
-    /// answers a message that is not in its conversation or was deleted.
-    private static func refusal(of draft: NewMessage, members: [UUID]?, originals: [UUID: ReplyOriginal]) -> APIError? {
+    /// not a member, it is a direct conversation with a block between its two members, it
+    /// claims to be the server's own without being a SYSTEM message, or it answers a message
+    /// that is not in its conversation or was deleted.
+    private static func refusal(of draft: NewMessage, members: [UUID]?, blockers: Set<UUID>, originals: [UUID: ReplyOriginal]) -> APIError? {
         guard let members else { return .notFound("Conversation not found") }
         guard let sender = draft.senderID, sender != Self.noSender else {
             return draft.type == .system && draft.attachment == nil ? nil : .validation("Only SYSTEM messages have no sender")
         }
         guard members.contains(sender) else { return .forbidden("You are not a member of this conversation") }
+        if !blockers.isEmpty {
+            // The one blocked is not told why: only that nothing was delivered.
+            return blockers.contains(sender)
+                ? APIError(.notDelivered, "You blocked this person: unblock them to write here")
+                : APIError(.notDelivered, "Your message was not delivered")
+        }
         if let replyTo = draft.replyTo {
             guard let original = originals[replyTo], original.conversationID == draft.conversationID else {
                 return .notFound("The message replied to is not in this conversation")

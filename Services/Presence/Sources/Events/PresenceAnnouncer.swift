@@ -21,17 +21,30 @@ struct PresenceAnnouncer: Sendable {
         case .none: return
         }
         let audience = try await self.contacts.contacts(of: user) + [user]
-        try await self.bus.publish(
-            BusEnvelope(event: ServerEvent.userStatusChanged, audience: audience, data: try ChatJSON.buffer(event)),
-            to: [BusChannel.users, BusChannel.status(user)]
-        )
+        let blocked = try await self.contacts.blocked(of: user)
+        let data = try ChatJSON.buffer(event)
+        guard !blocked.isEmpty else {
+            return try await self.bus.publish(
+                BusEnvelope(event: ServerEvent.userStatusChanged, audience: audience, data: data),
+                to: [BusChannel.users, BusChannel.status(user)]
+            )
+        }
+        // On the status channel the audience is who is passed by: the contacts (they heard it
+        // on the users channel) and those with a block between them, who must not hear it.
+        try await self.bus.publish([
+            (BusEnvelope(event: ServerEvent.userStatusChanged, audience: audience, data: data), [BusChannel.users]),
+            (BusEnvelope(event: ServerEvent.userStatusChanged, audience: audience + blocked, data: data), [BusChannel.status(user)]),
+        ])
     }
 
+    /// To the conversation but the typist, and those with a block between them and the typist.
     func typing(_ isTyping: Bool, user: UUID, conversation: UUID) async throws {
         try await self.bus.publish(
             BusEnvelope(
                 event: ServerEvent.userTyping,
                 skipUser: user,
+                // While messages is away, typing still flows (to the conversation only).
+                audience: (try? await self.contacts.blocked(of: user)) ?? [],
                 data: try ChatJSON.buffer(UserTyping(conversationId: conversation, userId: user, isTyping: isTyping))
             ),
             to: [BusChannel.conversation(conversation)]

@@ -203,7 +203,7 @@ final class RoomRegistry: Sendable {
             }
             let text = SocketIOFrame.event(envelope.event, data: envelope.data, offset: offset)
             let frame = ServerFrame(text: text, room: envelope.seq.map { (channel, $0) })
-            let skipping = BusChannel.isStatus(channel) ? Skipped.users(Set(envelope.audience)) : Skipped(envelope.skipUser)
+            let skipping = Skipped(envelope, statusChannel: BusChannel.isStatus(channel))
             Self.write(frame, to: state.channels[channel]!.grouped(), skipping: skipping)
         }
     }
@@ -214,8 +214,17 @@ final class RoomRegistry: Sendable {
         case user(UUID)
         case users(Set<UUID>)
 
-        init(_ user: UUID?) {
-            self = user.map(Self.user) ?? .none
+        /// On a status channel the audience is passed by (it heard the event on the users
+        /// channel); on a conversation's, the audience (those with a block between them and
+        /// the typist) is passed by as well as `skipUser`.
+        init(_ envelope: BusEnvelope, statusChannel: Bool) {
+            if statusChannel {
+                self = .users(Set(envelope.audience))
+            } else if envelope.audience.isEmpty {
+                self = envelope.skipUser.map(Self.user) ?? .none
+            } else {
+                self = .users(Set(envelope.audience + (envelope.skipUser.map { [$0] } ?? [])))
+            }
         }
 
         func skips(_ user: UUID?) -> Bool {

@@ -1,0 +1,68 @@
+import ChatModels
+import Foundation
+import PostgresNIO
+
+/// Who blocked whom. A block is between two people: neither opens a conversation with the
+/// other, their direct conversation takes no more messages, and no status or typing flows
+/// between them; in a group the blocker's page hides the other's messages.
+struct BlockStore: Sendable {
+    let database: Database
+
+    /// Blocks `blocked` for `blocker`; false when there is no such user.
+    func block(_ blocked: UUID, by blocker: UUID) async throws -> Bool {
+        try await self.database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO blocks (blocker_id, blocked_id) SELECT \(blocker), id FROM users WHERE id = \(blocked)
+                ON CONFLICT DO NOTHING RETURNING blocked_id
+                """,
+                logger: self.database.logger
+            )
+            if try await rows.decode(UUID.self).first(where: { _ in true }) != nil { return true }
+            // Blocked before, or no such user.
+            return try await connection.query("SELECT 1 FROM users WHERE id = \(blocked)", logger: self.database.logger)
+                .decode(Int.self).first(where: { _ in true }) != nil
+        }
+    }
+
+    func unblock(_ blocked: UUID, by blocker: UUID) async throws {
+        try await self.database.withConnection { connection in
+            _ = try await connection.query(
+                "DELETE FROM blocks WHERE blocker_id = \(blocker) AND blocked_id = \(blocked)",
+                logger: self.database.logger
+            )
+        }
+    }
+
+    /// Whom `blocker` blocked, by name.
+    func blocked(by blocker: UUID) async throws -> [User] {
+        try await self.database.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT \(unescaped: UserStore.columns) FROM blocks b JOIN users u ON u.id = b.blocked_id
+                WHERE b.blocker_id = \(blocker) ORDER BY u.name, u.id
+                """,
+                logger: self.database.logger
+            ).decode(UserStore.Row.self).reduce(into: []) { $0.append(UserStore.user($1).seen(by: blocker)) }
+        }
+    }
+
+    /// Whom `user` blocked or was blocked by, of `others` (all when nil).
+    func relations(of user: UUID, among others: [UUID]? = nil) async throws -> [UUID] {
+        try await self.database.withConnection { connection in
+            try await Self.relations(of: user, among: others, on: connection, logger: self.database.logger)
+        }
+    }
+
+    /// Whom `user` blocked or was blocked by, of `others` (all when nil).
+    static func relations(of user: UUID, among others: [UUID]?, on connection: PostgresConnection, logger: Logger) async throws -> [UUID] {
+        try await connection.query(
+            """
+            SELECT blocked_id FROM blocks WHERE blocker_id = \(user) AND (\(others == nil) OR blocked_id = ANY(\(others ?? [])))
+            UNION
+            SELECT blocker_id FROM blocks WHERE blocked_id = \(user) AND (\(others == nil) OR blocker_id = ANY(\(others ?? [])))
+            """,
+            logger: logger
+        ).decode(UUID.self).reduce(into: []) { $0.append($1) }
+    }
+}
