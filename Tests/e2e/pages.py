@@ -164,6 +164,10 @@ class Sidebar(Part):
         """The other side's dot on a conversation in the list (None: the first): "online" or "offline"."""
         return self._attribute(f'{self._item(conversation_id)} {by_testid("presence-dot")}', "data-status")
 
+    def preview(self, conversation_id: str) -> str:
+        """The line under a conversation's name: its last message."""
+        return self._text(f"{self._item(conversation_id)} .item__preview")
+
     def unread_badge(self, conversation_id: str) -> str:
         """The unread count a conversation's badge shows, once it shows one."""
         return self._text(f'{self._item(conversation_id)} {by_testid("unread-badge")}')
@@ -305,6 +309,21 @@ class Message(Part):
         self.open_menu()
         self._click(self._in("mark-unread"))
 
+    def block_sender(self) -> None:
+        self.open_menu()
+        self._click(self._in("block-sender"))
+
+    def unblock_sender(self) -> None:
+        self.open_menu()
+        self._click(self._in("unblock-sender"))
+
+    def is_hidden(self) -> bool:
+        """Whether a line stands for it: its sender is blocked."""
+        return self._count(self._in("message-hidden")) > 0
+
+    def reveal(self) -> None:
+        self._click(self._in("reveal-message"))
+
     def reply(self) -> None:
         """Starts a reply to it from its menu."""
         self.open_menu()
@@ -399,6 +418,17 @@ class OpenConversation(Part):
 
     def message(self, message_id: str) -> Message:
         return Message(self.driver, message_id)
+
+    def blocked_banner(self) -> str | None:
+        """What stands instead of the composer in a direct conversation with someone blocked."""
+        return self.driver.execute_script(
+            "const banner = document.querySelector('[data-testid=blocked-banner]'); return banner.checkVisibility() ? banner.textContent.trim() : null")
+
+    def composer_shown(self) -> bool:
+        return self.driver.execute_script("return document.getElementById('composer').checkVisibility()")
+
+    def unblock_from_banner(self) -> None:
+        self._click(by_testid("blocked-unblock"))
 
     def message_texts(self) -> list[str]:
         """The text of every message shown, oldest first, once one is shown."""
@@ -603,6 +633,16 @@ class ProfileDialog(Part):
 
     def is_open(self) -> bool:
         return self._find(by_testid("profile-dialog")).is_displayed()
+
+    def blocked_names(self) -> list[str]:
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('[data-testid=blocked-user] .profile__blocked-name')].map((node) => node.textContent)")
+
+    def unblock(self, name: str) -> None:
+        self._click(f'{by_testid("unblock-user")}[aria-label="Unblock {name}"]')
+
+    def close(self) -> None:
+        self._click(by_testid("profile-cancel"))
 
     def choose_picture(self, path: Path) -> None:
         self._type(by_testid("profile-avatar-input"), str(path))

@@ -122,6 +122,9 @@ export const api = {
   /** The picture as the raw body: the server tells its type by its bytes. */
   setAvatar: async (file) => (await exchange("PUT", "/api/me/avatar", file, file.type || "application/octet-stream")).json,
   removeAvatar: () => request("DELETE", "/api/me/avatar"),
+  blocks: () => request("GET", "/api/me/blocks"),
+  block: (userId) => request("PUT", `/api/me/blocks/${userId}`),
+  unblock: (userId) => request("DELETE", `/api/me/blocks/${userId}`),
   conversations,
   conversation: (id) => request("GET", `/api/chat/conversations/${id}`),
   openWithExpert: (expertId) => request("POST", "/api/chat/conversations", { expertId }),

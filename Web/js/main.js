@@ -62,8 +62,14 @@ async function start() {
   mainLandmark("pane");
   try {
     state.signIn(await api.me());
-    const [{ conversations, next }, policy] = await Promise.all([api.conversations(), api.policy().catch(() => null), directory.reload()]);
+    const [{ conversations, next }, policy, blocked] = await Promise.all([
+      api.conversations(),
+      api.policy().catch(() => null),
+      api.blocks().catch(() => []),
+      directory.reload(),
+    ]);
     state.session.setPolicy(policy);
+    state.blocks.setUsers(blocked ?? []);
     if (policy?.maxMessageLength) document.getElementById("composer-input").maxLength = policy.maxMessageLength;
     state.conversations.set(conversations);
     sidebar.continueFrom(next);
@@ -147,7 +153,8 @@ async function notified({ conversationId, message }) {
   const system = message.messageType === "SYSTEM";
   if (!state.conversations.received(message, { countUnread: !system })) await reloadConversations();
   updateTitle();
-  if (system || isReading(id)) return;
+  // Someone blocked is not announced: no toast, no chime.
+  if (system || isReading(id) || state.blocks.has(message.senderId)) return;
   toast(`${state.nameOf(message.senderId)}: ${message.content}`, { onClick: () => open(id), conversationId: id });
   sound.chime();
 }
@@ -257,7 +264,29 @@ async function showMessage(conversationId, messageId, seq) {
   state.messages.focus(id, messageId);
 }
 
+/** Blocks `user`: in groups their messages are hidden, a direct conversation with them is closed to both. */
+async function block(user) {
+  try {
+    await api.block(user.id);
+    state.blocks.add(user);
+    toast(`You blocked ${user.name}. They are not told.`);
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function unblock(userId) {
+  try {
+    await api.unblock(userId);
+    state.blocks.remove(userId);
+  } catch (error) {
+    showError(error);
+  }
+}
+
 renderConversation(state, {
+  onBlock: (userId) => block(state.userOf(userId)),
+  onUnblock: unblock,
   onSend: (conversationId, content, replyTo) => socket?.send(conversationId, content, replyTo),
   onShowOriginal: (conversationId, original) => showMessage(conversationId, original.id, original.seq),
   onUpload: (conversationId, file) => files.send(conversationId, file),
@@ -293,6 +322,7 @@ renderProfile(state, {
   save: api.updateProfile,
   setPicture: async (file) => api.setAvatar(await shrinkPicture(file)),
   removePicture: api.removeAvatar,
+  unblock,
 });
 
 renderSearch(state, {

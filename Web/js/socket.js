@@ -46,14 +46,16 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
   socket.on(ServerEvent.newMessage, (message) => onMessage(message));
   socket.on(ServerEvent.notification, (notification) => onNotification(notification));
   socket.on(ServerEvent.conversationUpdated, (update) => onUpdated(update));
+  // Someone blocked is not shown typing (in a group; elsewhere the server passes them by).
   socket.on(ServerEvent.userTyping, ({ conversationId, userId, isTyping }) =>
-    state.presence.setTyping(conversationId, userId, isTyping, state.nameOf(userId)));
+    state.presence.setTyping(conversationId, userId, isTyping && !state.blocks.has(userId), state.nameOf(userId)));
   socket.on(ServerEvent.messagesRead, ({ conversationId, userId, seq }) => {
     if (key(userId) === state.me?.id) state.conversations.markRead(conversationId);
     else state.messages.setRead(conversationId, userId, seq);
   });
   socket.on(ServerEvent.userStatusChanged, ({ userId, status, lastSeenAt }) => state.presence.set(userId, status, lastSeenAt));
   socket.on(ServerEvent.userUpdated, (user) => state.userUpdated(user));
+  socket.on(ServerEvent.blocksUpdated, ({ userIds }) => state.blocks.setIds(userIds));
   socket.on(ServerEvent.messageUpdated, ({ conversationId, messageId, content, version, editedAt, changeSeq }) =>
     patch(conversationId, messageId, { content, version, editedAt, changeSeq }));
   socket.on(ServerEvent.messageDeleted, ({ conversationId, messageId, deletedAt, changeSeq }) =>

@@ -1,6 +1,7 @@
 // The page's state: slices, each changed only through its own functions and telling what
 // changed; what follows from several (a user by id, the unread total, the title) is here.
 
+import { createBlocks } from "./blocks.js";
 import { createConversations } from "./conversations.js";
 import { createDirectory } from "./directory.js";
 import { createDrafts } from "./drafts.js";
@@ -23,6 +24,7 @@ export function createState({ storage }) {
     directory: createDirectory(emit),
     drafts: createDrafts(emit, storage),
     outbox: createOutbox(emit, storage),
+    blocks: createBlocks(emit),
     connection: "offline",
 
     get me() { return state.session.me; },
@@ -72,7 +74,7 @@ export function createState({ storage }) {
         state.drafts.forget();
         state.outbox.forget();
       }
-      for (const slice of [state.session, state.conversations, state.messages, state.presence, state.directory]) slice.clear();
+      for (const slice of [state.session, state.conversations, state.messages, state.presence, state.directory, state.blocks]) slice.clear();
       emit("reset");
     },
   };

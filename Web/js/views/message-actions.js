@@ -1,6 +1,6 @@
 // What a reader can do to a message: react (a few emoji under the bubble, toggled),
 // reply, and for their own, edit in place or delete (asked twice: it is for everyone);
-// someone else's can be marked unread. The actions sit in a menu opened from the message's "⋯"
+// someone else's can be marked unread, and its sender blocked (or unblocked). The actions sit in a menu opened from the message's "⋯"
 // button. Nodes carry `data-action`; the message list handles every click (one listener,
 // not one per message), so a redraw never drops a handler or an open menu.
 
@@ -62,7 +62,13 @@ export function createMenu({ mine }) {
   } else {
     const unread = item("Mark unread", "mark-unread");
     unread.dataset.testid = "mark-unread";
-    menu.append(unread);
+    // Which of the two shows is decided as the menu opens (a block may come from anywhere).
+    const block = item("Block sender", "block");
+    block.dataset.testid = "block-sender";
+    block.classList.add("menu__danger");
+    const unblock = item("Unblock sender", "unblock");
+    unblock.dataset.testid = "unblock-sender";
+    menu.append(unread, block, unblock);
   }
   wrapper.append(button, menu);
   return wrapper;
@@ -74,6 +80,10 @@ export function toggleMenu(wrapper, open = wrapper.querySelector(".menu").hidden
   const button = wrapper.querySelector("[data-action=menu]");
   if (open) for (const other of document.querySelectorAll(".message__actions .menu:not([hidden])")) toggleMenu(other.parentElement, false);
   menu.hidden = !open;
+  // Above its button, unless the list's top would cut it: then below.
+  menu.classList.remove("menu--below");
+  const frame = open && wrapper.closest(".messages")?.getBoundingClientRect();
+  if (frame && menu.getBoundingClientRect().top < frame.top) menu.classList.add("menu--below");
   button.setAttribute("aria-expanded", String(open));
   if (!open) resetDelete(menu);
   if (open) menu.querySelector("button")?.focus();

@@ -3,8 +3,9 @@
 // and, through `user_updated`, on the pages of everyone who shares a conversation with them.
 
 import { avatar } from "./avatar.js";
+import { element, reconcile, setText } from "./keyed.js";
 
-export function renderProfile(state, { save, setPicture, removePicture }) {
+export function renderProfile(state, { save, setPicture, removePicture, unblock }) {
   const dialog = document.getElementById("profile");
   const form = document.getElementById("profile-form");
   const face = document.getElementById("profile-face");
@@ -12,7 +13,35 @@ export function renderProfile(state, { save, setPicture, removePicture }) {
   const remove = document.getElementById("profile-avatar-remove");
   const subjects = document.getElementById("profile-subjects-label");
   const error = document.getElementById("profile-error");
+  const blockedSection = document.getElementById("profile-blocked");
+  const blockedList = document.getElementById("profile-blocked-list");
   const me = () => state.me;
+
+  /** Whom the user blocked, each with the way to unblock them. */
+  function drawBlocked() {
+    const blocked = state.blocks.list();
+    blockedSection.hidden = blocked.length === 0;
+    reconcile(blockedList, blocked, {
+      keyOf: (user) => user.id,
+      create: () => {
+        const item = element("li", { testid: "blocked-user" });
+        const button = element("button", { className: "button button--quiet", testid: "unblock-user", text: "Unblock" });
+        button.type = "button";
+        item.append(element("span", { className: "profile__blocked-name" }), button);
+        return item;
+      },
+      update: (item, user) => {
+        item.dataset.userId = user.id;
+        setText(item.firstElementChild, user.name);
+        item.lastElementChild.setAttribute("aria-label", `Unblock ${user.name}`);
+      },
+    });
+  }
+  blockedList.addEventListener("click", (event) => {
+    const item = event.target.closest("[data-testid=unblock-user]")?.closest("li");
+    if (item) unblock(item.dataset.userId);
+  });
+  state.on("blocks", () => dialog.open && drawBlocked());
 
   function drawPicture() {
     face.replaceChildren(avatar(me(), { size: "large" }));
@@ -27,6 +56,7 @@ export function renderProfile(state, { save, setPicture, removePicture }) {
     subjects.hidden = me().role !== "expert";
     error.textContent = "";
     drawPicture();
+    drawBlocked();
   }
 
   /** Runs a change, shows the profile it returns, or says what went wrong. */

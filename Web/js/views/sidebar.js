@@ -69,7 +69,8 @@ export function renderSidebar(state, { onOpen, loadMore, onLoaded }) {
     setText(button.querySelector(".item__title"), name);
     setAttribute(button.querySelector(".item__title"), "title", name); // the whole name, where it is cut
     const last = conversation.lastMessage;
-    setText(button.querySelector(".item__preview"), !last ? "" : last.deletedAt ? "Message deleted" : last.content);
+    const preview = !last ? "" : last.deletedAt ? "Message deleted" : state.blocks.has(last.senderId) ? "Message from someone you blocked" : last.content;
+    setText(button.querySelector(".item__preview"), preview);
     setText(button.querySelector(".item__time"), last ? when(last.createdAt) : "");
 
     const face = button.querySelector(".item__face");
@@ -98,6 +99,7 @@ export function renderSidebar(state, { onOpen, loadMore, onLoaded }) {
   state.on("open", draw);
   state.on("presence", draw);
   state.on("me", draw);
+  state.on("blocks", draw);
   state.on("reset", () => {
     next = null;
     list.replaceChildren();

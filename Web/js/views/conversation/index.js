@@ -2,6 +2,7 @@
 
 import { replyPreview } from "../../state/messages.js";
 import { setText } from "../keyed.js";
+import { createBlockedBanner } from "./blocked-banner.js";
 import { createComposer } from "./composer.js";
 import { createHeader } from "./header.js";
 import { createMessageList } from "./message-list.js";
@@ -24,6 +25,8 @@ export function renderConversation(state, actions) {
     },
   });
 
+  const banner = createBlockedBanner(state, actions);
+
   document.getElementById("back").addEventListener("click", actions.onBack);
 
   function drawTyping() {
@@ -39,11 +42,13 @@ export function renderConversation(state, actions) {
     document.body.classList.toggle("is-reading", !!conversation);
     composer.show(conversation ? id : null);
     messages.show(conversation ? id : null);
+    banner.draw(conversation ? id : null);
     drawTyping();
     if (!conversation) return;
     header.draw(id);
     composer.focus();
   });
+  state.on("blocks", () => banner.draw(state.conversations.openId));
   state.on("conversations", ({ ids }) => {
     const id = state.conversations.openId;
     if (id && ids.includes(id)) header.draw(id);

@@ -23,7 +23,8 @@ export function createMessage(message) {
 /**
  * Brings the node up to `view`: {message, mine, grouped (same sender as the one before),
  * sender (their user, for others' messages), read, found, editor (a form while editing),
- * quoted (the name of whom a reply answers), named (the sender's name shown: in groups)}.
+ * quoted (the name of whom a reply answers), named (the sender's name shown: in groups),
+ * hidden (its sender is blocked: a line says so instead)}.
  */
 export function updateMessage(item, view) {
   const { message, mine } = view;
@@ -54,6 +55,9 @@ export function updateMessage(item, view) {
   if (view.editor) {
     if (!content.contains(view.editor)) content.replaceChildren(view.editor);
     parts.content = "editing";
+  } else if (view.hidden) {
+    if (parts.content !== "hidden") content.replaceChildren(drawHidden());
+    parts.content = "hidden";
   } else {
     const quote = message.replyTo && !message.deletedAt ? [message.replyTo.id, message.replyTo.snippet, message.replyTo.deleted, view.quoted] : null;
     const contentKey = JSON.stringify([message.deletedAt ?? "", message.content, (message.attachments ?? []).map((file) => file.id), message.progress ?? null, quote]);
@@ -63,7 +67,7 @@ export function updateMessage(item, view) {
     }
   }
 
-  const reactions = message.deletedAt || system ? [] : (message.reactions ?? []);
+  const reactions = message.deletedAt || system || view.hidden ? [] : (message.reactions ?? []);
   if (reactions.length) {
     updateReactions(slot(item, "reactions", "div", () => item.querySelector(".message__meta")), reactions);
   } else {
@@ -76,6 +80,16 @@ export function updateMessage(item, view) {
   }
   const meta = slot(item, "message__meta", "span", () => null);
   updateMeta(meta, view, parts);
+}
+
+/** What stands for a message of someone the reader blocked, with a way to see it once. */
+function drawHidden() {
+  const line = element("div", { className: "message__text message__text--hidden", testid: "message-hidden", text: "Message from someone you blocked " });
+  const show = element("button", { className: "link-button", testid: "reveal-message", text: "Show" });
+  show.type = "button";
+  show.dataset.action = "reveal";
+  line.append(show);
+  return line;
 }
 
 /** The message a reply answers: a button that shows it. */

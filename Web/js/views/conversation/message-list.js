@@ -14,7 +14,7 @@ import { createMessage, updateMessage } from "./message-item.js";
 const PINNED_WITHIN = 40; // px from the bottom that still count as at the bottom
 const LOAD_AHEAD = 600; // px from the top at which older messages are asked for
 
-export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete, onReact, onMarkUnread, onEditEnded, onReply, onShowOriginal }) {
+export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete, onReact, onMarkUnread, onEditEnded, onReply, onShowOriginal, onBlock, onUnblock }) {
   const list = document.getElementById("messages");
   const jump = document.getElementById("new-messages");
   const announcer = document.getElementById("announcer");
@@ -23,6 +23,7 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
   let unseen = 0; // messages that came while the reader was scrolled up
   let loadingOlder = false;
   let keepingPlace = false;
+  const revealed = new Set(); // messages of blocked senders the reader chose to see
   let atDivider = false; // opened at the unread divider, and the reader has not moved since
   let editing = null; // {messageId, draft, form}: the message edited in place
   let unreadAtOpen = 0; // what was unread when the conversation opened
@@ -106,8 +107,10 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
         editor: editing?.messageId === message.id ? editing.form : null,
         quoted: message.replyTo ? (key(message.replyTo.senderId) === me ? "You" : state.nameOf(message.replyTo.senderId)) : null,
         named,
+        // In a group, what someone the reader blocked wrote is behind a line that says so.
+        hidden: named && !mine && state.blocks.has(message.senderId) && !revealed.has(message.id),
       };
-      row.signature = [message.revision, row.grouped, row.read, row.found, !!row.editor, row.sender.name, row.sender.avatarUrl, row.quoted, named].join("|");
+      row.signature = [message.revision, row.grouped, row.read, row.found, !!row.editor, row.sender.name, row.sender.avatarUrl, row.quoted, named, row.hidden].join("|");
       rows.push(row);
       lastSender = message.messageType === "SYSTEM" ? null : message.senderId;
     }
@@ -186,11 +189,26 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
     const wrapper = target.closest(".message__actions");
     switch (target.dataset.action) {
       case "menu": {
-        // Editable is a matter of time: decided each time the menu opens.
+        // Editable is a matter of time, blocked of what the reader did anywhere: both are
+        // decided each time the menu opens.
         const edit = wrapper.querySelector("[data-action=edit]");
         if (edit) edit.hidden = !state.session.canEdit(message);
+        const blocked = state.blocks.has(message.senderId);
+        const block = wrapper.querySelector("[data-action=block]");
+        if (block) block.hidden = blocked;
+        const unblock = wrapper.querySelector("[data-action=unblock]");
+        if (unblock) unblock.hidden = !blocked;
         return toggleMenu(wrapper);
       }
+      case "block":
+        toggleMenu(wrapper, false);
+        return onBlock(message.senderId);
+      case "unblock":
+        toggleMenu(wrapper, false);
+        return onUnblock(message.senderId);
+      case "reveal":
+        revealed.add(message.id);
+        return draw();
       case "react": {
         toggleMenu(wrapper, false);
         const mine = (message.reactions ?? []).some((reaction) => reaction.emoji === target.dataset.emoji && reaction.me);
@@ -275,6 +293,7 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
   });
   state.on("receipts", (change) => change.conversationId === conversationId && draw());
   state.on("users", () => draw());
+  state.on("blocks", () => draw());
   state.on("focus", () => {
     delete list.dataset.focusShown;
     draw();
@@ -285,6 +304,7 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
     show(id) {
       conversationId = id;
       editing = null;
+      revealed.clear();
       unreadAtOpen = id ? (state.conversations.get(id)?.unreadCount ?? 0) : 0;
       firstUnread = undefined;
       atDivider = false;
