@@ -34,6 +34,8 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
     /// 403: a message to someone who blocked the sender (or whom the sender blocked), in
     /// their direct conversation; what the block is is not said.
     case notDelivered = "not_delivered"
+    /// 403: an admin suspended the account (until a time, or for good); sign-in is refused.
+    case accountSuspended = "account_suspended"
     /// 404: no such resource, or no such route.
     case notFound = "not_found"
     /// 404: a socket event the server does not know.
@@ -80,7 +82,8 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
         case .badRequest: .badRequest
         case .validationFailed: .unprocessableContent
         case .unauthorized, .invalidToken, .invalidCredentials: .unauthorized
-        case .forbidden, .expertSignupClosed, .notYourMessage, .systemMessage, .editWindowPassed, .notJoined, .contactNotAllowed, .notDelivered:
+        case .forbidden, .expertSignupClosed, .notYourMessage, .systemMessage, .editWindowPassed, .notJoined, .contactNotAllowed, .notDelivered,
+            .accountSuspended:
             .forbidden
         case .notFound, .unknownEvent: .notFound
         case .methodNotAllowed: .methodNotAllowed

@@ -29,6 +29,8 @@ public enum ServerEvent: String, CaseIterable, Sendable {
     case userUpdated = "user_updated"
     /// `BlocksUpdated`, to one user's own sockets: whom they block now.
     case blocksUpdated = "blocks_updated"
+    /// `AccountWarning`, to one user's own sockets: an admin warned them.
+    case accountWarned = "account_warned"
 }
 
 /// `blocks_updated`: every user the receiver blocks, after a change on any of their devices.

@@ -57,6 +57,15 @@ public enum MessagesAPI {
     /// `PUT` → 204, the user blocked; `DELETE` → 204, no longer.
     public static let block = ServiceRoute(group: authGroup, pattern: "me/blocks/{id}")
 
+    /// `POST` `ReportRequest` → 201 `ReportReceipt`.
+    public static let reports = ServiceRoute(group: authGroup, pattern: "reports")
+    /// `GET ?state=&limit=&cursor=` → `ReportPage`, the longest waiting first. Admins only.
+    public static let moderationQueue = ServiceRoute(group: authGroup, pattern: "admin/reports")
+    /// `POST` `ModerationRequest` → 204. Admins only.
+    public static let moderationActions = ServiceRoute(group: authGroup, pattern: "admin/reports/{id}/actions")
+    /// `POST` → 204, a suspension lifted. Admins only.
+    public static let restore = ServiceRoute(group: authGroup, pattern: "admin/users/{id}/restore")
+
     /// `PUT` → the expert, verified; `DELETE` → no longer. Admins only.
     public static let verified = ServiceRoute(group: authGroup, pattern: "admin/users/{id}/verified")
     /// `GET ?limit=&cursor=` → `AuditPage`, newest first. Admins only.

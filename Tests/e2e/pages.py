@@ -309,6 +309,10 @@ class Message(Part):
         self.open_menu()
         self._click(self._in("mark-unread"))
 
+    def report(self) -> None:
+        self.open_menu()
+        self._click(self._in("report-message"))
+
     def block_sender(self) -> None:
         self.open_menu()
         self._click(self._in("block-sender"))
@@ -667,6 +671,29 @@ class ProfileDialog(Part):
         self._click(by_testid("profile-save"))
 
 
+class ReportDialog(Part):
+    """The dialog that reports a message to the platform's admins."""
+
+    def is_open(self) -> bool:
+        return self._find(by_testid("report-dialog")).is_displayed()
+
+    def subject(self) -> str:
+        return self._text(by_testid("report-subject"))
+
+    def choose(self, reason: str) -> None:
+        """`spam`, `harassment`, `minors` or `other`."""
+        self._click(by_testid(f"report-reason-{reason}"))
+
+    def describe(self, text: str) -> None:
+        self._replace(by_testid("report-text"), text)
+
+    def send(self) -> None:
+        self._click(by_testid("report-send"))
+
+    def error(self) -> str:
+        return self._find("#report-error").text
+
+
 class Toasts(Part):
     """The short notices in a corner: errors, and messages in conversations not open."""
 
@@ -744,6 +771,7 @@ class ChatPage(Part):
         self.search = MessageSearch(driver)
         self.profile = ProfileDialog(driver)
         self.toasts = Toasts(driver)
+        self.report = ReportDialog(driver)
         self.keyboard = Keyboard(driver)
         self.viewer = Viewer(driver)
 

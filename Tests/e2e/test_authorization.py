@@ -76,10 +76,14 @@ ROUTES = [
     ("GET", "/api/me/blocks", False),
     ("PUT", "/api/me/blocks/{owner}", False),
     ("DELETE", "/api/me/blocks/{owner}", False),
+    ("POST", "/api/reports", False),
     # Admins only: anyone else's valid token is refused 403.
     ("PUT", "/api/admin/users/{owner}/verified", True),
     ("DELETE", "/api/admin/users/{owner}/verified", True),
     ("GET", "/api/admin/audit", True),
+    ("GET", "/api/admin/reports", True),
+    ("POST", "/api/admin/reports/{owner}/actions", True),
+    ("POST", "/api/admin/users/{owner}/restore", True),
 ]
 BODIES = {
     "/api/chat/conversations": {"participantIds": []},
@@ -88,6 +92,8 @@ BODIES = {
     "/api/chat/conversations/{conversation}/messages/{message}": {"content": "defaced"},
     "/api/chat/conversations/{conversation}/unread": {"messageId": "{message}"},
     "/api/me": {"name": "Intruder"},
+    "/api/reports": {"reason": "spam", "userId": "{owner}"},
+    "/api/admin/reports/{owner}/actions": {"action": "dismiss"},
 }
 CREDENTIALS = ["no token", "garbage", "another key", "alg none", "expired", "revoked", "another user's"]
 

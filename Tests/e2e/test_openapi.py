@@ -64,7 +64,8 @@ def test_the_document_is_served_and_names_every_route(stack):
             "GET /api/chat/attachments/{id}", "GET /api/presence", "PATCH /api/me", "GET /api/users/{id}", "PUT /api/me/avatar",
             "DELETE /api/me/avatar", "GET /api/avatars/{sha256}", "PUT /api/admin/users/{id}/verified",
             "DELETE /api/admin/users/{id}/verified", "GET /api/admin/audit", "GET /api/me/blocks", "PUT /api/me/blocks/{id}",
-            "DELETE /api/me/blocks/{id}"} == routes
+            "DELETE /api/me/blocks/{id}", "POST /api/reports", "GET /api/admin/reports", "POST /api/admin/reports/{id}/actions",
+            "POST /api/admin/users/{id}/restore"} == routes
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[operation.label for operation in OPERATIONS])

@@ -125,6 +125,7 @@ export const api = {
   blocks: () => request("GET", "/api/me/blocks"),
   block: (userId) => request("PUT", `/api/me/blocks/${userId}`),
   unblock: (userId) => request("DELETE", `/api/me/blocks/${userId}`),
+  report: (body) => request("POST", "/api/reports", body),
   conversations,
   conversation: (id) => request("GET", `/api/chat/conversations/${id}`),
   openWithExpert: (expertId) => request("POST", "/api/chat/conversations", { expertId }),

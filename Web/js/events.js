@@ -33,4 +33,5 @@ export const ServerEvent = Object.freeze({
   conversationUpdated: "conversation_updated",
   userUpdated: "user_updated",
   blocksUpdated: "blocks_updated",
+  accountWarned: "account_warned",
 });

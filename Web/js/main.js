@@ -14,6 +14,7 @@ import { forgetPictures } from "./views/avatar.js";
 import { renderConversation } from "./views/conversation/index.js";
 import { renderDirectory } from "./views/directory.js";
 import { renderProfile } from "./views/profile.js";
+import { renderReport } from "./views/report.js";
 import { renderSearch } from "./views/search.js";
 import { renderSidebar } from "./views/sidebar.js";
 import { renderSkipLinks } from "./views/skip-links.js";
@@ -83,6 +84,7 @@ async function start() {
   for (const entry of state.outbox.list()) state.messages.add(entry.conversationId, [pendingCopy(entry, state.me.id)]);
   socket = createSocket(state, {
     onSessionEnded: (message) => showAuth(message),
+    onWarned: (message) => toast(`A warning from the platform's team: ${message}`, { kind: "error", timeout: 30000 }),
     onMessage: (message) => arrived(message),
     onNotification: (notification) => notified(notification),
     onUpdated: (update) => updated(update),
@@ -284,7 +286,15 @@ async function unblock(userId) {
   }
 }
 
+const reportDialog = renderReport({
+  submit: async (message, reason, text) => {
+    await api.report({ reason, text, conversationId: message.conversationId, messageId: message.id });
+    toast("Thank you: the report is in, and the platform's team will look at it. They are not told who reported them.");
+  },
+});
+
 renderConversation(state, {
+  onReport: (message) => reportDialog.open(message, state.nameOf(message.senderId)),
   onBlock: (userId) => block(state.userOf(userId)),
   onUnblock: unblock,
   onSend: (conversationId, content, replyTo) => socket?.send(conversationId, content, replyTo),

@@ -12,7 +12,7 @@ import { key } from "./state/ids.js";
 const ACK_TIMEOUT = 15_000;
 const MOST_WATCHED = 100; // the server's bound on `watch_statuses`
 
-export function createSocket(state, { onSessionEnded, onNotification, onMessage, onUpdated, onRefused }) {
+export function createSocket(state, { onSessionEnded, onNotification, onMessage, onUpdated, onRefused, onWarned }) {
   const socket = window.io({ auth: (callback) => callback({ token: session.token }) });
   const sending = new Set(); // clientMessageIds with a send in flight
   let joined = null;
@@ -56,6 +56,7 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
   socket.on(ServerEvent.userStatusChanged, ({ userId, status, lastSeenAt }) => state.presence.set(userId, status, lastSeenAt));
   socket.on(ServerEvent.userUpdated, (user) => state.userUpdated(user));
   socket.on(ServerEvent.blocksUpdated, ({ userIds }) => state.blocks.setIds(userIds));
+  socket.on(ServerEvent.accountWarned, ({ message }) => onWarned(message));
   socket.on(ServerEvent.messageUpdated, ({ conversationId, messageId, content, version, editedAt, changeSeq }) =>
     patch(conversationId, messageId, { content, version, editedAt, changeSeq }));
   socket.on(ServerEvent.messageDeleted, ({ conversationId, messageId, deletedAt, changeSeq }) =>

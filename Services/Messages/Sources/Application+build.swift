@@ -57,7 +57,24 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let internalGroup = router.group(RouterPath(MessagesAPI.internalGroup)).add(middleware: AuthMiddleware(tokens: tokens, accepting: .service))
     InternalController(conversations: conversations, attachments: AttachmentStore(database: database), blocks: blocks).register(on: internalGroup)
     BlocksController(blocks: blocks, events: events).register(on: authenticated)
-    AdminController(users: users, conversations: conversations, audit: AuditLog(database: database), events: events).register(on: authenticated)
+    let reports = ReportStore(database: database)
+    let moderation = Moderation(
+        database: database,
+        messages: messages,
+        conversations: conversations,
+        events: events,
+        revocations: revocations,
+        rules: configuration.limits.changeRules
+    )
+    AdminController(
+        users: users,
+        conversations: conversations,
+        audit: AuditLog(database: database),
+        reports: reports,
+        moderation: moderation,
+        events: events
+    ).register(on: authenticated)
+    ReportsController(reports: reports, users: users).register(on: authenticated)
     PeopleController(
         users: users,
         conversations: conversations,

@@ -1,6 +1,6 @@
 // What a reader can do to a message: react (a few emoji under the bubble, toggled),
 // reply, and for their own, edit in place or delete (asked twice: it is for everyone);
-// someone else's can be marked unread, and its sender blocked (or unblocked). The actions sit in a menu opened from the message's "⋯"
+// someone else's can be marked unread, reported, and its sender blocked (or unblocked). The actions sit in a menu opened from the message's "⋯"
 // button. Nodes carry `data-action`; the message list handles every click (one listener,
 // not one per message), so a redraw never drops a handler or an open menu.
 
@@ -62,13 +62,15 @@ export function createMenu({ mine }) {
   } else {
     const unread = item("Mark unread", "mark-unread");
     unread.dataset.testid = "mark-unread";
+    const report = item("Report", "report");
+    report.dataset.testid = "report-message";
     // Which of the two shows is decided as the menu opens (a block may come from anywhere).
     const block = item("Block sender", "block");
     block.dataset.testid = "block-sender";
     block.classList.add("menu__danger");
     const unblock = item("Unblock sender", "unblock");
     unblock.dataset.testid = "unblock-sender";
-    menu.append(unread, block, unblock);
+    menu.append(unread, report, block, unblock);
   }
   wrapper.append(button, menu);
   return wrapper;

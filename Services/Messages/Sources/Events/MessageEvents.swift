@@ -32,6 +32,16 @@ struct MessageEvents: Sendable {
         }
     }
 
+    /// `account_warned` to the user's own sockets.
+    func warned(_ user: UUID, _ warning: AccountWarning) async {
+        await self.publish {
+            try await self.bus.publish(
+                BusEnvelope(event: ServerEvent.accountWarned, audience: [user], data: try ChatJSON.buffer(warning)),
+                to: [BusChannel.users]
+            )
+        }
+    }
+
     /// `new_message` to the conversation, `notification` to every member but the sender.
     func stored(_ message: Message, memberIDs: [UUID]) async {
         await self.publish { try await self.bus.publish(self.envelopes(stored: message, memberIDs: memberIDs)) }

@@ -2,6 +2,7 @@ import Auth
 import ChatModels
 import Foundation
 import Hummingbird
+import JSONKit
 import Logging
 import ServiceClients
 import ServiceKit
@@ -59,6 +60,11 @@ struct AuthController: Sendable {
             throw APIError.invalidCredentials
         }
         await self.throttle.succeeded(email: email)
+        if let until = account.suspendedUntil {
+            // Told only to whoever knows the password: the account's own holder.
+            let when = until == .distantFuture ? "for good" : "until \(ChatJSON.format(until))"
+            throw APIError(.accountSuspended, "Your account is suspended \(when). Write to the platform's team if you think this is a mistake.")
+        }
         let token = try await self.tokens.issue(for: account.user.id, role: account.user.role)
         return JSONResponse(AuthResponse(token: token, user: account.user))
     }

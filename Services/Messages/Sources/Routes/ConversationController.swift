@@ -29,7 +29,7 @@ struct ConversationController: Sendable {
         let identity = try context.requireIdentity()
         let limit = try request.queryInteger("limit", in: 1...200) ?? 100
         let after = try request.uri.queryParameters["cursor"].map { text throws(APIError) in
-            guard let cursor = ConversationCursor(text: String(text)) else { throw APIError.badRequest("'cursor' is not one this API gave") }
+            guard let cursor = TimeCursor(text: String(text)) else { throw APIError.badRequest("'cursor' is not one this API gave") }
             return cursor
         }
         let (conversations, next) = try await self.conversations.list(for: identity.userID, limit: limit, after: after)

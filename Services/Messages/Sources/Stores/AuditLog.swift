@@ -12,6 +12,11 @@ struct AuditLog: Sendable {
     enum Action: String, Sendable {
         case verify, unverify
         case setRole = "set_role"
+        /// A reported message and the messages around it, read in the queue.
+        case readReport = "read_report"
+        case dismiss
+        case deleteMessage = "delete_message"
+        case warn, suspend, restore
     }
 
     /// Records `action` by `actor` (nil: the command line) on `connection`, inside the

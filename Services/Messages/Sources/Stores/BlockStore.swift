@@ -8,30 +8,43 @@ import PostgresNIO
 struct BlockStore: Sendable {
     let database: Database
 
-    /// Blocks `blocked` for `blocker`; false when there is no such user.
+    /// Blocks `blocked` for `blocker`, and marks the blocker in their direct conversation
+    /// (what a send reads); false when there is no such user.
     func block(_ blocked: UUID, by blocker: UUID) async throws -> Bool {
-        try await self.database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                INSERT INTO blocks (blocker_id, blocked_id) SELECT \(blocker), id FROM users WHERE id = \(blocked)
-                ON CONFLICT DO NOTHING RETURNING blocked_id
-                """,
-                logger: self.database.logger
-            )
-            if try await rows.decode(UUID.self).first(where: { _ in true }) != nil { return true }
-            // Blocked before, or no such user.
-            return try await connection.query("SELECT 1 FROM users WHERE id = \(blocked)", logger: self.database.logger)
+        try await self.database.transaction { connection in
+            let logger = self.database.logger
+            let exists =
+                try await connection.query("SELECT 1 FROM users WHERE id = \(blocked)", logger: logger)
                 .decode(Int.self).first(where: { _ in true }) != nil
+            guard exists else { return false }
+            try await connection.query(
+                "INSERT INTO blocks (blocker_id, blocked_id) VALUES (\(blocker), \(blocked)) ON CONFLICT DO NOTHING",
+                logger: logger
+            )
+            try await Self.mark(blocker, blocking: blocked, true, on: connection, logger: logger)
+            return true
         }
     }
 
     func unblock(_ blocked: UUID, by blocker: UUID) async throws {
-        try await self.database.withConnection { connection in
-            _ = try await connection.query(
-                "DELETE FROM blocks WHERE blocker_id = \(blocker) AND blocked_id = \(blocked)",
-                logger: self.database.logger
-            )
+        try await self.database.transaction { connection in
+            let logger = self.database.logger
+            try await connection.query("DELETE FROM blocks WHERE blocker_id = \(blocker) AND blocked_id = \(blocked)", logger: logger)
+            try await Self.mark(blocker, blocking: blocked, false, on: connection, logger: logger)
         }
+    }
+
+    /// Whether `blocker`, in their direct conversation with `blocked` if there is one, blocks them.
+    private static func mark(_ blocker: UUID, blocking blocked: UUID, _ blocks: Bool, on connection: PostgresConnection, logger: Logger) async throws
+    {
+        try await connection.query(
+            """
+            UPDATE conversation_members SET blocks_other = \(blocks)
+            WHERE user_id = \(blocker)
+              AND conversation_id = (SELECT id FROM conversations WHERE direct_key = \(ConversationStore.directKey(blocker, blocked)))
+            """,
+            logger: logger
+        )
     }
 
     /// Whom `blocker` blocked, by name.

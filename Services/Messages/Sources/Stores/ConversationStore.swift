@@ -108,7 +108,7 @@ struct ConversationStore: Sendable {
     }
 
     /// What makes a pair's direct conversation one: their ids in order.
-    private static func directKey(_ first: UUID, _ second: UUID) -> String {
+    static func directKey(_ first: UUID, _ second: UUID) -> String {
         [first, second].map { $0.uuidString.lowercased() }.sorted().joined(separator: ":")
     }
 
@@ -143,11 +143,11 @@ struct ConversationStore: Sendable {
     func list(
         for userID: UUID,
         limit: Int,
-        after: ConversationCursor? = nil
-    ) async throws -> (conversations: [Conversation], next: ConversationCursor?) {
+        after: TimeCursor? = nil
+    ) async throws -> (conversations: [Conversation], next: TimeCursor?) {
         let page = try await self.summaries(for: userID, only: nil, limit: limit + 1, after: after)
         guard page.count > limit, let last = page.prefix(limit).last else { return (page.map(\.conversation), nil) }
-        return (page.prefix(limit).map(\.conversation), ConversationCursor(updatedMicros: last.updatedMicros, id: last.conversation.id))
+        return (page.prefix(limit).map(\.conversation), TimeCursor(micros: last.updatedMicros, id: last.conversation.id))
     }
 
     /// One conversation as the caller sees it.
@@ -189,7 +189,7 @@ struct ConversationStore: Sendable {
         for userID: UUID,
         only: UUID?,
         limit: Int,
-        after: ConversationCursor? = nil
+        after: TimeCursor? = nil
     ) async throws -> [(conversation: Conversation, updatedMicros: Int64)] {
         try await self.database.withConnection { connection in
             let logger = self.database.logger
@@ -199,8 +199,8 @@ struct ConversationStore: Sendable {
                        (extract(epoch FROM c.updated_at) * 1000000)::int8 AS updated_micros
                 FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
                 WHERE m.user_id = \(userID) AND (\(only)::uuid IS NULL OR c.id = \(only))
-                  AND (\(after?.updatedMicros)::int8 IS NULL
-                       OR ((extract(epoch FROM c.updated_at) * 1000000)::int8, c.id) < (\(after?.updatedMicros), \(after?.id)))
+                  AND (\(after?.micros)::int8 IS NULL
+                       OR ((extract(epoch FROM c.updated_at) * 1000000)::int8, c.id) < (\(after?.micros), \(after?.id)))
                 ORDER BY c.updated_at DESC, c.id DESC
                 LIMIT \(limit)
                 """,
@@ -375,28 +375,6 @@ struct ConversationStore: Sendable {
             try await Self.recountUnread(conversationID: conversationID, userID: userID, on: connection, logger: logger)
             return outcome
         }
-    }
-}
-
-/// Where the next page of a user's conversations starts: after this one, newest activity
-/// first. Opaque to clients.
-struct ConversationCursor: Sendable, Equatable {
-    /// Its last activity, in microseconds since 1970, as stored.
-    var updatedMicros: Int64
-    var id: UUID
-
-    var text: String { OpaqueCursor.encode("\(self.updatedMicros)|\(self.id.uuidString)") }
-
-    init(updatedMicros: Int64, id: UUID) {
-        self.updatedMicros = updatedMicros
-        self.id = id
-    }
-
-    init?(text: String) {
-        guard let raw = OpaqueCursor.decode(text) else { return nil }
-        let parts = raw.split(separator: "|")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
-        self.init(updatedMicros: micros, id: id)
     }
 }
 

@@ -56,14 +56,7 @@ extension MessageStore {
         var members: [UUID: [UUID]] = [:]
         var blockers: [UUID: Set<UUID>] = [:]
         for try await (conversation, user, blocks) in try await connection.query(
-            """
-            SELECT m.conversation_id, m.user_id, CASE WHEN c.kind = 'direct' THEN EXISTS (
-                SELECT 1 FROM blocks b JOIN conversation_members o ON o.conversation_id = m.conversation_id AND o.user_id = b.blocked_id
-                WHERE b.blocker_id = m.user_id
-            ) ELSE false END
-            FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-            WHERE m.conversation_id = ANY(\(conversationIDs))
-            """,
+            "SELECT conversation_id, user_id, blocks_other FROM conversation_members WHERE conversation_id = ANY(\(conversationIDs))",
             logger: logger
         ).decode((UUID, UUID, Bool).self) {
             members[conversation, default: []].append(user)

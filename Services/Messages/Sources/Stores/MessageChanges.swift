@@ -40,19 +40,26 @@ extension MessageStore {
     /// `last_change_seq` the change takes (sends lock only the conversation, so no two
     /// writers wait on each other in opposite orders). Applying the same change twice
     /// changes the message once, so a command redelivered from the stream is harmless.
+    ///
+    /// A `moderator` (an admin acting on a report) changes a message of any conversation, not
+    /// only their own; `alongside` runs in the same transaction (the report resolved, the
+    /// audit line), so that neither is without the other.
     func apply(
         _ change: MessageChange,
         to messageID: UUID,
         in conversationID: UUID,
         by userID: UUID,
-        rules: ChangeRules
+        rules: ChangeRules,
+        moderator: Bool = false,
+        alongside: (@Sendable (PostgresConnection, Logger) async throws -> Void)? = nil
     ) async throws
         -> ChangeOutcome
     {
         try await self.database.transaction { connection in
             let logger = self.database.logger
-            var message = try await Self.lockedMessage(messageID, in: conversationID, for: userID, on: connection, logger: logger)
-            let write = ChangeWrite(connection: connection, logger: logger, conversationID: conversationID, userID: userID)
+            var message = try await Self.lockedMessage(messageID, in: conversationID, for: moderator ? nil : userID, on: connection, logger: logger)
+            let write = ChangeWrite(connection: connection, logger: logger, conversationID: conversationID, userID: userID, moderator: moderator)
+            try await alongside?(connection, logger)
             var changesSummaries = false
             switch change {
             case .edit(let content): changesSummaries = try await write.edit(&message, to: content, window: rules.editWindow)
@@ -74,11 +81,12 @@ extension MessageStore {
         }
     }
 
-    /// The message, locked for the change, once the user is found a member of its conversation.
+    /// The message, locked for the change, once the user is found a member of its
+    /// conversation (nil: a moderator's change, of any conversation).
     private static func lockedMessage(
         _ id: UUID,
         in conversationID: UUID,
-        for userID: UUID,
+        for userID: UUID?,
         on connection: PostgresConnection,
         logger: Logger
     )
@@ -87,7 +95,7 @@ extension MessageStore {
         let membership = try await connection.query(
             """
             SELECT EXISTS (SELECT 1 FROM conversations WHERE id = \(conversationID)),
-                   EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = \(conversationID) AND user_id = \(userID))
+                   \(userID == nil) OR EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = \(conversationID) AND user_id = \(userID))
             """,
             logger: logger
         )

@@ -52,18 +52,37 @@ struct UserStore: Sendable {
         return user
     }
 
-    /// The user with this email and their password hash.
-    func credentials(email: String) async throws -> (user: User, passwordHash: String)? {
+    /// The user with this email, their password hash, and until when (if at all, and if
+    /// still) an admin suspended them: `.distantFuture` for good.
+    func credentials(email: String) async throws -> (user: User, passwordHash: String, suspendedUntil: Date?)? {
         try await self.database.withConnection { connection in
             let rows = try await connection.query(
-                "SELECT \(unescaped: Self.columns), u.password_hash FROM users u WHERE lower(u.email) = lower(\(email))",
+                """
+                SELECT \(unescaped: Self.columns), u.password_hash,
+                       CASE WHEN u.suspended_until = 'infinity' THEN 'infinity'::float8 ELSE EXTRACT(EPOCH FROM u.suspended_until)::float8 END
+                FROM users u WHERE lower(u.email) = lower(\(email))
+                """,
                 logger: self.database.logger
             )
-            for try await row in rows.decode((UUID, String, String, String, String?, String?, [String], Bool, String).self) {
-                return (Self.user((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7)), row.8)
+            for try await row in rows.decode((UUID, String, String, String, String?, String?, [String], Bool, String, Double?).self) {
+                let until = row.9.map { $0.isInfinite ? Date.distantFuture : Date(timeIntervalSince1970: $0) }
+                return (Self.user((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7)), row.8, until.flatMap { $0 > Date() ? $0 : nil })
             }
             return nil
         }
+    }
+
+    /// Suspends the user until `until` (nil: for good), or with `restore` lifts it; false
+    /// if there is no such user.
+    static func suspend(_ id: UUID, until: Date?, restore: Bool = false, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            UPDATE users SET suspended_until = CASE WHEN \(restore) THEN NULL WHEN \(until == nil) THEN 'infinity'::timestamptz ELSE \(until) END
+            WHERE id = \(id) RETURNING id
+            """,
+            logger: logger
+        )
+        return try await rows.decode(UUID.self).first { _ in true } != nil
     }
 
     /// The whole profile, bio included.

@@ -14,7 +14,7 @@ import { createMessage, updateMessage } from "./message-item.js";
 const PINNED_WITHIN = 40; // px from the bottom that still count as at the bottom
 const LOAD_AHEAD = 600; // px from the top at which older messages are asked for
 
-export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete, onReact, onMarkUnread, onEditEnded, onReply, onShowOriginal, onBlock, onUnblock }) {
+export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete, onReact, onMarkUnread, onEditEnded, onReply, onShowOriginal, onBlock, onUnblock, onReport }) {
   const list = document.getElementById("messages");
   const jump = document.getElementById("new-messages");
   const announcer = document.getElementById("announcer");
@@ -200,6 +200,9 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
         if (unblock) unblock.hidden = !blocked;
         return toggleMenu(wrapper);
       }
+      case "report":
+        toggleMenu(wrapper, false);
+        return onReport(message);
       case "block":
         toggleMenu(wrapper, false);
         return onBlock(message.senderId);
