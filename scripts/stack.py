@@ -4,6 +4,7 @@ uploads, two gateways and haproxy in front of them, as compose.yaml describes it
 
 Used three ways:
   scripts/run                       -> `stack.py run`: everything up, supervised, until Ctrl-C
+  scripts/set-role EMAIL ROLE       -> `stack.py messages set-role …`: against that stack
   scripts/test                      -> `stack.py infra -- CMD`: Postgres + Redis around a command
   Tests/e2e (pytest)                -> `Stack(...)`: a whole stack per test session
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import json
 import os
 import secrets
 import shutil
@@ -177,7 +177,7 @@ class Stack:
         subprocess.run(self._as_postgres([pg_ctl, "-D", str(data), "-l", str(home / "postgres.log"), "-o", options,
                                           "-w", "-t", "60", "start"]),
                        cwd=home, check=True, stdout=subprocess.DEVNULL)
-        self.psql(f"DO $$ BEGIN CREATE ROLE chat LOGIN CREATEDB; EXCEPTION WHEN duplicate_object THEN NULL; END $$;")
+        self.psql("DO $$ BEGIN CREATE ROLE chat LOGIN CREATEDB; EXCEPTION WHEN duplicate_object THEN NULL; END $$;")
         self.create_database(self.database)
         log(f"postgres on 127.0.0.1:{self.ports.postgres}")
 
@@ -426,6 +426,16 @@ Ctrl-C stops everything.
     return 0
 
 
+def command_messages(arguments: argparse.Namespace) -> int:
+    """Runs an operator's command of the messages service (`set-role EMAIL ROLE
+    [--verified]`) against the stack `run` keeps in .state/run."""
+    stack = Stack(state_dir=ROOT / ".state" / "run", bin_dir=build_dir(arguments.configuration), ports=Ports.from_environment())
+    if not (stack.state_dir / "jwt_secret").exists():
+        print("No stack has run here yet: start it with ./scripts/run first.", file=sys.stderr)
+        return 1
+    return subprocess.run([str(stack.bin_dir / "messages"), *arguments.arguments], env=stack.environment("messages")).returncode
+
+
 def command_infra(arguments: argparse.Namespace) -> int:
     """Starts a throwaway Postgres and Redis, runs the command with their URLs, tears down."""
     state = Path(arguments.state) if arguments.state else ROOT / ".state" / f"test-{os.getpid()}"
@@ -447,6 +457,10 @@ def main() -> int:
     run = commands.add_parser("run", help="start everything and supervise it until Ctrl-C")
     run.add_argument("--configuration", default="release", choices=["debug", "release"])
     run.set_defaults(handler=command_run)
+    messages = commands.add_parser("messages", help="an operator's command against the stack `run` started (set-role EMAIL ROLE)")
+    messages.add_argument("--configuration", default="release", choices=["debug", "release"])
+    messages.add_argument("arguments", nargs=argparse.REMAINDER)
+    messages.set_defaults(handler=command_messages)
     infra = commands.add_parser("infra", help="run a command with a throwaway Postgres and Redis")
     infra.add_argument("--state", help="state directory (default: a new one under .state/)")
     infra.add_argument("--keep", action="store_true", help="keep the state directory afterwards")

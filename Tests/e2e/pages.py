@@ -694,6 +694,40 @@ class ReportDialog(Part):
         return self._find("#report-error").text
 
 
+class AdminPage(Part):
+    """The moderation page (`/chat/admin`): the queue of reports and what an admin does."""
+
+    def _report(self, report_id: str) -> str:
+        return f'{by_testid("admin-report")}[data-report-id="{report_id}"]'
+
+    def report_ids(self) -> list[str]:
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('[data-testid=admin-report]')].map((node) => node.dataset.reportId)")
+
+    def reported_text(self, report_id: str) -> str:
+        return self._text(f'{self._report(report_id)} {by_testid("admin-reported-message")}')
+
+    def act(self, report_id: str, action: str, note: str = "", days: str | None = None) -> None:
+        """`dismiss`, `delete-message`, `warn` or `suspend` (for `days`: 1, 7, 30, 0 for good)."""
+        if note:
+            self._replace(f'{self._report(report_id)} {by_testid("admin-note")}', note)
+        if days is not None:
+            Select(self._find(f'{self._report(report_id)} {by_testid("admin-days")}')).select_by_value(days)
+        self._click(f'{self._report(report_id)} {by_testid("admin-" + action)}')
+
+    def tab(self, state: str) -> None:
+        self._click(by_testid(f"admin-tab-{state}"))
+
+    def restore(self, report_id: str) -> None:
+        self._click(f'{self._report(report_id)} {by_testid("admin-restore")}')
+
+    def status(self) -> str:
+        return self._find(by_testid("admin-status")).text
+
+    def denied(self) -> bool:
+        return self.driver.execute_script("return document.querySelector('[data-testid=admin-denied]').checkVisibility()")
+
+
 class Toasts(Part):
     """The short notices in a corner: errors, and messages in conversations not open."""
 
@@ -772,6 +806,7 @@ class ChatPage(Part):
         self.profile = ProfileDialog(driver)
         self.toasts = Toasts(driver)
         self.report = ReportDialog(driver)
+        self.admin = AdminPage(driver)
         self.keyboard = Keyboard(driver)
         self.viewer = Viewer(driver)
 

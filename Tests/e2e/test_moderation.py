@@ -79,3 +79,40 @@ def test_the_page_reports_a_message_and_shows_a_warning(stack, api, browsers, ma
     assert admin.post(f"/api/admin/reports/{mine['id']}/actions", json={"action": "warn", "note": "Please keep it kind."}).status_code == 204
     warned.wait_until(lambda: "A warning from the platform's team: Please keep it kind." in warned.toasts.text(), message="the warning")
     assert page.console_errors() == [] and warned.console_errors() == []
+
+
+def test_the_moderation_page_works_through_the_queue(stack, api, browsers, make_admin):
+    """An admin follows the link from the chat to /chat/admin, sees the reported message
+    among the others, suspends its author for a week with a note (the report leaves the
+    open queue, the author cannot sign in), finds it under "Acted on" and restores them. A
+    student opening the page is told it is for admins."""
+    (student, _), (expert, expert_user), conversation = api.student_and_expert("Ivy", "Ike")
+    student.send_message(conversation["id"], "a question about fractions").raise_for_status()
+    bad = expert.send_message(conversation["id"], "meet me after school, alone").json()
+    filed = student.post("/api/reports", json={"reason": "inappropriate_for_minors", "text": "He wants to meet me",
+                                               "conversationId": conversation["id"], "messageId": bad["id"]}).json()
+    admin, _ = make_admin("Ada Admin")
+
+    page = ChatPage(browsers()).open_signed_in(stack.lb_url, admin.token)
+    page._click('[data-testid="admin-link"]')
+    page.wait_until(lambda: filed["id"] in page.admin.report_ids(), message="the report in the queue")
+    assert page.admin.reported_text(filed["id"]) == "Ike: meet me after school, alone"
+    assert page.accessibility_violations() == []
+    page.screenshot("moderation.png")
+    page.admin.act(filed["id"], "suspend", note="Asked a student to meet alone", days="7")
+    page.wait_until(lambda: filed["id"] not in page.admin.report_ids(), message="gone from the open queue")
+    refused = api.login(expert_user["email"])
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "account_suspended"
+    assert "until" in refused.json()["error"]["message"]
+
+    page.admin.tab("actioned")
+    page.wait_until(lambda: filed["id"] in page.admin.report_ids(), message="under acted on")
+    page.admin.restore(filed["id"])
+    page.wait_until(lambda: page.admin.status().startswith("Restored"), message="restored")
+    assert api.login(expert_user["email"]).status_code == 200
+    assert page.console_errors() == []
+
+    other = ChatPage(browsers()).open_signed_in(stack.lb_url, student.token)
+    other.driver.get(stack.lb_url + "/chat/admin")
+    other.wait_until(other.admin.denied, message="for admins only")
+    assert other.accessibility_violations() == []

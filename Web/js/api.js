@@ -126,6 +126,10 @@ export const api = {
   block: (userId) => request("PUT", `/api/me/blocks/${userId}`),
   unblock: (userId) => request("DELETE", `/api/me/blocks/${userId}`),
   report: (body) => request("POST", "/api/reports", body),
+  moderationQueue: (state, cursor) =>
+    request("GET", `/api/admin/reports?state=${state}&limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
+  moderate: (reportId, body) => request("POST", `/api/admin/reports/${reportId}/actions`, body),
+  restoreUser: (userId) => request("POST", `/api/admin/users/${userId}/restore`),
   conversations,
   conversation: (id) => request("GET", `/api/chat/conversations/${id}`),
   openWithExpert: (expertId) => request("POST", "/api/chat/conversations", { expertId }),

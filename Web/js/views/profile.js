@@ -92,6 +92,7 @@ export function renderProfile(state, { save, setPicture, removePicture, unblock 
 
   state.on("me", () => {
     document.getElementById("me-name").textContent = me()?.name ?? "";
+    document.getElementById("admin-link").hidden = me()?.role !== "admin";
     document.getElementById("profile-open").title = `Your profile: ${me()?.name ?? ""}`;
     document.getElementById("me-face").replaceChildren(...(me() ? [avatar(me(), { size: "small" })] : []));
     if (dialog.open) drawPicture();
