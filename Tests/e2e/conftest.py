@@ -59,18 +59,21 @@ def api(stack) -> Api:
     return Api(stack.lb_url)
 
 
+def new_admin(stack, api: Api, name: str = "Admin") -> tuple[Api, dict]:
+    """A new account made an admin as an operator does (`messages set-role EMAIL admin`)
+    and signed in again (the role is in the token)."""
+    _, user = api.register(name)
+    subprocess.run([str(stack.bin_dir / "messages"), "set-role", user["email"], "admin"], env=stack.environment("messages"),
+                   check=True, capture_output=True, timeout=30)
+    signed_in = api.login(user["email"])
+    assert signed_in.status_code == 200, signed_in.text
+    return api.as_user(signed_in.json()["token"]), signed_in.json()["user"]
+
+
 @pytest.fixture
 def make_admin(stack, api):
-    """Makes admins as an operator does (`messages set-role EMAIL admin`): each call, a new
-    account made one and signed in again (the role is in the token)."""
-    def make(name: str = "Admin") -> tuple[Api, dict]:
-        _, user = api.register(name)
-        subprocess.run([str(stack.bin_dir / "messages"), "set-role", user["email"], "admin"], env=stack.environment("messages"),
-                       check=True, capture_output=True, timeout=30)
-        signed_in = api.login(user["email"])
-        assert signed_in.status_code == 200, signed_in.text
-        return api.as_user(signed_in.json()["token"]), signed_in.json()["user"]
-    return make
+    """Makes admins: each call, a new one (`new_admin`)."""
+    return lambda name="Admin": new_admin(stack, api, name)
 
 
 @pytest.fixture

@@ -352,7 +352,9 @@ def test_keyboard_only_skip_to_the_box_send_and_use_a_menu(stack, api, browsers)
     assert page.keyboard.focused()["testid"] == "block-sender"  # "Unblock sender" is hidden: not blocked
     page.keyboard.press(Keys.ARROW_DOWN)  # round to the first
     assert page.keyboard.focused()["label"] == "React with 👍"
-    page.keyboard.press(Keys.ARROW_UP, Keys.ARROW_UP, Keys.ARROW_UP)
+    page.keyboard.press(Keys.ARROW_UP, Keys.ARROW_UP)
+    assert page.keyboard.focused()["testid"] == "report-message"
+    page.keyboard.press(Keys.ARROW_UP, Keys.ARROW_UP)
     assert page.keyboard.focused()["testid"] == "reply-message"
     page.keyboard.press(Keys.ENTER)
     assert page.conversation.reply_bar() == ("Replying to Kofi", "Which chapter?") and page.keyboard.focused()["testid"] == "composer-input"
