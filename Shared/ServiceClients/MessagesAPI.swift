@@ -74,6 +74,8 @@ public enum MessagesAPI {
     /// `PUT` `AvatarRecord` → `User`: the user's picture is now this stored file; `DELETE`
     /// → `User`: no picture.
     public static let avatar = ServiceRoute(group: internalGroup, pattern: "users/{id}/avatar")
+    /// `GET` → `BlockRelations`: whom the user blocked or was blocked by.
+    public static let blockRelations = ServiceRoute(group: internalGroup, pattern: "users/{id}/blocks")
     /// `GET` → `Contacts`: who shares a conversation with the user.
     public static let contacts = ServiceRoute(group: internalGroup, pattern: "users/{id}/contacts")
     /// `GET ?userId=` → `AttachmentRecord`, for a member of its conversation.
@@ -94,6 +96,15 @@ public struct Contacts: Codable, Sendable, Hashable {
     public init(userIds: [UUID], blockedUserIds: [UUID] = []) {
         self.userIds = userIds
         self.blockedUserIds = blockedUserIds
+    }
+}
+
+/// Whom a user blocked or was blocked by (`MessagesAPI.blockRelations`).
+public struct BlockRelations: Codable, Sendable, Hashable {
+    public var userIds: [UUID]
+
+    public init(userIds: [UUID]) {
+        self.userIds = userIds
     }
 }
 

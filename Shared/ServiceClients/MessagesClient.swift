@@ -79,6 +79,12 @@ public struct MessagesClient: Sendable {
         return Set(answer.storageKeys)
     }
 
+    /// Whom `user` blocked or was blocked by.
+    public func blockRelations(of user: UUID) async throws -> [UUID] {
+        let relations: BlockRelations = try await self.caller.call(.GET, MessagesAPI.blockRelations.path(user), token: try await self.internalToken())
+        return relations.userIds
+    }
+
     private func internalToken() async throws -> String {
         guard let serviceToken else { throw APIError.internal }  // made without one: a wiring mistake
         return try await serviceToken()

@@ -77,6 +77,9 @@ import Testing
             for (user, other) in [(student, expert), (expert, student)] {
                 let contacts = try await client.call(.get, MessagesAPI.contacts.path(user.user.id), token: token).decode(Contacts.self)
                 #expect(contacts.userIds.isEmpty && contacts.blockedUserIds == [other.user.id])
+                let relations = try await client.call(.get, MessagesAPI.blockRelations.path(user.user.id), token: token)
+                #expect(try relations.decode(BlockRelations.self).userIds == [other.user.id])
+                #expect(try await client.call(.get, MessagesAPI.blockRelations.path(user.user.id), token: user.token).status == .unauthorized)
             }
         }
     }

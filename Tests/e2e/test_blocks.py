@@ -37,6 +37,8 @@ def test_a_block_stops_messages_typing_and_status_between_two_people(stack, pair
     assert expert.call("typing", {"conversationId": cid, "isTyping": True})["ok"]
     assert expert_api.status_of(expert_user["id"]) == "online"
     assert student_api.status_of(expert_user["id"]) == "offline"
+    # Watching them (as a directory does) says offline too, and no change of theirs arrives.
+    assert student.call("watch_statuses", {"userIds": [expert_user["id"]]}) == {"ok": True, "online": []}
     with ChatClient(stack.service_url("gateway1"), expert_api.token):
         pass  # another of the expert's devices comes and goes
     assert expert.call("user_offline")["status"] == "offline"
@@ -50,6 +52,7 @@ def test_a_block_stops_messages_typing_and_status_between_two_people(stack, pair
     assert expert.call("send_message", {"conversationId": cid, "content": "back again"})["ok"]
     assert student.recorder.wait_event("new_message", lambda m: m["content"] == "back again")
     assert student_api.status_of(expert_user["id"]) == "online"
+    assert student.call("watch_statuses", {"userIds": [expert_user["id"]]}) == {"ok": True, "online": [expert_user["id"]]}
     # (The indicator begun while blocked still runs: stopped, then begun again, it is heard.)
     assert expert.call("typing", {"conversationId": cid, "isTyping": False})["ok"]
     assert expert.call("typing", {"conversationId": cid, "isTyping": True})["ok"]

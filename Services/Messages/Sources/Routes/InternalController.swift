@@ -13,6 +13,7 @@ struct InternalController: Sendable {
 
     func register(on group: RouterGroup<ChatRequestContext>) {
         group.get(RouterPath(MessagesAPI.contacts.pattern), use: self.contacts)
+        group.get(RouterPath(MessagesAPI.blockRelations.pattern), use: self.blockRelations)
         group.get(RouterPath(MessagesAPI.attachment.pattern), use: self.attachment)
         group.post(RouterPath(MessagesAPI.referencedStorageKeys.pattern), use: self.referenced)
     }
@@ -33,6 +34,11 @@ struct InternalController: Sendable {
             throw APIError.badRequest("At most \(MessagesAPI.maxStorageKeys) storage keys at once")
         }
         return JSONResponse(StorageKeys(try await self.attachments.referenced(asked.storageKeys)))
+    }
+
+    /// Whom the user blocked or was blocked by: an index lookup each way.
+    @Sendable func blockRelations(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<BlockRelations> {
+        JSONResponse(BlockRelations(userIds: try await self.blocks.relations(of: try context.parameters.require("id", as: UUID.self))))
     }
 
     /// The users who share a conversation with this one, and those with a block between them.

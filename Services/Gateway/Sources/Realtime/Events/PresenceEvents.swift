@@ -1,5 +1,6 @@
 import ChatModels
 import EventBus
+import ServiceClients
 
 /// What a socket says about its user's presence (typing, being seen or not), and whose
 /// presence it follows besides its contacts'.
@@ -16,7 +17,12 @@ enum PresenceEvents {
     @Sendable static func watch(_ payload: WatchStatusesPayload, _ call: EventCall) async throws {
         let users = Array(Set(payload.userIds).subtracting([call.userID]))
         try await call.context.fanout.watch(call.connection, users: users)
-        let online = await call.context.online.online(among: users) ?? []
+        var online = await call.context.online.online(among: users) ?? []
+        // Someone with a block between them and the watcher shows as offline, as presence
+        // passes their changes by; while messages is away, the ack says what Redis says.
+        if !online.isEmpty, let blocked = try? await call.context.messages.blockRelations(of: call.userID), !blocked.isEmpty {
+            online.removeAll(where: Set(blocked).contains)
+        }
         call.ack(WatchAck(online: online))
     }
 

@@ -38,7 +38,8 @@ extension RealtimeContext {
         let settings = configuration.realtime
         let messages = MessagesClient(
             client: httpClient,
-            endpoint: ServiceEndpoint(url: configuration.upstreams.messages, timeout: configuration.upstreams.timeout)
+            endpoint: ServiceEndpoint(url: configuration.upstreams.messages, timeout: configuration.upstreams.timeout),
+            serviceToken: ServiceTokenCache(tokens: tokens, service: "gateway").token
         )
         let recovery = settings.recoveryWindow.map { SessionRecovery(redis: redis, window: $0, logger: logger) }
         let fanout = Fanout(redis: configuration.redis, eventLoopGroup: group, messages: messages, offsetOrigin: recovery?.origin, logger: logger)
