@@ -23,6 +23,8 @@ public struct Conversation: Codable, Sendable, Hashable {
     /// How far each other member has read: a client shows its own messages as read from
     /// the start, not only once a `messages_read` arrives.
     public var reads: [ReadPosition]
+    /// In a group, each member's role (owner, admin, member); absent in a direct conversation.
+    public var roles: [MemberRole]?
 
     public init(
         id: UUID,
@@ -35,7 +37,8 @@ public struct Conversation: Codable, Sendable, Hashable {
         lastChangeSeq: Int64 = 0,
         createdAt: Date,
         updatedAt: Date,
-        reads: [ReadPosition] = []
+        reads: [ReadPosition] = [],
+        roles: [MemberRole]? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -48,6 +51,32 @@ public struct Conversation: Codable, Sendable, Hashable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.reads = reads
+        self.roles = roles
+    }
+}
+
+/// What a member of a group may do: the owner (one) and admins run it, members talk.
+public enum GroupRole: String, Codable, Sendable, CaseIterable {
+    case owner, admin, member
+}
+
+/// A group member's role.
+public struct MemberRole: Codable, Sendable, Hashable {
+    public var userId: UUID
+    public var role: GroupRole
+
+    public init(userId: UUID, role: GroupRole) {
+        self.userId = userId
+        self.role = role
+    }
+}
+
+/// `PATCH /api/chat/conversations/{id}`: a group's new title.
+public struct UpdateConversationRequest: Codable, Sendable {
+    public var title: String?
+
+    public init(title: String? = nil) {
+        self.title = title
     }
 }
 

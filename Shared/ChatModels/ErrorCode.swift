@@ -36,6 +36,8 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case notDelivered = "not_delivered"
     /// 403: an admin suspended the account (until a time, or for good); sign-in is refused.
     case accountSuspended = "account_suspended"
+    /// 403: only a group's owner and admins do this (rename it, add or remove members).
+    case notGroupAdmin = "not_group_admin"
     /// 404: no such resource, or no such route.
     case notFound = "not_found"
     /// 404: a socket event the server does not know.
@@ -83,7 +85,7 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
         case .validationFailed: .unprocessableContent
         case .unauthorized, .invalidToken, .invalidCredentials: .unauthorized
         case .forbidden, .expertSignupClosed, .notYourMessage, .systemMessage, .editWindowPassed, .notJoined, .contactNotAllowed, .notDelivered,
-            .accountSuspended:
+            .accountSuspended, .notGroupAdmin:
             .forbidden
         case .notFound, .unknownEvent: .notFound
         case .methodNotAllowed: .methodNotAllowed

@@ -122,12 +122,15 @@ public struct ConversationUpdated: Codable, Sendable, Hashable {
     public var lastSeq: Int64
     public var lastChangeSeq: Int64
     public var lastMessage: Message?
+    /// A group's title as it is now (it may have been renamed).
+    public var title: String?
 
-    public init(conversationId: UUID, unreadCount: Int, lastSeq: Int64, lastChangeSeq: Int64, lastMessage: Message?) {
+    public init(conversationId: UUID, unreadCount: Int, lastSeq: Int64, lastChangeSeq: Int64, lastMessage: Message?, title: String? = nil) {
         self.conversationId = conversationId
         self.unreadCount = unreadCount
         self.lastSeq = lastSeq
         self.lastChangeSeq = lastChangeSeq
         self.lastMessage = lastMessage
+        self.title = title
     }
 }

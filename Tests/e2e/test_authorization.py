@@ -63,6 +63,7 @@ ROUTES = [
     ("POST", "/api/chat/conversations", False),
     ("GET", "/api/presence?userIds={owner}", False),
     ("GET", "/api/chat/conversations/{conversation}", True),
+    ("PATCH", "/api/chat/conversations/{conversation}", True),
     ("GET", "/api/chat/conversations/{conversation}/messages", True),
     ("POST", "/api/chat/conversations/{conversation}/messages", True),
     ("POST", "/api/chat/conversations/{conversation}/read", True),
@@ -94,6 +95,7 @@ ROUTES = [
 ]
 BODIES = {
     "/api/chat/conversations": {"participantIds": []},
+    "/api/chat/conversations/{conversation}": {"title": "Taken over"},
     "/api/chat/conversations/{conversation}/messages": {"content": "intruding"},
     "/api/chat/conversations/{conversation}/read": {"seq": 1},
     "/api/chat/conversations/{conversation}/messages/{message}": {"content": "defaced"},

@@ -78,3 +78,12 @@ test("a next page of the list adds what is not there; a live copy is kept over t
   assert.deepEqual(state.conversations.list().map((c) => c.id), [CONVERSATION.toLowerCase(), "c9"]);
   assert.deepEqual(of("conversations").at(-1), { topic: "conversations", ids: ["c9"], all: false });
 });
+
+test("a group renamed elsewhere takes its new title; a direct conversation keeps none", () => {
+  const { state } = recordedState();
+  state.conversations.set([conversation({ kind: "group", title: "Old name", lastSeq: 1 }), conversation({ id: "D1", kind: "direct", lastSeq: 1 })]);
+  state.conversations.updated({ conversationId: CONVERSATION, unreadCount: 0, lastSeq: 2, title: "New name" });
+  assert.equal(state.conversations.get(CONVERSATION).title, "New name");
+  state.conversations.updated({ conversationId: "D1", unreadCount: 0, lastSeq: 1, title: "Sneaky" });
+  assert.equal(state.conversations.get("D1").title ?? null, null);
+});

@@ -65,11 +65,12 @@ export function createConversations(emit) {
       return true;
     },
     /** The server's view (`conversation_updated`): its count, unless it is being read here. */
-    updated({ conversationId, unreadCount, lastSeq, lastMessage }, { reading = false } = {}) {
+    updated({ conversationId, unreadCount, lastSeq, lastMessage, title }, { reading = false } = {}) {
       const id = key(conversationId);
       const conversation = byId.get(id);
       if (!conversation) return false;
       conversation.unreadCount = reading ? 0 : unreadCount;
+      if (title !== undefined && conversation.kind === "group") conversation.title = title; // renamed
       if (lastSeq >= (conversation.lastSeq ?? 0)) {
         conversation.lastSeq = lastSeq;
         if (lastMessage) {

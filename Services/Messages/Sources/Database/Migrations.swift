@@ -308,5 +308,17 @@ enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 13,
+            name: "group roles: an owner, admins and members",
+            statements: [
+                "ALTER TABLE conversation_members ADD COLUMN role text NOT NULL DEFAULT 'member' CHECK (role IN ('owner', 'admin', 'member'))",
+                // A group made before roles is its creator's.
+                """
+                UPDATE conversation_members m SET role = 'owner' FROM conversations c
+                WHERE c.id = m.conversation_id AND c.kind = 'group' AND m.user_id = c.created_by
+                """,
+            ]
+        ),
     ]
 }

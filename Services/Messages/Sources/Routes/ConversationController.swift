@@ -19,6 +19,7 @@ struct ConversationController: Sendable {
         chat.get(RouterPath(MessagesAPI.conversations.pattern), use: self.list)
         chat.post(RouterPath(MessagesAPI.conversations.pattern), use: self.create)
         chat.get(RouterPath(MessagesAPI.conversation.pattern), use: self.show)
+        chat.patch(RouterPath(MessagesAPI.conversation.pattern), use: self.update)
         chat.post(RouterPath(MessagesAPI.markRead.pattern), use: self.markRead)
         chat.post(RouterPath(MessagesAPI.markUnread.pattern), use: self.markUnread)
     }
@@ -45,6 +46,22 @@ struct ConversationController: Sendable {
         let identity = try context.requireIdentity()
         let id = try context.parameters.require("id", as: UUID.self)
         _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
+        return JSONResponse(try await self.conversations.conversation(id, for: identity.userID))
+    }
+
+    /// A group's new title, by its owner or an admin: a SYSTEM message says so in the
+    /// group, and every member's list has the new name.
+    @Sendable func update(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Conversation> {
+        let identity = try context.requireIdentity()
+        let id = try context.parameters.require("id", as: UUID.self)
+        let body = try await request.decodeJSON(as: UpdateConversationRequest.self, context: context)
+        guard let title = body.title else { throw APIError.validation("Give the new 'title'", field: "title") }
+        let valid = try Validate.name(title, field: "title", maxLength: 200)
+        guard let user = try await self.users.user(id: identity.userID) else { throw APIError.invalidToken }
+        if let renamed = try await self.conversations.rename(id, to: valid, by: user) {
+            await self.events.stored(renamed.message, memberIDs: renamed.members)
+            await self.events.conversationsChanged([id], in: self.conversations)
+        }
         return JSONResponse(try await self.conversations.conversation(id, for: identity.userID))
     }
 

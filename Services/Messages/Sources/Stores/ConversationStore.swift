@@ -81,8 +81,12 @@ struct ConversationStore: Sendable {
                 throw APIError.unavailable("The conversation could not be created, try again")
             }
             try await Self.checkQuota(of: creator.id, perHour: perHour, on: connection, logger: logger)
+            // A group is its creator's to run.
             try await connection.query(
-                "INSERT INTO conversation_members (conversation_id, user_id) SELECT \(id), unnest(\(memberIDs)::uuid[])",
+                """
+                INSERT INTO conversation_members (conversation_id, user_id, role)
+                SELECT \(id), u, CASE WHEN \(!isDirect) AND u = \(creator.id) THEN 'owner' ELSE 'member' END FROM unnest(\(memberIDs)::uuid[]) u
+                """,
                 logger: logger
             )
             let outcomes = try await MessageStore.insert(
@@ -92,6 +96,45 @@ struct ConversationStore: Sendable {
             )
             guard case .stored(let message, _, _)? = outcomes.first else { throw APIError.internal }
             return (id, true, message)
+        }
+    }
+
+    /// Renames a group for its owner or an admin, with a SYSTEM message that says who did:
+    /// the message and the members to tell, nil when the title is already this one.
+    func rename(_ id: UUID, to title: String, by user: User) async throws -> (message: Message, members: [UUID])? {
+        try await self.database.transaction { connection in
+            let logger = self.database.logger
+            let rows = try await connection.query(
+                """
+                SELECT c.kind, c.title, m.role FROM conversations c
+                LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = \(user.id)
+                WHERE c.id = \(id) FOR UPDATE OF c
+                """,
+                logger: logger
+            )
+            guard let (kind, current, role) = try await rows.decode((String, String?, String?).self).first(where: { _ in true }) else {
+                throw APIError.notFound("Conversation not found")
+            }
+            guard let role = role.flatMap(GroupRole.init(rawValue:)) else { throw APIError.forbidden("You are not a member of this conversation") }
+            guard kind == ConversationKind.group.rawValue else { throw APIError.validation("A direct conversation has no title", field: "title") }
+            guard role != .member else { throw APIError(.notGroupAdmin, "Only the group's owner and admins rename it") }
+            guard title != current else { return nil }
+            try await connection.query("UPDATE conversations SET title = \(title), updated_at = now() WHERE id = \(id)", logger: logger)
+            let outcomes = try await MessageStore.insert(
+                batch: [
+                    NewMessage(
+                        conversationID: id,
+                        senderID: nil,
+                        content: "\(user.name) renamed the group to “\(title)”",
+                        type: .system,
+                        clientMessageID: nil
+                    )
+                ],
+                on: connection,
+                logger: logger
+            )
+            guard case .stored(let message, let members, _)? = outcomes.first else { throw APIError.internal }
+            return (message, members)
         }
     }
 
@@ -234,14 +277,16 @@ struct ConversationStore: Sendable {
             var reads: [UUID: [ReadPosition]] = [:]
             let members = try await connection.query(
                 """
-                SELECT m.conversation_id, m.receipt_seq, \(unescaped: UserStore.columns) FROM conversation_members m JOIN users u ON u.id = m.user_id
+                SELECT m.conversation_id, m.receipt_seq, \(unescaped: UserStore.columns), m.role FROM conversation_members m JOIN users u ON u.id = m.user_id
                 WHERE m.conversation_id = ANY(\(ids)) ORDER BY m.joined_at, u.name
                 """,
                 logger: logger
             )
-            for try await row in members.decode((UUID, Int64, UUID, String, String, String, String?, String?, [String], Bool).self) {
+            var roles: [UUID: [MemberRole]] = [:]
+            for try await row in members.decode((UUID, Int64, UUID, String, String, String, String?, String?, [String], Bool, String).self) {
                 participants[row.0, default: []].append(UserStore.user((row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9)).seen(by: userID))
                 if row.2 != userID { reads[row.0, default: []].append(ReadPosition(userId: row.2, seq: row.1)) }
+                roles[row.0, default: []].append(MemberRole(userId: row.2, role: GroupRole(rawValue: row.10) ?? .member))
             }
 
             let lastByConversation = try await Self.lastMessages(of: ids, on: connection, logger: logger)
@@ -251,6 +296,7 @@ struct ConversationStore: Sendable {
                 conversation.participants = participants[conversation.id] ?? []
                 conversation.lastMessage = lastByConversation[conversation.id]
                 conversation.reads = reads[conversation.id] ?? []
+                if conversation.kind == .group { conversation.roles = roles[conversation.id] ?? [] }
                 return (conversation, updatedMicros)
             }
         }
@@ -277,14 +323,16 @@ struct ConversationStore: Sendable {
             let logger = self.database.logger
             let rows = try await connection.query(
                 """
-                SELECT m.conversation_id, m.user_id, c.last_seq, c.last_change_seq, m.unread_count::int8
+                SELECT m.conversation_id, m.user_id, c.last_seq, c.last_change_seq, m.unread_count::int8, c.title
                 FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
                 WHERE m.conversation_id = ANY(\(conversationIDs)) AND (\(user)::uuid IS NULL OR m.user_id = \(user))
                 """,
                 logger: logger
             )
             var updates: [(userID: UUID, update: ConversationUpdated)] = []
-            for try await (conversation, member, lastSeq, lastChangeSeq, unread) in rows.decode((UUID, UUID, Int64, Int64, Int64).self) {
+            for try await (conversation, member, lastSeq, lastChangeSeq, unread, title) in rows.decode(
+                (UUID, UUID, Int64, Int64, Int64, String?).self
+            ) {
                 updates.append(
                     (
                         member,
@@ -293,7 +341,8 @@ struct ConversationStore: Sendable {
                             unreadCount: Int(unread),
                             lastSeq: lastSeq,
                             lastChangeSeq: lastChangeSeq,
-                            lastMessage: nil
+                            lastMessage: nil,
+                            title: title
                         )
                     )
                 )
