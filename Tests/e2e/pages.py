@@ -455,6 +455,12 @@ class OpenConversation(Part):
         """Whether the first message of this reader's own shows as read by the others."""
         return self._attribute(self.OWN, "data-read") == "true"
 
+    def receipt_of(self, message_id: str) -> dict:
+        """What one of the reader's own messages says of its reading, and who on hover."""
+        return self.driver.execute_script("""
+            const status = document.querySelector(`[data-testid=message][data-message-id="${arguments[0]}"] .message__status`);
+            return {text: status?.textContent ?? null, title: status?.title ?? null};""", message_id.lower())
+
     def pending_status(self) -> str | None:
         """What the first message waiting to be sent says of itself ("sending…", "uploading 40%")."""
         return self.driver.execute_script(

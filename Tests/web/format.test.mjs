@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { pictureBox } from "../../Web/js/format.js";
+import { groupReceipt, listed, pictureBox } from "../../Web/js/format.js";
 
 test("a picture's box keeps its shape within 320 × 240", () => {
   assert.deepEqual(pictureBox({ width: 4032, height: 3024 }), { width: 320, height: 240 });
@@ -15,4 +15,16 @@ test("without a size the server knows, no box", () => {
   for (const attachment of [{}, { width: 0, height: 10 }, { width: 10 }, { width: "10", height: "10" }, { width: -1, height: 5 }, { width: 1.5, height: 2 }]) {
     assert.equal(pictureBox(attachment), null, JSON.stringify(attachment));
   }
+});
+
+test("names are listed as a sentence says them", () => {
+  assert.equal(listed(["Ada"]), "Ada");
+  assert.equal(listed(["Ada", "Grace"]), "Ada and Grace");
+  assert.equal(listed(["Ada", "Grace", "Lin"]), "Ada, Grace and Lin");
+});
+
+test("a group message says how many of the others read it", () => {
+  assert.equal(groupReceipt([], 4), "sent");
+  assert.equal(groupReceipt(["Ada"], 4), "read by 1 of 4");
+  assert.equal(groupReceipt(["Ada", "Grace", "Lin", "Mo"], 4), "read by everyone");
 });

@@ -95,3 +95,12 @@ test("every stored version of a message has a newer revision, so a view can skip
   assert.ok(revision(1) > patched);
   assert.equal(revision(2), second); // untouched
 });
+
+test("a group's readers of a message are those whose receipt reached it", () => {
+  const { state } = recordedState();
+  state.messages.setRead("G1", "ADA", 5);
+  state.messages.setRead("G1", "grace", 3);
+  assert.deepEqual(state.messages.readers("g1", 4), ["ada"]);
+  assert.deepEqual(state.messages.readers("G1", 3).sort(), ["ada", "grace"]);
+  assert.deepEqual(state.messages.readers("G1", 6), []);
+});

@@ -45,3 +45,14 @@ export function lastSeen(date, now = new Date()) {
   if (label === "yesterday") return `last seen yesterday at ${time}`;
   return `last seen ${new Date(date).toLocaleDateString([], { day: "numeric", month: "short" })}`;
 }
+
+/** "Ada", "Ada and Grace", "Ada, Grace and Lin". */
+export function listed(names) {
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}
+
+/** A group message's receipt: "sent", "read by 2 of 5", or "read by everyone" (of the `others`). */
+export function groupReceipt(readers, others) {
+  if (readers.length === 0) return "sent";
+  return readers.length >= others ? "read by everyone" : `read by ${readers.length} of ${others}`;
+}

@@ -151,6 +151,10 @@ export function createMessages(emit) {
       for (const read of reads.get(key(conversationId))?.values() ?? []) if (read >= seq) return true;
       return false;
     },
+    /** Who else has read up to `seq` (their ids, as the receipts came). */
+    readers(conversationId, seq) {
+      return [...(reads.get(key(conversationId)) ?? new Map())].filter(([, read]) => read >= seq).map(([userId]) => userId);
+    },
 
     /** Brings a message into view, marked, when its conversation is drawn. */
     focus(conversationId, messageId) {

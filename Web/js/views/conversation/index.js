@@ -1,6 +1,7 @@
 // The right pane: one conversation's header, messages, who is typing, and the composer.
 
 import { replyPreview } from "../../state/messages.js";
+import { listed } from "../../format.js";
 import { setText } from "../keyed.js";
 import { createBlockedBanner } from "./blocked-banner.js";
 import { createComposer } from "./composer.js";
@@ -31,7 +32,7 @@ export function renderConversation(state, actions) {
 
   function drawTyping() {
     const names = state.presence.typists(state.conversations.openId);
-    setText(typingLine, names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.join(", ")} are typing…`);
+    setText(typingLine, names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${listed(names)} are typing…`);
     typingLine.dataset.active = String(names.length > 0);
   }
 

@@ -2,7 +2,7 @@
 // face and name, the content, the reactions, the meta line) is redrawn only when what it
 // shows changed, and never while the reader edits it.
 
-import { clock } from "../../format.js";
+import { clock, groupReceipt } from "../../format.js";
 import { drawAttachment } from "../attachments.js";
 import { avatar } from "../avatar.js";
 import { element, setAttribute, setText } from "../keyed.js";
@@ -24,7 +24,8 @@ export function createMessage(message) {
  * Brings the node up to `view`: {message, mine, grouped (same sender as the one before),
  * sender (their user, for others' messages), read, found, editor (a form while editing),
  * quoted (the name of whom a reply answers), named (the sender's name shown: in groups),
- * hidden (its sender is blocked: a line says so instead)}.
+ * hidden (its sender is blocked: a line says so instead), readBy (in a group, the names of
+ * those who read one's own message) and others (how many could)}.
  */
 export function updateMessage(item, view) {
   const { message, mine } = view;
@@ -36,7 +37,9 @@ export function updateMessage(item, view) {
   setAttribute(item, "data-seq", message.pending ? null : String(message.seq));
   setAttribute(item, "data-deleted", message.deletedAt ? "true" : null);
   setAttribute(item, "data-pending", message.pending ? "true" : null);
-  setAttribute(item, "data-read", mine && !system ? String(view.read) : null);
+  // Read: by the other one, or in a group by everyone else.
+  const read = view.readBy ? view.readBy.length >= view.others : view.read;
+  setAttribute(item, "data-read", mine && !system ? String(read) : null);
 
   // Others' messages start with their face, and in a group their name (in a direct
   // conversation the header says who it is: a name over every bubble is noise on a phone).
@@ -142,7 +145,8 @@ function updateMeta(meta, view, parts) {
   if (mine) {
     const status = slot(meta, "message__status", "span", () => meta.querySelector(".message__actions"));
     const uploading = message.progress !== undefined ? `uploading ${Math.round(message.progress * 100)}%` : "sending…";
-    setText(status, message.pending ? uploading : view.read ? "read" : "sent");
+    setText(status, message.pending ? uploading : view.readBy ? groupReceipt(view.readBy, view.others) : view.read ? "read" : "sent");
+    setAttribute(status, "title", view.readBy?.length ? `Read by ${view.readBy.join(", ")}` : null);
   }
 
   let actions = meta.querySelector(".message__actions");

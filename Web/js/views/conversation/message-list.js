@@ -82,7 +82,10 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
     let lastSender = null;
     const me = state.me.id;
     const found = state.messages.focused?.conversationId === conversationId ? state.messages.focused.messageId : null;
-    const named = state.conversations.get(conversationId)?.kind !== "direct";
+    const conversation = state.conversations.get(conversationId);
+    const named = conversation?.kind !== "direct";
+    // In a group a message of one's own says how many of the others read it, and who.
+    const others = (conversation?.participants ?? []).filter((user) => user.id !== me).length;
     if (loadingOlder) rows.push({ key: "loading", loading: true });
     for (const message of state.messages.list(conversationId)) {
       const today = dayOf(message.createdAt);
@@ -103,6 +106,8 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
         grouped: message.messageType !== "SYSTEM" && message.senderId === lastSender,
         sender: mine ? state.me : state.userOf(message.senderId),
         read: mine && !message.pending && state.messages.isRead(conversationId, message.seq),
+        readBy: mine && named && !message.pending ? state.messages.readers(conversationId, message.seq).map(state.nameOf) : null,
+        others,
         found: message.id === found,
         editor: editing?.messageId === message.id ? editing.form : null,
         quoted: message.replyTo ? (key(message.replyTo.senderId) === me ? "You" : state.nameOf(message.replyTo.senderId)) : null,
@@ -110,7 +115,7 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
         // In a group, what someone the reader blocked wrote is behind a line that says so.
         hidden: named && !mine && state.blocks.has(message.senderId) && !revealed.has(message.id),
       };
-      row.signature = [message.revision, row.grouped, row.read, row.found, !!row.editor, row.sender.name, row.sender.avatarUrl, row.quoted, named, row.hidden].join("|");
+      row.signature = [message.revision, row.grouped, row.read, row.readBy?.join(","), row.found, !!row.editor, row.sender.name, row.sender.avatarUrl, row.quoted, named, row.hidden].join("|");
       rows.push(row);
       lastSender = message.messageType === "SYSTEM" ? null : message.senderId;
     }
