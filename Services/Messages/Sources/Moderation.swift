@@ -40,9 +40,8 @@ struct Moderation: Sendable {
                     }
                     _ = try await UserStore.suspend(report.subject, until: request.until, on: connection, logger: logger)
                 }
-                let audited: AuditLog.Action = request.action == .dismiss ? .dismiss : request.action == .warn ? .warn : .suspend
                 try await AuditLog.record(
-                    audited,
+                    AuditLog.Action(request.action),
                     by: admin,
                     user: report.subject,
                     message: report.messageID,

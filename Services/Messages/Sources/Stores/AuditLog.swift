@@ -17,6 +17,11 @@ struct AuditLog: Sendable {
         case dismiss
         case deleteMessage = "delete_message"
         case warn, suspend, restore
+
+        /// The line of a moderation action: each is written as it is named.
+        init(_ moderation: ModerationRequest.Action) {
+            self.init(rawValue: moderation.rawValue)!
+        }
     }
 
     /// Records `action` by `actor` (nil: the command line) on `connection`, inside the

@@ -63,19 +63,14 @@ struct BlockStore: Sendable {
     /// Whom `user` blocked or was blocked by, of `others` (all when nil).
     func relations(of user: UUID, among others: [UUID]? = nil) async throws -> [UUID] {
         try await self.database.withConnection { connection in
-            try await Self.relations(of: user, among: others, on: connection, logger: self.database.logger)
+            try await connection.query(
+                """
+                SELECT blocked_id FROM blocks WHERE blocker_id = \(user) AND (\(others == nil) OR blocked_id = ANY(\(others ?? [])))
+                UNION
+                SELECT blocker_id FROM blocks WHERE blocked_id = \(user) AND (\(others == nil) OR blocker_id = ANY(\(others ?? [])))
+                """,
+                logger: self.database.logger
+            ).decode(UUID.self).reduce(into: []) { $0.append($1) }
         }
-    }
-
-    /// Whom `user` blocked or was blocked by, of `others` (all when nil).
-    static func relations(of user: UUID, among others: [UUID]?, on connection: PostgresConnection, logger: Logger) async throws -> [UUID] {
-        try await connection.query(
-            """
-            SELECT blocked_id FROM blocks WHERE blocker_id = \(user) AND (\(others == nil) OR blocked_id = ANY(\(others ?? [])))
-            UNION
-            SELECT blocker_id FROM blocks WHERE blocked_id = \(user) AND (\(others == nil) OR blocker_id = ANY(\(others ?? [])))
-            """,
-            logger: logger
-        ).decode(UUID.self).reduce(into: []) { $0.append($1) }
     }
 }

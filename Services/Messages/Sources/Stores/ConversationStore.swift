@@ -80,7 +80,14 @@ struct ConversationStore: Sendable {
                 for try await existing in rows.decode(UUID.self) { return (existing, false, nil) }
                 throw APIError.unavailable("The conversation could not be created, try again")
             }
-            try await Self.checkQuota(of: creator.id, perHour: perHour, on: connection, logger: logger)
+            try await HourlyAllowance.check(
+                .conversations,
+                by: creator.id,
+                perHour: perHour,
+                refusal: "You started \(perHour) conversations in the last hour; try again later",
+                on: connection,
+                logger: logger
+            )
             // A group is its creator's to run.
             try await connection.query(
                 """
@@ -153,24 +160,6 @@ struct ConversationStore: Sendable {
     /// What makes a pair's direct conversation one: their ids in order.
     static func directKey(_ first: UUID, _ second: UUID) -> String {
         [first, second].map { $0.uuidString.lowercased() }.sorted().joined(separator: ":")
-    }
-
-    /// Counts the creator's conversations of the last hour, this one included; over the
-    /// bound, throws (the transaction, and the new row with it, is rolled back).
-    private static func checkQuota(of creator: UUID, perHour: Int, on connection: PostgresConnection, logger: Logger) async throws {
-        let rows = try await connection.query(
-            """
-            SELECT count(*), COALESCE(EXTRACT(EPOCH FROM min(created_at) + interval '1 hour' - now()), 0)::float8
-            FROM conversations WHERE created_by = \(creator) AND created_at > now() - interval '1 hour'
-            """,
-            logger: logger
-        )
-        for try await (count, secondsLeft) in rows.decode((Int, Double).self) where count > perHour {
-            throw APIError.rateLimited(
-                "You started \(perHour) conversations in the last hour; try again later",
-                retryAfter: max(1, Int(secondsLeft.rounded(.up)))
-            )
-        }
     }
 
     static func welcomeText(creator: User, others: [User], title: String?) -> String {

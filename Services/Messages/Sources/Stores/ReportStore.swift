@@ -25,19 +25,6 @@ struct ReportStore: Sendable {
     ) async throws -> ReportReceipt {
         try await self.database.transaction { connection in
             let logger = self.database.logger
-            let recent = try await connection.query(
-                """
-                SELECT count(*), COALESCE(EXTRACT(EPOCH FROM min(created_at) + interval '1 hour' - now()), 0)::float8
-                FROM reports WHERE reporter_id = \(reporter) AND created_at > now() - interval '1 hour'
-                """,
-                logger: logger
-            )
-            for try await (count, secondsLeft) in recent.decode((Int, Double).self) where count >= Self.perHour {
-                throw APIError.rateLimited(
-                    "You reported \(Self.perHour) times in the last hour; try again later",
-                    retryAfter: max(1, Int(secondsLeft.rounded(.up)))
-                )
-            }
             let id = UUID()
             let rows = try await connection.query(
                 """
@@ -47,8 +34,16 @@ struct ReportStore: Sendable {
                 """,
                 logger: logger
             )
-            for try await createdAt in rows.decode(Date.self) { return ReportReceipt(id: id, state: .open, createdAt: createdAt) }
-            throw APIError.internal
+            guard let createdAt = try await rows.decode(Date.self).first(where: { _ in true }) else { throw APIError.internal }
+            try await HourlyAllowance.check(
+                .reports,
+                by: reporter,
+                perHour: Self.perHour,
+                refusal: "You reported \(Self.perHour) times in the last hour; try again later",
+                on: connection,
+                logger: logger
+            )
+            return ReportReceipt(id: id, state: .open, createdAt: createdAt)
         }
     }
 

@@ -59,7 +59,7 @@ struct UserStore: Sendable {
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns), u.password_hash,
-                       CASE WHEN u.suspended_until = 'infinity' THEN 'infinity'::float8 ELSE EXTRACT(EPOCH FROM u.suspended_until)::float8 END
+                       EXTRACT(EPOCH FROM u.suspended_until)::float8
                 FROM users u WHERE lower(u.email) = lower(\(email))
                 """,
                 logger: self.database.logger

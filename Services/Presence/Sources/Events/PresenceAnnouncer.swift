@@ -21,20 +21,12 @@ struct PresenceAnnouncer: Sendable {
         case .none: return
         }
         let audience = try await self.contacts.contacts(of: user) + [user]
-        let blocked = try await self.contacts.blocked(of: user)
-        let data = try ChatJSON.buffer(event)
-        guard !blocked.isEmpty else {
-            return try await self.bus.publish(
-                BusEnvelope(event: ServerEvent.userStatusChanged, audience: audience, data: data),
-                to: [BusChannel.users, BusChannel.status(user)]
-            )
-        }
+        let told = BusEnvelope(event: ServerEvent.userStatusChanged, audience: audience, data: try ChatJSON.buffer(event))
         // On the status channel the audience is who is passed by: the contacts (they heard it
         // on the users channel) and those with a block between them, who must not hear it.
-        try await self.bus.publish([
-            (BusEnvelope(event: ServerEvent.userStatusChanged, audience: audience, data: data), [BusChannel.users]),
-            (BusEnvelope(event: ServerEvent.userStatusChanged, audience: audience + blocked, data: data), [BusChannel.status(user)]),
-        ])
+        var watched = told
+        watched.audience += try await self.contacts.blocked(of: user)
+        try await self.bus.publish([(told, [BusChannel.users]), (watched, [BusChannel.status(user)])])
     }
 
     /// To the conversation but the typist, and those with a block between them and the typist.

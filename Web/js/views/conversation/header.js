@@ -5,13 +5,16 @@
 import { lastSeen } from "../../format.js";
 import { avatar, presenceDot } from "../avatar.js";
 import { setAttribute, setText } from "../keyed.js";
+import { verifiedBadge } from "../verified.js";
 
 export function createHeader(state) {
   const title = document.getElementById("conversation-title");
   const face = document.getElementById("conversation-face");
   const subtitle = document.getElementById("conversation-subtitle");
   const status = document.getElementById("conversation-status");
-  const verified = document.getElementById("conversation-verified");
+  const verified = verifiedBadge({ testid: "conversation-verified" });
+  verified.hidden = true;
+  title.after(verified);
   let shown = null; // what the face shows, so that a redraw does not reload it
 
   return {
