@@ -834,6 +834,10 @@ class ChatPage(Part):
         self.open(base)
         self.auth.sign_in(email, password)
 
+    def document_fits(self) -> bool:
+        """Whether the signed-in page fits the window: only its panes scroll, never the document."""
+        return self.driver.execute_script("return document.scrollingElement.scrollHeight <= innerHeight")
+
     def open_signed_in(self, base: str, token: str) -> "ChatPage":
         """Opens the page as the holder of `token` (as if they had just signed in in this tab),
         once its socket is connected."""

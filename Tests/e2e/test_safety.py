@@ -37,6 +37,8 @@ def test_students_start_conversations_and_experts_answer_in_them(api, make_admin
 
 def test_an_admin_verifies_an_expert_and_students_see_it(stack, api, make_admin, browsers):
     (student, _), (_, expert_user), conversation = api.student_and_expert("Noor", "Dr Verity")
+    for index in range(15):  # listed before Dr Verity: the tick is below the fold
+        api.register(f"Aaron Filler {index}", "expert")
     admin, admin_user = make_admin()
     refused = student.put(f"/api/admin/users/{expert_user['id']}/verified")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
@@ -50,6 +52,9 @@ def test_an_admin_verifies_an_expert_and_students_see_it(stack, api, make_admin,
     page.wait_until(page.conversation.verified_shown, message="the tick in the header")
     listed = {expert["id"]: expert for expert in student.get("/api/chat/experts", params={"q": "Verity"}).json()}
     assert listed[expert_user["id"]]["verified"] is True
+    page.wait_until(lambda: "Dr Verity" in page.experts.verified_names(), message="the tick in the whole directory")
+    # Its words for screen readers stay inside the scrolling list, not below the page.
+    assert page.document_fits()
     page.experts.search("Verity")
     page.wait_until(lambda: page.experts.names() == ["Dr Verity"], message="found")
     assert page.experts.verified_names() == ["Dr Verity"]
