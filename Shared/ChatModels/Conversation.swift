@@ -25,6 +25,14 @@ public struct Conversation: Codable, Sendable, Hashable {
     public var reads: [ReadPosition]
     /// In a group, each member's role (owner, admin, member); absent in a direct conversation.
     public var roles: [MemberRole]?
+    /// A group's description, if it has one.
+    public var description: String?
+    /// In a group, those who were in it and are no more (whose messages history still shows).
+    public var formerParticipants: [User]?
+    /// When the group was closed: its last member left.
+    public var closedAt: Date?
+    /// Set when the reader is no longer in the group: they read what came before, nothing after.
+    public var departure: Departure?
 
     public init(
         id: UUID,
@@ -38,7 +46,11 @@ public struct Conversation: Codable, Sendable, Hashable {
         createdAt: Date,
         updatedAt: Date,
         reads: [ReadPosition] = [],
-        roles: [MemberRole]? = nil
+        roles: [MemberRole]? = nil,
+        description: String? = nil,
+        formerParticipants: [User]? = nil,
+        closedAt: Date? = nil,
+        departure: Departure? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -52,6 +64,28 @@ public struct Conversation: Codable, Sendable, Hashable {
         self.updatedAt = updatedAt
         self.reads = reads
         self.roles = roles
+        self.description = description
+        self.formerParticipants = formerParticipants
+        self.closedAt = closedAt
+        self.departure = departure
+    }
+}
+
+/// How a reader's membership of a group ended, and the last message that is theirs to read.
+public struct Departure: Codable, Sendable, Hashable {
+    public enum Reason: String, Codable, Sendable {
+        case left, removed
+    }
+
+    public var reason: Reason
+    public var leftAt: Date
+    /// The last message they read: the one that says they left or were removed.
+    public var seq: Int64
+
+    public init(reason: Reason, leftAt: Date, seq: Int64) {
+        self.reason = reason
+        self.leftAt = leftAt
+        self.seq = seq
     }
 }
 
@@ -71,12 +105,15 @@ public struct MemberRole: Codable, Sendable, Hashable {
     }
 }
 
-/// `PATCH /api/chat/conversations/{id}`: a group's new title.
+/// `PATCH /api/chat/conversations/{id}`: a group's new title or description (an empty
+/// description removes it).
 public struct UpdateConversationRequest: Codable, Sendable {
     public var title: String?
+    public var description: String?
 
-    public init(title: String? = nil) {
+    public init(title: String? = nil, description: String? = nil) {
         self.title = title
+        self.description = description
     }
 }
 

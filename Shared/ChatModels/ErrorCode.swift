@@ -38,6 +38,13 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case accountSuspended = "account_suspended"
     /// 403: only a group's owner and admins do this (rename it, add or remove members).
     case notGroupAdmin = "not_group_admin"
+    /// 403: only a group's owner does this (make or unmake admins, remove an admin, hand
+    /// the group over).
+    case notGroupOwner = "not_group_owner"
+    /// 404: the user named is not a member of the group.
+    case notMember = "not_member"
+    /// 404: the invite link is unknown, expired, revoked or used up.
+    case inviteInvalid = "invite_invalid"
     /// 404: no such resource, or no such route.
     case notFound = "not_found"
     /// 404: a socket event the server does not know.
@@ -52,6 +59,12 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case messageDeleted = "message_deleted"
     /// 409: the message carries `MAX_REACTIONS_PER_MESSAGE` different emoji already.
     case tooManyReactions = "too_many_reactions"
+    /// 409: the user named is in the group already.
+    case alreadyMember = "already_member"
+    /// 409: the group has as many members as a group may have (`GROUP_MAX_MEMBERS`).
+    case groupFull = "group_full"
+    /// 409: the group was closed (its last member left); nothing changes in it any more.
+    case groupClosed = "group_closed"
     /// 413: the body, file or picture is over its limit.
     case payloadTooLarge = "payload_too_large"
     /// 415: a profile picture that is not a PNG, JPEG or WebP image.
@@ -85,11 +98,11 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
         case .validationFailed: .unprocessableContent
         case .unauthorized, .invalidToken, .invalidCredentials: .unauthorized
         case .forbidden, .expertSignupClosed, .notYourMessage, .systemMessage, .editWindowPassed, .notJoined, .contactNotAllowed, .notDelivered,
-            .accountSuspended, .notGroupAdmin:
+            .accountSuspended, .notGroupAdmin, .notGroupOwner:
             .forbidden
-        case .notFound, .unknownEvent: .notFound
+        case .notFound, .unknownEvent, .notMember, .inviteInvalid: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .emailTaken, .clientMessageIdReused, .messageDeleted, .tooManyReactions: .conflict
+        case .emailTaken, .clientMessageIdReused, .messageDeleted, .tooManyReactions, .alreadyMember, .groupFull, .groupClosed: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedImage: .unsupportedMediaType
         case .rangeNotSatisfiable: .rangeNotSatisfiable

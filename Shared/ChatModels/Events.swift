@@ -31,6 +31,12 @@ public enum ServerEvent: String, CaseIterable, Sendable {
     case blocksUpdated = "blocks_updated"
     /// `AccountWarning`, to one user's own sockets: an admin warned them.
     case accountWarned = "account_warned"
+    /// `GroupUpdated`, to each member's own sockets: the group's members, roles, title or
+    /// description changed.
+    case groupUpdated = "group_updated"
+    /// `ConversationLeft`, to the sockets of one who left a group or was removed from it
+    /// (the gateway takes them out of its room first).
+    case conversationLeft = "conversation_left"
 }
 
 /// `blocks_updated`: every user the receiver blocks, after a change on any of their devices.

@@ -36,6 +36,19 @@ public enum MessagesAPI {
     public static let message = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/messages/{messageId}")
     /// `PUT`, `DELETE` → `Message`: the caller's reaction with `{emoji}` (percent-encoded).
     public static let reaction = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/messages/{messageId}/reactions/{emoji}")
+    /// `POST` `AddMembersRequest` → `Conversation`: the owner or an admin adds members to a group.
+    public static let members = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/members")
+    /// `PATCH` `SetRoleRequest` → `Conversation` (the owner); `DELETE` → `Conversation`: the
+    /// member removed, or, for the caller's own id, the caller left.
+    public static let member = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/members/{userId}")
+    /// `GET` → `[GroupInvite]`, the links that work; `POST` `CreateInviteRequest` → 201 `GroupInvite`.
+    public static let invites = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/invites")
+    /// `DELETE` → 204: the link no longer works.
+    public static let invite = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/invites/{inviteId}")
+    /// `GET` → `InvitePreview`: where a link leads.
+    public static let invitation = ServiceRoute(group: chatGroup, pattern: "invites/{token}")
+    /// `POST` → `Conversation`: the caller joins by the link (200 if they were in already).
+    public static let acceptInvite = ServiceRoute(group: chatGroup, pattern: "invites/{token}/join")
     /// `GET ?after=CHANGESEQ&limit=` → `ChangePage`: what changed since.
     public static let changes = ServiceRoute(group: chatGroup, pattern: "conversations/{id}/changes")
 

@@ -21,6 +21,14 @@ public struct MessagesClient: Sendable {
         try await self.caller.call(.GET, MessagesAPI.conversation.path(id), token: token)
     }
 
+    /// The conversation, if the caller is in it now: 403 for one who left it (they still
+    /// read its past through `conversation`).
+    public func membership(_ id: UUID, token: String) async throws -> Conversation {
+        let conversation = try await self.conversation(id, token: token)
+        guard conversation.departure == nil else { throw APIError.forbidden("You are no longer a member of this conversation") }
+        return conversation
+    }
+
     public func markRead(_ id: UUID, seq: Int64?, messageID: UUID?, token: String) async throws -> ReadReceipt {
         try await self.caller.call(.POST, MessagesAPI.markRead.path(id), token: token, body: MarkReadRequest(seq: seq, messageId: messageID))
     }

@@ -75,6 +75,12 @@ ROUTES = [
     ("DELETE", "/api/chat/conversations/{conversation}/messages/{message}/reactions/%F0%9F%91%8D", True),
     ("GET", "/api/chat/conversations/{conversation}/changes?after=0", True),
     ("POST", "/api/chat/conversations/{conversation}/unread", True),
+    ("POST", "/api/chat/conversations/{conversation}/members", True),
+    ("PATCH", "/api/chat/conversations/{conversation}/members/{owner}", True),
+    ("DELETE", "/api/chat/conversations/{conversation}/members/{owner}", True),
+    ("GET", "/api/chat/conversations/{conversation}/invites", True),
+    ("POST", "/api/chat/conversations/{conversation}/invites", True),
+    ("DELETE", "/api/chat/conversations/{conversation}/invites/{owner}", True),
     ("GET", "/api/chat/search?q=secret", False),
     ("PATCH", "/api/me", False),
     ("GET", "/api/users/{owner}", False),
@@ -100,6 +106,9 @@ BODIES = {
     "/api/chat/conversations/{conversation}/read": {"seq": 1},
     "/api/chat/conversations/{conversation}/messages/{message}": {"content": "defaced"},
     "/api/chat/conversations/{conversation}/unread": {"messageId": "{message}"},
+    "/api/chat/conversations/{conversation}/members": {"userIds": ["{owner}"]},
+    "/api/chat/conversations/{conversation}/members/{owner}": {"role": "member"},
+    "/api/chat/conversations/{conversation}/invites": {},
     "/api/me": {"name": "Intruder"},
     "/api/reports": {"reason": "spam", "userId": "{owner}"},
     "/api/admin/reports/{owner}/actions": {"action": "dismiss"},
@@ -115,7 +124,9 @@ def test_every_route_refuses_what_it_must(stack, world, method, path, members_on
         pytest.skip("the caller's own resource: theirs to use")
     ids = {"conversation": world["conversation"], "attachment": world["attachment"], "owner": world["owner"]["id"], "message": world["message"],
            "avatar": world["avatar"]}
-    kwargs = {"json": {k: v.format(**ids) if isinstance(v, str) else v for k, v in BODIES[path].items()}} if path in BODIES else {}
+    def fill(value):
+        return value.format(**ids) if isinstance(value, str) else [fill(v) for v in value] if isinstance(value, list) else value
+    kwargs = {"json": {k: fill(v) for k, v in BODIES[path].items()}} if path in BODIES else {}
     if path.endswith("/upload"):
         kwargs = {"files": {"file": ("x.png", PNG, "image/png")}}
     if path == "/api/me/avatar" and method == "PUT":

@@ -1,6 +1,8 @@
 """Groups with roles (#28), through the load balancer: a group is its creator's, and its
 owner renames it; every member hears of it live, on any gateway, and the page follows."""
 
+import pytest
+from api import Api
 from chat import ChatClient
 from pages import ChatPage
 
@@ -57,3 +59,164 @@ def test_a_group_message_says_how_many_read_it_and_typing_names_who(stack, api, 
         page.wait_until(lambda: page.conversation.typing_indicator() in ("Lou and Kim are typing…", "Kim and Lou are typing…"), message="both named")
     page.screenshot("group-receipts.png")
     assert page.console_errors() == []
+
+
+def group_of_three(api, owner_name: str, expert_name: str, member_name: str):
+    """A student's group with an expert and a classmate: (client, user) of each, and the group."""
+    (owner, owner_user), (expert, expert_user), _ = api.student_and_expert(owner_name, expert_name)
+    member, member_user = api.register(member_name)
+    group = owner.post("/api/chat/conversations", json={"participantIds": [expert_user["id"], member_user["id"]], "title": "Geometry"}).json()
+    return (owner, owner_user), (expert, expert_user), (member, member_user), group
+
+
+def test_a_removed_member_hears_nothing_more_on_any_gateway(stack, api):
+    """Removal reaches every gateway at once: the removed one's joined sockets on both
+    gateways hear the SYSTEM line and `conversation_left`, then nothing (no message,
+    typing, receipt or notification); a socket that had sent there lately (a remembered
+    membership) is refused, and joining again is refused."""
+    (owner, _), (expert, _), (member, member_user), group = group_of_three(api, "Ada", "Eve", "Cal")
+    gid = group["id"]
+    g1, g2 = stack.service_url("gateway1"), stack.service_url("gateway2")
+    with ChatClient(g1, member.token) as cal1, ChatClient(g2, member.token) as cal2, ChatClient(g1, member.token) as cal_unjoined, \
+            ChatClient(g1, owner.token) as ada1, ChatClient(g2, expert.token) as eve2:
+        for socket in (cal1, cal2, ada1, eve2):
+            socket.join(gid)
+        # A send from a socket not in the room: this gateway now remembers Cal as a member.
+        assert cal_unjoined.call("send_message", {"conversationId": gid, "content": "hello all"})["message"]
+
+        removed = owner.delete(f"/api/chat/conversations/{gid}/members/{member_user['id']}")
+        assert removed.status_code == 200, removed.text
+        for socket in (cal1, cal2):
+            said = socket.recorder.wait_event("new_message", lambda m: m["conversationId"] == gid and m["messageType"] == "SYSTEM" and "removed" in m["content"])
+            assert said and said["content"] == "Ada removed Cal"
+            left = socket.recorder.wait_event("conversation_left", lambda e: e["conversationId"] == gid)
+            assert left and left["departure"]["reason"] == "removed" and left["departure"]["seq"] == said["seq"]
+        assert cal_unjoined.recorder.wait_event("conversation_left", lambda e: e["conversationId"] == gid)
+
+        for socket in (cal1, cal2, cal_unjoined):
+            socket.recorder.clear()
+        sent = owner.post(f"/api/chat/conversations/{gid}/messages", json={"content": "after Cal left"}).json()
+        assert eve2.call("typing", {"conversationId": gid, "isTyping": True})["ok"]
+        expert.post(f"/api/chat/conversations/{gid}/read", json={"seq": sent["seq"]}).raise_for_status()
+        # Those still in, on each gateway, have it all: what Cal's sockets would have had by now.
+        assert ada1.recorder.wait_event("messages_read", lambda r: r["seq"] == sent["seq"])
+        assert eve2.recorder.wait_event("new_message", lambda m: m["id"] == sent["id"])
+        assert ada1.recorder.wait_event("user_typing", lambda t: t["conversationId"] == gid)
+        for socket in (cal1, cal2, cal_unjoined):
+            heard = [name for name, data in socket.recorder.events if isinstance(data, dict) and data.get("conversationId") == gid]
+            assert heard == [], heard
+
+        refused = cal_unjoined.call("send_message", {"conversationId": gid, "content": "still here?"})
+        assert refused["error"]["code"] == "forbidden"
+        assert cal1.call("join_conversation", {"conversationId": gid})["error"]["code"] == "forbidden"
+        assert cal2.call("typing", {"conversationId": gid, "isTyping": True})["error"]["code"] == "not_joined"
+
+    # Cal reads what came while Cal was in, and the list shows the group ended for them.
+    history = [m["content"] for m in member.history(gid)]
+    assert history[-1] == "Ada removed Cal" and "after Cal left" not in history
+    listed = [c for c in member.get("/api/chat/conversations").json() if c["id"] == gid][0]
+    assert listed["departure"]["reason"] == "removed"
+
+
+def test_an_added_member_joins_live_and_reads_from_their_coming(stack, api):
+    """The one added hears of the group at once on their socket and joins it without a
+    reload; every member hears `group_updated` with them in it; what was said before is
+    not theirs to read."""
+    (owner, _), (expert, _), (member, _), group = group_of_three(api, "Bea", "Bob", "Ben")
+    gid = group["id"]
+    newcomer, newcomer_user = api.register("Dee")
+    owner.post(f"/api/chat/conversations/{gid}/messages", json={"content": "before Dee came"}).raise_for_status()
+    with ChatClient(stack.service_url("gateway2"), newcomer.token) as dee, ChatClient(stack.service_url("gateway1"), member.token) as ben:
+        added = owner.post(f"/api/chat/conversations/{gid}/members", json={"userIds": [newcomer_user["id"]]})
+        assert added.status_code == 200, added.text
+        told = dee.recorder.wait_event("notification", lambda n: n["conversationId"] == gid)
+        assert told and told["message"]["content"] == "Bea added Dee"
+        updated = ben.recorder.wait_event("group_updated", lambda g: g["conversationId"] == gid)
+        assert updated and newcomer_user["id"] in [p["id"] for p in updated["participants"]]
+        assert {"userId": newcomer_user["id"], "role": "member"} in updated["roles"]
+        assert dee.recorder.wait_event("group_updated", lambda g: g["conversationId"] == gid)
+        assert dee.join(gid)["lastSeq"] >= told["message"]["seq"]
+        expert.post(f"/api/chat/conversations/{gid}/messages", json={"content": "welcome, Dee"}).raise_for_status()
+        assert dee.recorder.wait_event("new_message", lambda m: m["content"] == "welcome, Dee")
+    assert [m["content"] for m in newcomer.history(gid)] == ["Bea added Dee", "welcome, Dee"]
+    again = owner.post(f"/api/chat/conversations/{gid}/members", json={"userIds": [newcomer_user["id"]]})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_member"
+
+
+def test_an_invite_link_brings_someone_in_through_the_load_balancer(stack, api):
+    (owner, _), _, (member, _), group = group_of_three(api, "Fay", "Fin", "Flo")
+    gid = group["id"]
+    assert member.post(f"/api/chat/conversations/{gid}/invites", json={}).json()["error"]["code"] == "not_group_admin"
+    invite = owner.post(f"/api/chat/conversations/{gid}/invites", json={"maxUses": 2, "expiresInSeconds": 3600}).json()
+    assert invite["path"] == f"/chat/join/{invite['token']}"
+    guest, guest_user = api.register("Gil")
+    preview = guest.get(f"/api/chat/invites/{invite['token']}").json()
+    assert preview == {**preview, "conversationId": gid, "title": "Geometry", "memberCount": 3, "isMember": False}
+    joined = guest.post(f"/api/chat/invites/{invite['token']}/join")
+    assert joined.status_code == 200 and guest_user["id"] in [p["id"] for p in joined.json()["participants"]]
+    # Opening it again is no second use.
+    assert guest.post(f"/api/chat/invites/{invite['token']}/join").status_code == 200
+    assert owner.get(f"/api/chat/conversations/{gid}/invites").json()[0]["uses"] == 1
+    assert owner.delete(f"/api/chat/conversations/{gid}/invites/{invite['id']}").status_code == 204
+    late, _ = api.register("Hux")
+    refused = late.post(f"/api/chat/invites/{invite['token']}/join")
+    assert refused.status_code == 404 and refused.json()["error"]["code"] == "invite_invalid"
+
+
+@pytest.fixture(scope="module")
+def group_roles(stack):
+    """A group with one of each standing: owner, admin, member, removed member, stranger."""
+    api = Api(stack.lb_url)
+    (owner, _), (admin, admin_user), (member, member_user), group = group_of_three(api, "Oda", "Abe", "Mel")
+    removed, removed_user = api.register("Rem")
+    stranger, _ = api.register("Stu")
+    gid = group["id"]
+    assert owner.post(f"/api/chat/conversations/{gid}/members", json={"userIds": [removed_user["id"]]}).status_code == 200
+    assert owner.patch(f"/api/chat/conversations/{gid}/members/{admin_user['id']}", json={"role": "admin"}).status_code == 200
+    assert owner.delete(f"/api/chat/conversations/{gid}/members/{removed_user['id']}").status_code == 200
+    invite = owner.post(f"/api/chat/conversations/{gid}/invites", json={}).json()
+    return {"clients": {"owner": owner, "admin": admin, "member": member, "removed": removed, "stranger": stranger,
+                        "bad token": api.as_user("garbage")},
+            "ids": {"g": gid, "member": member_user["id"], "nobody": "00000000-0000-4000-8000-000000000000", "token": invite["token"]}}
+
+
+STANDINGS = ["owner", "admin", "member", "removed", "stranger", "bad token"]
+NOT_IN = (403, "forbidden")
+# Each group route (not changing who is in it), and what each standing gets: a status, or
+# (status, error code). A bad token is 401 everywhere.
+GROUP_ROUTES = [
+    ("PATCH", "/api/chat/conversations/{g}", {"description": "Proofs"},
+     [200, 200, (403, "not_group_admin"), NOT_IN, NOT_IN]),
+    ("POST", "/api/chat/conversations/{g}/members", {"userIds": ["{member}"]},
+     [(409, "already_member"), (409, "already_member"), (403, "not_group_admin"), NOT_IN, NOT_IN]),
+    ("PATCH", "/api/chat/conversations/{g}/members/{member}", {"role": "member"},
+     [200, (403, "not_group_owner"), (403, "not_group_owner"), NOT_IN, NOT_IN]),
+    ("DELETE", "/api/chat/conversations/{g}/members/{nobody}", None,
+     [(404, "not_member"), (404, "not_member"), (403, "not_group_admin"), NOT_IN, NOT_IN]),
+    ("GET", "/api/chat/conversations/{g}/invites", None, [200, 200, (403, "not_group_admin"), NOT_IN, NOT_IN]),
+    ("POST", "/api/chat/conversations/{g}/invites", {}, [201, 201, (403, "not_group_admin"), NOT_IN, NOT_IN]),
+    ("DELETE", "/api/chat/conversations/{g}/invites/{nobody}", None,
+     [(404, "not_found"), (404, "not_found"), (403, "not_group_admin"), NOT_IN, NOT_IN]),
+    # One removed still reads what came before; a stranger reads nothing.
+    ("GET", "/api/chat/conversations/{g}", None, [200, 200, 200, 200, NOT_IN]),
+    ("GET", "/api/chat/conversations/{g}/messages", None, [200, 200, 200, 200, NOT_IN]),
+    ("POST", "/api/chat/conversations/{g}/messages", {"content": "hi"}, [201, 201, 201, NOT_IN, NOT_IN]),
+    ("POST", "/api/chat/conversations/{g}/read", {"seq": 1}, [200, 200, 200, NOT_IN, NOT_IN]),
+    # Whoever has the link may look where it leads.
+    ("GET", "/api/chat/invites/{token}", None, [200, 200, 200, 200, 200]),
+]
+
+
+@pytest.mark.parametrize("standing", STANDINGS)
+@pytest.mark.parametrize("method,path,body,expected", GROUP_ROUTES, ids=[f"{m} {p}" for m, p, _, _ in GROUP_ROUTES])
+def test_every_group_route_answers_each_standing_as_the_role_table_says(group_roles, method, path, body, expected, standing):
+    ids = group_roles["ids"]
+    json_body = {k: ([v.format(**ids) for v in value] if isinstance(value, list) else value) for k, value in body.items()} if body is not None else None
+    response = group_roles["clients"][standing].request(method, path.format(**ids), json=json_body)
+    want = (401, "invalid_token") if standing == "bad token" else expected[STANDINGS.index(standing)]
+    status, code = want if isinstance(want, tuple) else (want, None)
+    assert response.status_code == status, response.text
+    if code:
+        assert response.json()["error"]["code"] == code, response.text
+    if standing == "removed" and method == "GET" and path.endswith("{g}"):
+        assert response.json()["departure"]["reason"] == "removed"

@@ -65,7 +65,10 @@ def test_the_document_is_served_and_names_every_route(stack):
             "DELETE /api/me/avatar", "GET /api/avatars/{sha256}", "PUT /api/admin/users/{id}/verified",
             "DELETE /api/admin/users/{id}/verified", "GET /api/admin/audit", "GET /api/me/blocks", "PUT /api/me/blocks/{id}",
             "DELETE /api/me/blocks/{id}", "POST /api/reports", "GET /api/admin/reports", "POST /api/admin/reports/{id}/actions",
-            "POST /api/admin/users/{id}/restore", "PATCH /api/chat/conversations/{id}"} == routes
+            "POST /api/admin/users/{id}/restore", "PATCH /api/chat/conversations/{id}", "POST /api/chat/conversations/{id}/members",
+            "PATCH /api/chat/conversations/{id}/members/{userId}", "DELETE /api/chat/conversations/{id}/members/{userId}",
+            "GET /api/chat/conversations/{id}/invites", "POST /api/chat/conversations/{id}/invites",
+            "DELETE /api/chat/conversations/{id}/invites/{inviteId}", "GET /api/chat/invites/{token}", "POST /api/chat/invites/{token}/join"} == routes
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[operation.label for operation in OPERATIONS])

@@ -34,4 +34,6 @@ export const ServerEvent = Object.freeze({
   userUpdated: "user_updated",
   blocksUpdated: "blocks_updated",
   accountWarned: "account_warned",
+  groupUpdated: "group_updated",
+  conversationLeft: "conversation_left",
 });

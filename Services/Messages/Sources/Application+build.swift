@@ -47,9 +47,19 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     ConversationController(
         users: users,
         conversations: conversations,
+        groups: GroupStore(database: database, maxMembers: configuration.limits.maxGroupMembers),
         blocks: blocks,
         events: events,
         limits: configuration.limits,
+        policy: configuration.contactPolicy
+    ).register(on: chat)
+    let groups = GroupStore(database: database, maxMembers: configuration.limits.maxGroupMembers)
+    GroupController(
+        users: users,
+        conversations: conversations,
+        groups: groups,
+        blocks: blocks,
+        events: events,
         policy: configuration.contactPolicy
     ).register(on: chat)
     MessageController(conversations: conversations, messages: messages, events: events, limits: configuration.limits).register(on: chat)

@@ -120,6 +120,8 @@ public struct MessageLimits: Sendable {
     public var maxParticipants: Int
     /// Conversations one user may start in an hour.
     public var conversationsPerHour: Int
+    /// Members one group may have.
+    public var maxGroupMembers: Int
     /// How long after sending its sender may edit a message; nil: always.
     public var editWindow: Duration?
     /// Distinct emoji one message may carry.
@@ -131,6 +133,7 @@ public struct MessageLimits: Sendable {
         maxPageBytes: Int = Self.maxPageBytes.defaultValue,
         maxParticipants: Int = 100,
         conversationsPerHour: Int = Self.conversationsPerHour.defaultValue,
+        maxGroupMembers: Int = Self.maxGroupMembers.defaultValue,
         editWindow: Duration? = Self.editWindow.defaultValue,
         maxReactionsPerMessage: Int = Self.maxReactionsPerMessage.defaultValue
     ) {
@@ -139,6 +142,7 @@ public struct MessageLimits: Sendable {
         self.maxPageBytes = maxPageBytes
         self.maxParticipants = maxParticipants
         self.conversationsPerHour = conversationsPerHour
+        self.maxGroupMembers = maxGroupMembers
         self.editWindow = editWindow
         self.maxReactionsPerMessage = maxReactionsPerMessage
     }
@@ -154,6 +158,12 @@ public struct MessageLimits: Sendable {
         default: 60,
         in: 1...1_000_000,
         help: "new conversations one user may start in an hour (opening an existing direct one is free); past it 429"
+    )
+    public static let maxGroupMembers = Setting.int(
+        "GROUP_MAX_MEMBERS",
+        default: 256,
+        in: 3...100_000,
+        help: "members one group may have (its creator included); past it, 409 `group_full`"
     )
     public static let editWindow = Setting<Duration?>.seconds(
         "MESSAGE_EDIT_WINDOW",
@@ -173,6 +183,7 @@ public struct MessageLimits: Sendable {
             maxContentLength: try values.read(.maxMessageLength),
             maxPageBytes: try values.read(Self.maxPageBytes),
             conversationsPerHour: try values.read(Self.conversationsPerHour),
+            maxGroupMembers: try values.read(Self.maxGroupMembers),
             editWindow: try values.read(Self.editWindow),
             maxReactionsPerMessage: try values.read(Self.maxReactionsPerMessage)
         )

@@ -320,5 +320,49 @@ enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 14,
+            name: "group membership: joining, leaving, invite links",
+            statements: [
+                // A member reads from the message after `joined_seq` on (0: from the start).
+                "ALTER TABLE conversation_members ADD COLUMN joined_seq bigint NOT NULL DEFAULT 0",
+                "ALTER TABLE conversations ADD COLUMN description text, ADD COLUMN closed_at timestamptz",
+                // Who was in a group and is no more: they keep reading what came while they
+                // were in it (through `left_seq`), nothing after.
+                """
+                CREATE TABLE conversation_departures (
+                    conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+                    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    joined_seq bigint NOT NULL,
+                    left_seq bigint NOT NULL,
+                    left_at timestamptz NOT NULL DEFAULT now(),
+                    reason text NOT NULL CHECK (reason IN ('left', 'removed')),
+                    PRIMARY KEY (conversation_id, user_id)
+                )
+                """,
+                "CREATE INDEX conversation_departures_user_idx ON conversation_departures (user_id)",
+                // Who may read which of a conversation's messages: seq in (joined_seq, left_seq].
+                """
+                CREATE VIEW conversation_readers AS
+                SELECT conversation_id, user_id, joined_seq, NULL::bigint AS left_seq FROM conversation_members
+                UNION ALL
+                SELECT conversation_id, user_id, joined_seq, left_seq FROM conversation_departures
+                """,
+                """
+                CREATE TABLE group_invites (
+                    id uuid PRIMARY KEY,
+                    conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+                    token text NOT NULL UNIQUE,
+                    created_by uuid REFERENCES users (id) ON DELETE SET NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    expires_at timestamptz NOT NULL,
+                    max_uses integer,
+                    uses integer NOT NULL DEFAULT 0,
+                    revoked_at timestamptz
+                )
+                """,
+                "CREATE INDEX group_invites_conversation_idx ON group_invites (conversation_id, created_at)",
+            ]
+        ),
     ]
 }

@@ -144,7 +144,7 @@ struct MessageEvents: Sendable {
         }
     }
 
-    private func publish(_ body: () async throws -> Void) async {
+    func publish(_ body: () async throws -> Void) async {
         do {
             try await body()
         } catch {

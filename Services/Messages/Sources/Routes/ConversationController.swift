@@ -10,6 +10,7 @@ import ServiceKit
 struct ConversationController: Sendable {
     let users: UserStore
     let conversations: ConversationStore
+    let groups: GroupStore
     let blocks: BlockStore
     let events: MessageEvents
     let limits: MessageLimits
@@ -45,21 +46,27 @@ struct ConversationController: Sendable {
     @Sendable func show(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Conversation> {
         let identity = try context.requireIdentity()
         let id = try context.parameters.require("id", as: UUID.self)
-        _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
+        // One who left a group sees it as it was for them (`departure`).
+        _ = try await self.conversations.readWindow(conversationID: id, userID: identity.userID)
         return JSONResponse(try await self.conversations.conversation(id, for: identity.userID))
     }
 
-    /// A group's new title, by its owner or an admin: a SYSTEM message says so in the
-    /// group, and every member's list has the new name.
+    /// A group's new title or description, by its owner or an admin: a SYSTEM message says
+    /// so in the group, and every member's page has it.
     @Sendable func update(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Conversation> {
         let identity = try context.requireIdentity()
         let id = try context.parameters.require("id", as: UUID.self)
         let body = try await request.decodeJSON(as: UpdateConversationRequest.self, context: context)
-        guard let title = body.title else { throw APIError.validation("Give the new 'title'", field: "title") }
-        let valid = try Validate.name(title, field: "title", maxLength: 200)
-        guard let user = try await self.users.user(id: identity.userID) else { throw APIError.invalidToken }
-        if let renamed = try await self.conversations.rename(id, to: valid, by: user) {
-            await self.events.stored(renamed.message, memberIDs: renamed.members)
+        guard body.title != nil || body.description != nil else {
+            throw APIError.validation("Give the new 'title' or 'description'", field: "title")
+        }
+        let title = try body.title.map { title throws(APIError) in try Validate.name(title, field: "title", maxLength: 200) }
+        // An empty description removes it.
+        let description: String?? = try body.description.map { text throws(APIError) in
+            try Validate.optionalText(text, field: "description", maxLength: 1000, multiline: true)
+        }
+        if let change = try await self.groups.edit(id, title: title, description: description, by: identity.userID) {
+            await self.events.groupChanged(change, in: self.conversations)
             await self.events.conversationsChanged([id], in: self.conversations)
         }
         return JSONResponse(try await self.conversations.conversation(id, for: identity.userID))
@@ -72,9 +79,8 @@ struct ConversationController: Sendable {
         var otherIDs = (body.participantIds ?? []) + (body.expertId.map { [$0] } ?? [])
         otherIDs = Array(Set(otherIDs).subtracting([identity.userID]))
         guard !otherIDs.isEmpty else { throw APIError.validation("'participantIds' must name at least one other user") }
-        guard otherIDs.count <= self.limits.maxParticipants else {
-            throw APIError.validation("A conversation has at most \(self.limits.maxParticipants) other participants")
-        }
+        let most = min(self.limits.maxParticipants, self.limits.maxGroupMembers - 1)
+        guard otherIDs.count <= most else { throw APIError.validation("A conversation has at most \(most) other participants") }
         let title = try body.title.map { title throws(APIError) in try Validate.name(title, field: "title", maxLength: 200) }
         let others = try await self.users.users(ids: otherIDs)
         guard others.count == otherIDs.count else { throw APIError.validation("Unknown participant") }

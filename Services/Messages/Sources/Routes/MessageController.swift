@@ -48,14 +48,15 @@ struct MessageController: Sendable {
         case (nil, nil): cursor = .latest
         case (_?, _?): throw APIError.badRequest("Give 'before' or 'after', not both")
         }
-        _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
+        let window = try await self.conversations.readWindow(conversationID: id, userID: identity.userID)
         return JSONResponse(
             try await self.messages.page(
                 conversationID: id,
                 cursor: cursor,
                 limit: limit,
                 maxBytes: self.limits.maxPageBytes,
-                reader: identity.userID
+                reader: identity.userID,
+                window: window
             )
         )
     }
@@ -66,14 +67,15 @@ struct MessageController: Sendable {
         let id = try context.parameters.require("id", as: UUID.self)
         let limit = try request.queryInteger("limit", in: 1...self.limits.maxPageSize) ?? 100
         guard let after = try request.queryInteger("after", in: Int64(0)...Int64.max) else { throw APIError.badRequest("'after' is required") }
-        _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
+        let window = try await self.conversations.readWindow(conversationID: id, userID: identity.userID)
         return JSONResponse(
             try await self.messages.changes(
                 conversationID: id,
                 after: after,
                 limit: limit,
                 maxBytes: self.limits.maxPageBytes,
-                reader: identity.userID
+                reader: identity.userID,
+                window: window
             )
         )
     }

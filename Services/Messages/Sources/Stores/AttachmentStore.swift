@@ -9,14 +9,17 @@ import ServiceKit
 struct AttachmentStore: Sendable {
     let database: Database
 
-    /// The attachment, if `userID` is a member of its conversation (403 if not, 404 if there is none).
+    /// The attachment, if `userID` reads its message (403 if not, 404 if there is none): a
+    /// member who joined after it, or left before it, does not.
     func record(_ id: UUID, for userID: UUID) async throws -> AttachmentRecord {
         try await self.database.withConnection { connection in
             let rows = try await connection.query(
                 """
-                SELECT a.id, a.conversation_id, a.name, a.size, a.mime_type, a.sha256, a.storage_key, m.user_id
+                SELECT a.id, a.conversation_id, a.name, a.size, a.mime_type, a.sha256, a.storage_key, r.user_id
                 FROM attachments a
-                LEFT JOIN conversation_members m ON m.conversation_id = a.conversation_id AND m.user_id = \(userID)
+                LEFT JOIN messages x ON x.id = a.message_id
+                LEFT JOIN conversation_readers r ON r.conversation_id = a.conversation_id AND r.user_id = \(userID)
+                    AND (x.seq IS NULL OR (x.seq > r.joined_seq AND x.seq <= COALESCE(r.left_seq, x.seq)))
                 WHERE a.id = \(id)
                 """,
                 logger: self.database.logger

@@ -34,6 +34,26 @@ struct ConversationStore: Sendable {
         }
     }
 
+    /// Which of the conversation's messages the user reads: those after `after` and, for one
+    /// who left it, through `through`. 404 when it does not exist, 403 when they were never in it.
+    func readWindow(conversationID: UUID, userID: UUID) async throws -> ReadWindow {
+        try await self.database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT r.joined_seq, r.left_seq, r.user_id IS NOT NULL FROM conversations c
+                LEFT JOIN conversation_readers r ON r.conversation_id = c.id AND r.user_id = \(userID)
+                WHERE c.id = \(conversationID)
+                """,
+                logger: self.database.logger
+            )
+            for try await (joined, left, reader) in rows.decode((Int64?, Int64?, Bool).self) {
+                guard reader, let joined else { throw APIError.forbidden("You are not a member of this conversation") }
+                return ReadWindow(after: joined, through: left)
+            }
+            throw APIError.notFound("Conversation not found")
+        }
+    }
+
     /// Everyone who shares a conversation with the user, but those with a block between
     /// them: whom their presence and profile concern.
     func contacts(of userID: UUID) async throws -> [UUID] {
@@ -103,45 +123,6 @@ struct ConversationStore: Sendable {
             )
             guard case .stored(let message, _, _)? = outcomes.first else { throw APIError.internal }
             return (id, true, message)
-        }
-    }
-
-    /// Renames a group for its owner or an admin, with a SYSTEM message that says who did:
-    /// the message and the members to tell, nil when the title is already this one.
-    func rename(_ id: UUID, to title: String, by user: User) async throws -> (message: Message, members: [UUID])? {
-        try await self.database.transaction { connection in
-            let logger = self.database.logger
-            let rows = try await connection.query(
-                """
-                SELECT c.kind, c.title, m.role FROM conversations c
-                LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = \(user.id)
-                WHERE c.id = \(id) FOR UPDATE OF c
-                """,
-                logger: logger
-            )
-            guard let (kind, current, role) = try await rows.decode((String, String?, String?).self).first(where: { _ in true }) else {
-                throw APIError.notFound("Conversation not found")
-            }
-            guard let role = role.flatMap(GroupRole.init(rawValue:)) else { throw APIError.forbidden("You are not a member of this conversation") }
-            guard kind == ConversationKind.group.rawValue else { throw APIError.validation("A direct conversation has no title", field: "title") }
-            guard role != .member else { throw APIError(.notGroupAdmin, "Only the group's owner and admins rename it") }
-            guard title != current else { return nil }
-            try await connection.query("UPDATE conversations SET title = \(title), updated_at = now() WHERE id = \(id)", logger: logger)
-            let outcomes = try await MessageStore.insert(
-                batch: [
-                    NewMessage(
-                        conversationID: id,
-                        senderID: nil,
-                        content: "\(user.name) renamed the group to “\(title)”",
-                        type: .system,
-                        clientMessageID: nil
-                    )
-                ],
-                on: connection,
-                logger: logger
-            )
-            guard case .stored(let message, let members, _)? = outcomes.first else { throw APIError.internal }
-            return (message, members)
         }
     }
 
@@ -225,78 +206,151 @@ struct ConversationStore: Sendable {
     ) async throws -> [(conversation: Conversation, updatedMicros: Int64)] {
         try await self.database.withConnection { connection in
             let logger = self.database.logger
+            // The reader's conversations: those they are in, and the groups they left,
+            // which show what they read there and as they stood when they left.
             let rows = try await connection.query(
                 """
-                SELECT c.id, c.kind, c.title, c.last_seq, c.last_change_seq, c.created_at, c.updated_at, m.unread_count::int8,
-                       (extract(epoch FROM c.updated_at) * 1000000)::int8 AS updated_micros
-                FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-                WHERE m.user_id = \(userID) AND (\(only)::uuid IS NULL OR c.id = \(only))
+                WITH mine AS (
+                    SELECT m.conversation_id AS id, c.updated_at AS seen_at, m.unread_count::int8 AS unread,
+                           NULL::text AS reason, NULL::timestamptz AS left_at, NULL::int8 AS left_seq
+                    FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+                    WHERE m.user_id = \(userID)
+                    UNION ALL
+                    SELECT d.conversation_id, LEAST(c.updated_at, d.left_at), 0, d.reason, d.left_at, d.left_seq
+                    FROM conversation_departures d JOIN conversations c ON c.id = d.conversation_id
+                    WHERE d.user_id = \(userID)
+                )
+                SELECT c.id, c.kind, c.title, LEAST(c.last_seq, COALESCE(mine.left_seq, c.last_seq)), c.last_change_seq, c.created_at,
+                       mine.seen_at, mine.unread, (extract(epoch FROM mine.seen_at) * 1000000)::int8 AS updated_micros,
+                       c.description, c.closed_at, mine.reason, mine.left_at
+                FROM mine JOIN conversations c ON c.id = mine.id
+                WHERE (\(only)::uuid IS NULL OR c.id = \(only))
                   AND (\(after?.micros)::int8 IS NULL
-                       OR ((extract(epoch FROM c.updated_at) * 1000000)::int8, c.id) < (\(after?.micros), \(after?.id)))
-                ORDER BY c.updated_at DESC, c.id DESC
+                       OR ((extract(epoch FROM mine.seen_at) * 1000000)::int8, c.id) < (\(after?.micros), \(after?.id)))
+                ORDER BY mine.seen_at DESC, c.id DESC
                 LIMIT \(limit)
                 """,
                 logger: logger
             )
             var conversations: [Conversation] = []
             var micros: [Int64] = []
-            for try await (id, kind, title, lastSeq, lastChangeSeq, createdAt, updatedAt, unread, updatedMicros) in rows.decode(
-                (UUID, String, String?, Int64, Int64, Date, Date, Int64, Int64).self
+            for try await row in rows.decode(
+                (UUID, String, String?, Int64, Int64, Date, Date, Int64, Int64, String?, Date?, String?, Date?).self
             ) {
-                micros.append(updatedMicros)
+                micros.append(row.8)
+                var departure: Departure?
+                if let reason = row.11.flatMap(Departure.Reason.init(rawValue:)), let leftAt = row.12 {
+                    departure = Departure(reason: reason, leftAt: leftAt, seq: row.3)
+                }
                 conversations.append(
                     Conversation(
-                        id: id,
-                        kind: ConversationKind(rawValue: kind) ?? .group,
-                        title: title,
+                        id: row.0,
+                        kind: ConversationKind(rawValue: row.1) ?? .group,
+                        title: row.2,
                         participants: [],
                         lastMessage: nil,
-                        unreadCount: Int(unread),
-                        lastSeq: lastSeq,
-                        lastChangeSeq: lastChangeSeq,
-                        createdAt: createdAt,
-                        updatedAt: updatedAt
+                        unreadCount: Int(row.7),
+                        lastSeq: row.3,
+                        lastChangeSeq: row.4,
+                        createdAt: row.5,
+                        updatedAt: row.6,
+                        description: row.9,
+                        closedAt: row.10,
+                        departure: departure
                     )
                 )
             }
             guard !conversations.isEmpty else { return [] }
             let ids = conversations.map(\.id)
 
-            var participants: [UUID: [User]] = [:]
-            var reads: [UUID: [ReadPosition]] = [:]
-            let members = try await connection.query(
-                """
-                SELECT m.conversation_id, m.receipt_seq, \(unescaped: UserStore.columns), m.role FROM conversation_members m JOIN users u ON u.id = m.user_id
-                WHERE m.conversation_id = ANY(\(ids)) ORDER BY m.joined_at, u.name
-                """,
-                logger: logger
-            )
-            var roles: [UUID: [MemberRole]] = [:]
-            for try await row in members.decode((UUID, Int64, UUID, String, String, String, String?, String?, [String], Bool, String).self) {
-                participants[row.0, default: []].append(UserStore.user((row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9)).seen(by: userID))
-                if row.2 != userID { reads[row.0, default: []].append(ReadPosition(userId: row.2, seq: row.1)) }
-                roles[row.0, default: []].append(MemberRole(userId: row.2, role: GroupRole(rawValue: row.10) ?? .member))
-            }
-
-            let lastByConversation = try await Self.lastMessages(of: ids, on: connection, logger: logger)
+            let lists = try await Self.memberLists(of: ids, seenBy: userID, on: connection, logger: logger)
+            let lastByConversation = try await Self.lastMessages(at: conversations.map { ($0.id, $0.lastSeq) }, on: connection, logger: logger)
 
             return zip(conversations, micros).map { conversation, updatedMicros in
                 var conversation = conversation
-                conversation.participants = participants[conversation.id] ?? []
+                let list = lists[conversation.id] ?? MemberLists()
+                conversation.participants = list.participants
                 conversation.lastMessage = lastByConversation[conversation.id]
-                conversation.reads = reads[conversation.id] ?? []
-                if conversation.kind == .group { conversation.roles = roles[conversation.id] ?? [] }
+                conversation.reads = list.reads.filter { $0.userId != userID }
+                if conversation.kind == .group {
+                    conversation.roles = list.roles
+                    conversation.formerParticipants = list.former
+                }
                 return (conversation, updatedMicros)
             }
         }
     }
 
-    /// The newest message of each conversation, with its attachments (not its reactions).
-    static func lastMessages(of ids: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> [UUID: Message] {
+    /// A conversation's members as a reader sees them: their profiles (email only their
+    /// own), how far each has read, their roles; and in a group, who was in it once.
+    struct MemberLists: Sendable {
+        var participants: [User] = []
+        var reads: [ReadPosition] = []
+        var roles: [MemberRole] = []
+        var former: [User] = []
+    }
+
+    static func memberLists(
+        of ids: [UUID],
+        seenBy userID: UUID?,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [UUID: MemberLists] {
+        var lists: [UUID: MemberLists] = [:]
+        let members = try await connection.query(
+            """
+            SELECT m.conversation_id, m.receipt_seq, \(unescaped: UserStore.columns), m.role FROM conversation_members m JOIN users u ON u.id = m.user_id
+            WHERE m.conversation_id = ANY(\(ids)) ORDER BY m.joined_at, u.name
+            """,
+            logger: logger
+        )
+        for try await row in members.decode((UUID, Int64, UUID, String, String, String, String?, String?, [String], Bool, String).self) {
+            let user = UserStore.user((row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9))
+            lists[row.0, default: MemberLists()].participants.append(user.seen(by: userID ?? UUID()))
+            lists[row.0, default: MemberLists()].reads.append(ReadPosition(userId: row.2, seq: row.1))
+            lists[row.0, default: MemberLists()].roles.append(MemberRole(userId: row.2, role: GroupRole(rawValue: row.10) ?? .member))
+        }
+        let former = try await connection.query(
+            """
+            SELECT d.conversation_id, \(unescaped: UserStore.columns) FROM conversation_departures d JOIN users u ON u.id = d.user_id
+            WHERE d.conversation_id = ANY(\(ids)) ORDER BY d.left_at, u.name
+            """,
+            logger: logger
+        )
+        for try await row in former.decode((UUID, UUID, String, String, String, String?, String?, [String], Bool).self) {
+            let user = UserStore.user((row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8))
+            lists[row.0, default: MemberLists()].former.append(user.seen(by: userID ?? UUID()))
+        }
+        return lists
+    }
+
+    /// What `group_updated` tells every member of a group.
+    func groupUpdated(_ id: UUID) async throws -> GroupUpdated {
+        try await self.database.withConnection { connection in
+            let logger = self.database.logger
+            let rows = try await connection.query("SELECT title, description FROM conversations WHERE id = \(id)", logger: logger)
+            guard let (title, description) = try await rows.decode((String?, String?).self).first(where: { _ in true }) else {
+                throw APIError.notFound("Conversation not found")
+            }
+            let list = try await Self.memberLists(of: [id], seenBy: nil, on: connection, logger: logger)[id] ?? MemberLists()
+            return GroupUpdated(
+                conversationId: id,
+                title: title,
+                description: description,
+                participants: list.participants,
+                roles: list.roles,
+                formerParticipants: list.former
+            )
+        }
+    }
+
+    /// The message at each conversation's `seq` (its newest, or the last one a former member
+    /// reads), with its attachments (not its reactions).
+    static func lastMessages(at seqs: [(UUID, Int64)], on connection: PostgresConnection, logger: Logger) async throws -> [UUID: Message] {
         let rows = try await connection.query(
             """
-            SELECT \(unescaped: MessageRows.columns) FROM messages m JOIN conversations c ON m.conversation_id = c.id AND m.seq = c.last_seq
-            WHERE c.id = ANY(\(ids))
+            SELECT \(unescaped: MessageRows.columns) FROM messages m
+            JOIN unnest(\(seqs.map(\.0))::uuid[], \(seqs.map(\.1))::int8[]) AS w(id, seq) ON m.conversation_id = w.id AND m.seq = w.seq
             """,
             logger: logger
         )
@@ -336,7 +390,8 @@ struct ConversationStore: Sendable {
                     )
                 )
             }
-            let last = try await Self.lastMessages(of: conversationIDs, on: connection, logger: logger)
+            let seqs = Dictionary(updates.map { ($0.update.conversationId, $0.update.lastSeq) }, uniquingKeysWith: { first, _ in first })
+            let last = try await Self.lastMessages(at: Array(seqs), on: connection, logger: logger)
             return updates.map { member, update in
                 var update = update
                 update.lastMessage = last[update.conversationId]
@@ -414,6 +469,14 @@ struct ConversationStore: Sendable {
             return outcome
         }
     }
+}
+
+/// The messages of a conversation a member reads: seq in (after, through].
+struct ReadWindow: Sendable, Equatable {
+    var after: Int64
+    var through: Int64?
+
+    static let everything = ReadWindow(after: 0, through: nil)
 }
 
 /// What a reader has read up to.

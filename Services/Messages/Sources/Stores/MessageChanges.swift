@@ -145,7 +145,14 @@ extension MessageStore {
     /// (changes take their number under the conversation's lock, so they commit in order and
     /// a snapshot holds every change up to its newest).
     /// Throws nothing for a conversation the reader cannot see: callers check membership.
-    func changes(conversationID: UUID, after changeSeq: Int64, limit: Int, maxBytes: Int, reader: UUID) async throws -> ChangePage {
+    func changes(
+        conversationID: UUID,
+        after changeSeq: Int64,
+        limit: Int,
+        maxBytes: Int,
+        reader: UUID,
+        window: ReadWindow = .everything
+    ) async throws -> ChangePage {
         try await self.database.withConnection { connection in
             let logger = self.database.logger
             let rows = try await connection.query(
@@ -153,6 +160,7 @@ extension MessageStore {
                 SELECT c.last_change_seq, \(unescaped: MessageRows.columns) FROM conversations c
                 JOIN LATERAL (
                     SELECT * FROM messages x WHERE x.conversation_id = c.id AND x.change_seq > \(changeSeq)
+                      AND x.seq > \(window.after) AND x.seq <= \(window.through ?? .max)
                     ORDER BY x.change_seq LIMIT \(limit + 1)
                 ) m ON true
                 WHERE c.id = \(conversationID)

@@ -103,8 +103,11 @@ struct MessageSearch: Sendable {
             WITH hits AS (
                 SELECT m.*, (CASE WHEN m.search @@ q.ts THEN ts_rank_cd(m.search, q.ts) ELSE 0 END)::float4 AS rank,
                        (EXTRACT(EPOCH FROM m.created_at) * 1000000)::int8 AS micros
-                FROM messages m, (SELECT websearch_to_tsquery('chat_search', \(text)) AS ts, chat_fold(\(pattern)) AS pattern) q
-                WHERE m.conversation_id IN (SELECT conversation_id FROM conversation_members WHERE user_id = \(query.reader))
+                FROM messages m
+                JOIN conversation_readers r ON r.conversation_id = m.conversation_id AND r.user_id = \(query.reader)
+                    AND m.seq > r.joined_seq AND m.seq <= COALESCE(r.left_seq, m.seq),
+                    (SELECT websearch_to_tsquery('chat_search', \(text)) AS ts, chat_fold(\(pattern)) AS pattern) q
+                WHERE true
                   AND (m.search @@ q.ts OR chat_fold(m.content) LIKE q.pattern)
                   AND m.deleted_at IS NULL AND m.message_type <> 'SYSTEM'
                   AND (\(query.conversationID)::uuid IS NULL OR m.conversation_id = \(query.conversationID))

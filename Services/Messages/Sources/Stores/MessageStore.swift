@@ -62,7 +62,14 @@ struct MessageStore: Sendable {
 
     /// One page of a conversation's history, ascending by `seq`: at most `limit` messages and
     /// about `maxBytes` of content, so that a small request cannot ask for megabytes.
-    func page(conversationID: UUID, cursor: HistoryCursor, limit: Int, maxBytes: Int, reader: UUID) async throws -> MessagePage {
+    func page(
+        conversationID: UUID,
+        cursor: HistoryCursor,
+        limit: Int,
+        maxBytes: Int,
+        reader: UUID,
+        window: ReadWindow = .everything
+    ) async throws -> MessagePage {
         try await self.database.withConnection { connection in
             let logger = self.database.logger
             let rows: PostgresRowSequence
@@ -71,7 +78,8 @@ struct MessageStore: Sendable {
                 rows = try await connection.query(
                     """
                     SELECT \(unescaped: MessageRows.columns) FROM messages m
-                    WHERE m.conversation_id = \(conversationID) AND m.seq > \(seq) ORDER BY m.seq ASC LIMIT \(limit + 1)
+                    WHERE m.conversation_id = \(conversationID) AND m.seq > \(max(seq, window.after)) AND m.seq <= \(window.through ?? .max)
+                    ORDER BY m.seq ASC LIMIT \(limit + 1)
                     """,
                     logger: logger
                 )
@@ -80,7 +88,8 @@ struct MessageStore: Sendable {
                 rows = try await connection.query(
                     """
                     SELECT \(unescaped: MessageRows.columns) FROM messages m
-                    WHERE m.conversation_id = \(conversationID) AND m.seq < \(before) ORDER BY m.seq DESC LIMIT \(limit + 1)
+                    WHERE m.conversation_id = \(conversationID) AND m.seq < \(before) AND m.seq > \(window.after) AND m.seq <= \(window.through ?? .max)
+                    ORDER BY m.seq DESC LIMIT \(limit + 1)
                     """,
                     logger: logger
                 )

@@ -11,9 +11,17 @@ enum ConversationEvents {
         let conversationID = payload.conversationId
         try Self.checkRoomLimit(call, joining: conversationID)
         let messages = call.context.messages
-        let before = try await messages.conversation(conversationID, token: call.token)
+        let before = try await messages.membership(conversationID, token: call.token)
         try await call.context.fanout.join(call.connection, conversation: conversationID, lastSeq: before.lastSeq)
-        let conversation = try await messages.conversation(conversationID, token: call.token)
+        // Read again once in the room: one removed meanwhile, whose departure this gateway
+        // may have heard before the socket was in, does not stay.
+        let conversation: Conversation
+        do {
+            conversation = try await messages.membership(conversationID, token: call.token)
+        } catch {
+            await call.context.fanout.leave(call.connection, conversation: conversationID)
+            throw error
+        }
         call.ack(JoinAck(conversationId: conversationID, lastSeq: conversation.lastSeq))
     }
 

@@ -56,7 +56,7 @@ struct EventCall: Sendable {
             {
                 return
             }
-            _ = try await self.context.messages.conversation(conversationID, token: self.token)  // members only
+            _ = try await self.context.messages.membership(conversationID, token: self.token)  // members only
             self.context.memberships.remember(self.userID, of: conversationID)
         }
     }

@@ -4,6 +4,7 @@ import Foundation
 import JSONKit
 import Logging
 import NIOCore
+import NIOFoundationCompat
 import Redis
 import ServiceClients
 import ServiceLifecycle
@@ -18,17 +19,37 @@ final class Fanout: Service, Sendable {
     let rooms: RoomRegistry
     private let subscriber: RedisSubscriber
     private let catchUpRequests: AsyncStream<Void>
+    /// Rooms emptied by a departure, to unsubscribe from.
+    private let emptiedRooms: AsyncStream<String>
     private let messages: MessagesClient
     private let logger: Logger
 
     /// `offsetOrigin`: with connection-state recovery on, the origin of the offsets events carry.
-    init(redis: RedisConfiguration, eventLoopGroup: any EventLoopGroup, messages: MessagesClient, offsetOrigin: String? = nil, logger: Logger) {
+    /// `memberships`: what this gateway remembers of who is in which conversation, forgotten
+    /// for whoever leaves one.
+    init(
+        redis: RedisConfiguration,
+        eventLoopGroup: any EventLoopGroup,
+        messages: MessagesClient,
+        memberships: Memberships,
+        offsetOrigin: String? = nil,
+        logger: Logger
+    ) {
         let rooms = RoomRegistry(offsetOrigin: offsetOrigin)
         let (requests, requestCatchUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (emptied, emptiedRoom) = AsyncStream.makeStream(of: String.self)
         self.subscriber = RedisSubscriber(configuration: redis, eventLoopGroup: eventLoopGroup, logger: logger) { event in
             switch event {
             case .message(let message):
                 guard let envelope = BusEnvelope(decoding: message.payload) else { return }
+                // One who left a conversation hears nothing more from it on any gateway: their
+                // sockets leave its room here, in the order events arrive, before they are told.
+                if message.channel == BusChannel.users, envelope.event == ServerEvent.conversationLeft.rawValue,
+                    let left = try? ChatJSON.decoder().decode(ConversationLeft.self, from: envelope.data)
+                {
+                    memberships.forget(envelope.audience, of: left.conversationId)
+                    if rooms.evict(envelope.audience, from: left.conversationId) { emptiedRoom.yield(BusChannel.conversation(left.conversationId)) }
+                }
                 rooms.deliver(envelope, on: message.channel)
             case .resubscribed:
                 // Events published while the connection was down were missed here.
@@ -40,6 +61,7 @@ final class Fanout: Service, Sendable {
         }
         self.rooms = rooms
         self.catchUpRequests = requests
+        self.emptiedRooms = emptied
         self.messages = messages
         self.logger = logger
     }
@@ -51,6 +73,11 @@ final class Fanout: Service, Sendable {
             group.addTask {
                 await cancelWhenGracefulShutdown {
                     for await _ in self.catchUpRequests { await self.catchUp() }
+                }
+            }
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    for await channel in self.emptiedRooms { try? await self.reconcile(channel) }
                 }
             }
         }

@@ -159,6 +159,25 @@ final class RoomRegistry: Sendable {
         }
     }
 
+    /// Takes every socket of `users` out of the conversation's room (they left it, or were
+    /// removed); returns whether the room is now empty.
+    func evict(_ users: [UUID], from conversation: UUID) -> Bool {
+        let channel = BusChannel.conversation(conversation)
+        return self.state.withLockedValue { state in
+            guard state.channels[channel] != nil else { return false }
+            for user in users {
+                for key in (state.users[user] ?? [:]).keys {
+                    state.joined[key]?[channel] = nil
+                    if state.joined[key]?.isEmpty == true { state.joined[key] = nil }
+                    state.channels[channel]?.sockets[key] = nil
+                }
+            }
+            guard state.channels[channel]?.sockets.isEmpty == true else { return false }
+            state.channels[channel] = nil
+            return true
+        }
+    }
+
     /// Takes the socket out of the channels' rooms; returns those now empty.
     func remove(_ connection: SocketConnection, from channels: [String]) -> [String] {
         let key = ObjectIdentifier(connection)

@@ -28,6 +28,13 @@ final class Memberships: Sendable {
         }
     }
 
+    /// They are no longer in it: the next event asks messages again.
+    func forget(_ users: [UUID], of conversation: UUID) {
+        self.entries.withLockedValue { entries in
+            for user in users { entries[Key(user: user, conversation: conversation)] = nil }
+        }
+    }
+
     func remember(_ user: UUID, of conversation: UUID, now: ContinuousClock.Instant = .now) {
         self.entries.withLockedValue { entries in
             if entries.count >= self.capacity { entries.removeAll(keepingCapacity: true) }

@@ -42,7 +42,15 @@ extension RealtimeContext {
             serviceToken: ServiceTokenCache(tokens: tokens, service: "gateway").token
         )
         let recovery = settings.recoveryWindow.map { SessionRecovery(redis: redis, window: $0, logger: logger) }
-        let fanout = Fanout(redis: configuration.redis, eventLoopGroup: group, messages: messages, offsetOrigin: recovery?.origin, logger: logger)
+        let memberships = Memberships()
+        let fanout = Fanout(
+            redis: configuration.redis,
+            eventLoopGroup: group,
+            messages: messages,
+            memberships: memberships,
+            offsetOrigin: recovery?.origin,
+            logger: logger
+        )
         let commands = CommandClient(
             redis: redis,
             configuration: configuration.redis,
@@ -66,7 +74,7 @@ extension RealtimeContext {
             presence: presence,
             online: OnlineUsers(redis: redis),
             messages: messages,
-            memberships: Memberships(),
+            memberships: memberships,
             events: .chat(),
             recovery: recovery,
             logger: logger

@@ -26,7 +26,7 @@ extension SocketSession {
             for point in points {
                 // Only a member gets a room back (one may have been removed meanwhile).
                 do {
-                    _ = try await self.context.messages.conversation(point.conversation, token: token)
+                    _ = try await self.context.messages.membership(point.conversation, token: token)
                 } catch let error as APIError where error.status == .forbidden || error.status == .notFound {
                     continue
                 }
