@@ -428,6 +428,14 @@ class OpenConversation(Part):
         return self.driver.execute_script(
             "const banner = document.querySelector('[data-testid=blocked-banner]'); return banner.checkVisibility() ? banner.textContent.trim() : null")
 
+    def ended_banner(self) -> str | None:
+        """What stands instead of the composer in a group the reader left or was removed from."""
+        return self.driver.execute_script(
+            "const banner = document.querySelector('[data-testid=ended-banner]'); return banner.checkVisibility() ? banner.textContent.trim() : null")
+
+    def subtitle(self) -> str:
+        return self.driver.execute_script("const node = document.querySelector('[data-testid=conversation-subtitle]'); return node.hidden ? '' : node.textContent")
+
     def composer_shown(self) -> bool:
         return self.driver.execute_script("return document.getElementById('composer').checkVisibility()")
 
@@ -796,6 +804,83 @@ class Keyboard(Part):
                     role: node?.getAttribute('role'), tag: node?.tagName};""")
 
 
+class GroupPanel(Part):
+    """A group's info panel: its members with roles, and what the reader's role lets them do."""
+
+    def open(self) -> None:
+        self._click(by_testid("group-info"))
+        self.wait_until(lambda: self.is_open(), message="the group panel opens")
+
+    def is_open(self) -> bool:
+        return self._find(by_testid("group-panel")).is_displayed()
+
+    def close(self) -> None:
+        self._click(by_testid("group-close"))
+
+    def members(self) -> list[dict]:
+        """Each member as listed: name, role, and the actions offered on them."""
+        return self.driver.execute_script("""
+            return [...document.querySelectorAll('[data-testid=group-member]')].map((item) => ({
+              id: item.dataset.userId, name: item.querySelector('.group__name').textContent, role: item.dataset.role,
+              actions: [...item.querySelectorAll('[data-action]')].filter((b) => !b.hidden).map((b) => b.dataset.action)}))""")
+
+    def offers(self) -> dict:
+        """Which of the group's own actions show: edit, add, invite, leave."""
+        return self.driver.execute_script("""
+            const shown = (id) => { const node = document.getElementById(id); return !!node && !node.hidden; };
+            return {edit: shown('group-edit'), add: shown('group-add'), invite: shown('group-invite'), leave: shown('group-leave')}""")
+
+    def act_on(self, user_id: str, action: str) -> None:
+        """Clicks `action` (makeAdmin, removeAdmin, makeOwner, remove) on the member; the question
+        the last two ask is answered yes."""
+        self._click(f"[data-testid=group-member][data-user-id='{user_id}'] [data-action={action}]")
+        if action in ("makeOwner", "remove"):
+            self._accept_question()
+
+    def add(self, user_ids: list[str]) -> None:
+        for user_id in user_ids:
+            self._click(f"#group-candidates [data-user-id='{user_id}'] input")
+        self._click(by_testid("group-add-submit"))
+
+    def rename(self, title: str) -> None:
+        self._replace(by_testid("group-title-input"), title)
+        self._click(by_testid("group-save"))
+
+    def create_invite(self) -> str:
+        self._click(by_testid("invite-create"))
+        return self.wait_until(lambda: self._attribute(by_testid("invite-link"), "value"), message="the link shows")
+
+    def leave(self) -> None:
+        self._click(by_testid("group-leave"))
+        self._accept_question()
+
+    def error(self) -> str:
+        return self._find(by_testid("group-error")).text
+
+    def _accept_question(self) -> None:
+        def accepted():
+            try:
+                self.driver.switch_to.alert.accept()
+                return True
+            except NoAlertPresentException:
+                return False
+        self.wait_until(accepted, message="the question")
+
+
+class NewGroupDialog(Part):
+    """"New group": a name and people picked from contacts and the experts directory."""
+
+    def create(self, title: str, user_ids: list[str]) -> None:
+        self._click(by_testid("new-group"))
+        self._replace(by_testid("new-group-title"), title)
+        for user_id in user_ids:
+            self._click(f"#new-group-candidates [data-user-id='{user_id}'] input")
+        self._click(by_testid("new-group-create"))
+
+    def candidates(self) -> list[str]:
+        return self.driver.execute_script("return [...document.querySelectorAll('#new-group-candidates [data-user-id]')].map((n) => n.dataset.userId)")
+
+
 class ChatPage(Part):
     """The chat page at /chat in one browser, with its parts."""
 
@@ -815,6 +900,8 @@ class ChatPage(Part):
         self.admin = AdminPage(driver)
         self.keyboard = Keyboard(driver)
         self.viewer = Viewer(driver)
+        self.group = GroupPanel(driver)
+        self.new_group = NewGroupDialog(driver)
 
     def open(self, base: str) -> "ChatPage":
         self.driver.get(base + "/chat")

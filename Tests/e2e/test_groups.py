@@ -220,3 +220,87 @@ def test_every_group_route_answers_each_standing_as_the_role_table_says(group_ro
         assert response.json()["error"]["code"] == code, response.text
     if standing == "removed" and method == "GET" and path.endswith("{g}"):
         assert response.json()["departure"]["reason"] == "removed"
+
+
+def test_a_group_made_on_the_page_is_run_from_its_panel(stack, api, browsers):
+    """Three browsers: Ada makes a group of three on the page; they talk; Ada makes Eve an
+    admin, who removes Cal (whose page stops receiving and says so); an invite link brings
+    Dee in; Ada hands the group to Eve; Dee leaves."""
+    (ada, ada_user), (eve, eve_user), _ = api.student_and_expert("Ada", "Eve")
+    cal, cal_user = api.register("Cal")
+    # Cal is someone Ada shares a conversation with; Eve an expert the directory lists.
+    ada.post("/api/chat/conversations", json={"participantIds": [eve_user["id"], cal_user["id"]], "title": "Warm-up"}).raise_for_status()
+    pages = browsers(), browsers(), browsers()
+    a, e, c = (ChatPage(driver).open_signed_in(stack.lb_url, client.token) for driver, client in zip(pages, (ada, eve, cal)))
+
+    assert {eve_user["id"], cal_user["id"]} <= set(a.new_group.candidates() or [eve_user["id"], cal_user["id"]])
+    a.new_group.create("Study group", [eve_user["id"], cal_user["id"]])
+    a.wait_until(lambda: a.conversation.title() == "Study group", message="the new group opens")
+    group = [g for g in ada.get("/api/chat/conversations").json() if g.get("title") == "Study group"][0]
+    gid = group["id"]
+    assert a.conversation.subtitle() == "3 members"
+    for page in (e, c):
+        page.wait_until(lambda page=page: page._present(f"[data-conversation-id='{gid}']"), message="the group reaches the list")
+        page.open_conversation(gid)
+    c.conversation.send("hi from Cal")
+    a.conversation.wait_for_message("hi from Cal")
+
+    # A member is offered nothing but leaving.
+    c.group.open()
+    assert c.group.offers() == {"edit": False, "add": False, "invite": False, "leave": True}
+    assert all(member["actions"] == [] for member in c.group.members())
+    c.group.close()
+
+    a.group.open()
+    members = {m["id"]: m for m in a.group.members()}
+    assert members[ada_user["id"]]["role"] == "owner" and members[ada_user["id"]]["actions"] == []
+    assert members[eve_user["id"]]["actions"] == ["makeAdmin", "makeOwner", "remove"]
+    a.group.act_on(eve_user["id"], "makeAdmin")
+    a.wait_until(lambda: {m["id"]: m["role"] for m in a.group.members()}[eve_user["id"]] == "admin", message="Eve an admin")
+    a.screenshot("group-panel.png")
+    assert a.accessibility_violations(only="#group-panel") == []
+    a.group.close()
+
+    # The admin removes Cal: Cal's page says so, and hears nothing more.
+    e.group.open()
+    members = {m["id"]: m for m in e.group.members()}
+    assert members[cal_user["id"]]["actions"] == ["remove"] and members[ada_user["id"]]["actions"] == []
+    e.group.act_on(cal_user["id"], "remove")
+    e.group.close()
+    c.wait_until(lambda: (c.conversation.ended_banner() or "").startswith("You were removed"), message="Cal's page says so")
+    assert not c.conversation.composer_shown()
+    c.conversation.wait_for_message("Eve removed Cal")
+    a.conversation.send("after Cal left")
+    e.conversation.wait_for_message("after Cal left")
+    assert "after Cal left" not in c.conversation.message_texts()
+    c.screenshot("group-removed.png")
+
+    # An invite link brings Dee in (in Cal's browser, signed in as Dee).
+    a.group.open()
+    link = a.group.create_invite()
+    assert f"/chat/join/" in link
+    a.group.close()
+    dee, dee_user = api.register("Dee")
+    c.open(stack.lb_url)
+    c.driver.execute_script("sessionStorage.setItem('chat.token', arguments[0])", dee.token)
+    c.driver.get(link)
+    c.wait_until(lambda: c._find("[data-testid=join-dialog]").is_displayed(), message="the join question")
+    assert c._text("[data-testid=join-heading]") == "Join “Study group”?"
+    c._click("[data-testid=join-submit]")
+    c.wait_until(lambda: c.path == f"/chat/c/{gid}", message="the group opens")
+    c.conversation.wait_for_message("Dee joined with an invite link")
+    assert "hi from Cal" not in c.conversation.message_texts()
+    a.wait_until(lambda: a.conversation.subtitle() == "3 members", message="Ada's header counts Dee")
+
+    # The owner hands over; a member leaves.
+    a.group.open()
+    a.group.act_on(eve_user["id"], "makeOwner")
+    a.wait_until(lambda: {m["id"]: m["role"] for m in a.group.members()}.get(eve_user["id"]) == "owner", message="Eve owns it")
+    assert {m["id"]: m["role"] for m in a.group.members()}[ada_user["id"]] == "admin"
+    a.group.close()
+    c.group.open()
+    c.group.leave()
+    c.wait_until(lambda: (c.conversation.ended_banner() or "").startswith("You left"), message="Dee's page says so")
+    e.conversation.wait_for_message("Dee left")
+    for page in (a, e, c):
+        assert page.console_errors() == []

@@ -87,3 +87,47 @@ test("a group renamed elsewhere takes its new title; a direct conversation keeps
   state.conversations.updated({ conversationId: "D1", unreadCount: 0, lastSeq: 1, title: "Sneaky" });
   assert.equal(state.conversations.get("D1").title ?? null, null);
 });
+
+test("a group's members and roles follow group_updated, and one who left keeps a name", () => {
+  const { state, of } = recordedState();
+  state.conversations.set([conversation({ kind: "group", title: "Club", roles: [{ userId: ME.id, role: "owner" }] })]);
+  const former = { id: "F0000000-0000-4000-8000-000000000000", name: "Fay" };
+  assert.equal(state.conversations.groupUpdated({
+    conversationId: CONVERSATION, title: "Club 2", description: "Proofs", participants: [ME],
+    roles: [{ userId: ME.id, role: "owner" }], formerParticipants: [former],
+  }), true);
+  const group = state.conversations.get(CONVERSATION);
+  assert.equal(group.title, "Club 2");
+  assert.equal(group.description, "Proofs");
+  assert.deepEqual(group.roles, [{ userId: ME.id.toLowerCase(), role: "owner" }]);
+  assert.equal(state.nameOf(former.id), "Fay");
+  assert.deepEqual(of("conversations").at(-1).ids, [CONVERSATION.toLowerCase()]);
+  assert.equal(state.conversations.groupUpdated({ conversationId: "unknown", participants: [], roles: [] }), false);
+});
+
+test("a group one left shows as ended, with nothing unread", () => {
+  const { state } = recordedState();
+  state.conversations.set([conversation({ kind: "group", unreadCount: 2 })]);
+  assert.equal(state.conversations.departed(CONVERSATION, { reason: "removed", seq: 7 }), true);
+  assert.equal(state.conversations.get(CONVERSATION).departure.reason, "removed");
+  assert.equal(state.conversations.unreadTotal(), 0);
+  assert.equal(state.conversations.departed("unknown", { reason: "left" }), false);
+});
+
+test("whom one may bring into a group: contacts and listed experts, not the blocked, not those in it", () => {
+  const { state } = recordedState();
+  state.signIn(ME);
+  const kim = { id: "AAAAAAAA-0000-0000-0000-000000000003", name: "Kim", role: "student" };
+  const lou = { id: "AAAAAAAA-0000-0000-0000-000000000004", name: "Lou", role: "expert" };
+  const gone = { id: "AAAAAAAA-0000-0000-0000-000000000005", name: "Gone", role: "student" };
+  state.conversations.set([
+    conversation(),
+    conversation({ id: "CCCCCCCC-0000-0000-0000-000000000002", kind: "group", participants: [ME, kim] }),
+    conversation({ id: "CCCCCCCC-0000-0000-0000-000000000003", kind: "group", participants: [gone], departure: { reason: "removed" } }),
+  ]);
+  state.directory.set([lou, GRACE]);
+  assert.deepEqual(state.contacts().map((user) => user.name), ["Grace", "Kim", "Lou"]);
+  assert.deepEqual(state.contacts([kim.id]).map((user) => user.name), ["Grace", "Lou"]);
+  state.blocks.setIds([lou.id]);
+  assert.deepEqual(state.contacts().map((user) => user.name), ["Grace", "Kim"]);
+});

@@ -133,6 +133,17 @@ export const api = {
   conversations,
   conversation: (id) => request("GET", `/api/chat/conversations/${id}`),
   openWithExpert: (expertId) => request("POST", "/api/chat/conversations", { expertId }),
+  createGroup: (title, participantIds) => request("POST", "/api/chat/conversations", { title, participantIds }),
+  updateGroup: (id, change) => request("PATCH", `/api/chat/conversations/${id}`, change),
+  addMembers: (id, userIds) => request("POST", `/api/chat/conversations/${id}/members`, { userIds }),
+  setRole: (id, userId, role) => request("PATCH", `/api/chat/conversations/${id}/members/${userId}`, { role }),
+  /** Removes the member; with the caller's own id, they leave. */
+  removeMember: (id, userId) => request("DELETE", `/api/chat/conversations/${id}/members/${userId}`),
+  invites: (id) => request("GET", `/api/chat/conversations/${id}/invites`),
+  createInvite: (id) => request("POST", `/api/chat/conversations/${id}/invites`, {}),
+  revokeInvite: (id, inviteId) => request("DELETE", `/api/chat/conversations/${id}/invites/${inviteId}`),
+  invitePreview: (token) => request("GET", `/api/chat/invites/${encodeURIComponent(token)}`),
+  joinByInvite: (token) => request("POST", `/api/chat/invites/${encodeURIComponent(token)}/join`),
   history: (id, before) => request("GET", `/api/chat/conversations/${id}/messages?limit=50${before ? `&before=${before}` : ""}`),
   /** A page of history from just after `after`: the page around a message found by search. */
   historyAfter: (id, after) => request("GET", `/api/chat/conversations/${id}/messages?limit=50&after=${after}`),

@@ -13,6 +13,8 @@ import { forgetAttachments } from "./views/attachments.js";
 import { forgetPictures } from "./views/avatar.js";
 import { renderConversation } from "./views/conversation/index.js";
 import { renderDirectory } from "./views/directory.js";
+import { renderGroupPanel } from "./views/group-panel.js";
+import { renderNewGroup } from "./views/new-group.js";
 import { renderProfile } from "./views/profile.js";
 import { renderReport } from "./views/report.js";
 import { renderSearch } from "./views/search.js";
@@ -30,6 +32,11 @@ const readUpTo = new Map(); // conversation → seq last marked read
 function addressed() {
   const match = /^\/chat\/c\/([0-9a-fA-F-]{36})\/?$/.exec(location.pathname);
   return match ? key(match[1]) : null;
+}
+
+/** The invite link's token, when the address is one (`/chat/join/<token>`). */
+function invitation() {
+  return /^\/chat\/join\/([A-Za-z0-9_-]{1,64})\/?$/.exec(location.pathname)?.[1] ?? null;
 }
 
 function showAuth(message, { forgetStored = false } = {}) {
@@ -88,11 +95,21 @@ async function start() {
     onMessage: (message) => arrived(message),
     onNotification: (notification) => notified(notification),
     onUpdated: (update) => updated(update),
+    onGroupUpdated: async (update) => {
+      const id = key(update.conversationId);
+      const wasOut = !!state.conversations.get(id)?.departure;
+      if (!state.conversations.groupUpdated(update)) return reloadConversations();
+      await refreshPresence();
+      // Added again to the group being read: back in its room.
+      if (wasOut && state.conversations.openId === id) await socket?.join(id, { catchUp: true }).catch(() => {});
+    },
     onRefused: showError,
   });
   updateTitle();
   const id = addressed();
-  if (id) await open(id, { address: "keep" });
+  const token = invitation();
+  if (token) await offerToJoin(token);
+  else if (id) await open(id, { address: "keep" });
   // Signed in: the keyboard starts at the conversations (else the experts), not the page's top.
   else if (!document.activeElement || document.activeElement === document.body) {
     document.querySelector("#conversations .item, #expert-search")?.focus();
@@ -197,6 +214,48 @@ async function open(conversationId, { address = "push" } = {}) {
   }
 }
 
+/** An invite link opened: where it leads, and joining there if the reader says so. */
+async function offerToJoin(token) {
+  let preview;
+  try {
+    preview = await api.invitePreview(token);
+  } catch (error) {
+    history.replaceState(null, "", "/chat");
+    return showError(error);
+  }
+  if (preview.isMember) return enter(preview.conversationId);
+  const dialog = document.getElementById("join-dialog");
+  document.getElementById("join-heading").textContent = `Join “${preview.title ?? "a group"}”?`;
+  document.getElementById("join-detail").textContent =
+    `${preview.memberCount} member${preview.memberCount === 1 ? "" : "s"}. You will read what is said from when you join.`;
+  dialog.showModal();
+  const joining = await new Promise((resolve) => {
+    document.getElementById("join-cancel").onclick = () => resolve(false);
+    document.getElementById("join-form").onsubmit = (event) => {
+      event.preventDefault();
+      resolve(true);
+    };
+    dialog.oncancel = () => resolve(false);
+  });
+  dialog.close();
+  if (!joining) return history.replaceState(null, "", "/chat");
+  try {
+    const conversation = await api.joinByInvite(token);
+    state.conversations.upsert(conversation);
+    await refreshPresence();
+    await enter(conversation.id);
+  } catch (error) {
+    history.replaceState(null, "", "/chat");
+    showError(error);
+  }
+}
+
+/** Opens the conversation in place of the address the page came by (an invite link). */
+async function enter(conversationId) {
+  history.replaceState({ conversationId: key(conversationId) }, "", `/chat/c/${key(conversationId)}`);
+  await open(conversationId, { address: "keep" });
+}
+
 /** Back to the list (the phone's one pane), as the browser's Back does. */
 function close() {
   if (history.state?.conversationId) history.back();
@@ -293,7 +352,29 @@ const reportDialog = renderReport({
   },
 });
 
+/** A change to a group, answered with the group as the reader now sees it. */
+const changeGroup = (request) => request.then((conversation) => state.conversations.upsert(conversation));
+const groupPanel = renderGroupPanel(state, {
+  update: (id, change) => changeGroup(api.updateGroup(id, change)),
+  add: (id, userIds) => changeGroup(api.addMembers(id, userIds)),
+  setRole: (id, userId, role) => changeGroup(api.setRole(id, userId, role)),
+  remove: (id, userId) => changeGroup(api.removeMember(id, userId)),
+  leave: (id) => changeGroup(api.removeMember(id, state.me.id)),
+  invites: api.invites,
+  createInvite: api.createInvite,
+  revokeInvite: api.revokeInvite,
+});
+renderNewGroup(state, {
+  create: async (title, userIds) => {
+    const conversation = await api.createGroup(title, userIds);
+    state.conversations.upsert(conversation);
+    await refreshPresence();
+    await open(conversation.id);
+  },
+});
+
 renderConversation(state, {
+  onGroupInfo: (id) => groupPanel.open(id),
   onReport: (message) => reportDialog.open(message, state.nameOf(message.senderId)),
   onBlock: (userId) => block(state.userOf(userId)),
   onUnblock: unblock,

@@ -12,7 +12,7 @@ import { key } from "./state/ids.js";
 const ACK_TIMEOUT = 15_000;
 const MOST_WATCHED = 100; // the server's bound on `watch_statuses`
 
-export function createSocket(state, { onSessionEnded, onNotification, onMessage, onUpdated, onRefused, onWarned }) {
+export function createSocket(state, { onSessionEnded, onNotification, onMessage, onUpdated, onGroupUpdated, onRefused, onWarned }) {
   const socket = window.io({ auth: (callback) => callback({ token: session.token }) });
   const sending = new Set(); // clientMessageIds with a send in flight
   let joined = null;
@@ -46,6 +46,12 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
   socket.on(ServerEvent.newMessage, (message) => onMessage(message));
   socket.on(ServerEvent.notification, (notification) => onNotification(notification));
   socket.on(ServerEvent.conversationUpdated, (update) => onUpdated(update));
+  socket.on(ServerEvent.groupUpdated, (update) => onGroupUpdated(update));
+  // Out of a group: the server took this socket out of its room; it is not joined here any more.
+  socket.on(ServerEvent.conversationLeft, ({ conversationId, departure }) => {
+    if (joined === key(conversationId)) joined = null;
+    state.conversations.departed(conversationId, departure);
+  });
   // Someone blocked is not shown typing (in a group; elsewhere the server passes them by).
   socket.on(ServerEvent.userTyping, ({ conversationId, userId, isTyping }) =>
     state.presence.setTyping(conversationId, userId, isTyping && !state.blocks.has(userId), state.nameOf(userId)));
@@ -88,6 +94,9 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
   /** Joins the conversation shown (leaving the last one); after a reconnect, fetches what was missed. */
   async function join(conversationId, { catchUp = false } = {}) {
     if (joined && joined !== conversationId) socket.emit(ClientEvent.leaveConversation, { conversationId: joined });
+    joined = null;
+    // A group one has left is read, not joined.
+    if (state.conversations.get(conversationId)?.departure) return;
     joined = conversationId;
     if (!socket.connected) return;
     await call(ClientEvent.joinConversation, { conversationId });

@@ -8,10 +8,13 @@ export function createConversations(emit) {
   const byId = new Map();
   let openId = null;
 
+  const keyedRoles = (roles) => roles?.map(({ userId, role }) => ({ userId: key(userId), role }));
   const normalize = (conversation) => ({
     ...conversation,
     id: key(conversation.id),
     participants: (conversation.participants ?? []).map(keyedUser),
+    ...(conversation.roles ? { roles: keyedRoles(conversation.roles) } : {}),
+    ...(conversation.formerParticipants ? { formerParticipants: conversation.formerParticipants.map(keyedUser) } : {}),
   });
   const changed = (...ids) => emit("conversations", { ids });
 
@@ -81,6 +84,25 @@ export function createConversations(emit) {
       changed(id);
       return true;
     },
+    /** A group's members, roles, title or description changed (`group_updated`); false when it is not known here. */
+    groupUpdated({ conversationId, title, description, participants, roles, formerParticipants }) {
+      const id = key(conversationId);
+      const conversation = byId.get(id);
+      if (!conversation) return false;
+      // Only members hear it: one who had left is in again.
+      byId.set(id, normalize({ ...conversation, title, description, participants, roles, formerParticipants, departure: undefined }));
+      changed(id);
+      return true;
+    },
+    /** The reader left the group or was removed (`conversation_left`): it shows as ended, read through `departure.seq`. */
+    departed(conversationId, departure) {
+      const conversation = byId.get(key(conversationId));
+      if (!conversation) return false;
+      conversation.departure = departure;
+      conversation.unreadCount = 0;
+      changed(conversation.id);
+      return true;
+    },
     markRead(id) {
       const conversation = byId.get(key(id));
       if (!conversation?.unreadCount) return;
@@ -105,11 +127,15 @@ export function createConversations(emit) {
       }
       if (ids.length) changed(...ids);
     },
-    /** The participant with this id, in any conversation. */
+    /** The participant with this id, in any conversation (one who left a group too: their old messages keep a name). */
     participant(userId) {
       const id = key(userId);
       for (const conversation of byId.values()) {
         const user = conversation.participants.find((participant) => participant.id === id);
+        if (user) return user;
+      }
+      for (const conversation of byId.values()) {
+        const user = conversation.formerParticipants?.find((participant) => participant.id === id);
         if (user) return user;
       }
       return undefined;

@@ -37,6 +37,22 @@ export function createState({ storage }) {
     },
     nameOf: (userId) => state.userOf(userId).name,
 
+    /**
+     * Whom the reader may bring into a group: the people they share a conversation with and
+     * the experts the directory lists (there is no directory of students), by name, but
+     * those blocked and those in `exceptIds`.
+     */
+    contacts(exceptIds = []) {
+      const skip = new Set([state.me?.id, ...exceptIds.map(key)]);
+      const people = new Map();
+      for (const conversation of state.conversations.list()) {
+        if (conversation.departure) continue;
+        for (const user of conversation.participants) people.set(user.id, user);
+      }
+      for (const user of state.directory.list()) people.set(user.id, user);
+      return [...people.values()].filter((user) => !skip.has(user.id) && !state.blocks.has(user.id)).sort((a, b) => a.name.localeCompare(b.name));
+    },
+
     /** A profile changed (`user_updated`, or the user's own edit): every place it shows. */
     userUpdated(user) {
       state.session.updated(user);

@@ -69,7 +69,9 @@ export function renderSidebar(state, { onOpen, loadMore, onLoaded }) {
     setText(button.querySelector(".item__title"), name);
     setAttribute(button.querySelector(".item__title"), "title", name); // the whole name, where it is cut
     const last = conversation.lastMessage;
-    const preview = !last ? "" : last.deletedAt ? "Message deleted" : state.blocks.has(last.senderId) ? "Message from someone you blocked" : last.content;
+    const ended = conversation.departure ? (conversation.departure.reason === "removed" ? "You were removed" : "You left") : null;
+    const preview = ended ?? (!last ? "" : last.deletedAt ? "Message deleted" : state.blocks.has(last.senderId) ? "Message from someone you blocked" : last.content);
+    setAttribute(button, "data-ended", ended ? "true" : null);
     setText(button.querySelector(".item__preview"), preview);
     setText(button.querySelector(".item__time"), last ? when(last.createdAt) : "");
 

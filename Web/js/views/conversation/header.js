@@ -1,6 +1,6 @@
 // The open conversation's header: who it is with (their picture, whether they are online
-// or when they were last, their headline), or the group's title. One line each, the full
-// name on hover.
+// or when they were last, their headline), or the group's title, its size and the way to
+// its info panel. One line each, the full name on hover.
 
 import { lastSeen } from "../../format.js";
 import { avatar, presenceDot } from "../avatar.js";
@@ -12,6 +12,7 @@ export function createHeader(state) {
   const face = document.getElementById("conversation-face");
   const subtitle = document.getElementById("conversation-subtitle");
   const status = document.getElementById("conversation-status");
+  const groupInfo = document.getElementById("group-info");
   const verified = verifiedBadge({ testid: "conversation-verified" });
   verified.hidden = true;
   title.after(verified);
@@ -36,8 +37,10 @@ export function createHeader(state) {
       const seen = other && !online ? state.presence.lastSeenOf(other.id) : null;
       setText(status, !other ? "" : online ? "online" : seen ? lastSeen(seen) : "");
       status.hidden = !status.textContent;
-      setText(subtitle, other?.headline ?? "");
-      subtitle.hidden = !other?.headline;
+      groupInfo.hidden = conversation.kind !== "group";
+      const members = conversation.kind === "group" && !conversation.departure ? `${conversation.participants.length} members` : "";
+      setText(subtitle, other?.headline ?? members);
+      subtitle.hidden = !subtitle.textContent;
     },
   };
 }

@@ -3,7 +3,7 @@
 import { replyPreview } from "../../state/messages.js";
 import { listed } from "../../format.js";
 import { setText } from "../keyed.js";
-import { createBlockedBanner } from "./blocked-banner.js";
+import { createComposerBanner } from "./composer-banner.js";
 import { createComposer } from "./composer.js";
 import { createHeader } from "./header.js";
 import { createMessageList } from "./message-list.js";
@@ -26,9 +26,10 @@ export function renderConversation(state, actions) {
     },
   });
 
-  const banner = createBlockedBanner(state, actions);
+  const banner = createComposerBanner(state, actions);
 
   document.getElementById("back").addEventListener("click", actions.onBack);
+  document.getElementById("group-info").addEventListener("click", () => actions.onGroupInfo(state.conversations.openId));
 
   function drawTyping() {
     const names = state.presence.typists(state.conversations.openId);
@@ -52,7 +53,9 @@ export function renderConversation(state, actions) {
   state.on("blocks", () => banner.draw(state.conversations.openId));
   state.on("conversations", ({ ids }) => {
     const id = state.conversations.openId;
-    if (id && ids.includes(id)) header.draw(id);
+    if (!id || !ids.includes(id)) return;
+    header.draw(id);
+    banner.draw(id);
   });
   state.on("typing", ({ conversationId }) => conversationId === state.conversations.openId && drawTyping());
   state.on("presence", () => state.conversations.openId && header.draw(state.conversations.openId));
