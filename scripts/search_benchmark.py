@@ -145,9 +145,11 @@ def explain(sql, my_id: str, params: dict) -> str:
     conversation = f"AND m.conversation_id = '{params['conversationId']}'" if "conversationId" in params else ""
     plan = sql(f"""
         EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
-        SELECT m.id FROM messages m, (SELECT websearch_to_tsquery('chat_search', '{text}') AS ts, {pattern} AS pattern) q
-        WHERE m.conversation_id IN (SELECT conversation_id FROM conversation_members WHERE user_id = '{my_id}')
-          AND (m.search @@ q.ts OR chat_fold(m.content) LIKE q.pattern) AND m.deleted_at IS NULL {conversation}
+        SELECT m.id FROM messages m
+        JOIN conversation_readers r ON r.conversation_id = m.conversation_id AND r.user_id = '{my_id}'
+            AND m.seq > r.joined_seq AND m.seq <= COALESCE(r.left_seq, m.seq),
+            (SELECT websearch_to_tsquery('chat_search', '{text}') AS ts, {pattern} AS pattern) q
+        WHERE (m.search @@ q.ts OR chat_fold(m.content) LIKE q.pattern) AND m.deleted_at IS NULL {conversation}
     """)
     return plan
 

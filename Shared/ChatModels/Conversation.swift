@@ -27,6 +27,8 @@ public struct Conversation: Codable, Sendable, Hashable {
     public var roles: [MemberRole]?
     /// A group's description, if it has one.
     public var description: String?
+    /// A group's picture, if it has one (loaded like a profile picture).
+    public var pictureUrl: String?
     /// In a group, those who were in it and are no more (whose messages history still shows).
     public var formerParticipants: [User]?
     /// When the group was closed: its last member left.
@@ -48,6 +50,7 @@ public struct Conversation: Codable, Sendable, Hashable {
         reads: [ReadPosition] = [],
         roles: [MemberRole]? = nil,
         description: String? = nil,
+        pictureUrl: String? = nil,
         formerParticipants: [User]? = nil,
         closedAt: Date? = nil,
         departure: Departure? = nil
@@ -65,6 +68,7 @@ public struct Conversation: Codable, Sendable, Hashable {
         self.reads = reads
         self.roles = roles
         self.description = description
+        self.pictureUrl = pictureUrl
         self.formerParticipants = formerParticipants
         self.closedAt = closedAt
         self.departure = departure

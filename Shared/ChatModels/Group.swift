@@ -92,20 +92,30 @@ public struct InvitePreview: Codable, Sendable, Hashable {
     }
 }
 
-/// `group_updated`: a group's members, their roles, its title and description as they are
+/// `group_updated`: a group's members, their roles, its title, description and picture as they are
 /// now, to every member's own sockets after any change to them.
 public struct GroupUpdated: Codable, Sendable, Hashable {
     public var conversationId: UUID
     public var title: String?
     public var description: String?
+    public var pictureUrl: String?
     public var participants: [User]
     public var roles: [MemberRole]
     public var formerParticipants: [User]
 
-    public init(conversationId: UUID, title: String?, description: String?, participants: [User], roles: [MemberRole], formerParticipants: [User]) {
+    public init(
+        conversationId: UUID,
+        title: String?,
+        description: String?,
+        pictureUrl: String? = nil,
+        participants: [User],
+        roles: [MemberRole],
+        formerParticipants: [User]
+    ) {
         self.conversationId = conversationId
         self.title = title
         self.description = description
+        self.pictureUrl = pictureUrl
         self.participants = participants
         self.roles = roles
         self.formerParticipants = formerParticipants

@@ -87,6 +87,9 @@ public enum MessagesAPI {
     /// `PUT` `AvatarRecord` → `User`: the user's picture is now this stored file; `DELETE`
     /// → `User`: no picture.
     public static let avatar = ServiceRoute(group: internalGroup, pattern: "users/{id}/avatar")
+    /// `PUT` `GroupPictureChange` → `Conversation` as the actor sees it: the group's picture
+    /// is now this stored file (or none), if the actor may change it.
+    public static let groupPicture = ServiceRoute(group: internalGroup, pattern: "conversations/{id}/picture")
     /// `GET` → `BlockRelations`: whom the user blocked or was blocked by.
     public static let blockRelations = ServiceRoute(group: internalGroup, pattern: "users/{id}/blocks")
     /// `GET` → `Contacts`: who shares a conversation with the user.
@@ -150,6 +153,17 @@ public struct AvatarRecord: Codable, Sendable, Hashable {
     public init(storageKey: String, sha256: String) {
         self.storageKey = storageKey
         self.sha256 = sha256
+    }
+}
+
+/// A group's new picture (none: it is removed), asked for by `actorId`.
+public struct GroupPictureChange: Codable, Sendable, Hashable {
+    public var actorId: UUID
+    public var picture: AvatarRecord?
+
+    public init(actorId: UUID, picture: AvatarRecord?) {
+        self.actorId = actorId
+        self.picture = picture
     }
 }
 

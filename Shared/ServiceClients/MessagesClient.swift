@@ -65,6 +65,12 @@ public struct MessagesClient: Sendable {
         return try await self.caller.call(.PUT, MessagesAPI.avatar.path(user), token: token, body: record)
     }
 
+    /// The group's picture set (or removed) for `actor`, if their role lets them.
+    public func setGroupPicture(_ record: AvatarRecord?, of conversation: UUID, by actor: UUID) async throws -> Conversation {
+        let body = GroupPictureChange(actorId: actor, picture: record)
+        return try await self.caller.call(.PUT, MessagesAPI.groupPicture.path(conversation), token: try await self.internalToken(), body: body)
+    }
+
     /// Who shares a conversation with `user`.
     public func contacts(of user: UUID) async throws -> Contacts {
         try await self.caller.call(.GET, MessagesAPI.contacts.path(user), token: try await self.internalToken())

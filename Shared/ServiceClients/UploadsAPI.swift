@@ -12,6 +12,9 @@ public enum UploadsAPI {
     /// `PUT` an image (PNG, JPEG or WebP, the raw body) → `User`: the caller's picture;
     /// `DELETE` → `User` without one.
     public static let avatar = ServiceRoute(group: "api", pattern: "me/avatar")
+    /// `PUT` an image (as `avatar`) → `Conversation`: the group's picture, by its owner or an
+    /// admin; `DELETE` → `Conversation` without one.
+    public static let groupPicture = ServiceRoute(group: group, pattern: "conversations/{id}/picture")
     /// `GET`: a picture's bytes, to any signed-in user; `{id}` is its SHA-256, so the
     /// response never changes and is cached for good.
     public static let avatarImage = ServiceRoute(group: "api", pattern: "avatars/{id}")

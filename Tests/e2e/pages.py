@@ -433,9 +433,6 @@ class OpenConversation(Part):
         return self.driver.execute_script(
             "const banner = document.querySelector('[data-testid=ended-banner]'); return banner.checkVisibility() ? banner.textContent.trim() : null")
 
-    def subtitle(self) -> str:
-        return self.driver.execute_script("const node = document.querySelector('[data-testid=conversation-subtitle]'); return node.hidden ? '' : node.textContent")
-
     def composer_shown(self) -> bool:
         return self.driver.execute_script("return document.getElementById('composer').checkVisibility()")
 
@@ -841,6 +838,12 @@ class GroupPanel(Part):
         for user_id in user_ids:
             self._click(f"#group-candidates [data-user-id='{user_id}'] input")
         self._click(by_testid("group-add-submit"))
+
+    def choose_picture(self, path) -> None:
+        self._type(by_testid("group-picture-input"), str(path))
+
+    def has_picture(self) -> bool:
+        return self._present(f'#group-face {by_testid("avatar-image")}')
 
     def rename(self, title: str) -> None:
         self._replace(by_testid("group-title-input"), title)

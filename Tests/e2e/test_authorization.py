@@ -81,6 +81,8 @@ ROUTES = [
     ("GET", "/api/chat/conversations/{conversation}/invites", True),
     ("POST", "/api/chat/conversations/{conversation}/invites", True),
     ("DELETE", "/api/chat/conversations/{conversation}/invites/{owner}", True),
+    ("PUT", "/api/chat/conversations/{conversation}/picture", True),
+    ("DELETE", "/api/chat/conversations/{conversation}/picture", True),
     ("GET", "/api/chat/search?q=secret", False),
     ("PATCH", "/api/me", False),
     ("GET", "/api/users/{owner}", False),
@@ -129,7 +131,7 @@ def test_every_route_refuses_what_it_must(stack, world, method, path, members_on
     kwargs = {"json": {k: fill(v) for k, v in BODIES[path].items()}} if path in BODIES else {}
     if path.endswith("/upload"):
         kwargs = {"files": {"file": ("x.png", PNG, "image/png")}}
-    if path == "/api/me/avatar" and method == "PUT":
+    if method == "PUT" and path.endswith(("/avatar", "/picture")):
         kwargs = {"data": PNG}
     response = Api(stack.lb_url, token).request(method, path.format(**ids), **kwargs)
     assert SECRET_TEXT not in response.text and "secret.png" not in response.text

@@ -1,10 +1,13 @@
 """Groups with roles (#28), through the load balancer: a group is its creator's, and its
 owner renames it; every member hears of it live, on any gateway, and the page follows."""
 
+import hashlib
+
 import pytest
 from api import Api
 from chat import ChatClient
 from pages import ChatPage
+from pictures import png
 
 
 def test_the_owner_renames_a_group_and_every_member_hears_it(stack, api, browsers):
@@ -194,6 +197,7 @@ GROUP_ROUTES = [
     ("DELETE", "/api/chat/conversations/{g}/members/{nobody}", None,
      [(404, "not_member"), (404, "not_member"), (403, "not_group_admin"), NOT_IN, NOT_IN]),
     ("GET", "/api/chat/conversations/{g}/invites", None, [200, 200, (403, "not_group_admin"), NOT_IN, NOT_IN]),
+    ("DELETE", "/api/chat/conversations/{g}/picture", None, [200, 200, (403, "not_group_admin"), NOT_IN, NOT_IN]),
     ("POST", "/api/chat/conversations/{g}/invites", {}, [201, 201, (403, "not_group_admin"), NOT_IN, NOT_IN]),
     ("DELETE", "/api/chat/conversations/{g}/invites/{nobody}", None,
      [(404, "not_found"), (404, "not_found"), (403, "not_group_admin"), NOT_IN, NOT_IN]),
@@ -222,7 +226,7 @@ def test_every_group_route_answers_each_standing_as_the_role_table_says(group_ro
         assert response.json()["departure"]["reason"] == "removed"
 
 
-def test_a_group_made_on_the_page_is_run_from_its_panel(stack, api, browsers):
+def test_a_group_made_on_the_page_is_run_from_its_panel(stack, api, browsers, tmp_path):
     """Three browsers: Ada makes a group of three on the page; they talk; Ada makes Eve an
     admin, who removes Cal (whose page stops receiving and says so); an invite link brings
     Dee in; Ada hands the group to Eve; Dee leaves."""
@@ -257,6 +261,12 @@ def test_a_group_made_on_the_page_is_run_from_its_panel(stack, api, browsers):
     assert members[eve_user["id"]]["actions"] == ["makeAdmin", "makeOwner", "remove"]
     a.group.act_on(eve_user["id"], "makeAdmin")
     a.wait_until(lambda: {m["id"]: m["role"] for m in a.group.members()}[eve_user["id"]] == "admin", message="Eve an admin")
+    picture = tmp_path / "group.png"
+    picture.write_bytes(png(300, 200, (40, 160, 120)))
+    a.group.choose_picture(picture)
+    a.wait_until(a.group.has_picture, message="the panel shows the picture")
+    # Eve's header shows it, shrunk to WebP by the page, without a reload.
+    e.wait_until(lambda: e._present("#conversation-face [data-testid=avatar-image]"), message="Eve's header has the picture")
     a.screenshot("group-panel.png")
     assert a.accessibility_violations(only="#group-panel") == []
     a.group.close()
@@ -278,7 +288,7 @@ def test_a_group_made_on_the_page_is_run_from_its_panel(stack, api, browsers):
     # An invite link brings Dee in (in Cal's browser, signed in as Dee).
     a.group.open()
     link = a.group.create_invite()
-    assert f"/chat/join/" in link
+    assert "/chat/join/" in link
     a.group.close()
     dee, dee_user = api.register("Dee")
     c.open(stack.lb_url)
@@ -304,3 +314,27 @@ def test_a_group_made_on_the_page_is_run_from_its_panel(stack, api, browsers):
     e.conversation.wait_for_message("Dee left")
     for page in (a, e, c):
         assert page.console_errors() == []
+
+
+def test_a_group_picture_is_the_owners_and_admins_to_change(stack, api):
+    """The picture goes through uploads (its bytes checked as a profile picture's), then
+    messages decides whether the caller may make it the group's: every member hears it."""
+    (owner, _), (expert, _), (member, _), group = group_of_three(api, "Pia", "Pat", "Pip")
+    gid = group["id"]
+    data = png(64, 64, (200, 40, 90))
+    refused = member.put(f"/api/chat/conversations/{gid}/picture", data=data)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "not_group_admin"
+    assert owner.put(f"/api/chat/conversations/{gid}/picture", data=b"not a picture").json()["error"]["code"] == "unsupported_image"
+    with ChatClient(stack.service_url("gateway2"), member.token) as pip:
+        changed = owner.put(f"/api/chat/conversations/{gid}/picture", data=data)
+        assert changed.status_code == 200, changed.text
+        url = changed.json()["pictureUrl"]
+        assert url == f"/api/avatars/{hashlib.sha256(data).hexdigest()}"
+        heard = pip.recorder.wait_event("group_updated", lambda g: g["conversationId"] == gid and g.get("pictureUrl") == url)
+        assert heard
+    assert member.get(url).content == data
+    assert member.history(gid)[-1]["content"] == "Pia changed the group's picture"
+    removed = owner.delete(f"/api/chat/conversations/{gid}/picture")
+    assert removed.status_code == 200 and "pictureUrl" not in removed.json()
+    stranger, _ = api.register("Pog")
+    assert stranger.put(f"/api/chat/conversations/{gid}/picture", data=data).status_code == 403

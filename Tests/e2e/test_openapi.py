@@ -68,7 +68,8 @@ def test_the_document_is_served_and_names_every_route(stack):
             "POST /api/admin/users/{id}/restore", "PATCH /api/chat/conversations/{id}", "POST /api/chat/conversations/{id}/members",
             "PATCH /api/chat/conversations/{id}/members/{userId}", "DELETE /api/chat/conversations/{id}/members/{userId}",
             "GET /api/chat/conversations/{id}/invites", "POST /api/chat/conversations/{id}/invites",
-            "DELETE /api/chat/conversations/{id}/invites/{inviteId}", "GET /api/chat/invites/{token}", "POST /api/chat/invites/{token}/join"} == routes
+            "DELETE /api/chat/conversations/{id}/invites/{inviteId}", "GET /api/chat/invites/{token}", "POST /api/chat/invites/{token}/join",
+            "PUT /api/chat/conversations/{id}/picture", "DELETE /api/chat/conversations/{id}/picture"} == routes
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[operation.label for operation in OPERATIONS])

@@ -121,6 +121,9 @@ export const api = {
   updateProfile: (change) => request("PATCH", "/api/me", change),
   /** The picture as the raw body: the server tells its type by its bytes. */
   setAvatar: async (file) => (await exchange("PUT", "/api/me/avatar", file, file.type || "application/octet-stream")).json,
+  setGroupPicture: async (id, file) =>
+    (await exchange("PUT", `/api/chat/conversations/${id}/picture`, file, file.type || "application/octet-stream")).json,
+  removeGroupPicture: (id) => request("DELETE", `/api/chat/conversations/${id}/picture`),
   removeAvatar: () => request("DELETE", "/api/me/avatar"),
   blocks: () => request("GET", "/api/me/blocks"),
   block: (userId) => request("PUT", `/api/me/blocks/${userId}`),

@@ -360,6 +360,8 @@ const groupPanel = renderGroupPanel(state, {
   setRole: (id, userId, role) => changeGroup(api.setRole(id, userId, role)),
   remove: (id, userId) => changeGroup(api.removeMember(id, userId)),
   leave: (id) => changeGroup(api.removeMember(id, state.me.id)),
+  setPicture: async (id, file) => changeGroup(api.setGroupPicture(id, await shrinkPicture(file))),
+  removePicture: (id) => changeGroup(api.removeGroupPicture(id)),
   invites: api.invites,
   createInvite: api.createInvite,
   revokeInvite: api.revokeInvite,

@@ -44,28 +44,30 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         openExpertSignup: configuration.openExpertSignup
     ).register(public: api, authenticated: authenticated)
     let blocks = BlockStore(database: database)
+    let groups = GroupStore(database: database, maxMembers: configuration.limits.maxGroupMembers)
     ConversationController(
         users: users,
         conversations: conversations,
-        groups: GroupStore(database: database, maxMembers: configuration.limits.maxGroupMembers),
+        groups: groups,
         blocks: blocks,
         events: events,
         limits: configuration.limits,
         policy: configuration.contactPolicy
     ).register(on: chat)
-    let groups = GroupStore(database: database, maxMembers: configuration.limits.maxGroupMembers)
-    GroupController(
+    let groupRoutes = GroupController(
         users: users,
         conversations: conversations,
         groups: groups,
         blocks: blocks,
         events: events,
         policy: configuration.contactPolicy
-    ).register(on: chat)
+    )
+    groupRoutes.register(on: chat)
     MessageController(conversations: conversations, messages: messages, events: events, limits: configuration.limits).register(on: chat)
     SearchController(search: MessageSearch(database: database)).register(on: chat)
     let internalGroup = router.group(RouterPath(MessagesAPI.internalGroup)).add(middleware: AuthMiddleware(tokens: tokens, accepting: .service))
     InternalController(conversations: conversations, attachments: AttachmentStore(database: database), blocks: blocks).register(on: internalGroup)
+    groupRoutes.register(internal: internalGroup)
     BlocksController(blocks: blocks, events: events).register(on: authenticated)
     let reports = ReportStore(database: database)
     let moderation = Moderation(

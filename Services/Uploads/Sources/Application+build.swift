@@ -62,8 +62,9 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
         commands: commands
     ).register(on: api)
     DownloadRoutes(store: store, messages: messages).register(on: api)
-    AvatarRoutes(store: avatars, messages: messages, maxBytes: configuration.maxAvatarBytes)
-        .register(on: router.group(RouterPath(UploadsAPI.avatar.group)).add(middleware: AuthMiddleware(tokens: tokens)))
+    let pictures = AvatarRoutes(store: avatars, messages: messages, maxBytes: configuration.maxAvatarBytes)
+    pictures.register(on: router.group(RouterPath(UploadsAPI.avatar.group)).add(middleware: AuthMiddleware(tokens: tokens)))
+    pictures.register(chat: api)
 
     return Application(
         router: router,

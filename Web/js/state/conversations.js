@@ -85,12 +85,12 @@ export function createConversations(emit) {
       return true;
     },
     /** A group's members, roles, title or description changed (`group_updated`); false when it is not known here. */
-    groupUpdated({ conversationId, title, description, participants, roles, formerParticipants }) {
+    groupUpdated({ conversationId, title, description, pictureUrl, participants, roles, formerParticipants }) {
       const id = key(conversationId);
       const conversation = byId.get(id);
       if (!conversation) return false;
       // Only members hear it: one who had left is in again.
-      byId.set(id, normalize({ ...conversation, title, description, participants, roles, formerParticipants, departure: undefined }));
+      byId.set(id, normalize({ ...conversation, title, description, pictureUrl, participants, roles, formerParticipants, departure: undefined }));
       changed(id);
       return true;
     },

@@ -51,6 +51,11 @@ export function avatar(user, { size } = {}) {
   return element;
 }
 
+/** A group's picture, or its name's initials on a colour of its own. */
+export function groupAvatar(conversation, options) {
+  return avatar({ id: conversation.id, name: conversation.title ?? "Group", avatarUrl: conversation.pictureUrl }, options);
+}
+
 /** The online/offline dot of a user. */
 export function presenceDot(status) {
   const dot = document.createElement("span");

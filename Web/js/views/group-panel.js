@@ -1,11 +1,11 @@
-// A group's info panel: its name and description, its members with their roles and who
+// A group's info panel: its name, picture and description, its members with their roles and who
 // is online, and what the reader's role lets them do (the README's role table, in
-// group-roles.js): rename and describe it, add people, make an invite link, make or unmake
+// group-roles.js): rename and describe it, give it a picture, add people, make an invite link, make or unmake
 // admins, hand it over, remove someone; and leave. Every change shows when the server's
 // `group_updated` arrives, on every member's page alike.
 
 import { groupActions, memberActions, membersByRole, roleOf } from "../group-roles.js";
-import { avatar, presenceDot } from "./avatar.js";
+import { avatar, groupAvatar, presenceDot } from "./avatar.js";
 import { element, reconcile, setAttribute, setText } from "./keyed.js";
 import { createPeoplePicker } from "./people-picker.js";
 
@@ -20,6 +20,10 @@ const ACTIONS = [
 export function renderGroupPanel(state, actions) {
   const dialog = document.getElementById("group-panel");
   const heading = document.getElementById("group-panel-heading");
+  const face = document.getElementById("group-face");
+  const pictureControls = document.getElementById("group-picture");
+  const pictureInput = document.getElementById("group-picture-input");
+  const pictureRemove = document.getElementById("group-picture-remove");
   const about = document.getElementById("group-about");
   const edit = document.getElementById("group-edit");
   const membersHeading = document.getElementById("group-members-heading");
@@ -60,6 +64,13 @@ export function renderGroupPanel(state, actions) {
     const role = myRole();
     const can = groupActions(conversation.departure ? null : role);
     setText(heading, conversation.title ?? "Group");
+    const faceKey = `${conversation.title}|${conversation.pictureUrl ?? ""}`;
+    if (face.dataset.key !== faceKey) {
+      face.dataset.key = faceKey;
+      face.replaceChildren(groupAvatar(conversation, { size: "large" }));
+    }
+    pictureControls.hidden = !can.edit;
+    pictureRemove.hidden = !conversation.pictureUrl;
     setText(about, conversation.description ?? "");
     about.hidden = can.edit || !conversation.description;
     edit.hidden = !can.edit;
@@ -150,6 +161,12 @@ export function renderGroupPanel(state, actions) {
     if (description !== (conversation.description ?? "")) change.description = description;
     if (Object.keys(change).length) attempt(() => actions.update(groupId, change));
   });
+  pictureInput.addEventListener("change", () => {
+    const file = pictureInput.files[0];
+    pictureInput.value = "";
+    if (file) attempt(() => actions.setPicture(groupId, file));
+  });
+  pictureRemove.addEventListener("click", () => attempt(() => actions.removePicture(groupId)));
   addButton.addEventListener("click", () => {
     const people = picker.selected();
     if (people.length) attempt(async () => {

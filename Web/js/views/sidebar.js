@@ -4,7 +4,7 @@
 // listener opens whichever is clicked.
 
 import { when } from "../format.js";
-import { avatar, presenceDot } from "./avatar.js";
+import { avatar, groupAvatar, presenceDot } from "./avatar.js";
 import { element, reconcile, setAttribute, setText } from "./keyed.js";
 
 export function renderSidebar(state, { onOpen, loadMore, onLoaded }) {
@@ -77,10 +77,11 @@ export function renderSidebar(state, { onOpen, loadMore, onLoaded }) {
 
     const face = button.querySelector(".item__face");
     const status = other && conversation.kind === "direct" ? (state.presence.statusOf(other.id) ?? "offline") : "";
-    const faceKey = `${other?.id}|${other?.name}|${other?.avatarUrl ?? ""}|${status}`;
+    const group = conversation.kind === "group";
+    const faceKey = group ? `group|${conversation.title}|${conversation.pictureUrl ?? ""}` : `${other?.id}|${other?.name}|${other?.avatarUrl ?? ""}|${status}`;
     if (face.dataset.drawn !== faceKey) {
       face.dataset.drawn = faceKey;
-      face.replaceChildren(avatar(other), ...(status ? [presenceDot(status)] : []));
+      face.replaceChildren(group ? groupAvatar(conversation) : avatar(other), ...(status ? [presenceDot(status)] : []));
     }
 
     let badge = button.querySelector(".badge");

@@ -21,7 +21,9 @@ struct UpstreamRoute: Sendable, Equatable {
             self.init(service: .messages, requiresToken: false)
         } else if PresenceAPI.presence.matches(segments) {
             self.init(service: .presence, requiresToken: true)
-        } else if [UploadsAPI.download, UploadsAPI.upload, UploadsAPI.avatar, UploadsAPI.avatarImage].contains(where: { $0.matches(segments) }) {
+        } else if [UploadsAPI.download, UploadsAPI.upload, UploadsAPI.avatar, UploadsAPI.avatarImage, UploadsAPI.groupPicture].contains(where: {
+            $0.matches(segments)
+        }) {
             self.init(service: .uploads, requiresToken: true)
         } else {
             self.init(service: .messages, requiresToken: true)

@@ -364,5 +364,12 @@ enum Migrations {
                 "CREATE INDEX group_invites_conversation_idx ON group_invites (conversation_id, created_at)",
             ]
         ),
+        Migration(
+            version: 15,
+            name: "group pictures",
+            statements: [
+                "ALTER TABLE conversations ADD COLUMN picture_key text, ADD COLUMN picture_url text"
+            ]
+        ),
     ]
 }

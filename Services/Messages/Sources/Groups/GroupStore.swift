@@ -140,6 +140,26 @@ struct GroupStore: Sendable {
         }
     }
 
+    /// A new picture (nil: none) for the group, by its owner or an admin; nil when it is
+    /// the one it has.
+    func setPicture(_ id: UUID, storageKey: String?, url: String?, by actor: UUID) async throws -> GroupChange? {
+        try await self.change(id, by: actor) { group, role, connection, logger in
+            try role.check(.edit)
+            let rows = try await connection.query(
+                """
+                UPDATE conversations SET picture_key = \(storageKey), picture_url = \(url), updated_at = now()
+                WHERE id = \(id) AND picture_url IS DISTINCT FROM \(url) RETURNING id
+                """,
+                logger: logger
+            )
+            guard try await rows.decode(UUID.self).first(where: { _ in true }) != nil else { return nil }
+            let name = try group.member(actor).user.name
+            let text = url == nil ? "\(name) removed the group's picture" : "\(name) changed the group's picture"
+            let (message, audience) = try await Self.announce(text, in: id, on: connection, logger: logger)
+            return GroupChange(conversationID: id, message: message, audience: audience, members: audience)
+        }
+    }
+
     /// Adds users as members, by the owner or an admin; 409 if one is in already or the
     /// group would pass `maxMembers`. They read from the message that says they came.
     /// Who is added is contacted by the group (`policy`): a student may bring a classmate

@@ -27,6 +27,22 @@ struct GroupController: Sendable {
         chat.post(RouterPath(MessagesAPI.acceptInvite.pattern), use: self.join)
     }
 
+    /// Routes for uploads, which stores a group's picture before it is the group's.
+    func register(internal service: RouterGroup<ChatRequestContext>) {
+        service.put(RouterPath(MessagesAPI.groupPicture.pattern), use: self.setPicture)
+    }
+
+    /// `GroupPictureChange` from uploads: the group's picture is the stored file, or none.
+    @Sendable func setPicture(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Conversation> {
+        let id = try context.parameters.require("id", as: UUID.self)
+        let body = try await request.decodeJSON(as: GroupPictureChange.self, context: context)
+        let url = body.picture.map { UploadsAPI.avatarURL(sha256: $0.sha256) }
+        if let change = try await self.groups.setPicture(id, storageKey: body.picture?.storageKey, url: url, by: body.actorId) {
+            await self.events.groupChanged(change, in: self.conversations)
+        }
+        return JSONResponse(try await self.conversations.conversation(id, for: body.actorId))
+    }
+
     /// The owner or an admin adds people they may write to (`GroupStore.add`).
     @Sendable func add(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Conversation> {
         let identity = try context.requireIdentity()

@@ -40,6 +40,7 @@ struct AttachmentStore: Sendable {
                 """
                 SELECT storage_key FROM attachments WHERE storage_key = ANY(\(keys))
                 UNION SELECT avatar_key FROM users WHERE avatar_key = ANY(\(keys))
+                UNION SELECT picture_key FROM conversations WHERE picture_key = ANY(\(keys))
                 """,
                 logger: self.database.logger
             ).decode(String.self).reduce(into: []) { $0.append($1) }

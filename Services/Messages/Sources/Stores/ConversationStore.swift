@@ -222,7 +222,7 @@ struct ConversationStore: Sendable {
                 )
                 SELECT c.id, c.kind, c.title, LEAST(c.last_seq, COALESCE(mine.left_seq, c.last_seq)), c.last_change_seq, c.created_at,
                        mine.seen_at, mine.unread, (extract(epoch FROM mine.seen_at) * 1000000)::int8 AS updated_micros,
-                       c.description, c.closed_at, mine.reason, mine.left_at
+                       c.description, c.closed_at, mine.reason, mine.left_at, c.picture_url
                 FROM mine JOIN conversations c ON c.id = mine.id
                 WHERE (\(only)::uuid IS NULL OR c.id = \(only))
                   AND (\(after?.micros)::int8 IS NULL
@@ -235,7 +235,7 @@ struct ConversationStore: Sendable {
             var conversations: [Conversation] = []
             var micros: [Int64] = []
             for try await row in rows.decode(
-                (UUID, String, String?, Int64, Int64, Date, Date, Int64, Int64, String?, Date?, String?, Date?).self
+                (UUID, String, String?, Int64, Int64, Date, Date, Int64, Int64, String?, Date?, String?, Date?, String?).self
             ) {
                 micros.append(row.8)
                 var departure: Departure?
@@ -255,6 +255,7 @@ struct ConversationStore: Sendable {
                         createdAt: row.5,
                         updatedAt: row.6,
                         description: row.9,
+                        pictureUrl: row.13,
                         closedAt: row.10,
                         departure: departure
                     )
@@ -328,8 +329,8 @@ struct ConversationStore: Sendable {
     func groupUpdated(_ id: UUID) async throws -> GroupUpdated {
         try await self.database.withConnection { connection in
             let logger = self.database.logger
-            let rows = try await connection.query("SELECT title, description FROM conversations WHERE id = \(id)", logger: logger)
-            guard let (title, description) = try await rows.decode((String?, String?).self).first(where: { _ in true }) else {
+            let rows = try await connection.query("SELECT title, description, picture_url FROM conversations WHERE id = \(id)", logger: logger)
+            guard let (title, description, pictureUrl) = try await rows.decode((String?, String?, String?).self).first(where: { _ in true }) else {
                 throw APIError.notFound("Conversation not found")
             }
             let list = try await Self.memberLists(of: [id], seenBy: nil, on: connection, logger: logger)[id] ?? MemberLists()
@@ -337,6 +338,7 @@ struct ConversationStore: Sendable {
                 conversationId: id,
                 title: title,
                 description: description,
+                pictureUrl: pictureUrl,
                 participants: list.participants,
                 roles: list.roles,
                 formerParticipants: list.former

@@ -9,11 +9,12 @@ import ServiceClients
 import ServiceConfiguration
 import ServiceKit
 
-/// Profile pictures: `PUT /api/me/avatar` takes the image as the raw body (PNG, JPEG or
+/// Pictures of people and of groups: `PUT /api/me/avatar` (and a group's
+/// `PUT /api/chat/conversations/{id}/picture`) takes the image as the raw body (PNG, JPEG or
 /// WebP, told by its bytes, never by what the client says), `DELETE` takes it away, and
 /// `GET /api/avatars/{sha256}` serves it to signed-in users. Pictures live in a store of
 /// their own, so that this route serves nothing but pictures someone chose; the messages
-/// service records whose picture is which, and the orphan sweep removes those no one uses.
+/// service records whose (or which group's) picture is which, and the orphan sweep removes those no one uses.
 struct AvatarRoutes: Sendable {
     let store: BlobStore
     let messages: MessagesClient
@@ -30,32 +31,14 @@ struct AvatarRoutes: Sendable {
         api.get(RouterPath(UploadsAPI.avatarImage.pattern), use: self.image)
     }
 
+    func register(chat: RouterGroup<ChatRequestContext>) {
+        chat.put(RouterPath(UploadsAPI.groupPicture.pattern), use: self.uploadGroupPicture)
+        chat.delete(RouterPath(UploadsAPI.groupPicture.pattern), use: self.removeGroupPicture)
+    }
+
     @Sendable func upload(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<User> {
         let identity = try context.requireIdentity()
-        if let declared = request.headers[.contentLength].flatMap(Int64.init), declared > self.maxBytes {
-            throw Self.tooLarge(self.maxBytes)
-        }
-        let sink = try FileSink(store: self.store, maxBytes: self.maxBytes)
-        let picture: AttachmentDraft
-        do {
-            for try await chunk in request.body { try await sink.append(chunk) }
-            guard !sink.isEmpty else { throw APIError.validation("The picture is empty") }
-            guard Self.acceptedTypes.contains(sink.kind.mimeType) else {
-                throw APIError(.unsupportedImage, "A picture must be a PNG, JPEG or WebP image")
-            }
-            // Everyone who sees the person decodes it: its header must state a size, and a
-            // small one (the page shrinks a photo before sending it).
-            guard let size = sink.dimensions, max(size.width, size.height) <= Self.maxSide else {
-                throw APIError(.unsupportedImage, "A picture must state its size and be at most \(Self.maxSide) × \(Self.maxSide) pixels")
-            }
-            picture = try await sink.finish(name: "avatar")
-        } catch let error as APIError where error.status == .contentTooLarge {
-            await sink.abort()
-            throw Self.tooLarge(self.maxBytes)
-        } catch {
-            await sink.abort()
-            throw error
-        }
+        let picture = try await self.receive(request)
         return JSONResponse(
             try await self.messages.setAvatar(AvatarRecord(storageKey: picture.storageKey, sha256: picture.sha256), of: identity.userID)
         )
@@ -63,6 +46,50 @@ struct AvatarRoutes: Sendable {
 
     @Sendable func remove(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<User> {
         JSONResponse(try await self.messages.setAvatar(nil, of: try context.requireIdentity().userID))
+    }
+
+    /// A group's picture, for its owner or an admin: stored first, then messages decides
+    /// whether the caller may make it the group's (a refused one is swept as unused).
+    @Sendable func uploadGroupPicture(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Conversation> {
+        let identity = try context.requireIdentity()
+        let id = try context.parameters.require("id", as: UUID.self)
+        let picture = try await self.receive(request)
+        let record = AvatarRecord(storageKey: picture.storageKey, sha256: picture.sha256)
+        return JSONResponse(try await self.messages.setGroupPicture(record, of: id, by: identity.userID))
+    }
+
+    @Sendable func removeGroupPicture(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Conversation> {
+        let identity = try context.requireIdentity()
+        let id = try context.parameters.require("id", as: UUID.self)
+        return JSONResponse(try await self.messages.setGroupPicture(nil, of: id, by: identity.userID))
+    }
+
+    /// The body, stored if it is a picture everyone may be shown: a PNG, JPEG or WebP told
+    /// by its bytes, within `maxBytes`, whose header states a size of at most `maxSide`.
+    private func receive(_ request: Request) async throws -> AttachmentDraft {
+        if let declared = request.headers[.contentLength].flatMap(Int64.init), declared > self.maxBytes {
+            throw Self.tooLarge(self.maxBytes)
+        }
+        let sink = try FileSink(store: self.store, maxBytes: self.maxBytes)
+        do {
+            for try await chunk in request.body { try await sink.append(chunk) }
+            guard !sink.isEmpty else { throw APIError.validation("The picture is empty") }
+            guard Self.acceptedTypes.contains(sink.kind.mimeType) else {
+                throw APIError(.unsupportedImage, "A picture must be a PNG, JPEG or WebP image")
+            }
+            // Everyone who sees it decodes it: its header must state a size, and a small one
+            // (the page shrinks a photo before sending it).
+            guard let size = sink.dimensions, max(size.width, size.height) <= Self.maxSide else {
+                throw APIError(.unsupportedImage, "A picture must state its size and be at most \(Self.maxSide) × \(Self.maxSide) pixels")
+            }
+            return try await sink.finish(name: "avatar")
+        } catch let error as APIError where error.status == .contentTooLarge {
+            await sink.abort()
+            throw Self.tooLarge(self.maxBytes)
+        } catch {
+            await sink.abort()
+            throw error
+        }
     }
 
     /// The bytes never change for a hash: cached for a year, revalidated by ETag.

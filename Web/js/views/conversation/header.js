@@ -3,7 +3,7 @@
 // its info panel. One line each, the full name on hover.
 
 import { lastSeen } from "../../format.js";
-import { avatar, presenceDot } from "../avatar.js";
+import { avatar, groupAvatar, presenceDot } from "../avatar.js";
 import { setAttribute, setText } from "../keyed.js";
 import { verifiedBadge } from "../verified.js";
 
@@ -29,10 +29,11 @@ export function createHeader(state) {
       const other = conversation.kind === "direct" ? others[0] : null;
       verified.hidden = !other?.verified;
       const online = other ? state.presence.statusOf(other.id) === "online" : false;
-      const faceKey = other ? `${other.id}|${other.name}|${other.avatarUrl ?? ""}|${online}` : "";
+      const group = conversation.kind === "group";
+      const faceKey = group ? `group|${conversation.title}|${conversation.pictureUrl ?? ""}` : other ? `${other.id}|${other.name}|${other.avatarUrl ?? ""}|${online}` : "";
       if (faceKey !== shown) {
         shown = faceKey;
-        face.replaceChildren(...(other ? [avatar(other), presenceDot(online ? "online" : "offline")] : []));
+        face.replaceChildren(...(group ? [groupAvatar(conversation)] : other ? [avatar(other), presenceDot(online ? "online" : "offline")] : []));
       }
       const seen = other && !online ? state.presence.lastSeenOf(other.id) : null;
       setText(status, !other ? "" : online ? "online" : seen ? lastSeen(seen) : "");
