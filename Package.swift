@@ -153,7 +153,7 @@ let package = Package(
         + service(
             "Presence",
             product: "presence",
-            dependencies: serviceBase + ["JSONKit", .httpClient, .nioConcurrency, .nioFoundation]
+            dependencies: serviceBase + ["JSONKit", .httpClient, .crypto, .nioConcurrency, .nioFoundation]
         )
         + service(
             "Uploads",
@@ -242,7 +242,10 @@ let package = Package(
                 "MessagesTests",
                 serviceTests + ["EventBus", "JSONKit", "ServiceClients", .httpTypes, .logging, .nioConcurrency, .nioPosix, .postgres]
             ),
-            tests("PresenceTests", serviceTests + ["PresenceApp", "EventBus", "JSONKit", "ServiceClients", .httpClient, .nioPosix]),
+            tests(
+                "PresenceTests",
+                serviceTests + ["PresenceApp", "EventBus", "JSONKit", "ServiceClients", "ServiceConfiguration", .httpClient, .nioPosix]
+            ),
             tests(
                 "UploadsTests",
                 serviceTests + ["UploadsApp", "EventBus", "JSONKit", "ServiceClients", .httpClient, .httpTypes, .logging, .nioHTTP1, .nioPosix]

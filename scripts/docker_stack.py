@@ -29,7 +29,8 @@ SERVICES = ("gateway", "messages", "presence", "uploads")
 # Debian's docker.io client: it has BuildKit built in (a newer client may want buildx).
 DOCKER = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
 ENV = {**os.environ, "PATH": f"/usr/bin:{os.environ.get('PATH', '')}", "DOCKER_HOST": f"unix://{SOCKET}", "DOCKER_BUILDKIT": "1",
-       "JWT_SECRET": "docker-test-secret-0123456789abcdefghijklmnopqrstuvwxyz", "LOG_LEVEL": "warning"}
+       "JWT_SECRET": "docker-test-secret-0123456789abcdefghijklmnopqrstuvwxyz", "TURN_SECRET": "docker-test-turn-secret-0123456789",
+       "LOG_LEVEL": "warning"}
 
 
 def log(message: str) -> None:
@@ -128,7 +129,7 @@ def main() -> int:
     status = 1
     try:
         base_image("chat-base:bookworm", ["libhiredis0.14", "ca-certificates", "tzdata"])
-        base_image("chat-infra:bookworm", ["postgresql-15", "redis-server", "redis-tools", "haproxy", "ca-certificates"],
+        base_image("chat-infra:bookworm-2", ["postgresql-15", "redis-server", "redis-tools", "haproxy", "coturn", "ca-certificates"],
                    prepare=["mkdir -p /var/lib/postgresql/data && chown postgres:postgres /var/lib/postgresql/data && chmod 700 /var/lib/postgresql/data"])
         build_images()
         subprocess.run([*COMPOSE, "down", "-v", "--remove-orphans"], env=ENV, capture_output=True)

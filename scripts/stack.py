@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""The chat backend's local topology as processes: Postgres, Redis, messages, presence,
-uploads, two gateways and haproxy in front of them, as compose.yaml describes it.
+"""The chat backend's local topology as processes: Postgres, Redis, coturn, messages,
+presence, uploads, two gateways and haproxy in front of them, as compose.yaml describes it.
 
 Used three ways:
   scripts/run                       -> `stack.py run`: everything up, supervised, until Ctrl-C
@@ -86,6 +86,7 @@ def script_settings() -> list[dict]:
     ports = [setting(f"{name.upper()}_PORT", str(port), "a port", f"`./scripts/run`: the port of {name}")
              for name, port in vars(Ports()).items()]
     ports[-1]["help"] = "`./scripts/run` and compose: the load balancer's port, where clients connect"
+    next(port for port in ports if port["name"] == "TURN_PORT")["help"] = "`./scripts/run` and compose: coturn's port (UDP and TCP)"
     return ports + [setting("REDIS_MAXMEMORY", f"`{REDIS_MAXMEMORY}`", "a Redis memory size (`512mb`, `2gb`)",
                             "`./scripts/run` and compose: Redis' memory bound, with `noeviction` (full means writes fail, "
                             "never that acknowledged work is evicted)")]
@@ -102,6 +103,7 @@ class Ports:
     uploads: int = 8083
     gateway1: int = 8091
     gateway2: int = 8092
+    turn: int = 3478
     lb: int = 8080
 
     @classmethod
@@ -147,7 +149,14 @@ class Stack:
         return f"http://127.0.0.1:{getattr(self.ports, name)}"
 
     def jwt_secret(self) -> str:
-        path = self.state_dir / "jwt_secret"
+        return self.secret("jwt_secret")
+
+    def turn_secret(self) -> str:
+        """coturn's `static-auth-secret`, which presence signs TURN credentials with."""
+        return self.secret("turn_secret")
+
+    def secret(self, name: str) -> str:
+        path = self.state_dir / name
         if not path.exists():
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
@@ -213,6 +222,24 @@ class Stack:
             connection.sendall(b"PING\r\n")
             return connection.recv(16).startswith(b"+PONG")
 
+    def start_turn(self) -> None:
+        """coturn on loopback, checking credentials by the TURN REST convention (the secret
+        it shares with presence); it relays between loopback peers too, which only a
+        machine's own test calls need (README: "TURN for a deployment")."""
+        home = self.state_dir / "turn"
+        home.mkdir(parents=True, exist_ok=True)
+        arguments = ["-n", "--use-auth-secret", f"--static-auth-secret={self.turn_secret()}", "--realm=chat",
+                     "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", f"--listening-port={self.ports.turn}",
+                     "--allow-loopback-peers", "--no-multicast-peers", "--no-cli", "--no-tls", "--no-dtls", "--fingerprint",
+                     "--no-stdout-log", f"--log-file={home / 'turn.log'}", "--simple-log", f"--pidfile={home / 'turn.pid'}"]
+        process = self.spawn("turn", [shutil.which("turnserver") or "turnserver", *arguments])
+        wait_for(lambda: self._listening(self.ports.turn), "coturn", process=process)
+        log(f"coturn on 127.0.0.1:{self.ports.turn}")
+
+    def _listening(self, port: int) -> bool:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+
     def start_infrastructure(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.state_dir.chmod(0o755)  # postgres must be able to reach its directory inside
@@ -234,7 +261,13 @@ class Stack:
         if name == "messages":
             environment["DATABASE_URL"] = self.database_url
         if name == "presence":
-            environment["MESSAGES_URL"] = self.service_url("messages")
+            turn = f"127.0.0.1:{self.ports.turn}"
+            environment.update({
+                "MESSAGES_URL": self.service_url("messages"),
+                "STUN_URLS": f"stun:{turn}",
+                "TURN_URLS": f"turn:{turn}?transport=udp,turn:{turn}?transport=tcp",
+                "TURN_SECRET": self.turn_secret(),
+            })
         if name == "uploads":
             environment["UPLOADS_DIR"] = str(self.state_dir / "uploads")
             environment["MESSAGES_URL"] = self.service_url("messages")
@@ -331,6 +364,7 @@ class Stack:
         self.reap_leftovers()
         self.check_ports_free()
         self.start_infrastructure()
+        self.start_turn()
         self.start_services()
         self.start_load_balancer()
 
@@ -353,6 +387,7 @@ class Stack:
         self.stopping = True
         for name in ["haproxy", *reversed(SERVICES)]:
             self.stop(name)
+        self.stop("turn")
         self.stop("redis")
         self.stop_postgres()
 
@@ -376,6 +411,8 @@ class Stack:
                         self.start_service(name, wait=False)
                     elif name == "redis":
                         self.start_redis()
+                    elif name == "turn":
+                        self.start_turn()
                     elif name == "haproxy":
                         self.start_load_balancer()
             time.sleep(0.5)
@@ -416,6 +453,7 @@ The chat is up. Open it in a browser (two windows, two accounts, and chat):
   services:            messages {stack.service_url('messages')}  presence {stack.service_url('presence')}  uploads {stack.service_url('uploads')}
   postgres:            {stack.database_url}
   redis:               {stack.redis_url}
+  turn (coturn):       turn:127.0.0.1:{stack.ports.turn}   (calls' relay; README "TURN for a deployment")
   logs:                {stack.state_dir / 'logs'}
 Ctrl-C stops everything.
 """, flush=True)

@@ -106,6 +106,15 @@ extension Setting where Value == String {
     }
 }
 
+extension Setting where Value == String? {
+    /// A secret some feature needs, unset when the feature is off; at least `minBytes` long when set.
+    public static func optionalSecret(_ name: String, minBytes: Int, help: String) -> Setting {
+        Setting(name, default: nil, defaultText: "none", accepts: "at least \(minBytes) bytes", help: help) { text -> String?? in
+            text.utf8.count >= minBytes ? .some(text) : .none
+        }
+    }
+}
+
 extension Setting where Value == URL {
     /// An `http://host[:port]` URL, such as where another service listens.
     public static func httpURL(_ name: String, default value: String, help: String) -> Setting {
@@ -140,10 +149,14 @@ extension Setting {
 }
 
 extension Duration {
+    /// The duration in seconds, fractions kept.
+    public var seconds: Double {
+        let (seconds, attoseconds) = self.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
     /// "10 s", "0.5 s", "900 s".
     var secondsText: String {
-        let (seconds, attoseconds) = self.components
-        let value = Double(seconds) + Double(attoseconds) / 1e18
-        return value == value.rounded() ? "\(Int64(value)) s" : "\(value) s"
+        self.seconds == self.seconds.rounded() ? "\(Int64(self.seconds)) s" : "\(self.seconds) s"
     }
 }

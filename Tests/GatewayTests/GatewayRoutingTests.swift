@@ -26,6 +26,7 @@ import Testing
         ("/api/chat/conversations/x/upload", UpstreamRoute(service: .uploads, requiresToken: true)),
         ("/api/chat/attachments/x", UpstreamRoute(service: .uploads, requiresToken: true)),
         ("/api/presence", UpstreamRoute(service: .presence, requiresToken: true)),
+        ("/api/calls/ice-servers", UpstreamRoute(service: .presence, requiresToken: true)),
         ("//api//me", UpstreamRoute(service: .messages, requiresToken: true)),
         ("/api/chat/openapi.json", UpstreamRoute(service: .messages, requiresToken: true)),
         ("/api/chat/search", UpstreamRoute(service: .messages, requiresToken: true)),

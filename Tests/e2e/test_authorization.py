@@ -62,6 +62,7 @@ ROUTES = [
     ("GET", "/api/chat/conversations", False),
     ("POST", "/api/chat/conversations", False),
     ("GET", "/api/presence?userIds={owner}", False),
+    ("GET", "/api/calls/ice-servers", False),
     ("GET", "/api/chat/conversations/{conversation}", True),
     ("PATCH", "/api/chat/conversations/{conversation}", True),
     ("GET", "/api/chat/conversations/{conversation}/messages", True),

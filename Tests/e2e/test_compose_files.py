@@ -54,3 +54,21 @@ def test_the_deployment_is_what_the_design_asks():
     for name in ("messages", "presence", "uploads", "gateway"):
         assert services[name]["restart"] == "unless-stopped" and services[name]["healthcheck"]
         assert services[name]["build"]["args"]["SERVICE"] == name
+    # coturn on the host's network (its relay ports cannot all be published), sharing the
+    # secret presence signs credentials with.
+    turn = services["turn"]
+    assert turn["network_mode"] == "host" and turn["restart"] == "unless-stopped"
+    assert turn["environment"]["TURN_SECRET"] == services["presence"]["environment"]["TURN_SECRET"]
+
+
+def test_the_turn_script_gives_coturn_what_calls_need():
+    environment = {"TURN_SECRET": "a-secret-of-sixteen", "TURN_RELAY_PORTS": "50000-50100", "TURN_EXTERNAL_IP": "203.0.113.7",
+                   "PATH": "/usr/bin:/bin"}
+    script = (ROOT / "deploy" / "turn" / "turn.sh").read_text().replace("exec turnserver", "printf '%s\\n'")
+    arguments = subprocess.run(["sh", "-c", script, "turn.sh", "--verbose"], env=environment, capture_output=True, text=True,
+                               check=True).stdout.splitlines()
+    assert {"--use-auth-secret", "--static-auth-secret=a-secret-of-sixteen", "--min-port=50000", "--max-port=50100",
+            "--external-ip=203.0.113.7", "--denied-peer-ip=10.0.0.0-10.255.255.255", "--verbose"} <= set(arguments)
+    assert "--allow-loopback-peers" not in arguments
+    missing = subprocess.run(["sh", "-c", script, "turn.sh"], env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    assert missing.returncode != 0 and "TURN_SECRET" in missing.stderr

@@ -69,7 +69,7 @@ def test_the_document_is_served_and_names_every_route(stack):
             "PATCH /api/chat/conversations/{id}/members/{userId}", "DELETE /api/chat/conversations/{id}/members/{userId}",
             "GET /api/chat/conversations/{id}/invites", "POST /api/chat/conversations/{id}/invites",
             "DELETE /api/chat/conversations/{id}/invites/{inviteId}", "GET /api/chat/invites/{token}", "POST /api/chat/invites/{token}/join",
-            "PUT /api/chat/conversations/{id}/picture", "DELETE /api/chat/conversations/{id}/picture"} == routes
+            "PUT /api/chat/conversations/{id}/picture", "DELETE /api/chat/conversations/{id}/picture", "GET /api/calls/ice-servers"} == routes
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[operation.label for operation in OPERATIONS])

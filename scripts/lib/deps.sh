@@ -4,6 +4,8 @@ ensure_packages() {
     local missing=()
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+    # coturn: the TURN relay calls fall back on (and turnutils_uclient, which tests it).
+    command -v turnserver >/dev/null 2>&1 || missing+=(coturn)
     [ -e /usr/include/hiredis/hiredis.h ] || missing+=(libhiredis-dev)
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
     command -v curl >/dev/null 2>&1 || missing+=(curl)

@@ -10,7 +10,8 @@ import ServiceKit
 
 /// The Presence service: who is online and who is typing, all of it in Redis. It works
 /// through what gateways report on the `presence:events` stream, sweeps expired typing
-/// and dead gateways, tells the users concerned, and answers `GET /api/presence`.
+/// and dead gateways, tells the users concerned, answers `GET /api/presence`, and hands out
+/// the STUN and TURN servers calls use.
 public func buildApplication(configuration: PresenceConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "presence")
     logger.logLevel = configuration.logLevel
@@ -53,9 +54,9 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
 
     let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: group, logger: logger)
     let router = ServiceRouter.make(metrics: metrics, checks: [ReadinessCheck("redis", redis.ping), .revocations(tokens)])
-    PresenceRoutes(store: store, contacts: contacts).register(
-        on: router.group(RouterPath(PresenceAPI.group)).add(middleware: AuthMiddleware(tokens: tokens))
-    )
+    let api = router.group(RouterPath(PresenceAPI.group)).add(middleware: AuthMiddleware(tokens: tokens))
+    PresenceRoutes(store: store, contacts: contacts).register(on: api)
+    CallRoutes(ice: configuration.ice).register(on: api)
 
     return Application(
         router: router,

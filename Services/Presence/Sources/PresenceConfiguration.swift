@@ -21,6 +21,8 @@ public struct PresenceConfiguration: ServiceConfigurationProtocol {
     public var gatewayDeadAfter: Duration
     /// How often expiries and dead gateways are looked for.
     public var sweepEvery: Duration
+    /// STUN and TURN for calls.
+    public var ice: IceSettings
     public var logLevel: Logger.Level
 
     public init(
@@ -32,6 +34,7 @@ public struct PresenceConfiguration: ServiceConfigurationProtocol {
         typingTTL: Duration = Self.typingTTL.defaultValue,
         gatewayDeadAfter: Duration = Self.gatewayDeadAfter.defaultValue,
         sweepEvery: Duration = .milliseconds(500),
+        ice: IceSettings = IceSettings(),
         logLevel: Logger.Level = Setting.logLevel.defaultValue
     ) {
         self.http = http
@@ -42,6 +45,7 @@ public struct PresenceConfiguration: ServiceConfigurationProtocol {
         self.typingTTL = typingTTL
         self.gatewayDeadAfter = gatewayDeadAfter
         self.sweepEvery = sweepEvery
+        self.ice = ice
         self.logLevel = logLevel
     }
 
@@ -63,6 +67,7 @@ public struct PresenceConfiguration: ServiceConfigurationProtocol {
             stream: try StreamConsumerSettings(values),
             typingTTL: try values.read(Self.typingTTL),
             gatewayDeadAfter: try values.read(Self.gatewayDeadAfter),
+            ice: try IceSettings(values),
             logLevel: try values.read(.logLevel)
         )
     }

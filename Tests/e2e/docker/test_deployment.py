@@ -153,3 +153,16 @@ def test_a_default_client_polls_and_upgrades_through_haproxy_with_the_bundle_ser
         b.join(conversation["id"])
         sent = a.call("send_message", {"conversationId": conversation["id"], "content": "polled, then upgraded"})
         assert b.recorder.wait_event("new_message", lambda m: m["id"] == sent["message"]["id"])
+
+
+def test_coturn_relays_with_the_credentials_presence_issues():
+    user_api, _ = API.register("Caller", "student", login=True)
+    turn = next(server for server in user_api.get("/api/calls/ice-servers").json()["iceServers"] if "username" in server)
+    assert turn["urls"] == ["turn:127.0.0.1:13478?transport=udp"]
+
+    def relay(password: str) -> int:
+        return subprocess.run(["turnutils_uclient", "-y", "-n", "2", "-m", "1", "-l", "100", "-u", turn["username"], "-w", password,
+                               "-p", "13478", "127.0.0.1"], capture_output=True, timeout=45).returncode
+
+    assert relay(turn["credential"]) == 0
+    assert relay("Zm9yZ2VkIGJ5IHNvbWVvbmU=") != 0

@@ -19,7 +19,7 @@ struct UpstreamRoute: Sendable, Equatable {
         guard segments.first == "api", segments.count >= 2, segments[1] != "socket", segments[1...] != ["openapi.json"] else { return nil }
         if [MessagesAPI.register, MessagesAPI.login, MessagesAPI.accountRules].contains(where: { $0.matches(segments) }) {
             self.init(service: .messages, requiresToken: false)
-        } else if PresenceAPI.presence.matches(segments) {
+        } else if [PresenceAPI.presence, PresenceAPI.iceServers].contains(where: { $0.matches(segments) }) {
             self.init(service: .presence, requiresToken: true)
         } else if [UploadsAPI.download, UploadsAPI.upload, UploadsAPI.avatar, UploadsAPI.avatarImage, UploadsAPI.groupPicture].contains(where: {
             $0.matches(segments)

@@ -1,6 +1,7 @@
 import ChatModels
 import Foundation
 import PostgresNIO
+import ServiceConfiguration
 
 /// The writes of one change to a message, inside `MessageStore.apply`'s transaction (the
 /// message row is locked): one function per kind of change, each updating the message it

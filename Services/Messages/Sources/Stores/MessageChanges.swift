@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import JSONKit
 import PostgresNIO
+import ServiceConfiguration
 import ServiceKit
 
 /// A change a member asks for, to one message.
@@ -189,11 +190,6 @@ extension MessageStore {
 }
 
 extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = self.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
     /// "15 minutes", "1 minute", "30 seconds".
     var minutesText: String {
         let seconds = Int(self.seconds)
