@@ -24,10 +24,22 @@ public enum ClientEvent {
     public static let userOffline = ClientEventDeclaration<NoPayload>.signedIn("user_offline")
     /// Subscribes and unsubscribes up to 200 channels and asks Redis who is online.
     public static let watchStatuses = ClientEventDeclaration<WatchStatusesPayload>.signedIn("watch_statuses", rate: .costly)
+    /// Rings every other member's devices on every gateway.
+    public static let callInvite = ClientEventDeclaration<CallInvitePayload>.member("call_invite", rate: .costly)
+    /// The call events that name a call are checked against the call itself (its parties
+    /// and the one socket each is in it with), in presence.
+    public static let callAnswer = ClientEventDeclaration<CallRef>.signedIn("call_answer")
+    public static let callDecline = ClientEventDeclaration<CallRef>.signedIn("call_decline")
+    public static let callEnd = ClientEventDeclaration<CallRef>.signedIn("call_end")
+    /// After a reconnect: the call goes on on this socket.
+    public static let callResume = ClientEventDeclaration<CallRef>.signedIn("call_resume")
+    public static let callSignal = ClientEventDeclaration<CallSignal>.signedIn("call_signal")
+    public static let callMedia = ClientEventDeclaration<CallMediaPayload>.signedIn("call_media")
 
     public static let all: [any AnyClientEvent] = [
         joinConversation, leaveConversation, sendMessage, editMessage, deleteMessage, addReaction, removeReaction, typing,
-        markRead, markUnread, syncConversation, searchMessages, userOnline, userOffline, watchStatuses,
+        markRead, markUnread, syncConversation, searchMessages, userOnline, userOffline, watchStatuses, callInvite, callAnswer,
+        callDecline, callEnd, callResume, callSignal, callMedia,
     ]
 }
 

@@ -41,6 +41,8 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
     /// 403: only a group's owner does this (make or unmake admins, remove an admin, hand
     /// the group over).
     case notGroupOwner = "not_group_owner"
+    /// 403: only those in the call (on the socket they are in it with) do this.
+    case notInCall = "not_in_call"
     /// 404: the user named is not a member of the group.
     case notMember = "not_member"
     /// 404: the invite link is unknown, expired, revoked or used up.
@@ -65,6 +67,12 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case groupFull = "group_full"
     /// 409: the group was closed (its last member left); nothing changes in it any more.
     case groupClosed = "group_closed"
+    /// 409: the person called, the caller or the conversation is in a call already.
+    case busy
+    /// 409: the call has as many people as a call may have (`CALL_MAX_PARTICIPANTS`).
+    case callFull = "call_full"
+    /// 409: the call is over, or was answered or declined on another device.
+    case callOver = "call_over"
     /// 413: the body, file or picture is over its limit.
     case payloadTooLarge = "payload_too_large"
     /// 415: a profile picture that is not a PNG, JPEG or WebP image.
@@ -98,11 +106,13 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
         case .validationFailed: .unprocessableContent
         case .unauthorized, .invalidToken, .invalidCredentials: .unauthorized
         case .forbidden, .expertSignupClosed, .notYourMessage, .systemMessage, .editWindowPassed, .notJoined, .contactNotAllowed, .notDelivered,
-            .accountSuspended, .notGroupAdmin, .notGroupOwner:
+            .accountSuspended, .notGroupAdmin, .notGroupOwner, .notInCall:
             .forbidden
         case .notFound, .unknownEvent, .notMember, .inviteInvalid: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .emailTaken, .clientMessageIdReused, .messageDeleted, .tooManyReactions, .alreadyMember, .groupFull, .groupClosed: .conflict
+        case .emailTaken, .clientMessageIdReused, .messageDeleted, .tooManyReactions, .alreadyMember, .groupFull, .groupClosed, .busy, .callFull,
+            .callOver:
+            .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedImage: .unsupportedMediaType
         case .rangeNotSatisfiable: .rangeNotSatisfiable

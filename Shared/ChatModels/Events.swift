@@ -37,6 +37,12 @@ public enum ServerEvent: String, CaseIterable, Sendable {
     /// `ConversationLeft`, to the sockets of one who left a group or was removed from it
     /// (the gateway takes them out of its room first).
     case conversationLeft = "conversation_left"
+    /// `CallInfo`, to the own sockets of everyone in a call (every device, so the others
+    /// stop ringing when one answers): the call began, changed or ended.
+    case callState = "call_state"
+    /// `CallSignal` with `from`, to the one socket its addressee is in the call with: an SDP
+    /// description or an ICE candidate.
+    case callPeerSignal = "call_peer_signal"
 }
 
 /// `blocks_updated`: every user the receiver blocks, after a change on any of their devices.

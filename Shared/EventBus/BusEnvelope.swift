@@ -23,6 +23,9 @@ public struct BusEnvelope: Sendable, Hashable {
     /// On ``BusChannel/users``: the users whose sockets get it; on a status or conversation
     /// channel, users whose sockets it passes by (those with a block between them).
     public var audience: [UUID]
+    /// On ``BusChannel/users``: only the audience's socket with this connection id (a call's
+    /// signal goes to the one socket in the call, not to every device).
+    public var connection: String?
     public var data: ByteBuffer
 
     /// An event of any name as the wire has it (a client's, or a command's reply).
@@ -33,6 +36,7 @@ public struct BusEnvelope: Sendable, Hashable {
         seq: Int64? = nil,
         skipRoom: UUID? = nil,
         audience: [UUID] = [],
+        connection: String? = nil,
         data: ByteBuffer
     ) {
         self.event = event
@@ -41,6 +45,7 @@ public struct BusEnvelope: Sendable, Hashable {
         self.seq = seq
         self.skipRoom = skipRoom
         self.audience = audience
+        self.connection = connection
         self.data = data
     }
 
@@ -52,9 +57,19 @@ public struct BusEnvelope: Sendable, Hashable {
         seq: Int64? = nil,
         skipRoom: UUID? = nil,
         audience: [UUID] = [],
+        connection: String? = nil,
         data: ByteBuffer
     ) {
-        self.init(name: event.rawValue, skipUser: skipUser, id: id, seq: seq, skipRoom: skipRoom, audience: audience, data: data)
+        self.init(
+            name: event.rawValue,
+            skipUser: skipUser,
+            id: id,
+            seq: seq,
+            skipRoom: skipRoom,
+            audience: audience,
+            connection: connection,
+            data: data
+        )
     }
 
     /// A command's reply, on the channel of the instance that sent the command.
@@ -68,7 +83,8 @@ public struct BusEnvelope: Sendable, Hashable {
 
     public func encoded() throws -> ByteBuffer {
         guard !self.event.utf8.contains(where: { $0 == Self.tab || $0 == Self.newline }),
-            !(self.id?.utf8.contains(where: { $0 == Self.tab || $0 == Self.newline }) ?? false)
+            !(self.id?.utf8.contains(where: { $0 == Self.tab || $0 == Self.newline }) ?? false),
+            !(self.connection?.utf8.contains(where: { $0 == Self.tab || $0 == Self.newline }) ?? false)
         else { throw EnvelopeError.unencodable }
         var buffer = ByteBuffer()
         buffer.reserveCapacity(64 + 37 * self.audience.count + self.data.readableBytes)
@@ -85,6 +101,11 @@ public struct BusEnvelope: Sendable, Hashable {
         for (index, user) in self.audience.enumerated() {
             if index > 0 { buffer.writeInteger(Self.comma) }
             buffer.writeUUID(user)
+        }
+        // A seventh field only when there is one: envelopes without it read as before.
+        if let connection {
+            buffer.writeInteger(Self.tab)
+            buffer.writeString(connection)
         }
         buffer.writeInteger(Self.newline)
         buffer.writeImmutableBuffer(self.data)
@@ -103,7 +124,7 @@ public struct BusEnvelope: Sendable, Hashable {
                 start = index + 1
             }
             fields.append(start..<newline)
-            guard fields.count == 6, !fields[0].isEmpty else { return nil }
+            guard fields.count == 6 || fields.count == 7, !fields[0].isEmpty else { return nil }
             func text(_ range: Range<Int>) -> String? {
                 range.isEmpty ? nil : String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
             }
@@ -138,6 +159,7 @@ public struct BusEnvelope: Sendable, Hashable {
                 seq: seq,
                 skipRoom: skipRoom,
                 audience: audience,
+                connection: fields.count == 7 ? text(fields[6]) : nil,
                 data: payload.getSlice(at: payload.readerIndex + newline + 1, length: bytes.count - newline - 1)!
             )
         }

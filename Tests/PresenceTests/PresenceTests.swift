@@ -23,16 +23,7 @@ import Testing
 /// gateway and expires every typing indicator it finds, another test's included.
 @Suite(.serialized) struct PresenceTests {
     func withStore(_ body: @escaping @Sendable (PresenceStore, RedisClient) async throws -> Void) async throws {
-        let redis = RedisClient(
-            configuration: try TestEnvironment.messages().redis,
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: TestEnvironment.logger
-        )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await redis.run() }
-            defer { group.cancelAll() }
-            try await body(PresenceStore(redis: redis), redis)
-        }
+        try await withTestRedis { redis in try await body(PresenceStore(redis: redis), redis) }
     }
 
     /// A sweeper whose announcements look contacts up in the messages service on `messagesPort`.

@@ -11,6 +11,9 @@ import subprocess
 import time
 import uuid
 
+import stack as stack_module
+from chat import ChatClient
+
 
 def turn_password(secret: str, username: str) -> str:
     """The TURN REST convention's password, computed here independently of the service."""
@@ -70,3 +73,244 @@ def test_coturn_relays_for_issued_credentials_and_refuses_forged_and_expired_one
     assert outcomes["issued"] == 0, output["issued"]
     for name in ("forged", "altered", "expired"):
         assert outcomes[name] != 0, (name, output[name])
+
+
+# Signaling: python-socketio clients on both gateways, presence keeping the calls.
+
+OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"}
+ANSWER = {"type": "answer", "sdp": "v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"}
+CANDIDATE = {"candidate": "candidate:1 1 udp 2113937151 127.0.0.1 50000 typ host", "sdpMid": "0", "sdpMLineIndex": 0}
+
+
+def ok(ack: dict) -> dict:
+    assert ack.get("ok"), ack
+    return ack
+
+
+def refused(ack: dict, code: str) -> None:
+    assert ack.get("ok") is not True and ack["error"]["code"] == code, ack
+
+
+def states(client, call_id: str) -> list[dict]:
+    return [state for state in client.recorder.of("call_state") if state["id"] == call_id]
+
+
+def wait_state(client, call_id: str, predicate, timeout: float = 10.0) -> dict:
+    state = client.recorder.wait_event("call_state", lambda s: s["id"] == call_id and predicate(s), timeout=timeout)
+    assert state, (call_id, states(client, call_id))
+    return state
+
+
+def party(state: dict, user: dict) -> dict:
+    return next(p for p in state["participants"] if p["userId"] == user["id"])
+
+
+def test_a_direct_call_rings_every_device_and_goes_on_with_the_one_that_answers(stack, api, pair):
+    (a_api, a_user), (b_api, b_user), conversation = pair
+    with ChatClient(stack.service_url("gateway1"), a_api.token) as a, \
+            ChatClient(stack.service_url("gateway2"), b_api.token) as phone, \
+            ChatClient(stack.service_url("gateway1"), b_api.token) as laptop:
+        invite = ok(a.call("call_invite", {"conversationId": conversation["id"], "media": "video", "offer": OFFER}))
+        call = invite["call"]
+        assert call["status"] == "ringing" and call["callerId"] == a_user["id"] and call["media"] == "video"
+        assert [(p["userId"], p["state"]) for p in call["participants"]] == [(a_user["id"], "joined"), (b_user["id"], "ringing")]
+        # Every device of the callee rings, on both gateways; the offer is not in what they hear.
+        for device in (phone, laptop):
+            ringing = wait_state(device, call["id"], lambda s: s["status"] == "ringing")
+            assert "offer" not in ringing and party(ringing, b_user)["state"] == "ringing"
+
+        answered = ok(phone.call("call_answer", {"callId": call["id"]}))
+        assert answered["offer"] == OFFER and answered["call"]["status"] == "active"
+        # The other device stops ringing: it hears the call active with its user joined elsewhere.
+        wait_state(laptop, call["id"], lambda s: s["status"] == "active" and party(s, b_user)["state"] == "joined")
+        wait_state(a, call["id"], lambda s: s["status"] == "active")
+        refused(laptop.call("call_answer", {"callId": call["id"]}), "call_over")
+
+        # SDP and candidates go to the one socket in the call, not to the callee's other device.
+        ok(phone.call("call_signal", {"callId": call["id"], "to": a_user["id"], "description": ANSWER}))
+        heard = a.recorder.wait_event("call_peer_signal")
+        assert heard == {"callId": call["id"], "from": b_user["id"], "description": ANSWER}
+        ok(a.call("call_signal", {"callId": call["id"], "to": b_user["id"], "candidate": CANDIDATE}))
+        assert phone.recorder.wait_event("call_peer_signal")["candidate"] == CANDIDATE
+        refused(laptop.call("call_signal", {"callId": call["id"], "to": a_user["id"], "candidate": CANDIDATE}), "not_in_call")
+        time.sleep(0.3)
+        assert laptop.recorder.of("call_peer_signal") == []
+
+        # Media state reaches everyone; hanging up ends the call for every device.
+        muted = ok(a.call("call_media", {"callId": call["id"], "audio": False, "video": True}))
+        assert party(muted["call"], a_user)["audio"] is False
+        wait_state(phone, call["id"], lambda s: party(s, a_user)["audio"] is False)
+        time.sleep(1.1)
+        ended = ok(phone.call("call_end", {"callId": call["id"]}))["call"]
+        assert ended["status"] == "ended" and ended["endReason"] == "completed" and ended["answeredAt"] and ended["endedAt"]
+        for device in (a, phone, laptop):
+            wait_state(device, call["id"], lambda s: s["status"] == "ended" and s["endReason"] == "completed")
+        refused(a.call("call_end", {"callId": call["id"]}), "call_over")
+        # Free again: a new call in the conversation rings.
+        again = ok(laptop.call("call_invite", {"conversationId": conversation["id"], "media": "audio", "offer": OFFER}))["call"]
+        ok(laptop.call("call_end", {"callId": again["id"]}))
+        assert wait_state(a, again["id"], lambda s: s["status"] == "ended")["endReason"] == "cancelled"
+
+
+def test_a_second_call_gets_busy_and_a_decline_ends_a_direct_call(stack, api, pair):
+    (a_api, a_user), (b_api, b_user), conversation = pair
+    c_api, _ = api.register("Cleo", login=True)
+    d_api, d_user = api.register("Dev", "expert", login=True)
+    with_c = c_api.open_conversation(b_user)
+    with_a = a_api.open_conversation(d_user)
+    with ChatClient(stack.service_url("gateway1"), a_api.token) as a, ChatClient(stack.service_url("gateway2"), b_api.token) as b, \
+            ChatClient(stack.service_url("gateway2"), c_api.token) as c, ChatClient(stack.service_url("gateway1"), d_api.token) as d:
+        call = ok(a.call("call_invite", {"conversationId": conversation["id"], "media": "audio", "offer": OFFER}))["call"]
+        wait_state(b, call["id"], lambda s: s["status"] == "ringing")
+        # One call per conversation, per caller and per callee.
+        refused(b.call("call_invite", {"conversationId": conversation["id"], "media": "audio", "offer": OFFER}), "busy")
+        refused(c.call("call_invite", {"conversationId": with_c["id"], "media": "audio", "offer": OFFER}), "busy")
+        refused(d.call("call_invite", {"conversationId": with_a["id"], "media": "audio", "offer": OFFER}), "busy")
+        assert c.recorder.of("call_state") == [] and d.recorder.of("call_state") == []
+
+        declined = ok(b.call("call_decline", {"callId": call["id"]}))["call"]
+        assert declined["status"] == "ended" and declined["endReason"] == "declined"
+        assert party(wait_state(a, call["id"], lambda s: s["status"] == "ended"), b_user)["state"] == "declined"
+        # Nobody is busy any more.
+        other = ok(c.call("call_invite", {"conversationId": with_c["id"], "media": "audio", "offer": OFFER}))["call"]
+        ok(c.call("call_end", {"callId": other["id"]}))
+
+
+def test_an_unanswered_call_is_missed_when_the_ringing_times_out(stack, api, pair):
+    (a_api, _), (b_api, b_user), conversation = pair
+    with ChatClient(stack.service_url("gateway1"), a_api.token) as a, ChatClient(stack.service_url("gateway2"), b_api.token) as b:
+        began = time.monotonic()
+        call = ok(a.call("call_invite", {"conversationId": conversation["id"], "media": "audio", "offer": OFFER}))["call"]
+        # CALL_RING_TIMEOUT is 6 s in these tests (30 s by default).
+        missed = wait_state(b, call["id"], lambda s: s["status"] == "ended", timeout=15)
+        assert missed["endReason"] == "missed" and party(missed, b_user)["state"] == "missed"
+        assert 5 < time.monotonic() - began < 10
+        refused(b.call("call_answer", {"callId": call["id"]}), "call_over")
+
+
+def test_a_party_whose_socket_is_gone_past_the_grace_leaves_and_a_reconnect_within_it_keeps_the_call(stack, api, pair):
+    (a_api, _), (b_api, b_user), conversation = pair
+    with ChatClient(stack.service_url("gateway1"), a_api.token) as a:
+        b = ChatClient(stack.service_url("gateway2"), b_api.token).connect()
+        call = ok(a.call("call_invite", {"conversationId": conversation["id"], "media": "audio", "offer": OFFER}))["call"]
+        ok(b.call("call_answer", {"callId": call["id"]}))
+        # A reconnect (a new socket, on the other gateway) within CALL_RECONNECT_GRACE (3 s here).
+        b.disconnect()
+        time.sleep(1)
+        with ChatClient(stack.service_url("gateway1"), b_api.token) as back:
+            assert ok(back.call("call_resume", {"callId": call["id"]}))["call"]["status"] == "active"
+            time.sleep(4.5)
+            ok(a.call("call_signal", {"callId": call["id"], "to": b_user["id"], "candidate": CANDIDATE}))
+            assert back.recorder.wait_event("call_peer_signal")["from"]
+            assert [s["status"] for s in states(a, call["id"])][-1] == "active"
+        # Gone for good: the call ends once the grace runs out.
+        gone = time.monotonic()
+        ended = wait_state(a, call["id"], lambda s: s["status"] == "ended", timeout=15)
+        assert ended["endReason"] == "disconnected" and 2 < time.monotonic() - gone < 8
+
+
+def test_only_the_parties_may_touch_a_call_and_what_they_send_is_bounded(stack, api, pair):
+    (a_api, _), (b_api, b_user), conversation = pair
+    outsider_api, _ = api.register("Mallory", login=True)
+    with ChatClient(stack.service_url("gateway1"), a_api.token) as a, ChatClient(stack.service_url("gateway2"), b_api.token) as b, \
+            ChatClient(stack.service_url("gateway2"), outsider_api.token) as outsider:
+        refused(outsider.call("call_invite", {"conversationId": conversation["id"], "media": "audio", "offer": OFFER}), "forbidden")
+        refused(a.call("call_invite", {"conversationId": conversation["id"], "media": "audio"}), "validation_failed")
+        refused(a.call("call_invite", {"conversationId": conversation["id"], "media": "hologram", "offer": OFFER}), "bad_request")
+        huge = {"type": "offer", "sdp": "a=x\r\n" * 4000}
+        refused(a.call("call_invite", {"conversationId": conversation["id"], "media": "audio", "offer": huge}), "validation_failed")
+        call = ok(a.call("call_invite", {"conversationId": conversation["id"], "media": "audio", "offer": OFFER}))["call"]
+        wait_state(b, call["id"], lambda s: s["status"] == "ringing")
+        for event in ("call_answer", "call_decline", "call_end", "call_resume"):
+            refused(outsider.call(event, {"callId": call["id"]}), "not_in_call")
+        refused(outsider.call("call_signal", {"callId": call["id"], "to": b_user["id"], "candidate": CANDIDATE}), "not_in_call")
+        refused(a.call("call_answer", {"callId": str(uuid.uuid4())}), "not_found")
+        # Before the callee answers, there is nobody to signal to.
+        refused(a.call("call_signal", {"callId": call["id"], "to": b_user["id"], "candidate": CANDIDATE}), "not_in_call")
+        refused(a.call("call_signal", {"callId": call["id"], "to": b_user["id"], "candidate": CANDIDATE, "description": ANSWER}),
+                "validation_failed")
+        refused(a.call("call_signal", {"callId": call["id"], "to": b_user["id"], "candidate": {"candidate": "x" * 2000}}),
+                "validation_failed")
+        assert outsider.recorder.of("call_state") == []
+        ok(a.call("call_end", {"callId": call["id"]}))
+
+
+def test_a_group_call_rings_everyone_and_takes_as_many_as_a_call_may_have(stack, api):
+    owner_api, owner = api.register("Owner", login=True)
+    others = [api.register(f"Expert {n}", "expert", login=True) for n in range(4)]
+    group = owner_api.post("/api/chat/conversations", json={"participantIds": [user["id"] for _, user in others], "title": "Mesh"}).json()
+    clients = [ChatClient(stack.service_url(f"gateway{1 + n % 2}"), member_api.token).connect() for n, (member_api, _) in
+               enumerate([(owner_api, owner), *others])]
+    try:
+        caller, *members = clients
+        refused(caller.call("call_invite", {"conversationId": group["id"], "media": "video", "offer": OFFER}), "validation_failed")
+        call = ok(caller.call("call_invite", {"conversationId": group["id"], "media": "video"}))["call"]
+        assert len(call["participants"]) == 5
+        for member in members:
+            wait_state(member, call["id"], lambda s: s["status"] == "ringing")
+        first = ok(members[0].call("call_answer", {"callId": call["id"]}))
+        assert "offer" not in first  # in a group each joiner makes offers to those already in
+        # The one who joined signals the caller; the others still ring.
+        ok(members[0].call("call_signal", {"callId": call["id"], "to": owner["id"], "description": OFFER}))
+        assert caller.recorder.wait_event("call_peer_signal")["from"] == others[0][1]["id"]
+        ok(members[1].call("call_answer", {"callId": call["id"]}))
+        ok(members[2].call("call_decline", {"callId": call["id"]}))
+        # CALL_MAX_PARTICIPANTS is 4 (caller included): three more fit, the fourth... does not exist; the group has 5.
+        ok_or_full = members[3].call("call_answer", {"callId": call["id"]})
+        assert ok_or_full["ok"]
+        state = wait_state(caller, call["id"], lambda s: sum(p["state"] == "joined" for p in s["participants"]) == 4)
+        assert party(state, others[2][1])["state"] == "declined"
+        # Leaving one by one: the call goes on while two are in it.
+        ok(members[0].call("call_end", {"callId": call["id"]}))
+        ok(members[1].call("call_end", {"callId": call["id"]}))
+        assert wait_state(caller, call["id"], lambda s: party(s, others[1][1])["state"] == "left")["status"] == "active"
+        ended = ok(members[3].call("call_end", {"callId": call["id"]}))["call"]
+        assert ended["status"] == "ended" and ended["endReason"] == "completed"
+    finally:
+        for client in clients:
+            client.disconnect()
+
+
+def test_past_the_most_a_call_may_have_a_joiner_is_refused(stack, api):
+    owner_api, owner = api.register("Host", login=True)
+    others = [api.register(f"Tutor {n}", "expert", login=True) for n in range(4)]
+    group = owner_api.post("/api/chat/conversations", json={"participantIds": [user["id"] for _, user in others], "title": "Full"}).json()
+    clients = [ChatClient(stack.service_url("gateway2"), member_api.token).connect() for member_api, _ in [(owner_api, owner), *others]]
+    try:
+        caller, *members = clients
+        call = ok(caller.call("call_invite", {"conversationId": group["id"], "media": "audio"}))["call"]
+        for member in members[:3]:
+            ok(member.call("call_answer", {"callId": call["id"]}))
+        refused(members[3].call("call_answer", {"callId": call["id"]}), "call_full")
+        # Still ringing for them: once someone leaves, there is room.
+        ok(members[0].call("call_end", {"callId": call["id"]}))
+        ok(members[3].call("call_answer", {"callId": call["id"]}))
+        ok(caller.call("call_end", {"callId": call["id"]}))
+    finally:
+        for client in clients:
+            client.disconnect()
+
+
+def test_a_gateway_killed_mid_call_cannot_leave_it_running_or_ringing(stack, api, pair):
+    (a_api, _), (b_api, b_user), conversation = pair
+    c_api, c_user = api.register("Callee", "expert", login=True)
+    with_c = a_api.open_conversation(c_user)
+    url = stack.start_gateway("doomed", stack_module.free_port(), {})
+    try:
+        doomed_a = ChatClient(url, a_api.token).connect()
+        with ChatClient(stack.service_url("gateway2"), b_api.token) as b, ChatClient(stack.service_url("gateway2"), c_api.token) as c:
+            running = ok(doomed_a.call("call_invite", {"conversationId": conversation["id"], "media": "audio", "offer": OFFER}))["call"]
+            ok(b.call("call_answer", {"callId": running["id"]}))
+            stack.kill("doomed")
+            killed = time.monotonic()
+            doomed_a.client.eio.disconnect(abort=True)
+            # GATEWAY_DEAD_AFTER (10 s) until presence sweeps its sockets, then CALL_RECONNECT_GRACE (3 s).
+            ended = wait_state(b, running["id"], lambda s: s["status"] == "ended", timeout=25)
+            assert ended["endReason"] == "disconnected" and time.monotonic() - killed < 20
+            # And the caller is free to call again (nothing keeps them busy).
+            with ChatClient(stack.service_url("gateway1"), a_api.token) as a:
+                again = ok(a.call("call_invite", {"conversationId": with_c["id"], "media": "audio", "offer": OFFER}))["call"]
+                wait_state(c, again["id"], lambda s: s["status"] == "ringing")
+                ok(a.call("call_end", {"callId": again["id"]}))
+    finally:
+        stack.stop("doomed")

@@ -18,6 +18,13 @@ export const ClientEvent = Object.freeze({
   userOnline: "user_online",
   userOffline: "user_offline",
   watchStatuses: "watch_statuses",
+  callInvite: "call_invite",
+  callAnswer: "call_answer",
+  callDecline: "call_decline",
+  callEnd: "call_end",
+  callResume: "call_resume",
+  callSignal: "call_signal",
+  callMedia: "call_media",
 });
 
 export const ServerEvent = Object.freeze({
@@ -36,4 +43,6 @@ export const ServerEvent = Object.freeze({
   accountWarned: "account_warned",
   groupUpdated: "group_updated",
   conversationLeft: "conversation_left",
+  callState: "call_state",
+  callPeerSignal: "call_peer_signal",
 });

@@ -54,9 +54,14 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
 
     let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: group, logger: logger)
     let router = ServiceRouter.make(metrics: metrics, checks: [ReadinessCheck("redis", redis.ping), .revocations(tokens)])
+    let calls = CallService(store: CallStore(redis: redis), bus: ChatBus(redis: redis), limits: configuration.calls, logger: logger)
     let api = router.group(RouterPath(PresenceAPI.group)).add(middleware: AuthMiddleware(tokens: tokens))
     PresenceRoutes(store: store, contacts: contacts).register(on: api)
-    CallRoutes(ice: configuration.ice).register(on: api)
+    let callRoutes = CallRoutes(ice: configuration.ice, calls: calls)
+    callRoutes.register(on: api)
+    callRoutes.register(
+        internal: router.group(RouterPath(PresenceAPI.internalGroup)).add(middleware: AuthMiddleware(tokens: tokens, accepting: .service))
+    )
 
     return Application(
         router: router,
@@ -64,6 +69,7 @@ public func buildApplication(configuration: PresenceConfiguration, logger: Logge
         configuration: configuration.http.application(serverName: "presence"),
         services: [
             redis, streamRedis, HTTPClientService(client: httpClient), consumer, sweeper, revocations,
+            CallSweeper(calls: calls, every: configuration.sweepEvery, logger: logger),
             contacts.watcher(redis: configuration.redis, eventLoopGroup: group, logger: logger),
         ],
         logger: logger

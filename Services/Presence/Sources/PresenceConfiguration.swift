@@ -23,6 +23,8 @@ public struct PresenceConfiguration: ServiceConfigurationProtocol {
     public var sweepEvery: Duration
     /// STUN and TURN for calls.
     public var ice: IceSettings
+    /// How long calls ring, how long a vanished socket is waited for, how many may join.
+    var calls: CallState.Limits
     public var logLevel: Logger.Level
 
     public init(
@@ -35,6 +37,9 @@ public struct PresenceConfiguration: ServiceConfigurationProtocol {
         gatewayDeadAfter: Duration = Self.gatewayDeadAfter.defaultValue,
         sweepEvery: Duration = .milliseconds(500),
         ice: IceSettings = IceSettings(),
+        callRingTimeout: Duration = Self.callRingTimeout.defaultValue,
+        callReconnectGrace: Duration = Self.callReconnectGrace.defaultValue,
+        callMaxParticipants: Int = Self.callMaxParticipants.defaultValue,
         logLevel: Logger.Level = Setting.logLevel.defaultValue
     ) {
         self.http = http
@@ -46,6 +51,7 @@ public struct PresenceConfiguration: ServiceConfigurationProtocol {
         self.gatewayDeadAfter = gatewayDeadAfter
         self.sweepEvery = sweepEvery
         self.ice = ice
+        self.calls = CallState.Limits(ringTimeout: callRingTimeout, reconnectGrace: callReconnectGrace, maxParticipants: callMaxParticipants)
         self.logLevel = logLevel
     }
 
@@ -58,6 +64,23 @@ public struct PresenceConfiguration: ServiceConfigurationProtocol {
         help: "a gateway silent this long is dead: its users go offline unless connected elsewhere"
     )
 
+    public static let callRingTimeout = Setting.seconds(
+        "CALL_RING_TIMEOUT",
+        default: .seconds(30),
+        help: "a call nobody answers within this is missed"
+    )
+    public static let callReconnectGrace = Setting.seconds(
+        "CALL_RECONNECT_GRACE",
+        default: .seconds(10),
+        help: "a party whose socket is gone this long leaves the call (a reconnect within it keeps the call)"
+    )
+    public static let callMaxParticipants = Setting.int(
+        "CALL_MAX_PARTICIPANTS",
+        default: 4,
+        in: 2...16,
+        help: "the most people in one call (a group call is a mesh: each sends to every other)"
+    )
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
             http: try HTTPSettings(values, defaultPort: Self.port),
@@ -68,6 +91,9 @@ public struct PresenceConfiguration: ServiceConfigurationProtocol {
             typingTTL: try values.read(Self.typingTTL),
             gatewayDeadAfter: try values.read(Self.gatewayDeadAfter),
             ice: try IceSettings(values),
+            callRingTimeout: try values.read(Self.callRingTimeout),
+            callReconnectGrace: try values.read(Self.callReconnectGrace),
+            callMaxParticipants: try values.read(Self.callMaxParticipants),
             logLevel: try values.read(.logLevel)
         )
     }

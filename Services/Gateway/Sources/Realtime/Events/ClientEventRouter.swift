@@ -1,4 +1,5 @@
 import ChatModels
+import ServiceClients
 import SocketIO
 
 /// The client events a gateway serves: each declared event's handler behind the checks its
@@ -68,6 +69,13 @@ extension ClientEventRouter {
         router.on(ClientEvent.userOnline) { _, call in PresenceEvents.visibility(true, call) }
         router.on(ClientEvent.userOffline) { _, call in PresenceEvents.visibility(false, call) }
         router.on(ClientEvent.watchStatuses, PresenceEvents.watch)
+        router.on(ClientEvent.callInvite, membership: .messagesCall, CallEvents.invite)
+        router.on(ClientEvent.callAnswer, CallEvents.command(.answer))
+        router.on(ClientEvent.callDecline, CallEvents.command(.decline))
+        router.on(ClientEvent.callEnd, CallEvents.command(.end))
+        router.on(ClientEvent.callResume, CallEvents.command(.resume))
+        router.on(ClientEvent.callSignal, CallEvents.signal)
+        router.on(ClientEvent.callMedia, CallEvents.media)
         return router
     }
 }

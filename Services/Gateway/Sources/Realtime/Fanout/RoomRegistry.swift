@@ -272,7 +272,7 @@ final class RoomRegistry: Sendable {
         var sockets: [SocketConnection] = []
         for user in envelope.audience {
             guard let mine = state.users[user] else { continue }
-            for (key, socket) in mine where inRoom[key] == nil {
+            for (key, socket) in mine where inRoom[key] == nil && (envelope.connection == nil || envelope.connection == socket.engineID) {
                 sockets.append(socket)
             }
         }

@@ -16,6 +16,8 @@ struct RealtimeContext: Sendable {
     /// Who is online, for the watchers of a status.
     let online: OnlineUsers
     let messages: MessagesClient
+    /// Presence, which keeps every call.
+    let calls: CallsClient
     let memberships: Memberships
     /// The events clients send, each with its handler.
     let events: ClientEventRouter
@@ -36,10 +38,11 @@ extension RealtimeContext {
     ) -> RealtimeContext {
         let group = MultiThreadedEventLoopGroup.singleton
         let settings = configuration.realtime
+        let serviceToken = ServiceTokenCache(tokens: tokens, service: "gateway").token
         let messages = MessagesClient(
             client: httpClient,
             endpoint: ServiceEndpoint(url: configuration.upstreams.messages, timeout: configuration.upstreams.timeout),
-            serviceToken: ServiceTokenCache(tokens: tokens, service: "gateway").token
+            serviceToken: serviceToken
         )
         let recovery = settings.recoveryWindow.map { SessionRecovery(redis: redis, window: $0, logger: logger) }
         let memberships = Memberships()
@@ -74,6 +77,11 @@ extension RealtimeContext {
             presence: presence,
             online: OnlineUsers(redis: redis),
             messages: messages,
+            calls: CallsClient(
+                client: httpClient,
+                endpoint: ServiceEndpoint(url: configuration.upstreams.presence, timeout: configuration.upstreams.timeout),
+                serviceToken: serviceToken
+            ),
             memberships: memberships,
             events: .chat(),
             recovery: recovery,
