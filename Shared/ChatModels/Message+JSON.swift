@@ -13,6 +13,9 @@ extension Message {
             object.array("attachments", self.attachments) { object, attachment in
                 object.file(attachment) { object in object.string("url", attachment.url) }
             }
+            if let call = self.call {
+                object.object("call") { object in object.callRecord(call) }
+            }
             object.integer("changeSeq", self.changeSeq)
             object.string("clientMessageId", self.clientMessageId)
             object.string("content", self.content)

@@ -6,6 +6,8 @@ public enum MessageType: String, Codable, Sendable, CaseIterable {
     case image = "IMAGE"
     case file = "FILE"
     case system = "SYSTEM"
+    /// A call's line: presence writes it when the call ends (`call` says how it went).
+    case call = "CALL"
 }
 
 /// What a file is, in every shape it takes (`Attachment`, and the draft uploads hands on).
@@ -115,6 +117,8 @@ public struct Message: Codable, Sendable, Hashable {
     public var reactions: [ReactionSummary]
     /// The message this one answers.
     public var replyTo: ReplyPreview?
+    /// A CALL message's call.
+    public var call: CallRecord?
 
     public init(
         id: UUID,
@@ -131,7 +135,8 @@ public struct Message: Codable, Sendable, Hashable {
         editedAt: Date? = nil,
         deletedAt: Date? = nil,
         reactions: [ReactionSummary] = [],
-        replyTo: ReplyPreview? = nil
+        replyTo: ReplyPreview? = nil,
+        call: CallRecord? = nil
     ) {
         self.id = id
         self.conversationId = conversationId
@@ -148,6 +153,7 @@ public struct Message: Codable, Sendable, Hashable {
         self.deletedAt = deletedAt
         self.reactions = reactions
         self.replyTo = replyTo
+        self.call = call
     }
 }
 

@@ -72,13 +72,13 @@ public final class CommandClient: Service, Sendable {
                         CommandStream.commandField: .bytes(command.json), CommandStream.replyField: .string(self.channel),
                         CommandStream.kindField: .string(kind),
                     ],
-                    maxLength: 1_000_000
+                    maxLength: CommandStream.maxLength
                 )
             } else {
                 _ = try await self.redis.xadd(
                     self.stream,
                     fields: [CommandStream.commandField: .bytes(command.json), CommandStream.replyField: .string(self.channel)],
-                    maxLength: 1_000_000
+                    maxLength: CommandStream.maxLength
                 )
             }
         } catch {

@@ -14,6 +14,8 @@ public enum CommandStream {
     public static let replyField = "r"
     /// What kind of command the entry holds; absent for a send.
     public static let kindField = "k"
+    /// About how many entries the stream keeps (`XADD MAXLEN ~`); consumers are far ahead.
+    public static let maxLength = 1_000_000
 }
 
 /// A command the durable stream carries: its JSON, the id its reply names, and its kind.
@@ -87,6 +89,8 @@ public struct SendMessageCommand: Codable, Sendable, Hashable {
     public var attachment: AttachmentDraft?
     /// The message of this conversation it answers.
     public var replyTo: UUID?
+    /// A CALL message's call (presence's, never a client's).
+    public var call: CallRecord?
 
     public init(
         requestId: String,
@@ -96,7 +100,8 @@ public struct SendMessageCommand: Codable, Sendable, Hashable {
         messageType: MessageType,
         clientMessageId: String,
         attachment: AttachmentDraft? = nil,
-        replyTo: UUID? = nil
+        replyTo: UUID? = nil,
+        call: CallRecord? = nil
     ) {
         self.requestId = requestId
         self.senderId = senderId
@@ -106,6 +111,7 @@ public struct SendMessageCommand: Codable, Sendable, Hashable {
         self.clientMessageId = clientMessageId
         self.attachment = attachment
         self.replyTo = replyTo
+        self.call = call
     }
 }
 

@@ -16,6 +16,9 @@ extension SendMessageCommand {
                     object.file(attachment) { object in object.string("storageKey", attachment.storageKey) }
                 }
             }
+            if let call = self.call {
+                object.object("call") { object in object.callRecord(call) }
+            }
             object.string("clientMessageId", self.clientMessageId)
             object.string("content", self.content)
             object.uuid("conversationId", self.conversationId)
@@ -50,7 +53,8 @@ extension SendMessageCommand {
                     height: try draft.optionalInteger("height").map(Int.init)
                 )
             },
-            replyTo: try object.optionalUUID("replyTo")
+            replyTo: try object.optionalUUID("replyTo"),
+            call: try object.optionalObject("call").map { record throws(DecodingError) in try record.callRecord() }
         )
     }
 }

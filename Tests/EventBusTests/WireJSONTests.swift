@@ -53,6 +53,12 @@ import Testing
         return message
     }
 
+    static func call(_ message: Message, _ record: CallRecord) -> Message {
+        var message = message
+        (message.messageType, message.call) = (.call, record)
+        return message
+    }
+
     @Test(arguments: awkwardText)
     func aMessageIsWhatTheEncoderWrites(_ text: String) throws {
         let attachment = ChatModels.Attachment(
@@ -75,6 +81,8 @@ import Testing
                 to: ReplyPreview(id: UUID(), seq: 1 << 40, senderId: UUID(), messageType: .image, snippet: text, deleted: false)
             ),
             Self.reply(Self.message(content: text), to: .unread(UUID())),
+            Self.call(Self.message(content: text), CallRecord(callId: UUID(), media: .video, outcome: .answered, durationSeconds: 1 << 40)),
+            Self.call(Self.message(content: text), CallRecord(callId: UUID(), media: .audio, outcome: .missed)),
         ] {
             let expected = try ChatJSON.encoder().encode(message)
             #expect(String(buffer: message.json) == String(decoding: expected, as: UTF8.self))
@@ -118,6 +126,15 @@ import Testing
                 messageType: .text,
                 clientMessageId: "c",
                 replyTo: UUID()
+            ),
+            SendMessageCommand(
+                requestId: "call",
+                senderId: UUID(),
+                conversationId: UUID(),
+                content: text,
+                messageType: .call,
+                clientMessageId: "call:x",
+                call: CallRecord(callId: UUID(), media: .audio, outcome: .declined)
             ),
         ] {
             let expected = try ChatJSON.encoder().encode(command)

@@ -443,6 +443,14 @@ class OpenConversation(Part):
         """The text of every message shown, oldest first, once one is shown."""
         return self._texts(self.CONTENT)
 
+    def call_lines(self) -> list[tuple[str, str]]:
+        """Each call's line shown, oldest first: (its words without the time, its outcome)."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map((line) => "
+            "[[...line.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('').trim(),"
+            " line.dataset.outcome])",
+            by_testid("call-line"))
+
     def wait_for_message(self, text: str, message: str = "", timeout: float = WAIT) -> None:
         self.wait_until(lambda: text in self.message_texts(), message=message or f"a message {text!r}", timeout=timeout)
 

@@ -314,3 +314,78 @@ def test_a_gateway_killed_mid_call_cannot_leave_it_running_or_ringing(stack, api
                 ok(a.call("call_end", {"callId": again["id"]}))
     finally:
         stack.stop("doomed")
+
+
+def test_each_call_leaves_a_line_in_history_and_only_a_missed_one_is_unread_and_notifies(stack, api, pair):
+    (a_api, a_user), (b_api, b_user), conversation = pair
+    with ChatClient(stack.service_url("gateway1"), a_api.token) as a, ChatClient(stack.service_url("gateway2"), b_api.token) as b:
+        a.join(conversation["id"])  # the caller looks at the conversation; the callee does not
+
+        def lines(client, count):
+            assert client.recorder.wait_for(lambda: len([m for m in client.recorder.of("new_message") if m["messageType"] == "CALL"]) >= count)
+            return [m for m in client.recorder.of("new_message") if m["messageType"] == "CALL"]
+
+        declined = ok(a.call("call_invite", {"conversationId": conversation["id"], "media": "audio", "offer": OFFER}))["call"]
+        wait_state(b, declined["id"], lambda s: s["status"] == "ringing")
+        ok(b.call("call_decline", {"callId": declined["id"]}))
+        assert lines(a, 1)[0]["call"] == {"callId": declined["id"], "media": "audio", "outcome": "declined"}
+        # Not news to the callee: their list moves, nothing notifies them.
+        assert b.recorder.wait_event("conversation_updated", lambda u: (u.get("lastMessage") or {}).get("messageType") == "CALL")
+
+        answered = ok(a.call("call_invite", {"conversationId": conversation["id"], "media": "video", "offer": OFFER}))["call"]
+        wait_state(b, answered["id"], lambda s: s["status"] == "ringing")
+        ok(b.call("call_answer", {"callId": answered["id"]}))
+        time.sleep(1.6)
+        ok(a.call("call_end", {"callId": answered["id"]}))
+        line = lines(a, 2)[1]
+        assert line["call"]["outcome"] == "answered" and line["call"]["media"] == "video" and 1 <= line["call"]["durationSeconds"] <= 4
+        assert line["senderId"] == a_user["id"] and line["content"].startswith("Video call, 0:0")
+
+        missed = ok(a.call("call_invite", {"conversationId": conversation["id"], "media": "audio", "offer": OFFER}))["call"]
+        wait_state(b, missed["id"], lambda s: s["status"] == "ringing")
+        ok(a.call("call_end", {"callId": missed["id"]}))  # hung up while it rang: the callee missed it
+        notified = b.recorder.wait_event("notification")
+        assert notified["message"]["call"] == {"callId": missed["id"], "media": "audio", "outcome": "missed"}
+        assert [n["message"]["messageType"] for n in b.recorder.of("notification")] == ["CALL"], "only the missed call notifies"
+
+    history = b_api.get(f"/api/chat/conversations/{conversation['id']}/messages").json()["messages"]
+    assert [(m["messageType"], (m.get("call") or {}).get("outcome")) for m in history[1:]] == [
+        ("CALL", "declined"), ("CALL", "answered"), ("CALL", "missed")]
+    listed = next(c for c in b_api.get("/api/chat/conversations").json() if c["id"] == conversation["id"])
+    assert listed["unreadCount"] == 1 and listed["lastMessage"]["call"]["outcome"] == "missed"
+    assert b_api.get("/api/chat/search", params={"q": "call"}).json()["results"] == []
+
+
+def test_the_page_shows_call_lines_and_counts_only_a_missed_call(stack, api, browsers):
+    from pages import ChatPage
+
+    (student, _), (expert, _), conversation = api.student_and_expert("Mina", "Omar")
+    callee = ChatPage(browsers()).open_signed_in(stack.service_url("gateway1"), student.token)
+    caller = ChatPage(browsers()).open_signed_in(stack.service_url("gateway2"), expert.token)
+    caller.open_conversation(conversation["id"])
+    with ChatClient(stack.service_url("gateway2"), expert.token) as phone, ChatClient(stack.service_url("gateway1"), student.token) as other:
+        answered = ok(phone.call("call_invite", {"conversationId": conversation["id"], "media": "video", "offer": OFFER}))["call"]
+        wait_state(other, answered["id"], lambda s: s["status"] == "ringing")
+        ok(other.call("call_answer", {"callId": answered["id"]}))
+        ok(phone.call("call_end", {"callId": answered["id"]}))
+        missed = ok(phone.call("call_invite", {"conversationId": conversation["id"], "media": "audio", "offer": OFFER}))["call"]
+        wait_state(other, missed["id"], lambda s: s["status"] == "ringing")
+        ok(phone.call("call_end", {"callId": missed["id"]}))
+
+    # The callee's page: one unread (the missed call, not the answered one), said in words.
+    callee.wait_until(lambda: callee.sidebar.unread_badge(conversation["id"]) == "1", message="the missed call counted")
+    assert callee.sidebar.preview(conversation["id"]) == "Missed voice call"
+    assert callee.toasts.text() == "Omar: Missed voice call"
+    callee.open_conversation(conversation["id"])
+    def shown(page, missed_line):
+        lines = page.conversation.call_lines()
+        # The answered call lasted well under 10 s, whatever this machine's pace.
+        return len(lines) == 2 and lines[0][0].startswith("Video call · 0:0") and lines[0][1] == "answered" and lines[1] == missed_line
+
+    callee.wait_until(lambda: shown(callee, ["Missed voice call", "missed"]), message="both lines, as the callee reads them")
+    # The caller's page heard them live, from the caller's side.
+    caller.wait_until(lambda: shown(caller, ["Voice call, no answer", "missed"]), message="both lines, as the caller reads them")
+    callee.screenshot("call-lines.png")
+    assert callee.accessibility_violations() == []
+    for page in (callee, caller):
+        assert page.console_errors() == []

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { groupReceipt, listed, pictureBox } from "../../Web/js/format.js";
+import { callLine, duration, groupReceipt, listed, pictureBox } from "../../Web/js/format.js";
+import { isLine, isNews } from "../../Web/js/message-kinds.js";
 
 test("a picture's box keeps its shape within 320 × 240", () => {
   assert.deepEqual(pictureBox({ width: 4032, height: 3024 }), { width: 320, height: 240 });
@@ -27,4 +28,33 @@ test("a group message says how many of the others read it", () => {
   assert.equal(groupReceipt([], 4), "sent");
   assert.equal(groupReceipt(["Ada"], 4), "read by 1 of 4");
   assert.equal(groupReceipt(["Ada", "Grace", "Lin", "Mo"], 4), "read by everyone");
+});
+
+test("a call's length reads as a clock", () => {
+  assert.equal(duration(7), "0:07");
+  assert.equal(duration(245), "4:05");
+  assert.equal(duration(3723), "1:02:03");
+  assert.equal(duration(undefined), "0:00");
+  assert.equal(duration(-5), "0:00");
+});
+
+test("a call's line says what became of it, as its reader sees it", () => {
+  const answered = { media: "video", outcome: "answered", durationSeconds: 65 };
+  assert.deepEqual(callLine(answered, true), { text: "Video call · 1:05", missed: false });
+  assert.deepEqual(callLine(answered, false), { text: "Video call · 1:05", missed: false });
+  const missed = { media: "audio", outcome: "missed" };
+  assert.deepEqual(callLine(missed, false), { text: "Missed voice call", missed: true }, "the callee missed it");
+  assert.deepEqual(callLine(missed, true), { text: "Voice call, no answer", missed: false }, "the caller did not");
+  assert.equal(callLine({ media: "audio", outcome: "declined" }, false).text, "You declined a voice call");
+  assert.equal(callLine({ media: "audio", outcome: "declined" }, true).text, "Voice call, declined");
+});
+
+test("news is others' words and files, and missed calls; lines are nobody's words", () => {
+  assert.equal(isNews({ messageType: "TEXT" }), true);
+  assert.equal(isNews({ messageType: "FILE" }), true);
+  assert.equal(isNews({ messageType: "SYSTEM" }), false);
+  assert.equal(isNews({ messageType: "CALL", call: { outcome: "missed" } }), true);
+  assert.equal(isNews({ messageType: "CALL", call: { outcome: "answered" } }), false);
+  assert.equal(isNews({ messageType: "CALL", call: { outcome: "declined" } }), false);
+  assert.deepEqual(["TEXT", "IMAGE", "SYSTEM", "CALL"].map((messageType) => isLine({ messageType })), [false, false, true, true]);
 });

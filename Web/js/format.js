@@ -46,6 +46,28 @@ export function lastSeen(date, now = new Date()) {
   return `last seen ${new Date(date).toLocaleDateString([], { day: "numeric", month: "short" })}`;
 }
 
+/** A span of seconds as a clock: "0:07", "4:05", "1:02:03". */
+export function duration(seconds) {
+  const total = Math.max(0, Math.round(Number(seconds) || 0));
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
+  const pad = (n) => String(n).padStart(2, "0");
+  return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+/**
+ * A CALL message's line as its reader sees it (`mine`: the reader placed the call):
+ * {text, missed}, `missed` when the reader is the one who missed it.
+ */
+export function callLine(call, mine) {
+  const kind = call?.media === "video" ? "video call" : "voice call";
+  const named = kind[0].toUpperCase() + kind.slice(1);
+  switch (call?.outcome) {
+    case "answered": return { text: `${named} · ${duration(call.durationSeconds)}`, missed: false };
+    case "declined": return { text: mine ? `${named}, declined` : `You declined a ${kind}`, missed: false };
+    default: return { text: mine ? `${named}, no answer` : `Missed ${kind}`, missed: !mine };
+  }
+}
+
 /** "Ada", "Ada and Grace", "Ada, Grace and Lin". */
 export function listed(names) {
   return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;

@@ -3,6 +3,8 @@
 
 import { api, session, whenUnauthorized } from "./api.js";
 import { createFileOutbox } from "./file-outbox.js";
+import { callLine } from "./format.js";
+import { isNews } from "./message-kinds.js";
 import { shrinkPicture } from "./picture.js";
 import { createSocket, pendingCopy } from "./socket.js";
 import { sound } from "./sound.js";
@@ -152,7 +154,7 @@ function arrived(message) {
   const id = key(message.conversationId);
   state.noteChange(id, message.changeSeq);
   state.messages.add(id, [message]);
-  const theirs = message.senderId && key(message.senderId) !== state.me.id && message.messageType !== "SYSTEM";
+  const theirs = message.senderId && key(message.senderId) !== state.me.id && isNews(message);
   state.conversations.received(message, { countUnread: theirs && !isReading(id) });
   updateTitle();
 }
@@ -164,17 +166,18 @@ async function updated(update) {
 }
 
 /**
- * A message in a conversation not joined here: the badge and the title, and for someone's
- * message (not a SYSTEM one: a welcome is no news) a toast and the chime.
+ * A message in a conversation not joined here: the badge and the title, and for news (not
+ * a SYSTEM line: a welcome is no news) a toast and the chime.
  */
 async function notified({ conversationId, message }) {
   const id = key(conversationId);
-  const system = message.messageType === "SYSTEM";
-  if (!state.conversations.received(message, { countUnread: !system })) await reloadConversations();
+  const news = isNews(message);
+  if (!state.conversations.received(message, { countUnread: news })) await reloadConversations();
   updateTitle();
   // Someone blocked is not announced: no toast, no chime.
-  if (system || isReading(id) || state.blocks.has(message.senderId)) return;
-  toast(`${state.nameOf(message.senderId)}: ${message.content}`, { onClick: () => open(id), conversationId: id });
+  if (!news || isReading(id) || state.blocks.has(message.senderId)) return;
+  const text = message.messageType === "CALL" ? callLine(message.call, false).text : message.content;
+  toast(`${state.nameOf(message.senderId)}: ${text}`, { onClick: () => open(id), conversationId: id });
   sound.chime();
 }
 

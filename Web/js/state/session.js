@@ -1,6 +1,7 @@
 // Who is signed in, and what the server allows them (`/api/chat/policy`). Topic "me": {}
 // whenever the user (or their profile) changes.
 
+import { isLine } from "../message-kinds.js";
 import { key, keyedUser } from "./ids.js";
 
 export function createSession(emit) {
@@ -14,7 +15,7 @@ export function createSession(emit) {
     },
     /** Whether the signed-in user may still edit `message`: theirs, not deleted, and within the edit window. */
     canEdit(message, now = Date.now()) {
-      if (!me || key(message.senderId) !== me.id || message.deletedAt || message.pending || message.messageType === "SYSTEM") return false;
+      if (!me || key(message.senderId) !== me.id || message.deletedAt || message.pending || isLine(message)) return false;
       const window = policy?.editWindowSeconds;
       return typeof window !== "number" || now - Date.parse(message.createdAt) < window * 1000;
     },

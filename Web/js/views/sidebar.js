@@ -3,7 +3,8 @@
 // list scrolls into view. Each conversation's item is kept and changed in place; one
 // listener opens whichever is clicked.
 
-import { when } from "../format.js";
+import { callLine, when } from "../format.js";
+import { key } from "../state/ids.js";
 import { avatar, groupAvatar, presenceDot } from "./avatar.js";
 import { element, reconcile, setAttribute, setText } from "./keyed.js";
 
@@ -70,7 +71,8 @@ export function renderSidebar(state, { onOpen, loadMore, onLoaded }) {
     setAttribute(button.querySelector(".item__title"), "title", name); // the whole name, where it is cut
     const last = conversation.lastMessage;
     const ended = conversation.departure ? (conversation.departure.reason === "removed" ? "You were removed" : "You left") : null;
-    const preview = ended ?? (!last ? "" : last.deletedAt ? "Message deleted" : state.blocks.has(last.senderId) ? "Message from someone you blocked" : last.content);
+    const preview = ended ?? (!last ? "" : last.deletedAt ? "Message deleted" : state.blocks.has(last.senderId) ? "Message from someone you blocked"
+      : last.messageType === "CALL" ? callLine(last.call, key(last.senderId) === me).text : last.content);
     setAttribute(button, "data-ended", ended ? "true" : null);
     setText(button.querySelector(".item__preview"), preview);
     setText(button.querySelector(".item__time"), last ? when(last.createdAt) : "");

@@ -45,7 +45,8 @@ struct CommandConsumer: Service {
         var changes: [RedisStreamEntry] = []
         // Whose lists change besides by the batch's new messages, which every member's
         // sockets have (`new_message` in the room, `notification` outside it) and count
-        // themselves: the conversations with a delete or a new last text.
+        // themselves: the conversations with a delete, a new last text, or a call's line
+        // that is no notification.
         var summaries: Set<UUID> = []
         for entry in entries {
             if entry.fields[CommandStream.kindField].map({ String(buffer: $0) }) == MessageChangeCommand.kind {
@@ -86,6 +87,8 @@ struct CommandConsumer: Service {
                 // Published again for a retried send: its first consumer may have died
                 // before publishing, and gateways deliver a message id once.
                 publishes += self.events.envelopes(stored: encoded, memberIDs: members)
+                // A call's line that notifies nobody still moves the members' lists.
+                if !MessageEvents.notifies(encoded.message) { summaries.insert(encoded.message.conversationId) }
                 publishes += Self.reply(
                     to: item.entry,
                     BusEnvelope.reply(encoded.reply(requestID: item.command.requestId))
@@ -159,9 +162,9 @@ struct CommandConsumer: Service {
 
     /// The checks that need no database.
     private func draft(_ command: SendMessageCommand) throws(APIError) -> NewMessage {
-        switch (command.messageType, command.attachment) {
-        case (.text, nil), (.image, _?), (.file, _?): break
-        default: throw .validation("TEXT messages carry no file; IMAGE and FILE messages carry one")
+        switch (command.messageType, command.attachment, command.call) {
+        case (.text, nil, nil), (.image, _?, nil), (.file, _?, nil), (.call, nil, _?): break
+        default: throw .validation("TEXT messages carry no file; IMAGE and FILE messages carry one; CALL messages carry their call")
         }
         if let file = command.attachment, [file.width, file.height].contains(where: { ($0 ?? 1) < 1 || ($0 ?? 1) > 65_535 }) {
             throw .validation("A picture's width and height are 1 to 65535 pixels")
@@ -173,7 +176,8 @@ struct CommandConsumer: Service {
             type: command.messageType,
             clientMessageID: try MessageRules.clientMessageID(command.clientMessageId),
             attachment: command.attachment,
-            replyTo: command.replyTo
+            replyTo: command.replyTo,
+            call: command.call
         )
     }
 

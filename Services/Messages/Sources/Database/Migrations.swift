@@ -371,5 +371,17 @@ enum Migrations {
                 "ALTER TABLE conversations ADD COLUMN picture_key text, ADD COLUMN picture_url text"
             ]
         ),
+        Migration(
+            version: 16,
+            name: "call messages",
+            statements: [
+                """
+                ALTER TABLE messages DROP CONSTRAINT messages_message_type_check,
+                    ADD CONSTRAINT messages_message_type_check CHECK (message_type IN ('TEXT', 'IMAGE', 'FILE', 'SYSTEM', 'CALL')),
+                    ADD COLUMN call jsonb,
+                    ADD CONSTRAINT messages_call_check CHECK ((message_type = 'CALL') = (call IS NOT NULL))
+                """
+            ]
+        ),
     ]
 }

@@ -57,10 +57,16 @@ struct MessageEvents: Sendable {
         self.envelopes(stored: EncodedMessage(message), memberIDs: memberIDs)
     }
 
+    /// Whether the members but its sender hear of the message outside its room: every
+    /// message but a call's line for a call that was answered or declined (they were there).
+    static func notifies(_ message: Message) -> Bool {
+        message.call.map { $0.outcome == .missed } ?? true
+    }
+
     func envelopes(stored encoded: EncodedMessage, memberIDs: [UUID]) -> [(envelope: BusEnvelope, channels: [String])] {
         let message = encoded.message
         let id = message.id.text()
-        let audience = memberIDs.filter { $0 != message.senderId }
+        let audience = Self.notifies(message) ? memberIDs.filter { $0 != message.senderId } : []
         return [
             (
                 BusEnvelope(event: ServerEvent.newMessage, id: id, seq: message.seq, data: encoded.json),

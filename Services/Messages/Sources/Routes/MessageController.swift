@@ -125,7 +125,7 @@ struct MessageController: Sendable {
         switch body.messageType ?? .text {
         case .text: break
         case .image, .file: throw APIError.validation("Files are sent through the upload route")
-        case .system: throw APIError.forbidden("SYSTEM messages are the server's own")
+        case .system, .call: throw APIError.forbidden("SYSTEM and CALL messages are the server's own")
         }
         let content = try MessageRules.content(body.content, maxLength: self.limits.maxContentLength)
         let clientMessageID = try MessageRules.clientMessageID(body.clientMessageId)

@@ -100,7 +100,9 @@ struct ChangeWrite {
     }
 
     private func checkAuthor(_ message: Message, verb: String) throws(APIError) {
-        guard message.messageType != .system else { throw APIError(.systemMessage, "SYSTEM messages cannot be changed") }
+        guard message.messageType != .system, message.messageType != .call else {
+            throw APIError(.systemMessage, "SYSTEM and CALL messages cannot be changed")
+        }
         guard message.senderId == self.userID || self.moderator else { throw APIError(.notYourMessage, "Only its sender can \(verb) a message") }
     }
 

@@ -172,13 +172,13 @@ struct ConversationStore: Sendable {
     }
 
     /// A member's unread count counted afresh, for a row `m` of `conversation_members`: the
-    /// messages after their watermark that are others' (not SYSTEM, not deleted). The count
+    /// messages after their watermark that are others' and count (`MessageRows.countsAsUnread`), not deleted. The count
     /// is kept in `unread_count` (a send adds to it, a delete takes from it); a read or a
     /// mark-as-unread counts again, from its new watermark.
     static let unreadRecount = """
         (SELECT count(*) FROM messages x
          WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq AND x.deleted_at IS NULL
-           AND x.message_type <> 'SYSTEM' AND x.sender_id IS DISTINCT FROM m.user_id)
+           AND \(MessageRows.countsAsUnread("x")) AND x.sender_id IS DISTINCT FROM m.user_id)
         """
 
     /// Counts the member's unread afresh. Run as a statement of its own after the row is

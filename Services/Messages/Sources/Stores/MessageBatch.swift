@@ -172,7 +172,8 @@ extension MessageStore {
                 messageType: draft.type,
                 clientMessageId: draft.clientMessageID,
                 createdAt: Date(),
-                replyTo: draft.replyTo.flatMap { originals[$0]?.preview }
+                replyTo: draft.replyTo.flatMap { originals[$0]?.preview },
+                call: draft.call
             )
         }
         var inserted: [UUID: (seq: Int64, changeSeq: Int64, createdAt: Date)] = [:]
@@ -203,12 +204,13 @@ extension MessageStore {
         return """
             WITH d AS (
                 SELECT u.id, u.conversation_id, NULLIF(u.sender_id, \(Self.noSender)) AS sender_id, u.content, u.message_type,
-                       NULLIF(u.client_message_id, '') AS client_message_id, NULLIF(u.reply_to, \(Self.noSender)) AS reply_to, u.ord
+                       NULLIF(u.client_message_id, '') AS client_message_id, NULLIF(u.reply_to, \(Self.noSender)) AS reply_to,
+                       NULLIF(u.call, '')::jsonb AS call, u.ord
                 FROM unnest(
                     \(messages.map(\.id)), \(messages.map(\.conversationId)), \(messages.map { $0.senderId ?? Self.noSender }),
                     \(messages.map(\.content)), \(messages.map(\.messageType.rawValue)), \(messages.map { $0.clientMessageId ?? "" }),
-                    \(messages.map { $0.replyTo?.id ?? Self.noSender })
-                ) WITH ORDINALITY AS u(id, conversation_id, sender_id, content, message_type, client_message_id, reply_to, ord)
+                    \(messages.map { $0.replyTo?.id ?? Self.noSender }), \(messages.map { $0.call.map(MessageRows.json) ?? "" })
+                ) WITH ORDINALITY AS u(id, conversation_id, sender_id, content, message_type, client_message_id, reply_to, call, ord)
             ), fresh AS (
                 SELECT d.* FROM d WHERE NOT EXISTS (
                     SELECT 1 FROM messages m WHERE m.sender_id = d.sender_id AND m.client_message_id = d.client_message_id
@@ -226,17 +228,17 @@ extension MessageStore {
                 SELECT f.*, b.base, b.change_base, row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS n
                 FROM fresh f JOIN bumped b ON b.id = f.conversation_id
             ), inserted AS (
-                INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type, client_message_id, reply_to)
-                SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id, reply_to
+                INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type, client_message_id, reply_to, call)
+                SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id, reply_to, call
                 FROM numbered
-                RETURNING id, conversation_id, sender_id, message_type, seq, change_seq, created_at
+                RETURNING id, conversation_id, sender_id, message_type, call, seq, change_seq, created_at
             ), counted AS (
                 -- Every other member has these unread (a watermark is never past the last message).
                 UPDATE conversation_members cm SET unread_count = cm.unread_count + n.count
                 FROM (
                     SELECT i.conversation_id, member.user_id, count(*) AS count
                     FROM inserted i JOIN conversation_members member ON member.conversation_id = i.conversation_id
-                    WHERE i.message_type <> 'SYSTEM' AND i.sender_id IS DISTINCT FROM member.user_id
+                    WHERE \(unescaped: MessageRows.countsAsUnread("i")) AND i.sender_id IS DISTINCT FROM member.user_id
                     GROUP BY i.conversation_id, member.user_id
                 ) n
                 WHERE cm.conversation_id = n.conversation_id AND cm.user_id = n.user_id

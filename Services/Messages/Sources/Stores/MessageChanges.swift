@@ -171,10 +171,13 @@ extension MessageStore {
             )
             var lastChangeSeq = changeSeq
             var changed: [Message] = []
-            for try await row in rows.decode((Int64, UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?, UUID?).self)
-            {
+            for try await row in rows.decode(
+                (Int64, UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?, UUID?, String?).self
+            ) {
                 lastChangeSeq = row.0
-                changed.append(MessageRows.message((row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13)))
+                changed.append(
+                    MessageRows.message((row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13, row.14))
+                )
             }
             // Nothing changed after `changeSeq` (a message keeps the number of its last change,
             // and numbers only grow): the next request starts where this one did.

@@ -1,6 +1,8 @@
 import ChatModels
 import EventBus
 import Foundation
+import JSONKit
+import NIOCore
 import PostgresNIO
 import ServiceClients
 import ServiceKit
@@ -9,9 +11,26 @@ import ServiceKit
 enum MessageRows {
     static let columns = """
         m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.message_type, m.client_message_id, m.created_at,
-        m.change_seq, m.version, m.edited_at, m.deleted_at, m.reply_to
+        m.change_seq, m.version, m.edited_at, m.deleted_at, m.reply_to, m.call::text
         """
-    typealias Row = (UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?, UUID?)
+    typealias Row = (UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?, UUID?, String?)
+
+    /// Whether a message row (`alias`) counts as unread for the members who did not send it:
+    /// words and files, and missed calls; not SYSTEM lines, nor calls that were answered or
+    /// declined (the callee was there).
+    static func countsAsUnread(_ alias: String) -> String {
+        "(\(alias).message_type <> 'SYSTEM' AND (\(alias).message_type <> 'CALL' OR \(alias).call->>'outcome' = 'missed'))"
+    }
+
+    /// A CALL message's record as it is stored (jsonb).
+    static func json(_ record: CallRecord) -> String {
+        String(buffer: JSONObjectWriter.object(capacity: 128) { $0.callRecord(record) })
+    }
+
+    /// A CALL message's record as stored (`call`, jsonb read as text); nil for the others.
+    static func callRecord(_ json: String?) -> CallRecord? {
+        json.flatMap { try? JSONObjectReader(ByteBuffer(string: $0)).callRecord() }
+    }
 
     static func message(_ row: Row) -> Message {
         Message(
@@ -27,7 +46,8 @@ enum MessageRows {
             version: row.9,
             editedAt: row.10,
             deletedAt: row.11,
-            replyTo: row.12.map(ReplyPreview.unread)  // read by `withAttachments`
+            replyTo: row.12.map(ReplyPreview.unread),  // read by `withAttachments`
+            call: Self.callRecord(row.13)
         )
     }
 

@@ -70,7 +70,7 @@ struct SearchCursor: Sendable, Equatable {
 /// Full-text search over the reader's conversations: a stored `tsvector` (configuration
 /// `chat_search`, English stems with accents folded) matched with `websearch_to_tsquery`, so
 /// quotes and `-word` work; a single word is also found inside longer ones through a trigram
-/// index. Deleted and SYSTEM messages are never found.
+/// index. Deleted, SYSTEM and CALL messages are never found.
 struct MessageSearch: Sendable {
     let database: Database
 
@@ -109,7 +109,7 @@ struct MessageSearch: Sendable {
                     (SELECT websearch_to_tsquery('chat_search', \(text)) AS ts, chat_fold(\(pattern)) AS pattern) q
                 WHERE true
                   AND (m.search @@ q.ts OR chat_fold(m.content) LIKE q.pattern)
-                  AND m.deleted_at IS NULL AND m.message_type <> 'SYSTEM'
+                  AND m.deleted_at IS NULL AND m.message_type NOT IN ('SYSTEM', 'CALL')
                   AND (\(query.conversationID)::uuid IS NULL OR m.conversation_id = \(query.conversationID))
                   AND (\(query.senderID)::uuid IS NULL OR m.sender_id = \(query.senderID))
                   AND (\(query.after)::timestamptz IS NULL OR m.created_at >= \(query.after))
@@ -131,10 +131,12 @@ struct MessageSearch: Sendable {
         var messages: [Message] = []
         var extras: [(rank: Float, micros: Int64, headline: String)] = []
         for try await row in rows.decode(
-            (UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?, UUID?, Float, Int64, String).self
+            (UUID, UUID, Int64, UUID?, String, String, String?, Date, Int64, Int64, Date?, Date?, UUID?, String?, Float, Int64, String).self
         ) {
-            messages.append(MessageRows.message((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12)))
-            extras.append((row.13, row.14, row.15))
+            messages.append(
+                MessageRows.message((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13))
+            )
+            extras.append((row.14, row.15, row.16))
         }
         let more = messages.count > query.limit
         if more {

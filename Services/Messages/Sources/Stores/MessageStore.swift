@@ -17,6 +17,8 @@ struct NewMessage: Sendable {
     var attachment: AttachmentDraft? = nil
     /// A message of the same conversation.
     var replyTo: UUID? = nil
+    /// A CALL message's call.
+    var call: CallRecord? = nil
 }
 
 /// Which page of history: older than a `seq`, newer than one, or the newest.

@@ -1,4 +1,5 @@
 import ChatModels
+import EventBus
 import Foundation
 import JSONKit
 import ServiceClients
@@ -258,6 +259,30 @@ struct CallState: Codable, Sendable {
             endedAt: self.endedAt,
             endReason: self.endReason,
             participants: self.parties.map { CallParticipant(userId: $0.userId, state: $0.state, audio: $0.audio, video: $0.video) }
+        )
+    }
+
+    /// The line an ended call leaves in its conversation, as its caller's: answered with
+    /// how long it ran, declined, or missed (a caller who hung up while it rang missed
+    /// nobody but the callee, who sees a missed call, as on a phone).
+    var record: SendMessageCommand? {
+        guard self.status == .ended, let endedAt = self.endedAt else { return nil }
+        let outcome: CallRecord.Outcome =
+            self.answeredAt != nil ? .answered : self.endReason == .declined ? .declined : .missed
+        let record = CallRecord(
+            callId: self.id,
+            media: self.media,
+            outcome: outcome,
+            durationSeconds: self.answeredAt.map { max(0, Int(endedAt.timeIntervalSince($0).rounded())) }
+        )
+        return SendMessageCommand(
+            requestId: record.clientMessageId,
+            senderId: self.callerId,
+            conversationId: self.conversationId,
+            content: record.summary,
+            messageType: .call,
+            clientMessageId: record.clientMessageId,
+            call: record
         )
     }
 }

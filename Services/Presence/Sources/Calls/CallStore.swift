@@ -1,4 +1,5 @@
 import ChatModels
+import EventBus
 import Foundation
 import JSONKit
 import NIOCore
@@ -62,14 +63,17 @@ struct CallStore: Sendable {
     }
 
     /// Writes `call` over `version`; false when someone changed it since. Users it no longer
-    /// engages (and, once it ended, its conversation) stop pointing at it.
+    /// engages (and, once it ended, its conversation) stop pointing at it. An ended call's
+    /// line goes onto the command stream in the same step, so the messages service stores
+    /// it even if this instance dies right after.
     func commit(_ call: CallState, over version: Int, released: Set<UUID>, deadline: Date?) async throws -> Bool {
         let ended = call.status == .ended
-        var keys = [Keys.call(call.id), Keys.deadlines, Keys.live] + released.map(Keys.user)
+        var keys = [Keys.call(call.id), Keys.deadlines, Keys.live, CommandStream.key] + released.map(Keys.user)
         if ended { keys += [Keys.conversation(call.conversationId)] + call.parties.map { Keys.user($0.userId) } }
         let arguments = [
             String(version), try Self.encode(call), String((ended ? Self.endedLifetime : Self.lifetime).milliseconds),
             deadline.map { String(Self.milliseconds($0)) } ?? "", call.id.text(), ended ? "1" : "0",
+            call.record.map { String(buffer: $0.json) } ?? "", CommandStream.commandField, String(CommandStream.maxLength),
         ]
         return try await self.redis.send(Self.eval(CallScripts.commit, keys: keys, arguments: arguments)).int == 1
     }
@@ -154,15 +158,18 @@ enum CallScripts {
         return {'ok'}
         """
 
-    /// KEYS: call, deadlines, live, keys to release… ARGV: version expected, state, lifetime
-    /// ms, deadline ms or '', call id, '1' when the call ended. Returns 0 on a stale version.
+    /// KEYS: call, deadlines, live, the command stream, keys to release… ARGV: version
+    /// expected, state, lifetime ms, deadline ms or '', call id, '1' when the call ended, the
+    /// call's line as a command or '', the entry's field, the stream's length. Returns 0 on a
+    /// stale version.
     static let commit = """
         if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
         redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 's', ARGV[2])
         redis.call('PEXPIRE', KEYS[1], ARGV[3])
         if ARGV[4] == '' then redis.call('ZREM', KEYS[2], ARGV[5]) else redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5]) end
         if ARGV[6] == '1' then redis.call('SREM', KEYS[3], ARGV[5]) end
-        for i = 4, #KEYS do
+        if ARGV[7] ~= '' then redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*', ARGV[8], ARGV[7]) end
+        for i = 5, #KEYS do
             if redis.call('GET', KEYS[i]) == ARGV[5] then redis.call('DEL', KEYS[i]) end
         end
         return 1

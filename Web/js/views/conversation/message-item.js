@@ -2,7 +2,7 @@
 // face and name, the content, the reactions, the meta line) is redrawn only when what it
 // shows changed, and never while the reader edits it.
 
-import { clock, groupReceipt } from "../../format.js";
+import { callLine, clock, groupReceipt } from "../../format.js";
 import { drawAttachment } from "../attachments.js";
 import { avatar } from "../avatar.js";
 import { element, setAttribute, setText } from "../keyed.js";
@@ -30,6 +30,10 @@ export function createMessage(message) {
 export function updateMessage(item, view) {
   const { message, mine } = view;
   const parts = drawn.get(item);
+  if (message.messageType === "CALL") {
+    drawCall(item, parts, message, mine);
+    return;
+  }
   const system = message.messageType === "SYSTEM";
   item.className = system
     ? "message message--system"
@@ -83,6 +87,24 @@ export function updateMessage(item, view) {
   }
   const meta = slot(item, "message__meta", "span", () => null);
   updateMeta(meta, view, parts);
+}
+
+/** A call's line: centred like the server's own, with what became of the call and when. */
+function drawCall(item, parts, message, mine) {
+  const line = callLine(message.call, mine);
+  item.className = `message message--system message--call${line.missed ? " message--missed" : ""}`;
+  setAttribute(item, "data-seq", String(message.seq));
+  const key = `${line.text}|${message.createdAt}`;
+  if (parts.content === key) return;
+  parts.content = key;
+  const text = element("div", { className: "message__text", testid: "call-line" });
+  text.dataset.outcome = message.call?.outcome ?? "";
+  const icon = element("span", { className: "call-line__icon", text: message.call?.media === "video" ? "🎥" : "📞" });
+  icon.setAttribute("aria-hidden", "true");
+  const time = element("time", { className: "call-line__time", text: ` · ${clock(message.createdAt)}` });
+  time.setAttribute("datetime", message.createdAt);
+  text.append(icon, ` ${line.text}`, time);
+  slot(item, "message__content", "div", () => null).replaceChildren(text);
 }
 
 /** What stands for a message of someone the reader blocked, with a way to see it once. */

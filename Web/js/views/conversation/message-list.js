@@ -5,6 +5,7 @@
 // above without a jump; a message opened from search is brought into view.
 
 import { day } from "../../format.js";
+import { isLine, isNews } from "../../message-kinds.js";
 import { key } from "../../state/ids.js";
 import { element, reconcile, setText } from "../keyed.js";
 import { confirmDelete, createEditor, toggleMenu } from "../message-actions.js";
@@ -103,7 +104,7 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
         key: message.id,
         message,
         mine,
-        grouped: message.messageType !== "SYSTEM" && message.senderId === lastSender,
+        grouped: !isLine(message) && message.senderId === lastSender,
         sender: mine ? state.me : state.userOf(message.senderId),
         read: mine && !message.pending && state.messages.isRead(conversationId, message.seq),
         readBy: mine && named && !message.pending ? state.messages.readers(conversationId, message.seq).map(state.nameOf) : null,
@@ -117,16 +118,16 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
       };
       row.signature = [message.revision, row.grouped, row.read, row.readBy?.join(","), row.found, !!row.editor, row.sender.name, row.sender.avatarUrl, row.quoted, named, row.hidden].join("|");
       rows.push(row);
-      lastSender = message.messageType === "SYSTEM" ? null : message.senderId;
+      lastSender = isLine(message) ? null : message.senderId;
     }
     return rows;
   }
 
-  /** The first of the messages unread at opening: others' (not SYSTEM), the newest ones. */
+  /** The first of the messages unread at opening: others' news, the newest ones. */
   function findFirstUnread() {
     if (!unreadAtOpen) return null;
     const theirs = state.messages.list(conversationId)
-      .filter((message) => !message.pending && message.senderId !== state.me.id && message.messageType !== "SYSTEM");
+      .filter((message) => !message.pending && message.senderId !== state.me.id && isNews(message));
     return theirs.length ? theirs[Math.max(0, theirs.length - unreadAtOpen)].id : null;
   }
 
