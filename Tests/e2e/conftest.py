@@ -97,13 +97,37 @@ def sides(stack, pair):
     b.disconnect()
 
 
-def chromium(width: int = 1280, height: int = 900, dark: bool = False) -> webdriver.Chrome:
+# What a test call may use: the page's RTCPeerConnections are kept for getStats, and only
+# the other side's loopback host candidates are taken (its relay ones, when the page is set
+# to relay only), so that no other address of the machine is offered for a test's media.
+CALL_INSTRUMENT = """
+window.__peerConnections = [];
+const Native = window.RTCPeerConnection;
+window.RTCPeerConnection = class extends Native {
+  constructor(...args) { super(...args); window.__peerConnections.push(this); }
+  addIceCandidate(candidate, ...rest) {
+    const type = / 127\\.0\\.0\\.1 \\d+ typ (\\w+)/.exec(candidate?.candidate ?? "")?.[1];
+    const wanted = localStorage.getItem("chat.callRelayOnly") === "relay" ? "relay" : "host";
+    if (candidate?.candidate && type !== wanted) return Promise.resolve();
+    return super.addIceCandidate(candidate, ...rest);
+  }
+};
+"""
+
+
+def chromium(width: int = 1280, height: int = 900, dark: bool = False, media: str | None = None) -> webdriver.Chrome:
     """Headless Chromium (Debian's, with its chromedriver), its console kept for checks;
     each one a browser of its own (its own session storage and cookies). `dark`: the
-    system asks for a dark colour scheme."""
+    system asks for a dark colour scheme. `media`: "fake" gives it a fake camera and
+    microphone it may use, "refused" the same devices with permission refused; either way
+    WebRTC may use loopback (see CALL_INSTRUMENT)."""
     options = Options()
     options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={width},{height}"):
+    flags = ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={width},{height}"]
+    if media:
+        flags += ["--use-fake-device-for-media-stream", "--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required"]
+        flags += ["--use-fake-ui-for-media-stream"] if media == "fake" else ["--deny-permission-prompts"]
+    for flag in flags:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -112,6 +136,8 @@ def chromium(width: int = 1280, height: int = 900, dark: bool = False) -> webdri
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
     if dark:
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    if media:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CALL_INSTRUMENT})
     return driver
 
 

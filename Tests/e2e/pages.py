@@ -892,6 +892,78 @@ class NewGroupDialog(Part):
         return self.driver.execute_script("return [...document.querySelectorAll('#new-group-candidates [data-user-id]')].map((n) => n.dataset.userId)")
 
 
+class CallView(Part):
+    """Calls on the page: the header's buttons, the incoming call, the call view."""
+
+    VIEW = by_testid("call-view")
+    INCOMING = by_testid("incoming-call")
+
+    def start(self, media: str = "video") -> None:
+        self._click(by_testid("call-video" if media == "video" else "call-audio"))
+
+    def can_start(self) -> bool:
+        return self.driver.execute_script(
+            "const b = document.querySelector(arguments[0]); return !!b && !b.hidden && !b.disabled", by_testid("call-video"))
+
+    def incoming(self) -> str | None:
+        """The incoming call's words ("Ada is calling — Video call"), None while nothing rings here."""
+        return self.driver.execute_script(
+            "const s = document.querySelector(arguments[0]);"
+            "return s.hidden ? null : s.querySelector('h2').textContent + ' — ' + s.querySelector('p').textContent", self.INCOMING)
+
+    def accept(self) -> None:
+        self._click(by_testid("call-accept"))
+
+    def decline(self) -> None:
+        self._click(by_testid("call-decline"))
+
+    def shown(self) -> bool:
+        return self.driver.execute_script("return !document.querySelector(arguments[0]).hidden", self.VIEW)
+
+    def status(self) -> str:
+        return self._text(by_testid("call-status"))
+
+    def hang_up(self) -> None:
+        self._click(by_testid("call-hangup"))
+
+    def mute(self) -> None:
+        self._click(by_testid("call-mute"))
+
+    def camera(self) -> None:
+        self._click(by_testid("call-camera"))
+
+    def peers(self) -> list[dict]:
+        """Each other person the view shows: {userId, state, muted, video (their video showing)}."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map((p) => ({userId: p.dataset.userId, state: p.dataset.state,"
+            " muted: p.dataset.muted === 'true', video: !p.querySelector('video').hidden}))", by_testid("call-peer"))
+
+    def stats(self) -> list[dict]:
+        """Each open peer connection's getStats: video frames decoded, audio bytes received,
+        and the addresses and types of the candidate pair in use."""
+        return self.driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            (async () => {
+              const out = [];
+              for (const pc of window.__peerConnections ?? []) {
+                if (pc.connectionState === "closed") continue;
+                const report = await pc.getStats();
+                const byId = new Map();
+                report.forEach((s) => byId.set(s.id, s));
+                let frames = 0, audioBytes = 0, pair = null;
+                report.forEach((s) => {
+                  if (s.type === "inbound-rtp" && s.kind === "video") frames += s.framesDecoded ?? 0;
+                  if (s.type === "inbound-rtp" && s.kind === "audio") audioBytes += s.bytesReceived ?? 0;
+                  if (s.type === "transport" && s.selectedCandidatePairId) pair = byId.get(s.selectedCandidatePairId);
+                });
+                const end = (id) => { const c = id && byId.get(id); return c ? { address: c.address, type: c.candidateType } : null; };
+                out.push({ state: pc.connectionState, frames, audioBytes, local: end(pair?.localCandidateId), remote: end(pair?.remoteCandidateId) });
+              }
+              done(out);
+            })();
+        """)
+
+
 class ChatPage(Part):
     """The chat page at /chat in one browser, with its parts."""
 
@@ -913,6 +985,7 @@ class ChatPage(Part):
         self.viewer = Viewer(driver)
         self.group = GroupPanel(driver)
         self.new_group = NewGroupDialog(driver)
+        self.calls = CallView(driver)
 
     def open(self, base: str) -> "ChatPage":
         self.driver.get(base + "/chat")

@@ -389,3 +389,190 @@ def test_the_page_shows_call_lines_and_counts_only_a_missed_call(stack, api, bro
     assert callee.accessibility_violations() == []
     for page in (callee, caller):
         assert page.console_errors() == []
+
+
+# The page: real calls between headless Chromiums with fake cameras, each on its own gateway.
+
+def media_flowing(page, peers: int = 1, relay: bool = False, video: bool = True):
+    """The page's connections once each hears audio and decodes video (`video`); every pair
+    in use is on loopback (through the relay when `relay`)."""
+    def flowing():
+        stats = page.calls.stats()
+        good = [s for s in stats if s["state"] == "connected" and s["audioBytes"] > 0 and (s["frames"] > 0 or not video)]
+        return stats if len(good) >= peers else None
+    try:
+        stats = page.wait_until(flowing, message="media flowing both ways", timeout=30)
+    except Exception as error:
+        raise AssertionError(f"no media flowing: {page.calls.stats()}") from error
+    for connection in stats:
+        ends = (connection["local"], connection["remote"])
+        if relay:
+            # Relay-only: this side sends through its allocation on the relay (the other side's,
+            # learnt from its checks before its candidate came, may read peer-reflexive).
+            assert connection["local"] == {"address": "127.0.0.1", "type": "relay"}, connection
+            assert connection["remote"]["type"] in ("relay", "prflx"), connection
+        else:
+            # Only loopback candidates are signalled; Chromium may still answer from a socket on
+            # another of this machine's own addresses, which the kernel carries over lo too (a
+            # peer-reflexive end's address is not shown to pages).
+            shown = {end["address"] for end in ends if end["type"] != "prflx"}
+            assert "127.0.0.1" in shown and shown <= machine_addresses(), connection
+            assert connection["local"]["type"] == "host", connection
+    return stats
+
+
+def machine_addresses() -> set[str]:
+    """This machine's own IPv4 addresses."""
+    lines = subprocess.run(["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=True).stdout.splitlines()
+    return {line.split()[3].split("/")[0] for line in lines}
+
+
+def test_two_browsers_talk_over_a_video_call_through_the_page(stack, api, browsers):
+    from pages import ChatPage
+
+    (student, _), (expert, expert_user), conversation = api.student_and_expert("Ines", "Pablo")
+    caller = ChatPage(browsers(media="fake")).open_signed_in(stack.service_url("gateway1"), student.token)
+    callee = ChatPage(browsers(media="fake")).open_signed_in(stack.service_url("gateway2"), expert.token)
+    caller.open_conversation(conversation["id"])
+    caller.calls.start("video")
+    caller.wait_until(lambda: caller.calls.shown() and caller.calls.status() == "Calling…", message="calling")
+    callee.wait_until(lambda: callee.calls.incoming() == "Ines is calling — Video call", message="ringing on the callee's page")
+    callee.calls.accept()
+    for page in (caller, callee):
+        media_flowing(page)
+    caller.wait_until(lambda: caller.calls.status().startswith("0:"), message="the duration runs")
+
+    # Muted and camera off on one side: the other side shows it.
+    callee.calls.mute()
+    callee.calls.camera()
+    caller.wait_until(lambda: caller.calls.peers() == [{"userId": expert_user["id"], "state": "joined", "muted": True, "video": False}],
+                      message="the other side muted, camera off")
+    callee.calls.camera()
+    caller.wait_until(lambda: caller.calls.peers()[0]["video"], message="camera back")
+    caller.screenshot("in-call.png")
+    assert caller.accessibility_violations() == []
+
+    callee.calls.hang_up()
+    for page in (caller, callee):
+        page.wait_until(lambda: not page.calls.shown(), message="the call view closes on both sides")
+        assert page.calls.stats() == [], "no connection left open"
+    caller.wait_until(lambda: any(line[1] == "answered" for line in caller.conversation.call_lines()), message="the call's line")
+    for page in (caller, callee):
+        assert page.console_errors() == []
+
+
+def test_a_call_forced_through_the_turn_relay_carries_media(stack, api, browsers):
+    from pages import ChatPage
+
+    (student, _), (expert, _), conversation = api.student_and_expert("Rita", "Relay")
+    # Both through the load balancer, as a deployment's users come.
+    pages = [ChatPage(browsers(media="fake")).open_signed_in(stack.lb_url, user.token) for user in (student, expert)]
+    for page in pages:
+        page.driver.execute_script("localStorage.setItem('chat.callRelayOnly', 'relay')")
+    caller, callee = pages
+    caller.open_conversation(conversation["id"])
+    caller.calls.start("video")
+    callee.wait_until(lambda: callee.calls.incoming() is not None, message="ringing")
+    callee.calls.accept()
+    for page in pages:
+        media_flowing(page, relay=True)
+    caller.calls.hang_up()
+    callee.wait_until(lambda: not callee.calls.shown(), message="hung up")
+
+
+def test_the_callee_second_device_stops_ringing_and_busy_decline_and_timeout_are_told(stack, api, browsers):
+    from pages import ChatPage
+
+    (student, _), (expert, expert_user), conversation = api.student_and_expert("Sami", "Tara")
+    caller = ChatPage(browsers(media="fake")).open_signed_in(stack.service_url("gateway1"), student.token)
+    laptop = ChatPage(browsers(media="fake")).open_signed_in(stack.service_url("gateway2"), expert.token)
+    phone = ChatPage(browsers(media="fake")).open_signed_in(stack.service_url("gateway1"), expert.token)
+    caller.open_conversation(conversation["id"])
+
+    caller.calls.start("audio")
+    for device in (laptop, phone):
+        device.wait_until(lambda: device.calls.incoming() == "Sami is calling — Voice call", message="every device rings")
+    laptop.calls.accept()
+    phone.wait_until(lambda: phone.calls.incoming() is None, message="answered elsewhere: the phone stops ringing")
+    assert not phone.calls.shown()
+    media_flowing(caller, video=False)
+
+    # Someone else calls the expert meanwhile: busy, said in words.
+    other_api, _ = api.register("Uma", login=True)
+    with_other = other_api.open_conversation(expert_user)
+    other = ChatPage(browsers(media="fake")).open_signed_in(stack.service_url("gateway2"), other_api.token)
+    other.open_conversation(with_other["id"])
+    other.calls.start("audio")
+    other.wait_until(lambda: "another call" in (other.toasts.text() or ""), message="busy")
+    assert not other.calls.shown()
+    caller.calls.hang_up()
+    laptop.wait_until(lambda: not laptop.calls.shown(), message="the callee's view closes")
+
+    # Declined on the phone: the caller is told.
+    caller.calls.start("audio")
+    phone.wait_until(lambda: phone.calls.incoming() is not None, message="rings again")
+    phone.calls.decline()
+    caller.wait_until(lambda: not caller.calls.shown() and "Call declined" in caller.toasts.text(), message="declined")
+
+    # Nobody answers: after CALL_RING_TIMEOUT (6 s here) the caller hears "No answer".
+    caller.calls.start("audio")
+    laptop.wait_until(lambda: laptop.calls.incoming() is not None, message="rings")
+    caller.wait_until(lambda: not caller.calls.shown(), message="the ringing times out", timeout=20)
+    for device in (laptop, phone):
+        device.wait_until(lambda: device.calls.incoming() is None, message="stops ringing")
+    laptop.wait_until(lambda: laptop.sidebar.unread_badge(conversation["id"]) == "1", message="the missed call counted")
+    for page in (caller, laptop, phone, other):
+        assert page.console_errors() == []
+
+
+def test_a_group_call_of_three_is_a_mesh_on_the_page(stack, api, browsers):
+    from pages import ChatPage
+
+    owner_api, _ = api.register("Gia", login=True)
+    member_apis = [api.register(name, "expert", login=True) for name in ("Hal", "Ivy")]
+    group = owner_api.post("/api/chat/conversations", json={"title": "Study", "participantIds": [u["id"] for _, u in member_apis]}).json()
+    pages = [ChatPage(browsers(media="fake", width=900, height=700)).open_signed_in(stack.service_url(f"gateway{1 + i % 2}"), a.token)
+             for i, a in enumerate([owner_api] + [a for a, _ in member_apis])]
+    owner, hal, ivy = pages
+    owner.open_conversation(group["id"])
+    owner.calls.start("video")
+    for page in (hal, ivy):
+        page.wait_until(lambda: page.calls.incoming() == "Gia is calling — Video call in Study", message="the group rings")
+    hal.calls.accept()
+    media_flowing(hal)
+    ivy.calls.accept()
+    for page in pages:
+        media_flowing(page, peers=2)
+        page.wait_until(lambda: len([p for p in page.calls.peers() if p["state"] == "joined"]) == 2, message="two others in the call")
+    ivy.calls.hang_up()
+    owner.wait_until(lambda: [p["state"] for p in owner.calls.peers()] == ["joined"], message="Ivy left; Gia and Hal talk on")
+    hal.calls.hang_up()
+    owner.wait_until(lambda: not owner.calls.shown(), message="fewer than two: the call ends")
+
+
+def test_a_refused_microphone_is_explained_and_no_camera_still_makes_a_voice_call(stack, api, browsers):
+    from pages import ChatPage
+
+    (student, _), (expert, _), conversation = api.student_and_expert("Vera", "Walt")
+    refused_page = ChatPage(browsers(media="refused")).open_signed_in(stack.service_url("gateway1"), student.token)
+    refused_page.open_conversation(conversation["id"])
+    refused_page.calls.start("video")
+    refused_page.wait_until(lambda: "allow it for this site" in (refused_page.toasts.text() or ""), message="permission refused, said")
+    assert not refused_page.calls.shown() and refused_page.calls.can_start()
+
+    # No camera: getUserMedia finds no video device; the call goes on with the voice.
+    caller = ChatPage(browsers(media="fake")).open_signed_in(stack.service_url("gateway1"), student.token)
+    caller.driver.execute_script("""
+        const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+        navigator.mediaDevices.getUserMedia = (constraints) => constraints.video
+          ? Promise.reject(new DOMException("no camera", "NotFoundError")) : original(constraints);
+    """)
+    callee = ChatPage(browsers(media="fake")).open_signed_in(stack.service_url("gateway2"), expert.token)
+    caller.open_conversation(conversation["id"])
+    caller.calls.start("video")
+    caller.wait_until(lambda: "voice only" in (caller.toasts.text() or ""), message="no camera, said")
+    callee.wait_until(lambda: callee.calls.incoming() is not None, message="rings")
+    callee.calls.accept()
+    for page in (caller, callee):
+        media_flowing(page, video=False)
+    callee.calls.hang_up()

@@ -16,7 +16,7 @@ export function memoryStorage(initial = {}) {
 export function recordedState(storage = memoryStorage()) {
   const state = createState({ storage });
   const changes = [];
-  for (const topic of ["me", "conversations", "open", "messages", "receipts", "focus", "presence", "typing", "directory", "drafts", "outbox", "users", "connection", "reset"]) {
+  for (const topic of ["me", "conversations", "open", "messages", "receipts", "focus", "presence", "typing", "directory", "drafts", "outbox", "users", "connection", "calls", "reset"]) {
     state.on(topic, (change) => changes.push({ topic, ...change }));
   }
   return { state, storage, changes, of: (topic) => changes.filter((change) => change.topic === topic) };

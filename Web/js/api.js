@@ -152,4 +152,6 @@ export const api = {
   historyAfter: (id, after) => request("GET", `/api/chat/conversations/${id}/messages?limit=50&after=${after}`),
   search: (q, cursor) => request("GET", `/api/chat/search?q=${encodeURIComponent(q)}&limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
   presence: (userIds) => request("GET", `/api/presence?userIds=${userIds.join(",")}`),
+  /** The STUN and TURN servers for a call, with this user's TURN credential. */
+  iceServers: () => request("GET", "/api/calls/ice-servers"),
 };

@@ -2,6 +2,7 @@
 // Every conversation has an address (/chat/c/<id>): Back, reload and links work.
 
 import { api, session, whenUnauthorized } from "./api.js";
+import { createCallController } from "./call.js";
 import { createFileOutbox } from "./file-outbox.js";
 import { callLine } from "./format.js";
 import { isNews } from "./message-kinds.js";
@@ -11,6 +12,7 @@ import { sound } from "./sound.js";
 import { key } from "./state/ids.js";
 import { createState } from "./state/index.js";
 import { renderAuth } from "./views/auth.js";
+import { renderCalls } from "./views/calls.js";
 import { forgetAttachments } from "./views/attachments.js";
 import { forgetPictures } from "./views/avatar.js";
 import { renderConversation } from "./views/conversation/index.js";
@@ -29,6 +31,11 @@ const state = createState({ storage: window.localStorage });
 let socket = null;
 const files = createFileOutbox(state, { toast });
 const readUpTo = new Map(); // conversation → seq last marked read
+const calls = createCallController(state, {
+  request: (event, payload) => (socket ? socket.request(event, payload) : Promise.reject(new Error("Not connected"))),
+  iceServers: api.iceServers,
+  notice: (text) => toast(text),
+});
 
 /** The conversation the address names, if any. */
 function addressed() {
@@ -42,6 +49,7 @@ function invitation() {
 }
 
 function showAuth(message, { forgetStored = false } = {}) {
+  calls.hangUp();
   socket?.disconnect();
   socket = null;
   session.token = null;
@@ -106,6 +114,9 @@ async function start() {
       if (wasOut && state.conversations.openId === id) await socket?.join(id, { catchUp: true }).catch(() => {});
     },
     onRefused: showError,
+    onCallState: (call) => calls.received(call),
+    onCallSignal: (signal) => calls.signalled(signal),
+    onConnected: () => calls.reconnected(),
   });
   updateTitle();
   const id = addressed();
@@ -412,6 +423,7 @@ renderConversation(state, {
   },
 });
 
+renderCalls(state, calls, { onError: showError });
 renderSkipLinks(state);
 renderViewer();
 renderProfile(state, {

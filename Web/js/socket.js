@@ -12,7 +12,9 @@ import { key } from "./state/ids.js";
 const ACK_TIMEOUT = 15_000;
 const MOST_WATCHED = 100; // the server's bound on `watch_statuses`
 
-export function createSocket(state, { onSessionEnded, onNotification, onMessage, onUpdated, onGroupUpdated, onRefused, onWarned }) {
+export function createSocket(state, {
+  onSessionEnded, onNotification, onMessage, onUpdated, onGroupUpdated, onRefused, onWarned, onCallState, onCallSignal, onConnected,
+}) {
   const socket = window.io({ auth: (callback) => callback({ token: session.token }) });
   const sending = new Set(); // clientMessageIds with a send in flight
   let joined = null;
@@ -24,6 +26,7 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
     deliverAll();
     watching = null;
     watchDirectory();
+    onConnected();
   });
   state.on("directory", () => watchDirectory());
   socket.on("disconnect", (reason) => {
@@ -63,6 +66,8 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
   socket.on(ServerEvent.userUpdated, (user) => state.userUpdated(user));
   socket.on(ServerEvent.blocksUpdated, ({ userIds }) => state.blocks.setIds(userIds));
   socket.on(ServerEvent.accountWarned, ({ message }) => onWarned(message));
+  socket.on(ServerEvent.callState, (call) => onCallState(call));
+  socket.on(ServerEvent.callPeerSignal, (signal) => onCallSignal(signal));
   socket.on(ServerEvent.messageUpdated, ({ conversationId, messageId, content, version, editedAt, changeSeq }) =>
     patch(conversationId, messageId, { content, version, editedAt, changeSeq }));
   socket.on(ServerEvent.messageDeleted, ({ conversationId, messageId, deletedAt, changeSeq }) =>
@@ -169,6 +174,8 @@ export function createSocket(state, { onSessionEnded, onNotification, onMessage,
     react: (conversationId, messageId, emoji, add) =>
       change(add ? ClientEvent.addReaction : ClientEvent.removeReaction, { conversationId, messageId, emoji }),
     markUnread: (conversationId, messageId) => call(ClientEvent.markUnread, { conversationId, messageId }),
+    /** A call event's ack (call.js names the events). */
+    request: (event, payload) => call(event, payload),
     typing(conversationId, isTyping) {
       if (socket.connected) socket.emit(ClientEvent.typing, { conversationId, isTyping });
     },

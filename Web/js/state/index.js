@@ -2,6 +2,7 @@
 // changed; what follows from several (a user by id, the unread total, the title) is here.
 
 import { createBlocks } from "./blocks.js";
+import { createCalls } from "./calls.js";
 import { createConversations } from "./conversations.js";
 import { createDirectory } from "./directory.js";
 import { createDrafts } from "./drafts.js";
@@ -25,6 +26,7 @@ export function createState({ storage }) {
     drafts: createDrafts(emit, storage),
     outbox: createOutbox(emit, storage),
     blocks: createBlocks(emit),
+    calls: createCalls(emit, () => state.session.me?.id),
     connection: "offline",
 
     get me() { return state.session.me; },
@@ -90,7 +92,7 @@ export function createState({ storage }) {
         state.drafts.forget();
         state.outbox.forget();
       }
-      for (const slice of [state.session, state.conversations, state.messages, state.presence, state.directory, state.blocks]) slice.clear();
+      for (const slice of [state.session, state.conversations, state.messages, state.presence, state.directory, state.blocks, state.calls]) slice.clear();
       emit("reset");
     },
   };
