@@ -128,9 +128,9 @@ export function renderCalls(state, calls, { onError }) {
   function drawStatus() {
     const call = state.calls.here;
     if (!call) return;
-    const connecting = state.calls.peers().some((user) => !["connected", "completed"].includes(calls.connectionOf(user)));
-    const text = call.status === "ringing" ? "Calling…"
-      : connecting && !call.participants.some((party) => key(party.userId) !== state.me.id && calls.connectionOf(party.userId) === "connected") ? "Connecting…"
+    const peers = state.calls.peers();
+    const connecting = peers.length > 0 && !peers.some((user) => calls.connectionOf(user) === "connected");
+    const text = call.status === "ringing" ? "Calling…" : connecting ? "Connecting…"
       : duration((Date.now() - Date.parse(call.answeredAt ?? call.startedAt)) / 1000);
     setText(status, text);
   }

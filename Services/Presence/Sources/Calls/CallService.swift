@@ -22,15 +22,8 @@ struct CallService: Sendable {
     func invite(_ request: CallInviteRequest, now: Date = Date()) async throws -> CallAck {
         var seen = Set<UUID>()
         let callees = request.members.filter { $0 != request.callerId && seen.insert($0).inserted }
-        let request = CallInviteRequest(
-            callerId: request.callerId,
-            endpoint: request.endpoint,
-            conversationId: request.conversationId,
-            isGroup: request.isGroup,
-            members: [request.callerId] + callees,
-            media: request.media,
-            offer: request.offer
-        )
+        var request = request
+        request.members = [request.callerId] + callees
         let id = UUID()
         var busy = Set<Int>()
         for _ in 0..<Self.attempts {

@@ -6,6 +6,7 @@ import NIOCore
 import NIOFoundationCompat
 import Redis
 import ServiceClients
+import ServiceConfiguration
 
 /// Calls in Redis. A call is a hash (its state as JSON and a version); each engaged user and
 /// the conversation point at the call while it rings or runs (one call per user and per
@@ -44,7 +45,8 @@ struct CallStore: Sendable {
         let keys =
             [Keys.call(call.id), Keys.deadlines, Keys.live, Keys.conversation(call.conversationId), Keys.user(call.callerId)] + callees.map(Keys.user)
         let arguments = [
-            call.id.text(), String(Self.lifetime.milliseconds), try Self.encode(call), deadline.map { String(Self.milliseconds($0)) } ?? "",
+            call.id.text(), String(Self.milliseconds(Self.lifetime)), try Self.encode(call),
+            deadline.map { String(PresenceStore.milliseconds($0)) } ?? "",
             call.isGroup ? "group" : "direct", expectedBusy.sorted().map(String.init).joined(separator: ","),
         ]
         let reply = try await self.redis.send(Self.eval(CallScripts.create, keys: keys, arguments: arguments)).array ?? []
@@ -71,8 +73,8 @@ struct CallStore: Sendable {
         var keys = [Keys.call(call.id), Keys.deadlines, Keys.live, CommandStream.key] + released.map(Keys.user)
         if ended { keys += [Keys.conversation(call.conversationId)] + call.parties.map { Keys.user($0.userId) } }
         let arguments = [
-            String(version), try Self.encode(call), String((ended ? Self.endedLifetime : Self.lifetime).milliseconds),
-            deadline.map { String(Self.milliseconds($0)) } ?? "", call.id.text(), ended ? "1" : "0",
+            String(version), try Self.encode(call), String(Self.milliseconds(ended ? Self.endedLifetime : Self.lifetime)),
+            deadline.map { String(PresenceStore.milliseconds($0)) } ?? "", call.id.text(), ended ? "1" : "0",
             call.record.map { String(buffer: $0.json) } ?? "", CommandStream.commandField, String(CommandStream.maxLength),
         ]
         return try await self.redis.send(Self.eval(CallScripts.commit, keys: keys, arguments: arguments)).int == 1
@@ -84,7 +86,7 @@ struct CallStore: Sendable {
             "ZRANGEBYSCORE",
             .string(Keys.deadlines),
             "-inf",
-            .integer(Self.milliseconds(now)),
+            .integer(PresenceStore.milliseconds(now)),
             "LIMIT",
             0,
             .integer(limit)
@@ -124,14 +126,7 @@ struct CallStore: Sendable {
         String(buffer: try ChatJSON.buffer(call))
     }
 
-    static func milliseconds(_ date: Date) -> Int { Int((date.timeIntervalSince1970 * 1000).rounded()) }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = self.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
+    private static func milliseconds(_ duration: Duration) -> Int { Int((duration.seconds * 1000).rounded()) }
 }
 
 /// The call scripts: each one atomic step, whichever instance runs it.
