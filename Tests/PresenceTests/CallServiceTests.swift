@@ -101,4 +101,36 @@ struct CallServiceTests {
             )
         }
     }
+
+    @Test func aCallLongerThanItsKeysLifetimeStaysACall() async throws {
+        try await withTestRedis { redis in
+            let calls = CallService(store: CallStore(redis: redis), bus: ChatBus(redis: redis), limits: Self.limits, logger: TestEnvironment.logger)
+            let (caller, callee, conversation) = (UUID(), UUID(), UUID())
+            let call = try await calls.invite(Self.invite(caller, callee, in: conversation)).call
+            let device = CallEndpoint(gatewayId: "gw", connectionId: "device")
+            _ = try await calls.handle(CallCommand(action: .answer, userId: callee, endpoint: device), call: call.id)
+            // Both sockets are alive, as presence counts them, so the sweep changes nothing.
+            _ = try await redis.send("SADD", .string(PresenceKeys.connections(caller)), .string("gw|c-\(caller)"))
+            _ = try await redis.send("SADD", .string(PresenceKeys.connections(callee)), "gw|device")
+            let keys = [
+                CallStore.Keys.call(call.id), CallStore.Keys.conversation(conversation), CallStore.Keys.user(caller), CallStore.Keys.user(callee),
+            ]
+            // Hours into the call, without a change: its keys are about to expire.
+            for key in keys { _ = try await redis.send("PEXPIRE", .string(key), 60_000) }
+            try await calls.checkSockets()
+            let half = Int(CallStore.lifetime.components.seconds) * 1000 / 2
+            for key in keys {
+                let left = try await redis.send("PTTL", .string(key)).int ?? -2
+                #expect(left > half, "\(key) expires in \(left) ms")
+            }
+            let (kept, _) = try #require(try await calls.store.load(call.id))
+            #expect(kept.status == .active)
+            _ = try await calls.handle(
+                CallCommand(action: .end, userId: caller, endpoint: CallEndpoint(gatewayId: "gw", connectionId: "c-\(caller)")),
+                call: call.id
+            )
+            for key in keys.dropFirst() { #expect(try await redis.send("EXISTS", .string(key)).int == 0) }
+            _ = try await redis.send("DEL", .string(PresenceKeys.connections(caller)), .string(PresenceKeys.connections(callee)))
+        }
+    }
 }

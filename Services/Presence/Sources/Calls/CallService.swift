@@ -86,13 +86,14 @@ struct CallService: Sendable {
     }
 
     /// Starts the grace of every party whose socket is gone (closed, or on a gateway found
-    /// dead), found by asking presence's own record of connections.
+    /// dead), found by asking presence's own record of connections; keeps long calls' keys.
     func checkSockets(now: Date = Date()) async throws {
         for id in try await self.store.live() {
             guard let (call, _) = try await self.store.load(id) else {
                 try await self.store.forget(id)
                 continue
             }
+            if call.status != .ended { try await self.store.keepAlive(call) }
             let sockets = call.parties.compactMap { party in
                 party.state == .joined && party.goneSince == nil ? party.endpoint.map { (party.userId, $0) } : nil
             }

@@ -80,6 +80,16 @@ struct CallStore: Sendable {
         return try await self.redis.send(Self.eval(CallScripts.commit, keys: keys, arguments: arguments)).int == 1
     }
 
+    /// Keeps a running call's keys from expiring under it: a call is only written when it
+    /// changes, and one that runs longer than `lifetime` without a change (a long tutoring
+    /// session) must stay a call, so the sweep refreshes them once half the lifetime is gone.
+    func keepAlive(_ call: CallState) async throws {
+        let keys = [Keys.call(call.id), Keys.conversation(call.conversationId)] + call.engaged.map(Keys.user)
+        _ = try await self.redis.send(
+            Self.eval(CallScripts.keepAlive, keys: keys, arguments: [call.id.text(), String(Self.milliseconds(Self.lifetime))])
+        )
+    }
+
     /// Calls whose deadline has come, at most `limit`.
     func due(now: Date, limit: Int = 100) async throws -> [UUID] {
         let reply = try await self.redis.send(
@@ -151,6 +161,17 @@ enum CallScripts {
         if ARGV[4] ~= '' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1]) end
         redis.call('SADD', KEYS[3], ARGV[1])
         return {'ok'}
+        """
+
+    /// KEYS: call, conversation, engaged users… ARGV: call id, lifetime ms. Returns 1 when it
+    /// refreshed (past half the lifetime), 0 otherwise.
+    static let keepAlive = """
+        if redis.call('PTTL', KEYS[1]) > tonumber(ARGV[2]) / 2 then return 0 end
+        redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        for i = 2, #KEYS do
+            if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+        end
+        return 1
         """
 
     /// KEYS: call, deadlines, live, the command stream, keys to release… ARGV: version
