@@ -148,7 +148,7 @@ let package = Package(
         + service(
             "Messages",
             product: "messages",
-            dependencies: serviceBase + ["JSONKit", .postgres, .connectionPool, .bcrypt, .httpTypes, .nioConcurrency, .nioFoundation]
+            dependencies: serviceBase + ["JSONKit", .postgres, .connectionPool, .bcrypt, .crypto, .httpTypes, .nioConcurrency, .nioFoundation]
         )
         + service(
             "Presence",

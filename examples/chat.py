@@ -5,13 +5,17 @@
     python3 examples/chat.py --gateway http://127.0.0.1:8091 --email ada@example.com --password 'correct horse' --with Grace
 
 Logs in through the load balancer, opens (or finds) the conversation with the named user,
-joins it over Socket.IO, prints what arrives, and sends each line you type.
+joins it over Socket.IO, prints what arrives, and sends each line you type. The access token
+lives minutes (`TOKEN_TTL`): a thread renews it from the session's refresh token before it
+expires and hands it to the socket (`renew_token`), which a reconnect also presents.
 """
 
 import argparse
 import sys
 import threading
+import time
 import uuid
+from datetime import datetime
 
 import requests
 import socketio
@@ -29,8 +33,9 @@ def main() -> int:
     login = requests.post(f"{arguments.api}/api/auth/login", json={"email": arguments.email, "password": arguments.password})
     if login.status_code != 200:
         sys.exit(f"login failed: {login.json()['error']['message']}")
-    token, me = login.json()["token"], login.json()["user"]
-    headers = {"Authorization": f"Bearer {token}"}
+    session = login.json()
+    me = session["user"]
+    headers = {"Authorization": f"Bearer {session['token']}"}
 
     # An existing conversation with them, or a new one with the expert of that name.
     conversations = requests.get(f"{arguments.api}/api/chat/conversations", headers=headers).json()
@@ -60,7 +65,23 @@ def main() -> int:
         if event["userId"] in names and event["userId"] != me["id"]:
             print(f"* {names[event['userId']]} is {event['status']}", flush=True)
 
-    client.connect(arguments.gateway, transports=["websocket"], auth={"token": token})
+    def keep_signed_in():
+        """Renews the token two minutes before it expires (the refresh token rotates: keep the newest)."""
+        while True:
+            expires = datetime.fromisoformat(session["expiresAt"].replace("Z", "+00:00")).timestamp()
+            time.sleep(max(5, expires - time.time() - 120))
+            renewed = requests.post(f"{arguments.api}/api/auth/refresh", json={"refreshToken": session["refreshToken"]})
+            if renewed.status_code != 200:
+                print(f"session ended: {renewed.json()['error']['message']}", flush=True)
+                return
+            session.update(renewed.json())
+            headers["Authorization"] = f"Bearer {session['token']}"
+            if client.connected:
+                client.call("renew_token", {"token": session["token"]}, timeout=10)
+
+    # A callable: a reconnect presents the newest token.
+    client.connect(arguments.gateway, transports=["websocket"], auth=lambda: {"token": session["token"]})
+    threading.Thread(target=keep_signed_in, daemon=True).start()
     joined = client.call("join_conversation", {"conversationId": conversation["id"]}, timeout=10)
     print(f"connected to {arguments.gateway} as {me['name']}; in the conversation with {arguments.other} (last seq {joined['lastSeq']})", flush=True)
     for message in client.call("sync_conversation", {"conversationId": conversation["id"], "after": max(0, joined["lastSeq"] - 10)}, timeout=10)["messages"]:

@@ -16,7 +16,11 @@ public struct AuthSettings: Sendable {
         minBytes: 32,
         help: "the key tokens are signed with, the same for every service (`scripts/run` makes one)"
     )
-    public static let tokenLifetime = Setting.seconds("TOKEN_TTL", default: .seconds(24 * 3600), help: "how long a token is valid")
+    public static let tokenLifetime = Setting.seconds(
+        "TOKEN_TTL",
+        default: .seconds(900),
+        help: "how long an access token is valid; clients renew it from their session (`POST /api/auth/refresh`) before"
+    )
 
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(jwtSecret: try values.read(Self.jwtSecret), tokenLifetime: try values.read(Self.tokenLifetime))

@@ -14,15 +14,19 @@ public struct Identity: Sendable, Hashable {
     }
 }
 
-/// A token that passed verification: whose it is, and when it was issued and expires.
+/// A token that passed verification: whose it is, the session it renews from, and when it
+/// was issued and expires.
 public struct VerifiedToken: Sendable {
     public var identity: Identity
+    /// `sid`: the sign-in session (nil in tokens issued before sessions were).
+    public var sessionID: UUID?
     /// `iat`, whole seconds since 1970 (what revocations compare against).
     public var issuedAt: Int64
     public var expires: Date
 
-    public init(identity: Identity, issuedAt: Int64, expires: Date) {
+    public init(identity: Identity, sessionID: UUID? = nil, issuedAt: Int64, expires: Date) {
         self.identity = identity
+        self.sessionID = sessionID
         self.issuedAt = issuedAt
         self.expires = expires
     }
@@ -32,6 +36,7 @@ public struct VerifiedToken: Sendable {
 struct AccessClaims: JWTPayload {
     var sub: SubjectClaim
     var role: Role
+    var sid: String?
     var iat: IssuedAtClaim
     var exp: ExpirationClaim
 
@@ -69,14 +74,22 @@ public struct TokenAuthority: Sendable {
         self.lifetime = settings.tokenLifetime
     }
 
-    public func issue(for userID: UUID, role: Role, now: Date = Date()) async throws -> String {
-        let claims = AccessClaims(
-            sub: SubjectClaim(value: userID.uuidString.lowercased()),
-            role: role,
-            iat: IssuedAtClaim(value: Date(timeIntervalSince1970: Double(self.revocations.issuedAt(for: userID, now: now)))),
-            exp: ExpirationClaim(value: now.addingTimeInterval(Double(TimeAmount(self.lifetime).nanoseconds) / 1e9))
+    /// An access token for `userID` in `session`, valid for `lifetime` from `now`.
+    public func issue(for userID: UUID, role: Role, session: UUID? = nil, now: Date = Date()) async throws -> String {
+        try await self.keys.sign(
+            AccessClaims(
+                sub: SubjectClaim(value: userID.uuidString.lowercased()),
+                role: role,
+                sid: session.map { $0.uuidString.lowercased() },
+                iat: IssuedAtClaim(value: Date(timeIntervalSince1970: Double(self.revocations.issuedAt(for: userID, now: now)))),
+                exp: ExpirationClaim(value: self.expiry(from: now))
+            )
         )
-        return try await self.keys.sign(claims)
+    }
+
+    /// When a token issued at `now` expires (whole seconds, as the token carries it).
+    public func expiry(from now: Date) -> Date {
+        Date(timeIntervalSince1970: (now.timeIntervalSince1970 + Double(TimeAmount(self.lifetime).nanoseconds) / 1e9).rounded(.down))
     }
 
     /// A short-lived token for calling another service's internal routes.
@@ -116,8 +129,13 @@ public struct TokenAuthority: Sendable {
             do {
                 let claims = try await self.keys.verify(text, as: AccessClaims.self)
                 guard let userID = UUID(uuidString: claims.sub.value) else { throw APIError.invalidToken }
+                let session = try claims.sid.map { text throws(APIError) in
+                    guard let id = UUID(uuidString: text) else { throw .invalidToken }
+                    return id
+                }
                 verified = VerifiedToken(
                     identity: Identity(userID: userID, role: claims.role),
+                    sessionID: session,
                     issuedAt: Int64(claims.iat.value.timeIntervalSince1970.rounded(.down)),
                     expires: claims.exp.value
                 )
@@ -126,7 +144,7 @@ public struct TokenAuthority: Sendable {
                 throw .invalidToken
             }
         }
-        guard !self.revocations.isRevoked(verified.identity.userID, issuedAt: verified.issuedAt) else { throw .invalidToken }
+        guard !self.revocations.isRevoked(verified) else { throw .invalidToken }
         return verified
     }
 }

@@ -1,18 +1,30 @@
 import Foundation
 import NIOConcurrencyHelpers
 
-/// "Log out everywhere": for each user who asked, the second before which their tokens
-/// no longer count. Tokens carry their issue time in whole seconds, so a revocation made
-/// at 12.3 s counts from 13 (every token issued before it has `iat` ≤ 12), and a token
-/// issued in that same second after it is stamped 13 (`issuedAt(for:now:)`).
+/// Which tokens no longer count, though they have not expired.
+///
+/// - A user who signed out everywhere: the second before which their tokens no longer
+///   count. Tokens carry their issue time in whole seconds, so a revocation made at 12.3 s
+///   counts from 13 (every token issued before it has `iat` ≤ 12), and a token issued in
+///   that same second after it is stamped 13 (`issuedAt(for:now:)`).
+/// - A session that ended (signed out, ended from another device, its refresh token
+///   stolen): every token of it, until the last one it could have issued has expired.
 ///
 /// Every service holds one, kept in step by a `RevocationFeed`; the gateway also listens,
 /// to end the sockets of a revoked session.
 public final class TokenRevocations: Sendable {
-    public typealias Listener = @Sendable (_ userID: UUID, _ before: Int64) -> Void
+    public enum Revocation: Sendable, Equatable {
+        /// Every token of the user issued before the second `before`.
+        case user(UUID, before: Int64)
+        /// Every token of the session; remembered until `until` (seconds since 1970).
+        case session(UUID, until: Int64)
+    }
+
+    public typealias Listener = @Sendable (Revocation) -> Void
 
     private struct State {
         var before: [UUID: Int64] = [:]
+        var sessions: [UUID: Int64] = [:]
         var listeners: [Listener] = []
         var loaded = false
     }
@@ -31,6 +43,19 @@ public final class TokenRevocations: Sendable {
         return issuedAt < before
     }
 
+    public func isRevoked(session: UUID) -> Bool {
+        self.state.withLockedValue { $0.sessions[session] != nil }
+    }
+
+    /// Whether the token was revoked, by its user or its session.
+    public func isRevoked(_ token: VerifiedToken) -> Bool {
+        self.state.withLockedValue { state in
+            if let before = state.before[token.identity.userID], token.issuedAt < before { return true }
+            if let session = token.sessionID, state.sessions[session] != nil { return true }
+            return false
+        }
+    }
+
     /// The `iat` for a token issued now: never before the user's last revocation.
     public func issuedAt(for userID: UUID, now: Date) -> Int64 {
         max(Int64(now.timeIntervalSince1970.rounded(.down)), self.revokedBefore(userID) ?? 0)
@@ -41,19 +66,35 @@ public final class TokenRevocations: Sendable {
         Int64(now.timeIntervalSince1970.rounded(.up))
     }
 
-    /// Records a revocation; listeners hear of it only when it moves the user's cutoff on.
-    public func apply(_ userID: UUID, before: Int64) {
+    /// Records a revocation; listeners hear of it only when it revokes something new (a
+    /// user's cutoff moved on, a session not known revoked).
+    public func apply(_ revocation: Revocation) {
         let listeners = self.state.withLockedValue { state -> [Listener] in
-            guard before > state.before[userID] ?? .min else { return [] }
-            state.before[userID] = before
+            switch revocation {
+            case .user(let userID, let before):
+                guard before > state.before[userID] ?? .min else { return [] }
+                state.before[userID] = before
+            case .session(let session, let until):
+                let known = state.sessions[session]
+                state.sessions[session] = max(known ?? .min, until)
+                guard known == nil else { return [] }
+            }
             return state.listeners
         }
-        for listener in listeners { listener(userID, before) }
+        for listener in listeners { listener(revocation) }
     }
 
-    /// Forgets revocations older than any token still valid (`oldest` is now minus the lifetime).
-    public func prune(olderThan oldest: Int64) {
-        self.state.withLockedValue { $0.before = $0.before.filter { $0.value >= oldest } }
+    public func apply(_ userID: UUID, before: Int64) {
+        self.apply(.user(userID, before: before))
+    }
+
+    /// Forgets revocations older than any token still valid (`oldest` is now minus the
+    /// lifetime), and sessions whose tokens have all expired by `now`.
+    public func prune(olderThan oldest: Int64, now: Int64 = Int64(Date().timeIntervalSince1970)) {
+        self.state.withLockedValue {
+            $0.before = $0.before.filter { $0.value >= oldest }
+            $0.sessions = $0.sessions.filter { $0.value >= now }
+        }
     }
 
     /// Whether the stored revocations were read once: until then a service is not ready,

@@ -35,11 +35,14 @@ public enum ClientEvent {
     public static let callResume = ClientEventDeclaration<CallRef>.signedIn("call_resume")
     public static let callSignal = ClientEventDeclaration<CallSignal>.signedIn("call_signal")
     public static let callMedia = ClientEventDeclaration<CallMediaPayload>.signedIn("call_media")
+    /// The socket takes the client's renewed access token (of the same user) and lives on
+    /// until it expires.
+    public static let renewToken = ClientEventDeclaration<RenewTokenPayload>.signedIn("renew_token")
 
     public static let all: [any AnyClientEvent] = [
         joinConversation, leaveConversation, sendMessage, editMessage, deleteMessage, addReaction, removeReaction, typing,
         markRead, markUnread, syncConversation, searchMessages, userOnline, userOffline, watchStatuses, callInvite, callAnswer,
-        callDecline, callEnd, callResume, callSignal, callMedia,
+        callDecline, callEnd, callResume, callSignal, callMedia, renewToken,
     ]
 }
 

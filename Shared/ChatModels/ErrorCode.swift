@@ -99,6 +99,9 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case timeout
     /// 504: the service behind the gateway did not answer in time.
     case upstreamTimeout = "upstream_timeout"
+    /// 403: a request that a session cookie would authorize came from another site's page
+    /// (its `Origin` is not this deployment's).
+    case crossOrigin = "cross_origin"
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -106,7 +109,7 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
         case .validationFailed: .unprocessableContent
         case .unauthorized, .invalidToken, .invalidCredentials: .unauthorized
         case .forbidden, .expertSignupClosed, .notYourMessage, .systemMessage, .editWindowPassed, .notJoined, .contactNotAllowed, .notDelivered,
-            .accountSuspended, .notGroupAdmin, .notGroupOwner, .notInCall:
+            .accountSuspended, .notGroupAdmin, .notGroupOwner, .notInCall, .crossOrigin:
             .forbidden
         case .notFound, .unknownEvent, .notMember, .inviteInvalid: .notFound
         case .methodNotAllowed: .methodNotAllowed

@@ -123,20 +123,69 @@ public struct RegisterRequest: Codable, Sendable {
 public struct LoginRequest: Codable, Sendable {
     public var email: String
     public var password: String
+    /// "Keep me signed in": the session's cookie lasts `SESSION_TTL` rather than until the
+    /// browser closes. The session itself lasts as long either way.
+    public var remember: Bool?
 
-    public init(email: String, password: String) {
+    public init(email: String, password: String, remember: Bool? = nil) {
         self.email = email
         self.password = password
+        self.remember = remember
     }
 }
 
-/// The answer to register and login: a bearer token and who it belongs to.
+/// The answer to register, login and refresh: a short-lived access token, who it belongs
+/// to, and the session it renews from.
 public struct AuthResponse: Codable, Sendable {
+    /// The access token (`Authorization: Bearer`, the socket's `auth.token`).
     public var token: String
     public var user: User
+    /// When `token` stops working; renew before.
+    public var expiresAt: Date?
+    /// The session's refresh token, for clients that keep it themselves; a browser also
+    /// gets it as an `HttpOnly` cookie. It rotates on every use: keep the newest.
+    public var refreshToken: String?
+    public var sessionId: UUID?
 
-    public init(token: String, user: User) {
+    public init(token: String, user: User, expiresAt: Date? = nil, refreshToken: String? = nil, sessionId: UUID? = nil) {
         self.token = token
         self.user = user
+        self.expiresAt = expiresAt
+        self.refreshToken = refreshToken
+        self.sessionId = sessionId
+    }
+}
+
+/// `POST /api/auth/refresh` and `/api/auth/logout`: the refresh token, or nothing when the
+/// session's cookie carries it.
+public struct RefreshRequest: Codable, Sendable {
+    public var refreshToken: String?
+
+    public init(refreshToken: String? = nil) {
+        self.refreshToken = refreshToken
+    }
+}
+
+/// One signed-in device, as `GET /api/auth/sessions` lists them.
+public struct SessionInfo: Codable, Sendable, Equatable {
+    public var id: UUID
+    /// The browser or client that signed in, from its `User-Agent` (cut to 256 bytes).
+    public var userAgent: String?
+    /// The address it was last used from.
+    public var address: String?
+    public var createdAt: Date
+    public var lastUsedAt: Date
+    public var expiresAt: Date
+    /// Whether this is the session the request came from.
+    public var current: Bool
+
+    public init(id: UUID, userAgent: String?, address: String?, createdAt: Date, lastUsedAt: Date, expiresAt: Date, current: Bool) {
+        self.id = id
+        self.userAgent = userAgent
+        self.address = address
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.expiresAt = expiresAt
+        self.current = current
     }
 }

@@ -22,6 +22,16 @@ public enum MessagesAPI {
     /// `POST` → 204: every token the caller holds stops working, on every service, and
     /// their sockets end ("log out everywhere").
     public static let logoutEverywhere = ServiceRoute(group: authGroup, pattern: "auth/logout-all")
+    /// `POST` `RefreshRequest` (or the session cookie) → `AuthResponse`: a new access token,
+    /// and the refresh token that replaces the one presented.
+    public static let refresh = ServiceRoute(group: authGroup, pattern: "auth/refresh")
+    /// `POST` `RefreshRequest` (or the session cookie, or the bearer token) → 204: this
+    /// session ends, on every service, its sockets too.
+    public static let logout = ServiceRoute(group: authGroup, pattern: "auth/logout")
+    /// `GET` → `[SessionInfo]`: the caller's signed-in devices.
+    public static let sessions = ServiceRoute(group: authGroup, pattern: "auth/sessions")
+    /// `DELETE` → 204: that session ends as `logout` ends one.
+    public static let session = ServiceRoute(group: authGroup, pattern: "auth/sessions/{id}")
     /// `GET`: the caller's conversations, a page (`limit`, `cursor`) at a time; `POST`: a new one.
     public static let conversations = ServiceRoute(group: chatGroup, pattern: "conversations")
     /// `GET`: one conversation as the caller sees it (members only).

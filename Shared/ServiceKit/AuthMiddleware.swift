@@ -30,8 +30,10 @@ public struct AuthMiddleware: RouterMiddleware {
         let token = try Self.bearerToken(request.headers)
         switch self.caller {
         case .user:
-            let identity = try await self.tokens.verify(token)
+            let verified = try await self.tokens.verifyToken(token)
+            let identity = verified.identity
             context.identity = identity
+            context.sessionID = verified.sessionID
             context.logger[metadataKey: "user.id"] = .string(identity.userID.uuidString.lowercased())
         case .service:
             context.logger[metadataKey: "caller"] = .string(try await self.tokens.verifyServiceToken(token))

@@ -12,6 +12,8 @@ public struct ChatRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthMiddleware`; routes behind it can rely on it.
     public var identity: Identity?
+    /// The sign-in session the caller's token belongs to, if it names one.
+    public var sessionID: UUID?
     public var requestID: String = ""
     /// The connection the request came on.
     public let channel: any Channel

@@ -6,6 +6,9 @@ extension HTTPField.Name {
     /// The client's address as the gateway determined it, for the services behind it (rate
     /// limits). The gateway sets it on every request it forwards, replacing what a client sent.
     public static let clientAddress = Self("X-Client-Address")!
+    /// The authority the client asked for (its `Host`), which the gateway sets on every
+    /// request it forwards, replacing what a client sent: a service compares `Origin` to it.
+    public static let forwardedHost = Self("X-Forwarded-Host")!
 }
 
 /// Where a request really comes from: the peer, unless the peer is a trusted proxy (the load

@@ -26,7 +26,9 @@ import Testing
     @Test func listenersHearOfARevocationOnceAndNeverOfAnOlderOne() {
         let revocations = TokenRevocations()
         let heard = NIOLockedValueBox<[Int64]>([])
-        revocations.onRevoke { _, before in heard.withLockedValue { $0.append(before) } }
+        revocations.onRevoke { revocation in
+            if case .user(_, let before) = revocation { heard.withLockedValue { $0.append(before) } }
+        }
         let user = UUID()
         revocations.apply(user, before: 20)
         revocations.apply(user, before: 20)  // the same one, from the feed after our own
@@ -53,9 +55,36 @@ import Testing
 
     @Test func anAnnouncementReadsBackAsItWasWritten() {
         let user = UUID()
-        #expect(RevocationFeed.parse("\(user.uuidString.lowercased()) 1700000000").map { "\($0.0) \($0.1)" } == "\(user) 1700000000")
-        for garbage in ["", "x 1", "\(user)", "\(user) x", "\(user) 1 2"] {
+        #expect(RevocationFeed.parse("\(user.uuidString.lowercased()) 1700000000") == .user(user, before: 1_700_000_000))
+        #expect(RevocationFeed.parse("session \(user.uuidString.lowercased()) 1700000900") == .session(user, until: 1_700_000_900))
+        for garbage in ["", "x 1", "\(user)", "\(user) x", "\(user) 1 2", "session \(user)", "session x 1", "sessions \(user) 1"] {
             #expect(RevocationFeed.parse(garbage) == nil)
         }
+    }
+
+    /// An ended session's tokens are refused, remembered or not, until the last of them has
+    /// expired; the user's other sessions, and tokens without a session, are not touched.
+    @Test func anEndedSessionsTokensAreRefusedAndNoOthers() async throws {
+        let tokens = await TokenAuthority(settings: settings)
+        let user = UUID()
+        let (ended, kept) = (UUID(), UUID())
+        let heard = NIOLockedValueBox<[TokenRevocations.Revocation]>([])
+        tokens.revocations.onRevoke { revocation in heard.withLockedValue { $0.append(revocation) } }
+        let doomed = try await tokens.issue(for: user, role: .student, session: ended)
+        let other = try await tokens.issue(for: user, role: .student, session: kept)
+        let legacy = try await tokens.issue(for: user, role: .student)
+        #expect(try await tokens.verifyToken(doomed).sessionID == ended)
+        let until = Int64(Date().timeIntervalSince1970) + 600
+        tokens.revocations.apply(.session(ended, until: until))
+        tokens.revocations.apply(.session(ended, until: until))  // announced again: heard once
+        await #expect(throws: APIError.invalidToken) { try await tokens.verify(doomed) }
+        #expect(try await tokens.verify(other).userID == user)
+        #expect(try await tokens.verify(legacy).userID == user)
+        #expect(heard.withLockedValue { $0 } == [.session(ended, until: until)])
+        // Kept until its tokens could have expired, then forgotten.
+        tokens.revocations.prune(olderThan: 0, now: until)
+        #expect(tokens.revocations.isRevoked(session: ended))
+        tokens.revocations.prune(olderThan: 0, now: until + 1)
+        #expect(!tokens.revocations.isRevoked(session: ended))
     }
 }

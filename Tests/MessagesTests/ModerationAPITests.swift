@@ -107,6 +107,11 @@ import Testing
             let email = try #require(expert.user.email)
             let refused = try await client.call(.post, "/api/auth/login", json: LoginRequest(email: email, password: "correct horse battery"))
             #expect(refused.status == .forbidden && refused.errorCode == .accountSuspended && String(buffer: refused.body).contains("for good"))
+            // Refused at renewal too, which ends the session: it does not come back with the account.
+            let renewal = RefreshRequest(refreshToken: expert.refreshToken)
+            let stopped = try await client.call(.post, "/api/auth/refresh", json: renewal)
+            #expect(stopped.status == .forbidden && stopped.errorCode == .accountSuspended)
+            #expect(try await client.call(.post, "/api/auth/refresh", json: renewal).errorCode == .invalidToken)
             #expect(try await client.call(.post, "/api/admin/users/\(expert.user.id)/restore", token: admin.token).status == .noContent)
             let login = try await client.call(.post, "/api/auth/login", json: LoginRequest(email: email, password: "correct horse battery"))
             #expect(login.status == .ok)

@@ -16,7 +16,7 @@ import Testing
         #expect(http.host == "127.0.0.1" && http.port == 8081 && http.backlog == 4096)
         #expect(http.application(serverName: "messages").backlog == 4096)
         #expect(try values.read(.logLevel) == .info)
-        #expect(try AuthSettings(values).tokenLifetime == .seconds(24 * 3600))
+        #expect(try AuthSettings(values).tokenLifetime == .seconds(900))
         // The memberwise defaults are the declared ones.
         #expect(HTTPSettings(port: 1).idleTimeout == HTTPSettings.idleTimeout.defaultValue)
     }

@@ -40,10 +40,13 @@ public struct SetupError: Error, CustomStringConvertible {
 public struct Account: Sendable {
     public var user: User
     public var token: String
+    /// The session's refresh token, from sign-up.
+    public var refreshToken: String?
 
-    public init(user: User, token: String) {
+    public init(user: User, token: String, refreshToken: String? = nil) {
         self.user = user
         self.token = token
+        self.refreshToken = refreshToken
     }
 }
 
@@ -79,7 +82,7 @@ extension TestClientProtocol {
         )
         guard response.status == .created else { throw SetupError("register answered \(response.status): \(String(buffer: response.body))") }
         let auth = try response.decode(AuthResponse.self)
-        return Account(user: auth.user, token: auth.token)
+        return Account(user: auth.user, token: auth.token, refreshToken: auth.refreshToken)
     }
 
     /// Opens (or finds) a conversation of `account` with `others`.

@@ -77,6 +77,15 @@ class Api:
     def logout_all(self) -> requests.Response:
         return self.post("/api/auth/logout-all")
 
+    def refresh(self, refresh_token: str) -> requests.Response:
+        """A new access token (and refresh token) for the session, as an API client renews."""
+        return self.as_user(None).post("/api/auth/refresh", json={"refreshToken": refresh_token})
+
+    def sessions(self) -> list[dict]:
+        response = self.get("/api/auth/sessions")
+        assert response.status_code == 200, response.text
+        return response.json()
+
     def student_and_expert(self, student_name: str = "Ada", expert_name: str = "Grace") -> tuple[tuple[Api, dict], tuple[Api, dict], dict]:
         """A student and an expert with their conversation: (client, user) of each, then the conversation."""
         student, student_user = self.register(student_name, "student")

@@ -104,9 +104,11 @@ class AuthForms(Part):
         Select(self._find(by_testid("register-role"))).select_by_value(role)
         self._click(by_testid("register-submit"))
 
-    def sign_in(self, email: str, password: str = PASSWORD) -> None:
+    def sign_in(self, email: str, password: str = PASSWORD, remember: bool = False) -> None:
         self._replace(by_testid("login-email"), email)
         self._replace(by_testid("login-password"), password)
+        if remember:
+            self._click(by_testid("login-remember"))
         self._click(by_testid("login-submit"))
 
     def error(self, form: str) -> str | None:
@@ -664,6 +666,21 @@ class ProfileDialog(Part):
     def unblock(self, name: str) -> None:
         self._click(f'{by_testid("unblock-user")}[aria-label="Unblock {name}"]')
 
+    def sessions(self) -> list[dict]:
+        """Where the user is signed in, as listed: {id, text (the device), detail (when, where), current}."""
+        return self.driver.execute_script("""
+            return [...document.querySelectorAll('[data-testid=session]')].map((item) => {
+                const [text, detail] = [...item.firstElementChild.children].map((node) => node.textContent);
+                return { id: item.dataset.sessionId, text, detail, current: item.dataset.current === 'true' };
+            });""")
+
+    def wait_for_sessions(self, count: int) -> list[dict]:
+        self.wait_until(lambda: len(self.sessions()) == count, message=f"{count} sessions listed")
+        return self.sessions()
+
+    def end_session(self, session_id: str) -> None:
+        self._click(f'[data-session-id="{session_id}"] {by_testid("end-session")}')
+
     def close(self) -> None:
         self._click(by_testid("profile-cancel"))
 
@@ -1000,10 +1017,21 @@ class ChatPage(Part):
         self.wait_connected(message="the socket connects")
         return email
 
-    def sign_in(self, base: str, email: str, password: str = PASSWORD) -> None:
+    def sign_in(self, base: str, email: str, password: str = PASSWORD, remember: bool = False) -> None:
         """Opens the page at `base` and signs in (without waiting for the socket)."""
         self.open(base)
-        self.auth.sign_in(email, password)
+        self.auth.sign_in(email, password, remember)
+
+    def new_tab(self, base: str) -> str:
+        """Opens the page in a new tab of the same browser, which it then drives; returns the
+        tab it left (`switch_to_tab` goes back)."""
+        left = self.driver.current_window_handle
+        self.driver.switch_to.new_window("tab")
+        self.open(base)
+        return left
+
+    def switch_to_tab(self, handle: str) -> None:
+        self.driver.switch_to.window(handle)
 
     def document_fits(self) -> bool:
         """Whether the signed-in page fits the window: only its panes scroll, never the document."""

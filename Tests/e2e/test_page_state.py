@@ -226,7 +226,9 @@ def test_signing_out_asks_about_what_is_unsent_and_leaves_nothing_to_the_next_ac
     assert page.conversation.image_source() != picture_url
     assert page.conversation.composer_text() == "" and not page.conversation.has_pending()
     time.sleep(1)
-    assert [m for m in student.history(conversation["id"]) if m["content"] in ("half a thought", "waiting.pdf")] == []
+    # Read as the expert: signing out ended the session of the student's token, which the page held.
+    assert [m for m in expert.history(conversation["id"]) if m["content"] in ("half a thought", "waiting.pdf")] == []
+    assert student.get("/api/me").status_code == 401
     # Logged: the uploads refused while uploads was down, and the probe of the dead URL.
     assert [e for e in page.console_errors() if "/upload" not in e["message"] and picture_url not in e["message"]] == []
 

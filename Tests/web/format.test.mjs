@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { callLine, duration, groupReceipt, listed, pictureBox } from "../../Web/js/format.js";
+import { callLine, device, duration, groupReceipt, listed, pictureBox } from "../../Web/js/format.js";
 import { isLine, isNews } from "../../Web/js/message-kinds.js";
 
 test("a picture's box keeps its shape within 320 × 240", () => {
@@ -57,4 +57,16 @@ test("news is others' words and files, and missed calls; lines are nobody's word
   assert.equal(isNews({ messageType: "CALL", call: { outcome: "answered" } }), false);
   assert.equal(isNews({ messageType: "CALL", call: { outcome: "declined" } }), false);
   assert.deepEqual(["TEXT", "IMAGE", "SYSTEM", "CALL"].map((messageType) => isLine({ messageType })), [false, false, true, true]);
+});
+
+test("a signed-in device is named as its owner knows it", () => {
+  const chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+  assert.equal(device(chrome), "Chrome on Linux");
+  assert.equal(device("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 Edg/120.0"), "Edge on Windows");
+  assert.equal(device("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"), "Safari on iPhone");
+  assert.equal(device("Mozilla/5.0 (Macintosh; Intel Mac OS X 14.1; rv:120.0) Gecko/20100101 Firefox/120.0"), "Firefox on macOS");
+  assert.equal(device("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"), "Chrome on Android");
+  assert.equal(device("python-requests/2.31.0"), "python-requests/2.31.0");
+  assert.equal(device(null), "Unknown device");
+  assert.equal(device(""), "Unknown device");
 });

@@ -1,7 +1,9 @@
-// The REST API: JSON in and out, the token from this tab's session, errors as ApiError
-// carrying the server's code and message.
+// The REST API: JSON in and out, this tab's access token, errors as ApiError carrying the
+// server's code and message. A request the server refuses for an expired token is sent
+// again once the token is renewed from the browser's session (session-renewal.js).
 
 const TOKEN_KEY = "chat.token";
+const EXPIRES_KEY = "chat.tokenExpires";
 
 export class ApiError extends Error {
   /** `field`: the request's field the server found wrong, when it says. */
@@ -14,30 +16,47 @@ export class ApiError extends Error {
   }
 }
 
+/** This tab's access token and when it expires (the refresh token is an HttpOnly cookie no script sees). */
 export const session = {
   get token() { return sessionStorage.getItem(TOKEN_KEY); },
   set token(value) {
     if (value) sessionStorage.setItem(TOKEN_KEY, value);
     else sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(EXPIRES_KEY);
+  },
+  /** Milliseconds since 1970, or null when not known. */
+  get expiresAt() { return Number(sessionStorage.getItem(EXPIRES_KEY)) || null; },
+  /** Keeps what a sign-in or a renewal answered. */
+  keep({ token, expiresAt }) {
+    this.token = token;
+    const expires = Date.parse(expiresAt ?? "");
+    if (!Number.isNaN(expires)) sessionStorage.setItem(EXPIRES_KEY, String(expires));
   },
 };
 
-/** Told when the server refuses the token (expired, revoked): back to sign-in. */
+/** Told when the server refuses the token (expired, revoked) and it cannot be renewed: back to sign-in. */
 let onUnauthorized = () => {};
 export function whenUnauthorized(handler) { onUnauthorized = handler; }
+
+/** Renews the token after a 401; resolves whether it did (set by the session's keeper). */
+let renewAfterRefusal = async () => false;
+export function whenTokenRefused(renew) { renewAfterRefusal = renew; }
 
 export async function request(method, path, body) {
   return (await exchange(method, path, body === undefined ? undefined : JSON.stringify(body), "application/json")).json;
 }
 
-/** One request, its JSON and its response (for headers such as `Link`); errors thrown as ApiError. */
-async function exchange(method, path, body, contentType) {
+/**
+ * One request, its JSON and its response (for headers such as `Link`); errors thrown as
+ * ApiError. A 401 to a signed-in request is tried once more with a renewed token.
+ */
+async function exchange(method, path, body, contentType, { token = session.token, renew = true } = {}) {
   const headers = { Accept: "application/json" };
-  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = contentType;
   let response;
   try {
-    response = await fetch(path, { method, headers, body });
+    response = await fetch(path, { method, headers, body, credentials: "same-origin" });
   } catch {
     throw new ApiError(0, "offline", "The server cannot be reached; check your connection.", true);
   }
@@ -45,7 +64,10 @@ async function exchange(method, path, body, contentType) {
   const json = text ? safeJSON(text) : null;
   if (!response.ok) {
     const error = json?.error ?? {};
-    if (response.status === 401 && session.token) onUnauthorized();
+    if (response.status === 401 && token && renew) {
+      if (await renewAfterRefusal(token)) return exchange(method, path, body, contentType, { renew: false });
+      onUnauthorized();
+    }
     throw new ApiError(response.status, error.code ?? "http_" + response.status, error.message ?? response.statusText, !!error.retryable,
       typeof error.field === "string" ? error.field : null);
   }
@@ -73,13 +95,20 @@ async function conversations({ next = null } = {}) {
   return { conversations: json ?? [], next: nextLink(response) };
 }
 
+/** A request to the session routes: the cookie speaks for the browser (`token`: this tab's, to sign it out). */
+async function signInRequest(method, path, token = null) {
+  return (await exchange(method, path, undefined, undefined, { token, renew: false })).json;
+}
+
 function safeJSON(text) {
   try { return JSON.parse(text); } catch { return null; }
 }
 
 /** A file the API serves (an attachment), fetched with the token. */
-export async function download(path) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${session.token}` } });
+export async function download(path, { renewed = false } = {}) {
+  const token = session.token;
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  if (response.status === 401 && !renewed && await renewAfterRefusal(token)) return download(path, { renewed: true });
   if (!response.ok) throw new ApiError(response.status, "http_" + response.status, "The file could not be loaded");
   return response.blob();
 }
@@ -91,15 +120,22 @@ export async function download(path) {
 export function upload(conversationId, file, clientMessageId, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    const token = session.token;
     xhr.open("POST", `/api/chat/conversations/${conversationId}/upload`);
-    xhr.setRequestHeader("Authorization", `Bearer ${session.token}`);
+    xhr.setRequestHeader("Authorization", `Bearer ${token}`);
     xhr.responseType = "json";
     xhr.upload.addEventListener("progress", (event) => event.lengthComputable && onProgress(event.loaded / event.total));
     xhr.addEventListener("load", () => {
       if (xhr.status >= 200 && xhr.status < 300) return resolve(xhr.response);
       const error = xhr.response?.error ?? {};
-      if (xhr.status === 401) onUnauthorized();
-      reject(new ApiError(xhr.status, error.code ?? "http_" + xhr.status, error.message ?? "The upload failed", !!error.retryable));
+      const refused = new ApiError(xhr.status, error.code ?? "http_" + xhr.status, error.message ?? "The upload failed", !!error.retryable);
+      if (xhr.status !== 401) return reject(refused);
+      // Renewed, the upload may go again: the outbox sends what is retryable once more.
+      renewAfterRefusal(token).then((renewed) => {
+        if (!renewed) onUnauthorized();
+        refused.retryable = renewed;
+        reject(refused);
+      });
     });
     xhr.addEventListener("error", () => reject(new ApiError(0, "offline", "The upload could not reach the server", true)));
     const form = new FormData();
@@ -111,7 +147,15 @@ export function upload(conversationId, file, clientMessageId, onProgress) {
 
 export const api = {
   register: (name, email, password, role) => request("POST", "/api/auth/register", { name, email, password, role }),
-  login: (email, password) => request("POST", "/api/auth/login", { email, password }),
+  /** `remember`: "Keep me signed in", a session cookie that outlives the browser. */
+  login: (email, password, remember = false) => request("POST", "/api/auth/login", { email, password, remember }),
+  /** A new access token from the session cookie (no token of this tab needed). */
+  refresh: () => signInRequest("POST", "/api/auth/refresh"),
+  /** Ends this browser's session (the cookie's, else this tab token's) on every tab and service. */
+  logout: () => signInRequest("POST", "/api/auth/logout", session.token),
+  logoutEverywhere: () => request("POST", "/api/auth/logout-all"),
+  sessions: () => request("GET", "/api/auth/sessions"),
+  endSession: (id) => request("DELETE", `/api/auth/sessions/${id}`),
   /** What a new account must meet (open: before anyone signs in). */
   accountRules: () => request("GET", "/api/auth/rules"),
   me: () => request("GET", "/api/me"),

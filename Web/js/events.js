@@ -25,6 +25,7 @@ export const ClientEvent = Object.freeze({
   callResume: "call_resume",
   callSignal: "call_signal",
   callMedia: "call_media",
+  renewToken: "renew_token",
 });
 
 export const ServerEvent = Object.freeze({

@@ -78,3 +78,16 @@ export function groupReceipt(readers, others) {
   if (readers.length === 0) return "sent";
   return readers.length >= others ? "read by everyone" : `read by ${readers.length} of ${others}`;
 }
+
+/** A signed-in device as its owner knows it, from its User-Agent: "Chrome on Linux", or what the client calls itself. */
+export function device(userAgent) {
+  const agent = String(userAgent ?? "");
+  if (!agent) return "Unknown device";
+  const browser = [["Edg/", "Edge"], ["OPR/", "Opera"], ["Firefox/", "Firefox"], ["Chrome/", "Chrome"], ["Safari/", "Safari"]]
+    .find(([token]) => agent.includes(token))?.[1];
+  const system = [["Android", "Android"], ["iPhone", "iPhone"], ["iPad", "iPad"], ["Windows", "Windows"], ["Mac OS X", "macOS"],
+    ["CrOS", "ChromeOS"], ["Linux", "Linux"]].find(([token]) => agent.includes(token))?.[1];
+  if (browser) return system ? `${browser} on ${system}` : browser;
+  // Not a browser: a script or an app, by the name it gives ("python-requests/2.31").
+  return agent.split(/[\s;(]/)[0].slice(0, 40) || "Unknown device";
+}

@@ -2,6 +2,7 @@
 // Every conversation has an address (/chat/c/<id>): Back, reload and links work.
 
 import { api, session, whenUnauthorized } from "./api.js";
+import { createSessionKeeper } from "./session-renewal.js";
 import { createCallController } from "./call.js";
 import { createFileOutbox } from "./file-outbox.js";
 import { callLine } from "./format.js";
@@ -19,6 +20,7 @@ import { renderConversation } from "./views/conversation/index.js";
 import { renderDirectory } from "./views/directory.js";
 import { renderGroupPanel } from "./views/group-panel.js";
 import { renderNewGroup } from "./views/new-group.js";
+import { renderDevices } from "./views/devices.js";
 import { renderProfile } from "./views/profile.js";
 import { renderReport } from "./views/report.js";
 import { renderSearch } from "./views/search.js";
@@ -48,7 +50,13 @@ function invitation() {
   return /^\/chat\/join\/([A-Za-z0-9_-]{1,64})\/?$/.exec(location.pathname)?.[1] ?? null;
 }
 
+const keeper = createSessionKeeper({
+  onRenewed: ({ token }) => socket?.renewToken(token),
+  onEnded: () => showAuth("Your session ended; please sign in again."),
+});
+
 function showAuth(message, { forgetStored = false } = {}) {
+  keeper.stop();
   calls.hangUp();
   socket?.disconnect();
   socket = null;
@@ -101,6 +109,7 @@ async function start() {
   for (const entry of state.outbox.list()) state.messages.add(entry.conversationId, [pendingCopy(entry, state.me.id)]);
   socket = createSocket(state, {
     onSessionEnded: (message) => showAuth(message),
+    renewSession: () => keeper.renew(),
     onWarned: (message) => toast(`A warning from the platform's team: ${message}`, { kind: "error", timeout: 30000 }),
     onMessage: (message) => arrived(message),
     onNotification: (notification) => notified(notification),
@@ -287,8 +296,8 @@ window.addEventListener("popstate", () => {
 });
 
 const auth = renderAuth({
-  onSignedIn: ({ token }) => {
-    session.token = token;
+  onSignedIn: (answer) => {
+    keeper.begin(answer);
     start();
   },
 });
@@ -426,11 +435,22 @@ renderConversation(state, {
 renderCalls(state, calls, { onError: showError });
 renderSkipLinks(state);
 renderViewer();
+const devices = renderDevices({
+  list: api.sessions,
+  end: api.endSession,
+  endEverywhere: async () => {
+    await api.logoutEverywhere();
+    keeper.end();
+    document.getElementById("profile").close();
+    showAuth("You signed out on every device.", { forgetStored: true });
+  },
+});
 renderProfile(state, {
   save: api.updateProfile,
   setPicture: async (file) => api.setAvatar(await shrinkPicture(file)),
   removePicture: api.removeAvatar,
   unblock,
+  onOpen: () => devices.load(),
 });
 
 renderSearch(state, {
@@ -451,6 +471,9 @@ document.getElementById("logout").addEventListener("click", () => {
   const unsent = state.outbox.size;
   if ((unsent || state.drafts.any) && !confirm(unsent ? `${unsent} message${unsent === 1 ? " is" : "s are"} not sent yet. Sign out and lose ${unsent === 1 ? "it" : "them"}?` : "Sign out and lose what you have written and not sent?")) return;
   history.replaceState(null, "", "/chat");
+  // The session ends on the server: this browser's other tabs and its sockets with it.
+  api.logout().catch(() => {});
+  keeper.end();
   showAuth(null, { forgetStored: true });
 });
 const soundToggle = document.getElementById("sound-toggle");
@@ -458,5 +481,10 @@ soundToggle.checked = sound.enabled;
 soundToggle.addEventListener("change", () => { sound.enabled = soundToggle.checked; });
 whenUnauthorized(() => showAuth("Your session ended; please sign in again."));
 
-if (session.token) start();
-else showAuth();
+// A tab reloaded keeps its token; a new one signs in from the browser's session, if any.
+if (session.token) {
+  keeper.schedule();
+  start();
+} else {
+  keeper.resume().then((signedIn) => (signedIn ? start() : showAuth()));
+}

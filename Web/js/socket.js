@@ -12,13 +12,31 @@ import { key } from "./state/ids.js";
 const ACK_TIMEOUT = 15_000;
 const MOST_WATCHED = 100; // the server's bound on `watch_statuses`
 
+const RESUME_EVERY = 30_000; // at most one renew-and-reconnect in this time, so a refusal cannot loop
+
 export function createSocket(state, {
-  onSessionEnded, onNotification, onMessage, onUpdated, onGroupUpdated, onRefused, onWarned, onCallState, onCallSignal, onConnected,
+  onSessionEnded, renewSession, onNotification, onMessage, onUpdated, onGroupUpdated, onRefused, onWarned, onCallState, onCallSignal, onConnected,
 }) {
   const socket = window.io({ auth: (callback) => callback({ token: session.token }) });
   const sending = new Set(); // clientMessageIds with a send in flight
   let joined = null;
   let watching = null; // the ids last asked to watch, joined by commas
+  let resumedAt = -Infinity;
+
+  /**
+   * The server refused or ended this socket's token: expired (a tab asleep past its
+   * renewal) it is renewed from the session and the socket connects again; revoked, or the
+   * session over, it is time to sign in again.
+   */
+  async function resumeOrEnd() {
+    const now = Date.now();
+    if (now - resumedAt > RESUME_EVERY && await renewSession()) {
+      resumedAt = now;
+      state.setConnection("reconnecting");
+      return socket.connect();
+    }
+    onSessionEnded("Your session ended; please sign in again.");
+  }
 
   socket.on("connect", () => {
     state.setConnection("connected");
@@ -32,13 +50,12 @@ export function createSocket(state, {
   socket.on("disconnect", (reason) => {
     joined = null;
     sending.clear();
-    // The server ended the session (its token expired or was revoked): sign in again.
-    if (reason === "io server disconnect") return onSessionEnded("Your session ended; please sign in again.");
+    if (reason === "io server disconnect") return resumeOrEnd();
     state.setConnection(navigator.onLine ? "reconnecting" : "offline");
   });
   socket.on("connect_error", (error) => {
     const code = error?.data?.code;
-    if (code === "invalid_token" || code === "unauthorized") return onSessionEnded("Your session ended; please sign in again.");
+    if (code === "invalid_token" || code === "unauthorized") return resumeOrEnd();
     state.setConnection(navigator.onLine ? "reconnecting" : "offline");
   });
   const offline = () => state.setConnection("offline");
@@ -174,6 +191,10 @@ export function createSocket(state, {
     react: (conversationId, messageId, emoji, add) =>
       change(add ? ClientEvent.addReaction : ClientEvent.removeReaction, { conversationId, messageId, emoji }),
     markUnread: (conversationId, messageId) => call(ClientEvent.markUnread, { conversationId, messageId }),
+    /** Gives the socket the tab's renewed token, so that it goes on past the old one's expiry. */
+    renewToken(token) {
+      if (socket.connected) call(ClientEvent.renewToken, { token }).catch(() => {}); // else the next CONNECT carries it
+    },
     /** A call event's ack (call.js names the events). */
     request: (event, payload) => call(event, payload),
     typing(conversationId, isTyping) {

@@ -23,10 +23,18 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
     let realtime = RealtimeContext.make(configuration: configuration, redis: redis, tokens: tokens, httpClient: httpClient, logger: logger)
 
     let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: group, logger: logger)
-    // A session revoked elsewhere ("log out everywhere") ends its sockets here too.
-    tokens.revocations.onRevoke { [rooms = realtime.fanout.rooms] user, before in
-        for connection in rooms.connections(of: user) where (connection.verifiedToken?.issuedAt ?? .max) < before {
-            connection.disconnect()
+    // Tokens revoked elsewhere (signed out everywhere, one session ended) end their sockets
+    // here too. A session's sockets are found among all of them: ending one is rare.
+    tokens.revocations.onRevoke { [rooms = realtime.fanout.rooms] revocation in
+        switch revocation {
+        case .user(let user, let before):
+            for connection in rooms.connections(of: user) where (connection.verifiedToken?.issuedAt ?? .max) < before {
+                connection.disconnect()
+            }
+        case .session(let session, _):
+            for connection in rooms.connections() where connection.verifiedToken?.sessionID == session {
+                connection.disconnect()
+            }
         }
     }
 

@@ -37,6 +37,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let chat = router.group(RouterPath(MessagesAPI.chatGroup)).add(middleware: AuthMiddleware(tokens: tokens))
     AuthController(
         users: users,
+        sessions: SessionStore(database: database, settings: configuration.sessions),
         tokens: tokens,
         hasher: PasswordHasher(cost: configuration.bcryptCost, maxPending: configuration.bcryptQueue),
         throttle: AuthThrottle(redis: redis, settings: configuration.authThrottle, logger: logger),

@@ -13,6 +13,7 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
     public var database: DatabaseSettings
     public var redis: RedisConfiguration
     public var auth: AuthSettings
+    public var sessions: SessionSettings
     public var limits: MessageLimits
     /// bcrypt's work factor for passwords (each step doubles a hash's cost); tests use 4.
     public var bcryptCost: Int
@@ -36,6 +37,7 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
         database: DatabaseSettings,
         redis: RedisConfiguration = RedisConfiguration(),
         auth: AuthSettings,
+        sessions: SessionSettings = SessionSettings(),
         limits: MessageLimits = MessageLimits(),
         bcryptCost: Int = Self.bcryptCost.defaultValue,
         bcryptQueue: Int = Self.bcryptQueue.defaultValue,
@@ -50,6 +52,7 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
         self.database = database
         self.redis = redis
         self.auth = auth
+        self.sessions = sessions
         self.limits = limits
         self.bcryptCost = bcryptCost
         self.bcryptQueue = bcryptQueue
@@ -95,6 +98,7 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
             database: try DatabaseSettings(values),
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
+            sessions: try SessionSettings(values),
             limits: try MessageLimits(values),
             bcryptCost: try values.read(Self.bcryptCost),
             bcryptQueue: try values.read(Self.bcryptQueue),

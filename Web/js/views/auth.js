@@ -1,4 +1,5 @@
-// Sign-in and sign-up. Either gives a token, kept for this tab only. What goes wrong is
+// Sign-in and sign-up. Either begins a session of this browser, which its other tabs share
+// ("Keep me signed in": past the browser's closing). What goes wrong is
 // said under the form, and the field at fault is marked and focused; the password rule
 // is the server's (GET /api/auth/rules), stated before anyone types.
 
@@ -57,7 +58,7 @@ export function renderAuth({ onSignedIn }) {
   }
   login.addEventListener("submit", (event) => {
     event.preventDefault();
-    submit(login, (data) => api.login(data.get("email"), data.get("password")));
+    submit(login, (data) => api.login(data.get("email"), data.get("password"), data.get("remember") === "on"));
   });
   register.addEventListener("submit", (event) => {
     event.preventDefault();

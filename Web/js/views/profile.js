@@ -5,7 +5,7 @@
 import { avatar } from "./avatar.js";
 import { element, reconcile, setText } from "./keyed.js";
 
-export function renderProfile(state, { save, setPicture, removePicture, unblock }) {
+export function renderProfile(state, { save, setPicture, removePicture, unblock, onOpen = () => {} }) {
   const dialog = document.getElementById("profile");
   const form = document.getElementById("profile-form");
   const face = document.getElementById("profile-face");
@@ -74,6 +74,7 @@ export function renderProfile(state, { save, setPicture, removePicture, unblock 
   document.getElementById("profile-open").addEventListener("click", () => {
     fill();
     dialog.showModal();
+    onOpen();
   });
   document.getElementById("profile-cancel").addEventListener("click", () => dialog.close());
   form.addEventListener("submit", async (event) => {

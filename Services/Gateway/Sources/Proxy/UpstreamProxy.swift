@@ -26,7 +26,12 @@ struct UpstreamProxy: Sendable {
     func forward(_ request: Request, to service: UpstreamRoute.Service, context: ChatRequestContext) async throws -> Response {
         // The path and query only: a target in absolute form names no host of ours.
         let url = self.base(for: service) + request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-        let headers = Self.forwardedHeaders(request.headers, context: context, trustedProxies: self.settings.trustedProxies)
+        let headers = Self.forwardedHeaders(
+            request.headers,
+            authority: request.head.authority,
+            context: context,
+            trustedProxies: self.settings.trustedProxies
+        )
         let method = HTTPMethod(rawValue: request.method.rawValue)
         if request.method == .get || request.method == .head || request.method == .delete {
             return try await self.streaming(url: url, method: method, headers: headers, service: service, context: context)
@@ -121,14 +126,26 @@ struct UpstreamProxy: Sendable {
     ]
 
     /// What a service gets: the end-to-end headers, the request id, `X-Forwarded-For` with the
-    /// peer added, and `X-Client-Address`, the client as far as trusted proxies say (a client's
-    /// own `X-Client-Address` is dropped).
-    static func forwardedHeaders(_ fields: HTTPFields, context: ChatRequestContext, trustedProxies: Set<String>) -> HTTPHeaders {
+    /// peer added, `X-Client-Address`, the client as far as trusted proxies say, and
+    /// `X-Forwarded-Host`, the authority the client asked (a client's own values of the last
+    /// two are dropped).
+    static func forwardedHeaders(
+        _ fields: HTTPFields,
+        authority: String?,
+        context: ChatRequestContext,
+        trustedProxies: Set<String>
+    )
+        -> HTTPHeaders
+    {
         var headers = HTTPHeaders()
-        for field in fields where !Self.hopByHop.contains(field.name.canonicalName) && field.name != .requestID && field.name != .clientAddress {
+        for field in fields
+        where !Self.hopByHop.contains(field.name.canonicalName) && field.name != .requestID && field.name != .clientAddress
+            && field.name != .forwardedHost
+        {
             headers.add(name: field.name.rawName, value: field.value)
         }
         headers.replaceOrAdd(name: "X-Request-Id", value: context.requestID)
+        if let authority { headers.replaceOrAdd(name: HTTPField.Name.forwardedHost.rawName, value: authority) }
         let forwardedFor = fields[values: .xForwardedFor].joined(separator: ", ")
         if let address = context.remoteAddress?.ipAddress {
             headers.replaceOrAdd(name: "X-Forwarded-For", value: forwardedFor.isEmpty ? address : "\(forwardedFor), \(address)")

@@ -383,5 +383,38 @@ enum Migrations {
                 """
             ]
         ),
+        Migration(
+            version: 17,
+            name: "sign-in sessions",
+            statements: [
+                """
+                CREATE TABLE auth_sessions (
+                    id uuid PRIMARY KEY,
+                    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    user_agent text CHECK (octet_length(user_agent) <= 256),
+                    address text CHECK (octet_length(address) <= 64),
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    last_used_at timestamptz NOT NULL DEFAULT now(),
+                    expires_at timestamptz NOT NULL,
+                    -- "Keep me signed in": its cookie outlives the browser.
+                    persistent boolean NOT NULL DEFAULT false,
+                    ended_at timestamptz,
+                    end_reason text CHECK (end_reason IN ('signed_out', 'ended', 'reused', 'everywhere', 'suspended', 'password')),
+                    CHECK ((ended_at IS NULL) = (end_reason IS NULL))
+                )
+                """,
+                "CREATE INDEX auth_sessions_user_idx ON auth_sessions (user_id, last_used_at DESC)",
+                // Only a token's SHA-256; replaced ones are kept a day to tell theft from noise.
+                """
+                CREATE TABLE auth_refresh_tokens (
+                    hash bytea PRIMARY KEY CHECK (octet_length(hash) = 32),
+                    session_id uuid NOT NULL REFERENCES auth_sessions (id) ON DELETE CASCADE,
+                    issued_at timestamptz NOT NULL DEFAULT now(),
+                    replaced_at timestamptz
+                )
+                """,
+                "CREATE INDEX auth_refresh_tokens_session_idx ON auth_refresh_tokens (session_id)",
+            ]
+        ),
     ]
 }

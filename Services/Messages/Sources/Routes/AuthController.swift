@@ -4,12 +4,14 @@ import Foundation
 import Hummingbird
 import JSONKit
 import Logging
+import NIOFoundationCompat
 import ServiceClients
 import ServiceKit
 
-/// Registration, login and the caller's own account.
+/// Registration, sign-in, sessions and the caller's own account.
 struct AuthController: Sendable {
     let users: UserStore
+    let sessions: SessionStore
     let tokens: TokenAuthority
     let hasher: PasswordHasher
     let throttle: AuthThrottle
@@ -20,8 +22,12 @@ struct AuthController: Sendable {
         router.post(RouterPath(MessagesAPI.register.pattern), use: self.registerUser)
         router.post(RouterPath(MessagesAPI.login.pattern), use: self.login)
         router.get(RouterPath(MessagesAPI.accountRules.pattern), use: self.rules)
+        router.post(RouterPath(MessagesAPI.refresh.pattern), use: self.refresh)
+        router.post(RouterPath(MessagesAPI.logout.pattern), use: self.logout)
         authenticated.get("me", use: self.me)
         authenticated.post(RouterPath(MessagesAPI.logoutEverywhere.pattern), use: self.logoutEverywhere)
+        authenticated.get(RouterPath(MessagesAPI.sessions.pattern), use: self.listSessions)
+        authenticated.delete(RouterPath(MessagesAPI.session.pattern), use: self.endSession)
     }
 
     @Sendable func registerUser(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<AuthResponse> {
@@ -37,8 +43,8 @@ struct AuthController: Sendable {
         }
         let hash = try await self.hasher.hash(body.password)
         let user = try await self.users.create(name: name, email: email, passwordHash: hash, role: role)
-        let token = try await self.tokens.issue(for: user.id, role: user.role)
-        return JSONResponse(AuthResponse(token: token, user: user), status: .created)
+        let session = try await self.sessions.begin(for: user.id, device: Self.device(request, context: context), persistent: false)
+        return try await self.signedIn(user, session: session, status: .created)
     }
 
     /// Open: a sign-up form shows the rules before anyone has an account.
@@ -60,18 +66,76 @@ struct AuthController: Sendable {
             throw APIError.invalidCredentials
         }
         await self.throttle.succeeded(email: email)
-        if let until = account.suspendedUntil {
-            // Told only to whoever knows the password: the account's own holder.
-            let when = until == .distantFuture ? "for good" : "until \(ChatJSON.format(until))"
-            throw APIError(.accountSuspended, "Your account is suspended \(when). Write to the platform's team if you think this is a mistake.")
-        }
-        let token = try await self.tokens.issue(for: account.user.id, role: account.user.role)
-        return JSONResponse(AuthResponse(token: token, user: account.user))
+        if let until = account.suspendedUntil { throw Self.suspended(until: until) }
+        let session = try await self.sessions.begin(
+            for: account.user.id,
+            device: Self.device(request, context: context),
+            persistent: body.remember ?? false
+        )
+        return try await self.signedIn(account.user, session: session)
     }
 
-    /// Revokes every token the caller holds, this one included; their sockets end.
+    /// A new access token from the session's refresh token (the body's, else the cookie's),
+    /// which is replaced by a new one.
+    @Sendable func refresh(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<AuthResponse> {
+        try await self.throttle.admit(address: Self.clientAddress(request, context: context))
+        guard let token = try await self.presentedToken(request, context: context) else {
+            throw APIError(.invalidToken, "Not signed in: no session to renew")
+        }
+        switch try await self.sessions.renew(token, device: Self.device(request, context: context)) {
+        case .renewed(let session):
+            guard let user = try await self.users.user(id: session.userID) else { throw Self.sessionOver }
+            return try await self.signedIn(user, session: session)
+        case .unknown:
+            throw Self.sessionOver
+        case .reused(let session, _):
+            try await self.revoke(session: session)
+            context.logger.warning("a replaced refresh token came back: session ended", metadata: ["session.id": "\(session)"])
+            throw Self.sessionOver
+        case .suspended(let session, _, let until):
+            try await self.revoke(session: session)
+            throw Self.suspended(until: until)
+        }
+    }
+
+    /// Signs this session out: its tokens stop working on every service, its sockets end.
+    /// The session is the one of the body's or the cookie's refresh token, else of the bearer
+    /// token; without any, there is nothing to end (204 all the same, and the cookie cleared).
+    @Sendable func logout(_ request: Request, context: ChatRequestContext) async throws -> Response {
+        var ended: UUID?
+        if let token = try await self.presentedToken(request, context: context), let session = try await self.sessions.session(of: token) {
+            if try await self.sessions.end(session.id, of: session.userID, reason: .signedOut) { ended = session.id }
+        } else if let bearer = try? AuthMiddleware.bearerToken(request.headers), let verified = try? await self.tokens.verifyToken(bearer),
+            let session = verified.sessionID
+        {
+            if try await self.sessions.end(session, of: verified.identity.userID, reason: .signedOut) { ended = session }
+        }
+        if let ended { try await self.revoke(session: ended) }
+        var headers = HTTPFields()
+        headers[.setCookie] = SessionCookie.cleared(settings: self.sessions.settings)
+        return Response(status: .noContent, headers: headers)
+    }
+
+    /// The caller's sessions, this one marked.
+    @Sendable func listSessions(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<[SessionInfo]> {
+        JSONResponse(try await self.sessions.sessions(of: context.requireIdentity().userID, current: context.sessionID), headers: Self.noStore)
+    }
+
+    /// Ends one of the caller's sessions ("sign out that device").
+    @Sendable func endSession(_ request: Request, context: ChatRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: UUID.self)
+        guard try await self.sessions.end(id, of: context.requireIdentity().userID, reason: .ended) else {
+            throw APIError.notFound("No such session")
+        }
+        try await self.revoke(session: id)
+        return Response(status: .noContent)
+    }
+
+    /// Revokes every token the caller holds, this one included, and ends every session;
+    /// their sockets end.
     @Sendable func logoutEverywhere(_ request: Request, context: ChatRequestContext) async throws -> Response {
         let userID = try context.requireIdentity().userID
+        try await self.sessions.endAll(of: userID, reason: .everywhere)
         do {
             try await self.revocations.revoke(userID)
         } catch {
@@ -79,6 +143,62 @@ struct AuthController: Sendable {
         }
         context.logger.info("revoked every token of the user")
         return Response(status: .noContent)
+    }
+
+    private static let sessionOver = APIError(.invalidToken, "Your session has ended; sign in again")
+    private static let noStore: HTTPFields = [.cacheControl: "no-store"]
+
+    static func suspended(until: Date) -> APIError {
+        // Told only to whoever holds the password or the session: the account's own holder.
+        let when = until == .distantFuture ? "for good" : "until \(ChatJSON.format(until))"
+        return APIError(.accountSuspended, "Your account is suspended \(when). Write to the platform's team if you think this is a mistake.")
+    }
+
+    /// The answer to a sign-in or a renewal: an access token of the session, and its refresh
+    /// token both in the body and in the cookie.
+    private func signedIn(_ user: User, session: SessionStore.Renewal, status: HTTPResponse.Status = .ok) async throws -> JSONResponse<AuthResponse> {
+        let now = Date()
+        let token = try await self.tokens.issue(for: user.id, role: user.role, session: session.sessionID, now: now)
+        var headers = Self.noStore
+        headers[.setCookie] = SessionCookie.set(session.refreshToken, persistent: session.persistent, settings: self.sessions.settings)
+        let body = AuthResponse(
+            token: token,
+            user: user,
+            expiresAt: self.tokens.expiry(from: now),
+            refreshToken: session.refreshToken,
+            sessionId: session.sessionID
+        )
+        return JSONResponse(body, status: status, headers: headers)
+    }
+
+    /// The refresh token of the body (API clients) or, if none, of the cookie, which only
+    /// this site's own pages may use.
+    private func presentedToken(_ request: Request, context: ChatRequestContext) async throws -> String? {
+        let buffer = try await request.body.collect(upTo: 4096)
+        if buffer.readableBytes > 0 {
+            let body: RefreshRequest
+            do {
+                body = try ChatJSON.decoder().decode(RefreshRequest.self, from: buffer)
+            } catch let error as DecodingError {
+                throw APIError.badRequest(error.clientDescription)
+            }
+            if let token = body.refreshToken { return token }
+        }
+        guard let cookie = SessionCookie.token(in: request.headers) else { return nil }
+        try SessionCookie.checkOrigin(request.headers, authority: request.head.authority)
+        return cookie
+    }
+
+    private func revoke(session: UUID) async throws {
+        do {
+            try await self.revocations.revoke(session: session)
+        } catch {
+            throw APIError.unavailable("The session could not be ended now; try again")
+        }
+    }
+
+    static func device(_ request: Request, context: ChatRequestContext) -> SessionStore.Device {
+        SessionStore.Device(userAgent: request.headers[.userAgent], address: Self.clientAddress(request, context: context))
     }
 
     /// The client's address as the gateway saw it (`X-Client-Address`), or the peer's.

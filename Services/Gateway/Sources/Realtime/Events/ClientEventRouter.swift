@@ -76,6 +76,7 @@ extension ClientEventRouter {
         router.on(ClientEvent.callResume, CallEvents.command(.resume))
         router.on(ClientEvent.callSignal, CallEvents.signal)
         router.on(ClientEvent.callMedia, CallEvents.media)
+        router.on(ClientEvent.renewToken, SessionEvents.renewToken)
         return router
     }
 }

@@ -81,6 +81,14 @@ final class SocketConnection: Sendable {
         replaced?.expiry.cancel()
     }
 
+    /// Takes a renewed token for the session going on (`renew_token`); false if the session
+    /// has ended meanwhile.
+    func renew(_ verified: VerifiedToken, token: String) -> Bool {
+        guard let ids = self.ids else { return false }
+        self.authenticate(verified, token: token, ids: ids)
+        return true
+    }
+
     /// The Socket.IO session ended on the client's DISCONNECT; a new CONNECT may follow.
     func signOut() {
         self.state.withLockedValue { $0.authenticated.take() }?.expiry.cancel()
