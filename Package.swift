@@ -240,7 +240,7 @@ let package = Package(
             ),
             tests(
                 "MessagesTests",
-                serviceTests + ["EventBus", "JSONKit", "ServiceClients", .httpTypes, .logging, .nioConcurrency, .nioPosix, .postgres]
+                serviceTests + ["EventBus", "JSONKit", "ServiceClients", .bcrypt, .httpTypes, .logging, .nioConcurrency, .nioPosix, .postgres]
             ),
             tests(
                 "PresenceTests",

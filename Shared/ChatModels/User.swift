@@ -156,6 +156,17 @@ public struct AuthResponse: Codable, Sendable {
     }
 }
 
+/// `POST /api/me/password`
+public struct ChangePasswordRequest: Codable, Sendable {
+    public var currentPassword: String
+    public var newPassword: String
+
+    public init(currentPassword: String, newPassword: String) {
+        self.currentPassword = currentPassword
+        self.newPassword = newPassword
+    }
+}
+
 /// `POST /api/auth/refresh` and `/api/auth/logout`: the refresh token, or nothing when the
 /// session's cookie carries it.
 public struct RefreshRequest: Codable, Sendable {

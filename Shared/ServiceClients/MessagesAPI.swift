@@ -30,6 +30,8 @@ public enum MessagesAPI {
     public static let logout = ServiceRoute(group: authGroup, pattern: "auth/logout")
     /// `GET` → `[SessionInfo]`: the caller's signed-in devices.
     public static let sessions = ServiceRoute(group: authGroup, pattern: "auth/sessions")
+    /// `POST` `ChangePasswordRequest` → 204: the password changed, every other session ended.
+    public static let password = ServiceRoute(group: authGroup, pattern: "me/password")
     /// `DELETE` → 204: that session ends as `logout` ends one.
     public static let session = ServiceRoute(group: authGroup, pattern: "auth/sessions/{id}")
     /// `GET`: the caller's conversations, a page (`limit`, `cursor`) at a time; `POST`: a new one.

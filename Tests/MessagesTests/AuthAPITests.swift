@@ -38,13 +38,13 @@ import Testing
         try await withMessages(.router) { client in
             let email = uniqueEmail("Bob")
             #expect(
-                try await client.call(.post, "/api/auth/register", json: RegisterRequest(name: "Bob", email: email, password: "12345678")).status
+                try await client.call(.post, "/api/auth/register", json: RegisterRequest(name: "Bob", email: email, password: "plain sailing")).status
                     == .created
             )
             let again = try await client.call(
                 .post,
                 "/api/auth/register",
-                json: RegisterRequest(name: "Bob", email: email.uppercased(), password: "12345678")
+                json: RegisterRequest(name: "Bob", email: email.uppercased(), password: "plain sailing")
             )
             #expect(again.status == .conflict && again.errorCode == .emailTaken)
             #expect(try again.decode(ErrorBody.self).error.field == "email")
@@ -53,14 +53,20 @@ import Testing
 
     @Test(
         arguments: [
-            (#"{"name":"","email":"a@b.co","password":"12345678"}"#, 422, "name"),
-            (#"{"name":"x","email":"not-an-email","password":"12345678"}"#, 422, "email"),
+            (#"{"name":"","email":"a@b.co","password":"plain sailing"}"#, 422, "name"),
+            (#"{"name":"x","email":"not-an-email","password":"plain sailing"}"#, 422, "email"),
             (#"{"name":"x","email":"a@b.co","password":"short"}"#, 422, "password"),
-            (#"{"name":"x","email":"a@b.co","password":"\#(String(repeating: "p", count: 73))"}"#, 422, "password"),
-            (#"{"name":"x","email":"a@b.co","password":"\#(String(repeating: "é", count: 37))"}"#, 422, "password"),
-            (#"{"name":"x\u0007","email":"a@b.co","password":"12345678"}"#, 422, "name"),
-            (#"{"name":"x","email":"a@b.co","password":"12345678","role":"admin"}"#, 403, nil),
-            (#"{"name":"x","email":"a@b.co","password":"12345678","role":"wizard"}"#, 400, nil),
+            (#"{"name":"x","email":"a@b.co","password":"\#(String(repeating: "pq", count: 513))"}"#, 422, "password"),
+            (#"{"name":"x","email":"a@b.co","password":"\#(String(repeating: "é", count: 513))"}"#, 422, "password"),
+            // Common ones (any case), one character repeated, one's own name or address.
+            (#"{"name":"x","email":"a@b.co","password":"12345678"}"#, 422, "password"),
+            (#"{"name":"x","email":"a@b.co","password":"PassWord1"}"#, 422, "password"),
+            (#"{"name":"x","email":"a@b.co","password":"zzzzzzzzzzzz"}"#, 422, "password"),
+            (#"{"name":"Quentin Blake","email":"a@b.co","password":"quentin blake"}"#, 422, "password"),
+            (#"{"name":"x","email":"rumpelstilzchen@b.co","password":"Rumpelstilzchen"}"#, 422, "password"),
+            (#"{"name":"x\u0007","email":"a@b.co","password":"plain sailing"}"#, 422, "name"),
+            (#"{"name":"x","email":"a@b.co","password":"plain sailing","role":"admin"}"#, 403, nil),
+            (#"{"name":"x","email":"a@b.co","password":"plain sailing","role":"wizard"}"#, 400, nil),
             (#"{"name":"x","email":"a@b.co"}"#, 400, nil),
             (#"{"name":"x","#, 400, nil),
             ("", 400, nil),
@@ -86,9 +92,11 @@ import Testing
         try await withMessages(.router, configuration: configuration) { client in
             let rules = try await client.call(.get, "/api/auth/rules").decode(AccountRules.self)
             #expect(rules == AccountRules(expertSignup: false))
-            let shortest = String(repeating: "p", count: rules.passwordMinLength)
+            // Counted in characters (code points) at least, in bytes at most.
+            let shortest = String("é✓kq7zr2mw9px4".prefix(rules.passwordMinLength))
+            let longest = String(repeating: "kq7 zr2 ", count: rules.passwordMaxBytes / 8)
             for (password, accepted) in [
-                (shortest, true), (String(shortest.dropLast()), false), (String(repeating: "p", count: rules.passwordMaxBytes + 1), false),
+                (shortest, true), (String(shortest.dropLast()), false), (longest, true), (longest + "x", false),
             ] {
                 let response = try await client.call(
                     .post,

@@ -1,4 +1,5 @@
 import ChatModels
+import HummingbirdBcrypt
 import Testing
 
 @testable import MessagesApp
@@ -10,6 +11,25 @@ import Testing
         #expect(try await hasher.verify("correct horse", hash: hash))
         #expect(!(try await hasher.verify("wrong horse", hash: hash)))
         #expect(!(try await hasher.verify("correct horse", hash: nil)))
+    }
+
+    /// bcrypt alone reads 72 bytes: two passphrases that differ only past them would match.
+    @Test func aLongPassphraseCountsWhole() async throws {
+        let hasher = PasswordHasher(cost: 4)
+        let start = String(repeating: "the quick brown fox ", count: 4)  // 80 bytes
+        let hash = try await hasher.hash(start + "jumps")
+        #expect(try await hasher.verify(start + "jumps", hash: hash))
+        #expect(!(try await hasher.verify(start + "leaps", hash: hash)))
+        #expect(!PasswordHasher.needsUpgrade(hash))
+    }
+
+    /// Hashes made before the passwords were condensed still verify, and are marked for upgrade.
+    @Test func anOlderHashStillVerifies() async throws {
+        let hasher = PasswordHasher(cost: 4)
+        let older = Bcrypt.hash("correct horse", cost: 4)
+        #expect(try await hasher.verify("correct horse", hash: older))
+        #expect(!(try await hasher.verify("wrong horse", hash: older)))
+        #expect(PasswordHasher.needsUpgrade(older))
     }
 }
 
@@ -34,6 +54,6 @@ import Testing
         #expect(outcomes.filter { $0 == "hashed" }.count >= 2)
         #expect(outcomes.contains("unavailable"))
         #expect(outcomes.allSatisfy { $0 == "hashed" || $0 == "unavailable" })
-        #expect(try await hasher.hash("afterwards").hasPrefix("$2"))  // the queue drains
+        #expect(try await hasher.hash("afterwards").hasPrefix("v2$$2"))  // the queue drains
     }
 }

@@ -678,6 +678,25 @@ class ProfileDialog(Part):
         self.wait_until(lambda: len(self.sessions()) == count, message=f"{count} sessions listed")
         return self.sessions()
 
+    def change_password(self, current: str, new: str) -> None:
+        """Opens "Change password" if it is closed, fills both fields and submits."""
+        if not self.driver.execute_script("return document.getElementById('profile-password').open"):
+            self._click(f'{by_testid("password-section")} summary')
+        self._replace(by_testid("password-current"), current)
+        self._replace(by_testid("password-new"), new)
+        self._click(by_testid("password-submit"))
+
+    def password_error(self) -> str | None:
+        box = self._find(by_testid("password-error"))
+        return box.text if box.is_displayed() else None
+
+    def password_done(self) -> str:
+        return self._text(by_testid("password-done"))
+
+    def invalid_password_fields(self) -> list[str]:
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('#profile-password [aria-invalid=true]')].map((node) => node.dataset.testid)")
+
     def end_session(self, session_id: str) -> None:
         self._click(f'[data-session-id="{session_id}"] {by_testid("end-session")}')
 

@@ -204,3 +204,34 @@ def test_a_token_that_expired_while_the_tab_slept_is_renewed_and_the_socket_conn
     page.wait_until(lambda: not page.conversation.has_pending(), message="sent on the renewed token")
     assert any(m["content"] == "still here" for m in student.history(conversation["id"]))
     assert not page.auth.is_shown()
+
+
+def test_changing_the_password_in_the_profile_signs_out_every_other_device(stack, api, browsers):
+    _, user = api.register("Passer")
+    here, there = ChatPage(browsers()), ChatPage(browsers())
+    for page, gateway in ((here, "gateway1"), (there, "gateway2")):
+        page.sign_in(stack.service_url(gateway), user["email"])
+        page.wait_connected(message=f"signed in on {gateway}")
+
+    here.profile.open()
+    # The current password wrong: said on that field, nothing changes.
+    here.profile.change_password("not my password", "a brand new passphrase")
+    here.wait_until(lambda: here.profile.password_error() == "The current password is not right", message="refused")
+    assert here.profile.invalid_password_fields() == ["password-current"]
+    # A common one: said on the new one.
+    here.profile.change_password("correct horse", "iloveyou")
+    here.wait_until(lambda: (here.profile.password_error() or "").endswith("choose another"), message="common")
+    assert here.profile.invalid_password_fields() == ["password-new"]
+    assert here.accessibility_violations(only="#profile") == []
+    here.screenshot("change-password.png")
+
+    here.profile.change_password("correct horse", "a brand new passphrase")
+    here.wait_until(lambda: here.profile.password_done().startswith("Password changed"), message="changed")
+    assert here.profile.password_error() is None
+    there.wait_until(there.auth.is_shown, message="the other device signed out")
+    here.profile.close()
+    here.wait_connected(message="this device goes on")
+    assert api.login(user["email"], "correct horse").status_code == 401
+    assert api.login(user["email"], "a brand new passphrase").status_code == 200
+    # What the console has is the browser's own line for each refused change, nothing else.
+    assert all("/api/me/password" in e["message"] and "status of 422" in e["message"] for e in here.console_errors()), here.console_errors()

@@ -154,6 +154,7 @@ export const api = {
   /** Ends this browser's session (the cookie's, else this tab token's) on every tab and service. */
   logout: () => signInRequest("POST", "/api/auth/logout", session.token),
   logoutEverywhere: () => request("POST", "/api/auth/logout-all"),
+  changePassword: (currentPassword, newPassword) => request("POST", "/api/me/password", { currentPassword, newPassword }),
   sessions: () => request("GET", "/api/auth/sessions"),
   endSession: (id) => request("DELETE", `/api/auth/sessions/${id}`),
   /** What a new account must meet (open: before anyone signs in). */

@@ -21,6 +21,7 @@ import { renderDirectory } from "./views/directory.js";
 import { renderGroupPanel } from "./views/group-panel.js";
 import { renderNewGroup } from "./views/new-group.js";
 import { renderDevices } from "./views/devices.js";
+import { renderPasswordChange } from "./views/password.js";
 import { renderProfile } from "./views/profile.js";
 import { renderReport } from "./views/report.js";
 import { renderSearch } from "./views/search.js";
@@ -445,12 +446,21 @@ const devices = renderDevices({
     showAuth("You signed out on every device.", { forgetStored: true });
   },
 });
+const password = renderPasswordChange({
+  change: async (current, next) => {
+    await api.changePassword(current, next);
+    devices.load(); // the others are gone from the list
+  },
+});
 renderProfile(state, {
   save: api.updateProfile,
   setPicture: async (file) => api.setAvatar(await shrinkPicture(file)),
   removePicture: api.removeAvatar,
   unblock,
-  onOpen: () => devices.load(),
+  onOpen: () => {
+    devices.load();
+    password.reset();
+  },
 });
 
 renderSearch(state, {

@@ -35,15 +35,20 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let api = router.group(RouterPath(MessagesAPI.authGroup))
     let authenticated = api.group().add(middleware: AuthMiddleware(tokens: tokens))
     let chat = router.group(RouterPath(MessagesAPI.chatGroup)).add(middleware: AuthMiddleware(tokens: tokens))
+    let sessions = SessionStore(database: database, settings: configuration.sessions)
+    let hasher = PasswordHasher(cost: configuration.bcryptCost, maxPending: configuration.bcryptQueue)
+    let throttle = AuthThrottle(redis: redis, settings: configuration.authThrottle, logger: logger)
     AuthController(
         users: users,
-        sessions: SessionStore(database: database, settings: configuration.sessions),
+        sessions: sessions,
         tokens: tokens,
-        hasher: PasswordHasher(cost: configuration.bcryptCost, maxPending: configuration.bcryptQueue),
-        throttle: AuthThrottle(redis: redis, settings: configuration.authThrottle, logger: logger),
+        hasher: hasher,
+        throttle: throttle,
         revocations: revocations,
         openExpertSignup: configuration.openExpertSignup
     ).register(public: api, authenticated: authenticated)
+    PasswordController(users: users, sessions: sessions, hasher: hasher, throttle: throttle, revocations: revocations)
+        .register(authenticated: authenticated)
     let blocks = BlockStore(database: database)
     let groups = GroupStore(database: database, maxMembers: configuration.limits.maxGroupMembers)
     ConversationController(

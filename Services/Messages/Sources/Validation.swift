@@ -35,14 +35,6 @@ enum Validate {
         else { throw .validation("'email' must be an email address", field: "email") }
         return email
     }
-
-    /// 8 to 72 bytes: bcrypt ignores everything past 72, so longer would mislead.
-    static func newPassword(_ value: String) throws(APIError) {
-        let (least, most) = (AccountRules.passwordMinLength, AccountRules.passwordMaxBytes)
-        guard value.utf8.count >= least else { throw .validation("'password' must be at least \(least) characters", field: "password") }
-        guard value.utf8.count <= most else { throw .validation("'password' must be at most \(most) bytes", field: "password") }
-        guard !value.utf8.contains(0) else { throw .validation("'password' must not contain NUL", field: "password") }
-    }
 }
 
 extension Validate {

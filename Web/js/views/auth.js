@@ -4,6 +4,12 @@
 // is the server's (GET /api/auth/rules), stated before anyone types.
 
 import { api } from "../api.js";
+import { clearFormError, showFormError, unmarkOnInput } from "./form-errors.js";
+
+/** The password rule as a form states it, from the server's numbers. */
+export function passwordRule(rules) {
+  return `At least ${rules.passwordMinLength} characters; common passwords are refused.`;
+}
 
 export function renderAuth({ onSignedIn }) {
   const login = document.getElementById("login-form");
@@ -11,32 +17,10 @@ export function renderAuth({ onSignedIn }) {
   const password = register.elements.namedItem("password");
   const rule = document.getElementById("password-rule");
 
-  function clearError(form) {
-    const box = form.querySelector(".form__error");
-    box.hidden = true;
-    box.textContent = "";
-    for (const field of form.querySelectorAll("[aria-invalid]")) unmark(field);
-  }
-
-  function unmark(field) {
-    field.removeAttribute("aria-invalid");
-    const described = (field.getAttribute("aria-describedby") ?? "").split(" ").filter((id) => id && !id.endsWith("-error"));
-    if (described.length) field.setAttribute("aria-describedby", described.join(" "));
-    else field.removeAttribute("aria-describedby");
-  }
-
+  const clearError = (form) => clearFormError(form, form.querySelector(".form__error"));
   /** The error under the form; its field (the server's `field`, else what the code points at) marked and focused. */
-  function showError(form, error) {
-    const box = form.querySelector(".form__error");
-    box.textContent = error?.message || "Something went wrong";
-    box.hidden = false;
-    const name = error?.field ?? (error?.code === "invalid_credentials" ? "password" : null);
-    const field = name && form.elements.namedItem(name);
-    if (!(field instanceof HTMLElement)) return;
-    field.setAttribute("aria-invalid", "true");
-    field.setAttribute("aria-describedby", [field.getAttribute("aria-describedby"), box.id].filter(Boolean).join(" "));
-    field.focus();
-  }
+  const showError = (form, error) =>
+    showFormError(form, form.querySelector(".form__error"), error, error?.code === "invalid_credentials" ? "password" : null);
 
   async function submit(form, call) {
     const button = form.querySelector("button[type=submit]");
@@ -52,10 +36,7 @@ export function renderAuth({ onSignedIn }) {
     }
   }
 
-  for (const form of [login, register]) {
-    // Typing into a field marked wrong takes the mark off.
-    form.addEventListener("input", (event) => event.target.hasAttribute?.("aria-invalid") && unmark(event.target));
-  }
+  for (const form of [login, register]) unmarkOnInput(form);
   login.addEventListener("submit", (event) => {
     event.preventDefault();
     submit(login, (data) => api.login(data.get("email"), data.get("password"), data.get("remember") === "on"));
@@ -68,7 +49,7 @@ export function renderAuth({ onSignedIn }) {
   api.accountRules().then((rules) => {
     password.minLength = rules.passwordMinLength;
     password.maxLength = rules.passwordMaxBytes; // characters here; the server counts bytes, and says so if it is over
-    rule.textContent = `At least ${rules.passwordMinLength} characters.`;
+    rule.textContent = passwordRule(rules);
     register.elements.namedItem("name").maxLength = rules.nameMaxLength;
     const expert = register.querySelector("option[value=expert]");
     if (!rules.expertSignup) expert.remove(); // experts are invited

@@ -35,7 +35,7 @@ struct AuthController: Sendable {
         let body = try await request.decodeJSON(as: RegisterRequest.self, context: context)
         let name = try Validate.name(body.name)
         let email = try Validate.email(body.email)
-        try Validate.newPassword(body.password)
+        try PasswordPolicy.check(body.password, name: name, email: email)
         let role = body.role ?? .student
         guard role != .admin else { throw APIError.forbidden("Admin accounts cannot be registered") }
         guard role != .expert || self.openExpertSignup else {
@@ -67,6 +67,11 @@ struct AuthController: Sendable {
         }
         await self.throttle.succeeded(email: email)
         if let until = account.suspendedUntil { throw Self.suspended(until: until) }
+        if PasswordHasher.needsUpgrade(account.passwordHash) {
+            // Stored again in the current form while the password is at hand; a failure
+            // leaves the old hash, which still verifies.
+            _ = try? await self.users.setPasswordHash(try await self.hasher.hash(body.password), of: account.user.id, replacing: account.passwordHash)
+        }
         let session = try await self.sessions.begin(
             for: account.user.id,
             device: Self.device(request, context: context),

@@ -23,7 +23,7 @@ struct SessionStore: Sendable {
     /// Why a session ended.
     enum EndReason: String {
         case signedOut = "signed_out"
-        case ended, reused, everywhere, suspended
+        case ended, reused, everywhere, suspended, password
     }
 
     /// A session as it was begun or renewed: the new refresh token goes to its holder.

@@ -72,6 +72,25 @@ struct UserStore: Sendable {
         }
     }
 
+    /// The user's password hash, name and email, to check a password against.
+    func credentials(id: UUID) async throws -> (passwordHash: String, name: String, email: String)? {
+        try await self.database.withConnection { connection in
+            try await connection.query("SELECT password_hash, name, email FROM users WHERE id = \(id)", logger: self.database.logger)
+                .decode((String, String, String).self).first { _ in true }.map { (passwordHash: $0.0, name: $0.1, email: $0.2) }
+        }
+    }
+
+    /// Stores a new password hash, if the one it replaces is still `replacing` (a change made
+    /// meanwhile wins); whether it did.
+    func setPasswordHash(_ hash: String, of id: UUID, replacing old: String) async throws -> Bool {
+        try await self.database.withConnection { connection in
+            try await connection.query(
+                "UPDATE users SET password_hash = \(hash) WHERE id = \(id) AND password_hash = \(old) RETURNING id",
+                logger: self.database.logger
+            ).decode(UUID.self).first { _ in true } != nil
+        }
+    }
+
     /// Suspends the user until `until` (nil: for good), or with `restore` lifts it; false
     /// if there is no such user.
     static func suspend(_ id: UUID, until: Date?, restore: Bool = false, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
