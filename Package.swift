@@ -34,6 +34,8 @@ extension Target.Dependency {
     static let nioWebSocket = Self.product(name: "NIOWebSocket", package: "swift-nio")
     static let postgres = Self.product(name: "PostgresNIO", package: "postgres-nio")
     static let prometheus = Self.product(name: "Prometheus", package: "swift-prometheus")
+    static let nioSSL = Self.product(name: "NIOSSL", package: "swift-nio-ssl")
+    static let nioTLS = Self.product(name: "NIOTLS", package: "swift-nio")
 }
 
 /// A library target under `Shared/<name>`.
@@ -100,6 +102,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
@@ -136,6 +139,7 @@ let package = Package(
             ]
         ),
         shared("ServiceClients", ["ChatModels", "JSONKit", "ServiceConfiguration", .httpClient, .nioCore, .nioFoundation, .nioHTTP1]),
+        shared("Mail", ["ServiceConfiguration", .logging, .nioConcurrency, .nioCore, .nioPosix, .nioSSL, .nioTLS]),
     ]
         + service(
             "Gateway",
@@ -148,7 +152,9 @@ let package = Package(
         + service(
             "Messages",
             product: "messages",
-            dependencies: serviceBase + ["JSONKit", .postgres, .connectionPool, .bcrypt, .crypto, .httpTypes, .nioConcurrency, .nioFoundation]
+            dependencies: serviceBase + [
+                "JSONKit", "Mail", .postgres, .connectionPool, .bcrypt, .crypto, .httpTypes, .nioConcurrency, .nioFoundation,
+            ]
         )
         + service(
             "Presence",
@@ -197,6 +203,7 @@ let package = Package(
             // The wire types, and the documents held to them: the OpenAPI document's error codes, the page's event names.
             tests("ChatModelsTests", ["ChatModels", "JSONKit", .httpTypes, .nioCore]),
             tests("SocketIOTests", ["SocketIO", "JSONKit", .nioCore]),
+            tests("MailTests", ["Mail", "ServiceConfiguration", .nioCore, .nioEmbedded]),
             tests(
                 "EventBusTests",
                 [

@@ -2,6 +2,7 @@ import Auth
 import ChatModels
 import Foundation
 import Logging
+import Mail
 import NIOPosix
 import PostgresNIO
 import Redis
@@ -13,11 +14,12 @@ import ServiceKit
 /// is closed, and vouched for). The role is in the user's tokens, so changing it revokes
 /// them: the user signs in again. Each change goes to the audit log, without an actor.
 public enum MessagesAdmin {
-    static let usage = "usage: messages set-role EMAIL student|expert|admin [--verified]\n"
+    static let usage = "usage: messages set-role EMAIL student|expert|admin [--verified]\n       messages send-test-mail ADDRESS\n"
 
     /// The exit status of the command in `arguments`, or `nil` when they name none.
     public static func run(_ arguments: [String]) async -> Int32? {
         let arguments = Array(arguments.dropFirst())
+        if arguments.first == "send-test-mail" { return await self.sendTestMail(Array(arguments.dropFirst())) }
         guard arguments.first == "set-role" else { return nil }
         guard (3...4).contains(arguments.count), let role = Role(rawValue: arguments[2]),
             arguments.count == 3 || (arguments[3] == "--verified" && role == .expert)
@@ -77,6 +79,29 @@ public enum MessagesAdmin {
             }
             for userID in updated { try await RevocationFeed.revoke(userID, redis: redis) }
             return !updated.isEmpty
+        }
+    }
+
+    /// `messages send-test-mail ADDRESS`: one message through `SMTP_URL` straight away (not
+    /// the outbox), so that an operator sees at once whether mail goes out, or why not.
+    static func sendTestMail(_ arguments: [String]) async -> Int32 {
+        guard arguments.count == 1, let to = MailAddress(parsing: arguments[0]) else {
+            FileHandle.standardError.write(Data(Self.usage.utf8))
+            return 64
+        }
+        do {
+            let settings = try MailSettings(ConfigurationValues.process())
+            guard let smtp = settings.smtp else {
+                FileHandle.standardError.write(Data("messages send-test-mail: SMTP_URL is not set\n".utf8))
+                return 1
+            }
+            let message = MailTemplates(settings: settings).test(to: to)
+            try await SMTPClient(settings: smtp).send(message)
+            print("sent to \(to.address) through \(smtp.host):\(smtp.port)")
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("messages send-test-mail: \(error)\n".utf8))
+            return 1
         }
     }
 }

@@ -14,6 +14,7 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
     public var redis: RedisConfiguration
     public var auth: AuthSettings
     public var sessions: SessionSettings
+    public var mail: MailSettings
     public var limits: MessageLimits
     /// bcrypt's work factor for passwords (each step doubles a hash's cost); tests use 4.
     public var bcryptCost: Int
@@ -38,6 +39,7 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
         redis: RedisConfiguration = RedisConfiguration(),
         auth: AuthSettings,
         sessions: SessionSettings = SessionSettings(),
+        mail: MailSettings = MailSettings(),
         limits: MessageLimits = MessageLimits(),
         bcryptCost: Int = Self.bcryptCost.defaultValue,
         bcryptQueue: Int = Self.bcryptQueue.defaultValue,
@@ -53,6 +55,7 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
         self.redis = redis
         self.auth = auth
         self.sessions = sessions
+        self.mail = mail
         self.limits = limits
         self.bcryptCost = bcryptCost
         self.bcryptQueue = bcryptQueue
@@ -99,6 +102,7 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
             redis: try RedisConfiguration(values),
             auth: try AuthSettings(values),
             sessions: try SessionSettings(values),
+            mail: try MailSettings(values),
             limits: try MessageLimits(values),
             bcryptCost: try values.read(Self.bcryptCost),
             bcryptQueue: try values.read(Self.bcryptQueue),

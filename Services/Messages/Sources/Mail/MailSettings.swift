@@ -1,0 +1,56 @@
+import Foundation
+import Mail
+import ServiceConfiguration
+
+/// What mail needs besides the SMTP server: who it is from, the product's name, and the
+/// public address links in it point to.
+public struct MailSettings: Sendable {
+    /// Nil: no SMTP server; mail waits in the outbox until one is configured.
+    public var smtp: SMTPSettings?
+    public var from: MailAddress
+    public var productName: String
+    /// Where the page is, as people reach it (`https://chat.example.org`): links in mail.
+    public var publicURL: URL
+
+    public init(
+        smtp: SMTPSettings? = nil,
+        from: MailAddress = Self.from.defaultValue,
+        productName: String = Self.productName.defaultValue,
+        publicURL: URL = Self.publicURL.defaultValue
+    ) {
+        self.smtp = smtp
+        self.from = from
+        self.productName = productName
+        self.publicURL = publicURL
+    }
+
+    public static let from = Setting<MailAddress>(
+        "MAIL_FROM",
+        default: MailAddress("no-reply@localhost", name: "Chat"),
+        defaultText: "`Chat <no-reply@localhost>`",
+        accepts: "an address, with a name: Name <address>",
+        help: "who mail is from"
+    ) { MailAddress(parsing: $0) }
+    public static let productName = Setting.string("PRODUCT_NAME", default: "Chat", help: "the product's name, in mail")
+    public static let publicURL = Setting<URL>(
+        "PUBLIC_URL",
+        default: URL(string: "http://127.0.0.1:8080")!,
+        defaultText: "`http://127.0.0.1:8080`",
+        accepts: "an http(s):// URL",
+        help: "where people reach the page: the links in mail start with it"
+    ) { text in
+        guard let url = URL(string: text.hasSuffix("/") ? String(text.dropLast()) : text), ["http", "https"].contains(url.scheme ?? ""),
+            url.host != nil
+        else { return nil }
+        return url
+    }
+
+    public init(_ values: ConfigurationValues) throws(ConfigurationError) {
+        self.init(
+            smtp: try SMTPSettings.read(values),
+            from: try values.read(Self.from),
+            productName: try values.read(Self.productName),
+            publicURL: try values.read(Self.publicURL)
+        )
+    }
+}

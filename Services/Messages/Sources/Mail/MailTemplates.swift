@@ -1,0 +1,71 @@
+import Foundation
+import Mail
+
+/// The mail this service writes, each in plain text and in HTML with the product's name and
+/// a link back. User text (a name) is escaped in the HTML and made single-line in subjects.
+struct MailTemplates: Sendable {
+    let settings: MailSettings
+
+    /// `messages send-test-mail`: proof that mail goes out.
+    func test(to: MailAddress) -> MailMessage {
+        self.message(
+            to: to,
+            subject: "A test from \(self.settings.productName)",
+            paragraphs: ["This is a test message: mail from \(self.settings.productName) reaches this address."],
+            action: nil
+        )
+    }
+
+    /// "Forgot password?": a link that sets a new password, once, for `minutes`.
+    func passwordReset(to: MailAddress, link: URL, minutes: Int) -> MailMessage {
+        self.message(
+            to: to,
+            subject: "Reset your \(self.settings.productName) password",
+            paragraphs: [
+                "Hello \(to.name ?? ""),".replacingOccurrences(of: " ,", with: ","),
+                "Someone (we hope you) asked to reset the password of your \(self.settings.productName) account. The link below sets a new one; it works once, for \(minutes) minutes.",
+                "If it was not you, ignore this message: your password stays as it is.",
+            ],
+            action: ("Choose a new password", link)
+        )
+    }
+
+    /// The page's address, with `path` after it (`/chat/reset/<token>`).
+    func link(_ path: String) -> URL {
+        self.settings.publicURL.appendingPathComponent(path)
+    }
+
+    private func message(to: MailAddress, subject: String, paragraphs: [String], action: (label: String, url: URL)?) -> MailMessage {
+        let home = self.link("chat")
+        var text = paragraphs.joined(separator: "\n\n")
+        if let action { text += "\n\n\(action.label):\n\(action.url.absoluteString)" }
+        text += "\n\n-- \n\(self.settings.productName): \(home.absoluteString)\n"
+        var html = "<!doctype html><html><body style=\"font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2328\">"
+        html += "<p style=\"font-weight: 700; font-size: 1.1rem\">\(Self.escape(self.settings.productName))</p>"
+        for paragraph in paragraphs { html += "<p>\(Self.escape(paragraph))</p>" }
+        if let action {
+            html += "<p><a href=\"\(Self.escape(action.url.absoluteString))\" style=\"display: inline-block; padding: 8px 16px; "
+            html += "background: #1f5fcc; color: #fff; border-radius: 6px; text-decoration: none\">\(Self.escape(action.label))</a></p>"
+            html += "<p style=\"color: #59636e; font-size: 0.9rem\">Or open: \(Self.escape(action.url.absoluteString))</p>"
+        }
+        html +=
+            "<p style=\"color: #59636e; font-size: 0.9rem\"><a href=\"\(Self.escape(home.absoluteString))\">\(Self.escape(self.settings.productName))</a></p>"
+        html += "</body></html>"
+        return MailMessage(from: self.settings.from, to: to, subject: subject, text: text, html: html)
+    }
+
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}
