@@ -87,6 +87,7 @@ def script_settings() -> list[dict]:
              for name, port in vars(Ports()).items()]
     ports[-1]["help"] = "`./scripts/run` and compose: the load balancer's port, where clients connect"
     next(port for port in ports if port["name"] == "TURN_PORT")["help"] = "`./scripts/run` and compose: coturn's port (UDP and TCP)"
+    next(port for port in ports if port["name"] == "MAIL_PORT")["help"] = "`./scripts/run`: the local mail sink's SMTP port (mail is kept, not delivered)"
     return ports + [setting("REDIS_MAXMEMORY", f"`{REDIS_MAXMEMORY}`", "a Redis memory size (`512mb`, `2gb`)",
                             "`./scripts/run` and compose: Redis' memory bound, with `noeviction` (full means writes fail, "
                             "never that acknowledged work is evicted)")]
@@ -104,6 +105,7 @@ class Ports:
     gateway1: int = 8091
     gateway2: int = 8092
     turn: int = 3478
+    mail: int = 2525
     lb: int = 8080
 
     @classmethod
@@ -130,6 +132,8 @@ class Stack:
     overrides: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     stopping: bool = False
+    # Whether the local mail sink runs (messages then sends its mail there).
+    mail_sink: bool = False
 
     # Infrastructure
 
@@ -236,6 +240,30 @@ class Stack:
         wait_for(lambda: self._listening(self.ports.turn), "coturn", process=process)
         log(f"coturn on 127.0.0.1:{self.ports.turn}")
 
+    def start_mail_sink(self) -> None:
+        """A local SMTP sink (scripts/mail_sink.py, PyPI's aiosmtpd): messages' mail is kept
+        as .eml files under `state_dir/mail` and announced in its log, links included."""
+        python = os.environ.get("MAIL_SINK_PYTHON") or sys.executable
+        if subprocess.run([python, "-c", "import aiosmtpd"], capture_output=True).returncode != 0:
+            log("no mail sink (aiosmtpd is not installed for this Python): mail waits in the outbox")
+            return
+        process = self.spawn("mail", [python, str(ROOT / "scripts" / "mail_sink.py"), "--port", str(self.ports.mail),
+                                      "--dir", str(self.mail_dir)])
+        wait_for(lambda: self._listening(self.ports.mail), "the mail sink", process=process)
+        self.mail_sink = True
+        log(f"mail sink on 127.0.0.1:{self.ports.mail}")
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.state_dir / "mail"
+
+    def received_mail(self) -> list:
+        """Every message the sink has kept, oldest first (`email.message.EmailMessage`)."""
+        import email
+        import email.policy
+        return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                for path in sorted(self.mail_dir.glob("*.eml"))] if self.mail_dir.exists() else []
+
     def _listening(self, port: int) -> bool:
         with socket.create_connection(("127.0.0.1", port), timeout=1):
             return True
@@ -260,6 +288,10 @@ class Stack:
         }
         if name == "messages":
             environment["DATABASE_URL"] = self.database_url
+            # The local sink takes mail in plain text on loopback; a deployment sets its own.
+            if self.mail_sink:
+                environment["SMTP_URL"] = f"smtp://127.0.0.1:{self.ports.mail}?tls=none"
+            environment["PUBLIC_URL"] = self.lb_url
         if name == "presence":
             turn = f"127.0.0.1:{self.ports.turn}"
             environment.update({
@@ -365,6 +397,7 @@ class Stack:
         self.check_ports_free()
         self.start_infrastructure()
         self.start_turn()
+        self.start_mail_sink()
         self.start_services()
         self.start_load_balancer()
 
@@ -413,6 +446,8 @@ class Stack:
                         self.start_redis()
                     elif name == "turn":
                         self.start_turn()
+                    elif name == "mail":
+                        self.start_mail_sink()
                     elif name == "haproxy":
                         self.start_load_balancer()
             time.sleep(0.5)
@@ -454,6 +489,8 @@ The chat is up. Open it in a browser (two windows, two accounts, and chat):
   postgres:            {stack.database_url}
   redis:               {stack.redis_url}
   turn (coturn):       turn:127.0.0.1:{stack.ports.turn}   (calls' relay; README "TURN for a deployment")
+  mail (a local sink): smtp://127.0.0.1:{stack.ports.mail}; every mail (a password reset link...) is kept in
+                       {stack.mail_dir} and announced, with its links, in {stack.state_dir / 'logs' / 'mail.log'}
   logs:                {stack.state_dir / 'logs'}
 Ctrl-C stops everything.
 """, flush=True)

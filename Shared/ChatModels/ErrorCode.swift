@@ -102,6 +102,8 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
     /// 403: a request that a session cookie would authorize came from another site's page
     /// (its `Origin` is not this deployment's).
     case crossOrigin = "cross_origin"
+    /// 404: a link from a mail (a password reset) that is unknown, expired, used or replaced.
+    case linkInvalid = "link_invalid"
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -111,7 +113,7 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
         case .forbidden, .expertSignupClosed, .notYourMessage, .systemMessage, .editWindowPassed, .notJoined, .contactNotAllowed, .notDelivered,
             .accountSuspended, .notGroupAdmin, .notGroupOwner, .notInCall, .crossOrigin:
             .forbidden
-        case .notFound, .unknownEvent, .notMember, .inviteInvalid: .notFound
+        case .notFound, .unknownEvent, .notMember, .inviteInvalid, .linkInvalid: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .emailTaken, .clientMessageIdReused, .messageDeleted, .tooManyReactions, .alreadyMember, .groupFull, .groupClosed, .busy, .callFull,
             .callOver:

@@ -167,6 +167,24 @@ public struct ChangePasswordRequest: Codable, Sendable {
     }
 }
 
+/// `POST /api/auth/password-reset`: mail a link to this address, if an account has it.
+public struct PasswordResetRequest: Codable, Sendable {
+    public var email: String
+
+    public init(email: String) { self.email = email }
+}
+
+/// `POST /api/auth/password-reset/confirm`: the link's token and the new password.
+public struct PasswordResetConfirmation: Codable, Sendable {
+    public var token: String
+    public var newPassword: String
+
+    public init(token: String, newPassword: String) {
+        self.token = token
+        self.newPassword = newPassword
+    }
+}
+
 /// `POST /api/auth/refresh` and `/api/auth/logout`: the refresh token, or nothing when the
 /// session's cookie carries it.
 public struct RefreshRequest: Codable, Sendable {

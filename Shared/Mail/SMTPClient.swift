@@ -31,13 +31,18 @@ public struct SMTPClient: Sendable {
 
     /// Sends `message`; returns once the server has taken it (its 250 after the data).
     public func send(_ message: MailMessage, date: Date = Date(), id: UUID = UUID()) async throws {
+        try await self.send(message.rendered(date: date, id: id), from: message.from.address, to: message.to.address)
+    }
+
+    /// Sends a message already rendered (as an outbox keeps it).
+    public func send(_ data: String, from sender: String, to recipient: String) async throws {
         let machine = SMTPStateMachine(
             security: Self.machineSecurity(self.settings.security),
             credentials: self.settings.user.map { ($0, self.settings.password ?? "") },
             clientName: self.clientName,
-            sender: message.from.address,
-            recipient: message.to.address,
-            data: message.rendered(date: date, id: id)
+            sender: sender,
+            recipient: recipient,
+            data: data
         )
         let loop = self.eventLoopGroup.next()
         let delivered = Outcome(loop.makePromise(of: Void.self))

@@ -30,6 +30,11 @@ public enum MessagesAPI {
     public static let logout = ServiceRoute(group: authGroup, pattern: "auth/logout")
     /// `GET` → `[SessionInfo]`: the caller's signed-in devices.
     public static let sessions = ServiceRoute(group: authGroup, pattern: "auth/sessions")
+    /// `POST` `PasswordResetRequest` → 202, whether or not an account has the address: a
+    /// one-time link to it if one does.
+    public static let passwordReset = ServiceRoute(group: authGroup, pattern: "auth/password-reset")
+    /// `POST` `PasswordResetConfirmation` → 204: the password set, every session ended.
+    public static let passwordResetConfirm = ServiceRoute(group: authGroup, pattern: "auth/password-reset/confirm")
     /// `POST` `ChangePasswordRequest` → 204: the password changed, every other session ended.
     public static let password = ServiceRoute(group: authGroup, pattern: "me/password")
     /// `DELETE` → 204: that session ends as `logout` ends one.

@@ -36,7 +36,8 @@ def stack():
         # Short Engine.IO timers, so that ping and CONNECT deadlines are seen within a test; the pong may take
         # 3 s, so a debug-built client busy with a burst of 1,000 sockets is not dropped as silent.
         overrides={"PING_INTERVAL": "1", "PING_TIMEOUT": "3", "SOCKET_CONNECT_TIMEOUT": "4", "UPLOAD_MAX_BYTES": str(250 << 20),
-                   "STREAM_TRIM_EVERY": "1", "CALL_RING_TIMEOUT": "6", "CALL_RECONNECT_GRACE": "3"},
+                   "STREAM_TRIM_EVERY": "1", "CALL_RING_TIMEOUT": "6", "CALL_RECONNECT_GRACE": "3",
+                   "MAIL_RETRY_AFTER": "1"},
     )
     try:
         deployment.up()

@@ -111,6 +111,24 @@ class AuthForms(Part):
             self._click(by_testid("login-remember"))
         self._click(by_testid("login-submit"))
 
+    def forgot_password(self, email: str) -> None:
+        """"Forgot password?", the address, "Send me a link"."""
+        self._click(by_testid("forgot-open"))
+        self._replace(by_testid("forgot-email"), email)
+        self._click(by_testid("forgot-submit"))
+
+    def note(self, form: str) -> str | None:
+        """What the form ("login", "forgot") says went well; None when nothing."""
+        text = self._find(by_testid(f"{form}-note")).text
+        return text or None
+
+    def reset_shown(self) -> bool:
+        return self._find(by_testid("reset-password")).is_displayed()
+
+    def set_new_password(self, password: str) -> None:
+        self._replace(by_testid("reset-password"), password)
+        self._click(by_testid("reset-submit"))
+
     def error(self, form: str) -> str | None:
         """What the form ("login" or "register") says went wrong, under it; None when nothing."""
         box = self._find(by_testid(f"{form}-error"))

@@ -155,6 +155,9 @@ export const api = {
   logout: () => signInRequest("POST", "/api/auth/logout", session.token),
   logoutEverywhere: () => request("POST", "/api/auth/logout-all"),
   changePassword: (currentPassword, newPassword) => request("POST", "/api/me/password", { currentPassword, newPassword }),
+  /** "Forgot password?": a link mailed to the address, if an account has it (the answer never says). */
+  requestPasswordReset: (email) => request("POST", "/api/auth/password-reset", { email }),
+  confirmPasswordReset: (token, newPassword) => request("POST", "/api/auth/password-reset/confirm", { token, newPassword }),
   sessions: () => request("GET", "/api/auth/sessions"),
   endSession: (id) => request("DELETE", `/api/auth/sessions/${id}`),
   /** What a new account must meet (open: before anyone signs in). */

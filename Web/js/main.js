@@ -46,6 +46,11 @@ function addressed() {
   return match ? key(match[1]) : null;
 }
 
+/** A password reset link's token, when the address is one (`/chat/reset/<token>`). */
+function resetLink() {
+  return /^\/chat\/reset\/([A-Za-z0-9_-]{43})\/?$/.exec(location.pathname)?.[1] ?? null;
+}
+
 /** The invite link's token, when the address is one (`/chat/join/<token>`). */
 function invitation() {
   return /^\/chat\/join\/([A-Za-z0-9_-]{1,64})\/?$/.exec(location.pathname)?.[1] ?? null;
@@ -301,6 +306,8 @@ const auth = renderAuth({
     keeper.begin(answer);
     start();
   },
+  // The link is spent: the address goes back to the page's own.
+  onPasswordSet: () => history.replaceState(null, "", "/chat"),
 });
 const sidebar = renderSidebar(state, {
   onOpen: (id) => open(id),
@@ -491,8 +498,12 @@ soundToggle.checked = sound.enabled;
 soundToggle.addEventListener("change", () => { sound.enabled = soundToggle.checked; });
 whenUnauthorized(() => showAuth("Your session ended; please sign in again."));
 
-// A tab reloaded keeps its token; a new one signs in from the browser's session, if any.
-if (session.token) {
+// A reset link asks for the new password whoever is signed in (setting it signs everyone
+// out); a tab reloaded keeps its token; a new one signs in from the browser's session, if any.
+if (resetLink()) {
+  showAuth();
+  auth.showReset(resetLink());
+} else if (session.token) {
   keeper.schedule();
   start();
 } else {

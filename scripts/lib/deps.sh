@@ -51,6 +51,16 @@ ensure_python_env() {
     fi
 }
 
+# The local mail sink `./scripts/run` starts (scripts/mail_sink.py): PyPI's aiosmtpd, in a
+# small environment of its own (the tests' one has it too).
+ensure_mail_sink() {
+    local venv=.state/mail-venv
+    [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null && return 0
+    echo "Installing the local mail sink (pip: aiosmtpd)..."
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check "$(grep '^aiosmtpd==' Tests/e2e/requirements.txt)"
+}
+
 # The socket.io-client bundle the gateway serves at /socket.io/socket.io.min.js: the real
 # 4.8.1 build (MIT), which ships in PyPI's nicegui wheel (the npm registry is out of reach).
 # Fetched once into .state/client, never committed; fails when PyPI cannot be reached.

@@ -2,10 +2,12 @@ import Auth
 import EventBus
 import Hummingbird
 import Logging
+import Mail
 import NIOPosix
 import PostgresNIO
 import Redis
 import ServiceClients
+import ServiceConfiguration
 import ServiceKit
 import ServiceLifecycle
 
@@ -47,8 +49,17 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         revocations: revocations,
         openExpertSignup: configuration.openExpertSignup
     ).register(public: api, authenticated: authenticated)
-    PasswordController(users: users, sessions: sessions, hasher: hasher, throttle: throttle, revocations: revocations)
-        .register(authenticated: authenticated)
+    let (bell, wakeUps) = MailBell.make()
+    PasswordController(
+        users: users,
+        sessions: sessions,
+        resets: PasswordResets(database: database, lifetime: configuration.mail.resetLifetime),
+        hasher: hasher,
+        throttle: throttle,
+        revocations: revocations,
+        templates: MailTemplates(settings: configuration.mail),
+        bell: bell
+    ).register(public: api, authenticated: authenticated)
     let blocks = BlockStore(database: database)
     let groups = GroupStore(database: database, maxMembers: configuration.limits.maxGroupMembers)
     ConversationController(
@@ -116,11 +127,25 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         limits: configuration.limits,
         logger: logger
     )
+    var services: [any Service] = [postgres, redis, commandStream, consumer, revocations]
+    if let smtp = configuration.mail.smtp {
+        services.append(
+            MailSender(
+                outbox: MailOutbox(database: database, retryAfter: configuration.mail.retryAfter),
+                client: try SMTPClient(settings: smtp),
+                every: .seconds(min(5, max(1, configuration.mail.retryAfter.seconds))),
+                wakeUps: wakeUps,
+                logger: logger
+            )
+        )
+    } else {
+        logger.warning("SMTP_URL is not set: mail waits in the outbox until it is")
+    }
     var app = Application(
         router: router,
         server: configuration.http.server,
         configuration: configuration.http.application(serverName: "messages"),
-        services: [postgres, redis, commandStream, consumer, revocations],
+        services: services,
         logger: logger
     )
     app.beforeServerStarts { [logger] in

@@ -6,7 +6,7 @@ import ServiceKit
 /// The chat page: the files of `Web/` (HTML, CSS, JavaScript modules; no build step),
 /// read once at start and served at `/chat/…`, the page itself at `/chat`, at each
 /// conversation's address (`/chat/c/<id>`) and at a group's invite link
-/// (`/chat/join/<token>`), the moderation page at `/chat/admin`, and `/` sent there; the
+/// (`/chat/join/<token>`) and a password reset link (`/chat/reset/<token>`), the moderation page at `/chat/admin`, and `/` sent there; the
 /// API's OpenAPI document at `/api/openapi.json`. Every answer revalidates by ETag (`no-cache`: a deploy is seen
 /// at once, an unchanged file costs a 304), and the page is held to a
 /// Content-Security-Policy that runs only this origin's scripts and styles, inline ones never.
@@ -55,6 +55,8 @@ struct WebApp: Sendable {
         router.get("/chat/c/:conversation") { request, _ in index.response(to: request) }
         // An invite link to a group: the page asks whether to join it.
         router.get("/chat/join/:token") { request, _ in index.response(to: request) }
+        // A password reset link from a mail: the page asks for the new password.
+        router.get("/chat/reset/:token") { request, _ in index.response(to: request) }
         // The moderation page, for admins (the API refuses anyone else).
         if let admin = self.files["admin.html"] {
             router.get("/chat/admin") { request, _ in admin.response(to: request) }

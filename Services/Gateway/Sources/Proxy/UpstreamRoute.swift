@@ -17,7 +17,10 @@ struct UpstreamRoute: Sendable, Equatable {
         // `/api/socket` is Socket.IO and `/api/openapi.json` the API's description, both
         // served by the gateway itself.
         guard segments.first == "api", segments.count >= 2, segments[1] != "socket", segments[1...] != ["openapi.json"] else { return nil }
-        if [MessagesAPI.register, MessagesAPI.login, MessagesAPI.accountRules, MessagesAPI.refresh, MessagesAPI.logout].contains(where: {
+        if [
+            MessagesAPI.register, MessagesAPI.login, MessagesAPI.accountRules, MessagesAPI.refresh, MessagesAPI.logout, MessagesAPI.passwordReset,
+            MessagesAPI.passwordResetConfirm,
+        ].contains(where: {
             $0.matches(segments)
         }) {
             self.init(service: .messages, requiresToken: false)

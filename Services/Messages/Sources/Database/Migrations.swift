@@ -416,5 +416,39 @@ enum Migrations {
                 "CREATE INDEX auth_refresh_tokens_session_idx ON auth_refresh_tokens (session_id)",
             ]
         ),
+        Migration(
+            version: 18,
+            name: "mail outbox and password resets",
+            statements: [
+                // Mail as it goes out (rendered, 7-bit), kept until the server took it: a
+                // restart loses none, a failure is tried again later.
+                """
+                CREATE TABLE mail_outbox (
+                    id uuid PRIMARY KEY,
+                    kind text NOT NULL,
+                    sender text NOT NULL,
+                    recipient text NOT NULL,
+                    message text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    attempts integer NOT NULL DEFAULT 0,
+                    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+                    sent_at timestamptz,
+                    failed_at timestamptz,
+                    last_error text CHECK (octet_length(last_error) <= 512)
+                )
+                """,
+                "CREATE INDEX mail_outbox_due_idx ON mail_outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL",
+                // Only a reset token's SHA-256; a newer one, a password change or its use ends it.
+                """
+                CREATE TABLE password_resets (
+                    token_hash bytea PRIMARY KEY CHECK (octet_length(token_hash) = 32),
+                    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    expires_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX password_resets_user_idx ON password_resets (user_id)",
+            ]
+        ),
     ]
 }

@@ -11,17 +11,25 @@ public struct MailSettings: Sendable {
     public var productName: String
     /// Where the page is, as people reach it (`https://chat.example.org`): links in mail.
     public var publicURL: URL
+    /// How long a password reset link works.
+    public var resetLifetime: Duration
+    /// The first wait after a failed attempt; each next one doubles, up to an hour.
+    public var retryAfter: Duration
 
     public init(
         smtp: SMTPSettings? = nil,
         from: MailAddress = Self.from.defaultValue,
         productName: String = Self.productName.defaultValue,
-        publicURL: URL = Self.publicURL.defaultValue
+        publicURL: URL = Self.publicURL.defaultValue,
+        resetLifetime: Duration = Self.resetLifetime.defaultValue,
+        retryAfter: Duration = Self.retryAfter.defaultValue
     ) {
         self.smtp = smtp
         self.from = from
         self.productName = productName
         self.publicURL = publicURL
+        self.resetLifetime = resetLifetime
+        self.retryAfter = retryAfter
     }
 
     public static let from = Setting<MailAddress>(
@@ -45,12 +53,21 @@ public struct MailSettings: Sendable {
         return url
     }
 
+    public static let resetLifetime = Setting.seconds("PASSWORD_RESET_TTL", default: .seconds(1800), help: "how long a password reset link works")
+    public static let retryAfter = Setting.seconds(
+        "MAIL_RETRY_AFTER",
+        default: .seconds(30),
+        help: "the wait after mail could not be handed over; it doubles with each attempt, up to an hour, for about a day"
+    )
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
             smtp: try SMTPSettings.read(values),
             from: try values.read(Self.from),
             productName: try values.read(Self.productName),
-            publicURL: try values.read(Self.publicURL)
+            publicURL: try values.read(Self.publicURL),
+            resetLifetime: try values.read(Self.resetLifetime),
+            retryAfter: try values.read(Self.retryAfter)
         )
     }
 }

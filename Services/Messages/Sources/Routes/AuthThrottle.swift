@@ -84,6 +84,14 @@ struct AuthThrottle: Sendable {
         }
     }
 
+    /// Reset links mailed to one account an hour: a stranger cannot flood someone's inbox
+    /// (the address limit bounds how many accounts one client can try). Whether one more may go.
+    func admitResetMail(email: String, perHour: Int = 3, now: Date = Date()) async throws -> Bool {
+        let key = "auth:resets:\(email.lowercased()):\(Int(now.timeIntervalSince1970) / 3600)"
+        let replies = try await self.redis.pipeline([RedisCommand("INCR", .string(key)), RedisCommand("EXPIRE", .string(key), 3600)])
+        return (replies.first?.int ?? 0) <= perHour
+    }
+
     /// A successful sign-in forgets the failures.
     func succeeded(email: String) async {
         _ = try? await self.redis.send("DEL", .string(Self.failures(email)))
