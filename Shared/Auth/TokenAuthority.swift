@@ -7,10 +7,22 @@ import NIOCore
 public struct Identity: Sendable, Hashable {
     public var userID: UUID
     public var role: Role
+    /// False while `EMAIL_VERIFICATION=required` and the user has not confirmed their
+    /// address: they may read and look around, not write to anyone (`email_unverified`).
+    public var emailVerified: Bool
 
-    public init(userID: UUID, role: Role) {
+    public init(userID: UUID, role: Role, emailVerified: Bool = true) {
         self.userID = userID
         self.role = role
+        self.emailVerified = emailVerified
+    }
+
+    /// Refuses writing to others (a message, a new conversation, a call, a file) until the
+    /// address is confirmed.
+    public func requireVerifiedEmail() throws(APIError) {
+        guard self.emailVerified else {
+            throw APIError(.emailUnverified, "Confirm your email address first: open the link we sent you (or ask for another)")
+        }
     }
 }
 
@@ -37,6 +49,8 @@ struct AccessClaims: JWTPayload {
     var sub: SubjectClaim
     var role: Role
     var sid: String?
+    /// `false` only: an unconfirmed address (absent means confirmed, or not asked for).
+    var ev: Bool?
     var iat: IssuedAtClaim
     var exp: ExpirationClaim
 
@@ -75,12 +89,13 @@ public struct TokenAuthority: Sendable {
     }
 
     /// An access token for `userID` in `session`, valid for `lifetime` from `now`.
-    public func issue(for userID: UUID, role: Role, session: UUID? = nil, now: Date = Date()) async throws -> String {
+    public func issue(for userID: UUID, role: Role, session: UUID? = nil, emailVerified: Bool = true, now: Date = Date()) async throws -> String {
         try await self.keys.sign(
             AccessClaims(
                 sub: SubjectClaim(value: userID.uuidString.lowercased()),
                 role: role,
                 sid: session.map { $0.uuidString.lowercased() },
+                ev: emailVerified ? nil : false,
                 iat: IssuedAtClaim(value: Date(timeIntervalSince1970: Double(self.revocations.issuedAt(for: userID, now: now)))),
                 exp: ExpirationClaim(value: self.expiry(from: now))
             )
@@ -134,7 +149,7 @@ public struct TokenAuthority: Sendable {
                     return id
                 }
                 verified = VerifiedToken(
-                    identity: Identity(userID: userID, role: claims.role),
+                    identity: Identity(userID: userID, role: claims.role, emailVerified: claims.ev ?? true),
                     sessionID: session,
                     issuedAt: Int64(claims.iat.value.timeIntervalSince1970.rounded(.down)),
                     expires: claims.exp.value

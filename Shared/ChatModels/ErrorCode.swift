@@ -104,6 +104,8 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case crossOrigin = "cross_origin"
     /// 404: a link from a mail (a password reset) that is unknown, expired, used or replaced.
     case linkInvalid = "link_invalid"
+    /// 403: the account's email address is not confirmed yet (`EMAIL_VERIFICATION=required`).
+    case emailUnverified = "email_unverified"
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -111,7 +113,7 @@ public enum ErrorCode: String, CaseIterable, Codable, Sendable {
         case .validationFailed: .unprocessableContent
         case .unauthorized, .invalidToken, .invalidCredentials: .unauthorized
         case .forbidden, .expertSignupClosed, .notYourMessage, .systemMessage, .editWindowPassed, .notJoined, .contactNotAllowed, .notDelivered,
-            .accountSuspended, .notGroupAdmin, .notGroupOwner, .notInCall, .crossOrigin:
+            .accountSuspended, .notGroupAdmin, .notGroupOwner, .notInCall, .crossOrigin, .emailUnverified:
             .forbidden
         case .notFound, .unknownEvent, .notMember, .inviteInvalid, .linkInvalid: .notFound
         case .methodNotAllowed: .methodNotAllowed

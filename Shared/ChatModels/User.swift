@@ -26,6 +26,9 @@ public struct User: Codable, Sendable, Hashable {
     public var online: Bool?
     /// `true` for an expert an admin has vouched for; absent otherwise.
     public var verified: Bool?
+    /// Whether the user confirmed their email address; for the user themselves, and only
+    /// where confirming is asked for (`EMAIL_VERIFICATION=required`).
+    public var emailVerified: Bool?
 
     public init(
         id: UUID,
@@ -54,7 +57,10 @@ public struct User: Codable, Sendable, Hashable {
     /// This user as `viewer` may see them: the email address is theirs alone.
     public func seen(by viewer: UUID) -> User {
         var user = self
-        if viewer != self.id { user.email = nil }
+        if viewer != self.id {
+            user.email = nil
+            user.emailVerified = nil
+        }
         return user
     }
 }
@@ -183,6 +189,13 @@ public struct PasswordResetConfirmation: Codable, Sendable {
         self.token = token
         self.newPassword = newPassword
     }
+}
+
+/// `POST /api/auth/verify-email`: the token of the link mailed at sign-up.
+public struct EmailVerificationRequest: Codable, Sendable {
+    public var token: String
+
+    public init(token: String) { self.token = token }
 }
 
 /// `POST /api/auth/refresh` and `/api/auth/logout`: the refresh token, or nothing when the

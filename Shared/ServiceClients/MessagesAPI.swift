@@ -35,6 +35,11 @@ public enum MessagesAPI {
     public static let passwordReset = ServiceRoute(group: authGroup, pattern: "auth/password-reset")
     /// `POST` `PasswordResetConfirmation` → 204: the password set, every session ended.
     public static let passwordResetConfirm = ServiceRoute(group: authGroup, pattern: "auth/password-reset/confirm")
+    /// `POST` `EmailVerificationRequest` → 204: the address is confirmed (open: the link may
+    /// be opened anywhere).
+    public static let verifyEmail = ServiceRoute(group: authGroup, pattern: "auth/verify-email")
+    /// `POST` → 202: the confirmation link mailed again.
+    public static let verification = ServiceRoute(group: authGroup, pattern: "me/verification")
     /// `POST` `ChangePasswordRequest` → 204: the password changed, every other session ended.
     public static let password = ServiceRoute(group: authGroup, pattern: "me/password")
     /// `DELETE` → 204: that session ends as `logout` ends one.

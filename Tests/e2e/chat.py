@@ -30,13 +30,14 @@ EVENTS = server_events()
 
 
 def forge_token(secret: str, user_id: str, role: str = "student", issued: float | None = None, lifetime: float = 3600,
-                alg: str = "HS256") -> str:
+                alg: str = "HS256", claims: dict | None = None) -> str:
     """An access token as messages issues them (HS256 over the claims), signed with `secret`:
     the stack's own to make a valid one with a chosen lifetime, any other to forge one."""
     def part(value: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).rstrip(b"=").decode()
     issued = time.time() if issued is None else issued
-    signing = part({"alg": alg, "typ": "JWT"}) + "." + part({"sub": user_id, "role": role, "iat": int(issued), "exp": int(issued + lifetime)})
+    signing = part({"alg": alg, "typ": "JWT"}) + "." + part({"sub": user_id, "role": role, "iat": int(issued), "exp": int(issued + lifetime),
+                                                           **(claims or {})})
     if alg == "none":
         return signing + "."
     signature = hmac.new(secret.encode(), signing.encode(), hashlib.sha256).digest()

@@ -1154,6 +1154,14 @@ class ChatPage(Part):
         self.sidebar.open(conversation_id)
         self.conversation.wait_shown()
 
+    def verify_banner(self) -> str | None:
+        """What the "confirm your email address" line says; None while it is hidden."""
+        banner = self._find(by_testid("verify-banner"))
+        return banner.find_element(By.CSS_SELECTOR, "p").text if banner.is_displayed() else None
+
+    def resend_verification(self) -> None:
+        self._click(by_testid("verify-resend"))
+
     def connection_state(self) -> str | None:
         """The socket as the page shows it: "connected", "reconnecting" or "offline"."""
         return self._attribute(self.CONNECTION, "data-state")

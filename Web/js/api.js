@@ -96,8 +96,9 @@ async function conversations({ next = null } = {}) {
 }
 
 /** A request to the session routes: the cookie speaks for the browser (`token`: this tab's, to sign it out). */
-async function signInRequest(method, path, token = null) {
-  return (await exchange(method, path, undefined, undefined, { token, renew: false })).json;
+async function signInRequest(method, path, token = null, body = undefined) {
+  const json = body === undefined ? undefined : JSON.stringify(body);
+  return (await exchange(method, path, json, "application/json", { token, renew: false })).json;
 }
 
 function safeJSON(text) {
@@ -158,6 +159,9 @@ export const api = {
   /** "Forgot password?": a link mailed to the address, if an account has it (the answer never says). */
   requestPasswordReset: (email) => request("POST", "/api/auth/password-reset", { email }),
   confirmPasswordReset: (token, newPassword) => request("POST", "/api/auth/password-reset/confirm", { token, newPassword }),
+  /** The link mailed at sign-up, opened (signed in or not). */
+  verifyEmail: (token) => signInRequest("POST", "/api/auth/verify-email", null, { token }),
+  resendVerification: () => request("POST", "/api/me/verification"),
   sessions: () => request("GET", "/api/auth/sessions"),
   endSession: (id) => request("DELETE", `/api/auth/sessions/${id}`),
   /** What a new account must meet (open: before anyone signs in). */

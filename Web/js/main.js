@@ -21,6 +21,7 @@ import { renderDirectory } from "./views/directory.js";
 import { renderGroupPanel } from "./views/group-panel.js";
 import { renderNewGroup } from "./views/new-group.js";
 import { renderDevices } from "./views/devices.js";
+import { renderVerifyBanner } from "./views/verify-banner.js";
 import { renderPasswordChange } from "./views/password.js";
 import { renderProfile } from "./views/profile.js";
 import { renderReport } from "./views/report.js";
@@ -49,6 +50,25 @@ function addressed() {
 /** A password reset link's token, when the address is one (`/chat/reset/<token>`). */
 function resetLink() {
   return /^\/chat\/reset\/([A-Za-z0-9_-]{43})\/?$/.exec(location.pathname)?.[1] ?? null;
+}
+
+/** An address confirmation link's token (`/chat/verify/<token>`). */
+function verifyLink() {
+  return /^\/chat\/verify\/([A-Za-z0-9_-]{43})\/?$/.exec(location.pathname)?.[1] ?? null;
+}
+
+/**
+ * Confirms the address of the link opened, then goes on as the page would: signed in, the
+ * token is renewed (the old one said "not confirmed") and the banner goes.
+ */
+async function confirmAddress(token) {
+  history.replaceState(null, "", "/chat");
+  try {
+    await api.verifyEmail(token);
+  } catch (error) {
+    return error;
+  }
+  return null;
 }
 
 /** The invite link's token, when the address is one (`/chat/join/<token>`). */
@@ -498,14 +518,33 @@ soundToggle.checked = sound.enabled;
 soundToggle.addEventListener("change", () => { sound.enabled = soundToggle.checked; });
 whenUnauthorized(() => showAuth("Your session ended; please sign in again."));
 
+renderVerifyBanner(state, { resend: api.resendVerification, onError: showError });
+
 // A reset link asks for the new password whoever is signed in (setting it signs everyone
-// out); a tab reloaded keeps its token; a new one signs in from the browser's session, if any.
-if (resetLink()) {
-  showAuth();
-  auth.showReset(resetLink());
-} else if (session.token) {
-  keeper.schedule();
+// out); a confirmation link confirms, then the page goes on; a tab reloaded keeps its token;
+// a new one signs in from the browser's session, if any.
+async function boot() {
+  if (resetLink()) {
+    showAuth();
+    return auth.showReset(resetLink());
+  }
+  const confirming = verifyLink();
+  const refused = confirming ? await confirmAddress(confirming) : null;
+  let signedIn = !!session.token;
+  if (signedIn) {
+    // Confirmed: the tab's token still says otherwise; a renewed one does not.
+    if (confirming && !refused) await keeper.renew();
+    keeper.schedule();
+  } else {
+    signedIn = await keeper.resume();
+  }
+  if (!signedIn) {
+    showAuth(refused?.message ?? null);
+    if (confirming && !refused) auth.note("Your email address is confirmed: sign in.");
+    return;
+  }
   start();
-} else {
-  keeper.resume().then((signedIn) => (signedIn ? start() : showAuth()));
+  if (refused) showError(refused);
+  else if (confirming) toast("Your email address is confirmed.");
 }
+boot();

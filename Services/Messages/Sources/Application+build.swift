@@ -40,6 +40,17 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let sessions = SessionStore(database: database, settings: configuration.sessions)
     let hasher = PasswordHasher(cost: configuration.bcryptCost, maxPending: configuration.bcryptQueue)
     let throttle = AuthThrottle(redis: redis, settings: configuration.authThrottle, logger: logger)
+    let (bell, wakeUps) = MailBell.make()
+    let templates = MailTemplates(settings: configuration.mail)
+    let verification = EmailVerification(
+        required: configuration.mail.verificationRequired,
+        database: database,
+        users: users,
+        templates: templates,
+        bell: bell,
+        throttle: throttle
+    )
+    verification.register(public: api, authenticated: authenticated)
     AuthController(
         users: users,
         sessions: sessions,
@@ -47,9 +58,9 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         hasher: hasher,
         throttle: throttle,
         revocations: revocations,
+        verification: verification,
         openExpertSignup: configuration.openExpertSignup
     ).register(public: api, authenticated: authenticated)
-    let (bell, wakeUps) = MailBell.make()
     PasswordController(
         users: users,
         sessions: sessions,
@@ -57,7 +68,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         hasher: hasher,
         throttle: throttle,
         revocations: revocations,
-        templates: MailTemplates(settings: configuration.mail),
+        templates: templates,
         bell: bell
     ).register(public: api, authenticated: authenticated)
     let blocks = BlockStore(database: database)

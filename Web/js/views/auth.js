@@ -110,6 +110,10 @@ export function renderAuth({ onSignedIn, onPasswordSet }) {
       setNote(login, "");
       if (message) showError(login, { message });
     },
+    /** Good news for whoever signs in next ("your address is confirmed"). */
+    note(message) {
+      setNote(login, message);
+    },
     /** A reset link was opened: the form for the new password, alone. */
     showReset(token) {
       resetToken = token;

@@ -57,6 +57,8 @@ struct WebApp: Sendable {
         router.get("/chat/join/:token") { request, _ in index.response(to: request) }
         // A password reset link from a mail: the page asks for the new password.
         router.get("/chat/reset/:token") { request, _ in index.response(to: request) }
+        // An address confirmation link: the page confirms it and goes on.
+        router.get("/chat/verify/:token") { request, _ in index.response(to: request) }
         // The moderation page, for admins (the API refuses anyone else).
         if let admin = self.files["admin.html"] {
             router.get("/chat/admin") { request, _ in admin.response(to: request) }

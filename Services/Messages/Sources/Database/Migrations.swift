@@ -450,5 +450,23 @@ enum Migrations {
                 "CREATE INDEX password_resets_user_idx ON password_resets (user_id)",
             ]
         ),
+        Migration(
+            version: 19,
+            name: "email verification",
+            statements: [
+                "ALTER TABLE users ADD COLUMN email_verified_at timestamptz",
+                // Accounts from before were taken as they are: none is locked out by this.
+                "UPDATE users SET email_verified_at = created_at",
+                """
+                CREATE TABLE email_verifications (
+                    token_hash bytea PRIMARY KEY CHECK (octet_length(token_hash) = 32),
+                    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    expires_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX email_verifications_user_idx ON email_verifications (user_id)",
+            ]
+        ),
     ]
 }

@@ -15,6 +15,8 @@ public struct MailSettings: Sendable {
     public var resetLifetime: Duration
     /// The first wait after a failed attempt; each next one doubles, up to an hour.
     public var retryAfter: Duration
+    /// Whether a new account confirms its address (a link by mail) before it may write to anyone.
+    public var verificationRequired: Bool
 
     public init(
         smtp: SMTPSettings? = nil,
@@ -22,7 +24,8 @@ public struct MailSettings: Sendable {
         productName: String = Self.productName.defaultValue,
         publicURL: URL = Self.publicURL.defaultValue,
         resetLifetime: Duration = Self.resetLifetime.defaultValue,
-        retryAfter: Duration = Self.retryAfter.defaultValue
+        retryAfter: Duration = Self.retryAfter.defaultValue,
+        verificationRequired: Bool = Self.verification.defaultValue
     ) {
         self.smtp = smtp
         self.from = from
@@ -30,6 +33,7 @@ public struct MailSettings: Sendable {
         self.publicURL = publicURL
         self.resetLifetime = resetLifetime
         self.retryAfter = retryAfter
+        self.verificationRequired = verificationRequired
     }
 
     public static let from = Setting<MailAddress>(
@@ -60,6 +64,14 @@ public struct MailSettings: Sendable {
         help: "the wait after mail could not be handed over; it doubles with each attempt, up to an hour, for about a day"
     )
 
+    public static let verification = Setting.choice(
+        "EMAIL_VERIFICATION",
+        default: "off",
+        ["off": false, "required": true],
+        help:
+            "`required`: a new account confirms its address by a mailed link before it may message, call, upload or open a conversation (set it where SMTP_URL is)"
+    )
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
             smtp: try SMTPSettings.read(values),
@@ -67,7 +79,8 @@ public struct MailSettings: Sendable {
             productName: try values.read(Self.productName),
             publicURL: try values.read(Self.publicURL),
             resetLifetime: try values.read(Self.resetLifetime),
-            retryAfter: try values.read(Self.retryAfter)
+            retryAfter: try values.read(Self.retryAfter),
+            verificationRequired: try values.read(Self.verification)
         )
     }
 }

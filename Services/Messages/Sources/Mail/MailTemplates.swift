@@ -30,6 +30,20 @@ struct MailTemplates: Sendable {
         )
     }
 
+    /// At sign-up: a link that confirms the address, for `days`.
+    func emailVerification(to: MailAddress, link: URL, days: Int) -> MailMessage {
+        self.message(
+            to: to,
+            subject: "Confirm your email address for \(self.settings.productName)",
+            paragraphs: [
+                "Welcome to \(self.settings.productName)\(to.name.map { ", \($0)" } ?? "")!",
+                "Please confirm that this address is yours: the link below does it, within \(days) days. Until then you can look around, but not write to anyone.",
+                "If you did not sign up, ignore this message.",
+            ],
+            action: ("Confirm my address", link)
+        )
+    }
+
     /// The page's address, with `path` after it (`/chat/reset/<token>`).
     func link(_ path: String) -> URL {
         self.settings.publicURL.appendingPathComponent(path)

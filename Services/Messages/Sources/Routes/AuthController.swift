@@ -16,6 +16,7 @@ struct AuthController: Sendable {
     let hasher: PasswordHasher
     let throttle: AuthThrottle
     let revocations: RevocationFeed
+    let verification: EmailVerification
     let openExpertSignup: Bool
 
     func register(public router: RouterGroup<ChatRequestContext>, authenticated: RouterGroup<ChatRequestContext>) {
@@ -43,6 +44,12 @@ struct AuthController: Sendable {
         }
         let hash = try await self.hasher.hash(body.password)
         let user = try await self.users.create(name: name, email: email, passwordHash: hash, role: role)
+        do {
+            try await self.verification.send(to: user)
+        } catch {
+            // The account stands; "Send it again" on the page asks for another link.
+            context.logger.warning("confirmation mail not queued", metadata: ["error": "\(error)"])
+        }
         let session = try await self.sessions.begin(for: user.id, device: Self.device(request, context: context), persistent: false)
         return try await self.signedIn(user, session: session, status: .created)
     }
@@ -163,7 +170,8 @@ struct AuthController: Sendable {
     /// token both in the body and in the cookie.
     private func signedIn(_ user: User, session: SessionStore.Renewal, status: HTTPResponse.Status = .ok) async throws -> JSONResponse<AuthResponse> {
         let now = Date()
-        let token = try await self.tokens.issue(for: user.id, role: user.role, session: session.sessionID, now: now)
+        let verified = try await self.verification.isVerified(user.id)
+        let token = try await self.tokens.issue(for: user.id, role: user.role, session: session.sessionID, emailVerified: verified, now: now)
         var headers = Self.noStore
         headers[.setCookie] = SessionCookie.set(session.refreshToken, persistent: session.persistent, settings: self.sessions.settings)
         let body = AuthResponse(
@@ -212,9 +220,10 @@ struct AuthController: Sendable {
     }
 
     @Sendable func me(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<User> {
-        guard let user = try await self.users.user(id: try context.requireIdentity().userID) else {
+        guard var user = try await self.users.user(id: try context.requireIdentity().userID) else {
             throw APIError.invalidToken
         }
+        if self.verification.required { user.emailVerified = try await self.verification.isVerified(user.id) }
         return JSONResponse(user)
     }
 }

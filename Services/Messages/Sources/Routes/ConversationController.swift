@@ -75,6 +75,7 @@ struct ConversationController: Sendable {
     /// 201 with a new conversation, or 200 with the existing direct one.
     @Sendable func create(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Conversation> {
         let identity = try context.requireIdentity()
+        try identity.requireVerifiedEmail()
         let body = try await request.decodeJSON(as: CreateConversationRequest.self, context: context)
         var otherIDs = (body.participantIds ?? []) + (body.expertId.map { [$0] } ?? [])
         otherIDs = Array(Set(otherIDs).subtracting([identity.userID]))

@@ -120,6 +120,7 @@ struct MessageController: Sendable {
     /// 201 with the stored message, or 200 with the one already stored under this `clientMessageId`.
     @Sendable func send(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Message> {
         let identity = try context.requireIdentity()
+        try identity.requireVerifiedEmail()
         let id = try context.parameters.require("id", as: UUID.self)
         let body = try await request.decodeJSON(as: SendMessageRequest.self, context: context)
         switch body.messageType ?? .text {

@@ -80,6 +80,14 @@ struct UserStore: Sendable {
         }
     }
 
+    /// Whether the user confirmed their email address; nil if there is no such user.
+    func emailVerified(_ id: UUID) async throws -> Bool? {
+        try await self.database.withConnection { connection in
+            try await connection.query("SELECT email_verified_at IS NOT NULL FROM users WHERE id = \(id)", logger: self.database.logger)
+                .decode(Bool.self).first { _ in true }
+        }
+    }
+
     /// Stores a new password hash, if the one it replaces is still `replacing` (a change made
     /// meanwhile wins); whether it did.
     func setPasswordHash(_ hash: String, of id: UUID, replacing old: String) async throws -> Bool {

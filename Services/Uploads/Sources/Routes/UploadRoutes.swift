@@ -21,6 +21,7 @@ struct UploadRoutes: Sendable {
 
     @Sendable func upload(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Message> {
         let identity = try context.requireIdentity()
+        try identity.requireVerifiedEmail()
         let conversationID = try context.parameters.require("id", as: UUID.self)
         // Members only, and before a byte is stored.
         _ = try await self.messages.conversation(conversationID, token: String(try AuthMiddleware.bearerToken(request.headers)))

@@ -9,6 +9,7 @@ enum CallEvents {
     /// member, or the event was refused before this), less anyone with a block between them
     /// and the caller; a direct conversation with a block is not called at all.
     @Sendable static func invite(_ payload: CallInvitePayload, _ call: EventCall) async throws {
+        try call.requireVerifiedEmail()
         let conversation = try await call.context.messages.membership(payload.conversationId, token: call.token)
         guard conversation.closedAt == nil else { throw APIError(.groupClosed, "This group was closed") }
         let blocked = Set(try await call.context.messages.blockRelations(of: call.userID))

@@ -1,3 +1,4 @@
+import Auth
 import ChatModels
 import Foundation
 import NIOCore
@@ -11,6 +12,12 @@ struct EventCall: Sendable {
     /// The socket's token, for calls made on its user's behalf.
     let token: String
     let ackID: Int?
+
+    /// Refuses what writes to others (a message, a call) from an account whose address is
+    /// not confirmed, as its current token says.
+    func requireVerifiedEmail() throws(APIError) {
+        try (self.connection.identity ?? Identity(userID: self.userID, role: .student)).requireVerifiedEmail()
+    }
 
     func ack(_ value: some Encodable) {
         self.connection.ack(self.ackID, value)

@@ -11,6 +11,7 @@ enum MessageEvents {
     /// `send_message`, its payload already found within bounds (so nothing a store would
     /// refuse takes space in Redis).
     @Sendable static func send(_ payload: SendMessagePayload, _ call: EventCall) async throws {
+        try call.requireVerifiedEmail()
         let clientMessageID = payload.clientMessageId ?? "gw-" + UUID.random().text()
         let command = SendMessageCommand(
             requestId: UUID.random().text(),
