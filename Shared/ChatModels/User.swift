@@ -29,6 +29,8 @@ public struct User: Codable, Sendable, Hashable {
     /// Whether the user confirmed their email address; for the user themselves, and only
     /// where confirming is asked for (`EMAIL_VERIFICATION=required`).
     public var emailVerified: Bool?
+    /// How the user is mailed about unread messages; for the user themselves.
+    public var emailNotifications: EmailNotifications?
 
     public init(
         id: UUID,
@@ -60,6 +62,7 @@ public struct User: Codable, Sendable, Hashable {
         if viewer != self.id {
             user.email = nil
             user.emailVerified = nil
+            user.emailNotifications = nil
         }
         return user
     }
@@ -189,6 +192,29 @@ public struct PasswordResetConfirmation: Codable, Sendable {
         self.token = token
         self.newPassword = newPassword
     }
+}
+
+/// An answer that is only words for the person (`{"message": …}`): what happens next.
+public struct Notice: Codable, Sendable, Equatable {
+    public var message: String
+
+    public init(message: String) { self.message = message }
+}
+
+/// How someone away is told by mail of what they have not read.
+public enum EmailNotifications: String, Codable, Sendable, CaseIterable {
+    case never
+    /// One mail listing the conversations (the default).
+    case digest
+    /// One mail a conversation.
+    case each
+}
+
+/// `PUT /api/me/email-notifications`
+public struct EmailNotificationsRequest: Codable, Sendable {
+    public var mode: EmailNotifications
+
+    public init(mode: EmailNotifications) { self.mode = mode }
 }
 
 /// `POST /api/auth/verify-email`: the token of the link mailed at sign-up.

@@ -40,6 +40,10 @@ public enum MessagesAPI {
     public static let verifyEmail = ServiceRoute(group: authGroup, pattern: "auth/verify-email")
     /// `POST` → 202: the confirmation link mailed again.
     public static let verification = ServiceRoute(group: authGroup, pattern: "me/verification")
+    /// `PUT` `EmailNotificationsRequest` → the caller: how they are mailed about unread messages.
+    public static let emailNotifications = ServiceRoute(group: authGroup, pattern: "me/email-notifications")
+    /// `POST` → 200: no more mail about unread messages (a mail's one-click unsubscribe, RFC 8058; open).
+    public static let unsubscribe = ServiceRoute(group: authGroup, pattern: "email/unsubscribe/{token}")
     /// `POST` `ChangePasswordRequest` → 204: the password changed, every other session ended.
     public static let password = ServiceRoute(group: authGroup, pattern: "me/password")
     /// `DELETE` → 204: that session ends as `logout` ends one.

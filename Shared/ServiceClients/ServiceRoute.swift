@@ -17,9 +17,9 @@ public struct ServiceRoute: Sendable, Hashable {
         self.segments = group.split(separator: "/") + pattern.split(separator: "/")
     }
 
-    /// Whether a request path's segments are this route's, `{id}` standing for any one.
+    /// Whether a request path's segments are this route's, a `{placeholder}` standing for any one.
     public func matches(_ segments: [Substring]) -> Bool {
-        self.segments.count == segments.count && zip(self.segments, segments).allSatisfy { $0 == "{id}" || $0 == $1 }
+        self.segments.count == segments.count && zip(self.segments, segments).allSatisfy { ($0.hasPrefix("{") && $0.hasSuffix("}")) || $0 == $1 }
     }
 
     /// The path to request: `/group/pattern` with `id` in place of `{id}`, and the query.

@@ -55,6 +55,25 @@ def stack():
 
 
 @pytest.fixture
+def messages_with(stack):
+    """Starts a messages instance of the test's own, with `settings` on top of the stack's
+    (same database, same bus), and returns its URL; stopped after the test."""
+    started = []
+
+    def start(name: str, settings: dict[str, str]) -> str:
+        port = stack_module.free_port()
+        process = stack.spawn(name, [str(stack.bin_dir / "messages")], {**stack.environment("messages"), "HTTP_PORT": str(port), **settings})
+        url = f"http://127.0.0.1:{port}"
+        stack_module.wait_for(lambda: stack_module.http_ok(f"{url}/readyz"), name, process=process)
+        started.append(name)
+        return url
+
+    yield start
+    for name in started:
+        stack.stop(name)
+
+
+@pytest.fixture
 def api(stack) -> Api:
     """A client of the load balancer."""
     return Api(stack.lb_url)

@@ -684,6 +684,12 @@ class ProfileDialog(Part):
     def unblock(self, name: str) -> None:
         self._click(f'{by_testid("unblock-user")}[aria-label="Unblock {name}"]')
 
+    def email_notifications(self) -> str:
+        return self._find(by_testid("email-notifications")).get_attribute("value")
+
+    def set_email_notifications(self, mode: str) -> None:
+        Select(self._find(by_testid("email-notifications"))).select_by_value(mode)
+
     def sessions(self) -> list[dict]:
         """Where the user is signed in, as listed: {id, text (the device), detail (when, where), current}."""
         return self.driver.execute_script("""

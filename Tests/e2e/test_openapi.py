@@ -55,7 +55,8 @@ def test_the_document_is_served_and_names_every_route(stack):
     routes = {f"{method.upper()} {path}" for path, item in document["paths"].items() for method in item}
     assert {"POST /api/auth/register", "POST /api/auth/login", "GET /api/auth/rules", "POST /api/auth/logout-all", "POST /api/auth/refresh", "POST /api/auth/logout",
             "GET /api/auth/sessions", "DELETE /api/auth/sessions/{id}", "POST /api/me/password", "POST /api/auth/password-reset",
-            "POST /api/auth/password-reset/confirm", "POST /api/auth/verify-email", "POST /api/me/verification", "GET /api/me", "GET /api/chat/experts",
+            "POST /api/auth/password-reset/confirm", "POST /api/auth/verify-email", "POST /api/me/verification", "PUT /api/me/email-notifications",
+            "POST /api/email/unsubscribe/{token}", "GET /api/me", "GET /api/chat/experts",
             "GET /api/chat/conversations", "POST /api/chat/conversations", "GET /api/chat/conversations/{id}",
             "POST /api/chat/conversations/{id}/read", "POST /api/chat/conversations/{id}/unread",
             "GET /api/chat/conversations/{id}/messages", "POST /api/chat/conversations/{id}/messages",

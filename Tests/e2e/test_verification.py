@@ -42,20 +42,15 @@ def test_a_token_that_says_unconfirmed_writes_to_nobody_on_any_surface(stack, ap
 
 
 @pytest.fixture
-def verifying_gateway(stack):
-    """A messages instance with EMAIL_VERIFICATION=required (same database, same bus), and a
-    gateway that sends its REST requests to it."""
-    port = stack_module.free_port()
-    environment = {**stack.environment("messages"), "HTTP_PORT": str(port), "EMAIL_VERIFICATION": "required"}
-    process = stack.spawn("messages-verifying", [str(stack.bin_dir / "messages")], environment)
-    url = f"http://127.0.0.1:{port}"
-    stack_module.wait_for(lambda: stack_module.http_ok(f"{url}/readyz"), "messages-verifying", process=process)
+def verifying_gateway(stack, messages_with):
+    """A messages instance with EMAIL_VERIFICATION=required, and a gateway that sends its
+    REST requests to it."""
+    url = messages_with("messages-verifying", {"EMAIL_VERIFICATION": "required"})
     gateway = stack.start_gateway("gateway-verifying", stack_module.free_port(), {"MESSAGES_URL": url})
     try:
         yield gateway
     finally:
         stack.stop("gateway-verifying")
-        stack.stop("messages-verifying")
 
 
 def test_a_new_account_confirms_its_address_in_the_browser(stack, api, browsers, verifying_gateway):

@@ -162,6 +162,9 @@ export const api = {
   /** The link mailed at sign-up, opened (signed in or not). */
   verifyEmail: (token) => signInRequest("POST", "/api/auth/verify-email", null, { token }),
   resendVerification: () => request("POST", "/api/me/verification"),
+  setEmailNotifications: (mode) => request("PUT", "/api/me/email-notifications", { mode }),
+  /** A mail's unsubscribe link, opened (no sign-in needed). */
+  unsubscribe: (token) => signInRequest("POST", `/api/email/unsubscribe/${encodeURIComponent(token)}`),
   sessions: () => request("GET", "/api/auth/sessions"),
   endSession: (id) => request("DELETE", `/api/auth/sessions/${id}`),
   /** What a new account must meet (open: before anyone signs in). */

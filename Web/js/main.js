@@ -22,6 +22,7 @@ import { renderGroupPanel } from "./views/group-panel.js";
 import { renderNewGroup } from "./views/new-group.js";
 import { renderDevices } from "./views/devices.js";
 import { renderVerifyBanner } from "./views/verify-banner.js";
+import { renderEmailSetting } from "./views/email-setting.js";
 import { renderPasswordChange } from "./views/password.js";
 import { renderProfile } from "./views/profile.js";
 import { renderReport } from "./views/report.js";
@@ -50,6 +51,11 @@ function addressed() {
 /** A password reset link's token, when the address is one (`/chat/reset/<token>`). */
 function resetLink() {
   return /^\/chat\/reset\/([A-Za-z0-9_-]{43})\/?$/.exec(location.pathname)?.[1] ?? null;
+}
+
+/** A mail's unsubscribe link's token (`/chat/unsubscribe/<token>`). */
+function unsubscribeLink() {
+  return /^\/chat\/unsubscribe\/([A-Za-z0-9_-]{1,64})\/?$/.exec(location.pathname)?.[1] ?? null;
 }
 
 /** An address confirmation link's token (`/chat/verify/<token>`). */
@@ -519,6 +525,7 @@ soundToggle.addEventListener("change", () => { sound.enabled = soundToggle.check
 whenUnauthorized(() => showAuth("Your session ended; please sign in again."));
 
 renderVerifyBanner(state, { resend: api.resendVerification, onError: showError });
+renderEmailSetting(state, { save: api.setEmailNotifications, onError: showError });
 
 // A reset link asks for the new password whoever is signed in (setting it signs everyone
 // out); a confirmation link confirms, then the page goes on; a tab reloaded keeps its token;
@@ -527,6 +534,12 @@ async function boot() {
   if (resetLink()) {
     showAuth();
     return auth.showReset(resetLink());
+  }
+  const unsubscribing = unsubscribeLink();
+  let stopped = null;
+  if (unsubscribing) {
+    history.replaceState(null, "", "/chat");
+    stopped = await api.unsubscribe(unsubscribing).then(({ message }) => message, (error) => error.message);
   }
   const confirming = verifyLink();
   const refused = confirming ? await confirmAddress(confirming) : null;
@@ -541,9 +554,11 @@ async function boot() {
   if (!signedIn) {
     showAuth(refused?.message ?? null);
     if (confirming && !refused) auth.note("Your email address is confirmed: sign in.");
+    if (stopped) auth.note(stopped);
     return;
   }
   start();
+  if (stopped) toast(stopped);
   if (refused) showError(refused);
   else if (confirming) toast("Your email address is confirmed.");
 }

@@ -51,6 +51,8 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         throttle: throttle
     )
     verification.register(public: api, authenticated: authenticated)
+    let unsubscribe = UnsubscribeToken(secret: configuration.auth.jwtSecret)
+    EmailPreferences(users: users, unsubscribe: unsubscribe).register(public: api, authenticated: authenticated)
     AuthController(
         users: users,
         sessions: sessions,
@@ -138,7 +140,18 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         limits: configuration.limits,
         logger: logger
     )
-    var services: [any Service] = [postgres, redis, commandStream, consumer, revocations]
+    var services: [any Service] = [
+        postgres, redis, commandStream, consumer, revocations,
+        MissedMessageMailer(
+            database: database,
+            redis: redis,
+            templates: templates,
+            unsubscribe: unsubscribe,
+            bell: bell,
+            settings: configuration.mail,
+            logger: logger
+        ),
+    ]
     if let smtp = configuration.mail.smtp {
         services.append(
             MailSender(

@@ -59,6 +59,8 @@ struct WebApp: Sendable {
         router.get("/chat/reset/:token") { request, _ in index.response(to: request) }
         // An address confirmation link: the page confirms it and goes on.
         router.get("/chat/verify/:token") { request, _ in index.response(to: request) }
+        // A mail's unsubscribe link: the page stops the mail and says so.
+        router.get("/chat/unsubscribe/:token") { request, _ in index.response(to: request) }
         // The moderation page, for admins (the API refuses anyone else).
         if let admin = self.files["admin.html"] {
             router.get("/chat/admin") { request, _ in admin.response(to: request) }

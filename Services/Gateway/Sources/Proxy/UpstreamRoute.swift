@@ -19,7 +19,7 @@ struct UpstreamRoute: Sendable, Equatable {
         guard segments.first == "api", segments.count >= 2, segments[1] != "socket", segments[1...] != ["openapi.json"] else { return nil }
         if [
             MessagesAPI.register, MessagesAPI.login, MessagesAPI.accountRules, MessagesAPI.refresh, MessagesAPI.logout, MessagesAPI.passwordReset,
-            MessagesAPI.passwordResetConfirm, MessagesAPI.verifyEmail,
+            MessagesAPI.passwordResetConfirm, MessagesAPI.verifyEmail, MessagesAPI.unsubscribe,
         ].contains(where: {
             $0.matches(segments)
         }) {

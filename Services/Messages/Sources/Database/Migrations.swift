@@ -468,5 +468,28 @@ enum Migrations {
                 "CREATE INDEX email_verifications_user_idx ON email_verifications (user_id)",
             ]
         ),
+        Migration(
+            version: 20,
+            name: "missed-message email",
+            statements: [
+                """
+                ALTER TABLE users ADD COLUMN email_notifications text NOT NULL DEFAULT 'digest'
+                    CHECK (email_notifications IN ('never', 'digest', 'each'))
+                """,
+                // What a user was last mailed about, per conversation: at most one an hour, and
+                // never the same messages twice.
+                """
+                CREATE TABLE email_notices (
+                    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+                    notified_seq bigint NOT NULL,
+                    sent_at timestamptz NOT NULL,
+                    PRIMARY KEY (user_id, conversation_id)
+                )
+                """,
+                // The sweep reads only memberships with something unread.
+                "CREATE INDEX conversation_members_unread_idx ON conversation_members (user_id) WHERE unread_count > 0",
+            ]
+        ),
     ]
 }

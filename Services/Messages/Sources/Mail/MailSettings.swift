@@ -17,6 +17,10 @@ public struct MailSettings: Sendable {
     public var retryAfter: Duration
     /// Whether a new account confirms its address (a link by mail) before it may write to anyone.
     public var verificationRequired: Bool
+    /// How long messages stay unread, their reader away (no socket), before a mail tells of them.
+    public var notifyAfter: Duration
+    /// How often unread messages are looked for.
+    public var notifyEvery: Duration
 
     public init(
         smtp: SMTPSettings? = nil,
@@ -25,7 +29,9 @@ public struct MailSettings: Sendable {
         publicURL: URL = Self.publicURL.defaultValue,
         resetLifetime: Duration = Self.resetLifetime.defaultValue,
         retryAfter: Duration = Self.retryAfter.defaultValue,
-        verificationRequired: Bool = Self.verification.defaultValue
+        verificationRequired: Bool = Self.verification.defaultValue,
+        notifyAfter: Duration = Self.notifyAfter.defaultValue,
+        notifyEvery: Duration = Self.notifyEvery.defaultValue
     ) {
         self.smtp = smtp
         self.from = from
@@ -34,6 +40,8 @@ public struct MailSettings: Sendable {
         self.resetLifetime = resetLifetime
         self.retryAfter = retryAfter
         self.verificationRequired = verificationRequired
+        self.notifyAfter = notifyAfter
+        self.notifyEvery = notifyEvery
     }
 
     public static let from = Setting<MailAddress>(
@@ -72,6 +80,17 @@ public struct MailSettings: Sendable {
             "`required`: a new account confirms its address by a mailed link before it may message, call, upload or open a conversation (set it where SMTP_URL is)"
     )
 
+    public static let notifyAfter = Setting.seconds(
+        "EMAIL_NOTIFY_AFTER",
+        default: .seconds(600),
+        help: "how long messages stay unread, their reader with no socket open, before a mail tells of them (one a conversation an hour at most)"
+    )
+    public static let notifyEvery = Setting.seconds(
+        "EMAIL_NOTIFY_EVERY",
+        default: .seconds(60),
+        help: "how often unread messages are looked for, to mail"
+    )
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
             smtp: try SMTPSettings.read(values),
@@ -80,7 +99,9 @@ public struct MailSettings: Sendable {
             publicURL: try values.read(Self.publicURL),
             resetLifetime: try values.read(Self.resetLifetime),
             retryAfter: try values.read(Self.retryAfter),
-            verificationRequired: try values.read(Self.verification)
+            verificationRequired: try values.read(Self.verification),
+            notifyAfter: try values.read(Self.notifyAfter),
+            notifyEvery: try values.read(Self.notifyEvery)
         )
     }
 }

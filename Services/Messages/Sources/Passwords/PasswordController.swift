@@ -30,7 +30,7 @@ struct PasswordController: Sendable {
     }
 
     /// Always the same answer, so that it never tells whether an account has the address.
-    @Sendable func requestReset(_ request: Request, context: ChatRequestContext) async throws -> Response {
+    @Sendable func requestReset(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<Notice> {
         try await self.throttle.admit(address: AuthController.clientAddress(request, context: context))
         let body = try await request.decodeJSON(as: PasswordResetRequest.self, context: context)
         let email = try Validate.email(body.email)
@@ -41,15 +41,7 @@ struct PasswordController: Sendable {
             }
             if queued != nil { self.bell.ring() }
         }
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(
-            status: .accepted,
-            headers: headers,
-            body: ResponseBody(
-                byteBuffer: ByteBuffer(string: #"{"message":"If an account has this address, a link to reset its password is on its way."}"#)
-            )
-        )
+        return JSONResponse(Notice(message: "If an account has this address, a link to reset its password is on its way."), status: .accepted)
     }
 
     /// Sets the new password with the link's token; every session of the account ends.

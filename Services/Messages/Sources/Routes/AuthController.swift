@@ -176,12 +176,21 @@ struct AuthController: Sendable {
         headers[.setCookie] = SessionCookie.set(session.refreshToken, persistent: session.persistent, settings: self.sessions.settings)
         let body = AuthResponse(
             token: token,
-            user: user,
+            user: try await self.ownView(user, verified: verified),
             expiresAt: self.tokens.expiry(from: now),
             refreshToken: session.refreshToken,
             sessionId: session.sessionID
         )
         return JSONResponse(body, status: status, headers: headers)
+    }
+
+    /// The user as they see themselves: with whether their address is confirmed (where it
+    /// is asked) and how they are mailed about unread messages.
+    private func ownView(_ user: User, verified: Bool) async throws -> User {
+        var user = user
+        if self.verification.required { user.emailVerified = verified }
+        user.emailNotifications = try await self.users.emailNotifications(user.id)
+        return user
     }
 
     /// The refresh token of the body (API clients) or, if none, of the cookie, which only
@@ -220,10 +229,9 @@ struct AuthController: Sendable {
     }
 
     @Sendable func me(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<User> {
-        guard var user = try await self.users.user(id: try context.requireIdentity().userID) else {
+        guard let user = try await self.users.user(id: try context.requireIdentity().userID) else {
             throw APIError.invalidToken
         }
-        if self.verification.required { user.emailVerified = try await self.verification.isVerified(user.id) }
-        return JSONResponse(user)
+        return JSONResponse(try await self.ownView(user, verified: self.verification.isVerified(user.id)))
     }
 }

@@ -80,6 +80,24 @@ struct UserStore: Sendable {
         }
     }
 
+    /// How the user is mailed about unread messages.
+    func emailNotifications(_ id: UUID) async throws -> EmailNotifications? {
+        try await self.database.withConnection { connection in
+            try await connection.query("SELECT email_notifications FROM users WHERE id = \(id)", logger: self.database.logger)
+                .decode(String.self).first { _ in true }.flatMap(EmailNotifications.init(rawValue:))
+        }
+    }
+
+    /// Sets how the user is mailed about unread messages; false if there is no such user.
+    func setEmailNotifications(_ mode: EmailNotifications, of id: UUID) async throws -> Bool {
+        try await self.database.withConnection { connection in
+            try await connection.query(
+                "UPDATE users SET email_notifications = \(mode.rawValue) WHERE id = \(id) RETURNING id",
+                logger: self.database.logger
+            ).decode(UUID.self).first { _ in true } != nil
+        }
+    }
+
     /// Whether the user confirmed their email address; nil if there is no such user.
     func emailVerified(_ id: UUID) async throws -> Bool? {
         try await self.database.withConnection { connection in
