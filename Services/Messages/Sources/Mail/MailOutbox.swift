@@ -56,7 +56,7 @@ struct MailOutbox: Sendable {
     }
 
     func sent(_ id: UUID) async throws {
-        try await self.database.withConnection { connection in
+        _ = try await self.database.withConnection { connection in
             try await connection.query("UPDATE mail_outbox SET sent_at = now(), last_error = NULL WHERE id = \(id)", logger: self.database.logger)
         }
     }
@@ -67,7 +67,7 @@ struct MailOutbox: Sendable {
         let giveUp = permanent || entry.attempts >= Self.maxAttempts
         let delay = min(self.retryAfter.seconds * pow(2, Double(entry.attempts - 1)), 3600)
         let reason = String(error.utf8.prefix(500)) ?? "failed"
-        try await self.database.withConnection { connection in
+        _ = try await self.database.withConnection { connection in
             try await connection.query(
                 """
                 UPDATE mail_outbox SET last_error = \(reason),

@@ -55,7 +55,7 @@ struct MailedLinks: Sendable {
 
     /// Ends any token of the user still out.
     func cancel(for userID: UUID) async throws {
-        try await self.database.withConnection { connection in
+        _ = try await self.database.withConnection { connection in
             try await connection.query("DELETE FROM \(unescaped: self.table.rawValue) WHERE user_id = \(userID)", logger: self.database.logger)
         }
     }
