@@ -36,6 +36,15 @@ import Testing
             // Another address still gets in.
             let elsewhere = try await self.login(client, uniqueEmail("Nobody"), "guess", from: "other-\(UUID().uuidString.prefix(6))")
             #expect(elsewhere.status == .unauthorized)
+            // Renewals count apart (every open tab renews; many people share an address): the
+            // flooded address's sessions go on.
+            let renewal = try await client.call(
+                .post,
+                "/api/auth/refresh",
+                json: RefreshRequest(refreshToken: String(repeating: "a", count: 43)),
+                headers: [.clientAddress: flooder]
+            )
+            #expect(renewal.errorCode == .invalidToken)
         }
     }
 

@@ -49,6 +49,14 @@ import Testing
             }
             let browserOnly = try #require(try await self.signIn(client, account).headers[.setCookie])
             #expect(!browserOnly.contains("Max-Age"), "without \"keep me signed in\" it ends with the browser")
+            // A page's sign-in (it sends Origin): the refresh token in the HttpOnly cookie alone.
+            let page = try await client.call(
+                .post,
+                "/api/auth/login",
+                json: LoginRequest(email: account.user.email ?? "", password: Self.password),
+                headers: [.origin: "https://chat.example.org"]
+            )
+            #expect(try page.decode(AuthResponse.self).refreshToken == nil && page.headers[.setCookie]?.contains("HttpOnly") == true)
 
             let renewed = try await self.renew(client, refresh)
             #expect(renewed.status == .ok)
@@ -103,6 +111,26 @@ import Testing
         }
     }
 
+    /// A thief renewing with a copy of the token its owner just used (within the grace)
+    /// does not get a chain of its own: the session keeps one live token, and the owner's
+    /// next renewal, with the token now replaced, ends it once the grace is over.
+    @Test func aRaceWithinTheGraceLeavesOneChainAndTheLoserEndsTheSession() async throws {
+        var configuration = try TestEnvironment.messages()
+        configuration.sessions.reuseGrace = .milliseconds(300)
+        try await withMessages(.router, configuration: configuration) { client in
+            let account = try await client.register("Racer")
+            let copied = try #require(try await self.signIn(client, account).decode(AuthResponse.self).refreshToken)
+            let owner = try await self.renew(client, copied).decode(AuthResponse.self)
+            let thief = try await self.renew(client, copied).decode(AuthResponse.self)
+            #expect(owner.refreshToken != thief.refreshToken)
+            try await Task.sleep(for: .milliseconds(500))
+            // The owner's token was replaced by the thief's renewal: it comes back late, the session ends.
+            #expect(try await self.renew(client, owner.refreshToken).errorCode == .invalidToken)
+            #expect(try await self.renew(client, thief.refreshToken).errorCode == .invalidToken)
+            #expect(try await client.call(.get, "/api/me", token: thief.token).status == .unauthorized)
+        }
+    }
+
     @Test func theCookieRenewsOnlyForThisSitesOwnPages() async throws {
         try await withMessages(.router) { client in
             let account = try await client.register("Csrf")
@@ -120,8 +148,11 @@ import Testing
             same[.origin] = "https://chat.example.org"
             let renewed = try await client.execute(uri: "/api/auth/refresh", method: .post, headers: same, body: nil)
             #expect(renewed.status == .ok)
-            let next = try #require(try renewed.decode(AuthResponse.self).refreshToken)
-            #expect(renewed.headers[.setCookie]?.hasPrefix("chat_session=\(next);") == true)
+            // A page's request: the refresh token is in the HttpOnly cookie only, never where a script reads.
+            #expect(try renewed.decode(AuthResponse.self).refreshToken == nil)
+            let setCookie = try #require(renewed.headers[.setCookie])
+            let next = String(setCookie.dropFirst("chat_session=".count).prefix { $0 != ";" })
+            #expect(next.count == 43)
 
             // Signing out by the cookie ends the session and clears the cookie.
             let out: HTTPFields = [.cookie: "chat_session=\(next)", .forwardedHost: "chat.example.org", .origin: "https://chat.example.org"]

@@ -11,20 +11,24 @@ const LOCK = "chat.session";
 // nothing to renew, and no refused request to log.
 const HELD = "chat.sessionHeld";
 const EARLY = 120_000; // before expiry: a hidden tab's timers may run a minute late
-const RETRY = 10_000; // after a renewal that could not reach the server
+const RETRY = 3_000; // after a renewal that could not reach the server: well within the server's grace
+const SOONEST = 5_000;
 
 /** `onRenewed(answer)`: a new token (the socket takes it); `onEnded()`: the session is over. */
 export function createSessionKeeper({ onRenewed, onEnded }) {
   let timer = null;
   let renewing = null;
 
-  /** When to renew: `EARLY` before expiry, or at 80 % of a shorter life. */
+  /**
+   * When to renew: `EARLY` before expiry, or at 80 % of a shorter life; never sooner than
+   * `SOONEST` (a clock far off, or a token already expired, cannot make it renew in a loop).
+   */
   function schedule(delay = null) {
     clearTimeout(timer);
     const expires = session.expiresAt;
     if (!expires) return;
     const left = expires - Date.now();
-    timer = setTimeout(renewOnTime, delay ?? Math.max(0, Math.min(left - EARLY, left * 0.8)));
+    timer = setTimeout(renewOnTime, delay ?? Math.max(SOONEST, left - EARLY, left * 0.8));
   }
 
   async function renewOnTime() {

@@ -11,8 +11,9 @@ struct MailOutbox: Sendable {
     /// The first wait after a failure (`MAIL_RETRY_AFTER`).
     var retryAfter: Duration = .seconds(30)
 
-    /// Attempts before a message is given up on; with the backoff below, about a day.
-    static let maxAttempts = 12
+    /// Attempts before a message is given up on; with the backoff below (doubling to an
+    /// hour, then hourly), about a day.
+    static let maxAttempts = 30
     /// How long a message taken stays with whoever took it before another sender may: a
     /// sender that died mid-way does not lose it (it may go twice, never not at all).
     static let lease: Double = 300
@@ -36,8 +37,9 @@ struct MailOutbox: Sendable {
         )
     }
 
-    /// Takes up to `limit` messages that are due, for `lease` seconds.
-    func take(limit: Int = 10) async throws -> [Entry] {
+    /// Takes up to `limit` messages that are due, for `lease` seconds (one by default: a
+    /// slow server must not keep a batch past its lease, when another sender would take it).
+    func take(limit: Int = 1) async throws -> [Entry] {
         try await self.database.withConnection { connection in
             try await connection.query(
                 """

@@ -43,9 +43,10 @@ struct MissedMessageMailer: Service {
     }
 
     func run() async throws {
+        var cursor: UUID?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await self.sweep()
+                cursor = try await self.sweep(after: cursor)
             } catch {
                 self.logger.warning("missed-message sweep failed", metadata: ["error": "\(error)"])
             }
@@ -53,9 +54,14 @@ struct MissedMessageMailer: Service {
         }
     }
 
-    func sweep() async throws {
-        let due = try await self.due()
-        guard !due.isEmpty else { return }
+    /// One page of readers with something due, from after `cursor` in user order (readers who
+    /// are online are passed by, and must not hold back those after them); returns where the
+    /// next sweep goes on from, nil to start again from the first.
+    @discardableResult
+    func sweep(after cursor: UUID? = nil) async throws -> UUID? {
+        let due = try await self.due(after: cursor)
+        let next = due.count == Self.page ? due.last?.userID : nil
+        guard !due.isEmpty else { return next }
         let readers = Array(Set(due.map(\.userID)))
         // Someone with a socket open is looking (or will be told on the page): no mail.
         let sockets = try await self.redis.pipeline(readers.map { RedisCommand("SCARD", .string(PresenceStream.connectionsKey($0))) })
@@ -65,9 +71,15 @@ struct MissedMessageMailer: Service {
             queued = try await self.notify(unread) || queued
         }
         if queued { self.bell.ring() }
+        return next
     }
 
-    private func due() async throws -> [Unread] {
+    /// Rows a sweep reads at most.
+    static let page = 500
+    /// Before every user id.
+    static let first = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+    private func due(after cursor: UUID?) async throws -> [Unread] {
         let after = self.settings.notifyAfter.seconds
         let required = self.settings.verificationRequired
         let unread = MessageRows.countsAsUnread("m")
@@ -82,6 +94,7 @@ struct MissedMessageMailer: Service {
                 JOIN users u ON u.id = cm.user_id
                 LEFT JOIN email_notices n ON n.user_id = cm.user_id AND n.conversation_id = cm.conversation_id
                 WHERE cm.unread_count > 0 AND u.email_notifications <> 'never'
+                  AND cm.user_id > \(cursor ?? Self.first)
                   AND (u.suspended_until IS NULL OR u.suspended_until < now())
                   AND (NOT \(required) OR u.email_verified_at IS NOT NULL)
                   AND (n.sent_at IS NULL OR n.sent_at < now() - interval '1 hour')
@@ -91,7 +104,7 @@ struct MissedMessageMailer: Service {
                         AND m.sender_id IS DISTINCT FROM cm.user_id AND m.deleted_at IS NULL AND \(unescaped: unread)
                         AND m.created_at < now() - make_interval(secs => \(after)))
                 ORDER BY cm.user_id
-                LIMIT 500
+                LIMIT \(Self.page)
                 """,
                 logger: self.database.logger
             ).decode((UUID, String, String, String, UUID, Int64, Int64?).self).reduce(into: [Unread]()) { list, row in

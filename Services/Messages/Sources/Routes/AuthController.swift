@@ -51,7 +51,7 @@ struct AuthController: Sendable {
             context.logger.warning("confirmation mail not queued", metadata: ["error": "\(error)"])
         }
         let session = try await self.sessions.begin(for: user.id, device: Self.device(request, context: context), persistent: false)
-        return try await self.signedIn(user, session: session, status: .created)
+        return try await self.signedIn(user, session: session, for: request, status: .created)
     }
 
     /// Open: a sign-up form shows the rules before anyone has an account.
@@ -84,20 +84,20 @@ struct AuthController: Sendable {
             device: Self.device(request, context: context),
             persistent: body.remember ?? false
         )
-        return try await self.signedIn(account.user, session: session)
+        return try await self.signedIn(account.user, session: session, for: request)
     }
 
     /// A new access token from the session's refresh token (the body's, else the cookie's),
     /// which is replaced by a new one.
     @Sendable func refresh(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<AuthResponse> {
-        try await self.throttle.admit(address: Self.clientAddress(request, context: context))
+        try await self.throttle.admit(address: Self.clientAddress(request, context: context), refresh: true)
         guard let token = try await self.presentedToken(request, context: context) else {
             throw APIError(.invalidToken, "Not signed in: no session to renew")
         }
         switch try await self.sessions.renew(token, device: Self.device(request, context: context)) {
         case .renewed(let session):
             guard let user = try await self.users.user(id: session.userID) else { throw Self.sessionOver }
-            return try await self.signedIn(user, session: session)
+            return try await self.signedIn(user, session: session, for: request)
         case .unknown:
             throw Self.sessionOver
         case .reused(let session, _):
@@ -167,8 +167,15 @@ struct AuthController: Sendable {
     }
 
     /// The answer to a sign-in or a renewal: an access token of the session, and its refresh
-    /// token both in the body and in the cookie.
-    private func signedIn(_ user: User, session: SessionStore.Renewal, status: HTTPResponse.Status = .ok) async throws -> JSONResponse<AuthResponse> {
+    /// token in the cookie, and in the body for a client that is not a browser's page (no
+    /// `Origin`): no script of a page ever sees a refresh token, only the `HttpOnly` cookie
+    /// holds it there.
+    private func signedIn(
+        _ user: User,
+        session: SessionStore.Renewal,
+        for request: Request,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> JSONResponse<AuthResponse> {
         let now = Date()
         let verified = try await self.verification.isVerified(user.id)
         let token = try await self.tokens.issue(for: user.id, role: user.role, session: session.sessionID, emailVerified: verified, now: now)
@@ -178,7 +185,7 @@ struct AuthController: Sendable {
             token: token,
             user: try await self.ownView(user, verified: verified),
             expiresAt: self.tokens.expiry(from: now),
-            refreshToken: session.refreshToken,
+            refreshToken: request.headers[.origin] == nil ? session.refreshToken : nil,
             sessionId: session.sessionID
         )
         return JSONResponse(body, status: status, headers: headers)

@@ -54,12 +54,18 @@ struct AuthThrottle: Sendable {
     let settings: AuthThrottleSettings
     let logger: Logger
 
-    /// Counts an attempt from `address` (the gateway's `X-Client-Address`, or the peer).
-    func admit(address: String, now: Date = Date()) async throws {
+    /// Renewals a client address may make a minute, for each sign-in attempt it may make:
+    /// every open tab renews every few minutes, and many people share one address (a school).
+    static let renewalsPerAttempt = 20
+
+    /// Counts an attempt from `address` (the gateway's `X-Client-Address`, or the peer);
+    /// renewals (`refresh`) count apart, with a budget `renewalsPerAttempt` times larger.
+    func admit(address: String, refresh: Bool = false, now: Date = Date()) async throws {
         let window = Int(now.timeIntervalSince1970) / 60
-        let key = "auth:address:\(address):\(window)"
+        let key = "auth:\(refresh ? "refresh" : "address"):\(address):\(window)"
+        let limit = self.settings.attemptsPerAddressPerMinute * (refresh ? Self.renewalsPerAttempt : 1)
         let replies = try await self.redis.pipeline([RedisCommand("INCR", .string(key)), RedisCommand("EXPIRE", .string(key), 60)])
-        guard (replies.first?.int ?? 0) > self.settings.attemptsPerAddressPerMinute else { return }
+        guard (replies.first?.int ?? 0) > limit else { return }
         let retryAfter = 60 - Int(now.timeIntervalSince1970) % 60
         throw APIError.rateLimited("Too many attempts from this address; try again in \(retryAfter) s", retryAfter: retryAfter)
     }

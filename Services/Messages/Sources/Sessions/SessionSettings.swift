@@ -29,7 +29,7 @@ public struct SessionSettings: Sendable {
     )
     public static let reuseGrace = Setting.seconds(
         "SESSION_REFRESH_GRACE",
-        default: .seconds(10),
+        default: .seconds(30),
         help: "how long a replaced refresh token still renews (tabs renewing at once); after it, its use ends the session as stolen"
     )
     public static let secureCookie = Setting.choice(

@@ -5,8 +5,8 @@ import PostgresNIO
 import ServiceConfiguration
 
 /// Sign-in sessions: one row per device that signed in, renewed with refresh tokens that
-/// rotate on every use. Only a token's SHA-256 is stored; the newest of a session renews,
-/// the one it replaced too for `reuseGrace`, and any older one coming back ends the
+/// rotate on every use. Only a token's SHA-256 is stored; a session has one live token, and
+/// those it replaced still renew for `reuseGrace`; one coming back after that ends the
 /// session (someone else holds a copy).
 struct SessionStore: Sendable {
     let database: Database
@@ -115,25 +115,30 @@ struct SessionStore: Sendable {
         let (lifetime, grace) = (self.settings.lifetime.seconds, self.settings.reuseGrace.seconds)
         return try await self.database.transaction { connection in
             let logger = self.database.logger
-            // The session's row lock orders concurrent renewals of one session.
-            let rows = try await connection.query(
+            // The session's row lock first, orders concurrent renewals of one session; the
+            // token is read after it (a statement of its own: a snapshot taken once the lock
+            // is held), so a renewal that waited sees what the one before it did.
+            let sessions = try await connection.query(
                 """
-                SELECT s.id, s.user_id, t.replaced_at IS NOT NULL,
-                       t.replaced_at IS NOT NULL AND t.replaced_at < now() - make_interval(secs => \(grace)),
-                       EXTRACT(EPOCH FROM u.suspended_until)::float8
-                FROM auth_refresh_tokens t
-                JOIN auth_sessions s ON s.id = t.session_id
-                JOIN users u ON u.id = s.user_id
-                WHERE t.hash = \(hash) AND s.ended_at IS NULL AND s.expires_at > now()
+                SELECT s.id, s.user_id, EXTRACT(EPOCH FROM u.suspended_until)::float8
+                FROM auth_sessions s JOIN users u ON u.id = s.user_id
+                WHERE s.id = (SELECT session_id FROM auth_refresh_tokens WHERE hash = \(hash))
+                  AND s.ended_at IS NULL AND s.expires_at > now()
                 FOR UPDATE OF s
                 """,
                 logger: logger
             )
-            guard
-                let (id, userID, replaced, pastGrace, suspended) = try await rows.decode((UUID, UUID, Bool, Bool, Double?).self).first(where: { _ in
-                    true
-                })
-            else { return .unknown }
+            guard let (id, userID, suspended) = try await sessions.decode((UUID, UUID, Double?).self).first(where: { _ in true }) else {
+                return .unknown
+            }
+            let tokens = try await connection.query(
+                """
+                SELECT replaced_at IS NOT NULL AND replaced_at < now() - make_interval(secs => \(grace))
+                FROM auth_refresh_tokens WHERE hash = \(hash)
+                """,
+                logger: logger
+            )
+            guard let pastGrace = try await tokens.decode(Bool.self).first(where: { _ in true }) else { return .unknown }
             if pastGrace {
                 try await Self.end(id, reason: .reused, on: connection, logger: logger)
                 return .reused(sessionID: id, userID: userID)
@@ -145,9 +150,15 @@ struct SessionStore: Sendable {
                     return .suspended(sessionID: id, userID: userID, until: until)
                 }
             }
-            if !replaced {
-                try await connection.query("UPDATE auth_refresh_tokens SET replaced_at = now() WHERE hash = \(hash)", logger: logger)
-            }
+            // One live token a session: every other one is replaced now, so two renewals
+            // with one token (a retry, or a thief racing its owner) leave one chain, and
+            // whichever holder comes back after the grace ends the session.
+            try await connection.query(
+                """
+                UPDATE auth_refresh_tokens SET replaced_at = now() WHERE session_id = \(id) AND replaced_at IS NULL
+                """,
+                logger: logger
+            )
             try await connection.query(
                 """
                 DELETE FROM auth_refresh_tokens
