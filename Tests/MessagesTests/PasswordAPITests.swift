@@ -93,10 +93,7 @@ import Testing
     /// stored again in the current form.
     @Test func anOlderHashIsUpgradedAtSignIn() async throws {
         let configuration = try TestEnvironment.messages()
-        let postgres = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: TestEnvironment.logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await postgres.run() }
-            defer { group.cancelAll() }
+        try await withTestPostgres(configuration) { postgres in
             try await withMessages(.router, configuration: configuration) { client in
                 let account = try await client.register("Olden")
                 let email = try #require(account.user.email)

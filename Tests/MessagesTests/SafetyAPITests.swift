@@ -116,10 +116,7 @@ import Testing
             #expect(try await client.call(.get, "/api/admin/audit?cursor=zero", token: admin.token).status == .badRequest)
         }
         // Append-only, whoever asks: the database refuses to change or remove a line.
-        let postgres = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: TestEnvironment.logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await postgres.run() }
-            defer { group.cancelAll() }
+        try await withTestPostgres(configuration) { postgres in
             for statement in ["UPDATE audit_log SET action = 'nothing'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
                 await #expect(throws: PSQLError.self) { try await postgres.query(PostgresQuery(unsafeSQL: statement)) }
             }

@@ -25,20 +25,11 @@ import Testing
         return text.range(of: #"/chat/verify/[A-Za-z0-9_-]{43}"#, options: .regularExpression).map { String(text[$0].suffix(43)) }
     }
 
-    static func withPostgres(_ configuration: MessagesConfiguration, _ body: @escaping @Sendable (PostgresClient) async throws -> Void) async throws {
-        let postgres = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: TestEnvironment.logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await postgres.run() }
-            defer { group.cancelAll() }
-            try await body(postgres)
-        }
-    }
-
     @Test func anUnconfirmedAccountReadsButWritesToNobodyUntilItsLinkIsOpened() async throws {
         var required = try TestEnvironment.messages()
         required.mail.verificationRequired = true
         let configuration = required
-        try await Self.withPostgres(configuration) { postgres in
+        try await withTestPostgres(configuration) { postgres in
             try await withMessages(.router, configuration: configuration) { client in
                 let expert = try await client.register("Vera", role: .expert)
                 let student = try await client.register("Nia")
@@ -89,7 +80,7 @@ import Testing
         var required = try TestEnvironment.messages()
         required.mail.verificationRequired = true
         let configuration = required
-        try await Self.withPostgres(configuration) { postgres in
+        try await withTestPostgres(configuration) { postgres in
             try await withMessages(.router, configuration: configuration) { client in
                 let student = try await client.register("Lia")
                 let email = try #require(student.user.email)
@@ -107,7 +98,7 @@ import Testing
 
     @Test func withVerificationOffNothingIsMailedOrAsked() async throws {
         let configuration = try TestEnvironment.messages()
-        try await Self.withPostgres(configuration) { postgres in
+        try await withTestPostgres(configuration) { postgres in
             try await withMessages(.router, configuration: configuration) { client in
                 let student = try await client.register("Fay")
                 #expect(try await Self.mailedToken(postgres, to: try #require(student.user.email)) == nil)

@@ -24,10 +24,7 @@ extension GroupStore {
 
     /// 128 random bits, base64url: what the link carries.
     static func newToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.random(bytes: 16)
     }
 
     func createInvite(in id: UUID, by actor: UUID, lifetime: Int, maxUses: Int?) async throws -> GroupInvite {

@@ -17,7 +17,7 @@ struct MailedLinks: Sendable {
 
     /// A new token for `userID`, replacing any older one, in the caller's transaction.
     func issue(for userID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> String {
-        let (token, hash) = SessionStore.newToken()
+        let (token, hash) = HashedToken.make()
         try await connection.query("DELETE FROM \(unescaped: self.table.rawValue) WHERE user_id = \(userID)", logger: logger)
         try await connection.query(
             """
@@ -31,7 +31,7 @@ struct MailedLinks: Sendable {
 
     /// Whose a token that still works is.
     func user(for token: String) async throws -> UUID? {
-        guard let hash = SessionStore.hash(token) else { return nil }
+        guard let hash = HashedToken.hash(token) else { return nil }
         return try await self.database.withConnection { connection in
             try await connection.query(
                 "SELECT user_id FROM \(unescaped: self.table.rawValue) WHERE token_hash = \(hash) AND expires_at > now()",
@@ -43,7 +43,7 @@ struct MailedLinks: Sendable {
     /// Spends a token that still works, in the caller's transaction: whose it was, nil if it
     /// no longer works. The user's other tokens go with it.
     func spend(_ token: String, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
-        guard let hash = SessionStore.hash(token) else { return nil }
+        guard let hash = HashedToken.hash(token) else { return nil }
         let rows = try await connection.query(
             "DELETE FROM \(unescaped: self.table.rawValue) WHERE token_hash = \(hash) AND expires_at > now() RETURNING user_id",
             logger: logger

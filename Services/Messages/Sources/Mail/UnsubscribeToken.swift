@@ -13,30 +13,15 @@ struct UnsubscribeToken: Sendable {
 
     func token(for userID: UUID) -> String {
         let id = withUnsafeBytes(of: userID.uuid) { Data($0) }
-        let mac = Data(HMAC<SHA256>.authenticationCode(for: id, using: self.key)).prefix(16)
-        return (id + mac).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(id + Data(HMAC<SHA256>.authenticationCode(for: id, using: self.key)))
     }
 
     /// Whose the token is; nil for a token this service did not make.
     func user(of token: String) -> UUID? {
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard token.utf8.count <= 64, let data = Data(base64Encoded: base64), data.count == 32 else { return nil }
-        let (id, mac) = (data.prefix(16), data.suffix(16))
-        let expected = Data(HMAC<SHA256>.authenticationCode(for: id, using: self.key)).prefix(16)
-        guard Self.constantTimeEqual(expected, mac) else { return nil }
-        let bytes = Array(id)
-        return UUID(
-            uuid: (
-                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10], bytes[11], bytes[12],
-                bytes[13], bytes[14], bytes[15]
-            )
-        )
-    }
-
-    private static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        guard token.utf8.count <= 64, let data = Base64URL.decode(token), data.count == 48 else { return nil }
+        let (id, mac) = (data.prefix(16), data.suffix(32))
+        // The library's check compares in constant time.
+        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: id, using: self.key) else { return nil }
+        return id.withUnsafeBytes { UUID(uuid: $0.loadUnaligned(as: uuid_t.self)) }
     }
 }

@@ -34,7 +34,7 @@ struct PasswordController: Sendable {
         try await self.throttle.admit(address: AuthController.clientAddress(request, context: context))
         let body = try await request.decodeJSON(as: PasswordResetRequest.self, context: context)
         let email = try Validate.email(body.email)
-        if try await self.throttle.admitResetMail(email: email, perHour: Self.resetsPerHour) {
+        if try await self.throttle.admitMail("password_reset", to: email, perHour: Self.resetsPerHour) {
             let minutes = Int(self.resets.lifetime.seconds / 60)
             let queued = try await self.resets.begin(email: email) { [templates] to, token in
                 templates.passwordReset(to: to, link: templates.link("chat/reset/\(token)"), minutes: minutes)

@@ -90,10 +90,11 @@ struct AuthThrottle: Sendable {
         }
     }
 
-    /// Reset links mailed to one account an hour: a stranger cannot flood someone's inbox
-    /// (the address limit bounds how many accounts one client can try). Whether one more may go.
-    func admitResetMail(email: String, perHour: Int = 3, now: Date = Date()) async throws -> Bool {
-        let key = "auth:resets:\(email.lowercased()):\(Int(now.timeIntervalSince1970) / 3600)"
+    /// Mails of one `kind` (reset links, confirmation links) sent to one account an hour: a
+    /// stranger cannot flood someone's inbox (the address limit bounds how many accounts one
+    /// client can try). Whether one more may go.
+    func admitMail(_ kind: String, to email: String, perHour: Int, now: Date = Date()) async throws -> Bool {
+        let key = "auth:mail:\(kind):\(email.lowercased()):\(Int(now.timeIntervalSince1970) / 3600)"
         let replies = try await self.redis.pipeline([RedisCommand("INCR", .string(key)), RedisCommand("EXPIRE", .string(key), 3600)])
         return (replies.first?.int ?? 0) <= perHour
     }

@@ -132,16 +132,9 @@ struct GroupController: Sendable {
     /// A link's token as made here: 22 characters of base64url (anything else is no link).
     private static func token(_ context: ChatRequestContext) throws -> String {
         let token = try context.parameters.require("token")
-        guard token.utf8.count == 22, token.utf8.allSatisfy({ $0.isBase64URL }) else {
+        guard Base64URL.isToken(token, length: 22) else {
             throw APIError(.inviteInvalid, "This invite link is unknown, expired, revoked or used up")
         }
         return token
-    }
-}
-
-extension UInt8 {
-    fileprivate var isBase64URL: Bool {
-        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || self == UInt8(ascii: "-") || self == UInt8(ascii: "_")
     }
 }

@@ -72,7 +72,7 @@ struct SessionStore: Sendable {
     /// Begins a session for `userID`, ending their least recently used ones past the cap and
     /// forgetting those that ended long ago.
     func begin(for userID: UUID, device: Device, persistent: Bool) async throws -> Renewal {
-        let (token, hash) = Self.newToken()
+        let (token, hash) = HashedToken.make()
         let id = UUID()
         let lifetime = self.settings.lifetime.seconds
         return try await self.database.transaction { connection in
@@ -110,8 +110,8 @@ struct SessionStore: Sendable {
 
     /// Renews the session `token` belongs to with a new token, if it may.
     func renew(_ token: String, device: Device) async throws -> RenewalOutcome {
-        guard let hash = Self.hash(token) else { return .unknown }
-        let (next, nextHash) = Self.newToken()
+        guard let hash = HashedToken.hash(token) else { return .unknown }
+        let (next, nextHash) = HashedToken.make()
         let (lifetime, grace) = (self.settings.lifetime.seconds, self.settings.reuseGrace.seconds)
         return try await self.database.transaction { connection in
             let logger = self.database.logger
@@ -182,7 +182,7 @@ struct SessionStore: Sendable {
 
     /// The session `token` belongs to (replaced tokens included), if it is live.
     func session(of token: String) async throws -> (id: UUID, userID: UUID)? {
-        guard let hash = Self.hash(token) else { return nil }
+        guard let hash = HashedToken.hash(token) else { return nil }
         return try await self.database.withConnection { connection in
             try await connection.query(
                 """
@@ -259,28 +259,5 @@ struct SessionStore: Sendable {
 
     private static func end(_ id: UUID, reason: EndReason, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("UPDATE auth_sessions SET ended_at = now(), end_reason = \(reason.rawValue) WHERE id = \(id)", logger: logger)
-    }
-
-    /// 256 random bits, base64url, and the SHA-256 that is stored of it.
-    static func newToken() -> (token: String, hash: Data) {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let token = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return (token, Data(SHA256.hash(data: Data(token.utf8))))
-    }
-
-    /// The stored form of a token a client presents; nil for what no token looks like.
-    static func hash(_ token: String) -> Data? {
-        guard token.utf8.count == 43, token.utf8.allSatisfy({ $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
-        else { return nil }
-        return Data(SHA256.hash(data: Data(token.utf8)))
-    }
-}
-
-extension UInt8 {
-    fileprivate var isASCIIAlphanumeric: Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
     }
 }

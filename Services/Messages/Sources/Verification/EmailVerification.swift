@@ -78,12 +78,12 @@ struct EmailVerification: Sendable {
         return Response(status: .noContent)
     }
 
-    /// "Send it again": 202, or 409-free nothing when already confirmed.
+    /// "Send it again": 202, or 204 when there is nothing to confirm.
     @Sendable func resend(_ request: Request, context: ChatRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         guard let user = try await self.users.user(id: identity.userID) else { throw APIError.invalidToken }
         guard try await !self.isVerified(user.id) else { return Response(status: .noContent) }
-        guard let email = user.email, try await self.throttle.admitResetMail(email: "verify:" + email, perHour: Self.perHour) else {
+        guard let email = user.email, try await self.throttle.admitMail("email_verification", to: email, perHour: Self.perHour) else {
             throw APIError.rateLimited("A confirmation link went out several times this hour; look for it, or ask again later", retryAfter: 3600)
         }
         try await self.send(to: user)

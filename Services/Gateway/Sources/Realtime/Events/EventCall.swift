@@ -16,7 +16,7 @@ struct EventCall: Sendable {
     /// Refuses what writes to others (a message, a call) from an account whose address is
     /// not confirmed, as its current token says.
     func requireVerifiedEmail() throws(APIError) {
-        try (self.connection.identity ?? Identity(userID: self.userID, role: .student)).requireVerifiedEmail()
+        try self.connection.identity?.requireVerifiedEmail()
     }
 
     func ack(_ value: some Encodable) {

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import ServiceKit
 
 /// Answers the upgrade requests the gateway will not upgrade, before NIO's upgrade handler
 /// sees them. A request that asks to upgrade and is not upgraded gets no answer from the
