@@ -449,6 +449,9 @@ def test_two_browsers_talk_over_a_video_call_through_the_page(stack, api, browse
                       message="the other side muted, camera off")
     callee.calls.camera()
     caller.wait_until(lambda: caller.calls.peers()[0]["video"], message="camera back")
+    # The picture itself back, not only the flag: frames decoded since the camera came on.
+    frames = caller.calls.stats()[0]["frames"]
+    caller.wait_until(lambda: caller.calls.stats()[0]["frames"] > frames + 10, message="the other's picture back")
     caller.screenshot("in-call.png")
     assert caller.accessibility_violations() == []
 

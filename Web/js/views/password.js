@@ -23,6 +23,7 @@ export function renderPasswordChange({ change }) {
       done.textContent = "Password changed. Your other devices are signed out.";
     } catch (failure) {
       showFormError(form, error, failure, "newPassword");
+      button.scrollIntoView({ block: "nearest" }); // the words under the field push the button down: keep it in view
     } finally {
       button.disabled = false;
     }
