@@ -86,7 +86,7 @@ def main() -> int:
                     "|| pg_size_pretty(pg_relation_size('users_expert_name_idx')) || ' / ' || pg_size_pretty(pg_relation_size('users'))")
         online = sql(f"SELECT string_agg(lower(id::text), ' ') FROM (SELECT id FROM users WHERE role = 'expert' ORDER BY random() "
                      f"LIMIT {arguments.online}) o").split()
-        redis(deployment, ["SADD", "presence:online", *online])
+        redis(deployment, ["SADD", "{presence}:online", *online])
 
         sample = [line.split("|") for line in sql(
             "SELECT id || '|' || name FROM users WHERE role = 'expert' ORDER BY md5(id::text) LIMIT 100").splitlines()]
@@ -113,9 +113,9 @@ def main() -> int:
 
         urls = [f"{base}/api/chat/experts?" + urllib.parse.urlencode({**params, "limit": 30}) for _, params in kinds]
         with_online = [timed(url) for url in urls]
-        redis(deployment, ["DEL", "presence:online"])
+        redis(deployment, ["DEL", "{presence}:online"])
         nobody_online = [timed(url) for url, (_, params) in zip(urls, kinds) if "online" not in params]
-        redis(deployment, ["SADD", "presence:online", *online])
+        redis(deployment, ["SADD", "{presence}:online", *online])
         rows = []
         offline = iter(nobody_online)
         for (label, params), (timings, count) in zip(kinds, with_online):

@@ -7,11 +7,13 @@ balancer, half straight to the other gateway — send acked messages without pau
 with the same clientMessageId until acked, and rejoin and catch up from the last seq they
 saw whenever they reconnect. One fault at a time: messages SIGKILLed and restarted,
 presence restarted, Redis restarted, Postgres restarted, the load-balanced gateway
-SIGKILLed. For each: what was acked, stored, lost, duplicated, and how long until every
+SIGKILLed. The drill runs twice: on one Redis, and on a Redis Cluster of three masters and
+three replicas, where the Redis fault is the master serving the command stream SIGKILLed
+(its replica takes over; the old master comes back as a replica). For each: what was acked, stored, lost, duplicated, and how long until every
 member had a message acked again. At the end every stored message must have reached every
 member, and presence must agree with who is connected.
 
-    ./scripts/resilience [--configuration debug|release] [--phase-seconds 8]
+    ./scripts/resilience [--configuration debug|release] [--phase-seconds 8] [--redis single|cluster|both]
 """
 
 from __future__ import annotations
@@ -203,6 +205,10 @@ def first_ack_after(members: list[Member], moment: float, deadline: float) -> fl
 RECOVERY_LIMIT = 90
 
 
+# The key of the stream gateways append sends to (EventBus's CommandStream.key).
+CommandStream = "chat:commands"
+
+
 def log(message: str) -> None:
     print(f"[resilience] {message}", flush=True)
 
@@ -241,10 +247,24 @@ class DrillResult:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    """The whole drill: 0 if it passed. Members are stopped and the stack taken down however it
-    ends; a failed run's state is kept for its logs."""
+    """Every drill asked for, then the report: 0 if all passed."""
+    modes = ["single", "cluster"] if arguments.redis == "both" else [arguments.redis]
+    results = []
+    for mode in modes:
+        log(f"drill on {REDIS_MODES[mode]}")
+        results.append((mode, drill(arguments, mode)))
+    write_report(arguments, results)
+    return 0 if all(result.ok for _, result in results) else 1
+
+
+REDIS_MODES = {"single": "one Redis", "cluster": "a Redis Cluster (three masters, three replicas)"}
+
+
+def drill(arguments: argparse.Namespace, mode: str) -> DrillResult:
+    """One drill. Members are stopped and the stack taken down however it ends; a failed
+    run's state is kept for its logs."""
     state = Path(tempfile.mkdtemp(prefix="resilience-", dir=ROOT / ".state"))
-    deployment = drill_stack(state, arguments.configuration)
+    deployment = drill_stack(state, arguments.configuration, cluster=mode == "cluster")
     members: list[Member] = []
     ok = False
     try:
@@ -258,21 +278,21 @@ def run(arguments: argparse.Namespace) -> int:
         stop_sending(members)
         result = final_checks(members, phases, conversation)
         ok = result.ok
-        write_report(arguments, result)
         log(f"{'PASS' if ok else 'FAIL'}: acked {result.acked}, stored {len(result.stored)}, lost {len(result.lost)}, refused {result.refused[:3]}, "
             f"duplicated {result.duplicates}, undelivered {result.undelivered}, live duplicates {result.live_duplicates}")
         if not ok:
             explain_undelivered(members, result.stored, phases)
-        return 0 if ok else 1
+        return result
     finally:
         tear_down(members, deployment, state, ok)
 
 
-def drill_stack(state: Path, configuration: str) -> stack_module.Stack:
+def drill_stack(state: Path, configuration: str, cluster: bool) -> stack_module.Stack:
     """A durable stack (Redis with its append-only file, Postgres with fsync), so that a restart
     loses nothing that was acked; cheap password hashing for the members' accounts."""
     return stack_module.Stack(state_dir=state, bin_dir=stack_module.build_dir(configuration), ports=stack_module.Ports.free(),
-                              durable=True, database="chat_resilience", log_level="warning", overrides={"BCRYPT_COST": "4"})
+                              durable=True, database="chat_resilience", log_level="warning", overrides={"BCRYPT_COST": "4"},
+                              redis_cluster=cluster)
 
 
 def account(base: str, name: str, role: str) -> tuple[str, dict]:
@@ -307,12 +327,13 @@ def start_members(members: list[Member], deployment: stack_module.Stack, convers
     log(f"{len(members)} members, half through the load balancer (→ {conversation.balanced}), half on {conversation.direct}")
 
 
-def faults(balanced: str) -> list[tuple[str, str]]:
+def faults(balanced: str, cluster: bool) -> list[tuple[str, str]]:
     """Each fault's name and what it does, in the order they are injected."""
     return [
         ("messages", "SIGKILL messages, start it again after 1 s"),
         ("presence", "restart presence (SIGTERM, start)"),
-        ("redis", "restart Redis (SIGTERM, start after 1 s; append-only file)"),
+        ("redis", "SIGKILL the Redis master serving the command stream; its replica takes over, the old master "
+                  "comes back as a replica" if cluster else "restart Redis (SIGTERM, start after 1 s; append-only file)"),
         ("postgres", "restart Postgres (fast shutdown, start after 1 s)"),
         ("gateway", f"SIGKILL {balanced} (the load-balanced one), start it again after 3 s"),
     ]
@@ -328,6 +349,13 @@ def inject(deployment: stack_module.Stack, fault: str, balanced: str) -> None:
     elif fault == "presence":
         deployment.stop("presence")
         deployment.start_service("presence", wait=False)
+    elif fault == "redis" and deployment.redis_cluster:
+        index = deployment.cluster_master_of(CommandStream)
+        deployment.kill(f"redis{index + 1}")
+        deadline = time.monotonic() + RECOVERY_LIMIT
+        while time.monotonic() < deadline and deployment.cluster_master_of(CommandStream) in (index, None):
+            time.sleep(0.2)
+        deployment.start_redis_node(index, wait=False)
     elif fault == "redis":
         deployment.stop("redis")
         time.sleep(1)
@@ -347,7 +375,8 @@ def inject(deployment: stack_module.Stack, fault: str, balanced: str) -> None:
 def run_faults(deployment: stack_module.Stack, members: list[Member], balanced: str, phase_seconds: float) -> list[Phase]:
     """A phase of steady load, then one phase per fault."""
     time.sleep(phase_seconds)
-    return [run_phase(deployment, members, name, description, balanced, phase_seconds) for name, description in faults(balanced)]
+    return [run_phase(deployment, members, name, description, balanced, phase_seconds)
+            for name, description in faults(balanced, deployment.redis_cluster)]
 
 
 def run_phase(deployment: stack_module.Stack, members: list[Member], name: str, description: str, balanced: str,
@@ -470,10 +499,13 @@ def explain_undelivered(members: list[Member], stored: list[dict], phases: list[
             log(f"  {member.name} missed seqs {missing[:40]}; events: {events or 'none'}")
 
 
-def write_report(arguments: argparse.Namespace, result: DrillResult) -> None:
-    """docs/RESILIENCE.md from one drill, replaced whole: how it was run, each fault's phase,
-    the whole run's outcome, and how to read the counts."""
-    lines = [*report_introduction(arguments), *phase_table(result.phases), *outcome(result), *REPORT_NOTES]
+def write_report(arguments: argparse.Namespace, results: list[tuple[str, DrillResult]]) -> None:
+    """docs/RESILIENCE.md from the drills, replaced whole: how they were run, each fault's
+    phase, each drill's outcome, and how to read the counts."""
+    lines = report_introduction(arguments)
+    for mode, result in results:
+        lines += [f"## On {REDIS_MODES[mode]}", "", *phase_table(result.phases), *outcome(result)]
+    lines += REPORT_NOTES
     (ROOT / "docs" / "RESILIENCE.md").write_text("\n".join(lines) + "\n")
     log("wrote docs/RESILIENCE.md")
 
@@ -487,13 +519,14 @@ def report_introduction(arguments: argparse.Namespace) -> list[str]:
         "",
         "```bash",
         f"./scripts/resilience --configuration {arguments.configuration} --members {arguments.members} "
-        f"--rate {arguments.rate} --phase-seconds {arguments.phase_seconds}",
+        f"--rate {arguments.rate} --phase-seconds {arguments.phase_seconds} --redis {arguments.redis}",
         "```",
         "",
         f"{arguments.members} python-socketio members of one conversation, half through haproxy, half straight to the other "
         f"gateway, each sending {arguments.rate} acked messages a second and resending with the same clientMessageId "
         "until acked; after a reconnect a member rejoins and catches up from the last seq it saw. Durable stack: Redis "
-        "with its append-only file, Postgres with fsync. One fault per phase, in this order.",
+        "with its append-only file, Postgres with fsync. One fault per phase, in this order. The drill runs on one Redis and "
+        "on a Redis Cluster (`REDIS_CLUSTER_NODES`; node timeout 2 s), where the Redis fault is a master killed.",
         "",
     ]
 
@@ -531,7 +564,8 @@ def outcome(result: DrillResult) -> list[str]:
 REPORT_NOTES = [
     "Notes: a send that was in flight when its path broke gets no ack, or a retryable error, and is resent with its key;",
     "it is counted once in `stored`. Sends acked while Redis is down are impossible by design (the command stream is",
-    "in Redis): they wait and are resent, which the recovery time includes.",
+    "in Redis): they wait and are resent, which the recovery time includes. On a cluster, a send the killed master took",
+    "but had not yet copied to its replica is lost from the stream, never stored, never acked: its sender resends it.",
 ]
 
 
@@ -541,6 +575,8 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=6)
     parser.add_argument("--rate", type=float, default=4.0, help="messages a second per member")
     parser.add_argument("--phase-seconds", type=float, default=8.0)
+    parser.add_argument("--redis", default="both", choices=["single", "cluster", "both"],
+                        help="the drill on one Redis, on a Redis Cluster, or both (the default)")
     return run(parser.parse_args())
 
 

@@ -134,6 +134,10 @@ class Stack:
     stopping: bool = False
     # Whether the local mail sink runs (messages then sends its mail there).
     mail_sink: bool = False
+    # A Redis Cluster (three masters, three replicas) in place of the one Redis; its first
+    # node listens on `ports.redis`.
+    redis_cluster: bool = False
+    cluster_ports: list[tuple[int, int]] = field(default_factory=list)
 
     # Infrastructure
 
@@ -221,10 +225,85 @@ class Stack:
         wait_for(lambda: self._redis_ping(), "redis", process=self.processes["redis"])
         log(f"redis on 127.0.0.1:{self.ports.redis}")
 
-    def _redis_ping(self) -> bool:
-        with socket.create_connection(("127.0.0.1", self.ports.redis), timeout=1) as connection:
+    def _redis_ping(self, port: int | None = None) -> bool:
+        with socket.create_connection(("127.0.0.1", port or self.ports.redis), timeout=1) as connection:
             connection.sendall(b"PING\r\n")
             return connection.recv(16).startswith(b"+PONG")
+
+    @property
+    def redis_nodes(self) -> list[int]:
+        """Every Redis port: the one Redis, or the cluster's six nodes."""
+        return [port for port, _ in self.cluster_ports] if self.redis_cluster else [self.ports.redis]
+
+    def redis_cli(self, *arguments: str, port: int | None = None) -> str:
+        result = subprocess.run([shutil.which("redis-cli") or "redis-cli", "-p", str(port or self.ports.redis), *arguments],
+                                capture_output=True, text=True, timeout=30)
+        return result.stdout.strip()
+
+    def start_redis_cluster(self) -> None:
+        """Six nodes, made one cluster of three masters with a replica each the first time
+        (later starts find their nodes.conf). A master that fails is replaced by its replica
+        within seconds, and the other shards serve meanwhile (full coverage not required)."""
+        if not self.cluster_ports:
+            ports = [self.ports.redis]
+            while len(ports) < 12:
+                port = free_port()
+                if port not in ports:
+                    ports.append(port)
+            self.cluster_ports = list(zip(ports[:6], ports[6:]))
+        for index in range(len(self.cluster_ports)):
+            self.start_redis_node(index, wait=False)
+        for port in self.redis_nodes:
+            wait_for(lambda: self._redis_ping(port), f"redis node {port}")
+        if "cluster_known_nodes:1" in self.redis_cli("CLUSTER", "INFO").split():
+            subprocess.run([shutil.which("redis-cli") or "redis-cli", "--cluster", "create",
+                            *[f"127.0.0.1:{port}" for port in self.redis_nodes], "--cluster-replicas", "1", "--cluster-yes"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        wait_for(self._cluster_healthy, "the redis cluster")
+        log(f"redis cluster on 127.0.0.1:{','.join(map(str, self.redis_nodes))}")
+
+    def start_redis_node(self, index: int, wait: bool = True) -> None:
+        port, bus = self.cluster_ports[index]
+        home = self.state_dir / "redis-cluster" / str(port)
+        home.mkdir(parents=True, exist_ok=True)
+        arguments = ["--port", str(port), "--cluster-port", str(bus), "--bind", "127.0.0.1", "--dir", str(home), "--save", "",
+                     "--appendonly", "yes" if self.durable else "no", "--daemonize", "no", "--logfile", str(home / "redis.log"),
+                     "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
+                     "--cluster-require-full-coverage", "no",
+                     "--maxmemory", os.environ.get("REDIS_MAXMEMORY", REDIS_MAXMEMORY), "--maxmemory-policy", "noeviction"]
+        process = self.spawn(f"redis{index + 1}", [shutil.which("redis-server") or "redis-server", *arguments])
+        if wait:
+            wait_for(lambda: self._redis_ping(port), f"redis node {port}", process=process)
+
+    def cluster_master_of(self, key: str) -> int | None:
+        """Which node (its index in `cluster_ports`) is the live master serving `key`'s slot,
+        as a live node sees it; None while no master serves it."""
+        port = next((port for index, port in enumerate(self.redis_nodes)
+                     if (process := self.processes.get(f"redis{index + 1}")) and process.poll() is None), None)
+        if port is None:
+            return None
+        slot = int(self.redis_cli("CLUSTER", "KEYSLOT", key, port=port))
+        for line in self.redis_cli("CLUSTER", "NODES", port=port).splitlines():
+            parts = line.split()
+            if len(parts) < 8 or "master" not in parts[2] or "fail" in parts[2]:
+                continue
+            for owned in parts[8:]:
+                if owned.startswith("["):
+                    continue  # a slot being migrated
+                low, _, high = owned.partition("-")
+                if int(low) <= slot <= int(high or low):
+                    node = int(parts[1].split("@")[0].rsplit(":", 1)[1])
+                    return self.redis_nodes.index(node) if node in self.redis_nodes else None
+        return None
+
+    def _cluster_healthy(self) -> bool:
+        for port in self.redis_nodes:
+            if "cluster_state:ok" not in self.redis_cli("CLUSTER", "INFO", port=port):
+                return False
+            role = self.redis_cli("ROLE", port=port).split("\n")
+            if role[0] == "slave" and (len(role) < 4 or role[3] != "connected"):
+                return False
+        return True
 
     def start_turn(self) -> None:
         """coturn on loopback, checking credentials by the TURN REST convention (the secret
@@ -273,7 +352,10 @@ class Stack:
         self.state_dir.chmod(0o755)  # postgres must be able to reach its directory inside
         self.reap_leftovers()
         self.start_postgres()
-        self.start_redis()
+        if self.redis_cluster:
+            self.start_redis_cluster()
+        else:
+            self.start_redis()
 
     # Services
 
@@ -283,6 +365,7 @@ class Stack:
             "LOG_LEVEL": self.log_level,
             "JWT_SECRET": self.jwt_secret(),
             "REDIS_URL": self.redis_url,
+            **({"REDIS_CLUSTER_NODES": ",".join(f"127.0.0.1:{port}" for port in self.redis_nodes[:3])} if self.redis_cluster else {}),
             "HTTP_HOST": "127.0.0.1",
             "HTTP_PORT": str(getattr(self.ports, name)),
         }
@@ -425,6 +508,8 @@ class Stack:
             self.stop(name)
         self.stop("turn")
         self.stop("redis")
+        for index in range(len(self.cluster_ports)):
+            self.stop(f"redis{index + 1}")
         self.stop_postgres()
 
     def supervise(self) -> None:
@@ -447,6 +532,8 @@ class Stack:
                         self.start_service(name, wait=False)
                     elif name == "redis":
                         self.start_redis()
+                    elif name.startswith("redis"):
+                        self.start_redis_node(int(name.removeprefix("redis")) - 1, wait=False)
                     elif name == "turn":
                         self.start_turn()
                     elif name == "mail":
@@ -471,8 +558,9 @@ def build_dir(configuration: str) -> Path:
 
 
 def command_run(arguments: argparse.Namespace) -> int:
-    stack = Stack(state_dir=ROOT / ".state" / "run", bin_dir=build_dir(arguments.configuration), ports=Ports.from_environment(),
-                  log_level=os.environ.get("LOG_LEVEL", "info"))
+    # A cluster's state is its own: a later run without --redis-cluster finds its one Redis as it was.
+    stack = Stack(state_dir=ROOT / ".state" / ("run-cluster" if arguments.redis_cluster else "run"), bin_dir=build_dir(arguments.configuration),
+                  ports=Ports.from_environment(), log_level=os.environ.get("LOG_LEVEL", "info"), redis_cluster=arguments.redis_cluster)
 
     def stop(signum, _frame):
         if not stack.stopping:
@@ -490,7 +578,7 @@ The chat is up. Open it in a browser (two windows, two accounts, and chat):
   gateways:            {stack.service_url('gateway1')}  {stack.service_url('gateway2')}
   services:            messages {stack.service_url('messages')}  presence {stack.service_url('presence')}  uploads {stack.service_url('uploads')}
   postgres:            {stack.database_url}
-  redis:               {stack.redis_url}
+  redis:               {stack.redis_url if not stack.redis_cluster else 'a cluster on 127.0.0.1:' + ','.join(map(str, stack.redis_nodes))}
   turn (coturn):       turn:127.0.0.1:{stack.ports.turn}   (calls' relay; README "TURN for a deployment")
   mail (a local sink): smtp://127.0.0.1:{stack.ports.mail}; every mail (a password reset link...) is kept in
                        {stack.mail_dir} and announced, with its links, in {stack.state_dir / 'logs' / 'mail.log'}
@@ -534,6 +622,8 @@ def main() -> int:
     commands = parser.add_subparsers(dest="command_name", required=True)
     run = commands.add_parser("run", help="start everything and supervise it until Ctrl-C")
     run.add_argument("--configuration", default="release", choices=["debug", "release"])
+    run.add_argument("--redis-cluster", action="store_true",
+                     help="a Redis Cluster of six nodes (three masters, three replicas) in place of the one Redis")
     run.set_defaults(handler=command_run)
     messages = commands.add_parser("messages", help="an operator's command against the stack `run` started (set-role EMAIL ROLE)")
     messages.add_argument("--configuration", default="release", choices=["debug", "release"])

@@ -8,6 +8,10 @@ import NIOCore
 /// transaction commits.
 public enum CommandStream {
     public static let key = "chat:commands"
+    /// Where presence's call scripts append a call's line in the same step as the call's
+    /// change: a script touches keys of one slot only on a Redis Cluster, so the calls'
+    /// lines have a stream in the calls' slot (`{calls}`), consumed beside `key`.
+    public static let callsKey = "{calls}:commands"
     public static let group = "messages"
     /// Entry fields: the command's JSON, and the channel to answer on.
     public static let commandField = "c"

@@ -8,11 +8,15 @@ import ServiceLifecycle
 /// to `connectionWaitTimeout`, then fail with the retryable `RedisError.unavailable`.
 ///
 /// Blocking commands (`XREADGROUP … BLOCK`) hold the connection: give them a client of their own.
+///
+/// With `configuration.clusterNodes` set it speaks Redis Cluster (`RedisClusterRouter`):
+/// the same calls, each command sent to its key's master.
 public final class RedisClient: Service, Sendable {
     public let configuration: RedisConfiguration
     private let eventLoop: any EventLoop
     private let logger: Logger
     private let state: NIOLockedValueBox<State>
+    private let cluster: RedisClusterRouter?
 
     private enum State {
         /// Not connected; callers wait on the promise, which the next connection fulfils.
@@ -26,6 +30,7 @@ public final class RedisClient: Service, Sendable {
         self.eventLoop = eventLoopGroup.next()
         self.logger = logger
         self.state = NIOLockedValueBox(.connecting(self.eventLoop.makePromise()))
+        self.cluster = configuration.isCluster ? RedisClusterRouter(configuration: configuration, eventLoop: self.eventLoop, logger: logger) : nil
     }
 
     deinit {
@@ -36,6 +41,9 @@ public final class RedisClient: Service, Sendable {
 
     /// Sends one command; an error reply throws `RedisError.server`.
     public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws -> RESPValue {
+        if let cluster {
+            return try await cluster.pipeline([command], timeout: timeout ?? self.configuration.commandTimeout)[0].throwingServerError()
+        }
         let connection = try await self.connection()
         return try await Self.closingOnTimeout(connection) {
             try await connection.send(command, timeout: timeout ?? self.configuration.commandTimeout)
@@ -53,6 +61,7 @@ public final class RedisClient: Service, Sendable {
 
     /// Sends the commands in one write; returns every reply in order, error replies included.
     public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws -> [RESPValue] {
+        if let cluster { return try await cluster.pipeline(commands, timeout: timeout ?? self.configuration.commandTimeout) }
         let connection = try await self.connection()
         return try await Self.closingOnTimeout(connection) {
             try await connection.pipeline(commands, timeout: timeout ?? self.configuration.commandTimeout)
@@ -70,7 +79,7 @@ public final class RedisClient: Service, Sendable {
     }
 
     /// The live connection, waiting for a reconnect for at most `connectionWaitTimeout`.
-    public func connection() async throws -> RedisConnection {
+    private func connection() async throws -> RedisConnection {
         let pending: EventLoopFuture<RedisConnection>
         switch self.state.withLockedValue({ $0 }) {
         case .connected(let connection):
@@ -90,6 +99,11 @@ public final class RedisClient: Service, Sendable {
     }
 
     public func run() async throws {
+        if let cluster {
+            await cluster.run()
+            self.shutdown()
+            return
+        }
         var backoff = Backoff()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {

@@ -6,6 +6,9 @@ public struct RedisCommand: Sendable, Hashable {
     /// The arguments, the command name first, packed into one buffer with their boundaries.
     private var storage: [UInt8] = []
     private var lengths: [Int] = []
+    /// In a cluster, the node this command goes to is the one serving this key's slot: for
+    /// a command without a key that reads one node (`SCAN` over hash-tagged keys).
+    public var routingKey: String?
 
     public init(_ name: String, _ arguments: [RedisArgument] = []) {
         self.append(.string(name))
@@ -29,6 +32,25 @@ public struct RedisCommand: Sendable, Hashable {
     /// The command's name, for logs and metrics (never its arguments, which may be secret).
     public var name: String {
         String(decoding: self.storage.prefix(self.lengths.first ?? 0), as: UTF8.self)
+    }
+
+    /// How many arguments it has, its name included.
+    var argumentCount: Int { self.lengths.count }
+
+    /// The argument at `index` (0 is the name), as bytes.
+    func argument(_ index: Int) -> ArraySlice<UInt8>? {
+        guard self.lengths.indices.contains(index) else { return nil }
+        let start = self.lengths[..<index].reduce(0, +)
+        return self.storage[start..<start + self.lengths[index]]
+    }
+
+    /// The same arguments under another command name (`PUBLISH` sent as `SPUBLISH`).
+    func renamed(_ name: String) -> RedisCommand {
+        var renamed = RedisCommand(name)
+        renamed.routingKey = self.routingKey
+        renamed.storage += self.storage.dropFirst(self.lengths.first ?? 0)
+        renamed.lengths += self.lengths.dropFirst()
+        return renamed
     }
 
     /// Writes the command in RESP, as `redisFormatCommandArgv` formats it.

@@ -1,9 +1,13 @@
 import Foundation
 
 /// Where Redis is and how long to wait for it, read from a `redis://[:password@]host[:port][/db]` URL.
+/// With `clusterNodes` set the client speaks Redis Cluster instead: those nodes are where it
+/// first learns the cluster's layout, and `host` and `port` are not used.
 public struct RedisConfiguration: Sendable, Hashable {
     public var host: String
     public var port: Int
+    /// Some nodes of a Redis Cluster (any of them, masters or replicas): cluster mode when not empty.
+    public var clusterNodes: [RedisNodeAddress] = []
     public var password: String?
     public var database: Int
     /// How long a connection attempt may take.
@@ -29,6 +33,17 @@ public struct RedisConfiguration: Sendable, Hashable {
         self.connectTimeout = connectTimeout
         self.commandTimeout = commandTimeout
         self.connectionWaitTimeout = connectionWaitTimeout
+    }
+
+    public var isCluster: Bool { !self.clusterNodes.isEmpty }
+
+    /// The same settings for one node of a cluster.
+    func node(_ address: RedisNodeAddress) -> RedisConfiguration {
+        var node = self
+        node.host = address.host
+        node.port = address.port
+        node.database = 0
+        return node
     }
 
     public init(url: String) throws(RedisConfigurationError) {

@@ -46,11 +46,14 @@ public final class RedisConnection: Sendable {
     }
 
     /// Hands the connection over to pub/sub: from here on it only (un)subscribes and pings.
-    func becomeSubscriber(onMessage: @escaping @Sendable (RedisPubSubMessage) -> Void) async throws -> any Channel {
+    func becomeSubscriber(
+        onMessage: @escaping @Sendable (RedisPubSubMessage) -> Void,
+        onDropped: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws -> any Channel {
         try await self.channel.eventLoop.submit { [channel] in
             let pipeline = channel.pipeline.syncOperations
             pipeline.removeHandler(context: try pipeline.context(handlerType: RedisCommandHandler.self), promise: nil)
-            try pipeline.addHandler(RedisPubSubHandler(onMessage: onMessage))
+            try pipeline.addHandler(RedisPubSubHandler(onMessage: onMessage, onDropped: onDropped))
             return channel
         }.get()
     }
@@ -80,7 +83,7 @@ public final class RedisConnection: Sendable {
     }
 
     /// Hands the commands to the event loop in one task and flushes once.
-    private func submit(_ commands: [RedisCommand], timeout: Duration) -> [EventLoopFuture<RESPValue>] {
+    func submit(_ commands: [RedisCommand], timeout: Duration) -> [EventLoopFuture<RESPValue>] {
         let loop = self.channel.eventLoop
         let deadline = loop.now + TimeAmount(timeout)
         let requests = commands.map { command in

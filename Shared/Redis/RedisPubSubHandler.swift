@@ -8,15 +8,18 @@ public struct RedisPubSubMessage: Sendable {
 }
 
 /// A (un)subscription on its way out, with the promise its confirmations complete.
+/// `ssubscribe`/`sunsubscribe` are Redis 7's sharded pub/sub, whose channels must all share a slot.
 struct PubSubRequest {
-    enum Kind: String { case subscribe, unsubscribe, psubscribe, punsubscribe, ping }
+    enum Kind: String { case subscribe, unsubscribe, psubscribe, punsubscribe, ssubscribe, sunsubscribe, ping }
     var kind: Kind
     var names: [String]
     var done: EventLoopPromise<Void>
 }
 
 /// Speaks the subscriber side of RESP2 pub/sub: delivers messages as they come and
-/// completes (un)subscribe and ping requests when Redis confirms them.
+/// completes (un)subscribe and ping requests when Redis confirms them. An error reply fails
+/// the oldest request still waiting (Redis answers in order); a `sunsubscribe` nobody asked
+/// for (the channel's slot moved to another shard) is reported to `onDropped`.
 final class RedisPubSubHandler: ChannelDuplexHandler {
     typealias InboundIn = RESPValue
     typealias OutboundIn = PubSubRequest
@@ -25,25 +28,32 @@ final class RedisPubSubHandler: ChannelDuplexHandler {
     /// Confirmations still expected for one request.
     private final class Pending {
         let done: EventLoopPromise<Void>
+        let keys: [String]
         var remaining: Int
-        init(done: EventLoopPromise<Void>, remaining: Int) {
+        init(done: EventLoopPromise<Void>, keys: [String]) {
             self.done = done
-            self.remaining = remaining
+            self.keys = keys
+            self.remaining = keys.count
         }
     }
 
     private let onMessage: @Sendable (RedisPubSubMessage) -> Void
+    private let onDropped: @Sendable (String) -> Void
     private var pending: [String: CircularBuffer<Pending>] = [:]
+    /// Requests in the order they were written, the oldest first.
+    private var order = CircularBuffer<Pending>()
 
-    init(onMessage: @escaping @Sendable (RedisPubSubMessage) -> Void) {
+    init(onMessage: @escaping @Sendable (RedisPubSubMessage) -> Void, onDropped: @escaping @Sendable (String) -> Void = { _ in }) {
         self.onMessage = onMessage
+        self.onDropped = onDropped
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = Self.unwrapOutboundIn(data)
-        let entry = Pending(done: request.done, remaining: max(request.names.count, 1))
         let keys = request.kind == .ping ? [Self.key(.ping, "")] : request.names.map { Self.key(request.kind, $0) }
+        let entry = Pending(done: request.done, keys: keys)
         for key in keys { self.pending[key, default: []].append(entry) }
+        self.order.append(entry)
         let arguments = request.kind == .ping ? [] : request.names.map(RedisArgument.string)
         var bytes = context.channel.allocator.buffer(capacity: 64)
         RedisCommand(request.kind.rawValue.uppercased(), arguments).write(into: &bytes)
@@ -58,7 +68,7 @@ final class RedisPubSubHandler: ChannelDuplexHandler {
         case .simpleString("PONG"):
             self.confirm(Self.key(.ping, ""))
         case .error(let message):
-            context.fireErrorCaught(RedisError.server(message))
+            self.failOldest(RedisError.server(message))
         default:
             context.fireErrorCaught(RedisError.protocolError("unexpected reply in subscriber mode"))
         }
@@ -69,6 +79,9 @@ final class RedisPubSubHandler: ChannelDuplexHandler {
         case "message" where parts.count == 3:
             guard let channel = parts[1].string, let payload = parts[2].bytes else { break }
             self.onMessage(RedisPubSubMessage(channel: channel, pattern: nil, payload: payload))
+        case "smessage" where parts.count == 3:
+            guard let channel = parts[1].string, let payload = parts[2].bytes else { break }
+            self.onMessage(RedisPubSubMessage(channel: channel, pattern: nil, payload: payload))
         case "pmessage" where parts.count == 4:
             guard let pattern = parts[1].string, let channel = parts[2].string, let payload = parts[3].bytes else { break }
             self.onMessage(RedisPubSubMessage(channel: channel, pattern: pattern, payload: payload))
@@ -76,7 +89,11 @@ final class RedisPubSubHandler: ChannelDuplexHandler {
             self.confirm(Self.key(.ping, ""))
         case let kind?:
             guard let kind = PubSubRequest.Kind(rawValue: kind), let name = parts[1].string else { break }
-            self.confirm(Self.key(kind, name))
+            if kind == .sunsubscribe, self.pending[Self.key(kind, name)] == nil {
+                self.onDropped(name)
+            } else {
+                self.confirm(Self.key(kind, name))
+            }
         case nil:
             break
         }
@@ -87,6 +104,21 @@ final class RedisPubSubHandler: ChannelDuplexHandler {
         if self.pending[key]?.isEmpty == true { self.pending[key] = nil }
         entry.remaining -= 1
         if entry.remaining == 0 { entry.done.succeed() }
+        while let first = self.order.first, first.remaining == 0 { self.order.removeFirst() }
+    }
+
+    /// An error reply answers the oldest request in full: none of its confirmations will come.
+    private func failOldest(_ error: RedisError) {
+        while let entry = self.order.popFirst() {
+            guard entry.remaining > 0 else { continue }
+            entry.remaining = 0
+            for key in Set(entry.keys) {
+                self.pending[key]?.removeAll { $0 === entry }
+                if self.pending[key]?.isEmpty == true { self.pending[key] = nil }
+            }
+            entry.done.fail(error)
+            return
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -98,6 +130,7 @@ final class RedisPubSubHandler: ChannelDuplexHandler {
             for entry in entries { entry.done.fail(RedisError.connectionClosed) }
         }
         self.pending = [:]
+        self.order.removeAll()
         context.fireChannelInactive()
     }
 

@@ -9,6 +9,9 @@ import ServiceLifecycle
 ///
 /// Messages are handed to `onEvent` on the connection's event loop, in the order Redis
 /// sent them; the handler must not block.
+///
+/// On a Redis Cluster (`configuration.clusterNodes`) channels are sharded
+/// (`ShardedSubscriber`); patterns are not available there.
 public actor RedisSubscriber: Service {
     public enum Event: Sendable {
         case message(RedisPubSubMessage)
@@ -29,6 +32,7 @@ public actor RedisSubscriber: Service {
     /// Subscriptions sent and not yet confirmed: a second caller asking for the same
     /// channel waits for the first one's confirmation instead of returning early.
     private var confirming: [String: EventLoopFuture<Void>] = [:]
+    private let shards: ShardedSubscriber?
 
     public init(
         configuration: RedisConfiguration,
@@ -46,13 +50,33 @@ public actor RedisSubscriber: Service {
         self.logger = logger
         self.keepaliveInterval = keepaliveInterval
         self.onEvent = onEvent
+        self.shards =
+            configuration.isCluster
+            ? ShardedSubscriber(
+                configuration: configuration,
+                eventLoop: self.eventLoop,
+                logger: logger,
+                keepaliveInterval: keepaliveInterval,
+                channels: Set(channels),
+                onEvent: onEvent
+            ) : nil
     }
 
-    public var subscribedChannels: Set<String> { self.channels }
+    public var subscribedChannels: Set<String> {
+        get async {
+            if let shards { return await shards.channels }
+            return self.channels
+        }
+    }
 
     /// Subscribes to the channels; returns once Redis confirms (or at once when offline:
     /// the subscription is made on reconnect).
-    public func subscribe(_ channels: [String]) async throws {
+    public nonisolated func subscribe(_ channels: [String]) async throws {
+        if let shards { return try await shards.subscribe(channels) }
+        try await self.subscribeHere(channels)
+    }
+
+    private func subscribeHere(_ channels: [String]) async throws {
         let inFlight = channels.compactMap { self.confirming[$0] }
         let added = channels.filter { self.channels.insert($0).inserted }
         if let connection = self.connection, !added.isEmpty {
@@ -64,12 +88,18 @@ public actor RedisSubscriber: Service {
         for confirmation in inFlight { try await confirmation.get() }
     }
 
-    public func unsubscribe(_ channels: [String]) async throws {
+    public nonisolated func unsubscribe(_ channels: [String]) async throws {
+        if let shards { return try await shards.unsubscribe(channels) }
+        try await self.unsubscribeHere(channels)
+    }
+
+    private func unsubscribeHere(_ channels: [String]) async throws {
         let removed = channels.filter { self.channels.remove($0) != nil }
         try await self.send(.unsubscribe, removed)
     }
 
     public func psubscribe(_ patterns: [String]) async throws {
+        guard self.shards == nil else { throw RedisError.protocolError("a Redis Cluster shards channels, not patterns") }
         let added = patterns.filter { self.patterns.insert($0).inserted }
         try await self.send(.psubscribe, added)
     }
@@ -82,19 +112,30 @@ public actor RedisSubscriber: Service {
     /// Subscribes to or unsubscribes from `channel` so that it matches `wanted()`, which is
     /// read inside the actor: calls that race each other (a join and a leave) end in the
     /// state the last of them saw, because commands go out in the order the set changes.
-    public func reconcile(_ channel: String, wanted: @Sendable () -> Bool) async throws {
+    public nonisolated func reconcile(_ channel: String, wanted: @Sendable () -> Bool) async throws {
         try await self.reconcile([channel]) { _ in wanted() }
     }
 
     /// `reconcile` for several channels, in one request each way.
-    public func reconcile(_ channels: [String], wanted: @Sendable (String) -> Bool) async throws {
+    public nonisolated func reconcile(_ channels: [String], wanted: @Sendable (String) -> Bool) async throws {
+        if let shards { return try await shards.reconcile(channels, wanted: wanted) }
+        try await self.reconcileHere(channels, wanted: wanted)
+    }
+
+    private func reconcileHere(_ channels: [String], wanted: @Sendable (String) -> Bool) async throws {
+        let (subscribing, unsubscribing) = Self.split(channels, by: wanted)
+        try await self.unsubscribeHere(unsubscribing)
+        try await self.subscribeHere(subscribing)
+    }
+
+    /// The channels wanted, and the others.
+    static func split(_ channels: [String], by wanted: (String) -> Bool) -> (wanted: [String], unwanted: [String]) {
         var subscribing: [String] = []
         var unsubscribing: [String] = []
         for channel in channels {
             if wanted(channel) { subscribing.append(channel) } else { unsubscribing.append(channel) }
         }
-        try await self.unsubscribe(unsubscribing)
-        try await self.subscribe(subscribing)
+        return (subscribing, unsubscribing)
     }
 
     private func send(_ kind: PubSubRequest.Kind, _ names: [String]) async throws {
@@ -104,7 +145,7 @@ public actor RedisSubscriber: Service {
 
     /// Writes the request at once (in the caller's isolation, so requests go out in the
     /// order they are made) and returns the confirmation to wait for.
-    private static func request(_ kind: PubSubRequest.Kind, _ names: [String], on channel: any Channel, timeout: Duration) -> EventLoopFuture<Void> {
+    static func request(_ kind: PubSubRequest.Kind, _ names: [String], on channel: any Channel, timeout: Duration) -> EventLoopFuture<Void> {
         guard kind == .ping || !names.isEmpty else { return channel.eventLoop.makeSucceededVoidFuture() }
         let done = channel.eventLoop.makePromise(of: Void.self)
         let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { done.fail(RedisError.timeout) }
@@ -115,7 +156,12 @@ public actor RedisSubscriber: Service {
         return done.futureResult
     }
 
-    public func run() async throws {
+    public nonisolated func run() async throws {
+        if let shards { return await shards.run() }
+        try await self.runHere()
+    }
+
+    private func runHere() async throws {
         var backoff = Backoff()
         var everConnected = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -133,7 +179,7 @@ public actor RedisSubscriber: Service {
                     "redis subscriber connected",
                     metadata: ["channels": "\(self.channels.count)", "patterns": "\(self.patterns.count)"]
                 )
-                await self.keepAlive(channel)
+                await Self.keepAlive(channel, interval: self.keepaliveInterval, timeout: self.configuration.commandTimeout)
             } catch {
                 self.logger.warning("redis subscriber connection failed", metadata: ["error": "\(error)"])
             }
@@ -149,9 +195,7 @@ public actor RedisSubscriber: Service {
 
     /// Pings until the connection closes or stops answering, or the service shuts down;
     /// a closed connection ends it at once, not at the next ping.
-    private func keepAlive(_ channel: any Channel) async {
-        let interval = self.keepaliveInterval
-        let timeout = self.configuration.commandTimeout
+    static func keepAlive(_ channel: any Channel, interval: Duration, timeout: Duration) async {
         await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { try? await channel.closeFuture.get() }

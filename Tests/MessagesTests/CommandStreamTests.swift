@@ -207,12 +207,12 @@ import Testing
 
     @Test func entriesLeftPendingByAConsumerThatDiedAreClaimedAndStored() async throws {
         var configuration = try TestEnvironment.messages()
-        configuration.commandStream = "test:commands:\(UUID().uuidString.prefix(8))"
+        configuration.commandStreams = ["test:commands:\(UUID().uuidString.prefix(8))"]
         configuration.commands.claimAfter = .milliseconds(300)
         configuration.commands.claimEvery = .milliseconds(100)
         try await self.withStream { [configuration] client, redis, replies in
             let (student, _, conversation) = try await client.pair("Dead", "Claim")
-            try await redis.xgroupCreate(stream: configuration.commandStream, group: CommandStream.group)
+            try await redis.xgroupCreate(stream: configuration.commandStreams[0], group: CommandStream.group)
             try await self.append(
                 SendMessageCommand(
                     requestId: "r-claim",
@@ -224,13 +224,13 @@ import Testing
                 ),
                 replyTo: replies.channel,
                 on: redis,
-                stream: configuration.commandStream
+                stream: configuration.commandStreams[0]
             )
             // A consumer reads it and "dies": it never acknowledges.
             let taken = try await redis.xreadgroup(
                 group: CommandStream.group,
                 consumer: "dead-consumer",
-                stream: configuration.commandStream,
+                stream: configuration.commandStreams[0],
                 count: 10,
                 block: nil
             )
@@ -247,7 +247,8 @@ import Testing
                 var pending: Int?
                 let deadline = ContinuousClock.now + .seconds(3)
                 repeat {
-                    pending = try await redis.send("XPENDING", .string(configuration.commandStream), .string(CommandStream.group)).array?.first?.int
+                    pending = try await redis.send("XPENDING", .string(configuration.commandStreams[0]), .string(CommandStream.group)).array?.first?
+                        .int
                     if pending != 0 { try await Task.sleep(for: .milliseconds(20)) }
                 } while pending != 0 && ContinuousClock.now < deadline
                 #expect(pending == 0)
@@ -268,9 +269,9 @@ import Testing
         _ commands: [SendMessageCommand]
     ) async throws -> [String: CommandReply] {
         var configuration = try TestEnvironment.messages()
-        configuration.commandStream = "test:commands:\(UUID().uuidString.prefix(8))"
+        configuration.commandStreams = ["test:commands:\(UUID().uuidString.prefix(8))"]
         for command in commands {
-            try await self.append(command, replyTo: replies.channel, on: redis, stream: configuration.commandStream)
+            try await self.append(command, replyTo: replies.channel, on: redis, stream: configuration.commandStreams[0])
         }
         let instance = try await MessagesApp.buildApplication(configuration: configuration, logger: TestEnvironment.logger)
         try await instance.test(.router) { _ in _ = try await replies.waitFor(commands.count) }

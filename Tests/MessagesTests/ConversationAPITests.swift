@@ -91,7 +91,10 @@ import Testing
                             token: opener.token,
                             json: CreateConversationRequest(participantIds: [other.user.id])
                         )
-                        return (response.status, try response.decode(Conversation.self).id)
+                        guard let conversation = try? response.decode(Conversation.self) else {
+                            throw SetupError("opening answered \(response.status): \(String(buffer: response.body))")
+                        }
+                        return (response.status, conversation.id)
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }

@@ -117,14 +117,14 @@ import Testing
             let online = PresenceStream.onlineKey
             _ = try await redis.send("SADD", .string(PresenceStream.connectionsKey(connected)), .string("gw-old|c1"))
             _ = try await redis.send("SADD", .string(PresenceStream.connectionsKey(hidden)), .string("gw-old|c2"))
-            _ = try await redis.send("SADD", .string("presence:hidden"), .string(hidden.uuidString.lowercased()))
+            _ = try await redis.send("SADD", .string(PresenceKeys.hidden), .string(hidden.uuidString.lowercased()))
             _ = try await redis.send("SADD", .string(online), .string(hidden.uuidString.lowercased()), .string(gone.uuidString.lowercased()))
             #expect(try await store.reconcileOnlineSet() >= 3)
             for (user, expected) in [(connected, 1), (hidden, 0), (gone, 0)] {
                 #expect(try await redis.send("SISMEMBER", .string(online), .string(user.uuidString.lowercased())).int == expected)
             }
             _ = try await redis.send("DEL", .string(PresenceStream.connectionsKey(connected)), .string(PresenceStream.connectionsKey(hidden)))
-            _ = try await redis.send("SREM", .string("presence:hidden"), .string(hidden.uuidString.lowercased()))
+            _ = try await redis.send("SREM", .string(PresenceKeys.hidden), .string(hidden.uuidString.lowercased()))
             _ = try await store.reconcileOnlineSet()
         }
     }

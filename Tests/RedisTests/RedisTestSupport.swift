@@ -123,3 +123,131 @@ func freePort() throws -> Int {
     defer { try? channel.close().wait() }
     return channel.localAddress!.port!
 }
+
+/// A Redis Cluster of the test's own, three masters and three replicas on loopback ports,
+/// so that a test can kill a master. Failover is quick (`cluster-node-timeout` 1 s) and the
+/// shards that still have a master keep serving meanwhile (`cluster-require-full-coverage no`).
+/// Unchecked: only the test that made it kills its processes.
+final class RedisClusterProcesses: @unchecked Sendable {
+    let ports: [Int]
+    private var processes: [Int: Process] = [:]
+    private let directory: URL
+
+    init() async throws {
+        var ports: [Int] = []
+        var busPorts: [Int] = []
+        while ports.count < 6 {
+            let port = try freePort()
+            let bus = try freePort()
+            guard port != bus, !ports.contains(port), !ports.contains(bus), !busPorts.contains(port), !busPorts.contains(bus) else { continue }
+            ports.append(port)
+            busPorts.append(bus)
+        }
+        self.ports = ports
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-cluster-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        let server = try which("redis-server")
+        for (port, bus) in zip(ports, busPorts) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: server)
+            process.arguments = [
+                "--port", "\(port)", "--cluster-port", "\(bus)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--daemonize", "no", "--cluster-enabled", "yes", "--cluster-config-file", "nodes-\(port).conf",
+                "--cluster-node-timeout", "1000", "--cluster-require-full-coverage", "no", "--dir", self.directory.path,
+            ]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            self.processes[port] = process
+        }
+        for port in ports {
+            guard try await eventually(timeout: .seconds(10), { (try? await self.ask(port, RedisCommand("PING"))) == .simpleString("PONG") }) else {
+                throw TestSetupError("cluster node \(port) did not start")
+            }
+        }
+        let create = Process()
+        create.executableURL = URL(fileURLWithPath: try which("redis-cli"))
+        create.arguments = ["--cluster", "create"] + ports.map { "127.0.0.1:\($0)" } + ["--cluster-replicas", "1", "--cluster-yes"]
+        create.standardOutput = FileHandle.nullDevice
+        create.standardError = FileHandle.nullDevice
+        try create.run()
+        create.waitUntilExit()
+        guard create.terminationStatus == 0 else { throw TestSetupError("redis-cli --cluster create failed") }
+        try await self.waitUntilHealthy()
+    }
+
+    deinit {
+        for process in self.processes.values {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: self.directory)
+    }
+
+    /// Sends one command to one node, on a connection of its own (not cluster mode).
+    func ask(_ port: Int, _ command: RedisCommand) async throws -> RESPValue {
+        let connection = try await RedisConnection.connect(
+            configuration: RedisConfiguration(host: "127.0.0.1", port: port, connectTimeout: .milliseconds(500)),
+            eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
+            logger: testLogger
+        )
+        do {
+            let reply = try await connection.send(command, timeout: .seconds(2))
+            await connection.close()
+            return reply
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    /// The configuration a service would have: two of the nodes to learn the layout from.
+    var configuration: RedisConfiguration {
+        var configuration = RedisConfiguration(connectTimeout: .milliseconds(500), commandTimeout: .seconds(2), connectionWaitTimeout: .seconds(10))
+        configuration.clusterNodes = self.ports.prefix(2).map { RedisNodeAddress(host: "127.0.0.1", port: $0) }
+        return configuration
+    }
+
+    /// Every live node says the cluster is up, and the masters cover every slot.
+    func waitUntilHealthy(timeout: Duration = .seconds(30)) async throws {
+        let live = self.ports.filter { self.processes[$0] != nil }
+        let healthy = try await eventually(timeout: timeout) {
+            for port in live {
+                guard let info = try? await self.ask(port, RedisCommand("CLUSTER", "INFO")).string, info.contains("cluster_state:ok") else {
+                    return false
+                }
+                // A replica that has not synced yet could not take over.
+                let role = try? await self.ask(port, RedisCommand("ROLE")).array
+                if role?.first?.string == "slave", role?[3].string != "connected" { return false }
+            }
+            return try await self.masters().count == 3
+        }
+        guard healthy else { throw TestSetupError("the cluster did not become healthy") }
+    }
+
+    /// The masters serving slots, by port, as the first live node sees them.
+    func masters() async throws -> [Int] {
+        guard let port = self.ports.first(where: { self.processes[$0] != nil }) else { return [] }
+        let ranges = try await self.ask(port, RedisCommand("CLUSTER", "SLOTS")).array ?? []
+        return Array(Set(ranges.compactMap { $0.array?[2].array?[1].int }))
+    }
+
+    /// The master serving `key`'s slot.
+    func master(of key: String) async throws -> Int {
+        let slot = HashSlot(key: key).value
+        let ranges = try await self.ask(self.ports.first { self.processes[$0] != nil }!, RedisCommand("CLUSTER", "SLOTS")).array ?? []
+        for range in ranges {
+            guard let parts = range.array, let start = parts[0].int, let end = parts[1].int, (start...end).contains(Int(slot)),
+                let port = parts[2].array?[1].int
+            else { continue }
+            return port
+        }
+        throw TestSetupError("no master serves \(key)")
+    }
+
+    func kill(_ port: Int) {
+        guard let process = self.processes.removeValue(forKey: port) else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}

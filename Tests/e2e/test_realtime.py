@@ -360,6 +360,10 @@ def redis_command(stack, *parts: str):
 
 
 def subscribers(stack, channel: str) -> int:
+    """Gateways subscribed to the channel: on a cluster, sharded subscriptions on any node."""
+    if stack.redis_cluster:
+        return sum(int(stack.redis_cli("PUBSUB", "SHARDNUMSUB", channel, port=port).split("\n")[-1] or 0)
+                   for port in stack.redis_nodes)
     reply = redis_command(stack, "PUBSUB", "NUMSUB", channel).split("\r\n")  # *2, $n, channel, :count
     return int(reply[3].lstrip(":"))
 

@@ -19,7 +19,6 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let metrics = ServiceMetrics()
     let postgres = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: logger)
     let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-    let commandStream = RedisClient(configuration: configuration.redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
     let database = Database(client: postgres, queryTimeout: configuration.database.queryTimeout, logger: logger)
     let tokens = await TokenAuthority(settings: configuration.auth)
     let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
@@ -125,33 +124,34 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         events: events
     ).register(chat: chat, api: authenticated, service: internalGroup)
 
-    let consumer = CommandConsumer(
-        stream: StreamConsumer(
-            redis: commandStream,
-            stream: configuration.commandStream,
-            group: CommandStream.group,
-            settings: configuration.commands,
+    // Each stream is read by a client of its own: a blocking read holds its connection.
+    let streamClients = configuration.commandStreams.map { _ in
+        RedisClient(configuration: configuration.redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+    }
+    let consumers = zip(configuration.commandStreams, streamClients).map { stream, client in
+        CommandConsumer(
+            stream: StreamConsumer(redis: client, stream: stream, group: CommandStream.group, settings: configuration.commands, logger: logger),
+            bus: ChatBus(redis: redis),
+            messages: messages,
+            conversations: conversations,
+            events: events,
+            limits: configuration.limits,
             logger: logger
-        ),
-        bus: ChatBus(redis: redis),
-        messages: messages,
-        conversations: conversations,
-        events: events,
-        limits: configuration.limits,
-        logger: logger
-    )
-    var services: [any Service] = [
-        postgres, redis, commandStream, consumer, revocations,
-        MissedMessageMailer(
-            database: database,
-            redis: redis,
-            templates: templates,
-            unsubscribe: unsubscribe,
-            bell: bell,
-            settings: configuration.mail,
-            logger: logger
-        ),
-    ]
+        )
+    }
+    var services: [any Service] =
+        [postgres, redis] + streamClients + consumers + [
+            revocations,
+            MissedMessageMailer(
+                database: database,
+                redis: redis,
+                templates: templates,
+                unsubscribe: unsubscribe,
+                bell: bell,
+                settings: configuration.mail,
+                logger: logger
+            ),
+        ]
     if let smtp = configuration.mail.smtp {
         services.append(
             MailSender(

@@ -29,8 +29,9 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
     /// Whether the experts directory lists only verified experts.
     public var verifiedExpertsOnly: Bool
     public var commands: StreamConsumerSettings
-    /// The stream gateways append commands to (tests use one of their own).
-    public var commandStream: String = CommandStream.key
+    /// The streams of commands, consumed alike: the one gateways append to, and the calls'
+    /// lines (tests use streams of their own).
+    public var commandStreams: [String] = [CommandStream.key, CommandStream.callsKey]
     public var logLevel: Logger.Level
 
     public init(

@@ -21,12 +21,14 @@ struct CallStore: Sendable {
     /// How long an ended call stays readable, so that late events about it get `call_over`.
     static let endedLifetime: Duration = .seconds(120)
 
+    /// One hash tag, `{calls}`, for every key: a script reads and writes a call, its users,
+    /// its conversation and the deadlines together, which a cluster allows in one slot only.
     enum Keys {
-        static func call(_ id: UUID) -> String { "call:\(id.text())" }
-        static func user(_ id: UUID) -> String { "call:user:\(id.text())" }
-        static func conversation(_ id: UUID) -> String { "call:conversation:\(id.text())" }
-        static let deadlines = "calls:deadlines"
-        static let live = "calls:live"
+        static func call(_ id: UUID) -> String { "{calls}:call:\(id.text())" }
+        static func user(_ id: UUID) -> String { "{calls}:user:\(id.text())" }
+        static func conversation(_ id: UUID) -> String { "{calls}:conversation:\(id.text())" }
+        static let deadlines = "{calls}:deadlines"
+        static let live = "{calls}:live"
     }
 
     /// What creating a call found.
@@ -70,7 +72,7 @@ struct CallStore: Sendable {
     /// it even if this instance dies right after.
     func commit(_ call: CallState, over version: Int, released: Set<UUID>, deadline: Date?) async throws -> Bool {
         let ended = call.status == .ended
-        var keys = [Keys.call(call.id), Keys.deadlines, Keys.live, CommandStream.key] + released.map(Keys.user)
+        var keys = [Keys.call(call.id), Keys.deadlines, Keys.live, CommandStream.callsKey] + released.map(Keys.user)
         if ended { keys += [Keys.conversation(call.conversationId)] + call.parties.map { Keys.user($0.userId) } }
         let arguments = [
             String(version), try Self.encode(call), String(Self.milliseconds(ended ? Self.endedLifetime : Self.lifetime)),

@@ -216,9 +216,10 @@ struct PresenceStore: Sendable {
         let prefix = PresenceStream.connectionsPrefix
         var cursor = "0"
         repeat {
-            let reply =
-                try await self.redis.send("SCAN", .string(cursor), .string("MATCH"), .string(prefix + "*"), .string("COUNT"), .string("1000")).array
-                ?? []
+            var scan = RedisCommand("SCAN", .string(cursor), .string("MATCH"), .string(prefix + "*"), .string("COUNT"), .string("1000"))
+            // In a cluster: the node holding presence's slot.
+            scan.routingKey = prefix
+            let reply = try await self.redis.send(scan).array ?? []
             cursor = reply.first?.string ?? "0"
             for key in reply.dropFirst().first?.array ?? [] {
                 if let user = key.string.flatMap({ UUID(uuidString: String($0.dropFirst(prefix.count))) }) { users.insert(user) }
