@@ -7,13 +7,14 @@ balancer, half straight to the other gateway — send acked messages without pau
 with the same clientMessageId until acked, and rejoin and catch up from the last seq they
 saw whenever they reconnect. One fault at a time: messages SIGKILLed and restarted,
 presence restarted, Redis restarted, Postgres restarted, the load-balanced gateway
-SIGKILLed. The drill runs twice: on one Redis, and on a Redis Cluster of three masters and
-three replicas, where the Redis fault is the master serving the command stream SIGKILLed
-(its replica takes over; the old master comes back as a replica). For each: what was acked, stored, lost, duplicated, and how long until every
+SIGKILLed. The drill runs on one Redis, on a Redis Cluster of three masters and three
+replicas, and on a master and replica watched by three Redis Sentinels; on the last two the
+Redis fault is the master (serving the command stream) SIGKILLed: its replica takes over,
+the old master comes back as a replica. For each: what was acked, stored, lost, duplicated, and how long until every
 member had a message acked again. At the end every stored message must have reached every
 member, and presence must agree with who is connected.
 
-    ./scripts/resilience [--configuration debug|release] [--phase-seconds 8] [--redis single|cluster|both]
+    ./scripts/resilience [--configuration debug|release] [--phase-seconds 8] [--redis single|cluster|sentinel|all]
 """
 
 from __future__ import annotations
@@ -248,7 +249,7 @@ class DrillResult:
 
 def run(arguments: argparse.Namespace) -> int:
     """Every drill asked for, then the report: 0 if all passed."""
-    modes = ["single", "cluster"] if arguments.redis == "both" else [arguments.redis]
+    modes = list(REDIS_MODES) if arguments.redis == "all" else [arguments.redis]
     results = []
     for mode in modes:
         log(f"drill on {REDIS_MODES[mode]}")
@@ -257,14 +258,15 @@ def run(arguments: argparse.Namespace) -> int:
     return 0 if all(result.ok for _, result in results) else 1
 
 
-REDIS_MODES = {"single": "one Redis", "cluster": "a Redis Cluster (three masters, three replicas)"}
+REDIS_MODES = {"single": "one Redis", "cluster": "a Redis Cluster (three masters, three replicas)",
+               "sentinel": "Redis Sentinel (a master, a replica, three sentinels)"}
 
 
 def drill(arguments: argparse.Namespace, mode: str) -> DrillResult:
     """One drill. Members are stopped and the stack taken down however it ends; a failed
     run's state is kept for its logs."""
     state = Path(tempfile.mkdtemp(prefix="resilience-", dir=ROOT / ".state"))
-    deployment = drill_stack(state, arguments.configuration, cluster=mode == "cluster")
+    deployment = drill_stack(state, arguments.configuration, mode)
     members: list[Member] = []
     ok = False
     try:
@@ -287,12 +289,12 @@ def drill(arguments: argparse.Namespace, mode: str) -> DrillResult:
         tear_down(members, deployment, state, ok)
 
 
-def drill_stack(state: Path, configuration: str, cluster: bool) -> stack_module.Stack:
+def drill_stack(state: Path, configuration: str, mode: str) -> stack_module.Stack:
     """A durable stack (Redis with its append-only file, Postgres with fsync), so that a restart
     loses nothing that was acked; cheap password hashing for the members' accounts."""
     return stack_module.Stack(state_dir=state, bin_dir=stack_module.build_dir(configuration), ports=stack_module.Ports.free(),
                               durable=True, database="chat_resilience", log_level="warning", overrides={"BCRYPT_COST": "4"},
-                              redis_cluster=cluster)
+                              redis_cluster=mode == "cluster", redis_sentinel=mode == "sentinel")
 
 
 def account(base: str, name: str, role: str) -> tuple[str, dict]:
@@ -327,13 +329,13 @@ def start_members(members: list[Member], deployment: stack_module.Stack, convers
     log(f"{len(members)} members, half through the load balancer (→ {conversation.balanced}), half on {conversation.direct}")
 
 
-def faults(balanced: str, cluster: bool) -> list[tuple[str, str]]:
+def faults(balanced: str, failover: bool) -> list[tuple[str, str]]:
     """Each fault's name and what it does, in the order they are injected."""
     return [
         ("messages", "SIGKILL messages, start it again after 1 s"),
         ("presence", "restart presence (SIGTERM, start)"),
         ("redis", "SIGKILL the Redis master serving the command stream; its replica takes over, the old master "
-                  "comes back as a replica" if cluster else "restart Redis (SIGTERM, start after 1 s; append-only file)"),
+                  "comes back as a replica" if failover else "restart Redis (SIGTERM, start after 1 s; append-only file)"),
         ("postgres", "restart Postgres (fast shutdown, start after 1 s)"),
         ("gateway", f"SIGKILL {balanced} (the load-balanced one), start it again after 3 s"),
     ]
@@ -356,6 +358,17 @@ def inject(deployment: stack_module.Stack, fault: str, balanced: str) -> None:
         while time.monotonic() < deadline and deployment.cluster_master_of(CommandStream) in (index, None):
             time.sleep(0.2)
         deployment.start_redis_node(index, wait=False)
+    elif fault == "redis" and deployment.redis_sentinel:
+        master = deployment.sentinel_master()
+        name = "redis" if master == deployment.ports.redis else "redis-replica"
+        deployment.kill(name)
+        deadline = time.monotonic() + RECOVERY_LIMIT
+        while time.monotonic() < deadline and deployment.sentinel_master() in (master, None):
+            time.sleep(0.2)
+        if name == "redis":
+            deployment.start_redis()
+        else:
+            deployment.start_redis_replica()
     elif fault == "redis":
         deployment.stop("redis")
         time.sleep(1)
@@ -376,7 +389,7 @@ def run_faults(deployment: stack_module.Stack, members: list[Member], balanced: 
     """A phase of steady load, then one phase per fault."""
     time.sleep(phase_seconds)
     return [run_phase(deployment, members, name, description, balanced, phase_seconds)
-            for name, description in faults(balanced, deployment.redis_cluster)]
+            for name, description in faults(balanced, deployment.redis_cluster or deployment.redis_sentinel)]
 
 
 def run_phase(deployment: stack_module.Stack, members: list[Member], name: str, description: str, balanced: str,
@@ -525,8 +538,9 @@ def report_introduction(arguments: argparse.Namespace) -> list[str]:
         f"{arguments.members} python-socketio members of one conversation, half through haproxy, half straight to the other "
         f"gateway, each sending {arguments.rate} acked messages a second and resending with the same clientMessageId "
         "until acked; after a reconnect a member rejoins and catches up from the last seq it saw. Durable stack: Redis "
-        "with its append-only file, Postgres with fsync. One fault per phase, in this order. The drill runs on one Redis and "
-        "on a Redis Cluster (`REDIS_CLUSTER_NODES`; node timeout 2 s), where the Redis fault is a master killed.",
+        "with its append-only file, Postgres with fsync. One fault per phase, in this order. The drill runs on one Redis, "
+        "on a Redis Cluster (`REDIS_CLUSTER_NODES`; node timeout 2 s) and on Redis Sentinel (`REDIS_SENTINELS`; down after "
+        "2 s); on the last two the Redis fault is the master killed.",
         "",
     ]
 
@@ -564,8 +578,9 @@ def outcome(result: DrillResult) -> list[str]:
 REPORT_NOTES = [
     "Notes: a send that was in flight when its path broke gets no ack, or a retryable error, and is resent with its key;",
     "it is counted once in `stored`. Sends acked while Redis is down are impossible by design (the command stream is",
-    "in Redis): they wait and are resent, which the recovery time includes. On a cluster, a send the killed master took",
-    "but had not yet copied to its replica is lost from the stream, never stored, never acked: its sender resends it.",
+    "in Redis): they wait and are resent, which the recovery time includes. On a cluster or with sentinels, a send the",
+    "killed master took but had not yet copied to its replica is lost from the stream, never stored, never acked: its",
+    "sender resends it.",
 ]
 
 
@@ -575,8 +590,8 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=6)
     parser.add_argument("--rate", type=float, default=4.0, help="messages a second per member")
     parser.add_argument("--phase-seconds", type=float, default=8.0)
-    parser.add_argument("--redis", default="both", choices=["single", "cluster", "both"],
-                        help="the drill on one Redis, on a Redis Cluster, or both (the default)")
+    parser.add_argument("--redis", default="all", choices=["single", "cluster", "sentinel", "all"],
+                        help="the drill on one Redis, on a Redis Cluster, on Redis Sentinel, or all three (the default)")
     return run(parser.parse_args())
 
 

@@ -138,6 +138,10 @@ class Stack:
     # node listens on `ports.redis`.
     redis_cluster: bool = False
     cluster_ports: list[tuple[int, int]] = field(default_factory=list)
+    # Redis Sentinel in place of the one Redis: the master first on `ports.redis`, a replica
+    # and three sentinels on `sentinel_ports` (the replica's first).
+    redis_sentinel: bool = False
+    sentinel_ports: list[int] = field(default_factory=list)
 
     # Infrastructure
 
@@ -232,8 +236,10 @@ class Stack:
 
     @property
     def redis_nodes(self) -> list[int]:
-        """Every Redis port: the one Redis, or the cluster's six nodes."""
-        return [port for port, _ in self.cluster_ports] if self.redis_cluster else [self.ports.redis]
+        """Every Redis port: the one Redis, the cluster's six nodes, or the sentinels' master and replica."""
+        if self.redis_cluster:
+            return [port for port, _ in self.cluster_ports]
+        return [self.ports.redis, *self.sentinel_ports[:1]]
 
     def redis_cli(self, *arguments: str, port: int | None = None) -> str:
         result = subprocess.run([shutil.which("redis-cli") or "redis-cli", "-p", str(port or self.ports.redis), *arguments],
@@ -296,6 +302,54 @@ class Stack:
                     return self.redis_nodes.index(node) if node in self.redis_nodes else None
         return None
 
+    def start_redis_sentinel(self) -> None:
+        """The master (`redis`, on `ports.redis`), a replica, and three sentinels watching them
+        (down after 2 s): a master that fails is replaced by the replica, and comes back as a
+        replica of it."""
+        if not self.sentinel_ports:
+            while len(self.sentinel_ports) < 4:
+                port = free_port()
+                if port != self.ports.redis and port not in self.sentinel_ports:
+                    self.sentinel_ports.append(port)
+        self.start_redis()
+        self.start_redis_replica()
+        for index in range(3):
+            self.start_sentinel(index)
+        wait_for(lambda: all(f"{self.sentinel_ports[0]}" in self.redis_cli("SENTINEL", "REPLICAS", "mymaster", port=port)
+                             for port in self.sentinel_ports[1:]), "the sentinels")
+        log(f"redis with sentinels on 127.0.0.1:{','.join(map(str, self.sentinel_ports[1:]))}")
+
+    def start_redis_replica(self) -> None:
+        port = self.sentinel_ports[0]
+        home = self.state_dir / "redis-replica"
+        home.mkdir(parents=True, exist_ok=True)
+        arguments = ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(home), "--save", "",
+                     "--appendonly", "yes" if self.durable else "no", "--daemonize", "no", "--logfile", str(home / "redis.log"),
+                     "--replicaof", "127.0.0.1", str(self.ports.redis),
+                     "--maxmemory", os.environ.get("REDIS_MAXMEMORY", REDIS_MAXMEMORY), "--maxmemory-policy", "noeviction"]
+        process = self.spawn("redis-replica", [shutil.which("redis-server") or "redis-server", *arguments])
+        wait_for(lambda: self._redis_ping(port), "the redis replica", process=process)
+
+    def start_sentinel(self, index: int) -> None:
+        port = self.sentinel_ports[1 + index]
+        home = self.state_dir / f"sentinel{index + 1}"
+        home.mkdir(parents=True, exist_ok=True)
+        configuration = home / "sentinel.conf"
+        if not configuration.exists():  # the sentinel rewrites it with what it learns
+            configuration.write_text(f"port {port}\nbind 127.0.0.1\ndir {home}\nlogfile {home / 'sentinel.log'}\n"
+                                     f"sentinel monitor mymaster 127.0.0.1 {self.ports.redis} 2\n"
+                                     "sentinel down-after-milliseconds mymaster 2000\nsentinel failover-timeout mymaster 10000\n")
+        process = self.spawn(f"sentinel{index + 1}", [shutil.which("redis-server") or "redis-server", str(configuration), "--sentinel"])
+        wait_for(lambda: self._redis_ping(port), f"sentinel {index + 1}", process=process)
+
+    def sentinel_master(self) -> int | None:
+        """The port of the master the sentinels name now."""
+        for port in self.sentinel_ports[1:]:
+            answer = self.redis_cli("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster", port=port).split()
+            if len(answer) == 2:
+                return int(answer[1])
+        return None
+
     def _cluster_healthy(self) -> bool:
         for port in self.redis_nodes:
             if "cluster_state:ok" not in self.redis_cli("CLUSTER", "INFO", port=port):
@@ -354,6 +408,8 @@ class Stack:
         self.start_postgres()
         if self.redis_cluster:
             self.start_redis_cluster()
+        elif self.redis_sentinel:
+            self.start_redis_sentinel()
         else:
             self.start_redis()
 
@@ -366,6 +422,7 @@ class Stack:
             "JWT_SECRET": self.jwt_secret(),
             "REDIS_URL": self.redis_url,
             **({"REDIS_CLUSTER_NODES": ",".join(f"127.0.0.1:{port}" for port in self.redis_nodes[:3])} if self.redis_cluster else {}),
+            **({"REDIS_SENTINELS": ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports[1:])} if self.redis_sentinel else {}),
             "HTTP_HOST": "127.0.0.1",
             "HTTP_PORT": str(getattr(self.ports, name)),
         }
@@ -510,6 +567,8 @@ class Stack:
         self.stop("redis")
         for index in range(len(self.cluster_ports)):
             self.stop(f"redis{index + 1}")
+        for name in ("sentinel1", "sentinel2", "sentinel3", "redis-replica"):
+            self.stop(name)
         self.stop_postgres()
 
     def supervise(self) -> None:
@@ -532,6 +591,10 @@ class Stack:
                         self.start_service(name, wait=False)
                     elif name == "redis":
                         self.start_redis()
+                    elif name == "redis-replica":
+                        self.start_redis_replica()
+                    elif name.startswith("sentinel"):
+                        self.start_sentinel(int(name.removeprefix("sentinel")) - 1)
                     elif name.startswith("redis"):
                         self.start_redis_node(int(name.removeprefix("redis")) - 1, wait=False)
                     elif name == "turn":

@@ -46,4 +46,9 @@ extension RESPValue {
     public var isNull: Bool {
         if case .null = self { true } else { false }
     }
+
+    /// A write refused by a replica: the server is no longer the master.
+    var isReadOnlyError: Bool {
+        if case .error(let message) = self { message.hasPrefix("READONLY") } else { false }
+    }
 }

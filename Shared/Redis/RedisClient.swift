@@ -45,7 +45,7 @@ public final class RedisClient: Service, Sendable {
             return try await cluster.pipeline([command], timeout: timeout ?? self.configuration.commandTimeout)[0].throwingServerError()
         }
         let connection = try await self.connection()
-        return try await Self.closingOnTimeout(connection) {
+        return try await self.closingWhenStale(connection) {
             try await connection.send(command, timeout: timeout ?? self.configuration.commandTimeout)
         }
     }
@@ -63,18 +63,25 @@ public final class RedisClient: Service, Sendable {
     public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws -> [RESPValue] {
         if let cluster { return try await cluster.pipeline(commands, timeout: timeout ?? self.configuration.commandTimeout) }
         let connection = try await self.connection()
-        return try await Self.closingOnTimeout(connection) {
+        let replies = try await self.closingWhenStale(connection) {
             try await connection.pipeline(commands, timeout: timeout ?? self.configuration.commandTimeout)
         }
+        if self.configuration.hasSentinels, replies.contains(where: \.isReadOnlyError) { connection.channel.close(promise: nil) }
+        return replies
     }
 
-    /// A server that stops answering is treated as gone: closing makes `run` reconnect.
-    private static func closingOnTimeout<T>(_ connection: RedisConnection, _ body: () async throws -> T) async throws -> T {
+    /// A server that stops answering is treated as gone, and so, with sentinels, is a master
+    /// demoted to a replica (`READONLY`): closing makes `run` reconnect to whichever master
+    /// there is now.
+    private func closingWhenStale<T>(_ connection: RedisConnection, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch RedisError.timeout {
             connection.channel.close(promise: nil)
             throw RedisError.timeout
+        } catch RedisError.server(let message) where self.configuration.hasSentinels && message.hasPrefix("READONLY") {
+            connection.channel.close(promise: nil)
+            throw RedisError.server(message)
         }
     }
 
@@ -107,7 +114,11 @@ public final class RedisClient: Service, Sendable {
         var backoff = Backoff()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let connection = try await RedisConnection.connect(configuration: self.configuration, eventLoop: self.eventLoop, logger: self.logger)
+                let connection = try await RedisConnection.connectToMaster(
+                    configuration: self.configuration,
+                    eventLoop: self.eventLoop,
+                    logger: self.logger
+                )
                 backoff.reset()
                 self.logger.debug("redis connected", metadata: ["redis.host": "\(self.configuration.host):\(self.configuration.port)"])
                 self.becomeConnected(connection)

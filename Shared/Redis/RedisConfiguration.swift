@@ -8,6 +8,10 @@ public struct RedisConfiguration: Sendable, Hashable {
     public var port: Int
     /// Some nodes of a Redis Cluster (any of them, masters or replicas): cluster mode when not empty.
     public var clusterNodes: [RedisNodeAddress] = []
+    /// Redis Sentinels watching `sentinelMaster`: the master is whichever they name, asked
+    /// again on every reconnect (a failover), in place of `host` and `port`.
+    public var sentinels: [RedisNodeAddress] = []
+    public var sentinelMaster = "mymaster"
     public var password: String?
     public var database: Int
     /// How long a connection attempt may take.
@@ -36,6 +40,8 @@ public struct RedisConfiguration: Sendable, Hashable {
     }
 
     public var isCluster: Bool { !self.clusterNodes.isEmpty }
+
+    public var hasSentinels: Bool { !self.sentinels.isEmpty }
 
     /// The same settings for one node of a cluster.
     func node(_ address: RedisNodeAddress) -> RedisConfiguration {

@@ -17,7 +17,10 @@ public enum RedisError: Error, Sendable, Equatable {
     public var isRetryable: Bool {
         switch self {
         case .unavailable, .connectionClosed, .timeout: true
-        case .server(let message): message.hasPrefix("LOADING") || message.hasPrefix("BUSY ") || message.hasPrefix("TRYAGAIN")
+        // A replica refusing a write (READONLY) or a cluster without a master for the slot
+        // (CLUSTERDOWN) is a failover under way: a reconnect finds the new master.
+        case .server(let message):
+            ["LOADING", "BUSY ", "TRYAGAIN", "READONLY", "CLUSTERDOWN"].contains { message.hasPrefix($0) }
         case .protocolError, .shutdown: false
         }
     }

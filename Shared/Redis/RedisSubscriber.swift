@@ -219,7 +219,7 @@ public actor RedisSubscriber: Service {
     }
 
     private func connect() async throws -> any Channel {
-        let connection = try await RedisConnection.connect(configuration: self.configuration, eventLoop: self.eventLoop, logger: self.logger)
+        let connection = try await RedisConnection.connectToMaster(configuration: self.configuration, eventLoop: self.eventLoop, logger: self.logger)
         let onEvent = self.onEvent
         do {
             return try await connection.becomeSubscriber { onEvent(.message($0)) }

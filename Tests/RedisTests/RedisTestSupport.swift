@@ -186,19 +186,7 @@ final class RedisClusterProcesses: @unchecked Sendable {
 
     /// Sends one command to one node, on a connection of its own (not cluster mode).
     func ask(_ port: Int, _ command: RedisCommand) async throws -> RESPValue {
-        let connection = try await RedisConnection.connect(
-            configuration: RedisConfiguration(host: "127.0.0.1", port: port, connectTimeout: .milliseconds(500)),
-            eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
-            logger: testLogger
-        )
-        do {
-            let reply = try await connection.send(command, timeout: .seconds(2))
-            await connection.close()
-            return reply
-        } catch {
-            await connection.close()
-            throw error
-        }
+        try await askNode(port, command)
     }
 
     /// The configuration a service would have: two of the nodes to learn the layout from.
@@ -249,5 +237,104 @@ final class RedisClusterProcesses: @unchecked Sendable {
         guard let process = self.processes.removeValue(forKey: port) else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+}
+
+/// One master, one replica and three sentinels of the test's own, so that a test can kill
+/// the master and see the sentinels promote the replica (down after 1 s).
+/// Unchecked: only the test that made it kills its processes.
+final class RedisSentinelProcesses: @unchecked Sendable {
+    let master: Int
+    let replica: Int
+    let sentinels: [Int]
+    private var processes: [Int: Process] = [:]
+    private let directory: URL
+
+    init() async throws {
+        var ports: [Int] = []
+        while ports.count < 5 {
+            let port = try freePort()
+            if !ports.contains(port) { ports.append(port) }
+        }
+        (self.master, self.replica, self.sentinels) = (ports[0], ports[1], Array(ports[2...]))
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-sentinel-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        let common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", self.directory.path]
+        try self.spawn(self.master, ["--port", "\(self.master)"] + common)
+        try self.spawn(self.replica, ["--port", "\(self.replica)", "--replicaof", "127.0.0.1", "\(self.master)"] + common)
+        for port in self.sentinels {
+            let file = self.directory.appendingPathComponent("sentinel-\(port).conf")
+            try """
+            port \(port)
+            bind 127.0.0.1
+            dir \(self.directory.path)
+            sentinel monitor mymaster 127.0.0.1 \(self.master) 2
+            sentinel down-after-milliseconds mymaster 1000
+            sentinel failover-timeout mymaster 5000
+            """.write(to: file, atomically: true, encoding: .utf8)
+            try self.spawn(port, [file.path, "--sentinel"])
+        }
+        let ready = try await eventually(timeout: .seconds(30)) {
+            let role = try? await self.ask(self.replica, RedisCommand("ROLE")).array
+            guard role?[3].string == "connected" else { return false }
+            for sentinel in self.sentinels {
+                let replicas = try? await self.ask(sentinel, RedisCommand("SENTINEL", "REPLICAS", "mymaster")).array
+                guard replicas?.isEmpty == false else { return false }
+            }
+            return true
+        }
+        guard ready else { throw TestSetupError("the sentinels did not see the replica") }
+    }
+
+    private func spawn(_ port: Int, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try which("redis-server"))
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.processes[port] = process
+    }
+
+    deinit {
+        for process in self.processes.values {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: self.directory)
+    }
+
+    /// The configuration a service would have: the sentinels, not the master.
+    var configuration: RedisConfiguration {
+        var configuration = RedisConfiguration(connectTimeout: .milliseconds(500), commandTimeout: .seconds(2), connectionWaitTimeout: .seconds(10))
+        configuration.sentinels = self.sentinels.map { RedisNodeAddress(host: "127.0.0.1", port: $0) }
+        return configuration
+    }
+
+    func ask(_ port: Int, _ command: RedisCommand) async throws -> RESPValue {
+        try await askNode(port, command)
+    }
+
+    func kill(_ port: Int) {
+        guard let process = self.processes.removeValue(forKey: port) else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+/// Sends one command to one node, on a connection of its own.
+func askNode(_ port: Int, _ command: RedisCommand) async throws -> RESPValue {
+    let connection = try await RedisConnection.connect(
+        configuration: RedisConfiguration(host: "127.0.0.1", port: port, connectTimeout: .milliseconds(500)),
+        eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
+        logger: testLogger
+    )
+    do {
+        let reply = try await connection.send(command, timeout: .seconds(2))
+        await connection.close()
+        return reply
+    } catch {
+        await connection.close()
+        throw error
     }
 }

@@ -33,8 +33,10 @@ def stack():
         durable=False,
         database="chat_e2e",
         log_level="warning",
-        # E2E_REDIS_CLUSTER=1: the same scenarios with the services on a Redis Cluster.
-        redis_cluster=bool(os.environ.get("E2E_REDIS_CLUSTER")),
+        # E2E_REDIS=cluster|sentinel: the same scenarios with the services on a Redis Cluster, or
+        # on a master and replica that sentinels watch.
+        redis_cluster=os.environ.get("E2E_REDIS") == "cluster",
+        redis_sentinel=os.environ.get("E2E_REDIS") == "sentinel",
         # Short Engine.IO timers, so that ping and CONNECT deadlines are seen within a test; the pong may take
         # 3 s, so a debug-built client busy with a burst of 1,000 sockets is not dropped as silent.
         overrides={"PING_INTERVAL": "1", "PING_TIMEOUT": "3", "SOCKET_CONNECT_TIMEOUT": "4", "UPLOAD_MAX_BYTES": str(250 << 20),
