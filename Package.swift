@@ -153,7 +153,7 @@ let package = Package(
             "Messages",
             product: "messages",
             dependencies: serviceBase + [
-                "JSONKit", "Mail", .postgres, .connectionPool, .bcrypt, .crypto, .httpTypes, .nioConcurrency, .nioFoundation,
+                "JSONKit", "Mail", .postgres, .connectionPool, .bcrypt, .crypto, .httpTypes, .nioConcurrency, .nioFoundation, .coreMetrics,
             ]
         )
         + service(

@@ -194,7 +194,8 @@ class Stack:
                            cwd=home, check=True, stdout=subprocess.DEVNULL)
         options = f"-p {self.ports.postgres} -k {home} -c listen_addresses=127.0.0.1 -c max_connections=300"
         if not self.durable:
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            # WAL reaches disk (and a replica) within 10 ms of a commit, not 200.
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_writer_delay=10ms"
         subprocess.run(self._as_postgres([pg_ctl, "-D", str(data), "-l", str(home / "postgres.log"), "-o", options,
                                           "-w", "-t", "60", "start"]),
                        cwd=home, check=True, stdout=subprocess.DEVNULL)
@@ -202,8 +203,34 @@ class Stack:
         self.create_database(self.database)
         log(f"postgres on 127.0.0.1:{self.ports.postgres}")
 
-    def psql(self, sql: str, database: str = "postgres") -> str:
-        result = subprocess.run([postgres_bin("psql"), "-h", "127.0.0.1", "-p", str(self.ports.postgres), "-U", "postgres",
+    def start_postgres_replica(self) -> int:
+        """A streaming replica of the stack's Postgres (pg_basebackup, then a hot standby on a
+        port of its own); returns its port. `stop_postgres_replica` ends it."""
+        home = self.state_dir / "postgres-replica"
+        data = home / "data"
+        home.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(home, "postgres", "postgres")
+        port = free_port()
+        if not (data / "PG_VERSION").exists():
+            subprocess.run(self._as_postgres([postgres_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.ports.postgres), "-U", "postgres",
+                                              "-D", str(data), "-R", "-X", "stream", "--no-sync", "-c", "fast"]),
+                           cwd=home, check=True, stdout=subprocess.DEVNULL)
+        options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c max_connections=300 -c hot_standby=on -c fsync=off"
+        subprocess.run(self._as_postgres([postgres_bin("pg_ctl"), "-D", str(data), "-l", str(home / "postgres.log"), "-o", options,
+                                          "-w", "-t", "60", "start"]),
+                       cwd=home, check=True, stdout=subprocess.DEVNULL)
+        log(f"postgres replica on 127.0.0.1:{port}")
+        return port
+
+    def stop_postgres_replica(self, mode: str = "fast") -> None:
+        data = self.state_dir / "postgres-replica" / "data"
+        if (data / "postmaster.pid").exists():
+            subprocess.run(self._as_postgres([postgres_bin("pg_ctl"), "-D", str(data), "-m", mode, "-w", "stop"]),
+                           cwd=self.state_dir / "postgres-replica", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def psql(self, sql: str, database: str = "postgres", port: int | None = None) -> str:
+        result = subprocess.run([postgres_bin("psql"), "-h", "127.0.0.1", "-p", str(port or self.ports.postgres), "-U", "postgres",
                                  "-d", database, "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
                                 check=True, capture_output=True, text=True)
         return result.stdout.strip()
@@ -565,6 +592,7 @@ class Stack:
             self.stop(name)
         self.stop("turn")
         self.stop("redis")
+        self.stop_postgres_replica()
         for index in range(len(self.cluster_ports)):
             self.stop(f"redis{index + 1}")
         for name in ("sentinel1", "sentinel2", "sentinel3", "redis-replica"):

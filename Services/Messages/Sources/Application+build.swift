@@ -19,7 +19,11 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let metrics = ServiceMetrics()
     let postgres = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: logger)
     let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-    let database = Database(client: postgres, queryTimeout: configuration.database.queryTimeout, logger: logger)
+    let replica = configuration.database.replicaClientConfiguration.map { PostgresClient(configuration: $0, backgroundLogger: logger) }
+    var database = Database(client: postgres, queryTimeout: configuration.database.queryTimeout, logger: logger)
+    database.replica = replica.map {
+        ReadReplica(client: $0, timeout: configuration.database.queryTimeout / 2, metrics: metrics, logger: logger)
+    }
     let tokens = await TokenAuthority(settings: configuration.auth)
     let revocations = RevocationFeed(redis: redis, tokens: tokens, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
 
@@ -140,7 +144,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
         )
     }
     var services: [any Service] =
-        [postgres, redis] + streamClients + consumers + [
+        [postgres] + (replica.map { [$0] } ?? []) + [redis] + streamClients + consumers + [
             revocations,
             MissedMessageMailer(
                 database: database,

@@ -212,6 +212,8 @@ public struct DatabaseSettings: Sendable {
     public var database: String
     public var poolSize: Int
     public var queryTimeout: Duration
+    /// A streaming replica for reads (`DATABASE_READ_URL`), same user, pool size and timeout.
+    var readReplica: Location?
 
     public init(
         host: String,
@@ -239,6 +241,10 @@ public struct DatabaseSettings: Sendable {
         var password: String?
         var database: String
 
+        init(host: String, port: Int, username: String, password: String?, database: String) {
+            (self.host, self.port, self.username, self.password, self.database) = (host, port, username, password, database)
+        }
+
         /// `postgres://user[:password]@host[:port]/database`.
         init?(url: String) {
             guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
@@ -260,6 +266,14 @@ public struct DatabaseSettings: Sendable {
         accepts: "a postgres://user[:password]@host[:port]/database URL",
         help: "the Postgres that holds users, conversations and messages"
     ) { Location(url: $0) }
+    public static let readURL = Setting<Location?>(
+        "DATABASE_READ_URL",
+        default: nil,
+        defaultText: "none (reads on `DATABASE_URL`)",
+        accepts: "a postgres://user[:password]@host[:port]/database URL",
+        help:
+            "a streaming replica of it for history, search and the directory; a read it has not replayed far enough for, or any while it is down, goes to the primary"
+    ) { Location(url: $0).map { .some($0) } }
     public static let poolSize = Setting.int("DB_POOL_SIZE", default: 10, in: 1...500, help: "connections to Postgres held at most")
     public static let queryTimeout = Setting.seconds("DB_TIMEOUT", default: .seconds(5), help: "how long a request may wait for the database")
 
@@ -274,15 +288,32 @@ public struct DatabaseSettings: Sendable {
             poolSize: try values.read(Self.poolSize),
             queryTimeout: try values.read(Self.queryTimeout)
         )
+        self.readReplica = try values.read(Self.readURL)
     }
 
     var clientConfiguration: PostgresClient.Configuration {
+        self.clientConfiguration(
+            Location(host: self.host, port: self.port, username: self.username, password: self.password, database: self.database)
+        )
+    }
+
+    /// The replica's, if there is one: it must answer a connection within a second, or the
+    /// primary serves the read.
+    var replicaClientConfiguration: PostgresClient.Configuration? {
+        self.readReplica.map { location in
+            var configuration = self.clientConfiguration(location)
+            configuration.options.connectTimeout = .seconds(1)
+            return configuration
+        }
+    }
+
+    private func clientConfiguration(_ location: Location) -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
-            host: self.host,
-            port: self.port,
-            username: self.username,
-            password: self.password,
-            database: self.database,
+            host: location.host,
+            port: location.port,
+            username: location.username,
+            password: location.password,
+            database: location.database,
             tls: .disable
         )
         configuration.options.maximumConnections = self.poolSize

@@ -10,10 +10,32 @@ struct Database: Sendable {
     let client: PostgresClient
     let queryTimeout: Duration
     let logger: Logger
+    /// Where reads may go instead (`DATABASE_READ_URL`).
+    var replica: ReadReplica? = nil
 
     /// Runs `body` with a connection.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await self.guarded { try await self.client.withConnection(body) }
+    }
+
+    /// Runs a read with a connection of the replica when it has every write that finished
+    /// before the read began (`ReadReplica`), else with one of the primary's.
+    func withReadConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        guard let replica else { return try await self.withConnection(body) }
+        return try await self.guarded {
+            // The insert position is past every commit record, flushed yet or not (with
+            // synchronous_commit off a commit returns before its record is written).
+            let position = try await self.client.withConnection { connection in
+                var position = ""
+                for try await (lsn) in try await connection.query("SELECT pg_current_wal_insert_lsn()::text", logger: self.logger).decode(String.self)
+                {
+                    position = lsn
+                }
+                return position
+            }
+            if let result = try await replica.read(after: position, body) { return result }
+            return try await self.client.withConnection(body)
+        }
     }
 
     /// Runs `body` in a transaction, rolled back if it throws.

@@ -491,5 +491,32 @@ enum Migrations {
                 "CREATE INDEX conversation_members_unread_idx ON conversation_members (user_id) WHERE unread_count > 0",
             ]
         ),
+        Migration(
+            version: 21,
+            name: "waiting for a replica",
+            statements: [
+                // Run on a streaming replica (functions replicate like tables): true once it has
+                // replayed the WAL up to `target`, waiting up to `wait_ms` for it; true at once
+                // on a server that is not a replica.
+                """
+                CREATE FUNCTION chat_replayed(target pg_lsn, wait_ms integer) RETURNS boolean
+                LANGUAGE plpgsql AS $$
+                DECLARE
+                    deadline timestamptz := clock_timestamp() + wait_ms * interval '1 millisecond';
+                BEGIN
+                    LOOP
+                        IF pg_last_wal_replay_lsn() IS NULL OR pg_last_wal_replay_lsn() >= target THEN
+                            RETURN true;
+                        END IF;
+                        IF clock_timestamp() >= deadline THEN
+                            RETURN false;
+                        END IF;
+                        PERFORM pg_sleep(0.002);
+                    END LOOP;
+                END
+                $$
+                """
+            ]
+        ),
     ]
 }

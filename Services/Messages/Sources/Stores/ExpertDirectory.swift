@@ -101,7 +101,7 @@ struct ExpertDirectory: Sendable {
         let patterns = (0..<DirectoryQuery.maxTerms).map { index in
             index < query.terms.count ? "%" + MessageSearch.escapeLike(query.terms[index]) + "%" : nil
         }
-        return try await self.database.withConnection { connection in
+        return try await self.database.withReadConnection { connection in
             // Constants the planner folds: an absent term's test and the other part's
             // condition drop out, and what is left can use the indexes. A word of three
             // letters or more is looked up in the trigram index first and what it finds

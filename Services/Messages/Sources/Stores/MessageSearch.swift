@@ -79,7 +79,7 @@ struct MessageSearch: Sendable {
     static let stopMark = "\u{E001}"
 
     func search(_ query: SearchQuery) async throws -> SearchPage {
-        try await self.database.withConnection { connection in
+        try await self.database.withReadConnection { connection in
             do {
                 return try await self.find(query, on: connection)
             } catch let error as PSQLError where error.serverInfo?[.message]?.hasPrefix("tsquery") == true {

@@ -72,7 +72,7 @@ struct MessageStore: Sendable {
         reader: UUID,
         window: ReadWindow = .everything
     ) async throws -> MessagePage {
-        try await self.database.withConnection { connection in
+        try await self.database.withReadConnection { connection in
             let logger = self.database.logger
             let rows: PostgresRowSequence
             switch cursor {
