@@ -81,3 +81,17 @@ def test_haproxy_is_the_same_file_and_valid_for_kubernetes():
     environment = {**os.environ, "LB_BIND": "*:18098", "GATEWAY_DNS": "gateway-pods.chat.svc.cluster.local:8080", "LB_RESOLV_CONF": "1"}
     checked = subprocess.run([haproxy, "-c", "-f", str(ROOT / "deploy" / "haproxy.cfg")], env=environment, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_cloudnativepg_example_names_the_services_messages_reads():
+    """A custom resource (no schema here): well-formed, and its Services are the ones the
+    README and its comment tell messages to use."""
+    path = KUBERNETES / "examples" / "cloudnativepg.yaml"
+    document = yaml.safe_load(path.read_text())
+    assert document["apiVersion"] == "postgresql.cnpg.io/v1" and document["kind"] == "Cluster"
+    name = document["metadata"]["name"]
+    assert document["spec"]["instances"] >= 2  # a replica for DATABASE_READ_URL
+    text = path.read_text()
+    assert f"DATABASE_URL=postgres://chat:PASSWORD@{name}-rw." in text
+    assert f"DATABASE_READ_URL=postgres://chat:PASSWORD@{name}-ro." in text
+    assert f"{name}-ro" in (ROOT / "README.md").read_text()
