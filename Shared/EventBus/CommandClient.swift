@@ -16,27 +16,27 @@ import ServiceLifecycle
 /// splices it into the sender's ack).
 public final class CommandClient: Service, Sendable {
     private let redis: RedisClient
-    private let stream: String
+    private let streams: [String]
     private let replies: RedisSubscriber
     private let waiting: WaitingCommands
     /// Where this instance hears its replies.
     public let channel: String
 
-    /// `redis` appends the commands to `stream`; the replies are heard on a subscription of
-    /// its own, made from `configuration`.
+    /// `redis` appends the commands to `streams`, a conversation's always to the same one;
+    /// the replies are heard on a subscription of its own, made from `configuration`.
     public init(
         redis: RedisClient,
         configuration: RedisConfiguration,
         eventLoopGroup: any EventLoopGroup,
         instanceID: String,
         timeout: Duration,
-        stream: String = CommandStream.key,
+        streams: [String] = [CommandStream.key],
         logger: Logger
     ) {
         let channel = BusChannel.replies(instanceID)
         let waiting = WaitingCommands(timeout: timeout, eventLoop: eventLoopGroup.next())
         self.redis = redis
-        self.stream = stream
+        self.streams = streams.isEmpty ? [CommandStream.key] : streams
         self.channel = channel
         self.waiting = waiting
         self.replies = RedisSubscriber(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger) { event in
@@ -64,10 +64,11 @@ public final class CommandClient: Service, Sendable {
     /// stores nothing twice, and a change applied twice changes the message once.
     public func submit<Command: StreamCommand>(_ command: Command) async throws -> EventLoopFuture<CommandAnswer> {
         let reply = try self.waiting.expect(command.requestId)
+        let stream = self.streams[CommandStream.partition(of: command.conversationId, among: self.streams.count)]
         do {
             if let kind = Command.kind {
                 _ = try await self.redis.xadd(
-                    self.stream,
+                    stream,
                     fields: [
                         CommandStream.commandField: .bytes(command.json), CommandStream.replyField: .string(self.channel),
                         CommandStream.kindField: .string(kind),
@@ -76,7 +77,7 @@ public final class CommandClient: Service, Sendable {
                 )
             } else {
                 _ = try await self.redis.xadd(
-                    self.stream,
+                    stream,
                     fields: [CommandStream.commandField: .bytes(command.json), CommandStream.replyField: .string(self.channel)],
                     maxLength: CommandStream.maxLength
                 )

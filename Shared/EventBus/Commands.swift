@@ -2,6 +2,7 @@ import ChatModels
 import Foundation
 import JSONKit
 import NIOCore
+import ServiceConfiguration
 
 /// The durable send path: gateways append commands to a Redis stream, which a consumer
 /// group of `messages` instances works through, acknowledging each entry only after its
@@ -20,11 +21,38 @@ public enum CommandStream {
     public static let kindField = "k"
     /// About how many entries the stream keeps (`XADD MAXLEN ~`); consumers are far ahead.
     public static let maxLength = 1_000_000
+
+    /// How many streams the commands are spread over: each its own key, so on a Redis
+    /// Cluster over the shards. The same on every service that sends or consumes them.
+    public static let partitions = Setting.int(
+        "COMMAND_STREAM_PARTITIONS",
+        default: 1,
+        in: 1...64,
+        help:
+            "command streams, the same number on gateways, uploads and messages (a conversation's commands always share one); change it only with the streams drained"
+    )
+
+    /// The streams of `count` partitions: `key` first, so one partition is the stream as it
+    /// always was.
+    public static func keys(partitions count: Int) -> [String] {
+        [Self.key] + (1..<max(count, 1)).map { "\(Self.key):\($0)" }
+    }
+
+    /// Which of `count` partitions holds `conversation`'s commands: the same on every
+    /// instance, so that they are stored in the order they were sent.
+    public static func partition(of conversation: UUID, among count: Int) -> Int {
+        guard count > 1 else { return 0 }
+        let bytes = conversation.uuid
+        let tail = [bytes.8, bytes.9, bytes.10, bytes.11, bytes.12, bytes.13, bytes.14, bytes.15].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Int(tail % UInt64(count))
+    }
 }
 
 /// A command the durable stream carries: its JSON, the id its reply names, and its kind.
 public protocol StreamCommand: Sendable {
     var requestId: String { get }
+    /// Which partition it goes to.
+    var conversationId: UUID { get }
     var json: ByteBuffer { get }
     /// The entry's `k` field; nil for sends, the first kind (entries written before there
     /// were others have none).

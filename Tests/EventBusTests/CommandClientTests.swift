@@ -25,7 +25,7 @@ import Testing
             eventLoopGroup: group,
             instanceID: "timeout-test-\(UUID.random().text())",
             timeout: .milliseconds(400),
-            stream: "test:commands:\(UUID.random().text())",
+            streams: ["test:commands:\(UUID.random().text())"],
             logger: TestEnvironment.logger
         )
         try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -41,7 +41,9 @@ def stack():
         # 3 s, so a debug-built client busy with a burst of 1,000 sockets is not dropped as silent.
         overrides={"PING_INTERVAL": "1", "PING_TIMEOUT": "3", "SOCKET_CONNECT_TIMEOUT": "4", "UPLOAD_MAX_BYTES": str(250 << 20),
                    "STREAM_TRIM_EVERY": "1", "CALL_RING_TIMEOUT": "6", "CALL_RECONNECT_GRACE": "3",
-                   "MAIL_RETRY_AFTER": "1"},
+                   "MAIL_RETRY_AFTER": "1",
+                   # On a cluster the commands are spread over streams on several shards.
+                   **({"COMMAND_STREAM_PARTITIONS": "3"} if os.environ.get("E2E_REDIS") == "cluster" else {})},
     )
     try:
         deployment.up()

@@ -13,6 +13,8 @@ public struct GatewayConfiguration: ServiceConfigurationProtocol {
     public var upstreams: UpstreamSettings
     public var realtime: RealtimeSettings
     public var redis: RedisConfiguration
+    /// The command streams sends and changes go to (`COMMAND_STREAM_PARTITIONS`).
+    public var commandStreams: [String] = [CommandStream.key]
     public var auth: AuthSettings
     /// Origins of the web pages that may use the gateway from elsewhere (CORS, and the
     /// `Origin` of WebSocket upgrades); a page of the gateway's own origin needs none.
@@ -66,6 +68,7 @@ public struct GatewayConfiguration: ServiceConfigurationProtocol {
             webRoot: try values.read(Self.webRoot),
             logLevel: try values.read(.logLevel)
         )
+        self.commandStreams = CommandStream.keys(partitions: try values.read(CommandStream.partitions))
     }
 }
 

@@ -114,6 +114,7 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
             commands: try StreamConsumerSettings(values),
             logLevel: try values.read(.logLevel)
         )
+        self.commandStreams = CommandStream.keys(partitions: try values.read(CommandStream.partitions)) + [CommandStream.callsKey]
     }
 }
 

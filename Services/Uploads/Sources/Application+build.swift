@@ -33,6 +33,7 @@ public func buildApplication(configuration: UploadsConfiguration, logger: Logger
         eventLoopGroup: group,
         instanceID: configuration.instanceID,
         timeout: configuration.sendTimeout,
+        streams: configuration.commandStreams,
         logger: logger
     )
     let messages = MessagesClient(

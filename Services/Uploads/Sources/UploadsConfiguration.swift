@@ -29,6 +29,8 @@ public struct UploadsConfiguration: ServiceConfigurationProtocol {
     public var sendTimeout: Duration
     /// This instance's name on the bus.
     public var instanceID: String
+    /// The command streams its messages go to (`COMMAND_STREAM_PARTITIONS`).
+    public var commandStreams: [String] = [CommandStream.key]
     public var logLevel: Logger.Level
 
     public init(
@@ -95,5 +97,6 @@ public struct UploadsConfiguration: ServiceConfigurationProtocol {
             sendTimeout: try values.read(Self.sendTimeout),
             logLevel: try values.read(.logLevel)
         )
+        self.commandStreams = CommandStream.keys(partitions: try values.read(CommandStream.partitions))
     }
 }

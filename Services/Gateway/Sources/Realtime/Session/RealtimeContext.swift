@@ -60,6 +60,7 @@ extension RealtimeContext {
             eventLoopGroup: group,
             instanceID: settings.gatewayID,
             timeout: settings.sendTimeout,
+            streams: configuration.commandStreams,
             logger: logger
         )
         let presence = PresenceReporter(
