@@ -30,6 +30,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -294,7 +295,7 @@ def drill_stack(state: Path, configuration: str, mode: str) -> stack_module.Stac
     loses nothing that was acked; cheap password hashing for the members' accounts."""
     return stack_module.Stack(state_dir=state, bin_dir=stack_module.build_dir(configuration), ports=stack_module.Ports.free(),
                               durable=True, database="chat_resilience", log_level="warning", overrides={"BCRYPT_COST": "4"},
-                              redis_cluster=mode == "cluster", redis_sentinel=mode == "sentinel")
+                              redis_cluster=mode == "cluster", redis_sentinel=mode == "sentinel", postgres_replica=True)
 
 
 def account(base: str, name: str, role: str) -> tuple[str, dict]:
@@ -337,52 +338,60 @@ def faults(balanced: str, failover: bool) -> list[tuple[str, str]]:
         ("redis", "SIGKILL the Redis master serving the command stream; its replica takes over, the old master "
                   "comes back as a replica" if failover else "restart Redis (SIGTERM, start after 1 s; append-only file)"),
         ("postgres", "restart Postgres (fast shutdown, start after 1 s)"),
+        ("replica", "stop the Postgres read replica (immediate shutdown), start it after 1 s"),
         ("gateway", f"SIGKILL {balanced} (the load-balanced one), start it again after 3 s"),
     ]
 
 
-def inject(deployment: stack_module.Stack, fault: str, balanced: str) -> None:
-    """Does one fault of `faults`. The services are started without waiting for them to be ready:
-    how long the members take to get acks again is what the phase measures."""
+def inject(deployment: stack_module.Stack, fault: str, balanced: str) -> Callable[[], None]:
+    """Strikes one fault of `faults` (the kill or the stop) and returns what brings the
+    process back, so that recovery is timed from the moment the fault took hold. The
+    services are started without waiting for them to be ready: how long the members take
+    to get acks again is what the phase measures."""
+    def after(seconds: float, restart: Callable[[], None]) -> Callable[[], None]:
+        def restore() -> None:
+            time.sleep(seconds)
+            restart()
+        return restore
+
+    def after_failover(changed: Callable[[], bool], restart: Callable[[], None]) -> Callable[[], None]:
+        def restore() -> None:
+            deadline = time.monotonic() + RECOVERY_LIMIT
+            while time.monotonic() < deadline and not changed():
+                time.sleep(0.2)
+            restart()
+        return restore
+
     if fault == "messages":
         deployment.kill("messages")
-        time.sleep(1)
-        deployment.start_service("messages", wait=False)
-    elif fault == "presence":
+        return after(1, lambda: deployment.start_service("messages", wait=False))
+    if fault == "presence":
         deployment.stop("presence")
-        deployment.start_service("presence", wait=False)
-    elif fault == "redis" and deployment.redis_cluster:
+        return after(0, lambda: deployment.start_service("presence", wait=False))
+    if fault == "redis" and deployment.redis_cluster:
         index = deployment.cluster_master_of(CommandStream)
         deployment.kill(f"redis{index + 1}")
-        deadline = time.monotonic() + RECOVERY_LIMIT
-        while time.monotonic() < deadline and deployment.cluster_master_of(CommandStream) in (index, None):
-            time.sleep(0.2)
-        deployment.start_redis_node(index, wait=False)
-    elif fault == "redis" and deployment.redis_sentinel:
+        return after_failover(lambda: deployment.cluster_master_of(CommandStream) not in (index, None),
+                              lambda: deployment.start_redis_node(index, wait=False))
+    if fault == "redis" and deployment.redis_sentinel:
         master = deployment.sentinel_master()
         name = "redis" if master == deployment.ports.redis else "redis-replica"
         deployment.kill(name)
-        deadline = time.monotonic() + RECOVERY_LIMIT
-        while time.monotonic() < deadline and deployment.sentinel_master() in (master, None):
-            time.sleep(0.2)
-        if name == "redis":
-            deployment.start_redis()
-        else:
-            deployment.start_redis_replica()
-    elif fault == "redis":
+        return after_failover(lambda: deployment.sentinel_master() not in (master, None),
+                              deployment.start_redis if name == "redis" else deployment.start_redis_replica)
+    if fault == "redis":
         deployment.stop("redis")
-        time.sleep(1)
-        deployment.start_redis()
-    elif fault == "postgres":
+        return after(1, deployment.start_redis)
+    if fault == "postgres":
         deployment.stop_postgres()
-        time.sleep(1)
-        deployment.start_postgres()
-    elif fault == "gateway":
+        return after(1, deployment.start_postgres)
+    if fault == "replica":
+        deployment.stop_postgres_replica(mode="immediate")
+        return after(1, lambda: deployment.start_postgres_replica(deployment.replica_port))
+    if fault == "gateway":
         deployment.kill(balanced)
-        time.sleep(3)
-        deployment.start_service(balanced, wait=False)
-    else:
-        raise ValueError(f"no such fault: {fault}")
+        return after(3, lambda: deployment.start_service(balanced, wait=False))
+    raise ValueError(f"no such fault: {fault}")
 
 
 def run_faults(deployment: stack_module.Stack, members: list[Member], balanced: str, phase_seconds: float) -> list[Phase]:
@@ -398,9 +407,10 @@ def run_phase(deployment: stack_module.Stack, members: list[Member], name: str, 
     half: a phase holds the sends before the fault as well as those after it."""
     phase = Phase(name, description, started=time.monotonic())
     time.sleep(phase_seconds / 2)
-    phase.fault_at = time.monotonic()
     log(f"fault: {description}")
-    inject(deployment, name, balanced)
+    restore = inject(deployment, name, balanced)
+    phase.fault_at = time.monotonic()
+    restore()
     phase.recovery = wait_for_recovery(members, phase.fault_at)
     log(f"  every member acked again after {phase.recovery if phase.recovery is not None else 'never'} s")
     time.sleep(phase_seconds / 2)
@@ -540,7 +550,8 @@ def report_introduction(arguments: argparse.Namespace) -> list[str]:
         "until acked; after a reconnect a member rejoins and catches up from the last seq it saw. Durable stack: Redis "
         "with its append-only file, Postgres with fsync. One fault per phase, in this order. The drill runs on one Redis, "
         "on a Redis Cluster (`REDIS_CLUSTER_NODES`; node timeout 2 s) and on Redis Sentinel (`REDIS_SENTINELS`; down after "
-        "2 s); on the last two the Redis fault is the master killed.",
+        "2 s); on the last two the Redis fault is the master killed. Messages reads history (the members' catch-up) from a "
+        "streaming Postgres replica (`DATABASE_READ_URL`), which one phase kills.",
         "",
     ]
 

@@ -142,6 +142,9 @@ class Stack:
     # and three sentinels on `sentinel_ports` (the replica's first).
     redis_sentinel: bool = False
     sentinel_ports: list[int] = field(default_factory=list)
+    # A streaming replica of Postgres that messages reads from (DATABASE_READ_URL).
+    postgres_replica: bool = False
+    replica_port: int | None = None
 
     # Infrastructure
 
@@ -203,15 +206,15 @@ class Stack:
         self.create_database(self.database)
         log(f"postgres on 127.0.0.1:{self.ports.postgres}")
 
-    def start_postgres_replica(self) -> int:
-        """A streaming replica of the stack's Postgres (pg_basebackup, then a hot standby on a
-        port of its own); returns its port. `stop_postgres_replica` ends it."""
+    def start_postgres_replica(self, port: int | None = None) -> int:
+        """A streaming replica of the stack's Postgres (pg_basebackup, then a hot standby on
+        `port` or a free one); returns its port. `stop_postgres_replica` ends it."""
         home = self.state_dir / "postgres-replica"
         data = home / "data"
         home.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(home, "postgres", "postgres")
-        port = free_port()
+        port = port or free_port()
         if not (data / "PG_VERSION").exists():
             subprocess.run(self._as_postgres([postgres_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.ports.postgres), "-U", "postgres",
                                               "-D", str(data), "-R", "-X", "stream", "--no-sync", "-c", "fast"]),
@@ -433,6 +436,8 @@ class Stack:
         self.state_dir.chmod(0o755)  # postgres must be able to reach its directory inside
         self.reap_leftovers()
         self.start_postgres()
+        if self.postgres_replica:
+            self.replica_port = self.start_postgres_replica(self.replica_port)
         if self.redis_cluster:
             self.start_redis_cluster()
         elif self.redis_sentinel:
@@ -455,6 +460,8 @@ class Stack:
         }
         if name == "messages":
             environment["DATABASE_URL"] = self.database_url
+            if self.replica_port:
+                environment["DATABASE_READ_URL"] = f"postgres://chat@127.0.0.1:{self.replica_port}/{self.database}"
             # The local sink takes mail in plain text on loopback; a deployment sets its own.
             if self.mail_sink:
                 environment["SMTP_URL"] = f"smtp://127.0.0.1:{self.ports.mail}?tls=none"
