@@ -72,6 +72,15 @@ public struct BusEnvelope: Sendable, Hashable {
         )
     }
 
+    /// On a conversation's channel, for gateways only: `audience` left the conversation, so
+    /// their sockets leave its room here, in order with its messages (the users channel, on
+    /// another shard of a cluster, tells them, in no order with this channel).
+    public static func leftRoom(_ users: [UUID], data: ByteBuffer) -> BusEnvelope {
+        BusEnvelope(name: Self.leftRoomEvent, audience: users, data: data)
+    }
+
+    public static let leftRoomEvent = "bus:left_room"
+
     /// A command's reply, on the channel of the instance that sent the command.
     public static func reply(_ data: ByteBuffer) -> BusEnvelope {
         BusEnvelope(name: CommandReply.event, data: data)

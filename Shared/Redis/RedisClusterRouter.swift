@@ -25,6 +25,8 @@ final class RedisClusterRouter: Sendable {
         var links: [RedisNodeAddress: Link] = [:]
         var refresh: EventLoopFuture<ClusterTopology>?
         var isShutdown = false
+        /// Nodes whose last connection attempt failed, and when: asked for the layout last.
+        var failed: [RedisNodeAddress: ContinuousClock.Instant] = [:]
     }
 
     private enum Link {
@@ -69,7 +71,7 @@ final class RedisClusterRouter: Sendable {
             // Whether to give the cluster time: a node unreachable, a slot without a master.
             var wait = false
             for pending in waiting {
-                if let node = pending.asking ?? topology.master(for: commands[pending.index].route) {
+                if let node = pending.asking ?? self.master(for: commands[pending.index].route, in: topology) {
                     batches[node, default: []].append(pending)
                 } else {
                     retry.append(pending)
@@ -131,11 +133,24 @@ final class RedisClusterRouter: Sendable {
         }
     }
 
-    /// The layout, learnt again first if a node failed or redirected since.
+    /// Where a command goes: its slot's master, or for a keyless one (a readiness `PING`) a
+    /// master this client is connected to, so that one failed master does not fail them all.
+    private func master(for route: RedisRoute, in topology: ClusterTopology) -> RedisNodeAddress? {
+        guard route == .anyNode else { return topology.master(for: route) }
+        let connected = self.state.withLockedValue { state in
+            topology.masters.first { node in
+                if case .connected(let connection) = state.links[node] { connection.isActive } else { false }
+            }
+        }
+        return connected ?? topology.master(for: route)
+    }
+
+    /// The layout, learnt again first if a node failed or redirected since; while another
+    /// caller learns it, the one known serves (its healthy masters need not wait).
     private func topology() async throws -> ClusterTopology {
         let (known, pending): (ClusterTopology?, EventLoopFuture<ClusterTopology>?) = self.state.withLockedValue { state in
             if state.isShutdown { return (nil, self.eventLoop.makeFailedFuture(RedisError.shutdown)) }
-            if let topology = state.topology, !state.isStale { return (topology, nil) }
+            if let topology = state.topology, !state.isStale || state.refresh != nil { return (topology, nil) }
             return (nil, state.refresh)
         }
         if let known { return known }
@@ -183,9 +198,19 @@ final class RedisClusterRouter: Sendable {
     }
 
     private func askForTopology() async throws -> ClusterTopology {
-        let known = self.state.withLockedValue { $0.topology?.masters ?? [] }
-        return try await ClusterTopology.ask(known + self.configuration.clusterNodes, logger: self.logger) { node in
-            try await self.connection(to: node).send(RedisCommand("CLUSTER", "SLOTS"), timeout: self.configuration.commandTimeout)
+        // Nodes that failed lately last: during a failover the dead master is still listed.
+        let (known, failed) = self.state.withLockedValue { ($0.topology?.masters ?? [], $0.failed) }
+        let recent = ContinuousClock.now - .seconds(10)
+        let candidates = (known + self.configuration.clusterNodes).enumerated().sorted { first, second in
+            let (firstFailed, secondFailed) = ((failed[first.element] ?? recent) > recent, (failed[second.element] ?? recent) > recent)
+            return firstFailed == secondFailed ? first.offset < second.offset : !firstFailed
+        }.map(\.element)
+        return try await ClusterTopology.ask(candidates, logger: self.logger) { node in
+            // Asking is not using: a node that does not answer here leaves the layout as it is.
+            try await self.connection(to: node, marksStale: false).send(
+                RedisCommand("CLUSTER", "SLOTS"),
+                timeout: self.configuration.commandTimeout
+            )
         }
     }
 
@@ -202,7 +227,7 @@ final class RedisClusterRouter: Sendable {
     }
 
     /// The node's connection, opened (once, however many callers ask) if there is none.
-    private func connection(to node: RedisNodeAddress) async throws -> RedisConnection {
+    private func connection(to node: RedisNodeAddress, marksStale: Bool = true) async throws -> RedisConnection {
         let promise = self.eventLoop.makePromise(of: RedisConnection.self)
         let existing: Result<RedisConnection, any Error>? = self.state.withLockedValue { state in
             if state.isShutdown { return .failure(RedisError.shutdown) }
@@ -236,6 +261,7 @@ final class RedisClusterRouter: Sendable {
             let kept = self.state.withLockedValue { state in
                 guard !state.isShutdown else { return false }
                 state.links[node] = .connected(connection)
+                state.failed[node] = nil
                 return true
             }
             guard kept else {
@@ -248,7 +274,8 @@ final class RedisClusterRouter: Sendable {
         } catch {
             self.state.withLockedValue { state in
                 if case .connecting(let future) = state.links[node], future === promise.futureResult { state.links[node] = nil }
-                state.isStale = true
+                state.failed[node] = .now
+                if marksStale { state.isStale = true }
             }
             promise.fail(error)
             throw error

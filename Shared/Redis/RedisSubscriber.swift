@@ -211,6 +211,10 @@ public actor RedisSubscriber: Service {
                     }
                 }
                 await group.next()
+                // A ping unanswered: the server is gone without a word (a partition, a
+                // paused host). Closing ends the wait on `closeFuture`, which ignores
+                // cancellation, and makes the caller reconnect.
+                channel.close(promise: nil)
                 group.cancelAll()
             }
         } onCancelOrGracefulShutdown: {

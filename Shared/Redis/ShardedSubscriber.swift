@@ -14,7 +14,8 @@ actor ShardedSubscriber {
     private enum Signal {
         case check
         case linked(RedisNodeAddress, any Channel)
-        case dropped(String)
+        /// A shard let a channel go (its slot moved): the channel and the node that did.
+        case dropped(String, RedisNodeAddress)
         /// The backoff after a failed placement is over.
         case retry
     }
@@ -29,6 +30,9 @@ actor ShardedSubscriber {
 
     private(set) var channels: Set<String>
     private var topology: ClusterTopology?
+    /// When `topology` was learnt: a burst of checks (a slot's channels let go one by one)
+    /// asks the cluster once.
+    private var learntAt: ContinuousClock.Instant?
     /// The master each channel's subscription went to.
     private var placed: [String: RedisNodeAddress] = [:]
     private var links: [RedisNodeAddress: any Channel] = [:]
@@ -57,9 +61,11 @@ actor ShardedSubscriber {
     func subscribe(_ names: [String]) async throws {
         let inFlight = names.compactMap { self.confirming[$0] }
         let added = names.filter { self.channels.insert($0).inserted }
-        if !added.isEmpty, self.topology != nil {
-            // Unreachable for now: the supervisor keeps trying, as after a reconnect.
-            if try await !self.place(added).isEmpty { self.signal.yield(.check) }
+        if !added.isEmpty, self.topology != nil, try await !self.place(added).isEmpty {
+            // Unreachable for now: the supervisor keeps trying, as after a reconnect, and
+            // says `.resubscribed` once they are placed, so the caller catches up.
+            self.missedSome = true
+            self.signal.yield(.check)
         }
         for confirmation in inFlight { try await confirmation.get() }
     }
@@ -151,7 +157,7 @@ actor ShardedSubscriber {
                 link = try await connection.becomeSubscriber {
                     onEvent(.message($0))
                 } onDropped: {
-                    signal.yield(.dropped($0))
+                    signal.yield(.dropped($0, node))
                 }
             } catch {
                 await connection.close()
@@ -179,6 +185,14 @@ actor ShardedSubscriber {
     /// Learns the layout and puts every channel where it belongs: those whose connection
     /// dropped, whose slot moved, or that were never placed.
     private func rebalance() async throws {
+        if let learntAt, let topology, ContinuousClock.now - learntAt < .milliseconds(100) {
+            try await self.rearrange(for: topology)
+        } else {
+            try await self.rearrange(for: try await self.learnTopology())
+        }
+    }
+
+    private func learnTopology() async throws -> ClusterTopology {
         let topology = try await ClusterTopology.ask(
             (self.topology?.masters ?? []) + self.configuration.clusterNodes,
             logger: self.logger
@@ -192,6 +206,12 @@ actor ShardedSubscriber {
             return try await connection.send(RedisCommand("CLUSTER", "SLOTS"), timeout: self.configuration.commandTimeout)
         }
         self.topology = topology
+        self.learntAt = .now
+        return topology
+    }
+
+    /// Moves every channel whose placement `topology` contradicts, and places the unplaced.
+    private func rearrange(for topology: ClusterTopology) async throws {
         for (name, node) in self.placed where topology.master(for: HashSlot(key: name)) != node || self.links[node] == nil {
             self.placed[name] = nil
             self.missedSome = true
@@ -222,8 +242,11 @@ actor ShardedSubscriber {
         self.onEvent(.disconnected)
     }
 
-    private func dropped(_ name: String) {
-        guard self.placed.removeValue(forKey: name) != nil else { return }
+    /// Forgets where `name` was placed if `node` let it go; a placement made since, on
+    /// another node, stays.
+    private func dropped(_ name: String, by node: RedisNodeAddress) {
+        guard self.placed[name] == node else { return }
+        self.placed[name] = nil
         self.missedSome = true
     }
 
@@ -253,8 +276,9 @@ actor ShardedSubscriber {
                             signal.yield(.check)
                         }
                         continue
-                    case .dropped(let name):
-                        self.dropped(name)
+                    case .dropped(let name, let node):
+                        self.dropped(name, by: node)
+                        if retrying { continue }
                     case .check:
                         // A retry is already scheduled: it will see this too.
                         if retrying { continue }

@@ -65,6 +65,33 @@ import Testing
         }
     }
 
+    /// A server that stops answering without closing (a partition) is noticed by the unanswered
+    /// ping, left, and subscribed to again once it answers.
+    @Test func aServerThatFallsSilentIsLeftAndFoundAgain() async throws {
+        let server = try RedisServerProcess()
+        let inbox = Inbox()
+        let subscriber = RedisSubscriber(
+            configuration: server.configuration,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: testLogger,
+            keepaliveInterval: .milliseconds(200),
+            channels: ["room"],
+            onEvent: inbox.record
+        )
+        let client = RedisClient(configuration: server.configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: testLogger)
+        try await withRunning(client) { () async throws -> Void in
+            try await withRunning(subscriber) { () async throws -> Void in
+                #expect(try await eventually { (try? await client.publish("room", "before")) == 1 })
+                server.pause()
+                #expect(try await eventually(timeout: .seconds(15)) { inbox.disconnections >= 1 })
+                server.resume()
+                #expect(try await eventually(timeout: .seconds(15)) { inbox.resubscriptions >= 1 })
+                #expect(try await eventually { (try? await client.publish("room", "after")) == 1 })
+                #expect(try await eventually { inbox.payloads(on: "room") == ["before", "after"] })
+            }
+        }
+    }
+
     /// Subscribes, once the subscriber's first connection is up.
     func waitForSubscription(_ subscriber: RedisSubscriber, client: RedisClient, channel: String) async throws {
         try await subscriber.subscribe([channel])

@@ -63,6 +63,10 @@ final class Inbox: Sendable {
         self.box.withLockedValue { $0.filter { if case .resubscribed = $0 { true } else { false } }.count }
     }
 
+    var disconnections: Int {
+        self.box.withLockedValue { $0.filter { if case .disconnected = $0 { true } else { false } }.count }
+    }
+
     func payloads(on channel: String) -> [String] {
         self.messages.filter { $0.channel == channel }.map { String(buffer: $0.payload) }
     }
@@ -90,9 +94,19 @@ final class RedisServerProcess {
 
     func kill() {
         guard let process else { return }
+        Foundation.kill(process.processIdentifier, SIGCONT)
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         self.process = nil
+    }
+
+    /// Stops the server answering without closing a connection: a partition, a paused host.
+    func pause() {
+        if let process { Foundation.kill(process.processIdentifier, SIGSTOP) }
+    }
+
+    func resume() {
+        if let process { Foundation.kill(process.processIdentifier, SIGCONT) }
     }
 
     deinit { self.kill() }

@@ -21,7 +21,7 @@ struct Database: Sendable {
     /// Runs a read with a connection of the replica when it has every write that finished
     /// before the read began (`ReadReplica`), else with one of the primary's.
     func withReadConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        guard let replica else { return try await self.withConnection(body) }
+        guard let replica, !replica.declineIfResting() else { return try await self.withConnection(body) }
         return try await self.guarded {
             // The insert position is past every commit record, flushed yet or not (with
             // synchronous_commit off a commit returns before its record is written).

@@ -40,12 +40,18 @@ struct ReadReplica: Sendable {
         self.declined = metrics.counter("db_reads_total", [("database", "primary")])
     }
 
-    /// The read's result from the replica, or nil: the primary must serve it.
-    func read<T: Sendable>(after position: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T? {
+    /// Whether the replica rests (after a failure or a lag), counting the read as the
+    /// primary's: the primary serves it without being asked for its WAL position first.
+    func declineIfResting() -> Bool {
         if let until = self.resting.withLockedValue({ $0 }), ContinuousClock.now < until {
             self.declined.increment()
-            return nil
+            return true
         }
+        return false
+    }
+
+    /// The read's result from the replica, or nil: the primary must serve it.
+    func read<T: Sendable>(after position: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T? {
         let milliseconds = Int(self.wait / .milliseconds(1))
         do {
             let result = try await withTimeout(self.timeout) {
@@ -62,7 +68,13 @@ struct ReadReplica: Sendable {
                     return try await body(connection)
                 }
             }
-            if result == nil { self.declined.increment() } else { self.served.increment() }
+            if result == nil {
+                // Further behind than `wait`: the next reads would wait as long for nothing.
+                self.resting.withLockedValue { $0 = ContinuousClock.now + .seconds(1) }
+                self.declined.increment()
+            } else {
+                self.served.increment()
+            }
             return result
         } catch  where error is ReplicaFault || Self.isReplicaFault(error) {
             self.logger.warning("read replica unavailable, reading from the primary", metadata: ["error": "\(error)"])

@@ -15,7 +15,11 @@ extension MessageEvents {
             if let message = change.message { batch += self.envelopes(stored: message, memberIDs: change.audience) }
             for (user, departure) in change.departed {
                 let left = ConversationLeft(conversationId: change.conversationID, departure: departure)
-                batch.append((BusEnvelope(event: .conversationLeft, audience: [user], data: try ChatJSON.buffer(left)), [BusChannel.users]))
+                let data = try ChatJSON.buffer(left)
+                // Told on the users channel; taken out of the room on the conversation's, in
+                // order with its messages (on a Redis Cluster the two may be on different shards).
+                batch.append((BusEnvelope(event: .conversationLeft, audience: [user], data: data), [BusChannel.users]))
+                batch.append((BusEnvelope.leftRoom([user], data: data), [BusChannel.conversation(left.conversationId)]))
             }
             if !change.members.isEmpty {
                 let updated = try await conversations.groupUpdated(change.conversationID)

@@ -42,13 +42,18 @@ final class Fanout: Service, Sendable {
             switch event {
             case .message(let message):
                 guard let envelope = BusEnvelope(decoding: message.payload) else { return }
-                // One who left a conversation hears nothing more from it on any gateway: their
-                // sockets leave its room here, in the order events arrive, before they are told.
-                if message.channel == BusChannel.users, envelope.event == ServerEvent.conversationLeft.rawValue,
-                    let left = try? ChatJSON.decoder().decode(ConversationLeft.self, from: envelope.data)
-                {
+                // One who left a conversation hears nothing more from it on any gateway. The
+                // leave comes twice: on the conversation's channel, in order with its messages,
+                // where their sockets leave its room (after the line that says so, before
+                // anything that follows); and on the users channel, which tells them. On a
+                // cluster the two channels' shards keep no order between them.
+                let leaving = envelope.event == BusEnvelope.leftRoomEvent || envelope.event == ServerEvent.conversationLeft.rawValue
+                if leaving, let left = try? ChatJSON.decoder().decode(ConversationLeft.self, from: envelope.data) {
                     memberships.forget(envelope.audience, of: left.conversationId)
-                    if rooms.evict(envelope.audience, from: left.conversationId) { emptiedRoom.yield(BusChannel.conversation(left.conversationId)) }
+                    if envelope.event == BusEnvelope.leftRoomEvent {
+                        if rooms.evict(envelope.audience, from: left.conversationId) { emptiedRoom.yield(message.channel) }
+                        return
+                    }
                 }
                 rooms.deliver(envelope, on: message.channel)
             case .resubscribed:
