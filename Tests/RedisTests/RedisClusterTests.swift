@@ -12,17 +12,6 @@ import Testing
         RedisClient(configuration: cluster.configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: testLogger)
     }
 
-    func makeSubscriber(_ cluster: RedisClusterProcesses, channels: [String] = [], inbox: Inbox) -> RedisSubscriber {
-        RedisSubscriber(
-            configuration: cluster.configuration,
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: testLogger,
-            keepaliveInterval: .milliseconds(200),
-            channels: channels,
-            onEvent: inbox.record
-        )
-    }
-
     @Test func commandsReachTheirSlotsMasterAndPipelinesKeepTheirOrder() async throws {
         let cluster = try await RedisClusterProcesses()
         let client = makeClient(cluster)
@@ -81,7 +70,7 @@ import Testing
         let cluster = try await RedisClusterProcesses()
         let client = makeClient(cluster)
         let inbox = Inbox()
-        let subscriber = makeSubscriber(cluster, channels: ["fixed"], inbox: inbox)
+        let subscriber = quickSubscriber(cluster.configuration, channels: ["fixed"], inbox: inbox)
         let channels = (0..<30).map { "conv:\($0)" }
         try await withRunning(client) {
             try await withRunning(subscriber) {
@@ -110,7 +99,7 @@ import Testing
         let cluster = try await RedisClusterProcesses()
         let client = makeClient(cluster)
         let inbox = Inbox()
-        let subscriber = makeSubscriber(cluster, inbox: inbox)
+        let subscriber = quickSubscriber(cluster.configuration, inbox: inbox)
         let victim = try await cluster.master(of: "{doomed}")
         let survivor = try await cluster.masters().first { $0 != victim }!
         let doomedChannel = "{doomed}:channel"

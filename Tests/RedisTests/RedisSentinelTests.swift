@@ -10,14 +10,7 @@ import Testing
         let servers = try await RedisSentinelProcesses()
         let client = RedisClient(configuration: servers.configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: testLogger)
         let inbox = Inbox()
-        let subscriber = RedisSubscriber(
-            configuration: servers.configuration,
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: testLogger,
-            keepaliveInterval: .milliseconds(200),
-            channels: ["room"],
-            onEvent: inbox.record
-        )
+        let subscriber = quickSubscriber(servers.configuration, channels: ["room"], inbox: inbox)
         try await withRunning(client) {
             try await withRunning(subscriber) {
                 #expect(try await client.send("SET", "key", "before") == .simpleString("OK"))

@@ -38,13 +38,7 @@ import Testing
     @Test func aRedisRestartMidSubscriptionIsSurvived() async throws {
         let server = try RedisServerProcess()
         let inbox = Inbox()
-        let subscriber = RedisSubscriber(
-            configuration: server.configuration,
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: testLogger,
-            keepaliveInterval: .milliseconds(200),
-            onEvent: inbox.record
-        )
+        let subscriber = quickSubscriber(server.configuration, inbox: inbox)
         let client = RedisClient(configuration: server.configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: testLogger)
         try await withRunning(client) {
             try await withRunning(subscriber) {
@@ -70,14 +64,7 @@ import Testing
     @Test func aServerThatFallsSilentIsLeftAndFoundAgain() async throws {
         let server = try RedisServerProcess()
         let inbox = Inbox()
-        let subscriber = RedisSubscriber(
-            configuration: server.configuration,
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: testLogger,
-            keepaliveInterval: .milliseconds(200),
-            channels: ["room"],
-            onEvent: inbox.record
-        )
+        let subscriber = quickSubscriber(server.configuration, channels: ["room"], inbox: inbox)
         let client = RedisClient(configuration: server.configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: testLogger)
         try await withRunning(client) { () async throws -> Void in
             try await withRunning(subscriber) { () async throws -> Void in

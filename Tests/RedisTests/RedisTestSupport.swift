@@ -47,6 +47,18 @@ func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () asyn
     return false
 }
 
+/// A subscriber that pings every 200 ms (a lost server is noticed quickly) into `inbox`.
+func quickSubscriber(_ configuration: RedisConfiguration, channels: [String] = [], inbox: Inbox) -> RedisSubscriber {
+    RedisSubscriber(
+        configuration: configuration,
+        eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+        logger: testLogger,
+        keepaliveInterval: .milliseconds(200),
+        channels: channels,
+        onEvent: inbox.record
+    )
+}
+
 /// Collects what a subscriber receives, for assertions.
 final class Inbox: Sendable {
     private let box = NIOLockedValueBox<[RedisSubscriber.Event]>([])
