@@ -280,6 +280,10 @@ class Stack:
         """Six nodes, made one cluster of three masters with a replica each the first time
         (later starts find their nodes.conf). A master that fails is replaced by its replica
         within seconds, and the other shards serve meanwhile (full coverage not required)."""
+        # The nodes know each other by address (nodes.conf): a later start reuses the ports.
+        recorded = self.state_dir / "redis-cluster" / "ports"
+        if not self.cluster_ports and recorded.exists():
+            self.cluster_ports = [tuple(map(int, line.split())) for line in recorded.read_text().splitlines()]
         if not self.cluster_ports:
             ports = [self.ports.redis]
             while len(ports) < 12:
@@ -287,6 +291,8 @@ class Stack:
                 if port not in ports:
                     ports.append(port)
             self.cluster_ports = list(zip(ports[:6], ports[6:]))
+            recorded.parent.mkdir(parents=True, exist_ok=True)
+            recorded.write_text("".join(f"{port} {bus}\n" for port, bus in self.cluster_ports))
         for index in range(len(self.cluster_ports)):
             self.start_redis_node(index, wait=False)
         for port in self.redis_nodes:
