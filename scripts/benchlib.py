@@ -26,6 +26,16 @@ def messages_stack(name: str, build: str) -> stack_module.Stack:
     return deployment
 
 
+def start_reader(deployment: stack_module.Stack, name: str) -> tuple[str, dict]:
+    """Starts the messages service of `messages_stack` and signs up a student named `name`:
+    the service's URL and the sign-up's answer (`token`, `user`)."""
+    deployment.start_service("messages")
+    base = deployment.service_url("messages")
+    me = post(f"{base}/api/auth/register", {"name": name, "email": f"{name.lower()}@example.com", "password": "correct horse",
+                                              "role": "student"})
+    return base, me
+
+
 def request(url: str, token: str) -> tuple[float, dict | list, dict]:
     """A GET as `token`: milliseconds taken, the JSON body, and the headers."""
     started = time.perf_counter()

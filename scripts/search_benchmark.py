@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import messages_stack, percentile, post, request, write_section  # noqa: E402
+from benchlib import messages_stack, percentile, request, start_reader, write_section  # noqa: E402
 
 
 # Real words (stems and accents to find) and a long tail of made-up ones, so that some words
@@ -57,11 +57,8 @@ def main() -> int:
 
     deployment = messages_stack("search-bench", arguments.build)
     try:
-        deployment.start_service("messages")
+        base, me = start_reader(deployment, "Searcher")
         sql = lambda text: deployment.psql(text, database=deployment.database)  # noqa: E731
-        base = deployment.service_url("messages")
-        me = post(f"{base}/api/auth/register", {"name": "Searcher", "email": "searcher@example.com", "password": "correct horse",
-                                                  "role": "student"})
         token, my_id = me["token"], me["user"]["id"]
 
         seeding = time.perf_counter()
@@ -84,7 +81,7 @@ def main() -> int:
             WITH v AS (SELECT {sql_array(words)} AS w),
             c AS (SELECT id, created_by, row_number() OVER (ORDER BY id) AS r FROM conversations WHERE title LIKE 'Seeded %')
             INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type, created_at)
-            SELECT gen_random_uuid(), c.id, s.n, s.n, c.created_by,
+            SELECT chat_message_id(now() - interval '400 days' + (s.n * interval '1 hour')), c.id, s.n, s.n, c.created_by,
                    (SELECT string_agg(v.w[1 + floor(power(random(), 3) * {len(words)})::int], ' ')
                     FROM v, generate_series(1, 4 + (s.n % 17)) k WHERE s.n > 0 AND c.r > 0),
                    'TEXT', now() - interval '400 days' + (s.n * interval '1 hour')
@@ -99,8 +96,9 @@ def main() -> int:
         indexed = time.perf_counter() - indexing
         count = int(sql("SELECT count(*) FROM messages"))
         mine = int(sql(f"SELECT count(*) FROM messages WHERE conversation_id IN (SELECT conversation_id FROM conversation_members WHERE user_id = '{my_id}')"))
-        sizes = sql("SELECT pg_size_pretty(pg_relation_size('messages_search_idx')) || ' / ' || pg_size_pretty(pg_relation_size('messages_trigram_idx')) "
-                    "|| ' / ' || pg_size_pretty(pg_relation_size('messages'))")
+        # Summed over the partitions (a partitioned table or index has no storage of its own).
+        size = "pg_size_pretty((SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('{}')))"
+        sizes = sql(f"SELECT {size.format('messages_search_idx')} || ' / ' || {size.format('messages_trigram_idx')} || ' / ' || {size.format('messages')}")
         one_conversation = sql(f"SELECT conversation_id FROM conversation_members WHERE user_id = '{my_id}' LIMIT 1")
 
         kinds = [
@@ -173,7 +171,7 @@ def insert_cost(sql, conversation: str) -> list[tuple[str, float]]:
                 CREATE TEMP TABLE t0 ON COMMIT DROP AS SELECT clock_timestamp() AS t;
                 DO $$ BEGIN FOR b IN 1..100 LOOP
                     INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type)
-                    SELECT gen_random_uuid(), '{conversation}', 10000000 + b * 1000 + g, 10000000 + b * 1000 + g, NULL,
+                    SELECT chat_message_id(), '{conversation}', 10000000 + b * 1000 + g, 10000000 + b * 1000 + g, NULL,
                            'benchmark message ' || b || ' number ' || g || ' about recursion and the exam tomorrow', 'SYSTEM'
                     FROM generate_series(1, 128) g;
                 END LOOP; END $$;

@@ -15,6 +15,20 @@ extension UUID {
         }
     }
 
+    /// A time-ordered (version 7) UUID: the Unix time in milliseconds in its first 48 bits,
+    /// then random bits, so ids made later sort after (RFC 9562 §5.7).
+    public static func timeOrdered(at date: Date = Date()) -> UUID {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
+        let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        return withUnsafeMutableBytes(of: &bytes) { raw in
+            for index in 0..<6 { raw[index] = UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * index)) }
+            raw[6] = raw[6] & 0x0F | 0x70  // version 7
+            raw[8] = raw[8] & 0x3F | 0x80  // RFC 4122 variant
+            return UUID(uuid: raw.load(as: uuid_t.self))
+        }
+    }
+
     /// Parses the 36-character textual form, in either case, from bytes. Not generic: a
     /// generic parser called across modules walks a `String`'s bytes through witness calls.
     public init?(asciiBytes bytes: UnsafeRawBufferPointer) {

@@ -9,7 +9,7 @@ import Testing
 
 @Suite struct MigrationTests {
     /// A database of the test's own, so that it starts empty.
-    func withFreshDatabase(_ body: (DatabaseSettings) async throws -> Void) async throws {
+    static func withFreshDatabase(_ body: (DatabaseSettings) async throws -> Void) async throws {
         let settings = try TestEnvironment.messages().database
         let admin = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: TestEnvironment.logger)
         let name = "migrations_\(UUID().uuidString.prefix(8).lowercased())"
@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func instancesStartingTogetherMigrateOnce() async throws {
-        try await withFreshDatabase { settings in
+        try await Self.withFreshDatabase { settings in
             let clients = (0..<4).map { _ in PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: TestEnvironment.logger) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for client in clients { group.addTask { await client.run() } }

@@ -143,9 +143,11 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
             logger: logger
         )
     }
+    let (migrated, migrationsDone) = AsyncStream<Void>.makeStream()
     var services: [any Service] =
         [postgres] + (replica.map { [$0] } ?? []) + [redis] + streamClients + consumers + [
             revocations,
+            MessageUpkeep(database: database, resendWindow: configuration.resendWindow, migrated: migrated, logger: logger),
             MissedMessageMailer(
                 database: database,
                 redis: redis,
@@ -178,6 +180,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     )
     app.beforeServerStarts { [logger] in
         try await migrateWhenReachable(postgres, logger: logger)
+        migrationsDone.finish()
     }
     return app
 }

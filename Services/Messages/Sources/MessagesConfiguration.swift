@@ -29,6 +29,9 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
     /// Whether the experts directory lists only verified experts.
     public var verifiedExpertsOnly: Bool
     public var commands: StreamConsumerSettings
+    /// How long a send's `clientMessageId` is remembered: sent again within it, the message
+    /// is stored once and the first is answered.
+    public var resendWindow: Duration
     /// The streams of commands, consumed alike: the one gateways append to, and the calls'
     /// lines (tests use streams of their own).
     public var commandStreams: [String] = [CommandStream.key, CommandStream.callsKey]
@@ -49,6 +52,7 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
         contactPolicy: ContactPolicy = ContactPolicy.setting.defaultValue,
         verifiedExpertsOnly: Bool = Self.verifiedExpertsOnly.defaultValue,
         commands: StreamConsumerSettings = StreamConsumerSettings(),
+        resendWindow: Duration = Self.resendWindow.defaultValue,
         logLevel: Logger.Level = Setting.logLevel.defaultValue
     ) {
         self.http = http
@@ -65,6 +69,7 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
         self.contactPolicy = contactPolicy
         self.verifiedExpertsOnly = verifiedExpertsOnly
         self.commands = commands
+        self.resendWindow = resendWindow
         self.logLevel = logLevel
     }
 
@@ -96,6 +101,13 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
             "`verified` lists only the experts an admin has verified (`PUT /api/admin/users/{id}/verified`, `messages set-role EMAIL expert --verified`)"
     )
 
+    public static let resendWindow = Setting.seconds(
+        "RESEND_WINDOW",
+        default: .seconds(7 * 86_400),
+        help:
+            "how long a send's `clientMessageId` is remembered: sent again within it, the message is stored once and the first is answered (a day suffices for clients that retry within minutes)"
+    )
+
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
         self.init(
             http: try HTTPSettings(values, defaultPort: Self.port),
@@ -112,6 +124,7 @@ public struct MessagesConfiguration: ServiceConfigurationProtocol {
             contactPolicy: try values.read(ContactPolicy.setting),
             verifiedExpertsOnly: try values.read(Self.verifiedExpertsOnly),
             commands: try StreamConsumerSettings(values),
+            resendWindow: try values.read(Self.resendWindow),
             logLevel: try values.read(.logLevel)
         )
         self.commandStreams = CommandStream.keys(partitions: try values.read(CommandStream.partitions)) + [CommandStream.callsKey]

@@ -134,7 +134,7 @@ struct CommandConsumer: Service {
         do {
             let outcome = try await self.messages.apply(
                 try self.change(of: command),
-                to: command.messageId,
+                to: MessageIDs.stored(command.messageId),
                 in: command.conversationId,
                 by: command.userId,
                 rules: self.limits.changeRules
@@ -176,7 +176,7 @@ struct CommandConsumer: Service {
             type: command.messageType,
             clientMessageID: try MessageRules.clientMessageID(command.clientMessageId),
             attachment: command.attachment,
-            replyTo: command.replyTo,
+            replyTo: command.replyTo.map(MessageIDs.stored),
             call: command.call
         )
     }

@@ -518,5 +518,10 @@ enum Migrations {
                 """
             ]
         ),
+        Migration(
+            version: 22,
+            name: "messages partitioned by month of their time-ordered ids",
+            statements: Self.partitionedMessages
+        ),
     ]
 }

@@ -119,7 +119,7 @@ struct ConversationController: Sendable {
         let target: ReadTarget
         switch (body.seq, body.messageId) {
         case (let seq?, nil) where seq >= 0: target = .seq(seq)
-        case (nil, let messageID?): target = .message(messageID)
+        case (nil, let messageID?): target = .message(MessageIDs.stored(messageID))
         case (_?, _?): throw APIError.validation("Give 'seq' or 'messageId', not both")
         case (_?, nil): throw APIError.validation("'seq' must not be negative")
         case (nil, nil): throw APIError.validation("Give 'seq' or 'messageId'")
@@ -139,7 +139,7 @@ struct ConversationController: Sendable {
         let id = try context.parameters.require("id", as: UUID.self)
         let body = try await request.decodeJSON(as: MarkUnreadRequest.self, context: context)
         _ = try await self.conversations.requireMember(conversationID: id, userID: identity.userID)
-        try await self.conversations.markUnread(conversationID: id, userID: identity.userID, from: body.messageId)
+        try await self.conversations.markUnread(conversationID: id, userID: identity.userID, from: MessageIDs.stored(body.messageId))
         // Read once: the caller's answer and their other devices' event.
         let updates = try await self.conversations.updates(of: [id], for: identity.userID)
         guard let update = updates.first?.update else { throw APIError.forbidden("You are not a member of this conversation") }

@@ -102,7 +102,7 @@ struct MessageController: Sendable {
     private func apply(_ change: MessageChange, _ context: ChatRequestContext) async throws -> JSONResponse<Message> {
         let identity = try context.requireIdentity()
         let id = try context.parameters.require("id", as: UUID.self)
-        let messageID = try context.parameters.require("messageId", as: UUID.self)
+        let messageID = MessageIDs.stored(try context.parameters.require("messageId", as: UUID.self))
         let outcome = try await self.messages.apply(change, to: messageID, in: id, by: identity.userID, rules: self.limits.changeRules)
         await self.events.changed(outcome)
         if outcome.changesSummaries { await self.events.conversationsChanged([id], in: self.conversations) }
@@ -138,7 +138,7 @@ struct MessageController: Sendable {
                 content: content,
                 type: .text,
                 clientMessageID: clientMessageID,
-                replyTo: body.replyTo
+                replyTo: body.replyTo.map(MessageIDs.stored)
             )
         )
         // Published again for a retry, as the stream consumer does: the first try may have

@@ -18,10 +18,11 @@ struct ReportsController: Sendable {
     @Sendable func file(_ request: Request, context: ChatRequestContext) async throws -> JSONResponse<ReportReceipt> {
         let identity = try context.requireIdentity()
         let body = try await request.decodeJSON(as: ReportRequest.self, context: context)
+        let messageID = body.messageId.map(MessageIDs.stored)
         let text = try Validate.optionalText(body.text, field: "text", maxLength: 1000, multiline: true)
         if body.reason == .other && text == nil { throw APIError.validation("Say what is wrong in 'text'", field: "text") }
         let subject: UUID
-        switch (body.messageId, body.conversationId, body.userId) {
+        switch (messageID, body.conversationId, body.userId) {
         case (let messageID?, let conversationID?, nil):
             subject = try await self.reports.sender(of: messageID, in: conversationID, reportedBy: identity.userID)
         case (nil, nil, let userID?):
@@ -34,8 +35,8 @@ struct ReportsController: Sendable {
         let receipt = try await self.reports.file(
             by: identity.userID,
             subject: subject,
-            conversationID: body.messageId == nil ? nil : body.conversationId,
-            messageID: body.messageId,
+            conversationID: messageID == nil ? nil : body.conversationId,
+            messageID: messageID,
             reason: body.reason,
             text: text
         )

@@ -153,8 +153,8 @@ extension MessageStore {
     /// (its row locked, in id order, so concurrent consumers cannot deadlock) and are
     /// inserted with their attachments. Returns each draft's message, nil for those already
     /// stored. A draft stored meanwhile by another consumer (a claimed entry processed twice
-    /// at once) breaks the unique index and the whole statement: nothing is stored, and the
-    /// retry finds it.
+    /// at once) breaks `message_keys`' primary key and the whole statement: nothing is
+    /// stored, and the retry finds it.
     private static func insertFresh(
         _ drafts: [NewMessage],
         originals: [UUID: ReplyOriginal],
@@ -164,7 +164,7 @@ extension MessageStore {
         guard !drafts.isEmpty else { return [] }
         let messages = drafts.map { draft in
             Message(
-                id: UUID.random(),
+                id: MessageIDs.new(),
                 conversationId: draft.conversationID,
                 seq: 0,
                 senderId: draft.senderID,
@@ -182,7 +182,7 @@ extension MessageStore {
             for try await (id, seq, changeSeq, createdAt) in rows.decode((UUID, Int64, Int64, Date).self) {
                 inserted[id] = (seq, changeSeq, createdAt)
             }
-        } catch  where Database.uniqueViolation(error) == "messages_sender_client_id_key" {
+        } catch  where Database.uniqueViolation(error) == "message_keys_pkey" {
             throw Self.storedConcurrently
         }
         return zip(drafts, messages).map { draft, message in
@@ -213,7 +213,7 @@ extension MessageStore {
                 ) WITH ORDINALITY AS u(id, conversation_id, sender_id, content, message_type, client_message_id, reply_to, call, ord)
             ), fresh AS (
                 SELECT d.* FROM d WHERE NOT EXISTS (
-                    SELECT 1 FROM messages m WHERE m.sender_id = d.sender_id AND m.client_message_id = d.client_message_id
+                    SELECT 1 FROM message_keys k WHERE k.sender_id = d.sender_id AND k.client_message_id = d.client_message_id
                 )
             ), counts AS (
                 SELECT conversation_id AS id, count(*) AS n FROM fresh GROUP BY conversation_id
@@ -231,7 +231,10 @@ extension MessageStore {
                 INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type, client_message_id, reply_to, call)
                 SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id, reply_to, call
                 FROM numbered
-                RETURNING id, conversation_id, sender_id, message_type, call, seq, change_seq, created_at
+                RETURNING id, conversation_id, sender_id, message_type, call, client_message_id, seq, change_seq, created_at
+            ), keyed AS (
+                INSERT INTO message_keys (sender_id, client_message_id, message_id)
+                SELECT sender_id, client_message_id, id FROM inserted WHERE sender_id IS NOT NULL AND client_message_id IS NOT NULL
             ), counted AS (
                 -- Every other member has these unread (a watermark is never past the last message).
                 UPDATE conversation_members cm SET unread_count = cm.unread_count + n.count

@@ -53,9 +53,10 @@ struct MessageStore: Sendable {
     static func stored(senders: [UUID], clientMessageIDs: [String], on connection: PostgresConnection, logger: Logger) async throws -> [Message] {
         let rows = try await connection.query(
             """
-            SELECT \(unescaped: MessageRows.columns) FROM messages m
-            JOIN unnest(\(senders), \(clientMessageIDs)) AS k(sender_id, client_message_id)
-              ON m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id
+            SELECT \(unescaped: MessageRows.columns)
+            FROM unnest(\(senders), \(clientMessageIDs)) AS u(sender_id, client_message_id)
+            JOIN message_keys k ON k.sender_id = u.sender_id AND k.client_message_id = u.client_message_id
+            JOIN messages m ON m.id = k.message_id
             """,
             logger: logger
         )
