@@ -247,7 +247,9 @@ let package = Package(
             ),
             tests(
                 "MessagesTests",
-                serviceTests + ["EventBus", "JSONKit", "ServiceClients", .bcrypt, .httpTypes, .logging, .nioConcurrency, .nioPosix, .postgres]
+                serviceTests + [
+                    "EventBus", "JSONKit", "ServiceClients", .bcrypt, .httpTypes, .logging, .lifecycle, .nioConcurrency, .nioPosix, .postgres,
+                ]
             ),
             tests(
                 "PresenceTests",

@@ -303,7 +303,7 @@ def url_arguments(urls: list[str]) -> list[str]:
     return [argument for url in urls for argument in ("--url", url)]
 
 
-def benchmark_stack(state: Path, bin_dir: Path, database: str) -> stack_module.Stack:
+def benchmark_stack(state: Path, bin_dir: Path, database: str, statements: bool = False) -> stack_module.Stack:
     """The stack every measurement runs against: cheap password hashing for the accounts the
     tool registers, an event allowance no load scenario reaches, and no per-user socket bound
     (the storms open thousands of sockets for a few dozen accounts: with the default 20 per
@@ -311,6 +311,7 @@ def benchmark_stack(state: Path, bin_dir: Path, database: str) -> stack_module.S
     once and holds its sockets longer than the default 15 minutes, without renewing."""
     return stack_module.Stack(
         state_dir=state, bin_dir=bin_dir, ports=stack_module.Ports.free(), durable=False, database=database, log_level="warning",
+        statements=statements,
         overrides={"BCRYPT_COST": "4", "SOCKET_EVENTS_PER_SECOND": "1000", "SOCKET_EVENT_BURST": "2000",
                    "SOCKET_MAX_PER_USER": "100000", "SOCKET_MAX_PER_USER_TOTAL": "1000000", "TOKEN_TTL": "86400"},
     )

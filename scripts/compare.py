@@ -10,6 +10,9 @@ commits).
 
     python3 scripts/compare.py --build /tmp/old --build .build/release --rounds 3 -- \\
         send --clients 200 --room 2 --senders 100 --rate 10 --duration 8
+
+With --statements, Postgres counts each statement (pg_stat_statements) and every run
+prints the costliest: calls, and µs executing and planning each.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ from pathlib import Path
 
 from benchmark import ROOT, benchmark_stack, server_processes, tool_targets
 
-def run_once(build: Path, scenario: list[str]) -> dict[str, float]:
+def run_once(build: Path, scenario: list[str], statements: bool = False) -> dict[str, float]:
     state = Path(tempfile.mkdtemp(prefix="compare-", dir=ROOT / ".state"))
-    deployment = benchmark_stack(state, build, database="chat_compare")
+    deployment = benchmark_stack(state, build, database="chat_compare", statements=statements)
     try:
         deployment.up()
         processes = server_processes(deployment)
@@ -36,6 +39,9 @@ def run_once(build: Path, scenario: list[str]) -> dict[str, float]:
         before, started = processes.sample(), time.monotonic()
         finished = subprocess.run(command, capture_output=True, text=True, timeout=900)
         after, seconds = processes.sample(), time.monotonic() - started
+        if statements:
+            for calls, executing, planning, text in deployment.top_statements():
+                print(f"  {calls:6d} calls {executing:8.1f} µs executing {planning:7.1f} µs planning  {text}")
     finally:
         deployment.down()
         shutil.rmtree(state, ignore_errors=True)
@@ -56,6 +62,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", action="append", required=True, help="a directory of release binaries (twice or more)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--statements", action="store_true", help="print each run's costliest Postgres statements")
     parser.add_argument("scenario", nargs=argparse.REMAINDER, help="chat-loadtest arguments, after --")
     arguments = parser.parse_args()
     scenario = arguments.scenario[1:] if arguments.scenario[:1] == ["--"] else arguments.scenario
@@ -66,7 +73,7 @@ def main() -> int:
     runs: dict[Path, list[dict[str, float]]] = {build: [] for build in builds}
     for round_number in range(arguments.rounds):
         for build in builds:
-            figures = run_once(build, scenario)
+            figures = run_once(build, scenario, arguments.statements)
             runs[build].append(figures)
             print(f"round {round_number + 1} {build}: " + ", ".join(f"{name} {value:.1f}" for name, value in figures.items()), flush=True)
             time.sleep(2)

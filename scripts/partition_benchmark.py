@@ -29,10 +29,14 @@ def seed(sql, conversations: int, per: int, months: int) -> float:
     started = time.perf_counter()
     sql(f"""
         TRUNCATE messages CASCADE;
+        WITH span AS (
+            SELECT date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS start,
+                   (date_trunc('month', now() AT TIME ZONE 'UTC') + interval '{months} months') AT TIME ZONE 'UTC' AS stop
+        )
         INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type)
-        SELECT chat_message_id(date_trunc('month', now()) + (s.n - 0.5) / {per} * interval '{months} months'),
+        SELECT chat_message_id(span.start + ((s.n - 0.5) / {per})::float8 * (span.stop - span.start)),
                c.id, s.n, s.n, c.created_by, 'message ' || s.n || ' about the exam', 'TEXT'
-        FROM conversations c, generate_series(1, {per}) s(n) WHERE c.title LIKE 'Seeded %';
+        FROM span, conversations c, generate_series(1, {per}) s(n) WHERE c.title LIKE 'Seeded %';
         UPDATE conversations SET last_seq = {per}, last_change_seq = {per} WHERE title LIKE 'Seeded %';
     """)
     sql("VACUUM ANALYZE messages")

@@ -145,6 +145,8 @@ class Stack:
     # A streaming replica of Postgres that messages reads from (DATABASE_READ_URL).
     postgres_replica: bool = False
     replica_port: int | None = None
+    # pg_stat_statements loaded: what each statement costs, planning apart (`top_statements`).
+    statements: bool = False
 
     # Infrastructure
 
@@ -196,6 +198,8 @@ class Stack:
                                               "--no-sync", "-E", "UTF8"]),
                            cwd=home, check=True, stdout=subprocess.DEVNULL)
         options = f"-p {self.ports.postgres} -k {home} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        if self.statements:
+            options += " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
         if not self.durable:
             # WAL reaches disk (and a replica) within 10 ms of a commit, not 200.
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_writer_delay=10ms"
@@ -235,8 +239,23 @@ class Stack:
     def psql(self, sql: str, database: str = "postgres", port: int | None = None) -> str:
         result = subprocess.run([postgres_bin("psql"), "-h", "127.0.0.1", "-p", str(port or self.ports.postgres), "-U", "postgres",
                                  "-d", database, "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
-                                check=True, capture_output=True, text=True)
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            error = subprocess.CalledProcessError(result.returncode, result.args, result.stdout, result.stderr)
+            error.add_note(result.stderr.strip())  # what Postgres said, in the traceback
+            raise error
         return result.stdout.strip()
+
+    def top_statements(self, count: int = 8) -> list[tuple[int, float, float, str]]:
+        """With `statements`: the statements that took Postgres the longest, as (calls, µs
+        executing a call, µs planning a call, the statement's start)."""
+        self.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", database=self.database)
+        rows = self.psql(f"""
+            SELECT calls, total_exec_time * 1000 / calls, total_plan_time * 1000 / calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 90)
+            FROM pg_stat_statements WHERE calls > 0 AND dbid = (SELECT oid FROM pg_database WHERE datname = '{self.database}')
+            ORDER BY total_exec_time + total_plan_time DESC LIMIT {count}""", database=self.database)
+        return [(int(calls), float(executing), float(planning), text)
+                for calls, executing, planning, text in (line.split("|", 3) for line in rows.splitlines())]
 
     def create_database(self, name: str) -> None:
         if self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":

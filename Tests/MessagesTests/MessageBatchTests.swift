@@ -96,16 +96,11 @@ import Testing
                     """,
                     logger: TestEnvironment.logger
                 )
-                let won = MessageIDs.new()
                 try await connection.query(
                     """
                     INSERT INTO messages (id, conversation_id, seq, sender_id, content, message_type, client_message_id)
-                    VALUES (\(won), \(conversation.id), 2, \(student.user.id), 'won', 'TEXT', 'contested')
+                    VALUES (\(MessageIDs.new()), \(conversation.id), 2, \(student.user.id), 'won', 'TEXT', 'contested')
                     """,
-                    logger: TestEnvironment.logger
-                )
-                try await connection.query(
-                    "INSERT INTO message_keys (sender_id, client_message_id, message_id) VALUES (\(student.user.id), 'contested', \(won))",
                     logger: TestEnvironment.logger
                 )
                 let loser = Task { try await store.append(batch: drafts) }

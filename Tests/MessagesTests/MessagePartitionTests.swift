@@ -4,7 +4,9 @@ import Foundation
 import JSONKit
 import Logging
 import MessagesTestSupport
+import NIOConcurrencyHelpers
 import PostgresNIO
+import ServiceLifecycle
 import Testing
 
 @testable import MessagesApp
@@ -157,12 +159,9 @@ import Testing
                 VALUES (\(sender), 'old', \(old), now() - interval '25 hours'), (\(sender), 'recent', \(recent), now() - interval '23 hours')
                 """
             )
-            let (migrated, done) = AsyncStream<Void>.makeStream()
-            done.finish()
             let upkeep = MessageUpkeep(
                 database: Database(client: postgres, queryTimeout: .seconds(10), logger: logger),
                 resendWindow: .seconds(86_400),
-                migrated: migrated,
                 logger: logger
             )
             let pass = try await upkeep.tidy()
@@ -217,4 +216,29 @@ extension Calendar {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar
     }()
+}
+
+/// What reads the schema starts once this start's migrations ran.
+@Suite struct AfterMigrationTests {
+    struct Probe: Service {
+        let ran: NIOLockedValueBox<Bool>
+        func run() async throws { self.ran.withLockedValue { $0 = true } }
+    }
+
+    @Test func aServiceWaitsForTheGateAndACancelledWaitRunsNothing() async throws {
+        let gate = MigrationGate()
+        let ran = NIOLockedValueBox(false)
+        let waiting = Task { try await AfterMigration(gate: gate, service: Probe(ran: ran)).run() }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!ran.withLockedValue { $0 }, "not before the gate opens")
+        gate.open()
+        try await waiting.value
+        #expect(ran.withLockedValue { $0 })
+
+        let never = NIOLockedValueBox(false)
+        let cancelled = Task { try await AfterMigration(gate: MigrationGate(), service: Probe(ran: never)).run() }
+        cancelled.cancel()
+        try await cancelled.value
+        #expect(!never.withLockedValue { $0 })
+    }
 }

@@ -143,11 +143,11 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
             logger: logger
         )
     }
-    let (migrated, migrationsDone) = AsyncStream<Void>.makeStream()
-    var services: [any Service] =
-        [postgres] + (replica.map { [$0] } ?? []) + [redis] + streamClients + consumers + [
-            revocations,
-            MessageUpkeep(database: database, resendWindow: configuration.resendWindow, migrated: migrated, logger: logger),
+    // What reads or writes the schema waits for this start's migrations.
+    let migrated = MigrationGate()
+    var afterMigration: [any Service] =
+        consumers + [
+            MessageUpkeep(database: database, resendWindow: configuration.resendWindow, logger: logger),
             MissedMessageMailer(
                 database: database,
                 redis: redis,
@@ -159,7 +159,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
             ),
         ]
     if let smtp = configuration.mail.smtp {
-        services.append(
+        afterMigration.append(
             MailSender(
                 outbox: MailOutbox(database: database, retryAfter: configuration.mail.retryAfter),
                 client: try SMTPClient(settings: smtp),
@@ -171,6 +171,10 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     } else {
         logger.warning("SMTP_URL is not set: mail waits in the outbox until it is")
     }
+    var services: [any Service] = [postgres]
+    services += replica.map { [$0] } ?? []
+    services += [redis, revocations] + streamClients
+    services += afterMigration.map { AfterMigration(gate: migrated, service: $0) }
     var app = Application(
         router: router,
         server: configuration.http.server,
@@ -180,7 +184,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     )
     app.beforeServerStarts { [logger] in
         try await migrateWhenReachable(postgres, logger: logger)
-        migrationsDone.finish()
+        migrated.open()
     }
     return app
 }

@@ -4,15 +4,13 @@ import ServiceConfiguration
 import ServiceLifecycle
 
 /// Keeps `messages`' monthly partitions made ahead of the months they hold, and forgets send
-/// keys older than the resend window: at start, once migrated, then hourly on every
+/// keys older than the resend window: at start (once migrated), then hourly on every
 /// instance (the partitions' function lets one in at a time; deleting keys twice is
 /// harmless).
 struct MessageUpkeep: Service {
     let database: Database
     /// How long a send's key is kept (`RESEND_WINDOW`).
     let resendWindow: Duration
-    /// Finishes once the schema is migrated.
-    let migrated: AsyncStream<Void>
     let logger: Logger
 
     /// Partitions made beyond this month's: a failing upkeep has two months to be noticed.
@@ -22,7 +20,6 @@ struct MessageUpkeep: Service {
     static let batch = 10_000
 
     func run() async throws {
-        for await _ in self.migrated {}
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             var next = Self.every
             do {

@@ -347,12 +347,17 @@ struct ConversationStore: Sendable {
     }
 
     /// The message at each conversation's `seq` (its newest, or the last one a former member
-    /// reads), with its attachments (not its reactions).
+    /// reads), with its attachments (not its reactions). One index lookup per conversation
+    /// and partition: a plain join was planned as a hash join over every partition's rows
+    /// once there were a few dozen (17 ms for 50 conversations in 37 partitions,
+    /// `scripts/partition_benchmark.py`); `LIMIT 1` keeps the lateral lookup from being
+    /// flattened into one.
     static func lastMessages(at seqs: [(UUID, Int64)], on connection: PostgresConnection, logger: Logger) async throws -> [UUID: Message] {
         let rows = try await connection.query(
             """
-            SELECT \(unescaped: MessageRows.columns) FROM messages m
-            JOIN unnest(\(seqs.map(\.0))::uuid[], \(seqs.map(\.1))::int8[]) AS w(id, seq) ON m.conversation_id = w.id AND m.seq = w.seq
+            SELECT \(unescaped: MessageRows.columns)
+            FROM unnest(\(seqs.map(\.0))::uuid[], \(seqs.map(\.1))::int8[]) AS w(id, seq)
+            CROSS JOIN LATERAL (SELECT * FROM messages x WHERE x.conversation_id = w.id AND x.seq = w.seq LIMIT 1) m
             """,
             logger: logger
         )

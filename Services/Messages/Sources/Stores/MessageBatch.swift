@@ -153,8 +153,8 @@ extension MessageStore {
     /// (its row locked, in id order, so concurrent consumers cannot deadlock) and are
     /// inserted with their attachments. Returns each draft's message, nil for those already
     /// stored. A draft stored meanwhile by another consumer (a claimed entry processed twice
-    /// at once) breaks `message_keys`' primary key and the whole statement: nothing is
-    /// stored, and the retry finds it.
+    /// at once) breaks `message_keys`' primary key (written by a trigger on `messages`) and
+    /// the whole statement: nothing is stored, and the retry finds it.
     private static func insertFresh(
         _ drafts: [NewMessage],
         originals: [UUID: ReplyOriginal],
@@ -231,10 +231,7 @@ extension MessageStore {
                 INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type, client_message_id, reply_to, call)
                 SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id, reply_to, call
                 FROM numbered
-                RETURNING id, conversation_id, sender_id, message_type, call, client_message_id, seq, change_seq, created_at
-            ), keyed AS (
-                INSERT INTO message_keys (sender_id, client_message_id, message_id)
-                SELECT sender_id, client_message_id, id FROM inserted WHERE sender_id IS NOT NULL AND client_message_id IS NOT NULL
+                RETURNING id, conversation_id, sender_id, message_type, call, seq, change_seq, created_at
             ), counted AS (
                 -- Every other member has these unread (a watermark is never past the last message).
                 UPDATE conversation_members cm SET unread_count = cm.unread_count + n.count

@@ -56,7 +56,8 @@ struct MessageStore: Sendable {
             SELECT \(unescaped: MessageRows.columns)
             FROM unnest(\(senders), \(clientMessageIDs)) AS u(sender_id, client_message_id)
             JOIN message_keys k ON k.sender_id = u.sender_id AND k.client_message_id = u.client_message_id
-            JOIN messages m ON m.id = k.message_id
+            -- Looked up by id, so in its one partition (see `ConversationStore.lastMessages`).
+            CROSS JOIN LATERAL (SELECT * FROM messages x WHERE x.id = k.message_id LIMIT 1) m
             """,
             logger: logger
         )
