@@ -317,6 +317,26 @@ def benchmark_stack(state: Path, bin_dir: Path, database: str, statements: bool 
     )
 
 
+def seed(deployment: stack_module.Stack, conversations: int) -> None:
+    """Tables of a deployment's size before a run: `conversations` groups of two among as
+    many users, analysed. Postgres plans for the rows it has: on the few hundred a run makes
+    it scans whole tables, which a real deployment's plans never do."""
+    if conversations <= 0:
+        return
+    deployment.psql(f"""
+        INSERT INTO users (id, name, email, password_hash, role)
+        SELECT gen_random_uuid(), 'Seeded ' || g, 'seeded-' || g || '@example.com', 'x', 'student' FROM generate_series(1, {conversations}) g;
+        WITH u AS (SELECT id, row_number() OVER (ORDER BY id) AS r FROM users WHERE email LIKE 'seeded-%')
+        INSERT INTO conversations (id, kind, title, created_by) SELECT gen_random_uuid(), 'group', 'Seeded ' || r, id FROM u;
+        INSERT INTO conversation_members (conversation_id, user_id, role) SELECT id, created_by, 'owner' FROM conversations WHERE title LIKE 'Seeded %';
+        WITH c AS (SELECT id, row_number() OVER (ORDER BY id) AS r FROM conversations WHERE title LIKE 'Seeded %'),
+             u AS (SELECT id, row_number() OVER (ORDER BY id DESC) AS r FROM users WHERE email LIKE 'seeded-%')
+        INSERT INTO conversation_members (conversation_id, user_id) SELECT c.id, u.id FROM c JOIN u USING (r)
+        ON CONFLICT DO NOTHING;
+        ANALYZE users; ANALYZE conversations; ANALYZE conversation_members;
+    """, database=deployment.database)
+
+
 def server_processes(deployment: stack_module.Stack) -> Processes:
     return Processes(
         pids={name: [deployment.processes[name].pid] for name in ("gateway1", "gateway2", "messages", "presence")}

@@ -11,7 +11,8 @@ commits).
     python3 scripts/compare.py --build /tmp/old --build .build/release --rounds 3 -- \\
         send --clients 200 --room 2 --senders 100 --rate 10 --duration 8
 
-With --statements, Postgres counts each statement (pg_stat_statements) and every run
+With --seed N, each stack starts with N conversations of two among N users (tables of a
+deployment's size, whose plans are not a few hundred rows'). With --statements, Postgres counts each statement (pg_stat_statements) and every run
 prints the costliest: calls, and µs executing and planning each.
 """
 
@@ -27,13 +28,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmark import ROOT, benchmark_stack, server_processes, tool_targets
+from benchmark import ROOT, benchmark_stack, seed, server_processes, tool_targets
 
-def run_once(build: Path, scenario: list[str], statements: bool = False) -> dict[str, float]:
+def run_once(build: Path, scenario: list[str], statements: bool = False, conversations: int = 0) -> dict[str, float]:
     state = Path(tempfile.mkdtemp(prefix="compare-", dir=ROOT / ".state"))
     deployment = benchmark_stack(state, build, database="chat_compare", statements=statements)
     try:
         deployment.up()
+        seed(deployment, conversations)
         processes = server_processes(deployment)
         command = [str(build / "chat-loadtest"), *scenario, *tool_targets(deployment), "--json", "--quiet"]
         before, started = processes.sample(), time.monotonic()
@@ -63,6 +65,7 @@ def main() -> int:
     parser.add_argument("--build", action="append", required=True, help="a directory of release binaries (twice or more)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--statements", action="store_true", help="print each run's costliest Postgres statements")
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="start each stack with N conversations of two")
     parser.add_argument("scenario", nargs=argparse.REMAINDER, help="chat-loadtest arguments, after --")
     arguments = parser.parse_args()
     scenario = arguments.scenario[1:] if arguments.scenario[:1] == ["--"] else arguments.scenario
@@ -73,7 +76,7 @@ def main() -> int:
     runs: dict[Path, list[dict[str, float]]] = {build: [] for build in builds}
     for round_number in range(arguments.rounds):
         for build in builds:
-            figures = run_once(build, scenario, arguments.statements)
+            figures = run_once(build, scenario, arguments.statements, arguments.seed)
             runs[build].append(figures)
             print(f"round {round_number + 1} {build}: " + ", ".join(f"{name} {value:.1f}" for name, value in figures.items()), flush=True)
             time.sleep(2)
