@@ -159,13 +159,36 @@ import Testing
                 VALUES (\(sender), 'old', \(old), now() - interval '25 hours'), (\(sender), 'recent', \(recent), now() - interval '23 hours')
                 """
             )
+            // More expired keys than one batch deletes, some sharing a time.
+            try await postgres.query(
+                """
+                INSERT INTO message_keys (sender_id, client_message_id, message_id, created_at)
+                SELECT \(sender), 'expired-' || g, \(old), now() - interval '2 days' - (g / 3) * interval '1 second'
+                FROM generate_series(1, \(MessageUpkeep.batch * 2 + 500)) g
+                """
+            )
             let upkeep = MessageUpkeep(
                 database: Database(client: postgres, queryTimeout: .seconds(10), logger: logger),
                 resendWindow: .seconds(86_400),
                 logger: logger
             )
+            // Another instance at it: this one leaves the partitions alone.
+            let lock = "SELECT pg_advisory_lock(x'6368617470617274'::bigint)"
+            let held = try await postgres.withConnection { connection in
+                try await connection.query(PostgresQuery(unsafeSQL: lock), logger: logger)
+                let pass = try await MessageUpkeep(
+                    database: Database(client: postgres, queryTimeout: .seconds(10), logger: logger),
+                    resendWindow: .seconds(365 * 86_400),
+                    logger: logger
+                ).tidy()
+                try await connection.query("SELECT pg_advisory_unlock_all()", logger: logger)
+                return pass
+            }
+            #expect(held.partitions == 0 && held.keys == 0)
+            #expect(try await !Self.partitions(postgres).contains(months.last!))
+
             let pass = try await upkeep.tidy()
-            #expect(pass.partitions == 1 && pass.keys == 1)
+            #expect(pass.partitions == 1 && pass.keys == MessageUpkeep.batch * 2 + 501)
             #expect(try await Self.partitions(postgres) == Set(months + ["messages_legacy"]))
             let kept = try await postgres.query("SELECT client_message_id FROM message_keys").decode(String.self).reduce(into: []) {
                 $0.append($1)

@@ -83,6 +83,11 @@ struct Database: Sendable {
         }
     }
 
+    /// Whether `error` is Postgres giving up on a lock (`lock_timeout`).
+    static func lockTimedOut(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "55P03"
+    }
+
     /// The constraint a unique violation broke, if `error` is one.
     static func uniqueViolation(_ error: any Error) -> String? {
         guard let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" else { return nil }

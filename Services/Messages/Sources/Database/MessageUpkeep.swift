@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 import ServiceConfiguration
@@ -25,31 +26,35 @@ struct MessageUpkeep: Service {
             do {
                 try await self.tidy()
             } catch {
+                // A lock held too long, or the database away: an hour is weeks before a
+                // month is due; a minute is soon enough for a database coming back.
                 self.logger.warning("message upkeep failed", metadata: ["error": "\(String(reflecting: error))"])
-                next = .seconds(60)
+                next = Database.lockTimedOut(error) ? Self.every : .seconds(60)
             }
             try? await cancelWhenGracefulShutdown { [next] in try await Task.sleep(for: next) }
         }
     }
 
-    /// One pass: the partitions it made and the keys it deleted.
+    /// One pass: the partitions it made (none while another instance makes them) and the
+    /// keys it deleted.
     @discardableResult
     func tidy() async throws -> (partitions: Int, keys: Int) {
         let logger = self.logger
-        let made = try await self.database.withConnection { connection in
+        // Straight from the pool: a lock timeout is this job's to tell apart, not a client's.
+        let made = try await self.database.client.withConnection { connection in
             try await connection.query("SELECT chat_message_partitions(\(Int32(Self.monthsAhead)))", logger: logger).decode(Int32.self)
                 .reduce(0) { $0 + Int($1) }
         }
         if made > 0 { logger.info("made message partitions", metadata: ["count": "\(made)"]) }
-        let window = self.resendWindow.seconds
+        let cutoff = Date(timeIntervalSinceNow: -self.resendWindow.seconds)
         var forgotten = 0
-        while true {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let deleted = try await self.database.withConnection { connection in
                 try await connection.query(
                     """
                     WITH gone AS (
                         DELETE FROM message_keys WHERE ctid = ANY(ARRAY(
-                            SELECT ctid FROM message_keys WHERE created_at < now() - make_interval(secs => \(window)) LIMIT \(Self.batch)
+                            SELECT ctid FROM message_keys WHERE created_at < \(cutoff) ORDER BY created_at LIMIT \(Self.batch)
                         ))
                         RETURNING 1
                     )
@@ -61,6 +66,6 @@ struct MessageUpkeep: Service {
             forgotten += deleted
             if deleted < Self.batch { break }
         }
-        return (made, forgotten)
+        return (max(0, made), forgotten)
     }
 }

@@ -28,9 +28,9 @@ extension Migrations {
         $$
         """,
         // Makes the partitions of this month and the next `months_ahead` that are missing
-        // (run at every start and hourly: `MessageUpkeep`). One caller at a time, and never a
-        // long wait for the table's lock, which every send would queue behind: a busy table
-        // is tried again an hour later, weeks before the month begins.
+        // (run at every start and hourly: `MessageUpkeep`); -1 when another caller is at it.
+        // Never a long wait for the table's lock, which every send would queue behind: a busy
+        // table is tried again an hour later, weeks before the month begins.
         """
         CREATE FUNCTION chat_message_partitions(months_ahead integer) RETURNS integer LANGUAGE plpgsql AS $$
         DECLARE
@@ -38,8 +38,11 @@ extension Migrations {
             month timestamp;
             name text;
             made integer := 0;
+            previous text := current_setting('lock_timeout');
         BEGIN
-            PERFORM pg_advisory_xact_lock(x'6368617470617274'::bigint);  -- "chatpart"
+            IF NOT pg_try_advisory_xact_lock(x'6368617470617274'::bigint) THEN  -- "chatpart"
+                RETURN -1;
+            END IF;
             PERFORM set_config('lock_timeout', '2s', true);
             FOR step IN 0..months_ahead LOOP
                 month := first + make_interval(months => step);
@@ -51,6 +54,7 @@ extension Migrations {
                 );
                 made := made + 1;
             END LOOP;
+            PERFORM set_config('lock_timeout', previous, true);
             RETURN made;
         END
         $$
@@ -126,7 +130,9 @@ extension Migrations {
         """,
         // A send's key, to the message it stored; no foreign key (a send is not slowed by
         // checking one): a key whose message is gone finds nothing, as its conversation would.
-        // Written in time order, so a BRIN index finds the expired ones at almost no cost.
+        // The sweep deletes the oldest first, batch after batch: an index in time order skips
+        // what earlier batches deleted (a BRIN index, cheaper to keep, made each batch read
+        // those rows again until vacuum).
         """
         CREATE TABLE message_keys (
             sender_id uuid NOT NULL,
@@ -136,7 +142,7 @@ extension Migrations {
             PRIMARY KEY (sender_id, client_message_id)
         )
         """,
-        "CREATE INDEX message_keys_created_idx ON message_keys USING brin (created_at)",
+        "CREATE INDEX message_keys_created_idx ON message_keys (created_at)",
         // Every writer's sends keyed alike. A row trigger, not a step of the send statement:
         // a data-modifying CTE cost Postgres 22 µs a statement, the trigger 7 (one-message
         // statements run 18,000 times each, docs/BENCHMARKS.md).
@@ -155,8 +161,10 @@ extension Migrations {
         """
         INSERT INTO message_keys (sender_id, client_message_id, message_id, created_at)
         SELECT sender_id, client_message_id, id, created_at FROM messages
-        WHERE sender_id IS NOT NULL AND client_message_id IS NOT NULL
+        WHERE sender_id IS NOT NULL AND client_message_id IS NOT NULL AND created_at > now() - interval '7 days'
         ORDER BY created_at
         """,
+        // Autovacuum never analyses a partitioned table itself, and every row here is new.
+        "ANALYZE messages, message_keys, attachments, reactions, reports",
     ]
 }
