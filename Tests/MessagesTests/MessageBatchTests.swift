@@ -103,8 +103,17 @@ import Testing
                     """,
                     logger: TestEnvironment.logger
                 )
+                let holder = try await connection.query("SELECT pg_backend_pid()", logger: TestEnvironment.logger).decode(Int32.self)
+                    .first { _ in true }!
                 let loser = Task { try await store.append(batch: drafts) }
-                try await Task.sleep(for: .milliseconds(300))  // the batch is waiting on this transaction by now
+                // Until the batch's statement waits on this transaction (a fixed pause was too
+                // short on a loaded machine: the batch then began after the commit).
+                for _ in 0..<500 {
+                    let waiting = try await postgres.query("SELECT count(*) FROM pg_stat_activity WHERE \(holder) = ANY(pg_blocking_pids(pid))")
+                        .decode(Int.self).first { _ in true }
+                    if waiting ?? 0 > 0 { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
                 return loser
             }
             await #expect(throws: APIError.self) {

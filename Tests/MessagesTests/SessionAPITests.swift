@@ -116,14 +116,15 @@ import Testing
     /// next renewal, with the token now replaced, ends it once the grace is over.
     @Test func aRaceWithinTheGraceLeavesOneChainAndTheLoserEndsTheSession() async throws {
         var configuration = try TestEnvironment.messages()
-        configuration.sessions.reuseGrace = .milliseconds(300)
+        // Long enough for both renewals on a loaded machine (300 ms was not, once).
+        configuration.sessions.reuseGrace = .seconds(2)
         try await withMessages(.router, configuration: configuration) { client in
             let account = try await client.register("Racer")
             let copied = try #require(try await self.signIn(client, account).decode(AuthResponse.self).refreshToken)
             let owner = try await self.renew(client, copied).decode(AuthResponse.self)
             let thief = try await self.renew(client, copied).decode(AuthResponse.self)
             #expect(owner.refreshToken != thief.refreshToken)
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(2_200))
             // The owner's token was replaced by the thief's renewal: it comes back late, the session ends.
             #expect(try await self.renew(client, owner.refreshToken).errorCode == .invalidToken)
             #expect(try await self.renew(client, thief.refreshToken).errorCode == .invalidToken)
