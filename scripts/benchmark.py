@@ -72,10 +72,16 @@ def rss_bytes(pid: int) -> int:
 class Sample:
     cpu: dict[str, float]
     rss: dict[str, int]
+    # Each process's CPU seconds so far, by role: Postgres backends come and go.
+    processes: dict[str, dict[int, float]] = field(default_factory=dict)
 
     def cpu_since(self, before: Sample) -> dict[str, float]:
-        """CPU seconds each role used between `before` and this sample."""
-        return {role: self.cpu.get(role, 0) - before.cpu.get(role, 0) for role in self.cpu}
+        """CPU seconds each role used between `before` and this sample, process by process:
+        a backend that ended in between (the psql that seeded the tables, a pooled connection
+        closed) must not take away what it had used before. The difference of totals did, and
+        a seeded run's Postgres read half of what it used."""
+        return {role: sum(max(0.0, cpu - before.processes.get(role, {}).get(pid, 0)) for pid, cpu in pids.items())
+                for role, pids in self.processes.items()}
 
 
 @dataclass
@@ -92,8 +98,10 @@ class Processes:
 
     def sample(self) -> Sample:
         groups = self.groups()
-        return Sample(cpu={name: sum(cpu_seconds(pid) for pid in pids) for name, pids in groups.items()},
-                      rss={name: sum(rss_bytes(pid) for pid in pids) for name, pids in groups.items()})
+        processes = {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
+        return Sample(cpu={name: sum(cpus.values()) for name, cpus in processes.items()},
+                      rss={name: sum(rss_bytes(pid) for pid in pids) for name, pids in groups.items()},
+                      processes=processes)
 
 
 @dataclass

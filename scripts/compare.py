@@ -56,7 +56,7 @@ def run_once(build: Path, scenario: list[str], statements: bool = False, convers
         "delivered/s": report.get("deliveredPerSecond", 0), "connects/s": report.get("connectsPerSecond", 0),
         "handshake p50": report.get("handshake", {}).get("p50", 0),
     }
-    figures |= {f"CPU % {role}": 100 * (after.cpu[role] - before.cpu[role]) / seconds for role in after.cpu}
+    figures |= {f"CPU % {role}": 100 * used / seconds for role, used in after.cpu_since(before).items()}
     return figures
 
 
