@@ -70,10 +70,9 @@ def rss_bytes(pid: int) -> int:
 
 @dataclass
 class Sample:
-    cpu: dict[str, float]
     rss: dict[str, int]
     # Each process's CPU seconds so far, by role: Postgres backends come and go.
-    processes: dict[str, dict[int, float]] = field(default_factory=dict)
+    processes: dict[str, dict[int, float]]
 
     def cpu_since(self, before: Sample) -> dict[str, float]:
         """CPU seconds each role used between `before` and this sample, process by process:
@@ -99,9 +98,7 @@ class Processes:
     def sample(self) -> Sample:
         groups = self.groups()
         processes = {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
-        return Sample(cpu={name: sum(cpus.values()) for name, cpus in processes.items()},
-                      rss={name: sum(rss_bytes(pid) for pid in pids) for name, pids in groups.items()},
-                      processes=processes)
+        return Sample(rss={name: sum(rss_bytes(pid) for pid in pids) for name, pids in groups.items()}, processes=processes)
 
 
 @dataclass
