@@ -19,6 +19,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     let metrics = ServiceMetrics()
     let postgres = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: logger)
     let redis = RedisClient(configuration: configuration.redis, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+    let sendPool = PostgresClient(configuration: configuration.database.sendClientConfiguration, backgroundLogger: logger)
     let replica = configuration.database.replicaClientConfiguration.map { PostgresClient(configuration: $0, backgroundLogger: logger) }
     var database = Database(client: postgres, queryTimeout: configuration.database.queryTimeout, logger: logger)
     database.replica = replica.map {
@@ -29,7 +30,10 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
 
     let users = UserStore(database: database)
     let conversations = ConversationStore(database: database)
-    let messages = MessageStore(database: database)
+    let messages = MessageStore(
+        database: database,
+        sends: Database(client: sendPool, queryTimeout: configuration.database.queryTimeout, logger: logger)
+    )
     let events = MessageEvents(bus: ChatBus(redis: redis), logger: logger)
 
     let router = ServiceRouter.make(
@@ -171,7 +175,7 @@ public func buildApplication(configuration: MessagesConfiguration, logger: Logge
     } else {
         logger.warning("SMTP_URL is not set: mail waits in the outbox until it is")
     }
-    var services: [any Service] = [postgres]
+    var services: [any Service] = [postgres, sendPool]
     services += replica.map { [$0] } ?? []
     services += [redis, revocations] + streamClients
     services += afterMigration.map { AfterMigration(gate: migrated, service: $0) }

@@ -225,6 +225,8 @@ public struct DatabaseSettings: Sendable {
     public var password: String?
     public var database: String
     public var poolSize: Int
+    /// Connections that store sends, on top of `poolSize` (see `sendClientConfiguration`).
+    public var sendPoolSize = Self.sendPoolSize.defaultValue
     public var queryTimeout: Duration
     /// A streaming replica for reads (`DATABASE_READ_URL`), same user, pool size and timeout.
     var readReplica: Location?
@@ -289,6 +291,13 @@ public struct DatabaseSettings: Sendable {
             "a streaming replica of it for history, search and the directory; a read it has not replayed far enough for, or any while it is down, goes to the primary"
     ) { Location(url: $0).map { .some($0) } }
     public static let poolSize = Setting.int("DB_POOL_SIZE", default: 10, in: 1...500, help: "connections to Postgres held at most")
+    public static let sendPoolSize = Setting.int(
+        "DB_SEND_POOL_SIZE",
+        default: 4,
+        in: 1...100,
+        help:
+            "connections to Postgres that store sends, on top of DB_POOL_SIZE: a command stream's consumer holds one while it stores a batch, so keep it above COMMAND_STREAM_PARTITIONS + 1"
+    )
     public static let queryTimeout = Setting.seconds("DB_TIMEOUT", default: .seconds(5), help: "how long a request may wait for the database")
 
     public init(_ values: ConfigurationValues) throws(ConfigurationError) {
@@ -303,12 +312,25 @@ public struct DatabaseSettings: Sendable {
             queryTimeout: try values.read(Self.queryTimeout)
         )
         self.readReplica = try values.read(Self.readURL)
+        self.sendPoolSize = try values.read(Self.sendPoolSize)
     }
 
     var clientConfiguration: PostgresClient.Configuration {
         self.clientConfiguration(
             Location(host: self.host, port: self.port, username: self.username, password: self.password, database: self.database)
         )
+    }
+
+    /// The send path's: its statements are prepared (`InsertBatch`), and a prepared
+    /// statement's kept plan is made from the statistics of the moment. These connections
+    /// plan without sequential scans, so that a table that was empty then (`message_keys` on
+    /// a new deployment) is still read through its index once it has grown, and without a
+    /// custom plan for each batch, which is the planning the statements are prepared to save.
+    var sendClientConfiguration: PostgresClient.Configuration {
+        var configuration = self.clientConfiguration
+        configuration.options.maximumConnections = self.sendPoolSize
+        configuration.options.additionalStartupParameters = [("enable_seqscan", "off"), ("plan_cache_mode", "force_generic_plan")]
+        return configuration
     }
 
     /// The replica's, if there is one: it must answer a connection within a second, or the

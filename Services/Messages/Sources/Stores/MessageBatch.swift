@@ -24,8 +24,8 @@ extension MessageStore {
     /// unexpected one.
     func append(batch drafts: [NewMessage]) async throws -> [BatchOutcome] {
         guard !drafts.isEmpty else { return [] }
-        return try await self.database.withConnection { connection in
-            try await Self.insert(batch: drafts, on: connection, logger: self.database.logger)
+        return try await self.sends.withConnection { connection in
+            try await Self.insert(batch: drafts, on: connection, logger: self.sends.logger)
         }
     }
 
@@ -55,10 +55,7 @@ extension MessageStore {
         // it then takes no message from either of them.
         var members: [UUID: [UUID]] = [:]
         var blockers: [UUID: Set<UUID>] = [:]
-        for try await (conversation, user, blocks) in try await connection.query(
-            "SELECT conversation_id, user_id, blocks_other FROM conversation_members WHERE conversation_id = ANY(\(conversationIDs))",
-            logger: logger
-        ).decode((UUID, UUID, Bool).self) {
+        for try await (conversation, user, blocks) in try await connection.execute(BatchMembers(conversations: conversationIDs), logger: logger) {
             members[conversation, default: []].append(user)
             if blocks { blockers[conversation, default: []].insert(user) }
         }
@@ -123,7 +120,7 @@ extension MessageStore {
     /// that is not in its conversation or was deleted.
     private static func refusal(of draft: NewMessage, members: [UUID]?, blockers: Set<UUID>, originals: [UUID: ReplyOriginal]) -> APIError? {
         guard let members else { return .notFound("Conversation not found") }
-        guard let sender = draft.senderID, sender != Self.noSender else {
+        guard let sender = draft.senderID, sender != InsertBatch.none else {
             return draft.type == .system && draft.attachment == nil ? nil : .validation("Only SYSTEM messages have no sender")
         }
         guard members.contains(sender) else { return .forbidden("You are not a member of this conversation") }
@@ -142,19 +139,10 @@ extension MessageStore {
         return nil
     }
 
-    /// Stands for "no sender" (and "no original") in the statement's arrays, which hold no
-    /// NULLs: no user or message has it.
-    private static let noSender = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-
-    /// A send stored under the same key by someone else while this one was being stored.
-    static let storedConcurrently = APIError.unavailable("A message of the batch was stored concurrently, try again")
-
-    /// One statement: the drafts not stored yet get the next `seq`s of their conversation
-    /// (its row locked, in id order, so concurrent consumers cannot deadlock) and are
-    /// inserted with their attachments. Returns each draft's message, nil for those already
-    /// stored. A draft stored meanwhile by another consumer (a claimed entry processed twice
-    /// at once) breaks `message_keys`' primary key (written by a trigger on `messages`) and
-    /// the whole statement: nothing is stored, and the retry finds it.
+    /// One statement (`InsertBatch`): the drafts not stored yet get the next `seq`s of their
+    /// conversation and are inserted with their attachments. Returns each draft's message,
+    /// nil for those already stored, or being stored by another consumer meanwhile (a claimed
+    /// entry processed twice at once): the statement waits for that one to commit.
     private static func insertFresh(
         _ drafts: [NewMessage],
         originals: [UUID: ReplyOriginal],
@@ -177,13 +165,12 @@ extension MessageStore {
             )
         }
         var inserted: [UUID: (seq: Int64, changeSeq: Int64, createdAt: Date)] = [:]
-        do {
-            let rows = try await connection.query(Self.insertStatement(messages, attachments: zip(drafts, messages)), logger: logger)
-            for try await (id, seq, changeSeq, createdAt) in rows.decode((UUID, Int64, Int64, Date).self) {
-                inserted[id] = (seq, changeSeq, createdAt)
-            }
-        } catch  where Database.uniqueViolation(error) == "message_keys_pkey" {
-            throw Self.storedConcurrently
+        let files = zip(drafts, messages).compactMap { draft, message in draft.attachment.map { (file: $0, message: message) } }
+        for try await (id, seq, changeSeq, createdAt) in try await connection.execute(
+            InsertBatch(messages: messages, files: files),
+            logger: logger
+        ) {
+            inserted[id] = (seq, changeSeq, createdAt)
         }
         return zip(drafts, messages).map { draft, message in
             guard let row = inserted[message.id] else { return nil }
@@ -192,69 +179,5 @@ extension MessageStore {
             if let file = draft.attachment { message.attachments = [file.attachment] }
             return message
         }
-    }
-
-    /// The statement `insertFresh` runs: returns the id, `seq`, `changeSeq` and time of each
-    /// message it inserted.
-    private static func insertStatement(
-        _ messages: [Message],
-        attachments: some Sequence<(NewMessage, Message)>
-    ) -> PostgresQuery {
-        let files = attachments.compactMap { draft, message in draft.attachment.map { (file: $0, message: message) } }
-        return """
-            WITH d AS (
-                SELECT u.id, u.conversation_id, NULLIF(u.sender_id, \(Self.noSender)) AS sender_id, u.content, u.message_type,
-                       NULLIF(u.client_message_id, '') AS client_message_id, NULLIF(u.reply_to, \(Self.noSender)) AS reply_to,
-                       NULLIF(u.call, '')::jsonb AS call, u.ord
-                FROM unnest(
-                    \(messages.map(\.id)), \(messages.map(\.conversationId)), \(messages.map { $0.senderId ?? Self.noSender }),
-                    \(messages.map(\.content)), \(messages.map(\.messageType.rawValue)), \(messages.map { $0.clientMessageId ?? "" }),
-                    \(messages.map { $0.replyTo?.id ?? Self.noSender }), \(messages.map { $0.call.map(MessageRows.json) ?? "" })
-                ) WITH ORDINALITY AS u(id, conversation_id, sender_id, content, message_type, client_message_id, reply_to, call, ord)
-            ), fresh AS (
-                SELECT d.* FROM d WHERE NOT EXISTS (
-                    SELECT 1 FROM message_keys k WHERE k.sender_id = d.sender_id AND k.client_message_id = d.client_message_id
-                )
-            ), counts AS (
-                SELECT conversation_id AS id, count(*) AS n FROM fresh GROUP BY conversation_id
-            ), locked AS (
-                SELECT c.id FROM conversations c WHERE c.id IN (SELECT id FROM counts) ORDER BY c.id FOR UPDATE
-            ), bumped AS (
-                UPDATE conversations c
-                SET last_seq = c.last_seq + counts.n, last_change_seq = c.last_change_seq + counts.n, updated_at = now()
-                FROM locked, counts WHERE c.id = locked.id AND c.id = counts.id
-                RETURNING c.id, c.last_seq - counts.n AS base, c.last_change_seq - counts.n AS change_base
-            ), numbered AS (
-                SELECT f.*, b.base, b.change_base, row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS n
-                FROM fresh f JOIN bumped b ON b.id = f.conversation_id
-            ), inserted AS (
-                INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type, client_message_id, reply_to, call)
-                SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id, reply_to, call
-                FROM numbered
-                RETURNING id, conversation_id, sender_id, message_type, call, seq, change_seq, created_at
-            ), counted AS (
-                -- Every other member has these unread (a watermark is never past the last message).
-                UPDATE conversation_members cm SET unread_count = cm.unread_count + n.count
-                FROM (
-                    SELECT i.conversation_id, member.user_id, count(*) AS count
-                    FROM inserted i JOIN conversation_members member ON member.conversation_id = i.conversation_id
-                    WHERE \(unescaped: MessageRows.countsAsUnread("i")) AND i.sender_id IS DISTINCT FROM member.user_id
-                    GROUP BY i.conversation_id, member.user_id
-                ) n
-                WHERE cm.conversation_id = n.conversation_id AND cm.user_id = n.user_id
-            ), attached AS (
-                INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key, width, height)
-                SELECT a.id, a.conversation_id, a.message_id, a.uploader_id, a.name, a.size, a.mime_type, a.sha256, a.storage_key,
-                    nullif(a.width, 0), nullif(a.height, 0)
-                FROM unnest(
-                    \(files.map(\.file.id)), \(files.map(\.message.conversationId)), \(files.map(\.message.id)),
-                    \(files.map { $0.message.senderId! }), \(files.map(\.file.name)), \(files.map(\.file.size)),
-                    \(files.map(\.file.mimeType)), \(files.map(\.file.sha256)), \(files.map(\.file.storageKey)),
-                    \(files.map { Int32($0.file.width ?? 0) }), \(files.map { Int32($0.file.height ?? 0) })
-                ) AS a(id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key, width, height)
-                WHERE a.message_id IN (SELECT id FROM inserted)
-            )
-            SELECT id, seq, change_seq, created_at FROM inserted
-            """
     }
 }

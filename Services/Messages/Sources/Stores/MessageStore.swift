@@ -32,18 +32,18 @@ enum HistoryCursor: Sendable, Equatable {
 /// `append(batch:)`), read back by `seq`.
 struct MessageStore: Sendable {
     let database: Database
+    /// Where sends are stored: connections that plan without sequential scans (see
+    /// `InsertBatch`), the same pool as every other statement where there are none.
+    let sends: Database
 
-    /// Stores one message the way a batch is stored. A send stored concurrently under the
-    /// same key (a client retrying before its first try answered) is tried once more, which
-    /// finds it stored.
+    init(database: Database, sends: Database? = nil) {
+        self.database = database
+        self.sends = sends ?? database
+    }
+
+    /// Stores one message the way a batch is stored.
     func append(_ draft: NewMessage) async throws -> (message: Message, members: [UUID], created: Bool) {
-        var outcome: BatchOutcome
-        do {
-            outcome = try await self.append(batch: [draft])[0]
-        } catch let error as APIError where error == Self.storedConcurrently {
-            outcome = try await self.append(batch: [draft])[0]
-        }
-        switch outcome {
+        switch try await self.append(batch: [draft])[0] {
         case .stored(let message, let members, let created): return (message, members, created)
         case .refused(let error): throw error
         }

@@ -1,0 +1,137 @@
+import ChatModels
+import EventBus
+import Foundation
+import PostgresNIO
+
+// The send path's statements, prepared once a connection: Postgres planned the batch insert
+// afresh for every batch, about 400 µs of its 1,200–1,800 (pg_stat_statements, #32). A
+// prepared statement keeps one generic plan, made from the statistics of the moment, until
+// they change (autovacuum analyses a table once a tenth of it is new). Only a table that
+// grows faster than that can outgrow its plan: `message_keys`, thousands of rows a second,
+// which was empty on a new deployment. So the insert never reads it: it inserts the keys
+// and skips the conflicts, which only its primary key decides. These statements run on
+// connections that plan without sequential scans and keep the generic plan
+// (`DatabaseSettings.sendClientConfiguration`).
+
+/// Each member of the batch's conversations, and whether they block the other member of a
+/// direct conversation.
+struct BatchMembers: PostgresPreparedStatement {
+    static let sql = "SELECT conversation_id, user_id, blocks_other FROM conversation_members WHERE conversation_id = ANY($1)"
+    typealias Row = (UUID, UUID, Bool)
+
+    var conversations: [UUID]
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(self.conversations)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
+    }
+}
+
+/// Inserts the messages not stored yet under their (sender, `clientMessageId`), each with
+/// the next `seq` of its conversation, with their attachments, and counts them unread for
+/// every other member. Returns the id, `seq`, `changeSeq` and time of each message it
+/// inserted. The arrays hold no NULLs: a nil is `none` (a uuid no user or message has) or an
+/// empty string.
+///
+/// The keys go in first, in key order, and the conversations are locked next, in id order,
+/// so concurrent batches wait for each other rather than deadlock. A key another
+/// transaction is inserting waits for it: stored, the draft is skipped here (its retry
+/// finds the message); rolled back, it is stored here.
+struct InsertBatch: PostgresPreparedStatement {
+    /// Stands for "no sender" and "no original" in the uuid arrays.
+    static let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+    static let sql = """
+        WITH d AS (
+            SELECT u.id, u.conversation_id, NULLIF(u.sender_id, '\(none)') AS sender_id, u.content, u.message_type,
+                   NULLIF(u.client_message_id, '') AS client_message_id, NULLIF(u.reply_to, '\(none)') AS reply_to,
+                   NULLIF(u.call, '')::jsonb AS call, u.ord
+            FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[])
+                WITH ORDINALITY AS u(id, conversation_id, sender_id, content, message_type, client_message_id, reply_to, call, ord)
+        ), keyed AS (
+            INSERT INTO message_keys (sender_id, client_message_id, message_id)
+            SELECT sender_id, client_message_id, id FROM d
+            WHERE sender_id IS NOT NULL AND client_message_id IS NOT NULL
+            ORDER BY sender_id, client_message_id
+            ON CONFLICT DO NOTHING
+            RETURNING message_id
+        ), fresh AS (
+            SELECT d.* FROM d WHERE d.sender_id IS NULL OR d.client_message_id IS NULL OR d.id IN (SELECT message_id FROM keyed)
+        ), counts AS (
+            SELECT conversation_id AS id, count(*) AS n FROM fresh GROUP BY conversation_id
+        ), locked AS (
+            SELECT c.id FROM conversations c WHERE c.id IN (SELECT id FROM counts) ORDER BY c.id FOR UPDATE
+        ), bumped AS (
+            UPDATE conversations c
+            SET last_seq = c.last_seq + counts.n, last_change_seq = c.last_change_seq + counts.n, updated_at = now()
+            FROM locked, counts WHERE c.id = locked.id AND c.id = counts.id
+            RETURNING c.id, c.last_seq - counts.n AS base, c.last_change_seq - counts.n AS change_base
+        ), numbered AS (
+            SELECT f.*, b.base, b.change_base, row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS n
+            FROM fresh f JOIN bumped b ON b.id = f.conversation_id
+        ), inserted AS (
+            INSERT INTO messages (id, conversation_id, seq, change_seq, sender_id, content, message_type, client_message_id, reply_to, call)
+            SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id, reply_to, call
+            FROM numbered
+            RETURNING id, conversation_id, sender_id, message_type, call, seq, change_seq, created_at
+        ), counted AS (
+            -- Every other member has these unread (a watermark is never past the last message).
+            UPDATE conversation_members cm SET unread_count = cm.unread_count + n.count
+            FROM (
+                SELECT i.conversation_id, member.user_id, count(*) AS count
+                FROM inserted i JOIN conversation_members member ON member.conversation_id = i.conversation_id
+                WHERE \(MessageRows.countsAsUnread("i")) AND i.sender_id IS DISTINCT FROM member.user_id
+                GROUP BY i.conversation_id, member.user_id
+            ) n
+            WHERE cm.conversation_id = n.conversation_id AND cm.user_id = n.user_id
+        ), attached AS (
+            INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key, width, height)
+            SELECT a.id, a.conversation_id, a.message_id, a.uploader_id, a.name, a.size, a.mime_type, a.sha256, a.storage_key,
+                nullif(a.width, 0), nullif(a.height, 0)
+            FROM unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::int8[], $15::text[], $16::text[],
+                        $17::text[], $18::int4[], $19::int4[])
+                AS a(id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key, width, height)
+            WHERE a.message_id IN (SELECT id FROM inserted)
+        )
+        SELECT id, seq, change_seq, created_at FROM inserted
+        """
+    typealias Row = (UUID, Int64, Int64, Date)
+
+    /// Messages with their ids made, `seq` yet to be given.
+    var messages: [Message]
+    /// The files, each with the message it is attached to.
+    var files: [(file: AttachmentDraft, message: Message)]
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 19)
+        bindings.append(self.messages.map(\.id))
+        bindings.append(self.messages.map(\.conversationId))
+        bindings.append(self.messages.map { $0.senderId ?? Self.none })
+        bindings.append(self.messages.map(\.content))
+        bindings.append(self.messages.map(\.messageType.rawValue))
+        bindings.append(self.messages.map { $0.clientMessageId ?? "" })
+        bindings.append(self.messages.map { $0.replyTo?.id ?? Self.none })
+        bindings.append(self.messages.map { $0.call.map(MessageRows.json) ?? "" })
+        bindings.append(self.files.map(\.file.id))
+        bindings.append(self.files.map(\.message.conversationId))
+        bindings.append(self.files.map(\.message.id))
+        bindings.append(self.files.map { $0.message.senderId! })
+        bindings.append(self.files.map(\.file.name))
+        bindings.append(self.files.map(\.file.size))
+        bindings.append(self.files.map(\.file.mimeType))
+        bindings.append(self.files.map(\.file.sha256))
+        bindings.append(self.files.map(\.file.storageKey))
+        bindings.append(self.files.map { Int32($0.file.width ?? 0) })
+        bindings.append(self.files.map { Int32($0.file.height ?? 0) })
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
+    }
+}
