@@ -257,6 +257,7 @@ class ManySockets:
     handshake_p50: float
     handshake_p99: float
     command: list[str]
+    errors: dict[str, int]           # why connects failed, by the tools' error text
 
 
 def open_files(pid: int) -> int:
@@ -266,15 +267,20 @@ def open_files(pid: int) -> int:
         return 0
 
 
-def many_sockets(deployment: stack_module.Stack, total: int, api: str, per_process: int = 15_000) -> ManySockets:
+def many_sockets(deployment: stack_module.Stack, total: int, api: str, per_process: int = 15_000, rate: int = 700) -> ManySockets:
     """Opens `total` sockets at once over as many gateways and load-tool processes as the
-    per-process file limit needs, holds them, and counts them where they end: the gateways'
-    open files, sampled while every tool holds its sockets."""
+    per-process file limit needs, at `rate` a second together, holds them, and counts them
+    where they end: the gateways' open files, sampled while every tool holds its sockets.
+
+    Paced below what seven gateways and seven tools sharing two cores handshake: at 2,000 a
+    second 19,935 of 100,000 failed (the tools' 30 s connect timeout), at 1,000 a second
+    882–1,343, at 700 492 (2026-12-07); this measures how many sockets are held, the storm
+    scenario how fast they are opened."""
     count = -(-total // per_process)
     gateways, urls = start_gateways(deployment, count)
     baseline = {pid: open_files(pid) for pid in gateways.values()}
     rss_before = sum(rss_bytes(pid) for pid in gateways.values())
-    commands = storm_commands(urls, total, count, api)
+    commands = storm_commands(urls, total, count, api, rate)
     log(f"sockets: {total} over {len(urls)} gateways from {count} load-tool processes")
     tools = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for command in commands]
     peak, rss_at_peak = peak_sockets(tools, baseline, rss_before)
@@ -288,9 +294,13 @@ def many_sockets(deployment: stack_module.Stack, total: int, api: str, per_proce
         handshakes_per_second=sum(report["connectsPerSecond"] for report in reports),
         handshake_p50=max(report["handshake"]["p50"] for report in reports), handshake_p99=max(report["handshake"]["p99"] for report in reports),
         command=["chat-loadtest", *commands[0][1:]],
+        errors={error: sum(report.get("errors", {}).get(error, 0) for report in reports)
+                for error in {error for report in reports for error in report.get("errors", {})}},
     )
     log(f"  {result.connected} connected ({result.failed} failed), peak {peak} open on the gateways, "
         f"{(rss_at_peak - rss_before) / max(1, peak) / 1024:.1f} KiB RSS each")
+    for error, times in sorted(result.errors.items(), key=lambda item: -item[1])[:3]:
+        log(f"  {times} × {error}")
     return result
 
 
@@ -309,13 +319,11 @@ def start_gateways(deployment: stack_module.Stack, count: int) -> tuple[dict[str
     return gateways, urls
 
 
-def storm_commands(urls: list[str], total: int, count: int, api: str) -> list[list[str]]:
+def storm_commands(urls: list[str], total: int, count: int, api: str, rate: int) -> list[list[str]]:
     """One storm command for each of `count` load-tool processes, sharing `total` sockets."""
     tool = stack_module.build_dir("release") / "chat-loadtest"
-    # Each tool from addresses of its own (an address has ~28,000 ephemeral ports), to every gateway.
-    # Paced below the handshake ceiling (all of it shares the two cores with the tools), and
-    # held until the last tool has opened all of its sockets.
-    rate = 2_000
+    # Each tool from addresses of its own (an address has ~28,000 ephemeral ports), to every
+    # gateway, held until the last tool has opened all of its sockets.
     hold = 20 + total // rate
     return [
         [str(tool), "storm", "--sockets", str(total // count), "--rate", str(rate // count), "--hold", str(hold), "--users", "20",
@@ -715,6 +723,8 @@ def held_sockets_section(held: ManySockets | None) -> list[str]:
         f"**{(held.rss_at_peak - held.rss_before) / max(1, held.peak_sockets) / 1024:.1f} KiB per open socket**.",
         "",
         f"`{' '.join(held.command)}` (one of {held.tools}, each with its own `--source` addresses)",
+        *([""] + ["Why connects failed: " + "; ".join(f"{times} × `{error}`" for error, times in
+                                                    sorted(held.errors.items(), key=lambda item: -item[1])[:5]) + "."] if held.errors else []),
     ]
 
 
