@@ -13,6 +13,7 @@ public struct Conversation: Codable, Sendable, Hashable {
     public var title: String?
     public var participants: [User]
     public var lastMessage: Message?
+    /// Others' messages after the reader's watermark, counted to 100 (100 or more).
     public var unreadCount: Int
     /// The `seq` of the newest message; what a client compares with the last one it saw.
     public var lastSeq: Int64

@@ -189,6 +189,39 @@ import Testing
         }
     }
 
+    /// A send writes no recipient's row: unread counts are counted when read, and stop at
+    /// `unreadCap` (a reader with thousands unread costs the list a bounded read).
+    @Test func aSendWritesNoMembersRowAndUnreadStopsAtTheCap() async throws {
+        try await Self.withStore { client, store, postgres in
+            let (student, expert, conversation) = try await client.pair("Reader", "Talker")
+            @Sendable func versions() async throws -> [String] {
+                try await postgres.query(
+                    "SELECT xmin::text FROM conversation_members WHERE conversation_id = \(conversation.id) ORDER BY user_id"
+                ).decode(String.self).reduce(into: []) { $0.append($1) }
+            }
+            @Sendable func unread(_ reader: Account) async throws -> Int {
+                try await client.call(.get, "/api/chat/conversations/\(conversation.id)", token: reader.token).decode(Conversation.self).unreadCount
+            }
+            let before = try await versions()
+            let count = ConversationStore.unreadCap + 5
+            let drafts = (0..<count).map {
+                NewMessage(conversationID: conversation.id, senderID: expert.user.id, content: "n\($0)", type: .text, clientMessageID: "cap-\($0)")
+            }
+            _ = try await store.append(batch: drafts)
+            #expect(try await versions() == before, "no member's row written by a send")
+            #expect(try await unread(student) == ConversationStore.unreadCap)
+            #expect(try await unread(expert) == 0, "their own, and the welcome")
+            let last = Int64(count + 1)  // after the welcome
+            _ = try await client.call(
+                .post,
+                "/api/chat/conversations/\(conversation.id)/read",
+                token: student.token,
+                json: MarkReadRequest(seq: last - 7)
+            )
+            #expect(try await unread(student) == 7)
+        }
+    }
+
     /// The server's own messages and sends without a key go the same way as the rest: in
     /// order, with the next seqs, each stored (never taken for a retry of another).
     @Test func systemAndKeylessSendsAreStoredByTheBatchLikeAnyOther() async throws {

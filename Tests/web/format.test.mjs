@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { callLine, device, duration, groupReceipt, listed, pictureBox } from "../../Web/js/format.js";
+import { callLine, device, duration, groupReceipt, listed, pictureBox, unreadShown } from "../../Web/js/format.js";
 import { isLine, isNews } from "../../Web/js/message-kinds.js";
 
 test("a picture's box keeps its shape within 320 × 240", () => {
@@ -69,4 +69,11 @@ test("a signed-in device is named as its owner knows it", () => {
   assert.equal(device("python-requests/2.31.0"), "python-requests/2.31.0");
   assert.equal(device(null), "Unknown device");
   assert.equal(device(""), "Unknown device");
+});
+
+test("an unread badge counts to 99, then says 99+ (the server counts to 100)", () => {
+  assert.equal(unreadShown(1), "1");
+  assert.equal(unreadShown(99), "99");
+  assert.equal(unreadShown(100), "99+");
+  assert.equal(unreadShown(250), "99+");
 });

@@ -6,6 +6,11 @@ export function initials(name) {
   return letters.toUpperCase();
 }
 
+/** An unread count as a badge shows it: the server counts to 100, so past 99 it says "99+". */
+export function unreadShown(count) {
+  return count > 99 ? "99+" : String(count);
+}
+
 /** "14:02" today, "yesterday", a weekday this week, else a date. */
 export function when(date, now = new Date()) {
   const then = new Date(date);

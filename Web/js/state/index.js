@@ -1,6 +1,7 @@
 // The page's state: slices, each changed only through its own functions and telling what
 // changed; what follows from several (a user by id, the unread total, the title) is here.
 
+import { unreadShown } from "../format.js";
 import { createBlocks } from "./blocks.js";
 import { createCalls } from "./calls.js";
 import { createConversations } from "./conversations.js";
@@ -71,7 +72,7 @@ export function createState({ storage }) {
     /** The tab's title: the unread count first. */
     title() {
       const unread = state.conversations.unreadTotal();
-      return unread ? `(${unread}) Chat` : "Chat";
+      return unread ? `(${unreadShown(unread)}) Chat` : "Chat";
     },
 
     setConnection(value) {

@@ -3,7 +3,7 @@
 // list scrolls into view. Each conversation's item is kept and changed in place; one
 // listener opens whichever is clicked.
 
-import { callLine, when } from "../format.js";
+import { callLine, unreadShown, when } from "../format.js";
 import { key } from "../state/ids.js";
 import { avatar, groupAvatar, presenceDot } from "./avatar.js";
 import { element, reconcile, setAttribute, setText } from "./keyed.js";
@@ -89,8 +89,8 @@ export function renderSidebar(state, { onOpen, loadMore, onLoaded }) {
     let badge = button.querySelector(".badge");
     if (conversation.unreadCount > 0) {
       if (!badge) button.append((badge = element("span", { className: "badge", testid: "unread-badge" })));
-      setText(badge, String(conversation.unreadCount));
-      setAttribute(badge, "aria-label", `${conversation.unreadCount} unread`);
+      setText(badge, unreadShown(conversation.unreadCount));
+      setAttribute(badge, "aria-label", `${unreadShown(conversation.unreadCount)} unread`);
     } else {
       badge?.remove();
     }

@@ -531,5 +531,13 @@ enum Migrations {
             name: "send keys written by the send statement",
             statements: ["DROP TRIGGER messages_key ON messages", "DROP FUNCTION chat_message_key()"]
         ),
+        // Unread counts are counted when read, up to `ConversationStore.unreadCap`: keeping
+        // them wrote every recipient's row on every send, and the partial index made each
+        // of those writes a new index entry too.
+        Migration(
+            version: 24,
+            name: "unread counted when read",
+            statements: ["DROP INDEX conversation_members_unread_idx", "ALTER TABLE conversation_members DROP COLUMN unread_count"]
+        ),
     ]
 }

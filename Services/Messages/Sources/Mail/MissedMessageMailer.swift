@@ -91,9 +91,10 @@ struct MissedMessageMailer: Service {
                        (SELECT max(m.seq) FROM messages m WHERE m.conversation_id = cm.conversation_id AND m.seq > cm.last_read_seq
                             AND m.sender_id IS DISTINCT FROM cm.user_id AND m.deleted_at IS NULL AND \(unescaped: unread))
                 FROM conversation_members cm
+                JOIN conversations c ON c.id = cm.conversation_id
                 JOIN users u ON u.id = cm.user_id
                 LEFT JOIN email_notices n ON n.user_id = cm.user_id AND n.conversation_id = cm.conversation_id
-                WHERE cm.unread_count > 0 AND u.email_notifications <> 'never'
+                WHERE c.last_seq > cm.last_read_seq AND u.email_notifications <> 'never'
                   AND cm.user_id > \(cursor ?? Self.first)
                   AND (u.suspended_until IS NULL OR u.suspended_until < now())
                   AND (NOT \(required) OR u.email_verified_at IS NOT NULL)

@@ -54,15 +54,6 @@ struct ChangeWrite {
         for try await deletedAt in rows.decode(Date.self) {
             (message.content, message.deletedAt, message.changeSeq, message.attachments) = ("", deletedAt, changeSeq, [])
         }
-        // One fewer unread for each member who had not read it (the sender never had it unread).
-        try await self.connection.query(
-            """
-            UPDATE conversation_members SET unread_count = unread_count - 1
-            WHERE conversation_id = \(self.conversationID) AND user_id <> \(message.senderId ?? self.userID)
-              AND last_read_seq < \(message.seq) AND unread_count > 0
-            """,
-            logger: self.logger
-        )
         return true
     }
 

@@ -171,29 +171,27 @@ struct ConversationStore: Sendable {
         return conversation
     }
 
-    /// A member's unread count counted afresh, for a row `m` of `conversation_members`: the
-    /// messages after their watermark that are others' and count (`MessageRows.countsAsUnread`), not deleted. The count
-    /// is kept in `unread_count` (a send adds to it, a delete takes from it); a read or a
-    /// mark-as-unread counts again, from its new watermark.
-    static let unreadRecount = """
-        (SELECT count(*) FROM messages x
-         WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq AND x.deleted_at IS NULL
-           AND \(MessageRows.countsAsUnread("x")) AND x.sender_id IS DISTINCT FROM m.user_id)
-        """
+    /// Unread counts go this far: a reader with more sees "99+", and reading the list costs
+    /// at most this many rows a conversation.
+    static let unreadCap = 100
 
-    /// Counts the member's unread afresh. Run as a statement of its own after the row is
-    /// locked: every send that added to it has then committed and is counted, and later
-    /// ones wait for the lock and add theirs after.
-    private static func recountUnread(conversationID: UUID, userID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
-            """
-            UPDATE conversation_members m
-            SET unread_count = CASE WHEN m.last_read_seq >= c.last_seq THEN 0 ELSE \(unescaped: Self.unreadRecount) END
-            FROM conversations c
-            WHERE c.id = m.conversation_id AND m.conversation_id = \(conversationID) AND m.user_id = \(userID)
-            """,
-            logger: logger
-        )
+    /// A member's unread count, for a row `member` (its `user_id` and `last_read_seq`, none
+    /// for a member who left) and the row `conversation` of their conversation: the messages
+    /// after their watermark that are others', count (`MessageRows.countsAsUnread`) and are
+    /// not deleted, up to `unreadCap`. Counted when read, not kept: keeping it wrote a row
+    /// per recipient on every send, 85 % of the send statement's time in groups of 20
+    /// (docs/BENCHMARKS.md, "Unread counted when read").
+    static func unreadCount(of member: String, in conversation: String) -> String {
+        """
+        CASE WHEN \(member).last_read_seq IS NULL OR \(member).last_read_seq >= \(conversation).last_seq THEN 0 ELSE (
+            SELECT count(*) FROM (
+                SELECT FROM messages x
+                WHERE x.conversation_id = \(conversation).id AND x.seq > \(member).last_read_seq AND x.deleted_at IS NULL
+                  AND \(MessageRows.countsAsUnread("x")) AND x.sender_id IS DISTINCT FROM \(member).user_id
+                LIMIT \(Self.unreadCap)
+            ) unread
+        ) END
+        """
     }
 
     /// The conversations with what the list shows of each, and each one's time of last
@@ -211,17 +209,18 @@ struct ConversationStore: Sendable {
             let rows = try await connection.query(
                 """
                 WITH mine AS (
-                    SELECT m.conversation_id AS id, c.updated_at AS seen_at, m.unread_count::int8 AS unread,
+                    SELECT m.conversation_id AS id, m.user_id, m.last_read_seq, c.updated_at AS seen_at,
                            NULL::text AS reason, NULL::timestamptz AS left_at, NULL::int8 AS left_seq
                     FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
                     WHERE m.user_id = \(userID)
                     UNION ALL
-                    SELECT d.conversation_id, LEAST(c.updated_at, d.left_at), 0, d.reason, d.left_at, d.left_seq
+                    SELECT d.conversation_id, d.user_id, NULL, LEAST(c.updated_at, d.left_at), d.reason, d.left_at, d.left_seq
                     FROM conversation_departures d JOIN conversations c ON c.id = d.conversation_id
                     WHERE d.user_id = \(userID)
                 )
                 SELECT c.id, c.kind, c.title, LEAST(c.last_seq, COALESCE(mine.left_seq, c.last_seq)), c.last_change_seq, c.created_at,
-                       mine.seen_at, mine.unread, (extract(epoch FROM mine.seen_at) * 1000000)::int8 AS updated_micros,
+                       mine.seen_at, \(unescaped: Self.unreadCount(of: "mine", in: "c")),
+                       (extract(epoch FROM mine.seen_at) * 1000000)::int8 AS updated_micros,
                        c.description, c.closed_at, mine.reason, mine.left_at, c.picture_url
                 FROM mine JOIN conversations c ON c.id = mine.id
                 WHERE (\(only)::uuid IS NULL OR c.id = \(only))
@@ -373,7 +372,7 @@ struct ConversationStore: Sendable {
             let logger = self.database.logger
             let rows = try await connection.query(
                 """
-                SELECT m.conversation_id, m.user_id, c.last_seq, c.last_change_seq, m.unread_count::int8, c.title
+                SELECT m.conversation_id, m.user_id, c.last_seq, c.last_change_seq, \(unescaped: Self.unreadCount(of: "m", in: "c")), c.title
                 FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
                 WHERE m.conversation_id = ANY(\(conversationIDs)) AND (\(user)::uuid IS NULL OR m.user_id = \(user))
                 """,
@@ -410,7 +409,7 @@ struct ConversationStore: Sendable {
     /// From the message on, the conversation is unread again for the user: their unread
     /// watermark moves back before it (never forward). Others still see it read.
     func markUnread(conversationID: UUID, userID: UUID, from messageID: UUID) async throws {
-        try await self.database.transaction { connection in
+        try await self.database.withConnection { connection in
             let rows = try await connection.query(
                 """
                 UPDATE conversation_members m SET last_read_seq = LEAST(m.last_read_seq, x.seq - 1)
@@ -424,17 +423,14 @@ struct ConversationStore: Sendable {
             guard try await rows.decode(Int64.self).reduce(0, { count, _ in count + 1 }) == 1 else {
                 throw APIError.notFound("Message not found in this conversation")
             }
-            try await Self.recountUnread(conversationID: conversationID, userID: userID, on: connection, logger: self.database.logger)
         }
     }
 
     /// Moves the reader's watermarks forward to `seq` (never back, never past the last
-    /// message): the unread one, and the receipt others see. Returns the receipt, and
-    /// whether it moved.
-    /// Moves the user's read watermark (never back); also says whether the receipt moved and
-    /// who the members are, for the receipt's event.
+    /// message): the unread one, and the receipt others see. Returns the receipt, whether it
+    /// moved, and who the members are, for the receipt's event.
     func markRead(conversationID: UUID, userID: UUID, upTo target: ReadTarget) async throws -> (receipt: ReadReceipt, moved: Bool, members: [UUID]) {
-        try await self.database.transaction { connection in
+        try await self.database.withConnection { connection in
             let logger = self.database.logger
             let seq: Int64
             switch target {
@@ -472,7 +468,6 @@ struct ConversationStore: Sendable {
                 outcome = (ReadReceipt(conversationId: conversationID, userId: userID, seq: newSeq, readAt: readAt), newSeq > previous, members)
             }
             guard let outcome else { throw APIError.forbidden("You are not a member of this conversation") }
-            try await Self.recountUnread(conversationID: conversationID, userID: userID, on: connection, logger: logger)
             return outcome
         }
     }

@@ -33,10 +33,10 @@ struct BatchMembers: PostgresPreparedStatement {
 }
 
 /// Inserts the messages not stored yet under their (sender, `clientMessageId`), each with
-/// the next `seq` of its conversation, with their attachments, and counts them unread for
-/// every other member. Returns the id, `seq`, `changeSeq` and time of each message it
-/// inserted. The arrays hold no NULLs: a nil is `none` (a uuid no user or message has) or an
-/// empty string.
+/// the next `seq` of its conversation, with their attachments. Nothing is written per
+/// recipient: unread counts are counted when read (`ConversationStore.unreadCount`).
+/// Returns the id, `seq`, `changeSeq` and time of each message it inserted. The arrays hold
+/// no NULLs: a nil is `none` (a uuid no user or message has) or an empty string.
 ///
 /// The keys go in first, in key order, and the conversations are locked next, in id order,
 /// so concurrent batches wait for each other rather than deadlock. A key another
@@ -79,16 +79,6 @@ struct InsertBatch: PostgresPreparedStatement {
             SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id, reply_to, call
             FROM numbered
             RETURNING id, conversation_id, sender_id, message_type, call, seq, change_seq, created_at
-        ), counted AS (
-            -- Every other member has these unread (a watermark is never past the last message).
-            UPDATE conversation_members cm SET unread_count = cm.unread_count + n.count
-            FROM (
-                SELECT i.conversation_id, member.user_id, count(*) AS count
-                FROM inserted i JOIN conversation_members member ON member.conversation_id = i.conversation_id
-                WHERE \(MessageRows.countsAsUnread("i")) AND i.sender_id IS DISTINCT FROM member.user_id
-                GROUP BY i.conversation_id, member.user_id
-            ) n
-            WHERE cm.conversation_id = n.conversation_id AND cm.user_id = n.user_id
         ), attached AS (
             INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key, width, height)
             SELECT a.id, a.conversation_id, a.message_id, a.uploader_id, a.name, a.size, a.mime_type, a.sha256, a.storage_key,
