@@ -55,9 +55,9 @@ extension MessageStore {
         // it then takes no message from either of them.
         var members: [UUID: [UUID]] = [:]
         var blockers: [UUID: Set<UUID>] = [:]
-        for try await (conversation, user, blocks) in try await connection.execute(BatchMembers(conversations: conversationIDs), logger: logger) {
-            members[conversation, default: []].append(user)
-            if blocks { blockers[conversation, default: []].insert(user) }
+        for try await (conversation, users, blocking) in try await connection.execute(BatchMembers(conversations: conversationIDs), logger: logger) {
+            members[conversation] = users
+            if !blocking.isEmpty { blockers[conversation] = Set(blocking) }
         }
 
         let originals = try await MessageRows.replyPreviews(of: drafts.compactMap(\.replyTo), on: connection, logger: logger)
