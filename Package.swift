@@ -20,6 +20,7 @@ extension Target.Dependency {
     static let hummingbirdTesting = Self.product(name: "HummingbirdTesting", package: "hummingbird")
     static let jwt = Self.product(name: "JWTKit", package: "jwt-kit")
     static let lifecycle = Self.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+    static let lifecycleTestKit = Self.product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")
     static let logging = Self.product(name: "Logging", package: "swift-log")
     static let metrics = Self.product(name: "Metrics", package: "swift-metrics")
     static let coreMetrics = Self.product(name: "CoreMetrics", package: "swift-metrics")
@@ -208,7 +209,7 @@ let package = Package(
                 "EventBusTests",
                 [
                     "EventBus", "ChatModels", "JSONKit", "Redis", "ServiceConfiguration", "ServiceKit", "ChatTestSupport",
-                    .nioCore, .nioConcurrency, .nioPosix, .nioFoundation,
+                    .nioCore, .nioConcurrency, .nioPosix, .nioFoundation, .lifecycleTestKit,
                 ]
             ),
             tests("AuthTests", ["Auth", "ChatModels", .nioConcurrency]),

@@ -99,6 +99,9 @@ public struct StreamConsumer: Sendable {
         var lastTrim = ContinuousClock.now
         var groupReady = false
         var retryPending = false
+        // Settled entries are acknowledged with the next read (one round trip for both),
+        // and again if that read fails: an ack that repeats changes nothing.
+        var settled: [String] = []
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 if !groupReady {
@@ -123,10 +126,11 @@ public struct StreamConsumer: Sendable {
                     stream: self.stream,
                     id: retryPending ? "0" : ">",
                     count: self.settings.batchSize,
-                    block: retryPending ? nil : self.settings.blockFor
+                    block: retryPending ? nil : self.settings.blockFor,
+                    acknowledging: settled
                 )
-                let settled = entries.isEmpty ? [] : try await process(entries)
-                if !settled.isEmpty { try await self.redis.xack(self.stream, group: self.group, ids: settled) }
+                settled = []
+                settled = entries.isEmpty ? [] : try await process(entries)
                 retryPending = settled.count < entries.count
                 if retryPending {
                     let delay = backoff.next()
@@ -141,6 +145,7 @@ public struct StreamConsumer: Sendable {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             }
         }
+        if !settled.isEmpty { _ = try? await self.redis.xack(self.stream, group: self.group, ids: settled) }
     }
 
     /// Takes over entries another consumer read and never acknowledged.

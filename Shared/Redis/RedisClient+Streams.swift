@@ -35,14 +35,17 @@ extension RedisClient {
         }
     }
 
-    /// Reads new entries for this consumer, waiting up to `block` for some to arrive.
+    /// Reads new entries for this consumer, waiting up to `block` for some to arrive. Entries
+    /// of the same stream it has settled are acknowledged first, in the same write: a
+    /// consumer's ack and its next read cost one round trip.
     public func xreadgroup(
         group: String,
         consumer: String,
         stream: String,
         id: String = ">",
         count: Int,
-        block: Duration?
+        block: Duration?,
+        acknowledging settled: [String] = []
     ) async throws -> [RedisStreamEntry] {
         var command = RedisCommand("XREADGROUP", "GROUP", .string(group), .string(consumer), "COUNT", .integer(count))
         if let block {
@@ -52,7 +55,15 @@ extension RedisClient {
         command.append("STREAMS")
         command.append(.string(stream))
         command.append(.string(id))
-        let reply = try await self.send(command, timeout: self.configuration.commandTimeout + (block ?? .zero))
+        let timeout = self.configuration.commandTimeout + (block ?? .zero)
+        let reply: RESPValue
+        if settled.isEmpty {
+            reply = try await self.send(command, timeout: timeout)
+        } else {
+            let replies = try await self.pipeline([Self.xack(stream, group: group, ids: settled), command], timeout: timeout)
+            _ = try replies[0].throwingServerError()
+            reply = try replies[1].throwingServerError()
+        }
         guard case .array(let streams) = reply else { return [] }
         return try streams.flatMap { stream -> [RedisStreamEntry] in
             guard let parts = stream.array, parts.count == 2, let entries = parts[1].array else {
@@ -65,7 +76,11 @@ extension RedisClient {
     @discardableResult
     public func xack(_ stream: String, group: String, ids: [String]) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        return try await self.send(RedisCommand("XACK", [.string(stream), .string(group)] + ids.map(RedisArgument.string))).int ?? 0
+        return try await self.send(Self.xack(stream, group: group, ids: ids)).int ?? 0
+    }
+
+    private static func xack(_ stream: String, group: String, ids: [String]) -> RedisCommand {
+        RedisCommand("XACK", [.string(stream), .string(group)] + ids.map(RedisArgument.string))
     }
 
     /// Claims entries left pending longer than `minIdle` by consumers that stopped.

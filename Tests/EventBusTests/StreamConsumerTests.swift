@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import Redis
 import ServiceConfiguration
+import ServiceLifecycleTestKit
 import Testing
 
 @Suite struct StreamConsumerTests {
@@ -56,6 +57,50 @@ import Testing
             #expect(order.prefix(3) == ["first", "first", "first"], "retried before anything newer: \(order)")
             #expect(order.last == "second")
             #expect(try await self.eventually { try await redis.send("XPENDING", .string(stream), "g").array?.first?.int == 0 })
+            _ = try await redis.send("DEL", .string(stream))
+        }
+    }
+
+    /// What a batch settled is acknowledged with the next read, in one write; a consumer
+    /// told to stop after a batch (no next read) acknowledges it before it returns, so a
+    /// restart does not hand it to another consumer to do again.
+    @Test func theLastBatchIsAcknowledgedWhenTheConsumerStops() async throws {
+        let stream = "test:consumer:\(UInt64.random(in: 0...UInt64.max))"
+        let redis = RedisClient(
+            configuration: try RedisConfiguration(try TestEnvironment.values()),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: TestEnvironment.logger
+        )
+        let consumer = StreamConsumer(
+            redis: redis,
+            stream: stream,
+            group: "g",
+            settings: StreamConsumerSettings(consumerName: "only", batchSize: 1, blockFor: .milliseconds(100), claimAfter: .seconds(60)),
+            logger: TestEnvironment.logger
+        )
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await redis.run() }
+            defer { tasks.cancelAll() }
+            try await redis.xgroupCreate(stream: stream, group: "g")
+            for n in ["one", "two"] { try await redis.xadd(stream, fields: ["n": .string(n)]) }
+            let batches = NIOLockedValueBox(0)
+            await testGracefulShutdown { shutdown in
+                await consumer.run { entries in
+                    // In the second batch: the first was acknowledged by the read that
+                    // brought this one; this one is pending.
+                    if batches.withLockedValue({
+                        $0 += 1
+                        return $0
+                    }) == 2 {
+                        let pending = try await redis.send("XPENDING", .string(stream), "g").array?.first?.int
+                        #expect(pending == 1)
+                        shutdown.triggerGracefulShutdown()
+                    }
+                    return entries.map(\.id)
+                }
+            }
+            #expect(batches.withLockedValue { $0 } == 2)
+            #expect(try await redis.send("XPENDING", .string(stream), "g").array?.first?.int == 0)
             _ = try await redis.send("DEL", .string(stream))
         }
     }
