@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -25,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,32 +129,81 @@ class Result:
         return sum(self.rss_peak.get(role, 0) - self.rss_before.get(role, 0) for role in roles)
 
 
-def run_tool(name: str, target: str, arguments: list[str], processes: Processes, timeout: float = 600) -> Result:
+def run_tool(name: str, target: str, arguments: list[str], processes: Processes, timeout: float = 600,
+             tool: Path | None = None) -> Result:
     """One chat-loadtest run, with the CPU the servers spent during it and their peak RSS: a run
-    that outlives `timeout` or prints no report ends the benchmark, as its figures would be wrong."""
-    tool = stack_module.build_dir("release") / "chat-loadtest"
-    command = [str(tool), *arguments, "--json", "--quiet"]
+    that outlives `timeout` or prints no report ends the benchmark, as its figures would be wrong.
+
+    CPU is counted over the run's measured phase (from `phase sending` to `phase drained`,
+    or `connecting` to `closed` for a storm), which the tool marks on standard error: signing
+    up accounts, connecting and joining rooms before a fan-out is not what a delivery costs.
+    A tool that marks nothing is measured over its whole run."""
+    tool = tool or stack_module.build_dir("release") / "chat-loadtest"
+    command = [str(tool), *arguments, "--json", "--quiet", *(["--phases"] if marks_phases(tool) else [])]
     settled = settle(processes)
     log(f"{name} against {target}: {' '.join(arguments)}")
     before = processes.sample()
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    phases = PhaseSamples(process, processes)
     peak = peak_rss(process, processes, before.rss, started, timeout)
     if process.poll() is None:
         process.kill()
         sys.exit(f"{name} did not finish within {timeout} s")
-    stdout, stderr = process.communicate()
+    stdout = process.stdout.read()
+    process.wait()
+    phases.reader.join(timeout=10)
     elapsed = time.monotonic() - started
     after = processes.sample()
     if not stdout.strip():
-        sys.exit(f"{name} printed no report (exit {process.returncode}):\n{stderr[-2000:]}")
+        sys.exit(f"{name} printed no report (exit {process.returncode}):\n{''.join(phases.other)[-2000:]}")
     report = json.loads(stdout)
     if process.returncode != 0:
         log(f"  exit {process.returncode} (loss or failures past the threshold)")
-    result = Result(name=name, target=target, command=command, report=report, seconds=elapsed, cpu=after.cpu_since(before),
+    window = phases.window()
+    if window:
+        (first, first_at), (last, last_at) = window
+        cpu, seconds = last.cpu_since(first), last_at - first_at
+    else:
+        cpu, seconds = after.cpu_since(before), elapsed
+    result = Result(name=name, target=target, command=command, report=report, seconds=seconds, cpu=cpu,
                     rss_before=before.rss, rss_peak=peak, settled=settled)
     log_counts(report)
     return result
+
+
+@functools.cache
+def marks_phases(tool: Path) -> bool:
+    """Whether this chat-loadtest marks its phases (builds before it did not: an A/B with one
+    measures that one over its whole run)."""
+    return "--phases" in subprocess.run([str(tool), "send", "--help"], capture_output=True, text=True).stdout
+
+
+class PhaseSamples:
+    """Reads the tool's standard error as it runs and samples the servers' CPU as each
+    `phase NAME` line arrives."""
+
+    STARTS = ("sending", "connecting")
+    ENDS = ("drained", "closed")
+
+    def __init__(self, process: subprocess.Popen, processes: Processes):
+        self.samples: dict[str, tuple[Sample, float]] = {}
+        self.other: list[str] = []
+
+        def read() -> None:
+            for line in process.stderr:
+                if line.startswith("phase "):
+                    self.samples[line.split()[1]] = (processes.sample(), time.monotonic())
+                else:
+                    self.other.append(line)
+
+        self.reader = threading.Thread(target=read, daemon=True)
+        self.reader.start()
+
+    def window(self) -> tuple[tuple[Sample, float], tuple[Sample, float]] | None:
+        start = next((self.samples[name] for name in self.STARTS if name in self.samples), None)
+        end = next((self.samples[name] for name in self.ENDS if name in self.samples), None)
+        return (start, end) if start and end else None
 
 
 def settle(processes: Processes, quiet: float = 0.1, window: float = 1.0, timeout: float = 120) -> float:
@@ -510,8 +561,10 @@ def introduction(quick: bool) -> list[str]:
         "Each scenario is one `chat-loadtest` run (the command is under each table) against two gateways on 127.0.0.1, "
         "with accounts and rooms made through the REST API. Every message goes the persisted path: gateway → "
         "`chat:commands` stream → messages (Postgres) → pub/sub → both gateways → every member of the room, the "
-        "sender included. CPU is user+system time of each process over the run (Postgres: the postmaster and every "
-        "backend), RSS the peak while it ran.",
+        "sender included. CPU is user+system time of each process (Postgres: the postmaster and every backend) over "
+        "the measured phase, which the tool marks (`--phases`): from the first send until every send is answered and "
+        "deliveries stop, so that signing up, connecting and joining do not count against deliveries; a storm's from "
+        "its first connect until its sockets are closed. RSS is the peak while the tool ran.",
         "",
     ]
 

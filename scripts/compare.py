@@ -3,7 +3,8 @@
 
 Each round starts a fresh stack from each build in turn (interleaved, so that the
 machine's drift falls on every build alike), runs the scenario once with that build's own
-chat-loadtest, and samples every server process's CPU. Prints each run, then the median
+chat-loadtest, and samples every server process's CPU over the measured phase (sending
+and draining; connecting and closing for a storm). Prints each run, then the median
 of each figure per build. Builds are directories holding the release binaries (copy
 .build/release/{gateway,messages,presence,uploads,chat-loadtest} aside before switching
 commits).
@@ -19,16 +20,14 @@ prints the costliest: calls, and µs executing and planning each.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmark import ROOT, benchmark_stack, seed, server_processes, tool_targets
+from benchmark import ROOT, benchmark_stack, run_tool, seed, server_processes, tool_targets
 
 def run_once(build: Path, scenario: list[str], statements: bool = False, conversations: int = 0) -> dict[str, float]:
     state = Path(tempfile.mkdtemp(prefix="compare-", dir=ROOT / ".state"))
@@ -36,27 +35,24 @@ def run_once(build: Path, scenario: list[str], statements: bool = False, convers
     try:
         deployment.up()
         seed(deployment, conversations)
-        processes = server_processes(deployment)
-        command = [str(build / "chat-loadtest"), *scenario, *tool_targets(deployment), "--json", "--quiet"]
-        before, started = processes.sample(), time.monotonic()
-        finished = subprocess.run(command, capture_output=True, text=True, timeout=900)
-        after, seconds = processes.sample(), time.monotonic() - started
+        result = run_tool(str(build), "swift", [*scenario, *tool_targets(deployment)], server_processes(deployment), timeout=900,
+                          tool=build / "chat-loadtest")
         if statements:
             for calls, executing, planning, text in deployment.top_statements():
                 print(f"  {calls:6d} calls {executing:8.1f} µs executing {planning:7.1f} µs planning  {text}")
     finally:
         deployment.down()
         shutil.rmtree(state, ignore_errors=True)
-    if not finished.stdout.strip():
-        sys.exit(f"chat-loadtest printed no report (exit {finished.returncode}):\n{finished.stderr[-2000:]}")
-    report = json.loads(finished.stdout)
+    report = result.report
     figures = {
         "ack p50": report["ack"]["p50"], "ack p99": report["ack"]["p99"],
         "delivery p50": report["delivery"]["p50"], "delivery p99": report["delivery"]["p99"],
         "delivered/s": report.get("deliveredPerSecond", 0), "connects/s": report.get("connectsPerSecond", 0),
         "handshake p50": report.get("handshake", {}).get("p50", 0),
     }
-    figures |= {f"CPU % {role}": 100 * used / seconds for role, used in after.cpu_since(before).items()}
+    figures |= {f"CPU % {role}": result.cpu_percent(role) for role in result.cpu}
+    if report["counts"]["delivered"]:
+        figures["µs CPU a delivery, gateways"] = result.micros_per_delivery(["gateway1", "gateway2"])
     return figures
 
 

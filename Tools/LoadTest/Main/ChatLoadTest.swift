@@ -46,13 +46,17 @@ struct Common: ParsableArguments {
     @Flag(help: "No progress line.")
     var quiet = false
 
+    @Flag(help: "A line `phase NAME` to standard error as each phase begins (connecting, closed; sending, drained).")
+    var phases = false
+
     func makeRun() throws -> LoadRun {
         try LoadRun(
             targets: try self.urls.map { try SocketTarget(url: $0, path: self.path) },
             sources: self.sources,
             threads: self.threads,
             connectTimeout: .seconds(Int64(self.connectTimeout)),
-            progress: !self.quiet
+            progress: !self.quiet,
+            phases: self.phases
         )
     }
 

@@ -10,10 +10,14 @@ public final class LoadRun: Sendable {
     let sources: [SocketAddress?]
     let connector: Connector
     let progress: Bool
+    let phases: Bool
 
     /// Sockets go round-robin over `targets` (client i to target i mod n, so a room of
     /// consecutive clients spans every gateway), and over `sources` after that.
-    public init(targets: [SocketTarget], sources: [String], threads: Int, connectTimeout: TimeAmount, progress: Bool) throws {
+    /// With `phases`, a line `phase NAME` goes to standard error as each phase of a scenario
+    /// begins (`mark`): a harness samples the servers' CPU between them, so that setting up
+    /// accounts and rooms does not count against the deliveries.
+    public init(targets: [SocketTarget], sources: [String], threads: Int, connectTimeout: TimeAmount, progress: Bool, phases: Bool = false) throws {
         precondition(!targets.isEmpty)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         self.board = StatsBoard(group: self.group)
@@ -23,6 +27,7 @@ public final class LoadRun: Sendable {
         connector.connectTimeout = connectTimeout
         self.connector = connector
         self.progress = progress
+        self.phases = phases
         FileLimit.raise()
     }
 
@@ -53,6 +58,12 @@ public final class LoadRun: Sendable {
         sockets.reserveCapacity(count)
         for future in opened { sockets.append(try? await future.get()) }
         return sockets
+    }
+
+    /// Says that a phase begins (`sending`, `drained`, …) when asked to (`phases`).
+    public func mark(_ phase: String) {
+        guard self.phases else { return }
+        FileHandle.standardError.write(Data("phase \(phase)\n".utf8))
     }
 
     /// Prints a line a second (to standard error) until cancelled.

@@ -29,6 +29,7 @@ public struct StormScenario: Sendable {
 
     public func run(on load: LoadRun, identity: Identity) async -> LoadReport {
         let progress = load.reportProgress("storm")
+        load.mark("connecting")
         let start = ContinuousClock.now
         let sockets = await load.connect(self.sockets, rate: self.rate, auth: identity.auth)
         let connectSeconds = start.duration(to: .now).seconds
@@ -36,6 +37,7 @@ public struct StormScenario: Sendable {
         progress.cancel()
         let totals = await load.board.totals()
         await load.close(sockets)
+        load.mark("closed")
         return LoadReport(
             scenario: "storm",
             parameters: ["sockets": "\(self.sockets)", "rate": "\(Int(self.rate))/s", "hold": "\(self.hold)"],
@@ -101,6 +103,7 @@ public struct RoomScenario: Sendable {
         let senders = self.senderIndices().compactMap { index in
             sockets[index].map { (socket: $0, conversation: conversations[index / self.roomSize]) }
         }
+        load.mark("sending")
         let sendStart = ContinuousClock.now
         let sendStartClock = Clock.now()
         let schedules = await SendSchedule.start(senders, rate: self.rate, duration: self.duration, group: load.group)
@@ -108,6 +111,7 @@ public struct RoomScenario: Sendable {
         for schedule in schedules { schedule.stop() }
         let sendSeconds = sendStart.duration(to: .now).seconds
         await self.waitForDrain(load.board)
+        load.mark("drained")
         progress.cancel()
 
         let (expected, lost) = await self.losses(sockets)
