@@ -130,16 +130,16 @@ class Result:
 
 
 def run_tool(name: str, target: str, arguments: list[str], processes: Processes, timeout: float = 600,
-             tool: Path | None = None) -> Result:
+             tool: Path | None = None, phases: bool = True) -> Result:
     """One chat-loadtest run, with the CPU the servers spent during it and their peak RSS: a run
     that outlives `timeout` or prints no report ends the benchmark, as its figures would be wrong.
 
     CPU is counted over the run's measured phase (from `phase sending` to `phase drained`,
     or `connecting` to `closed` for a storm), which the tool marks on standard error: signing
     up accounts, connecting and joining rooms before a fan-out is not what a delivery costs.
-    A tool that marks nothing is measured over its whole run."""
+    A tool that marks nothing, or `phases` false, is measured over its whole run."""
     tool = tool or stack_module.build_dir("release") / "chat-loadtest"
-    command = [str(tool), *arguments, "--json", "--quiet", *(["--phases"] if marks_phases(tool) else [])]
+    command = [str(tool), *arguments, "--json", "--quiet", *(["--phases"] if phases and marks_phases(tool) else [])]
     settled = settle(processes)
     log(f"{name} against {target}: {' '.join(arguments)}")
     before = processes.sample()
@@ -191,11 +191,14 @@ class PhaseSamples:
         self.other: list[str] = []
 
         def read() -> None:
-            for line in process.stderr:
-                if line.startswith("phase "):
-                    self.samples[line.split()[1]] = (processes.sample(), time.monotonic())
-                else:
-                    self.other.append(line)
+            for line in process.stderr:  # drained to the end, whatever a line holds
+                try:
+                    if line.startswith("phase "):
+                        self.samples[line.split()[1]] = (processes.sample(), time.monotonic())
+                    else:
+                        self.other.append(line)
+                except (IndexError, OSError) as error:
+                    self.other.append(f"{line.rstrip()} ({error})\n")
 
         self.reader = threading.Thread(target=read, daemon=True)
         self.reader.start()

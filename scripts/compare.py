@@ -27,16 +27,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmark import ROOT, benchmark_stack, run_tool, seed, server_processes, tool_targets
+from benchmark import ROOT, benchmark_stack, marks_phases, run_tool, seed, server_processes, tool_targets
 
-def run_once(build: Path, scenario: list[str], statements: bool = False, conversations: int = 0) -> dict[str, float]:
+def run_once(build: Path, scenario: list[str], statements: bool = False, conversations: int = 0, phases: bool = True) -> dict[str, float]:
     state = Path(tempfile.mkdtemp(prefix="compare-", dir=ROOT / ".state"))
     deployment = benchmark_stack(state, build, database="chat_compare", statements=statements)
     try:
         deployment.up()
         seed(deployment, conversations)
         result = run_tool(str(build), "swift", [*scenario, *tool_targets(deployment)], server_processes(deployment), timeout=900,
-                          tool=build / "chat-loadtest")
+                          tool=build / "chat-loadtest", phases=phases)
         if statements:
             for calls, executing, planning, text in deployment.top_statements():
                 print(f"  {calls:6d} calls {executing:8.1f} µs executing {planning:7.1f} µs planning  {text}")
@@ -69,10 +69,14 @@ def main() -> int:
     if len(builds) < 2 or not scenario:
         parser.error("give two or more --build directories and a scenario after --")
 
+    # Every build's CPU over the same span: the measured phase if every build's tool marks it.
+    phases = all(marks_phases(build / "chat-loadtest") for build in builds)
+    if not phases:
+        print("a build's chat-loadtest marks no phases: CPU is counted over whole runs", flush=True)
     runs: dict[Path, list[dict[str, float]]] = {build: [] for build in builds}
     for round_number in range(arguments.rounds):
         for build in builds:
-            figures = run_once(build, scenario, arguments.statements, arguments.seed)
+            figures = run_once(build, scenario, arguments.statements, arguments.seed, phases)
             runs[build].append(figures)
             print(f"round {round_number + 1} {build}: " + ", ".join(f"{name} {value:.1f}" for name, value in figures.items()), flush=True)
             time.sleep(2)

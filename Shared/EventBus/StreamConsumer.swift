@@ -100,7 +100,9 @@ public struct StreamConsumer: Sendable {
         var groupReady = false
         var retryPending = false
         // Settled entries are acknowledged with the next read (one round trip for both),
-        // and again if that read fails: an ack that repeats changes nothing.
+        // and again if that read fails: an ack that repeats changes nothing. Anything else
+        // that comes first (a claim, a trim, a backoff) has them acknowledged on their own
+        // before it: left pending, a claim of idle entries could take them and do them again.
         var settled: [String] = []
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
@@ -108,11 +110,17 @@ public struct StreamConsumer: Sendable {
                     try await self.redis.xgroupCreate(stream: self.stream, group: self.group, startID: "0")
                     groupReady = true
                 }
-                if ContinuousClock.now - lastClaim >= self.settings.claimEvery {
+                let claimDue = ContinuousClock.now - lastClaim >= self.settings.claimEvery
+                let trimDue = ContinuousClock.now - lastTrim >= self.settings.trimEvery
+                if !settled.isEmpty && (claimDue || trimDue) {
+                    try await self.redis.xack(self.stream, group: self.group, ids: settled)
+                    settled = []
+                }
+                if claimDue {
                     lastClaim = ContinuousClock.now
                     try await self.claimAbandoned(process)
                 }
-                if ContinuousClock.now - lastTrim >= self.settings.trimEvery {
+                if trimDue {
                     lastTrim = ContinuousClock.now
                     let trimmed = try await SettledTrim.trim(self.stream, redis: self.redis)
                     if trimmed > 0 { self.logger.debug("trimmed settled entries", metadata: ["stream": "\(self.stream)", "count": "\(trimmed)"]) }
@@ -133,6 +141,8 @@ public struct StreamConsumer: Sendable {
                 settled = entries.isEmpty ? [] : try await process(entries)
                 retryPending = settled.count < entries.count
                 if retryPending {
+                    try await self.redis.xack(self.stream, group: self.group, ids: settled)
+                    settled = []
                     let delay = backoff.next()
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
                 } else {

@@ -190,7 +190,8 @@ import Testing
     }
 
     /// A send writes no recipient's row: unread counts are counted when read, and stop at
-    /// `unreadCap` (a reader with thousands unread costs the list a bounded read).
+    /// `unreadCap` among the newest `unreadWindow` (a reader with thousands unread costs the
+    /// list a bounded read).
     @Test func aSendWritesNoMembersRowAndUnreadStopsAtTheCap() async throws {
         try await Self.withStore { client, store, postgres in
             let (student, expert, conversation) = try await client.pair("Reader", "Talker")
@@ -219,6 +220,21 @@ import Testing
                 json: MarkReadRequest(seq: last - 7)
             )
             #expect(try await unread(student) == 7)
+            // Their own messages do not move their watermark, and are not read past: the
+            // count looks among the newest `unreadWindow` after it, here 5 of the 7.
+            let own = ConversationStore.unreadWindow - 5
+            _ = try await store.append(
+                batch: (0..<own).map {
+                    NewMessage(
+                        conversationID: conversation.id,
+                        senderID: student.user.id,
+                        content: "o\($0)",
+                        type: .text,
+                        clientMessageID: "own-\($0)"
+                    )
+                }
+            )
+            #expect(try await unread(student) == 5)
         }
     }
 

@@ -84,10 +84,9 @@ def recount(stack, conversation_id: str, user_id: str) -> int:
           AND x.deleted_at IS NULL AND x.message_type <> 'SYSTEM' AND x.sender_id IS DISTINCT FROM m.user_id""", database=stack.database))
 
 
-def test_the_kept_count_is_the_count_under_concurrent_sends_reads_and_deletes(stack, pair):
-    """The count is kept, not counted on each read: sends from both sides, reads and
-    mark-unreads by the reader and deletes by the sender, all at once, leave it what a
-    count from scratch gives."""
+def test_the_count_is_right_under_concurrent_sends_reads_and_deletes(stack, pair):
+    """Sends from both sides, reads and mark-unreads by the reader and deletes by the
+    sender, all at once, leave the count what a count from scratch gives."""
     (a_api, a_user), (b_api, b_user), conversation = pair
     cid = conversation["id"]
     sent = []

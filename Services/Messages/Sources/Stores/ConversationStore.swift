@@ -174,20 +174,27 @@ struct ConversationStore: Sendable {
     /// Unread counts go this far: a reader with more sees "99+", and reading the list costs
     /// at most this many rows a conversation.
     static let unreadCap = 100
+    /// Unread is counted among this many of the newest messages after the watermark: a
+    /// member far behind on their own messages (which do not move their watermark), SYSTEM
+    /// lines or deleted ones costs a bounded read too.
+    static let unreadWindow = 1_000
 
     /// A member's unread count, for a row `member` (its `user_id` and `last_read_seq`, none
-    /// for a member who left) and the row `conversation` of their conversation: the messages
-    /// after their watermark that are others', count (`MessageRows.countsAsUnread`) and are
-    /// not deleted, up to `unreadCap`. Counted when read, not kept: keeping it wrote a row
-    /// per recipient on every send, 85 % of the send statement's time in groups of 20
-    /// (docs/BENCHMARKS.md, "Unread counted when read").
+    /// for a member who left) and the row `conversation` of their conversation: of the
+    /// newest `unreadWindow` messages after their watermark, those that are others', count
+    /// (`MessageRows.countsAsUnread`) and are not deleted, up to `unreadCap`. Counted when
+    /// read, not kept: keeping it wrote a row per recipient on every send, 85 % of the send
+    /// statement's time in groups of 20 (docs/BENCHMARKS.md, "Unread counted when read").
     static func unreadCount(of member: String, in conversation: String) -> String {
         """
         CASE WHEN \(member).last_read_seq IS NULL OR \(member).last_read_seq >= \(conversation).last_seq THEN 0 ELSE (
             SELECT count(*) FROM (
-                SELECT FROM messages x
-                WHERE x.conversation_id = \(conversation).id AND x.seq > \(member).last_read_seq AND x.deleted_at IS NULL
-                  AND \(MessageRows.countsAsUnread("x")) AND x.sender_id IS DISTINCT FROM \(member).user_id
+                SELECT FROM (
+                    SELECT x.sender_id, x.message_type, x.call, x.deleted_at FROM messages x
+                    WHERE x.conversation_id = \(conversation).id AND x.seq > \(member).last_read_seq
+                    ORDER BY x.seq DESC LIMIT \(Self.unreadWindow)
+                ) x
+                WHERE x.deleted_at IS NULL AND \(MessageRows.countsAsUnread("x")) AND x.sender_id IS DISTINCT FROM \(member).user_id
                 LIMIT \(Self.unreadCap)
             ) unread
         ) END
