@@ -51,8 +51,8 @@ KEPT_COUNT = f"""), counted AS (
 
 def statements() -> tuple[str, str]:
     """The send statement as the source has it, and with the kept count."""
-    text = SOURCE.read_text().split('static let sql = """', 1)[1].split('"""', 1)[0]
-    text = text.replace("\\(none)", NONE)
+    text = SOURCE.read_text().split("struct InsertBatch", 1)[1].split('static let sql = """', 1)[1].split('"""', 1)[0]
+    text = text.replace("\\(none)", NONE).replace('\\(MessageRows.countsAsUnread("i"))', COUNTS_AS_UNREAD)
     assert "\\(" not in text, "the statement interpolates something this script does not know"
     assert "unread_count" not in text
     kept = re.sub(r"\n\s*\), attached AS \(", "\n" + KEPT_COUNT, text, count=1)

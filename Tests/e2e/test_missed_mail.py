@@ -113,3 +113,36 @@ def test_the_profile_says_how_often_and_the_mails_link_stops_it(stack, api, brow
     page.wait_until(lambda: page.toasts.count() > 0, message="told")
     assert "no more mail" in page.toasts.text()
     assert account.get("/api/me").json()["emailNotifications"] == "never"
+
+
+def test_the_sweep_looks_where_a_send_may_owe_a_mail_and_forgets_the_rest(stack, api, mailing):
+    """A send writes its conversation into `mail_due`, where the sweep looks (it no longer
+    walks every membership); once every member has read or been mailed about what is there,
+    the sweep forgets it, and the next send writes it again."""
+    away, away_user = api.register("Abe Away", "expert")
+    reader, reader_user = api.register("Rita Reads", "expert")
+    student, _ = api.register("Stu")
+    to_away, to_reader = student.open_conversation(away_user), student.open_conversation(reader_user)
+
+    def looked_into(conversation) -> bool:
+        return stack.psql(f"SELECT count(*) FROM mail_due WHERE conversation_id = '{conversation['id']}'", database=stack.database) == "1"
+
+    assert not looked_into(to_away), "the welcome is nobody's news"
+    for conversation in (to_away, to_reader):
+        student.send_message(conversation["id"], "news").raise_for_status()
+    assert looked_into(to_away) and looked_into(to_reader)
+    seq = reader.history(to_reader["id"])[-1]["seq"]
+    reader.post(f"/api/chat/conversations/{to_reader['id']}/read", json={"seq": seq}).raise_for_status()
+    wait_for(stack, away_user["email"], 1)
+    deadline = time.monotonic() + 10
+    while (looked_into(to_away) or looked_into(to_reader)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not looked_into(to_reader), "read: nobody is owed a mail there"
+    assert not looked_into(to_away), "mailed about everything there"
+
+    student.send_message(to_away["id"], "more").raise_for_status()
+    assert looked_into(to_away), "written again by the send"
+    time.sleep(3)
+    assert looked_into(to_away), "owed a mail the hour's limit holds back: kept"
+    assert len(missed(stack, away_user["email"])) == 1
+    assert missed(stack, reader_user["email"]) == []

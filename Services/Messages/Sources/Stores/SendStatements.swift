@@ -38,8 +38,9 @@ struct BatchMembers: PostgresPreparedStatement {
 }
 
 /// Inserts the messages not stored yet under their (sender, `clientMessageId`), each with
-/// the next `seq` of its conversation, with their attachments. Nothing is written per
-/// recipient: unread counts are counted when read (`ConversationStore.unreadCount`).
+/// the next `seq` of its conversation, with their attachments, and their conversations for
+/// the mail sweep (`mail_due`). Nothing is written per recipient: unread counts are counted
+/// when read (`ConversationStore.unreadCount`).
 /// Returns the id, `seq`, `changeSeq` and time of each message it inserted. The arrays hold
 /// no NULLs: a nil is `none` (a uuid no user or message has) or an empty string.
 ///
@@ -84,6 +85,12 @@ struct InsertBatch: PostgresPreparedStatement {
             SELECT id, conversation_id, base + n, change_base + n, sender_id, content, message_type, client_message_id, reply_to, call
             FROM numbered
             RETURNING id, conversation_id, sender_id, message_type, call, seq, change_seq, created_at
+        ), due AS (
+            -- The mail sweep looks into this conversation once the first of these is due.
+            INSERT INTO mail_due (conversation_id, since)
+            SELECT i.conversation_id, min(i.created_at) FROM inserted i WHERE \(MessageRows.countsAsUnread("i"))
+            GROUP BY i.conversation_id ORDER BY i.conversation_id
+            ON CONFLICT DO NOTHING
         ), attached AS (
             INSERT INTO attachments (id, conversation_id, message_id, uploader_id, name, size, mime_type, sha256, storage_key, width, height)
             SELECT a.id, a.conversation_id, a.message_id, a.uploader_id, a.name, a.size, a.mime_type, a.sha256, a.storage_key,
