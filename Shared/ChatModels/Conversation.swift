@@ -15,6 +15,9 @@ public struct Conversation: Codable, Sendable, Hashable {
     public var lastMessage: Message?
     /// Others' messages after the reader's watermark, counted to 100 (100 or more).
     public var unreadCount: Int
+    /// The reader's watermark: what follows it is unread (where a client opens the
+    /// conversation, however many that is). None for a group the reader has left.
+    public var lastReadSeq: Int64?
     /// The `seq` of the newest message; what a client compares with the last one it saw.
     public var lastSeq: Int64
     /// The newest `changeSeq`: where a client starts asking what changed.
@@ -54,7 +57,8 @@ public struct Conversation: Codable, Sendable, Hashable {
         pictureUrl: String? = nil,
         formerParticipants: [User]? = nil,
         closedAt: Date? = nil,
-        departure: Departure? = nil
+        departure: Departure? = nil,
+        lastReadSeq: Int64? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -73,6 +77,7 @@ public struct Conversation: Codable, Sendable, Hashable {
         self.formerParticipants = formerParticipants
         self.closedAt = closedAt
         self.departure = departure
+        self.lastReadSeq = lastReadSeq
     }
 }
 

@@ -136,13 +136,24 @@ public struct ConversationUpdated: Codable, Sendable, Hashable {
     public var lastMessage: Message?
     /// A group's title as it is now (it may have been renamed).
     public var title: String?
+    /// The member's read watermark (`Conversation.lastReadSeq`).
+    public var lastReadSeq: Int64?
 
-    public init(conversationId: UUID, unreadCount: Int, lastSeq: Int64, lastChangeSeq: Int64, lastMessage: Message?, title: String? = nil) {
+    public init(
+        conversationId: UUID,
+        unreadCount: Int,
+        lastSeq: Int64,
+        lastChangeSeq: Int64,
+        lastMessage: Message?,
+        title: String? = nil,
+        lastReadSeq: Int64? = nil
+    ) {
         self.conversationId = conversationId
         self.unreadCount = unreadCount
         self.lastSeq = lastSeq
         self.lastChangeSeq = lastChangeSeq
         self.lastMessage = lastMessage
         self.title = title
+        self.lastReadSeq = lastReadSeq
     }
 }

@@ -271,10 +271,12 @@ public struct UnreadAck: Codable, Sendable {
     public var conversationId: UUID
     public var unreadCount: Int
     public var lastSeq: Int64
+    public var lastReadSeq: Int64?
     public init(_ update: ConversationUpdated) {
         self.conversationId = update.conversationId
         self.unreadCount = update.unreadCount
         self.lastSeq = update.lastSeq
+        self.lastReadSeq = update.lastReadSeq
     }
 }
 

@@ -220,6 +220,8 @@ import Testing
                 json: MarkReadRequest(seq: last - 7)
             )
             #expect(try await unread(student) == 7)
+            let listed = try await client.call(.get, "/api/chat/conversations/\(conversation.id)", token: student.token).decode(Conversation.self)
+            #expect(listed.lastReadSeq == last - 7, "where the reader's unread begins, however many")
             // Their own messages do not move their watermark, and are not read past: the
             // count looks among the newest `unreadWindow` after it, here 5 of the 7.
             let own = ConversationStore.unreadWindow - 5

@@ -38,9 +38,10 @@ def test_counts_follow_messages_reads_deletes_and_edits_on_every_device(stack, a
         reading.recorder.wait_event("conversation_updated", lambda u: u["conversationId"] == cid and u["unreadCount"] == 0)
         seen = len(updates(reading))
         ack = phone.call("mark_unread", {"conversationId": cid, "messageId": first["id"]})
-        assert ack == {"ok": True, "conversationId": cid, "unreadCount": 2, "lastSeq": second["seq"]}
+        assert ack == {"ok": True, "conversationId": cid, "unreadCount": 2, "lastSeq": second["seq"], "lastReadSeq": first["seq"] - 1}
         assert reading.recorder.wait_for(lambda: len(updates(reading)) > seen and updates(reading)[-1]["unreadCount"] == 2)
-        assert a_api.conversation(cid)["unreadCount"] == 2
+        assert updates(reading)[-1]["lastReadSeq"] == first["seq"] - 1, "the watermark, on every device"
+        assert a_api.conversation(cid)["unreadCount"] == 2 and a_api.conversation(cid)["lastReadSeq"] == first["seq"] - 1
         reads = b_api.conversation(cid)["reads"]
         assert {"userId": a_user["id"], "seq": second["seq"]} in reads
 

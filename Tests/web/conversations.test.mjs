@@ -131,3 +131,18 @@ test("whom one may bring into a group: contacts and listed experts, not the bloc
   state.blocks.setIds([lou.id]);
   assert.deepEqual(state.contacts().map((user) => user.name), ["Grace", "Kim"]);
 });
+
+test("the reader's watermark moves with their reads and mark-unreads, not with others' updates", () => {
+  const { state } = recordedState();
+  state.conversations.set([conversation({ lastSeq: 9, unreadCount: 4, lastReadSeq: 5 })]);
+  const known = () => state.conversations.get(CONVERSATION);
+  state.conversations.updated({ conversationId: CONVERSATION, unreadCount: 3, lastSeq: 9 }); // a delete: no watermark
+  assert.equal(known().lastReadSeq, 5);
+  state.conversations.updated({ conversationId: CONVERSATION, unreadCount: 6, lastSeq: 9, lastReadSeq: 2 }); // marked unread elsewhere
+  assert.equal(known().lastReadSeq, 2);
+  state.conversations.markRead(CONVERSATION);
+  assert.equal(known().lastReadSeq, 9);
+  assert.equal(known().unreadCount, 0);
+  state.conversations.updated({ conversationId: CONVERSATION, unreadCount: 1, lastSeq: 10, lastReadSeq: 9 }, { reading: true });
+  assert.equal(known().lastReadSeq, 10, "read here as it came");
+});

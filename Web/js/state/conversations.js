@@ -67,12 +67,17 @@ export function createConversations(emit) {
       changed(id);
       return true;
     },
-    /** The server's view (`conversation_updated`): its count, unless it is being read here. */
-    updated({ conversationId, unreadCount, lastSeq, lastMessage, title }, { reading = false } = {}) {
+    /**
+     * The server's view (`conversation_updated`): its count, unless it is being read here,
+     * and the reader's watermark when it moved (a read or mark-unread, on any device).
+     */
+    updated({ conversationId, unreadCount, lastSeq, lastMessage, title, lastReadSeq }, { reading = false } = {}) {
       const id = key(conversationId);
       const conversation = byId.get(id);
       if (!conversation) return false;
       conversation.unreadCount = reading ? 0 : unreadCount;
+      if (reading) conversation.lastReadSeq = Math.max(lastSeq ?? 0, conversation.lastSeq ?? 0);
+      else if (lastReadSeq !== undefined && lastReadSeq !== null) conversation.lastReadSeq = lastReadSeq;
       if (title !== undefined && conversation.kind === "group") conversation.title = title; // renamed
       if (lastSeq >= (conversation.lastSeq ?? 0)) {
         conversation.lastSeq = lastSeq;
@@ -105,7 +110,9 @@ export function createConversations(emit) {
     },
     markRead(id) {
       const conversation = byId.get(key(id));
-      if (!conversation?.unreadCount) return;
+      if (!conversation) return;
+      conversation.lastReadSeq = conversation.lastSeq;
+      if (!conversation.unreadCount) return;
       conversation.unreadCount = 0;
       changed(key(id));
     },

@@ -228,7 +228,7 @@ struct ConversationStore: Sendable {
                 SELECT c.id, c.kind, c.title, LEAST(c.last_seq, COALESCE(mine.left_seq, c.last_seq)), c.last_change_seq, c.created_at,
                        mine.seen_at, \(unescaped: Self.unreadCount(of: "mine", in: "c")),
                        (extract(epoch FROM mine.seen_at) * 1000000)::int8 AS updated_micros,
-                       c.description, c.closed_at, mine.reason, mine.left_at, c.picture_url
+                       c.description, c.closed_at, mine.reason, mine.left_at, c.picture_url, mine.last_read_seq
                 FROM mine JOIN conversations c ON c.id = mine.id
                 WHERE (\(only)::uuid IS NULL OR c.id = \(only))
                   AND (\(after?.micros)::int8 IS NULL
@@ -241,7 +241,7 @@ struct ConversationStore: Sendable {
             var conversations: [Conversation] = []
             var micros: [Int64] = []
             for try await row in rows.decode(
-                (UUID, String, String?, Int64, Int64, Date, Date, Int64, Int64, String?, Date?, String?, Date?, String?).self
+                (UUID, String, String?, Int64, Int64, Date, Date, Int64, Int64, String?, Date?, String?, Date?, String?, Int64?).self
             ) {
                 micros.append(row.8)
                 var departure: Departure?
@@ -263,7 +263,8 @@ struct ConversationStore: Sendable {
                         description: row.9,
                         pictureUrl: row.13,
                         closedAt: row.10,
-                        departure: departure
+                        departure: departure,
+                        lastReadSeq: row.14
                     )
                 )
             }
@@ -379,15 +380,16 @@ struct ConversationStore: Sendable {
             let logger = self.database.logger
             let rows = try await connection.query(
                 """
-                SELECT m.conversation_id, m.user_id, c.last_seq, c.last_change_seq, \(unescaped: Self.unreadCount(of: "m", in: "c")), c.title
+                SELECT m.conversation_id, m.user_id, c.last_seq, c.last_change_seq, \(unescaped: Self.unreadCount(of: "m", in: "c")), c.title,
+                       m.last_read_seq
                 FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
                 WHERE m.conversation_id = ANY(\(conversationIDs)) AND (\(user)::uuid IS NULL OR m.user_id = \(user))
                 """,
                 logger: logger
             )
             var updates: [(userID: UUID, update: ConversationUpdated)] = []
-            for try await (conversation, member, lastSeq, lastChangeSeq, unread, title) in rows.decode(
-                (UUID, UUID, Int64, Int64, Int64, String?).self
+            for try await (conversation, member, lastSeq, lastChangeSeq, unread, title, readSeq) in rows.decode(
+                (UUID, UUID, Int64, Int64, Int64, String?, Int64).self
             ) {
                 updates.append(
                     (
@@ -398,7 +400,10 @@ struct ConversationStore: Sendable {
                             lastSeq: lastSeq,
                             lastChangeSeq: lastChangeSeq,
                             lastMessage: nil,
-                            title: title
+                            title: title,
+                            // Only a member's own read or mark-unread moves it: told to them
+                            // alone, an update for every member stays one envelope per count.
+                            lastReadSeq: user == nil ? nil : readSeq
                         )
                     )
                 )

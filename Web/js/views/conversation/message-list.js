@@ -28,6 +28,7 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
   let atDivider = false; // opened at the unread divider, and the reader has not moved since
   let editing = null; // {messageId, draft, form}: the message edited in place
   let unreadAtOpen = 0; // what was unread when the conversation opened
+  let readSeqAtOpen = null; // the reader's watermark then (the server counts unread to 100 only)
   let firstUnread = undefined; // the first of those (null: none), found once its messages are here
 
   const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < PINNED_WITHIN;
@@ -123,11 +124,12 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
     return rows;
   }
 
-  /** The first of the messages unread at opening: others' news, the newest ones. */
+  /** The first of the messages unread at opening: others' news after the watermark, else the newest ones. */
   function findFirstUnread() {
     if (!unreadAtOpen) return null;
     const theirs = state.messages.list(conversationId)
       .filter((message) => !message.pending && message.senderId !== state.me.id && isNews(message));
+    if (Number.isInteger(readSeqAtOpen)) return theirs.find((message) => message.seq > readSeqAtOpen)?.id ?? null;
     return theirs.length ? theirs[Math.max(0, theirs.length - unreadAtOpen)].id : null;
   }
 
@@ -315,6 +317,7 @@ export function createMessageList(state, { onLoadOlder, onRead, onEdit, onDelete
       editing = null;
       revealed.clear();
       unreadAtOpen = id ? (state.conversations.get(id)?.unreadCount ?? 0) : 0;
+      readSeqAtOpen = id ? (state.conversations.get(id)?.lastReadSeq ?? null) : null;
       firstUnread = undefined;
       atDivider = false;
       pinned = true;
