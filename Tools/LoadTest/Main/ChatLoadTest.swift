@@ -105,9 +105,11 @@ struct RoomOptions: ParsableArguments {
     @Option(help: "Seconds of sending.") var duration = 10
     @Option(help: "Sockets opened a second.") var connectRate = 1000.0
     @Option(help: "Exit 1 when more than this percentage of owed deliveries is lost.") var maxLoss = 0.1
+    @Option(help: "Seconds to wait after the last send for acks and deliveries still on their way (what has not come by then is lost).")
+    var drain = 10
 
     func run(_ name: String, _ common: Common, defaults: (clients: Int, room: Int, senders: Int)) async throws {
-        let scenario = RoomScenario(
+        var room = RoomScenario(
             name: name,
             clients: self.clients ?? defaults.clients,
             roomSize: self.room ?? defaults.room,
@@ -116,6 +118,8 @@ struct RoomOptions: ParsableArguments {
             duration: .seconds(self.duration),
             connectRate: self.connectRate
         )
+        room.drain = .seconds(self.drain)
+        let scenario = room
         let identity: Identity
         let conversations: [String]
         if common.anonymous {
