@@ -137,7 +137,7 @@ public struct StreamConsumer: Sendable {
                     block: retryPending ? nil : self.settings.blockFor,
                     acknowledging: settled
                 )
-                settled = []
+                settled = []  // acknowledged by that read: nothing to send again if `process` throws
                 settled = entries.isEmpty ? [] : try await process(entries)
                 retryPending = settled.count < entries.count
                 if retryPending {

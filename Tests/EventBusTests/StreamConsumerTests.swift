@@ -13,51 +13,37 @@ import Testing
     /// short backoff — long before another consumer would claim it — and ahead of entries
     /// that arrived after it, so that the order of a conversation's commands holds.
     @Test func anUnsettledEntryIsRetriedSoonAndBeforeNewerOnes() async throws {
-        let stream = "test:consumer:\(UInt64.random(in: 0...UInt64.max))"
-        let redis = RedisClient(
-            configuration: try RedisConfiguration(try TestEnvironment.values()),
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: TestEnvironment.logger
-        )
-        let consumer = StreamConsumer(
-            redis: redis,
-            stream: stream,
-            group: "g",
-            settings: StreamConsumerSettings(consumerName: "only", blockFor: .milliseconds(100), claimAfter: .seconds(60)),
-            logger: TestEnvironment.logger
-        )
-        let seen = NIOLockedValueBox<[String]>([])
-        let refusals = NIOLockedValueBox(2)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await redis.run() }
-            tasks.addTask {
-                await consumer.run { entries in
-                    let names = entries.map { String(buffer: $0.fields["n"]!) }
-                    seen.withLockedValue { $0 += names }
-                    // "first" is refused twice (a retryable outage); while it is, "second" waits behind it.
-                    if names.first == "first",
-                        refusals.withLockedValue({
-                            $0 -= 1
-                            return $0 >= 0
-                        })
-                    {
-                        return []
+        try await self.withConsumer { redis, consumer, stream in
+            let seen = NIOLockedValueBox<[String]>([])
+            let refusals = NIOLockedValueBox(2)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask {
+                    await consumer.run { entries in
+                        let names = entries.map { String(buffer: $0.fields["n"]!) }
+                        seen.withLockedValue { $0 += names }
+                        // "first" is refused twice (a retryable outage); while it is, "second" waits behind it.
+                        if names.first == "first",
+                            refusals.withLockedValue({
+                                $0 -= 1
+                                return $0 >= 0
+                            })
+                        {
+                            return []
+                        }
+                        return entries.map(\.id)
                     }
-                    return entries.map(\.id)
                 }
-            }
-            defer { tasks.cancelAll() }
-            try await redis.xgroupCreate(stream: stream, group: "g")
-            try await redis.xadd(stream, fields: ["n": "first"])
-            #expect(try await self.eventually { seen.withLockedValue { $0.count } >= 1 })
-            try await redis.xadd(stream, fields: ["n": "second"])
-            #expect(try await self.eventually { seen.withLockedValue { $0.contains("second") } })
+                defer { tasks.cancelAll() }
+                try await redis.xadd(stream, fields: ["n": "first"])
+                #expect(try await self.eventually { seen.withLockedValue { $0.count } >= 1 })
+                try await redis.xadd(stream, fields: ["n": "second"])
+                #expect(try await self.eventually { seen.withLockedValue { $0.contains("second") } })
 
-            let order = seen.withLockedValue { $0 }
-            #expect(order.prefix(3) == ["first", "first", "first"], "retried before anything newer: \(order)")
-            #expect(order.last == "second")
-            #expect(try await self.eventually { try await redis.send("XPENDING", .string(stream), "g").array?.first?.int == 0 })
-            _ = try await redis.send("DEL", .string(stream))
+                let order = seen.withLockedValue { $0 }
+                #expect(order.prefix(3) == ["first", "first", "first"], "retried before anything newer: \(order)")
+                #expect(order.last == "second")
+                #expect(try await self.eventually { try await redis.send("XPENDING", .string(stream), "g").array?.first?.int == 0 })
+            }
         }
     }
 
@@ -65,23 +51,7 @@ import Testing
     /// told to stop after a batch (no next read) acknowledges it before it returns, so a
     /// restart does not hand it to another consumer to do again.
     @Test func theLastBatchIsAcknowledgedWhenTheConsumerStops() async throws {
-        let stream = "test:consumer:\(UInt64.random(in: 0...UInt64.max))"
-        let redis = RedisClient(
-            configuration: try RedisConfiguration(try TestEnvironment.values()),
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: TestEnvironment.logger
-        )
-        let consumer = StreamConsumer(
-            redis: redis,
-            stream: stream,
-            group: "g",
-            settings: StreamConsumerSettings(consumerName: "only", batchSize: 1, blockFor: .milliseconds(100), claimAfter: .seconds(60)),
-            logger: TestEnvironment.logger
-        )
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await redis.run() }
-            defer { tasks.cancelAll() }
-            try await redis.xgroupCreate(stream: stream, group: "g")
+        try await self.withConsumer(batchSize: 1) { redis, consumer, stream in
             for n in ["one", "two"] { try await redis.xadd(stream, fields: ["n": .string(n)]) }
             let batches = NIOLockedValueBox(0)
             await testGracefulShutdown { shutdown in
@@ -101,6 +71,38 @@ import Testing
             }
             #expect(batches.withLockedValue { $0 } == 2)
             #expect(try await redis.send("XPENDING", .string(stream), "g").array?.first?.int == 0)
+        }
+    }
+
+    /// A consumer ("only", in group "g", made) of a stream of its own, on a running client of
+    /// the test Redis; the stream is deleted afterwards.
+    private func withConsumer(
+        batchSize: Int = StreamConsumerSettings.batchSize.defaultValue,
+        _ body: @Sendable (RedisClient, StreamConsumer, String) async throws -> Void
+    ) async throws {
+        let stream = "test:consumer:\(UInt64.random(in: 0...UInt64.max))"
+        let redis = RedisClient(
+            configuration: try RedisConfiguration(try TestEnvironment.values()),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: TestEnvironment.logger
+        )
+        let consumer = StreamConsumer(
+            redis: redis,
+            stream: stream,
+            group: "g",
+            settings: StreamConsumerSettings(
+                consumerName: "only",
+                batchSize: batchSize,
+                blockFor: .milliseconds(100),
+                claimAfter: .seconds(60)
+            ),
+            logger: TestEnvironment.logger
+        )
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await redis.run() }
+            defer { tasks.cancelAll() }
+            try await redis.xgroupCreate(stream: stream, group: "g")
+            try await body(redis, consumer, stream)
             _ = try await redis.send("DEL", .string(stream))
         }
     }

@@ -88,11 +88,28 @@ struct MissedMessageMailer: Service {
     /// Before every user id.
     static let first = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
 
+    /// Whether member `cm` of conversation `c` (user `u`, notice row `n`) is owed a mail: they
+    /// want mail, and the newest `unreadWindow` messages there hold one of others' that they
+    /// have neither read nor been mailed about (`narrowedBy` a further condition on it, `m`).
+    /// What the sweep mails and what `forget` keeps are the same members.
+    private func owed(narrowedBy condition: String = "TRUE") -> String {
+        """
+        u.email_notifications <> 'never'
+        AND (u.suspended_until IS NULL OR u.suspended_until < now())
+        AND (NOT \(self.settings.verificationRequired) OR u.email_verified_at IS NOT NULL)
+        AND EXISTS (
+            SELECT 1 FROM messages m WHERE m.conversation_id = cm.conversation_id
+              AND m.seq > GREATEST(cm.last_read_seq, COALESCE(n.notified_seq, 0), c.last_seq - \(ConversationStore.unreadWindow))
+              AND m.sender_id IS DISTINCT FROM cm.user_id AND m.deleted_at IS NULL AND \(MessageRows.countsAsUnread("m"))
+              AND \(condition))
+        """
+    }
+
     private func due(after cursor: UUID?) async throws -> [Unread] {
         let after = self.settings.notifyAfter.seconds
-        let required = self.settings.verificationRequired
         let unread = MessageRows.countsAsUnread("m")
         let window = Int64(ConversationStore.unreadWindow)
+        let owed = self.owed(narrowedBy: "m.created_at < now() - make_interval(secs => \(after))")
         return try await self.database.withConnection { connection in
             try await connection.query(
                 """
@@ -107,16 +124,9 @@ struct MissedMessageMailer: Service {
                 JOIN users u ON u.id = cm.user_id
                 LEFT JOIN email_notices n ON n.user_id = cm.user_id AND n.conversation_id = cm.conversation_id
                 WHERE d.since < now() - make_interval(secs => \(after))
-                  AND c.last_seq > cm.last_read_seq AND u.email_notifications <> 'never'
-                  AND cm.user_id > \(cursor ?? Self.first)
-                  AND (u.suspended_until IS NULL OR u.suspended_until < now())
-                  AND (NOT \(required) OR u.email_verified_at IS NOT NULL)
+                  AND c.last_seq > cm.last_read_seq AND cm.user_id > \(cursor ?? Self.first)
                   AND (n.sent_at IS NULL OR n.sent_at < now() - interval '1 hour')
-                  AND EXISTS (
-                      SELECT 1 FROM messages m WHERE m.conversation_id = cm.conversation_id
-                        AND m.seq > GREATEST(cm.last_read_seq, COALESCE(n.notified_seq, 0), c.last_seq - \(window))
-                        AND m.sender_id IS DISTINCT FROM cm.user_id AND m.deleted_at IS NULL AND \(unescaped: unread)
-                        AND m.created_at < now() - make_interval(secs => \(after)))
+                  AND \(unescaped: owed)
                 ORDER BY cm.user_id
                 LIMIT \(Self.page)
                 """,
@@ -138,9 +148,7 @@ struct MissedMessageMailer: Service {
     @discardableResult
     func forget(after cursor: UUID? = nil) async throws -> UUID? {
         let after = self.settings.notifyAfter.seconds
-        let required = self.settings.verificationRequired
-        let unread = MessageRows.countsAsUnread("m")
-        let window = Int64(ConversationStore.unreadWindow)
+        let owed = self.owed()
         return try await self.database.transaction { connection in
             let logger = self.database.logger
             let looked = try await connection.query(
@@ -160,13 +168,7 @@ struct MissedMessageMailer: Service {
                     JOIN conversations c ON c.id = cm.conversation_id
                     JOIN users u ON u.id = cm.user_id
                     LEFT JOIN email_notices n ON n.user_id = cm.user_id AND n.conversation_id = cm.conversation_id
-                    WHERE cm.conversation_id = d.conversation_id AND u.email_notifications <> 'never'
-                      AND (u.suspended_until IS NULL OR u.suspended_until < now())
-                      AND (NOT \(required) OR u.email_verified_at IS NOT NULL)
-                      AND EXISTS (
-                          SELECT 1 FROM messages m WHERE m.conversation_id = cm.conversation_id
-                            AND m.seq > GREATEST(cm.last_read_seq, COALESCE(n.notified_seq, 0), c.last_seq - \(window))
-                            AND m.sender_id IS DISTINCT FROM cm.user_id AND m.deleted_at IS NULL AND \(unescaped: unread)))
+                    WHERE cm.conversation_id = d.conversation_id AND \(unescaped: owed))
                 """,
                 logger: logger
             )
