@@ -270,13 +270,14 @@ class Peer:
         stack_module.wait_for(lambda: subprocess.run(["redis-cli", "-p", str(self.redis_port), "ping"], capture_output=True).returncode == 0,
                               "peer redis")
         servers = []
+        # One after the other: each creates its tables if they are missing, and two at once
+        # can both try (a unique violation in pg_type ends the second).
         for port in self.ports:
             server = subprocess.Popen([str(python), str(PEER / "server.py"), "--port", str(port), "--redis", f"redis://127.0.0.1:{self.redis_port}/0",
                                        "--persist", dsn],
                                       stdout=open(self.state / f"peer-{port}.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
             self.processes.append(server)
             servers.append(server.pid)
-        for port in self.ports:
             stack_module.wait_for(lambda: stack_module.http_ok(f"http://127.0.0.1:{port}/health"), f"peer :{port}")
         postmaster = int((self.database.state_dir / "postgres" / "data" / "postmaster.pid").read_text().split()[0])
         return Processes(pids={"gateway1": [servers[0]], "gateway2": [servers[1]], "redis": [redis.pid]}, postmaster=postmaster)
