@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 import shutil
 import statistics
@@ -39,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,24 +74,17 @@ class Run:
     statements: list[tuple[float, float, str]] = field(default_factory=list)  # the costliest: runs a send, µs a run, text
 
 
-def http(method: str, url: str, body: dict | None = None, token: str | None = None) -> dict:
-    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
-    request = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None, headers=headers, method=method)
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
 def pairs_of(api: str, count: int, round_number: int) -> list[tuple[dict, dict, str]]:
     """`count` (student's auth, expert's auth, their conversation's id) through `api`."""
     pairs = []
     for index in range(count):
         accounts = []
         for role in ("student", "expert"):
-            me = http("POST", f"{api}/api/auth/register", {"name": f"Hop {role} {index}", "role": role, "password": "correct horse",
+            me = benchlib.post(f"{api}/api/auth/register", {"name": f"Hop {role} {index}", "role": role, "password": "correct horse",
                                                             "email": f"hop-{round_number}-{role}-{index}@example.com"})
             accounts.append(me)
         student, expert = accounts
-        conversation = http("POST", f"{api}/api/chat/conversations", {"participantIds": [expert["user"]["id"]]}, student["token"])
+        conversation = benchlib.post(f"{api}/api/chat/conversations", {"participantIds": [expert["user"]["id"]]}, student["token"])
         pairs.append(({"token": student["token"]}, {"token": expert["token"]}, conversation["id"]))
     return pairs
 
@@ -249,11 +240,6 @@ def measure_peer(state: Path, arguments: argparse.Namespace, round_number: int) 
         return Run(sends=sends, postgres_micros=micros, postgres_calls=calls, statements=top)
     finally:
         peer.stop()
-
-
-def median_micros(values: list[float | None]) -> float | None:
-    present = [value for value in values if value is not None]
-    return statistics.median(present) * 1_000_000 if present else None
 
 
 def spans(run: Run) -> dict[str, float | None]:

@@ -18,32 +18,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
-
-import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import messages_stack, start_reader  # noqa: E402
-from unread_benchmark import COUNTS_AS_UNREAD, NONE, SOURCE, time_ordered_id  # noqa: E402
+from send_harness import SOURCE, Batches, seed_rooms, send_pool_connection, statement_sql  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = [(500, 2, 1), (500, 2, 5), (500, 2, 25), (100, 20, 25)]  # rooms, members, sends a batch
-
-
-def sql(source: str, statement: str) -> str | None:
-    """`statement`'s SQL in `source`, its interpolations filled in; None if it has none."""
-    if f"struct {statement}" not in source:
-        return None
-    text = source.split(f"struct {statement}", 1)[1].split('static let sql = """', 1)[1].split('"""', 1)[0]
-    text = text.replace("\\(none)", NONE).replace('\\(MessageRows.countsAsUnread("i"))', COUNTS_AS_UNREAD)
-    assert "\\(" not in text, f"{statement} interpolates something this script does not know"
-    return text
 
 
 def variants(before: str) -> dict[str, tuple[str, str | None]]:
@@ -51,51 +37,23 @@ def variants(before: str) -> dict[str, tuple[str, str | None]]:
     old = subprocess.run(["git", "show", f"{before}:{SOURCE.relative_to(ROOT)}"], cwd=ROOT, check=True, capture_output=True,
                          text=True).stdout
     new = SOURCE.read_text()
-    return {before: (sql(old, "InsertBatch"), sql(old, "BatchMembers")), "working tree": (sql(new, "InsertBatch"), sql(new, "BatchMembers"))}
+    return {side: (statement_sql(source, "InsertBatch"), statement_sql(source, "BatchMembers"))
+            for side, source in ((before, old), ("working tree", new))}
 
 
 async def measure(dsn: str, statements: dict[str, tuple[str, str | None]], rooms: int, size: int, batch: int, batches: int,
                   rounds: int) -> dict[str, tuple[list[float], list[float]]]:
     """For each side, a round's median wall µs a batch and mean backend CPU µs a batch."""
-    setup = await asyncpg.connect(dsn)
     prefix = f"ab{size}-{batch}-"
-    await setup.execute(f"""
-        INSERT INTO users (id, name, email, password_hash, role)
-        SELECT gen_random_uuid(), 'U' || g, '{prefix}' || g || '@example.com', 'x', 'student' FROM generate_series(1, {rooms * size}) g;
-        INSERT INTO conversations (id, kind, title) SELECT gen_random_uuid(), 'group', '{prefix}' || g FROM generate_series(1, {rooms}) g;
-        WITH c AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS r FROM conversations WHERE title LIKE '{prefix}%'),
-             u AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS r FROM users WHERE email LIKE '{prefix}%')
-        INSERT INTO conversation_members (conversation_id, user_id) SELECT c.id, u.id FROM c JOIN u ON u.r / {size} = c.r;
-        ANALYZE users; ANALYZE conversations; ANALYZE conversation_members;
-    """)
-    members: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for row in await setup.fetch(f"SELECT m.conversation_id, m.user_id FROM conversation_members m JOIN conversations c "
-                                 f"ON c.id = m.conversation_id WHERE c.title LIKE '{prefix}%'"):
-        members.setdefault(row[0], []).append(row[1])
-    await setup.close()
-    # As the send pool's connections are (`DatabaseSettings.sendClientConfiguration`).
-    connection = await asyncpg.connect(dsn, server_settings={"enable_seqscan": "off", "plan_cache_mode": "force_generic_plan"})
+    sends = Batches(await seed_rooms(dsn, prefix, rooms, size), prefix, batch)
+    connection = await send_pool_connection(dsn)
     backend = await connection.fetchval("SELECT pg_backend_pid()")
     prepared = {name: (await connection.prepare(insert), await connection.prepare(lookup) if lookup else None, "$20" in insert)
                 for name, (insert, lookup) in statements.items()}
-    conversations = list(members)
-    sent = 0
 
     def cpu_ticks() -> int:
         fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])
-
-    def arguments() -> list[list]:
-        nonlocal sent
-        columns: list[list] = [[] for _ in range(8)]
-        for _ in range(batch):
-            conversation = random.choice(conversations)
-            sent += 1
-            for column, value in zip(columns, (time_ordered_id(), conversation, random.choice(members[conversation]),
-                                               "a message of about forty bytes, as sent", "TEXT", f"{prefix}{sent}",
-                                               uuid.UUID(NONE), "")):
-                column.append(value)
-        return columns + [[] for _ in range(11)]  # no attachments
 
     figures: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in prepared}
     for _ in range(rounds):
@@ -103,7 +61,7 @@ async def measure(dsn: str, statements: dict[str, tuple[str, str | None]], rooms
             walls = []
             ticks = cpu_ticks()
             for _ in range(batches):
-                values = arguments()
+                values = sends.next()
                 started = time.perf_counter()
                 if lookup:
                     await lookup.fetch(list(set(values[1])))

@@ -19,23 +19,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import re
 import statistics
 import sys
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-import asyncpg
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import messages_stack, percentile, request, start_reader, write_section  # noqa: E402
+from send_harness import COUNTS_AS_UNREAD, SOURCE, Batches, seed_rooms, send_pool_connection, statement_sql  # noqa: E402
 
-SOURCE = Path(__file__).resolve().parent.parent / "Services" / "Messages" / "Sources" / "Stores" / "SendStatements.swift"
-NONE = "00000000-0000-0000-0000-000000000000"
-COUNTS_AS_UNREAD = "(i.message_type <> 'SYSTEM' AND (i.message_type <> 'CALL' OR i.call->>'outcome' = 'missed'))"
 # What the statement did for every recipient until migration 24.
 KEPT_COUNT = f"""), counted AS (
     UPDATE conversation_members cm SET unread_count = cm.unread_count + n.count
@@ -51,64 +45,26 @@ KEPT_COUNT = f"""), counted AS (
 
 def statements() -> tuple[str, str]:
     """The send statement as the source has it, and with the kept count."""
-    text = SOURCE.read_text().split("struct InsertBatch", 1)[1].split('static let sql = """', 1)[1].split('"""', 1)[0]
-    text = text.replace("\\(none)", NONE).replace('\\(MessageRows.countsAsUnread("i"))', COUNTS_AS_UNREAD)
-    assert "\\(" not in text, "the statement interpolates something this script does not know"
+    text = statement_sql(SOURCE.read_text(), "InsertBatch")
     assert "unread_count" not in text
     kept = re.sub(r"\n\s*\), attached AS \(", "\n" + KEPT_COUNT, text, count=1)
     assert "counted AS" in kept
     return text, kept
 
 
-def time_ordered_id() -> uuid.UUID:
-    """A UUIDv7 as `MessageIDs.new()` makes them: the partition is chosen by its time."""
-    value = (int(time.time() * 1000) << 80) | (0x7 << 76) | (random.getrandbits(12) << 64) | (0b10 << 62) | random.getrandbits(62)
-    return uuid.UUID(int=value)
-
-
 async def send_statement(dsn: str, rooms: int, size: int, batch: int, batches: int, rounds: int) -> dict[str, list[float]]:
     """µs a message for each variant, one figure a round (the median batch's)."""
     landed, kept = statements()
-    setup = await asyncpg.connect(dsn)
     prefix = f"r{size}-"
-    await setup.execute(f"""
-        INSERT INTO users (id, name, email, password_hash, role)
-        SELECT gen_random_uuid(), 'U' || g, '{prefix}' || g || '@example.com', 'x', 'student' FROM generate_series(1, {rooms * size}) g;
-        INSERT INTO conversations (id, kind, title) SELECT gen_random_uuid(), 'group', '{prefix}' || g FROM generate_series(1, {rooms}) g;
-        WITH c AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS r FROM conversations WHERE title LIKE '{prefix}%'),
-             u AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS r FROM users WHERE email LIKE '{prefix}%')
-        INSERT INTO conversation_members (conversation_id, user_id) SELECT c.id, u.id FROM c JOIN u ON u.r / {size} = c.r;
-        ANALYZE users; ANALYZE conversations; ANALYZE conversation_members;
-    """)
-    members: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for row in await setup.fetch(f"SELECT m.conversation_id, m.user_id FROM conversation_members m JOIN conversations c "
-                                 f"ON c.id = m.conversation_id WHERE c.title LIKE '{prefix}%'"):
-        members.setdefault(row[0], []).append(row[1])
-    await setup.close()
-    # As the send pool's connections are (`DatabaseSettings.sendClientConfiguration`).
-    connection = await asyncpg.connect(dsn, server_settings={"enable_seqscan": "off", "plan_cache_mode": "force_generic_plan"})
+    sends = Batches(await seed_rooms(dsn, prefix, rooms, size), prefix, batch)
+    connection = await send_pool_connection(dsn)
     variants = {"counted when read": await connection.prepare(landed), "kept per recipient": await connection.prepare(kept)}
-    conversations = list(members)
-    sent = 0
-
-    def arguments() -> list[list]:
-        nonlocal sent
-        columns: list[list] = [[] for _ in range(8)]
-        for _ in range(batch):
-            conversation = random.choice(conversations)
-            sent += 1
-            for column, value in zip(columns, (time_ordered_id(), conversation, random.choice(members[conversation]),
-                                               "a message of about forty bytes, as sent", "TEXT", f"{prefix}{sent}",
-                                               uuid.UUID(NONE), "")):
-                column.append(value)
-        return columns + [[] for _ in range(11)] + [[True] * batch]  # no attachments; every draft storable
-
     figures: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(rounds):
         for name, statement in variants.items():
             times = []
             for _ in range(batches):
-                values = arguments()
+                values = sends.next() + [[True] * batch]  # every draft storable
                 started = time.perf_counter()
                 await statement.fetch(*values)
                 times.append(time.perf_counter() - started)

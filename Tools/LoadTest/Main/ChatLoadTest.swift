@@ -109,17 +109,16 @@ struct RoomOptions: ParsableArguments {
     var drain = 10
 
     func run(_ name: String, _ common: Common, defaults: (clients: Int, room: Int, senders: Int)) async throws {
-        var room = RoomScenario(
+        let scenario = RoomScenario(
             name: name,
             clients: self.clients ?? defaults.clients,
             roomSize: self.room ?? defaults.room,
             senders: self.senders ?? defaults.senders,
             rate: self.rate,
             duration: .seconds(self.duration),
-            connectRate: self.connectRate
+            connectRate: self.connectRate,
+            drain: .seconds(self.drain)
         )
-        room.drain = .seconds(self.drain)
-        let scenario = room
         let identity: Identity
         let conversations: [String]
         if common.anonymous {

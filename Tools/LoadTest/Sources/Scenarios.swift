@@ -63,9 +63,18 @@ public struct RoomScenario: Sendable {
     public var duration: Duration
     public var connectRate: Double
     /// How long to wait after the last send for acks and deliveries still on their way.
-    public var drain: Duration = .seconds(10)
+    public var drain: Duration
 
-    public init(name: String, clients: Int, roomSize: Int, senders: Int, rate: Double, duration: Duration, connectRate: Double) {
+    public init(
+        name: String,
+        clients: Int,
+        roomSize: Int,
+        senders: Int,
+        rate: Double,
+        duration: Duration,
+        connectRate: Double,
+        drain: Duration = .seconds(10)
+    ) {
         self.name = name
         self.clients = clients
         self.roomSize = max(1, min(roomSize, clients))
@@ -73,6 +82,7 @@ public struct RoomScenario: Sendable {
         self.rate = rate
         self.duration = duration
         self.connectRate = connectRate
+        self.drain = drain
     }
 
     /// Client i is in room i / K; the n-th sender is in room n mod rooms, so senders
