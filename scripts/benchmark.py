@@ -65,6 +65,15 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def write_calls(pid: int) -> int:
+    """The write system calls the process has made (`write`, `writev`: what NIO flushes
+    a socket with)."""
+    try:
+        return next(int(line.split()[1]) for line in Path(f"/proc/{pid}/io").read_text().splitlines() if line.startswith("syscw:"))
+    except (OSError, StopIteration, IndexError, ValueError):
+        return 0
+
+
 def rss_bytes(pid: int) -> int:
     try:
         return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
@@ -77,6 +86,8 @@ class Sample:
     rss: dict[str, int]
     # Each process's CPU seconds so far, by role: Postgres backends come and go.
     processes: dict[str, dict[int, float]]
+    # Write system calls so far, by role (Postgres's are not counted).
+    writes: dict[str, int] = field(default_factory=dict)
 
     def cpu_since(self, before: Sample) -> dict[str, float]:
         """CPU seconds each role used between `before` and this sample, process by process:
@@ -85,6 +96,9 @@ class Sample:
         a seeded run's Postgres read half of what it used."""
         return {role: sum(max(0.0, cpu - before.processes.get(role, {}).get(pid, 0)) for pid, cpu in pids.items())
                 for role, pids in self.processes.items()}
+
+    def writes_since(self, before: Sample) -> dict[str, int]:
+        return {role: count - before.writes.get(role, 0) for role, count in self.writes.items()}
 
 
 @dataclass
@@ -102,7 +116,8 @@ class Processes:
     def sample(self) -> Sample:
         groups = self.groups()
         processes = {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
-        return Sample(rss={name: sum(rss_bytes(pid) for pid in pids) for name, pids in groups.items()}, processes=processes)
+        writes = {name: sum(write_calls(pid) for pid in pids) for name, pids in self.pids.items()}
+        return Sample(rss={name: sum(rss_bytes(pid) for pid in pids) for name, pids in groups.items()}, processes=processes, writes=writes)
 
 
 @dataclass
@@ -116,6 +131,7 @@ class Result:
     rss_before: dict[str, int]
     rss_peak: dict[str, int]
     settled: float = 0             # seconds waited before it for the servers to go idle
+    writes: dict[str, int] = field(default_factory=dict)  # write system calls during the run, by role
 
     def cpu_percent(self, role: str) -> float:
         return 100 * self.cpu.get(role, 0) / self.seconds if self.seconds else 0
@@ -123,6 +139,10 @@ class Result:
     def micros_per_delivery(self, roles: list[str]) -> float | None:
         delivered = self.report["counts"]["delivered"]
         return 1e6 * sum(self.cpu.get(role, 0) for role in roles) / delivered if delivered else None
+
+    def writes_per_delivery(self, roles: list[str]) -> float | None:
+        delivered = self.report["counts"]["delivered"]
+        return sum(self.writes.get(role, 0) for role in roles) / delivered if delivered else None
 
     def rss_growth(self, roles: list[str]) -> int:
         """Bytes the roles' peak RSS during the run stood above their RSS before it."""
@@ -163,10 +183,10 @@ def run_tool(name: str, target: str, arguments: list[str], processes: Processes,
     window = phases.window()
     if window:
         (first, first_at), (last, last_at) = window
-        cpu, seconds = last.cpu_since(first), last_at - first_at
+        cpu, writes, seconds = last.cpu_since(first), last.writes_since(first), last_at - first_at
     else:
-        cpu, seconds = after.cpu_since(before), elapsed
-    result = Result(name=name, target=target, command=command, report=report, seconds=seconds, cpu=cpu,
+        cpu, writes, seconds = after.cpu_since(before), after.writes_since(before), elapsed
+    result = Result(name=name, target=target, command=command, report=report, seconds=seconds, cpu=cpu, writes=writes,
                     rss_before=before.rss, rss_peak=peak, settled=settled)
     log_counts(report)
     return result
@@ -404,17 +424,20 @@ def url_arguments(urls: list[str]) -> list[str]:
     return [argument for url in urls for argument in ("--url", url)]
 
 
-def benchmark_stack(state: Path, bin_dir: Path, database: str, statements: bool = False) -> stack_module.Stack:
+def benchmark_stack(state: Path, bin_dir: Path, database: str, statements: bool = False,
+                    settings: dict[str, str] | None = None) -> stack_module.Stack:
     """The stack every measurement runs against: cheap password hashing for the accounts the
     tool registers, an event allowance no load scenario reaches, and no per-user socket bound
     (the storms open thousands of sockets for a few dozen accounts: with the default 20 per
     gateway, 9 in 10 were refused), and tokens that outlive a run: the load tool signs in
-    once and holds its sockets longer than the default 15 minutes, without renewing."""
+    once and holds its sockets longer than the default 15 minutes, without renewing.
+    `settings` are set on every service besides (a variant under A/B)."""
     return stack_module.Stack(
         state_dir=state, bin_dir=bin_dir, ports=stack_module.Ports.free(), durable=False, database=database, log_level="warning",
         statements=statements,
         overrides={"BCRYPT_COST": "4", "SOCKET_EVENTS_PER_SECOND": "1000", "SOCKET_EVENT_BURST": "2000",
-                   "SOCKET_MAX_PER_USER": "100000", "SOCKET_MAX_PER_USER_TOTAL": "1000000", "TOKEN_TTL": "86400"},
+                   "SOCKET_MAX_PER_USER": "100000", "SOCKET_MAX_PER_USER_TOTAL": "1000000", "TOKEN_TTL": "86400"}
+        | (settings or {}),
     )
 
 

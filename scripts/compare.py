@@ -12,6 +12,12 @@ commits).
     python3 scripts/compare.py --build /tmp/old --build .build/release --rounds 3 -- \\
         send --clients 200 --room 2 --senders 100 --rate 10 --duration 8
 
+A build may be given twice or more with different settings: each `--set NAME=VALUE` is
+set on every service of the --build before it, so one build's settings can be A/B'd:
+
+    python3 scripts/compare.py --build .build/release --build .build/release --set SOCKET_WRITE_DELAY=0.01 \\
+        --rounds 3 -- fanout --clients 2000 --room 20 --senders 1000 --rate 5 --duration 10
+
 With --seed N, each stack starts with N conversations of two among N users (tables of a
 deployment's size, whose plans are not a few hundred rows'). With --statements, Postgres counts each statement (pg_stat_statements) and every run
 prints the costliest: calls, and µs executing and planning each.
@@ -25,13 +31,38 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmark import ROOT, benchmark_stack, marks_phases, run_tool, seed, server_processes, tool_targets
 
-def run_once(build: Path, scenario: list[str], statements: bool = False, conversations: int = 0, phases: bool = True) -> dict[str, float]:
+@dataclass
+class Variant:
+    """A directory of release binaries and the settings its services run with."""
+    build: Path
+    settings: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return " ".join([str(self.build), *(f"{name}={value}" for name, value in self.settings.items())])
+
+
+class AddBuild(argparse.Action):
+    def __call__(self, parser, namespace, value, option_string=None):
+        namespace.variants = [*(namespace.variants or []), Variant(Path(value).resolve(), {})]
+
+
+class AddSetting(argparse.Action):
+    def __call__(self, parser, namespace, value, option_string=None):
+        name, equals, setting = value.partition("=")
+        if not namespace.variants or not equals or not name:
+            parser.error("--set NAME=VALUE follows the --build it is for")
+        namespace.variants[-1].settings[name] = setting
+
+
+def run_once(variant: Variant, scenario: list[str], statements: bool = False, conversations: int = 0, phases: bool = True) -> dict[str, float]:
+    build = variant.build
     state = Path(tempfile.mkdtemp(prefix="compare-", dir=ROOT / ".state"))
-    deployment = benchmark_stack(state, build, database="chat_compare", statements=statements)
+    deployment = benchmark_stack(state, build, database="chat_compare", statements=statements, settings=variant.settings)
     try:
         deployment.up()
         seed(deployment, conversations)
@@ -53,40 +84,47 @@ def run_once(build: Path, scenario: list[str], statements: bool = False, convers
     figures |= {f"CPU % {role}": result.cpu_percent(role) for role in result.cpu}
     if report["counts"]["delivered"]:
         figures["µs CPU a delivery, gateways"] = result.micros_per_delivery(["gateway1", "gateway2"])
+        figures["writes a delivery, gateways"] = result.writes_per_delivery(["gateway1", "gateway2"])
     return figures
+
+
+def shown(value: float) -> str:
+    """Small figures (writes a delivery) keep two decimals."""
+    return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--build", action="append", required=True, help="a directory of release binaries (twice or more)")
+    parser.add_argument("--build", action=AddBuild, dest="variants", required=True, help="a directory of release binaries (twice or more)")
+    parser.add_argument("--set", action=AddSetting, dest="variants", metavar="NAME=VALUE", help="a setting of the --build before it")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--statements", action="store_true", help="print each run's costliest Postgres statements")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="start each stack with N conversations of two")
     parser.add_argument("scenario", nargs=argparse.REMAINDER, help="chat-loadtest arguments, after --")
     arguments = parser.parse_args()
     scenario = arguments.scenario[1:] if arguments.scenario[:1] == ["--"] else arguments.scenario
-    builds = [Path(build).resolve() for build in arguments.build]
+    builds: list[Variant] = arguments.variants
     if len(builds) < 2 or not scenario:
         parser.error("give two or more --build directories and a scenario after --")
 
     # Every build's CPU over the same span: the measured phase if every build's tool marks it.
-    phases = all(marks_phases(build / "chat-loadtest") for build in builds)
+    phases = all(marks_phases(variant.build / "chat-loadtest") for variant in builds)
     if not phases:
         print("a build's chat-loadtest marks no phases: CPU is counted over whole runs", flush=True)
-    runs: dict[Path, list[dict[str, float]]] = {build: [] for build in builds}
+    runs: list[list[dict[str, float]]] = [[] for _ in builds]
     for round_number in range(arguments.rounds):
-        for build in builds:
+        for build, figures_of_build in zip(builds, runs):
             figures = run_once(build, scenario, arguments.statements, arguments.seed, phases)
-            runs[build].append(figures)
-            print(f"round {round_number + 1} {build}: " + ", ".join(f"{name} {value:.1f}" for name, value in figures.items()), flush=True)
+            figures_of_build.append(figures)
+            print(f"round {round_number + 1} {build}: " + ", ".join(f"{name} {shown(value)}" for name, value in figures.items()), flush=True)
             time.sleep(2)
 
-    names = list(runs[builds[0]][0])
+    names = list(runs[0][0])
     print("\nmedians of", arguments.rounds, "rounds:", " ".join(scenario))
     print("| figure | " + " | ".join(str(build) for build in builds) + " |")
     print("|---|" + "---|" * len(builds))
     for name in names:
-        print(f"| {name} | " + " | ".join(f"{statistics.median(run[name] for run in runs[build]):.1f}" for build in builds) + " |")
+        print(f"| {name} | " + " | ".join(shown(statistics.median(run[name] for run in figures_of_build)) for figures_of_build in runs) + " |")
     return 0
 
 

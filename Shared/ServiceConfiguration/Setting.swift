@@ -71,16 +71,22 @@ extension Setting where Value == Duration {
 }
 
 extension Setting where Value == Duration? {
-    /// Seconds, where 0 turns the thing off (nil).
-    public static func seconds(_ name: String, default value: Duration?, zero: String, help: String) -> Setting {
+    /// Seconds, where 0 turns the thing off (nil); past `atMost`, refused.
+    public static func seconds(
+        _ name: String,
+        default value: Duration?,
+        zero: String,
+        atMost limit: Duration? = nil,
+        help: String
+    ) -> Setting {
         Setting(
             name,
             default: value,
             defaultText: value?.secondsText ?? "0 (\(zero))",
-            accepts: "a number of seconds, 0 for \(zero)",
+            accepts: limit.map { "a number of seconds in 0...\($0.seconds), 0 for \(zero)" } ?? "a number of seconds, 0 for \(zero)",
             help: help
         ) { text in
-            guard let seconds = Double(text), seconds >= 0, seconds.isFinite else { return nil }
+            guard let seconds = Double(text), seconds >= 0, seconds.isFinite, seconds <= limit?.seconds ?? .infinity else { return nil }
             return seconds == 0 ? .some(nil) : .milliseconds(Int64(seconds * 1000))
         }
     }

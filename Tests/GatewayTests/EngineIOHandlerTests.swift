@@ -29,7 +29,7 @@ import Testing
             let output = try WebSocketOutput(
                 channel: self.channel,
                 engineID: "engine-sid",
-                flushes: FlushQueue(eventLoop: self.channel.embeddedEventLoop),
+                flushes: FlushQueue(eventLoop: self.channel.embeddedEventLoop, delay: settings.writeDelay),
                 maxBacklog: settings.maxOutboundBytes,
                 logger: TestEnvironment.logger
             )
@@ -231,6 +231,35 @@ import Testing
             harness.connection.send(ByteBuffer(repeating: UInt8(ascii: "x"), count: size))
             #expect(try harness.written() == [String(repeating: "x", count: size)])
         }
+    }
+
+    @Test func withAWriteDelayBroadcastsWaitForItAndGoOutInOneFlush() throws {
+        let harness = try Harness(settings: RealtimeSettings(pingInterval: .seconds(25), pingTimeout: .seconds(20), writeDelay: .milliseconds(10)))
+        #expect(try harness.written().count == 1)  // Engine.IO's open: the socket's own, not delayed
+        var flushes = 0
+        try harness.channel.pipeline.syncOperations.addHandler(FlushCounter { flushes += 1 }, position: .first)
+        let frame = ServerFrame(text: ByteBuffer(string: #"42["new_message",{}]"#))
+        harness.connection.output.value.write(frame)
+        harness.channel.embeddedEventLoop.advanceTime(by: .milliseconds(6))
+        harness.connection.output.value.write(frame)
+        #expect(try harness.written() == [])
+        harness.channel.embeddedEventLoop.advanceTime(by: .milliseconds(3))
+        #expect(try harness.written() == [] && flushes == 0)
+        // Ten milliseconds after the first frame, not after the last: the delay is a bound.
+        harness.channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(try harness.written() == [#"42["new_message",{}]"#, #"42["new_message",{}]"#])
+        #expect(flushes == 1)
+        // A packet of the socket's own (an ack) goes after this pass and takes a waiting
+        // broadcast along; the delay's flush then finds nothing to do.
+        harness.connection.output.value.write(frame)
+        harness.connection.send(ByteBuffer(string: "431[{}]"))
+        #expect(try harness.written() == [#"42["new_message",{}]"#, "431[{}]"])
+        harness.channel.embeddedEventLoop.advanceTime(by: .milliseconds(10))
+        #expect(try harness.written() == [] && flushes == 2)
+        // A close is not held back, nor what was written before it.
+        harness.connection.output.value.write(frame)
+        harness.connection.output.value.close(.serverShutdown)
+        #expect(try harness.written() == [#"42["new_message",{}]"#, "close 1001"])
     }
 
     /// Counts the flushes that reach the socket.

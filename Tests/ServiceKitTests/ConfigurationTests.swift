@@ -45,6 +45,12 @@ import Testing
         #expect(try ConfigurationValues(["WINDOW": "1.5"]).read(window) == .milliseconds(1500))
         #expect(try ConfigurationValues([:]).read(window) == .seconds(60))
         #expect(throws: ConfigurationError.self) { try ConfigurationValues(["WINDOW": "-1"]).read(window) }
+        let delay = Setting<Duration?>.seconds("DELAY", default: nil, zero: "off", atMost: .milliseconds(100), help: "h")
+        #expect(try ConfigurationValues(["DELAY": "0.005"]).read(delay) == .milliseconds(5))
+        #expect(try ConfigurationValues(["DELAY": "0.1"]).read(delay) == .milliseconds(100))
+        #expect(throws: ConfigurationError.invalid("DELAY", "a number of seconds in 0...0.1, 0 for off")) {
+            try ConfigurationValues(["DELAY": "0.5"]).read(delay)
+        }
         let list = Setting.list("ITEMS", default: ["a"], accepts: "items", help: "h")
         #expect(try ConfigurationValues(["ITEMS": " x, ,y "]).read(list) == ["x", "y"])
         let choice = Setting.choice("MODE", default: "open", ["open": true, "closed": false], help: "h")

@@ -63,6 +63,13 @@ extension RealtimeSettings {
         in: 4096...(1 << 30),
         help: "bytes that may wait for a slow reader before it is disconnected"
     )
+    public static let writeDelay = Setting<Duration?>.seconds(
+        "SOCKET_WRITE_DELAY",
+        default: nil,
+        zero: "off",
+        atMost: .milliseconds(100),
+        help: "how long a frame may wait for others to the same socket, to go out in one write: throughput for latency"
+    )
     public static let sendTimeout = Setting.seconds(
         "SEND_TIMEOUT",
         default: .seconds(10),

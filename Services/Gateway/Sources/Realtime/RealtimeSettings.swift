@@ -25,6 +25,9 @@ public struct RealtimeSettings: Sendable {
     public var costlyEventsPerSecond: Int
     /// Bytes that may wait for a slow reader before it is disconnected.
     public var maxOutboundBytes: Int
+    /// How long a socket's frames may wait to be flushed together; `nil`, flushed once per
+    /// pass of the event loop.
+    public var writeDelay: Duration?
     /// How long `send_message` waits for the stored message.
     public var sendTimeout: Duration
     /// How often the gateway tells presence it is alive.
@@ -62,6 +65,7 @@ public struct RealtimeSettings: Sendable {
         costlyEventBurst: Int = Self.costlyEventBurst.defaultValue,
         costlyEventsPerSecond: Int = Self.costlyEventsPerSecond.defaultValue,
         maxOutboundBytes: Int = Self.maxOutboundBytes.defaultValue,
+        writeDelay: Duration? = Self.writeDelay.defaultValue,
         sendTimeout: Duration = Self.sendTimeout.defaultValue,
         heartbeatInterval: Duration = .seconds(2),
         clientBundlePath: String = Self.clientBundlePath.defaultValue,
@@ -84,6 +88,7 @@ public struct RealtimeSettings: Sendable {
         self.costlyEventBurst = costlyEventBurst
         self.costlyEventsPerSecond = costlyEventsPerSecond
         self.maxOutboundBytes = maxOutboundBytes
+        self.writeDelay = writeDelay
         self.sendTimeout = sendTimeout
         self.heartbeatInterval = heartbeatInterval
         self.clientBundlePath = clientBundlePath
@@ -111,6 +116,7 @@ public struct RealtimeSettings: Sendable {
             costlyEventBurst: try values.read(Self.costlyEventBurst),
             costlyEventsPerSecond: try values.read(Self.costlyEventsPerSecond),
             maxOutboundBytes: try values.read(Self.maxOutboundBytes),
+            writeDelay: try values.read(Self.writeDelay),
             sendTimeout: try values.read(Self.sendTimeout),
             clientBundlePath: try values.read(Self.clientBundlePath),
             maxPollingSessions: try values.read(Self.maxPollingSessions),

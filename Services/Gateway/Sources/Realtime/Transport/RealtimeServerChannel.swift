@@ -150,7 +150,7 @@ extension HTTPServerBuilder {
         pollingSessions: PollingSessions,
         session: @escaping @Sendable (SocketConnection) -> any SocketPacketSink
     ) -> HTTPServerBuilder {
-        let flushes = FlushQueues()
+        let flushes = FlushQueues(delay: settings.writeDelay)
         return HTTPServerBuilder { responder in
             RealtimeServerChannel(
                 responder: responder,
