@@ -401,7 +401,7 @@ def storm_commands(urls: list[str], total: int, count: int, api: str, rate: int)
     # gateway, held until the last tool has opened all of its sockets.
     hold = 20 + total // rate
     return [
-        [str(tool), "storm", "--sockets", str(total // count), "--rate", str(rate // count), "--hold", str(hold), "--users", "20",
+        [str(tool), "storm", "--sockets", str(total // count + (index < total % count)), "--rate", str(rate // count), "--hold", str(hold), "--users", "20",
          "--connect-timeout", "30",
          *url_arguments(urls), "--api", api, "--source", f"127.0.1.{index + 1}", "--source", f"127.0.2.{index + 1}", "--json", "--quiet"]
         for index in range(count)

@@ -12,14 +12,17 @@ import Testing
 
     static func packet(_ text: String) throws -> SocketIOPacket { try SocketIOPacket(parsing: ByteBuffer(string: text)) }
 
-    @Test func aPingArmsOnePongDeadlineAndThePongEndsIt() {
+    @Test func aPingArmsOnePongDeadlineThatThePongDisarms() {
         var machine = Machine(eventBurst: 10, eventsPerSecond: 10)
-        #expect(machine.pingDue() == .ping(awaitPong: true))
-        #expect(machine.pingDue() == .ping(awaitPong: false))  // the first deadline still runs
-        #expect(machine.textReceived(Self.text("3")) == .cancelPongDeadline)
-        #expect(machine.textReceived(Self.text("3")) == .none)  // nothing to cancel
-        #expect(machine.pingDue() == .ping(awaitPong: true))
-        #expect(machine.pongDeadlinePassed() == .close(.pongTimeout))
+        #expect(machine.pingDue() == .ping(deadline: 1))
+        #expect(machine.pingDue() == .ping(deadline: nil))  // the first deadline still runs
+        #expect(machine.textReceived(Self.text("3")) == .none)
+        #expect(machine.textReceived(Self.text("3")) == .none)
+        #expect(machine.pongDeadlinePassed(ping: 1) == .none)  // answered: nothing to do
+        #expect(machine.pingDue() == .ping(deadline: 2))
+        #expect(machine.pongDeadlinePassed(ping: 1) == .none)  // an older ping's, not this one's
+        #expect(!machine.isClosed)
+        #expect(machine.pongDeadlinePassed(ping: 2) == .close(.pongTimeout))
         #expect(machine.isClosed)
     }
 
@@ -39,15 +42,19 @@ import Testing
         #expect(machine.textReceived(Self.text("41")) == .deliver(try Self.packet("1")))
     }
 
-    @Test func onlyAnAcceptedConnectKeepsTheSessionOpen() {
+    @Test func onlyAnAcceptedConnectKeepsTheSessionOpen() throws {
         var never = Machine(eventBurst: 10, eventsPerSecond: 10)
         #expect(never.connectCheck(signedIn: false) == .close(.noConnect))
-        // Signed in, then out (a DISCONNECT): one more check to CONNECT again, then the end.
+        // Signed in: no more checks until the client sends DISCONNECT. Then one more check to
+        // CONNECT again, then the end.
         var leaving = Machine(eventBurst: 10, eventsPerSecond: 10)
         #expect(leaving.connectCheck(signedIn: true) == .none)
-        #expect(leaving.connectCheck(signedIn: false) == .none)
+        #expect(leaving.textReceived(Self.text("41")) == .deliverAndCheckConnect(try Self.packet("1")))
+        #expect(leaving.connectCheck(signedIn: false) == .checkConnectAgain)
         #expect(leaving.connectCheck(signedIn: true) == .none)
-        #expect(leaving.connectCheck(signedIn: false) == .none)
+        #expect(leaving.textReceived(Self.text("41")) == .deliverAndCheckConnect(try Self.packet("1")))
+        #expect(leaving.textReceived(Self.text("41")) == .deliver(try Self.packet("1")))  // a check is due already
+        #expect(leaving.connectCheck(signedIn: false) == .checkConnectAgain)
         #expect(leaving.connectCheck(signedIn: false) == .close(.noConnect))
     }
 

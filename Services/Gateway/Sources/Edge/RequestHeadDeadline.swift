@@ -4,13 +4,15 @@ import NIOHTTP1
 /// Closes a connection whose first request head is not in within `timeout`: a client
 /// trickling header bytes would otherwise hold a connection (and its buffers) for as long
 /// as it likes. Once the head is in, it steps aside: what follows is the keep-alive idle
-/// timeout's, or the socket's pings'.
+/// timeout's, or the socket's pings'. The deadline is not cancelled (cancelling searches
+/// the event loop's whole timer heap, an entry or more per socket held): it finds the
+/// handler gone and does nothing.
 final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
 
     private let timeout: TimeAmount
-    private var deadline: Scheduled<Void>?
+    private var armed = false
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
@@ -27,21 +29,19 @@ final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler 
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head = Self.unwrapInboundIn(data) else { return context.fireChannelRead(data) }
-        self.deadline?.cancel()
-        self.deadline = nil
         // After an upgrade the connection carries WebSocket frames, not this handler's to read.
         context.fireChannelRead(data)
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.deadline?.cancel()
-        self.deadline = nil
-    }
-
     private func arm(context: ChannelHandlerContext) {
-        guard self.deadline == nil else { return }
+        guard !self.armed else { return }
+        self.armed = true
         let channel = context.channel
-        self.deadline = context.eventLoop.scheduleTask(in: self.timeout) { channel.close(promise: nil) }
+        context.eventLoop.scheduleTask(in: self.timeout) { [weak channel] in
+            // Still in the pipeline: no head came.
+            guard let channel, (try? channel.pipeline.syncOperations.handler(type: RequestHeadDeadline.self)) != nil else { return }
+            channel.close(promise: nil)
+        }
     }
 }

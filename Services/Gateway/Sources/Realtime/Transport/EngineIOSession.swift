@@ -13,8 +13,6 @@ final class EngineIOSession: @unchecked Sendable {
     private let logger: Logger
     private var state: EngineIOStateMachine
     private var pings: RepeatedTask?
-    private var pongDeadline: Scheduled<Void>?
-    private var connectChecks: RepeatedTask?
     private var ended = false
 
     var eventLoop: any EventLoop { self.connection.eventLoop }
@@ -39,15 +37,21 @@ final class EngineIOSession: @unchecked Sendable {
         )
     }
 
-    /// Starts the ping and CONNECT timers.
+    /// Starts the pings and the first connect check.
     func start() {
         self.eventLoop.assertInEventLoop()
         let interval = TimeAmount(self.settings.pingInterval)
         self.pings = self.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
             self.run(self.state.pingDue())
         }
-        let connectTimeout = TimeAmount(self.settings.connectTimeout)
-        self.connectChecks = self.eventLoop.scheduleRepeatedTask(initialDelay: connectTimeout, delay: connectTimeout) { _ in
+        self.checkConnectLater()
+    }
+
+    /// A connect check a connect timeout from now. Like a pong deadline it is not cancelled
+    /// when the session ends (see `EngineIOStateMachine.Action`): a closed session does nothing.
+    private func checkConnectLater() {
+        self.eventLoop.scheduleTask(in: TimeAmount(self.settings.connectTimeout)) { [weak self] in
+            guard let self else { return }
             self.run(self.state.connectCheck(signedIn: self.connection.identity != nil))
         }
     }
@@ -72,11 +76,7 @@ final class EngineIOSession: @unchecked Sendable {
         guard !self.ended else { return }
         self.ended = true
         self.pings?.cancel()
-        self.pongDeadline?.cancel()
-        self.connectChecks?.cancel()
         self.pings = nil
-        self.pongDeadline = nil
-        self.connectChecks = nil
         self.inbound.finish()
     }
 
@@ -84,17 +84,20 @@ final class EngineIOSession: @unchecked Sendable {
         switch action {
         case .none:
             break
-        case .ping(let awaitPong):
+        case .ping(let deadline):
             self.output.send(SocketIOFrame.ping)
-            guard awaitPong else { return }
-            self.pongDeadline = self.eventLoop.scheduleTask(in: TimeAmount(self.settings.pingTimeout)) {
-                self.run(self.state.pongDeadlinePassed())
+            guard let deadline else { return }
+            self.eventLoop.scheduleTask(in: TimeAmount(self.settings.pingTimeout)) { [weak self] in
+                guard let self else { return }
+                self.run(self.state.pongDeadlinePassed(ping: deadline))
             }
-        case .cancelPongDeadline:
-            self.pongDeadline?.cancel()
-            self.pongDeadline = nil
         case .deliver(let packet):
-            if !self.inbound.accept(packet) { self.run(self.state.inboxOverflowed()) }
+            self.deliver(packet)
+        case .deliverAndCheckConnect(let packet):
+            self.deliver(packet)
+            self.checkConnectLater()
+        case .checkConnectAgain:
+            self.checkConnectLater()
         case .refuse(let ackID):
             self.connection.ack(ackID, error: .rateLimited)
         case .close(let reason):
@@ -102,6 +105,10 @@ final class EngineIOSession: @unchecked Sendable {
             self.transportEnded()
             self.output.close(reason)
         }
+    }
+
+    private func deliver(_ packet: SocketIOPacket) {
+        if !self.inbound.accept(packet) { self.run(self.state.inboxOverflowed()) }
     }
 
     private func log(_ reason: EngineIOStateMachine.CloseReason) {

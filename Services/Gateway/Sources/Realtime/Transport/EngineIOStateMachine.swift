@@ -28,13 +28,20 @@ struct EngineIOStateMachine {
         case ended
     }
 
+    /// Timers are never cancelled on the way (cancelling one searches the event loop's whole
+    /// timer heap, one entry or more per socket): a pong leaves its deadline to find nothing
+    /// to do, and a signed-in session is not checked for a CONNECT until it leaves.
     enum Action: Equatable {
         case none
-        /// Send a ping; with `awaitPong`, start the pong deadline (none is running).
-        case ping(awaitPong: Bool)
-        case cancelPongDeadline
+        /// Send a ping; with `deadline`, start that ping's pong deadline (none is running).
+        case ping(deadline: Int?)
         /// Hand the packet to the session.
         case deliver(SocketIOPacket)
+        /// Hand the client's DISCONNECT to the session, and check for a CONNECT again after
+        /// the connect timeout (checks stop while the session is signed in).
+        case deliverAndCheckConnect(SocketIOPacket)
+        /// Check for a CONNECT again after the connect timeout.
+        case checkConnectAgain
         /// Answer the event's ack with a rate-limit refusal; the event goes no further.
         case refuse(ackID: Int?)
         /// End the session: stop the timers, finish the inbox, say why.
@@ -47,8 +54,12 @@ struct EngineIOStateMachine {
     /// Binary attachments still expected for a refused binary packet.
     private var attachmentsToSkip = 0
     private var awaitingPong = false
+    /// Pings sent with a deadline, the last of them the one whose pong is awaited.
+    private var pingsWithDeadline = 0
     /// Whether the session had an accepted CONNECT at the last connect check.
     private var signedInAtLastCheck = false
+    /// Whether a connect check is due (one is, from the start).
+    private var connectCheckDue = true
     private(set) var isClosed = false
 
     /// `eventBurst` events at once, refilled at `eventsPerSecond`; only a client refused
@@ -61,20 +72,32 @@ struct EngineIOStateMachine {
     /// Engine.IO 4: the server pings; the client answers each with a pong.
     mutating func pingDue() -> Action {
         guard !self.isClosed else { return .none }
-        defer { self.awaitingPong = true }
-        return .ping(awaitPong: !self.awaitingPong)
+        guard !self.awaitingPong else { return .ping(deadline: nil) }
+        self.awaitingPong = true
+        self.pingsWithDeadline += 1
+        return .ping(deadline: self.pingsWithDeadline)
     }
 
-    mutating func pongDeadlinePassed() -> Action {
-        self.close(.pongTimeout)
+    /// The deadline of the `ping`th ping with one: the session ends if that ping's pong
+    /// has not come.
+    mutating func pongDeadlinePassed(ping: Int) -> Action {
+        guard self.awaitingPong, ping == self.pingsWithDeadline else { return .none }
+        return self.close(.pongTimeout)
     }
 
-    /// Checked every connect timeout: a session without an accepted CONNECT at a check and at
-    /// the one before (or since it opened) ends. Sending a CONNECT is not enough — a refused
-    /// token, a namespace it may not join or a DISCONNECT must not keep a socket open.
+    /// Checked a connect timeout after the session opens, and again while it is not signed in:
+    /// a session without an accepted CONNECT at a check and at the one before (or since it
+    /// opened) ends. Sending a CONNECT is not enough — a refused token, a namespace it may not
+    /// join or a DISCONNECT must not keep a socket open. A signed-in session is checked again
+    /// once its client sends DISCONNECT.
     mutating func connectCheck(signedIn: Bool) -> Action {
+        guard !self.isClosed else { return .none }
         defer { self.signedInAtLastCheck = signedIn }
-        return signedIn || self.signedInAtLastCheck ? .none : self.close(.noConnect)
+        if signedIn {
+            self.connectCheckDue = false
+            return .none
+        }
+        return self.signedInAtLastCheck ? .checkConnectAgain : self.close(.noConnect)
     }
 
     /// A text frame: one Engine.IO packet.
@@ -85,9 +108,8 @@ struct EngineIOStateMachine {
         }
         switch packet.type {
         case .pong:
-            guard self.awaitingPong else { return .none }
             self.awaitingPong = false
-            return .cancelPongDeadline
+            return .none
         case .message:
             guard let message = try? SocketIOPacket(parsing: packet.payload) else { return self.close(.protocolViolation) }
             return self.received(message, now: now)
@@ -114,6 +136,9 @@ struct EngineIOStateMachine {
             self.refusedInARow = 0
         case .binaryAck:
             self.attachmentsToSkip = packet.attachments
+        case .disconnect where !self.connectCheckDue:
+            self.connectCheckDue = true
+            return .deliverAndCheckConnect(packet)
         case .disconnect, .ack, .connectError:
             break
         }
