@@ -77,7 +77,8 @@ def run_once(build: Path, sockets: int) -> None:
         shutil.rmtree(state, ignore_errors=True)
     counted = ", ".join(f"{name.removeprefix('TcpExt')} {after.get(name, 0) - before.get(name, 0)}" for name in COUNTERS)
     errors = ", ".join(f"{times} × {error}" for error, times in sorted(held.errors.items(), key=lambda item: -item[1])) or "none"
-    print(f"{build}: {held.connected} connected, {held.failed} failed ({errors}); peak {held.peak_sockets} open; "
+    print(f"{build}: {held.connected} connected, {held.failed} failed ({errors}), {held.dropped} dropped while held; "
+          f"peak {held.peak_sockets} open; "
           f"slowest tool's handshake p50 {held.handshake_p50:.1f} ms, p99 {held.handshake_p99:.1f} ms; "
           f"gateway CPU {gateway_seconds[0]:.1f}–{gateway_seconds[-1]:.1f} s each; kernel: {counted}", flush=True)
 
