@@ -56,6 +56,13 @@ import Testing
         #expect(leaving.textReceived(Self.text("41")) == .deliver(try Self.packet("1")))  // a check is due already
         #expect(leaving.connectCheck(signedIn: false) == .checkConnectAgain)
         #expect(leaving.connectCheck(signedIn: false) == .close(.noConnect))
+        // A check between the DISCONNECT and its sign-out (the session's task signs out after
+        // leaving its rooms) finds the session still signed in: it checks again.
+        var racing = Machine(eventBurst: 10, eventsPerSecond: 10)
+        #expect(racing.textReceived(Self.text("41")) == .deliver(try Self.packet("1")))
+        #expect(racing.connectCheck(signedIn: true) == .checkConnectAgain)
+        #expect(racing.connectCheck(signedIn: false) == .checkConnectAgain)
+        #expect(racing.connectCheck(signedIn: false) == .close(.noConnect))
     }
 
     @Test func eventsPastTheAllowanceAreRefusedThenAllowedAgain() throws {

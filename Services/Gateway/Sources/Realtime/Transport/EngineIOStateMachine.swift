@@ -60,6 +60,10 @@ struct EngineIOStateMachine {
     private var signedInAtLastCheck = false
     /// Whether a connect check is due (one is, from the start).
     private var connectCheckDue = true
+    /// A DISCONNECT came since a check last found the session signed out. The sign-out
+    /// itself comes later, in the session's task: a check that still finds the session
+    /// signed in must check again, not stop.
+    private var disconnectSeen = false
     private(set) var isClosed = false
 
     /// `eventBurst` events at once, refilled at `eventsPerSecond`; only a client refused
@@ -94,9 +98,11 @@ struct EngineIOStateMachine {
         guard !self.isClosed else { return .none }
         defer { self.signedInAtLastCheck = signedIn }
         if signedIn {
+            if self.disconnectSeen { return .checkConnectAgain }
             self.connectCheckDue = false
             return .none
         }
+        self.disconnectSeen = false
         return self.signedInAtLastCheck ? .checkConnectAgain : self.close(.noConnect)
     }
 
@@ -136,10 +142,13 @@ struct EngineIOStateMachine {
             self.refusedInARow = 0
         case .binaryAck:
             self.attachmentsToSkip = packet.attachments
-        case .disconnect where !self.connectCheckDue:
-            self.connectCheckDue = true
-            return .deliverAndCheckConnect(packet)
-        case .disconnect, .ack, .connectError:
+        case .disconnect:
+            self.disconnectSeen = true
+            if !self.connectCheckDue {
+                self.connectCheckDue = true
+                return .deliverAndCheckConnect(packet)
+            }
+        case .ack, .connectError:
             break
         }
         return .deliver(packet)
