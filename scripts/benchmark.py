@@ -334,6 +334,7 @@ class ManySockets:
     command: list[str]
     errors: dict[str, int]           # why connects failed, by the tools' error text
     dropped: int = 0                 # connected, then closed by the other side before the tools closed them
+    gateway_cpu: list[float] = field(default_factory=list)  # each gateway's CPU seconds at the tools' last sample
 
 
 def open_files(pid: int) -> int:
@@ -359,7 +360,7 @@ def many_sockets(deployment: stack_module.Stack, total: int, api: str, per_proce
     commands = storm_commands(urls, total, count, api, rate)
     log(f"sockets: {total} over {len(urls)} gateways from {count} load-tool processes")
     tools = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for command in commands]
-    peak, rss_at_peak = peak_sockets(tools, baseline, rss_before)
+    peak, rss_at_peak, gateway_cpu = peak_sockets(tools, baseline, rss_before)
     reports = [json.loads(process.communicate()[0]) for process in tools]
     for name in list(gateways)[2:]:
         deployment.stop(name)
@@ -373,6 +374,7 @@ def many_sockets(deployment: stack_module.Stack, total: int, api: str, per_proce
         errors={error: sum(report.get("errors", {}).get(error, 0) for report in reports)
                 for error in {error for report in reports for error in report.get("errors", {})}},
         dropped=sum(c.get("dropped", 0) for c in counts),
+        gateway_cpu=sorted(gateway_cpu.values()),
     )
     log(f"  {result.connected} connected ({result.failed} failed, {result.dropped} dropped while held), peak {peak} open on the gateways, "
         f"{(rss_at_peak - rss_before) / max(1, peak) / 1024:.1f} KiB RSS each")
@@ -410,16 +412,18 @@ def storm_commands(urls: list[str], total: int, count: int, api: str, rate: int)
     ]
 
 
-def peak_sockets(tools: list[subprocess.Popen], baseline: dict[int, int], rss_before: int) -> tuple[int, int]:
+def peak_sockets(tools: list[subprocess.Popen], baseline: dict[int, int], rss_before: int) -> tuple[int, int, dict[int, float]]:
     """The most sockets the gateways held at once while the tools ran (their open files above
-    `baseline`, by pid) and the gateways' RSS at that moment."""
-    peak, rss_at_peak = 0, rss_before
+    `baseline`, by pid), the gateways' RSS at that moment, and each gateway's CPU seconds at
+    the last sample (the extra gateways are stopped afterwards, and their CPU with them)."""
+    peak, rss_at_peak, cpu = 0, rss_before, {pid: cpu_seconds(pid) for pid in baseline}
     while any(process.poll() is None for process in tools):
         time.sleep(1)
+        cpu = {pid: cpu_seconds(pid) for pid in baseline}
         sockets = sum(max(0, open_files(pid) - opened) for pid, opened in baseline.items())
         if sockets > peak:
             peak, rss_at_peak = sockets, sum(rss_bytes(pid) for pid in baseline)
-    return peak, rss_at_peak
+    return peak, rss_at_peak, cpu
 
 
 def url_arguments(urls: list[str]) -> list[str]:

@@ -18,11 +18,10 @@ import argparse
 import shutil
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 import stack as stack_module
-from benchmark import ROOT, benchmark_stack, cpu_seconds, many_sockets
+from benchmark import ROOT, benchmark_stack, many_sockets
 
 # /proc/net/netstat and /proc/net/snmp counters, as `nstat` names them.
 # (Resets are left out: closing 100,000 sockets at the end resets thousands.)
@@ -39,38 +38,13 @@ def kernel_counters() -> dict[str, int]:
     return counters
 
 
-class GatewayCPU:
-    """Every gateway's CPU seconds, sampled each second while the sockets are held (the extra
-    gateways are stopped at the end, and their CPU with them)."""
-
-    def __init__(self, deployment: stack_module.Stack):
-        self.seconds: dict[int, float] = {}
-        self.stopped = threading.Event()
-
-        def sample() -> None:
-            while not self.stopped.wait(1):
-                for name, process in list(deployment.processes.items()):
-                    if name.startswith("gateway"):
-                        self.seconds[process.pid] = max(self.seconds.get(process.pid, 0), cpu_seconds(process.pid))
-
-        self.thread = threading.Thread(target=sample, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> list[float]:
-        self.stopped.set()
-        self.thread.join()
-        return sorted(self.seconds.values())
-
-
 def run_once(build: Path, sockets: int) -> None:
     state = Path(tempfile.mkdtemp(prefix="sockets-", dir=ROOT / ".state"))
     deployment = benchmark_stack(state, build, database="chat_sockets")
     try:
         deployment.up()
         before = kernel_counters()
-        cpu = GatewayCPU(deployment)
         held = many_sockets(deployment, sockets, deployment.lb_url)
-        gateway_seconds = cpu.stop()
         after = kernel_counters()
     finally:
         deployment.down()
@@ -80,7 +54,7 @@ def run_once(build: Path, sockets: int) -> None:
     print(f"{build}: {held.connected} connected, {held.failed} failed ({errors}), {held.dropped} dropped while held; "
           f"peak {held.peak_sockets} open; "
           f"slowest tool's handshake p50 {held.handshake_p50:.1f} ms, p99 {held.handshake_p99:.1f} ms; "
-          f"gateway CPU {gateway_seconds[0]:.1f}–{gateway_seconds[-1]:.1f} s each; kernel: {counted}", flush=True)
+          f"gateway CPU {held.gateway_cpu[0]:.1f}–{held.gateway_cpu[-1]:.1f} s each; kernel: {counted}", flush=True)
 
 
 def main() -> int:
