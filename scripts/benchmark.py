@@ -150,14 +150,15 @@ class Result:
 
 
 def run_tool(name: str, target: str, arguments: list[str], processes: Processes, timeout: float = 600,
-             tool: Path | None = None, phases: bool = True) -> Result:
+             tool: Path | None = None, phases: bool = True, profile: Profile | None = None) -> Result:
     """One chat-loadtest run, with the CPU the servers spent during it and their peak RSS: a run
     that outlives `timeout` or prints no report ends the benchmark, as its figures would be wrong.
 
     CPU is counted over the run's measured phase (from `phase sending` to `phase drained`,
     or `connecting` to `closed` for a storm), which the tool marks on standard error: signing
     up accounts, connecting and joining rooms before a fan-out is not what a delivery costs.
-    A tool that marks nothing, or `phases` false, is measured over its whole run."""
+    A tool that marks nothing, or `phases` false, is measured over its whole run. A `profile`
+    records its process over the same phase."""
     tool = tool or stack_module.build_dir("release") / "chat-loadtest"
     command = [str(tool), *arguments, "--json", "--quiet", *(["--phases"] if phases and marks_phases(tool) else [])]
     settled = settle(processes)
@@ -165,7 +166,7 @@ def run_tool(name: str, target: str, arguments: list[str], processes: Processes,
     before = processes.sample()
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    phases = PhaseSamples(process, processes)
+    phases = PhaseSamples(process, processes, profile)
     peak = peak_rss(process, processes, before.rss, started, timeout)
     if process.poll() is None:
         process.kill()
@@ -173,6 +174,8 @@ def run_tool(name: str, target: str, arguments: list[str], processes: Processes,
     stdout = process.stdout.read()
     process.wait()
     phases.reader.join(timeout=10)
+    if profile:
+        profile.stop()
     elapsed = time.monotonic() - started
     after = processes.sample()
     if not stdout.strip():
@@ -199,14 +202,32 @@ def marks_phases(tool: Path) -> bool:
     return "--phases" in subprocess.run([str(tool), "send", "--help"], capture_output=True, text=True).stdout
 
 
+class Profile:
+    """`perf record -g` of one server process over a run's measured phase."""
+
+    def __init__(self, pid: int, path: Path):
+        self.pid, self.path = pid, path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        if self.process is None:
+            self.process = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-p", str(self.pid), "-o", str(self.path)],
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(timeout=60)
+
+
 class PhaseSamples:
     """Reads the tool's standard error as it runs and samples the servers' CPU as each
-    `phase NAME` line arrives."""
+    `phase NAME` line arrives (and starts and stops a `profile` with the measured phase)."""
 
     STARTS = ("sending", "connecting")
     ENDS = ("drained", "closed")
 
-    def __init__(self, process: subprocess.Popen, processes: Processes):
+    def __init__(self, process: subprocess.Popen, processes: Processes, profile: Profile | None = None):
         self.samples: dict[str, tuple[Sample, float]] = {}
         self.other: list[str] = []
 
@@ -214,7 +235,12 @@ class PhaseSamples:
             for line in process.stderr:  # drained to the end, whatever a line holds
                 try:
                     if line.startswith("phase "):
-                        self.samples[line.split()[1]] = (processes.sample(), time.monotonic())
+                        phase = line.split()[1]
+                        self.samples[phase] = (processes.sample(), time.monotonic())
+                        if profile and phase in self.STARTS:
+                            profile.start()
+                        elif profile and phase in self.ENDS:
+                            profile.stop()
                     else:
                         self.other.append(line)
                 except (IndexError, OSError) as error:

@@ -18,6 +18,9 @@ set on every service of the --build before it, so one build's settings can be A/
     python3 scripts/compare.py --build .build/release --build .build/release --set SOCKET_WRITE_DELAY=0.01 \\
         --rounds 3 -- fanout --clients 2000 --room 20 --senders 1000 --rate 5 --duration 10
 
+With --perf ROLE (gateway1, messages, …) each run's measured phase of that server is
+recorded with `perf record -g` into .state/perf/ (read with `perf report -i FILE`).
+
 With --seed N, each stack starts with N conversations of two among N users (tables of a
 deployment's size, whose plans are not a few hundred rows'). With --statements, Postgres counts each statement (pg_stat_statements) and every run
 prints the costliest: calls, and µs executing and planning each.
@@ -34,7 +37,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmark import ROOT, benchmark_stack, marks_phases, run_tool, seed, server_processes, tool_targets
+from benchmark import ROOT, Profile, benchmark_stack, marks_phases, run_tool, seed, server_processes, tool_targets
 
 @dataclass
 class Variant:
@@ -59,15 +62,19 @@ class AddSetting(argparse.Action):
         namespace.variants[-1].settings[name] = setting
 
 
-def run_once(variant: Variant, scenario: list[str], statements: bool = False, conversations: int = 0, phases: bool = True) -> dict[str, float]:
+def run_once(variant: Variant, scenario: list[str], statements: bool = False, conversations: int = 0, phases: bool = True,
+             profile: tuple[str, Path] | None = None) -> dict[str, float]:
+    """One run; `profile`: a server's role, and where to write its `perf record` of the phase."""
     build = variant.build
     state = Path(tempfile.mkdtemp(prefix="compare-", dir=ROOT / ".state"))
     deployment = benchmark_stack(state, build, database="chat_compare", statements=statements, settings=variant.settings)
     try:
         deployment.up()
         seed(deployment, conversations)
-        result = run_tool(str(build), "swift", [*scenario, *tool_targets(deployment)], server_processes(deployment), timeout=900,
-                          tool=build / "chat-loadtest", phases=phases)
+        processes = server_processes(deployment)
+        recording = Profile(processes.pids[profile[0]][0], profile[1]) if profile else None
+        result = run_tool(str(build), "swift", [*scenario, *tool_targets(deployment)], processes, timeout=900,
+                          tool=build / "chat-loadtest", phases=phases, profile=recording)
         if statements:
             for calls, executing, planning, text in deployment.top_statements():
                 print(f"  {calls:6d} calls {executing:8.1f} µs executing {planning:7.1f} µs planning  {text}")
@@ -100,6 +107,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--statements", action="store_true", help="print each run's costliest Postgres statements")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="start each stack with N conversations of two")
+    parser.add_argument("--perf", metavar="ROLE", choices=["gateway1", "gateway2", "messages", "presence", "redis"],
+                        help="perf record that server over each run's measured phase, into .state/perf/")
     parser.add_argument("scenario", nargs=argparse.REMAINDER, help="chat-loadtest arguments, after --")
     arguments = parser.parse_args()
     scenario = arguments.scenario[1:] if arguments.scenario[:1] == ["--"] else arguments.scenario
@@ -113,8 +122,14 @@ def main() -> int:
         print("a build's chat-loadtest marks no phases: CPU is counted over whole runs", flush=True)
     runs: list[list[dict[str, float]]] = [[] for _ in builds]
     for round_number in range(arguments.rounds):
-        for build, figures_of_build in zip(builds, runs):
-            figures = run_once(build, scenario, arguments.statements, arguments.seed, phases)
+        for index, (build, figures_of_build) in enumerate(zip(builds, runs)):
+            profile = None
+            if arguments.perf:
+                (ROOT / ".state" / "perf").mkdir(parents=True, exist_ok=True)
+                profile = (arguments.perf, ROOT / ".state" / "perf" / f"{arguments.perf}-round{round_number + 1}-build{index + 1}.data")
+            figures = run_once(build, scenario, arguments.statements, arguments.seed, phases, profile)
+            if profile:
+                print(f"  perf record of {profile[0]}: {profile[1]}", flush=True)
             figures_of_build.append(figures)
             print(f"round {round_number + 1} {build}: " + ", ".join(f"{name} {shown(value)}" for name, value in figures.items()), flush=True)
             time.sleep(2)

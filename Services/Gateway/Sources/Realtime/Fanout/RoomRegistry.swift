@@ -246,11 +246,12 @@ final class RoomRegistry: Sendable {
             }
         }
 
-        func skips(_ user: UUID?) -> Bool {
+        /// Reads the socket's user (a lock) only if someone is skipped.
+        func skips(_ socket: SocketConnection) -> Bool {
             switch self {
             case .none: false
-            case .user(let skipped): user == skipped
-            case .users(let skipped): user.map(skipped.contains) ?? false
+            case .user(let skipped): socket.userID == skipped
+            case .users(let skipped): socket.userID.map(skipped.contains) ?? false
             }
         }
     }
@@ -258,7 +259,7 @@ final class RoomRegistry: Sendable {
     private static func write(_ frame: ServerFrame, to groups: [LoopSockets], skipping skipped: Skipped) {
         for group in groups {
             group.eventLoop.execute {
-                for socket in group.sockets where !skipped.skips(socket.userID) {
+                for socket in group.sockets where !skipped.skips(socket) {
                     socket.output.value.write(frame)
                 }
             }

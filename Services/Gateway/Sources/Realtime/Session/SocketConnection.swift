@@ -70,9 +70,11 @@ final class SocketConnection: Sendable {
     /// expires: identity is fixed at CONNECT, so a socket must not outlive its token.
     func authenticate(_ verified: VerifiedToken, token: String, ids: SocketIDs) {
         let delay = TimeAmount.nanoseconds(Int64(max(0, verified.expires.timeIntervalSinceNow) * 1e9))
-        let expiry = self.eventLoop.scheduleTask(in: delay) { [weak self] in
-            guard let self, self.token == token else { return }
-            self.disconnect()
+        // Not `[weak self]`: a weak reference gives the connection a side table, and every
+        // retain of it (one a delivery) the slow path. `deinit` cancels this.
+        let expiry = self.eventLoop.scheduleTask(in: delay) { [state = self.state, output = self.output] in
+            guard state.withLockedValue({ $0.authenticated?.token }) == token else { return }
+            Self.disconnect(output.value)
         }
         let replaced = self.state.withLockedValue { state in
             defer { state.authenticated = Authenticated(verified: verified, token: token, ids: ids, expiry: expiry) }
@@ -152,8 +154,12 @@ final class SocketConnection: Sendable {
 
     /// Ends the session: `41` (so a JS client does not reconnect on its own), then a clean close.
     func disconnect() {
-        self.send(SocketIOFrame.disconnect)
-        self.close(.ended)
+        self.onLoop(Self.disconnect)
+    }
+
+    private static func disconnect(_ output: SocketOutput) {
+        output.send(SocketIOFrame.disconnect)
+        output.close(.ended)
     }
 
     /// Ends the transport, saying why its own way (a WebSocket close code).
