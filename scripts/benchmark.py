@@ -166,6 +166,8 @@ def run_tool(name: str, target: str, arguments: list[str], processes: Processes,
     before = processes.sample()
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The tool's own CPU over the phase too: it shares the cores it measures.
+    processes = Processes(pids={**processes.pids, "load tool": [process.pid]}, postmaster=processes.postmaster)
     phases = PhaseSamples(process, processes, profile)
     peak = peak_rss(process, processes, before.rss, started, timeout)
     if process.poll() is None:

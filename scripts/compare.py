@@ -18,8 +18,9 @@ set on every service of the --build before it, so one build's settings can be A/
     python3 scripts/compare.py --build .build/release --build .build/release --set SOCKET_WRITE_DELAY=0.01 \\
         --rounds 3 -- fanout --clients 2000 --room 20 --senders 1000 --rate 5 --duration 10
 
-With --perf ROLE (gateway1, messages, …) each run's measured phase of that server is
-recorded with `perf record -g` into .state/perf/ (read with `perf report -i FILE`).
+Every run's CPU is each process's over the measured phase, the load tool's included (it
+shares the cores). With --perf ROLE (gateway1, messages, …) each run's measured phase of that
+server is recorded with `perf record -g` into .state/perf/ (read with `perf report -i FILE`).
 
 With --seed N, each stack starts with N conversations of two among N users (tables of a
 deployment's size, whose plans are not a few hundred rows'). With --statements, Postgres counts each statement (pg_stat_statements) and every run
