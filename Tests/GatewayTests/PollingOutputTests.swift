@@ -1,3 +1,4 @@
+import ChatTestSupport
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
@@ -71,5 +72,33 @@ import Testing
         output.release()
         #expect(output.handOver().map { String(buffer: $0) } == [#"42["new_message",{}]"#])
         #expect(output.upgraded)
+    }
+
+    /// A session that upgraded and ended is freed: the polling output it left behind must not
+    /// hold it (every browser with default options upgrades).
+    @Test func anUpgradedSessionThatEndedIsFreed() throws {
+        weak var freed: PollingSession?
+        let ended = NIOLockedValueBox(false)
+        do {
+            let socket = EmbeddedChannel(loop: self.loop)
+            let output = PollingOutput(maxBacklog: 1024)
+            let connection = SocketConnection(engineID: "engine-sid", eventLoop: self.loop, output: SocketOutput(.polling(output)), authorization: nil)
+            let session = PollingSession(
+                session: EngineIOSession(connection: connection, inbound: RecordingSink(), settings: RealtimeSettings(), logger: TestEnvironment.logger),
+                output: output,
+                clientAddress: nil,
+                ended: { ended.withLockedValue { $0 = true } }
+            )
+            freed = session
+            self.loop.execute { session.start() }
+            self.loop.run()
+            session.upgrade(to: socket)
+            self.loop.run()
+            connection.close(.clientClosed)  // the WebSocket's client goes
+            self.loop.run()
+            _ = try socket.finish(acceptAlreadyClosed: true)
+        }
+        #expect(ended.withLockedValue { $0 })
+        #expect(freed == nil)
     }
 }

@@ -76,6 +76,9 @@ final class PollingSession: Sendable {
             guard !self.output.value.closing else { return }
             let relay = RelayedWebSocketOutput(channel: channel)
             relay.onClose = self.transportClosed
+            // The polling output is done with, and never closed: its hook would hold the
+            // session (which holds it) for good.
+            self.output.value.onClose = nil
             for packet in self.output.value.handOver() { relay.send(packet) }
             self.connection.output.value.upgrade(to: relay)
         }
