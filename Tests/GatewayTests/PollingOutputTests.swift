@@ -82,9 +82,20 @@ import Testing
         do {
             let socket = EmbeddedChannel(loop: self.loop)
             let output = PollingOutput(maxBacklog: 1024)
-            let connection = SocketConnection(engineID: "engine-sid", eventLoop: self.loop, output: SocketOutput(.polling(output)), authorization: nil)
+            let connection = SocketConnection(
+                engineID: "engine-sid",
+                eventLoop: self.loop,
+                output: SocketOutput(.polling(output)),
+                authorization: nil
+            )
+            let engine = EngineIOSession(
+                connection: connection,
+                inbound: RecordingSink(),
+                settings: RealtimeSettings(),
+                logger: TestEnvironment.logger
+            )
             let session = PollingSession(
-                session: EngineIOSession(connection: connection, inbound: RecordingSink(), settings: RealtimeSettings(), logger: TestEnvironment.logger),
+                session: engine,
                 output: output,
                 clientAddress: nil,
                 ended: { ended.withLockedValue { $0 = true } }
