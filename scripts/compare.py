@@ -121,13 +121,14 @@ def main() -> int:
     phases = all(marks_phases(variant.build / "chat-loadtest") for variant in builds)
     if not phases:
         print("a build's chat-loadtest marks no phases: CPU is counted over whole runs", flush=True)
+    profiles = ROOT / ".state" / "perf"
+    if arguments.perf:
+        profiles.mkdir(parents=True, exist_ok=True)
     runs: list[list[dict[str, float]]] = [[] for _ in builds]
     for round_number in range(arguments.rounds):
         for index, (build, figures_of_build) in enumerate(zip(builds, runs)):
-            profile = None
-            if arguments.perf:
-                (ROOT / ".state" / "perf").mkdir(parents=True, exist_ok=True)
-                profile = (arguments.perf, ROOT / ".state" / "perf" / f"{arguments.perf}-round{round_number + 1}-build{index + 1}.data")
+            name = f"{arguments.perf}-round{round_number + 1}-build{index + 1}.data"
+            profile = (arguments.perf, profiles / name) if arguments.perf else None
             figures = run_once(build, scenario, arguments.statements, arguments.seed, phases, profile)
             if profile:
                 print(f"  perf record of {profile[0]}: {profile[1]}", flush=True)
